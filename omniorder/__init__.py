@@ -1,0 +1,75 @@
+"""OmniOrder: schema-per-tenant ordering for restaurants."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from omniorder.config import Config
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Config → extensions → tenancy hook → blueprints → CLI → error pages.
+
+    The factory never touches the schema: Alembic owns it, through ``flask db upgrade``.
+    """
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False
+    configure_database(app)
+    register_extensions(app)
+    register_tenancy(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_error_handlers(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    """Use DATABASE_URL, or start the embedded PostgreSQL under the instance folder."""
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        from omniorder.embedded_db import start_embedded_postgres
+
+        url = start_embedded_postgres(Path(app.instance_path) / "postgres")
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+        logging.getLogger(__name__).info("using embedded PostgreSQL at %s", url)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, CSRF protection and (later) logins to this app."""
+    from omniorder.extensions import csrf, db
+
+    db.init_app(app)
+    csrf.init_app(app)
+
+
+def register_tenancy(app: Flask) -> None:
+    """The one before_request hook that binds each request to its tenant schema."""
+    from omniorder.tenancy import http
+
+    http.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Health, system API (tenant-free) and the tenant-facing blueprints."""
+    from omniorder.blueprints import api, health, sysapi
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sysapi.bp)
+    app.register_blueprint(api.bp)
+
+
+def register_commands(app: Flask) -> None:
+    """``flask tenants …``, ``flask db …`` and ``flask demo``."""
+    from omniorder import cli
+
+    cli.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Domain errors and HTTP errors → JSON under /api, a page elsewhere."""
+    from omniorder.blueprints import errors
+
+    errors.init_app(app)

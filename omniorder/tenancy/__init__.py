@@ -1,0 +1,2 @@
+"""Schema-per-tenant core: names, the cached registry, per-request binding, provisioning and
+migrations across tenants."""

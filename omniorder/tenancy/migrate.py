@@ -1,0 +1,227 @@
+"""``flask db``: Alembic across the public schema and every tenant schema.
+
+Scaling to thousands of tenants: before running anything, every tenant's version is read in
+one query and tenants already at the target are skipped, so a no-op upgrade costs two queries
+and no Alembic run. Pending tenants are migrated by `migrations/env.py`, one transaction each;
+with ``jobs > 1`` they are split over forked worker processes, each with its own connection
+(Alembic's ``op`` proxy is process-global, so threads could not share it safely). A failed
+tenant keeps its old version, so a re-run continues where the last one stopped.
+"""
+
+import multiprocessing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from flask import current_app
+from sqlalchemy import Engine, create_engine, text
+
+from omniorder.errors import Conflict, Invalid
+from omniorder.tenancy.names import quote_schema
+
+SCOPES = ("public", "tenant")
+# Called as on_result(schema_name, error_or_None) after each tenant.
+ResultCallback = Callable[[str, str | None], None]
+
+
+@dataclass
+class MigrationReport:
+    scope: str
+    target: str | None
+    migrated: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0
+
+
+def _migrations_dir() -> str:
+    return current_app.config["OMNIORDER_MIGRATIONS_DIR"]
+
+
+def alembic_config(scope: str, migrations_dir: str | None = None) -> Config:
+    directory = Path(migrations_dir or _migrations_dir())
+    config = Config()
+    config.set_main_option("script_location", str(directory))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(directory / "versions" / scope))
+    return config
+
+
+@cache
+def _script(scope: str, migrations_dir: str) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(scope, migrations_dir))
+
+
+def script_directory(scope: str) -> ScriptDirectory:
+    return _script(scope, _migrations_dir())
+
+
+def tenant_head_revision() -> str:
+    """The revision a freshly provisioned tenant schema is stamped with."""
+    return script_directory("tenant").get_current_head()
+
+
+def tenant_schemas(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        if connection.scalar(text("SELECT to_regclass('public.tenants')")) is None:
+            raise Conflict("the public schema is not migrated yet: run `flask db upgrade`")
+        return list(connection.scalars(
+            text("SELECT schema_name FROM public.tenants ORDER BY schema_name")
+        ))
+
+
+def schema_versions(engine: Engine, schemas: list[str]) -> dict[str, str | None]:
+    """Every schema's Alembic version in two queries, whatever the number of schemas.
+
+    None means the schema has no version table (never migrated, or the schema is missing).
+    """
+    versions: dict[str, str | None] = dict.fromkeys(schemas)
+    if not schemas:
+        return versions
+    with engine.connect() as connection:
+        versioned = list(connection.scalars(text(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'alembic_version' AND n.nspname = ANY(:schemas)"
+        ), {"schemas": schemas}))
+        for start in range(0, len(versioned), 1000):
+            chunk = versioned[start:start + 1000]
+            union = " UNION ALL ".join(
+                f"SELECT %s, version_num FROM {quote_schema(s)}.alembic_version"
+                if s != "public" else "SELECT %s, version_num FROM public.alembic_version"
+                for s in chunk
+            )
+            for schema, version in connection.exec_driver_sql(union, tuple(chunk)):
+                versions[schema] = version
+    return versions
+
+
+def _resolve(scope: str, revision: str) -> str | None:
+    """A revision id (or head/base/prefix) of `scope` → the full id, None for base."""
+    if revision == "base":
+        return None
+    script = script_directory(scope)
+    if revision == "head":
+        return script.get_current_head()
+    try:
+        found = script.get_revision(revision)
+    except CommandError:
+        found = None
+    if found is None:
+        raise Invalid("revision", f"{revision} is not a {scope} revision")
+    return found.revision
+
+
+def scope_of(revision: str) -> str:
+    """Which set a revision id belongs to; `Invalid` when neither or both."""
+    owners = []
+    for scope in SCOPES:
+        try:
+            _resolve(scope, revision)
+            owners.append(scope)
+        except Invalid:
+            pass
+    if len(owners) != 1:
+        raise Invalid("revision", f"{revision} names no single revision; give --scope")
+    return owners[0]
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    scope: str
+    direction: str
+    revision: str
+    target: str | None
+    pending: list[str]
+    skipped: int
+
+
+def plan_migration(engine: Engine, *, scope: str, direction: str,
+                   revision: str = "head") -> MigrationPlan:
+    """Which schemas of `scope` are not yet at `revision` (two queries for all tenants)."""
+    target = _resolve(scope, revision)
+    schemas = ["public"] if scope == "public" else tenant_schemas(engine)
+    versions = schema_versions(engine, schemas)
+    pending = [schema for schema in schemas if versions[schema] != target]
+    return MigrationPlan(scope, direction, revision, target, pending, len(schemas) - len(pending))
+
+
+def apply_migration(engine: Engine, plan: MigrationPlan, *, jobs: int = 1,
+                    on_result: ResultCallback | None = None) -> MigrationReport:
+    """Run the plan, one transaction per schema; failures are reported, not raised."""
+    report = MigrationReport(scope=plan.scope, target=plan.target, skipped=plan.skipped)
+    if not plan.pending:
+        return report
+
+    def record(schema: str, error: str | None) -> None:
+        if error is None:
+            report.migrated.append(schema)
+        else:
+            report.failed[schema] = error
+        if on_result is not None:
+            on_result(schema, error)
+
+    arguments = (plan.scope, plan.direction, plan.revision, _migrations_dir())
+    if jobs <= 1 or len(plan.pending) == 1:
+        _run_alembic(engine, plan.pending, *arguments, on_result=record)
+        return report
+
+    engine.dispose()  # no pooled connection may be inherited by the forked workers
+    pending = plan.pending
+    chunks = [pending[i::jobs * 4] for i in range(min(len(pending), jobs * 4))]
+    url = engine.url.render_as_string(hide_password=False)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        work = [(url, chunk, *arguments) for chunk in chunks]
+        for results in pool.imap_unordered(_run_alembic_in_worker, work):
+            for schema, error in results:
+                record(schema, error)
+    return report
+
+
+def migrate(engine: Engine, *, scope: str, direction: str, revision: str = "head",
+            jobs: int = 1) -> MigrationReport:
+    """Plan and apply in one call."""
+    plan = plan_migration(engine, scope=scope, direction=direction, revision=revision)
+    return apply_migration(engine, plan, jobs=jobs)
+
+
+def _run_alembic(engine, schemas, scope, direction, revision, migrations_dir,
+                 on_result: ResultCallback | None = None) -> list[tuple[str, str | None]]:
+    results = []
+
+    def report(schema, error):
+        message = None if error is None else _one_line(error)
+        results.append((schema, message))
+        if on_result is not None:
+            on_result(schema, message)
+
+    config = alembic_config(scope, migrations_dir)
+    config.attributes.update(engine=engine, scope=scope, schemas=schemas, report=report)
+    run = command.upgrade if direction == "upgrade" else command.downgrade
+    if scope != "public":
+        run(config, revision)  # env.py reports each tenant
+        return results
+    try:
+        run(config, revision)
+    except Exception as error:  # noqa: BLE001 - the public run fails as a whole
+        report("public", error)
+    else:
+        report("public", None)
+    return results
+
+
+def _run_alembic_in_worker(arguments) -> list[tuple[str, str | None]]:
+    url, schemas, *rest = arguments
+    engine = create_engine(url, pool_size=1)
+    try:
+        return _run_alembic(engine, schemas, *rest)
+    finally:
+        engine.dispose()
+
+
+def _one_line(error: BaseException) -> str:
+    text_ = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {text_[0] if text_ else ''}"

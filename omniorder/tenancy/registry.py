@@ -1,0 +1,84 @@
+"""Host → tenant, cached in each process and kept fresh cheaply.
+
+Each worker holds the whole registry in memory. At most every
+``OMNIORDER_REGISTRY_CHECK_INTERVAL`` seconds one request reads a single row,
+``public.registry_version``, which a trigger bumps in the same transaction as any change to
+``public.tenants``; only when it moved is the registry read again (one query). So a tenant
+created, re-themed or dropped by the CLI or another worker is seen within that interval, an
+unknown Host costs no query at all, and a warm request spends no statement on routing.
+
+A request that still reaches a schema dropped in the meantime is answered 404 by
+`omniorder.tenancy.http` after forcing a refresh, never a 500.
+"""
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from omniorder.models.public import RegistryVersion, Tenant
+from omniorder.tenancy.bind import engine_for_schema
+
+
+@dataclass(frozen=True)
+class TenantRecord:
+    id: uuid.UUID
+    name: str
+    domain: str
+    schema_name: str
+    theme_config: dict
+    created_at: datetime
+    engine: Engine = field(repr=False, compare=False)
+
+
+class TenantRegistry:
+    def __init__(self, engine: Engine, check_interval: float):
+        self._engine = engine
+        self._check_interval = check_interval
+        self._lock = threading.Lock()
+        self._by_domain: dict[str, TenantRecord] = {}
+        self._version: int | None = None
+        self._checked_at = float("-inf")
+
+    def lookup(self, domain: str) -> TenantRecord | None:
+        """The tenant serving `domain` (already normalized), or None."""
+        if time.monotonic() - self._checked_at >= self._check_interval:
+            self.refresh()
+        return self._by_domain.get(domain)
+
+    def invalidate(self) -> None:
+        """Make the next lookup check the database (after a change made in this process)."""
+        self._checked_at = float("-inf")
+
+    def refresh(self) -> None:
+        with self._lock:
+            if time.monotonic() - self._checked_at < self._check_interval:
+                return  # another thread refreshed while we waited for the lock
+            with self._engine.connect() as connection:
+                version = connection.scalar(select(RegistryVersion.version))
+                if version != self._version:
+                    rows = connection.execute(select(Tenant.__table__)).mappings().all()
+                    self._by_domain = self._records(rows)
+                    self._version = version
+            self._checked_at = time.monotonic()
+
+    def _records(self, rows) -> dict[str, TenantRecord]:
+        previous = {record.schema_name: record for record in self._by_domain.values()}
+        records = {}
+        for row in rows:
+            engine = previous.get(row["schema_name"])
+            records[row["domain"]] = TenantRecord(
+                id=row["id"],
+                name=row["name"],
+                domain=row["domain"],
+                schema_name=row["schema_name"],
+                theme_config=row["theme_config"],
+                created_at=row["created_at"],
+                engine=engine.engine if engine else engine_for_schema(self._engine,
+                                                                      row["schema_name"]),
+            )
+        return records
