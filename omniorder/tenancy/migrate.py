@@ -90,7 +90,7 @@ def schema_versions(engine: Engine, schemas: list[str]) -> dict[str, str | None]
         for start in range(0, len(versioned), 1000):
             chunk = versioned[start:start + 1000]
             union = " UNION ALL ".join(
-                f"SELECT %s, version_num FROM {quote_schema(s)}.alembic_version"
+                f"SELECT %s, version_num FROM {quote_schema(s)}.alembic_version"  # noqa: S608
                 if s != "public" else "SELECT %s, version_num FROM public.alembic_version"
                 for s in chunk
             )

@@ -188,7 +188,7 @@ def create_tenant_schema(connection: Connection, schema_name: str) -> None:
         "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
     )
     connection.exec_driver_sql(
-        f"INSERT INTO {quoted}.alembic_version (version_num) VALUES (%s)",
+        f"INSERT INTO {quoted}.alembic_version (version_num) VALUES (%s)",  # noqa: S608
         (tenant_head_revision(),),
     )
     provisioning_step.send("version", connection=connection)
