@@ -223,5 +223,7 @@ def _run_alembic_in_worker(arguments) -> list[tuple[str, str | None]]:
 
 
 def _one_line(error: BaseException) -> str:
-    text_ = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return f"{type(error).__name__}: {text_[0] if text_ else ''}"
+    """`DuplicateColumn: column "x" … already exists`: the driver's error, when there is one."""
+    error = getattr(error, "orig", None) or error
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"

@@ -1,0 +1,138 @@
+"""Shared fixtures: a throwaway database on real PostgreSQL, the app, and a tenant factory.
+
+The server is the one in TEST_DATABASE_URL (or DATABASE_URL); without either, the embedded
+PostgreSQL of `omniorder.embedded_db` is started under instance/test-postgres. Each test
+session gets its own database, dropped at the end; each tenant a test makes is dropped after
+that test.
+"""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from omniorder import create_app
+from omniorder.tenancy import migrate
+from omniorder.tenancy.provision import drop_tenant, provision_tenant
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SYS_TOKEN = "test-system-token-" + "x" * 20
+
+
+def _server_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from omniorder.embedded_db import start_embedded_postgres
+
+    return start_embedded_postgres(REPOSITORY / "instance" / "test-postgres", "postgres")
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    server = make_url(_server_url())
+    name = f"omniorder_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        report = migrate.migrate(app.extensions["sqlalchemy"].engine, scope="public",
+                                 direction="upgrade")
+        assert not report.failed, report.failed
+        app.extensions["sqlalchemy"].engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def make_app(database_url, **config):
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "BCRYPT_ROUNDS": 4,
+        "OMNIORDER_SYS_TOKEN": SYS_TOKEN,
+        "OMNIORDER_REGISTRY_CHECK_INTERVAL": 0.0,
+        "WTF_CSRF_ENABLED": True,
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_tenant(app):
+    """Factory: make_tenant(name=…) provisions a tenant with a unique domain and schema."""
+    made = []
+
+    def make(name="Test Kitchen", **fields):
+        suffix = uuid.uuid4().hex[:8]
+        fields.setdefault("domain", f"t{suffix}.test.localhost")
+        fields.setdefault("schema_name", f"tenant_test_{suffix}")
+        fields.setdefault("admin_email", f"admin@{fields['domain']}")
+        fields.setdefault("admin_password", "correct horse battery")
+        with app.app_context():
+            tenant = provision_tenant(name=name, **fields)
+        made.append(tenant.domain)
+        return tenant
+
+    yield make
+    with app.app_context():
+        for domain in made:
+            try:
+                drop_tenant(domain)
+            except Exception:  # noqa: BLE001 - the test may have dropped it already
+                pass
+
+
+@pytest.fixture
+def db_connection(database_url):
+    """A plain SQLAlchemy connection for checking what really is in the database."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+
+
+@pytest.fixture
+def count_statements(app):
+    """count_statements() → a list that collects every SQL statement the app's engine runs."""
+    statements = []
+
+    def listen():
+        with app.app_context():
+            engine = app.extensions["sqlalchemy"].engine
+        event.listen(engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: statements.append(statement))
+        return statements
+
+    return listen
+
+
+def schema_exists(connection, schema_name: str) -> bool:
+    return connection.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema_name}
+    ).first() is not None

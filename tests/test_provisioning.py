@@ -1,0 +1,166 @@
+"""Provisioning: one transaction that leaves everything or nothing."""
+
+import threading
+
+import bcrypt
+import pytest
+from sqlalchemy import select, text
+
+from omniorder.errors import Conflict, Invalid
+from omniorder.extensions import db
+from omniorder.models import Category, MenuItem, User
+from omniorder.tenancy import migrate
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.http import tenant_registry
+from omniorder.tenancy.provision import drop_tenant, provision_tenant, provisioning_step
+from tests.conftest import schema_exists
+
+
+def registry_row(connection, domain):
+    return connection.execute(
+        text("SELECT schema_name, name, theme_config FROM public.tenants WHERE domain = :d"),
+        {"d": domain},
+    ).first()
+
+
+def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_tenant,
+                                                                  db_connection):
+    tenant = make_tenant(name="Pizza Hut", theme_config={"primary_color": "#d62300"})
+
+    assert registry_row(db_connection, tenant.domain) == (
+        tenant.schema_name, "Pizza Hut", {"primary_color": "#d62300"})
+    tables = set(db_connection.scalars(text(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+        {"s": tenant.schema_name}))
+    assert tables == {"users", "categories", "menu_items", "orders", "alembic_version"}
+    with app.app_context():
+        versions = migrate.schema_versions(db.engine, [tenant.schema_name])
+        assert versions[tenant.schema_name] == migrate.tenant_head_revision()
+        with tenant_context(tenant_registry().lookup(tenant.domain)):
+            admin = db.session.scalars(select(User)).one()
+            assert (admin.email, admin.role) == (tenant.admin_email, "admin")
+            assert bcrypt.checkpw(b"correct horse battery", admin.hashed_password.encode())
+            assert db.session.scalar(select(db.func.count()).select_from(Category)) == 3
+            assert db.session.scalar(select(db.func.count()).select_from(MenuItem)) == 10
+
+
+def test_generated_password_is_returned_once_and_works(app, make_tenant):
+    tenant = make_tenant(admin_password=None)
+    assert tenant.generated_password and len(tenant.generated_password) >= 12
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        stored = db.session.scalars(select(User.hashed_password)).one()
+    assert bcrypt.checkpw(tenant.generated_password.encode(), stored.encode())
+
+
+@pytest.mark.parametrize("failing_step", ["registry", "schema", "tables", "version", "seed"])
+def test_failure_at_any_step_leaves_nothing(app, db_connection, failing_step):
+    def fail(step, connection):
+        if step == failing_step:
+            raise RuntimeError(f"injected failure at {step}")
+
+    provisioning_step.connect(fail)
+    try:
+        with app.app_context(), pytest.raises(RuntimeError, match="injected"):
+            provision_tenant(name="Doomed", domain="doomed.localhost",
+                             schema_name="tenant_doomed", admin_email="a@doomed.localhost")
+    finally:
+        provisioning_step.disconnect(fail)
+
+    assert registry_row(db_connection, "doomed.localhost") is None
+    assert not schema_exists(db_connection, "tenant_doomed")
+
+
+def test_concurrent_provisioning_of_one_domain_succeeds_once(app, db_connection):
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def provision(schema_name):
+        with app.app_context():
+            barrier.wait()
+            try:
+                provision_tenant(name="Twin", domain="twin.localhost", schema_name=schema_name,
+                                 admin_email="a@twin.localhost", admin_password="password123")
+                outcomes.append("created")
+            except Conflict as error:
+                outcomes.append(error.message)
+
+    threads = [threading.Thread(target=provision, args=(f"tenant_twin_{i}",)) for i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert sorted(outcomes) == ["created", "domain twin.localhost is already taken"]
+        winner = registry_row(db_connection, "twin.localhost").schema_name
+        loser = ({"tenant_twin_1", "tenant_twin_2"} - {winner}).pop()
+        assert schema_exists(db_connection, winner)
+        assert not schema_exists(db_connection, loser)
+    finally:
+        with app.app_context():
+            drop_tenant("twin.localhost")
+
+
+def test_taken_domain_and_schema_are_conflicts(app, make_tenant):
+    tenant = make_tenant()
+    with app.app_context():
+        with pytest.raises(Conflict, match="domain"):
+            provision_tenant(name="Other", domain=tenant.domain, admin_email="a@b.example")
+        with pytest.raises(Conflict, match="schema"):
+            provision_tenant(name="Other", domain="other.localhost",
+                             schema_name=tenant.schema_name, admin_email="a@b.example")
+
+
+def test_orphan_schema_is_a_conflict_not_reused(app, db_connection):
+    db_connection.exec_driver_sql("CREATE SCHEMA tenant_orphan")
+    db_connection.commit()
+    try:
+        with app.app_context(), pytest.raises(Conflict, match="already exists"):
+            provision_tenant(name="Orphan", domain="orphan.localhost",
+                             schema_name="tenant_orphan", admin_email="a@orphan.localhost")
+        assert registry_row(db_connection, "orphan.localhost") is None
+    finally:
+        db_connection.exec_driver_sql("DROP SCHEMA tenant_orphan CASCADE")
+        db_connection.commit()
+
+
+@pytest.mark.parametrize("schema_name", [
+    'tenant_x"; DROP SCHEMA public CASCADE; --',
+    "tenant_x; drop table public.tenants",
+    "public",
+    "pg_catalog",
+    "tenant",
+    "tenant_",
+    "Tenant_Upper",
+    "tenant_ünï",
+    "tenant_" + "a" * 57,
+    "tenant_x.orders",
+    "",
+])
+def test_schema_name_injection_is_rejected(app, db_connection, schema_name):
+    with app.app_context(), pytest.raises(Invalid) as caught:
+        provision_tenant(name="Evil", domain="evil.localhost", schema_name=schema_name,
+                         admin_email="a@evil.localhost")
+    assert "schema_name" in caught.value.fields
+    assert registry_row(db_connection, "evil.localhost") is None
+    assert db_connection.scalar(text("SELECT to_regclass('public.tenants')")) is not None
+
+
+def test_every_bad_field_is_reported_at_once(app):
+    with app.app_context(), pytest.raises(Invalid) as caught:
+        provision_tenant(name=" ", domain="bad domain:80", admin_email="nope",
+                         admin_password="short", theme_config={"primary_color": "red;}"})
+    assert set(caught.value.fields) >= {"name", "domain", "admin_email", "admin_password",
+                                        "theme_config.primary_color"}
+
+
+def test_schema_name_is_derived_from_the_name(app, make_tenant):
+    tenant = make_tenant(name="Café Ünïcode 42", schema_name=None)
+    assert tenant.schema_name == "tenant_cafeunicode42"
+
+
+def test_drop_erases_schema_and_registry_row(app, make_tenant, db_connection):
+    tenant = make_tenant()
+    with app.app_context():
+        drop_tenant(tenant.domain)
+    assert registry_row(db_connection, tenant.domain) is None
+    assert not schema_exists(db_connection, tenant.schema_name)
