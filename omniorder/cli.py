@@ -11,7 +11,7 @@ import time
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from omniorder.errors import DomainError, Invalid
 from omniorder.extensions import db
@@ -193,6 +193,7 @@ def revision_command(message, scope):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--port", default=5000, show_default=True, help="Port shown in the URLs.")
 @domain_errors
 def demo_command(port):

@@ -118,18 +118,22 @@ def db_connection(database_url):
 
 
 @pytest.fixture
-def count_statements(app):
-    """count_statements() → a list that collects every SQL statement the app's engine runs."""
-    statements = []
+def count_statements():
+    """count_statements(app) → a list collecting every SQL statement the app runs from now."""
+    listening = []
 
-    def listen():
+    def listen(app):
+        statements = []
         with app.app_context():
             engine = app.extensions["sqlalchemy"].engine
-        event.listen(engine, "before_cursor_execute",
-                     lambda conn, cursor, statement, *rest: statements.append(statement))
+        listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        listening.append((engine, listener))
         return statements
 
-    return listen
+    yield listen
+    for engine, listener in listening:
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 def schema_exists(connection, schema_name: str) -> bool:

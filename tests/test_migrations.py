@@ -89,7 +89,7 @@ def test_add_column_reaches_every_tenant_and_downgrade_removes_it(
 def test_noop_upgrade_touches_no_tenant(app, make_tenant, count_statements):
     for _ in range(3):
         make_tenant()
-    statements = count_statements()
+    statements = count_statements(app)
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "0 migrated" in result.output and "3 already there" in result.output

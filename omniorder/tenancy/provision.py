@@ -97,7 +97,7 @@ def _validated(name, domain, schema_name, theme_config, admin_email, admin_passw
         "name": lambda: _validate_name(name),
         "domain": lambda: validate_domain(domain),
         "schema_name": lambda: validate_schema_name(schema_name) if schema_name is not None
-        else schema_name_for(name if isinstance(name, str) else ""),
+        else schema_name_for(fields["name"]) if "name" in fields else None,
         "theme_config": lambda: validate_theme(theme_config),
         "admin_email": lambda: validate_email(admin_email),
         "admin_password": lambda: _validate_password(admin_password),

@@ -1,0 +1,90 @@
+"""The operator's commands, end to end through Flask's CLI runner."""
+
+from sqlalchemy import text
+
+from omniorder.services.demo import DEMO_TENANTS
+from tests.conftest import schema_exists
+
+
+def test_create_list_and_drop_a_tenant(runner, db_connection):
+    result = runner.invoke(args=["tenants", "create", "--name", "Pizza Hut", "--domain",
+                                 "Cli-Pizza.Example.com", "--theme",
+                                 '{"primary_color": "#d62300"}'])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == ("created Pizza Hut: domain cli-pizza.example.com, "
+                        "schema tenant_pizzahut")
+    assert lines[1] == "admin login: admin@cli-pizza.example.com"
+    assert lines[2].startswith("admin password (shown once): ")
+
+    listed = runner.invoke(args=["tenants", "list"]).output.splitlines()
+    row = next(line for line in listed if line.startswith("cli-pizza.example.com"))
+    domain, schema, name, created = row.split("\t")
+    assert (schema, name) == ("tenant_pizzahut", "Pizza Hut") and created[:2] == "20"
+
+    refused = runner.invoke(args=["tenants", "drop", "cli-pizza.example.com"], input="n\n")
+    assert refused.exit_code == 1 and "Aborted" in refused.output
+    assert schema_exists(db_connection, "tenant_pizzahut")
+
+    dropped = runner.invoke(args=["tenants", "drop", "cli-pizza.example.com"], input="y\n")
+    assert dropped.exit_code == 0, dropped.output
+    assert "dropped cli-pizza.example.com (schema tenant_pizzahut)" in dropped.output
+    assert not schema_exists(db_connection, "tenant_pizzahut")
+    assert db_connection.scalar(text(
+        "SELECT count(*) FROM public.tenants WHERE domain = 'cli-pizza.example.com'")) == 0
+
+
+def test_bad_input_is_one_line_and_exit_2(runner):
+    result = runner.invoke(args=["tenants", "create", "--name", "X", "--domain",
+                                 "x.localhost", "--schema", "tenant_x; DROP SCHEMA public"])
+    assert result.exit_code == 2
+    assert "Error: schema_name: must match ^tenant_[a-z0-9_]+$" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(args=["tenants", "create", "--name", "X", "--domain",
+                                 "x.localhost", "--theme", "{not json"])
+    assert result.exit_code == 2 and "must be a JSON object" in result.output
+
+
+def test_conflicts_and_unknown_tenants_exit_1(runner, make_tenant):
+    tenant = make_tenant()
+    result = runner.invoke(args=["tenants", "create", "--name", "Again", "--domain",
+                                 tenant.domain])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: domain {tenant.domain} is already taken"
+    result = runner.invoke(args=["tenants", "drop", "ghost.localhost", "--yes"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: no tenant with domain ghost.localhost"
+
+
+def test_demo_is_idempotent_and_prints_urls_and_logins(runner, app):
+    try:
+        first = runner.invoke(args=["demo"])
+        assert first.exit_code == 0, first.output
+        for demo in DEMO_TENANTS:
+            assert f"http://{demo['domain']}:5000/ (created)" in first.output
+            assert f"{demo['admin_email']} / {demo['admin_password']}" in first.output
+        second = runner.invoke(args=["demo"])
+        assert second.exit_code == 0 and second.output.count("(already there)") == 2
+        client = app.test_client()
+        names = {item["name"] for item in client.get(
+            "/api/v1/menu", headers={"Host": "pizza.localhost"}).get_json()["items"]}
+        assert "Margherita" in names and "Salmon Nigiri" not in names
+    finally:
+        for demo in DEMO_TENANTS:
+            runner.invoke(args=["tenants", "drop", demo["domain"], "--yes"])
+
+
+def test_db_current_counts_tenants_per_revision(runner, make_tenant):
+    make_tenant()
+    make_tenant()
+    result = runner.invoke(args=["db", "current"])
+    assert result.exit_code == 0, result.output
+    assert "public: p0001_registry (head)" in result.output
+    assert "tenants: 2 at t0001_tenant_tables (head)" in result.output
+
+
+def test_downgrade_needs_a_scope_for_relative_targets(runner):
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 2 and "give --scope" in result.output
+    result = runner.invoke(args=["db", "downgrade", "nonexistent"])
+    assert result.exit_code == 2 and "nonexistent" in result.output

@@ -1,0 +1,49 @@
+"""With DATABASE_URL unset the app starts its own PostgreSQL, whose data survives restarts."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPOSITORY
+
+SCRIPT = """
+import sys
+from omniorder import create_app
+from omniorder.tenancy import migrate
+from omniorder.tenancy.provision import list_tenants, provision_tenant
+from omniorder.extensions import db
+
+app = create_app({"BCRYPT_ROUNDS": 4}, instance_path=sys.argv[1])
+with app.app_context():
+    print(app.config["SQLALCHEMY_DATABASE_URI"])
+    if sys.argv[2] == "create":
+        migrate.migrate(db.engine, scope="public", direction="upgrade")
+        provision_tenant(name="Embedded", domain="embedded.localhost",
+                         admin_email="a@embedded.localhost")
+    print([tenant.domain for tenant in list_tenants()])
+    with db.engine.connect() as connection:
+        print(connection.exec_driver_sql("SHOW server_version_num").scalar())
+    db.engine.dispose()
+"""
+
+
+def run(instance, step):
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(instance), step],
+                            cwd=REPOSITORY, env=environment, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_embedded_server_starts_on_a_socket_and_keeps_data_across_restarts(tmp_path):
+    url, domains, version = run(tmp_path, "create")
+    socket_dir = tmp_path / "postgres"
+    assert url == f"postgresql+psycopg://postgres@/omniorder?host={socket_dir}"
+    assert domains == "['embedded.localhost']"
+    assert int(version) >= 150000
+    # The first process stopped the server on exit; the second starts it on the same data.
+    assert not (socket_dir / "postmaster.pid").exists()
+    url_again, domains_again, _ = run(tmp_path, "read")
+    assert (url_again, domains_again) == (url, domains)

@@ -1,0 +1,109 @@
+"""POST /api/v1/sys/provision: the platform operator's API."""
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import SYS_TOKEN, make_app, schema_exists
+
+AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
+
+
+def provision(client, body, headers=AUTH):
+    return client.post("/api/v1/sys/provision", json=body, headers=headers)
+
+
+@pytest.fixture
+def cleanup(app):
+    domains = []
+    yield domains
+    from omniorder.tenancy.provision import drop_tenant
+
+    with app.app_context():
+        for domain in domains:
+            drop_tenant(domain)
+
+
+def test_provision_returns_201_and_the_tenant_serves_its_menu(client, cleanup, db_connection):
+    response = provision(client, {"name": "Pizza Hut", "domain": "api-pizza.localhost",
+                                  "admin_email": "boss@api-pizza.localhost",
+                                  "theme_config": {"preset": "dark"}})
+    cleanup.append("api-pizza.localhost")
+    assert response.status_code == 201, response.data
+    body = response.get_json()
+    assert body["schema_name"] == "tenant_pizzahut"
+    assert {body["name"], body["domain"], body["admin_email"]} == {
+        "Pizza Hut", "api-pizza.localhost", "boss@api-pizza.localhost"}
+    assert len(body["admin_password"]) >= 12 and body["id"]
+    assert schema_exists(db_connection, "tenant_pizzahut")
+    menu = client.get("/api/v1/menu", headers={"Host": "api-pizza.localhost"})
+    assert menu.status_code == 200 and len(menu.get_json()["items"]) == 10
+
+
+def test_given_password_is_not_echoed(client, cleanup):
+    response = provision(client, {"name": "Quiet", "domain": "quiet.localhost",
+                                  "admin_email": "a@quiet.localhost",
+                                  "admin_password": "a long passphrase"})
+    cleanup.append("quiet.localhost")
+    assert response.status_code == 201 and "admin_password" not in response.get_json()
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {SYS_TOKEN}"},
+    {"Authorization": f"Bearer {SYS_TOKEN}x"}, {"Authorization": "Bearer "},
+])
+def test_missing_or_wrong_token_is_401(client, db_connection, headers):
+    response = provision(client, {"name": "X", "domain": "x.localhost",
+                                  "admin_email": "a@x.localhost"}, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert db_connection.scalar(text("SELECT count(*) FROM public.tenants WHERE domain = "
+                                     "'x.localhost'")) == 0
+
+
+def test_api_is_disabled_without_a_configured_token(database_url):
+    app = make_app(database_url, OMNIORDER_SYS_TOKEN=None)
+    response = provision(app.test_client(), {"name": "X"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("body, fields", [
+    ({}, {"name", "domain", "admin_email"}),
+    ({"name": "X", "domain": "x:80", "admin_email": "a@x.localhost"}, {"domain"}),
+    ({"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost",
+      "schema_name": "tenant_x; DROP SCHEMA public"}, {"schema_name"}),
+    ({"name": 5, "domain": ["x"], "admin_email": None}, {"name", "domain", "admin_email"}),
+    ({"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost",
+      "theme_config": {"primary_color": "red</style><script>"}},
+     {"theme_config.primary_color"}),
+    ({"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost", "extra": 1},
+     {"extra"}),
+])
+def test_invalid_input_is_400_with_field_messages(client, body, fields):
+    response = provision(client, body)
+    assert response.status_code == 400
+    assert set(response.get_json()["fields"]) == fields
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"text"', b""])
+def test_malformed_body_is_400(client, raw):
+    response = client.post("/api/v1/sys/provision", data=raw, headers=AUTH,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {"body": "must be a JSON object"}
+
+
+def test_taken_domain_or_schema_is_409(client, make_tenant):
+    tenant = make_tenant()
+    response = provision(client, {"name": "Copy", "domain": tenant.domain,
+                                  "admin_email": "a@copy.localhost"})
+    assert response.status_code == 409
+    assert response.get_json()["error"] == f"domain {tenant.domain} is already taken"
+    response = provision(client, {"name": "Copy", "domain": "copy.localhost",
+                                  "schema_name": tenant.schema_name,
+                                  "admin_email": "a@copy.localhost"})
+    assert response.status_code == 409
+
+
+def test_healthz_needs_no_tenant(client):
+    response = client.get("/healthz", headers={"Host": "anything.invalid"})
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
