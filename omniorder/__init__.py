@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_extensions(app)
     register_tenancy(app)
     register_blueprints(app)
+    register_templating(app)
     register_commands(app)
     register_error_handlers(app)
     return app
@@ -54,11 +55,31 @@ def register_tenancy(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Health, system API (tenant-free) and the tenant-facing blueprints."""
-    from omniorder.blueprints import api, health, sysapi
+    from omniorder.blueprints import api, health, storefront, sysapi
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sysapi.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(storefront.bp)
+
+
+def register_templating(app: Flask) -> None:
+    """The `cents` filter, and the bound tenant with its theme for every template."""
+    from flask import g
+    from markupsafe import Markup
+
+    from omniorder.money import format_cents
+    from omniorder.services.theme import theme_css
+
+    app.add_template_filter(format_cents, "cents")
+
+    @app.context_processor
+    def tenant_and_theme():
+        tenant = g.get("tenant")
+        if tenant is None:
+            return {"tenant": None, "theme_css": ""}
+        # Safe to mark: theme_css only emits validated colours and allow-listed font stacks.
+        return {"tenant": tenant, "theme_css": Markup(theme_css(tenant.theme_config))}
 
 
 def register_commands(app: Flask) -> None:

@@ -45,6 +45,7 @@ def loyalty_app(database_url, tmp_path):
     (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
         LOYALTY_REVISION.format(down=head))
     migrate._script.cache_clear()
+    app.previous_head = head  # the real tree's head, which the loyalty revision follows
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -78,12 +79,13 @@ def test_add_column_reaches_every_tenant_and_downgrade_removes_it(
     result = runner.invoke(args=["db", "upgrade"])
     assert "tenants: 0 migrated to t0099_loyalty, 3 already there" in result.output
 
-    result = runner.invoke(args=["db", "downgrade", "t0001_tenant_tables", "--jobs", jobs])
+    previous = loyalty_app.previous_head
+    result = runner.invoke(args=["db", "downgrade", previous, "--jobs", jobs])
     assert result.exit_code == 0, result.output
-    assert "tenants: 3 migrated to t0001_tenant_tables" in result.output
+    assert f"tenants: 3 migrated to {previous}" in result.output
     for tenant in tenants:
         assert not has_loyalty_column(db_connection, tenant.schema_name)
-        assert version_of(db_connection, tenant.schema_name) == "t0001_tenant_tables"
+        assert version_of(db_connection, tenant.schema_name) == previous
 
 
 def test_noop_upgrade_touches_no_tenant(app, make_tenant, count_statements):
@@ -112,7 +114,7 @@ def test_failed_tenant_is_reported_and_a_rerun_continues(loyalty_app, make_tenan
     assert "2 migrated to t0099_loyalty, 0 already there, 1 failed" in result.output
     assert f"failed: {broken.schema_name}: " in result.output
     assert "DuplicateColumn" in result.output
-    assert version_of(db_connection, broken.schema_name) == "t0001_tenant_tables"
+    assert version_of(db_connection, broken.schema_name) == loyalty_app.previous_head
     assert version_of(db_connection, first.schema_name) == "t0099_loyalty"
 
     db_connection.exec_driver_sql(

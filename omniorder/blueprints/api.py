@@ -1,9 +1,11 @@
 """The tenant JSON API (Host picks the restaurant): what scripts and benchmarks use."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 
+from omniorder.errors import Invalid
 from omniorder.extensions import csrf
 from omniorder.services.menu import menu_items
+from omniorder.services.ordering import order_as_json, order_by_id, parse_lines, place_order
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated state changes here
@@ -17,3 +19,18 @@ def menu():
          "image_url": item.image_url, "is_available": item.is_available}
         for item in menu_items()
     ]}
+
+
+@bp.post("/orders")
+def create_order():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("body", "must be a JSON object")
+    placed = place_order(body.get("customer_name"), parse_lines(body.get("items")),
+                         idempotency_key=request.headers.get("Idempotency-Key"))
+    return order_as_json(placed.order), 201 if placed.created else 200
+
+
+@bp.get("/orders/<order_id>")
+def get_order(order_id):
+    return order_as_json(order_by_id(order_id))

@@ -102,6 +102,8 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
     )
+    # Set by the checkout form and by the API's Idempotency-Key header: one order per key.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, Order.__table__]

@@ -27,7 +27,7 @@ DEMO_TENANTS = [
                 {"name": "Chicken Wings", "description": "Six wings, smoky glaze.", "price": 750},
                 {"name": "Caesar Salad", "description": None, "price": 800},
             ]},
-            {"name": "Drinks", "items": [
+            {"name": "Drinks & Dessert", "items": [
                 {"name": "Cola", "description": "330 ml can.", "price": 250},
                 {"name": "Lemonade", "description": "Freshly squeezed.", "price": 350},
                 {"name": "Tiramisu", "description": "Dessert of the house.", "price": 600},

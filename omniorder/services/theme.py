@@ -57,3 +57,21 @@ def theme_for_render(config) -> dict:
     theme = {key: value for key, value in config.items() if key in DEFAULT_THEME and key not in bad}
     merged = {**DEFAULT_THEME, **theme}
     return {**merged, **PRESETS[merged["preset"]], "font_stack": FONT_STACKS[merged["font_family"]]}
+
+
+def _text_on(colour: str) -> str:
+    """Black or white, whichever reads better on `colour` (WCAG relative luminance)."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def theme_css(config) -> str:
+    """The theme as CSS custom properties, built only from validated, allow-listed values."""
+    theme = theme_for_render(config)
+    return (":root{"
+            f"--primary:{theme['primary_color']};--on-primary:{_text_on(theme['primary_color'])};"
+            f"--bg:{theme['bg']};--surface:{theme['surface']};--text:{theme['text']};"
+            f"--muted:{theme['muted']};--font:{theme['font_stack']};"
+            "}")
