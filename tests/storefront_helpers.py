@@ -1,0 +1,67 @@
+"""A customer's steps on a storefront, so tests read like what a person does."""
+
+import re
+
+from sqlalchemy import select, update
+
+from omniorder.extensions import db
+from omniorder.models import MenuItem
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.http import tenant_registry
+
+
+class Customer:
+    def __init__(self, client, domain):
+        self.client = client
+        self.base_url = f"http://{domain}"
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, base_url=self.base_url, **kwargs)
+
+    def post(self, path, data=None, htmx=False, **kwargs):
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=data, base_url=self.base_url, headers=headers,
+                                **kwargs)
+
+    def csrf_token(self):
+        page = self.get("/")
+        return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+    def checkout_key(self):
+        page = self.get("/")
+        return re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"',
+                         page.text).group(1)
+
+    def add(self, item_id, htmx=False, quantity=1):
+        return self.post("/cart/add", {"csrf_token": self.csrf_token(), "item_id": str(item_id),
+                                       "quantity": quantity}, htmx=htmx)
+
+    def set_quantity(self, item_id, quantity, htmx=False):
+        return self.post("/cart/set", {"csrf_token": self.csrf_token(), "item_id": str(item_id),
+                                       "quantity": quantity}, htmx=htmx)
+
+    def checkout(self, customer_name, key=None, htmx=False):
+        key = key or self.checkout_key()
+        return self.post("/checkout", {"csrf_token": self.csrf_token(), "idempotency_key": key,
+                                       "customer_name": customer_name}, htmx=htmx)
+
+
+def menu(app, tenant) -> dict[str, MenuItem]:
+    """The tenant's menu items by name (detached copies)."""
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        items = db.session.scalars(select(MenuItem)).all()
+        db.session.expunge_all()
+    return {item.name: item for item in items}
+
+
+def change_item(app, tenant, item_id, **values):
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        db.session.execute(update(MenuItem).where(MenuItem.id == item_id).values(**values))
+        db.session.commit()
+
+
+def order_count(app, tenant) -> int:
+    from omniorder.models import Order
+
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        return db.session.scalar(select(db.func.count()).select_from(Order))

@@ -1,0 +1,155 @@
+"""The orders JSON API and the ordering rules behind it."""
+
+import threading
+import uuid
+
+import pytest
+
+from tests.storefront_helpers import change_item, menu, order_count
+
+
+def post_order(client, tenant, body, **headers):
+    return client.post("/api/v1/orders", json=body,
+                       headers={"Host": tenant.domain, **headers})
+
+
+def line(item, quantity=1, **extra):
+    return {"menu_item_id": str(item.id), "quantity": quantity, **extra}
+
+
+def test_totals_are_computed_by_the_server_and_client_prices_ignored(app, client, make_tenant):
+    tenant = make_tenant()
+    items = menu(app, tenant)
+    burger, fries = items["House Burger"], items["Fries"]
+    response = post_order(client, tenant, {
+        "customer_name": "  Ada  ", "total_amount": 1,
+        "items": [line(burger, 2, price=1, unit_price=1), line(fries, 1, line_total=0)]})
+    assert response.status_code == 201, response.data
+    order = response.get_json()
+    assert order["number"] == 1001 and order["status"] == "PENDING"
+    assert order["customer_name"] == "Ada"
+    assert order["items"] == [
+        {"menu_item_id": str(burger.id), "name": "House Burger", "unit_price": 1250,
+         "quantity": 2, "line_total": 2500},
+        {"menu_item_id": str(fries.id), "name": "Fries", "unit_price": 450, "quantity": 1,
+         "line_total": 450},
+    ]
+    assert order["total_amount"] == 2950
+    assert client.get(f"/api/v1/orders/{order['id']}",
+                      headers={"Host": tenant.domain}).get_json() == order
+
+
+def test_snapshot_survives_menu_changes(app, client, make_tenant):
+    tenant = make_tenant()
+    burger = menu(app, tenant)["House Burger"]
+    order = post_order(client, tenant, {"customer_name": "Bo", "items": [line(burger)]}).json
+    change_item(app, tenant, burger.id, name="Burger 2.0", price=9999)
+    again = client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain}).json
+    assert again["items"][0]["name"] == "House Burger"
+    assert again["items"][0]["unit_price"] == 1250 and again["total_amount"] == 1250
+
+
+def test_sold_out_item_is_409_and_nothing_is_written(app, client, make_tenant):
+    tenant = make_tenant()
+    items = menu(app, tenant)
+    change_item(app, tenant, items["Fries"].id, is_available=False)
+    response = post_order(client, tenant, {"customer_name": "Cy", "items": [
+        line(items["House Burger"]), line(items["Fries"])]})
+    assert response.status_code == 409
+    assert "Fries" in response.json["error"]
+    assert order_count(app, tenant) == 0
+
+
+def test_order_numbers_are_per_tenant(app, client, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    for tenant, expected in ((a, 1001), (a, 1002), (b, 1001)):
+        item = menu(app, tenant)["Fries"]
+        body = {"customer_name": "N", "items": [line(item)]}
+        assert post_order(client, tenant, body).json["number"] == expected
+
+
+def test_idempotency_key_returns_the_same_order(app, client, make_tenant):
+    tenant = make_tenant()
+    body = {"customer_name": "Di", "items": [line(menu(app, tenant)["Fries"])]}
+    first = post_order(client, tenant, body, **{"Idempotency-Key": "abc-123"})
+    second = post_order(client, tenant, body, **{"Idempotency-Key": "abc-123"})
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json == second.json
+    assert order_count(app, tenant) == 1
+
+
+def test_concurrent_requests_with_one_key_create_one_order(app, make_tenant):
+    tenant = make_tenant()
+    body = {"customer_name": "Ed", "items": [line(menu(app, tenant)["Fries"])]}
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def submit():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(post_order(client, tenant, body, **{"Idempotency-Key": "same"}))
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [200, 200, 200, 201]
+    assert len({answer.json["id"] for answer in answers}) == 1
+    assert order_count(app, tenant) == 1
+
+
+def test_another_tenants_order_is_404(app, client, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    order = post_order(client, a, {"customer_name": "Fi",
+                                   "items": [line(menu(app, a)["Fries"])]}).json
+    assert client.get(f"/api/v1/orders/{order['id']}", headers={"Host": b.domain}
+                      ).status_code == 404
+    assert client.get("/api/v1/orders/not-a-uuid", headers={"Host": a.domain}
+                      ).status_code == 404
+
+
+BAD_BODIES = [
+    ("malformed json", None),
+    ("list body", [1]),
+    ("no name", {"items": "FRIES"}),
+    ("empty name", {"customer_name": "   ", "items": "FRIES"}),
+    ("long name", {"customer_name": "x" * 101, "items": "FRIES"}),
+    ("control chars", {"customer_name": "a\x00b", "items": "FRIES"}),
+    ("no items", {"customer_name": "G"}),
+    ("empty items", {"customer_name": "G", "items": []}),
+    ("items not list", {"customer_name": "G", "items": {"a": 1}}),
+    ("quantity 0", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": 0}]}),
+    ("quantity 100", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": 100}]}),
+    ("quantity string", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": "2"}]}),
+    ("quantity float", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": 2.0}]}),
+    ("quantity bool", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": True}]}),
+    ("unknown id", {"customer_name": "G", "items": [{"id": str(uuid.uuid4()), "quantity": 1}]}),
+    ("bad id", {"customer_name": "G", "items": [{"id": "nope", "quantity": 1}]}),
+    ("duplicate lines", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": 1},
+                                                         {"id": "FRIES", "quantity": 2}]}),
+]
+
+
+@pytest.mark.parametrize("label, body", BAD_BODIES, ids=[label for label, _ in BAD_BODIES])
+def test_bad_input_is_400_with_a_message_and_writes_nothing(app, client, make_tenant, label,
+                                                            body):
+    tenant = make_tenant()
+    fries = str(menu(app, tenant)["Fries"].id)
+    if isinstance(body, dict):
+        items = body.get("items")
+        if items == "FRIES":
+            body = {**body, "items": [{"menu_item_id": fries, "quantity": 1}]}
+        elif isinstance(items, list):
+            body = {**body, "items": [
+                {"menu_item_id": fries if i["id"] == "FRIES" else i["id"],
+                 "quantity": i["quantity"]} for i in items]}
+    if body is None:
+        response = client.post("/api/v1/orders", data=b"{not json",
+                               content_type="application/json",
+                               headers={"Host": tenant.domain})
+    else:
+        response = post_order(client, tenant, body)
+    assert response.status_code == 400, response.data
+    assert response.json["error"]
+    assert order_count(app, tenant) == 0

@@ -1,0 +1,168 @@
+"""The customer's storefront: themed menu, cart, checkout and tracking, with and without htmx."""
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from omniorder.money import format_cents
+from tests.storefront_helpers import Customer, change_item, menu, order_count
+
+
+@pytest.fixture
+def tenant(make_tenant):
+    return make_tenant(name="Chez Test", theme_config={"preset": "dark",
+                                                      "primary_color": "#0ea5e9"})
+
+
+@pytest.fixture
+def customer(client, tenant):
+    return Customer(client, tenant.domain)
+
+
+def test_format_cents():
+    assert [format_cents(c) for c in (0, 5, 1000, 123456, -250)] == [
+        "$0.00", "$0.05", "$10.00", "$1,234.56", "-$2.50"]
+
+
+def test_menu_page_is_themed_and_grouped_by_category_rank(app, customer, tenant):
+    page = customer.get("/")
+    assert page.status_code == 200
+    html = page.text
+    assert "<title>Chez Test</title>" in html and '<h1 class="brand">Chez Test</h1>' in html
+    assert "--primary:#0ea5e9" in html and "--bg:#111827" in html  # dark preset
+    categories = re.findall(r'<h2 class="category">([^<]+)</h2>', html)
+    assert categories == ["Mains", "Sides", "Drinks"]
+    mains = html.split('<h2 class="category">Mains')[1].split('<h2 class="category">')[0]
+    assert re.findall(r'<h3 class="item-name">([^<]+)</h3>', mains) == [
+        "Fish &amp; Chips", "Garden Bowl", "Grilled Chicken Plate", "House Burger"]
+    assert "$12.50" in html
+    assert "https://" not in html.split("<body>")[0]  # no external assets at all
+
+
+def test_sold_out_item_is_marked_and_cannot_be_added(app, customer, tenant):
+    fries = menu(app, tenant)["Fries"]
+    change_item(app, tenant, fries.id, is_available=False)
+    html = customer.get("/").text
+    fries_block = html.split('<h3 class="item-name">Fries</h3>')[1].split("</li>")[0]
+    assert "Sold out" in fries_block and "/cart/add" not in fries_block
+    response = customer.add(fries.id)
+    assert response.status_code == 400 and "sold out" in response.text
+
+
+def test_menu_text_is_escaped(app, customer, tenant):
+    burger = menu(app, tenant)["House Burger"]
+    change_item(app, tenant, burger.id, name="<script>alert(1)</script>",
+                description='"><img src=x onerror=alert(2)>')
+    html = customer.get("/").text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_hostile_stored_theme_is_dropped_when_rendered(app, customer, tenant, db_connection):
+    db_connection.execute(text(
+        "UPDATE public.tenants SET theme_config = CAST(:theme AS jsonb) WHERE domain = :d"),
+        {"theme": '{"primary_color": "red}</style><script>alert(1)</script>", '
+                  '"font_family": "x;background:url(//evil)", "preset": "nope", "junk": 1}',
+         "d": tenant.domain})
+    db_connection.commit()
+    html = customer.get("/").text
+    assert "<script>alert" not in html and "evil" not in html
+    assert "--primary:#c2410c" in html and "--bg:#ffffff" in html  # the defaults
+
+
+def test_cart_updates_with_htmx_partials(app, customer, tenant):
+    items = menu(app, tenant)
+    response = customer.add(items["House Burger"].id, htmx=True)
+    assert response.status_code == 200
+    assert response.text.startswith('<aside id="cart"')
+    assert '<span id="cart-count" hx-swap-oob="true">1</span>' in response.text
+    customer.add(items["House Burger"].id, htmx=True)
+    response = customer.add(items["Fries"].id, htmx=True)
+    assert '<span id="cart-count" hx-swap-oob="true">3</span>' in response.text
+    assert 'id="cart-total">$29.50<' in response.text  # 2 × 12.50 + 4.50
+
+    response = customer.set_quantity(items["House Burger"].id, 1, htmx=True)
+    assert 'id="cart-total">$17.00<' in response.text
+    response = customer.set_quantity(items["Fries"].id, 0, htmx=True)
+    assert "Fries" not in response.text and 'id="cart-total">$12.50<' in response.text
+
+
+def test_cart_works_without_javascript(app, customer, tenant):
+    burger = menu(app, tenant)["House Burger"]
+    response = customer.add(burger.id)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/#cart")
+    page = customer.get("/").text
+    assert 'Cart (<span id="cart-count">1</span>)' in page
+
+
+def test_checkout_creates_the_order_and_tracking_page_follows_it(app, customer, tenant,
+                                                                 db_connection):
+    items = menu(app, tenant)
+    customer.add(items["House Burger"].id)
+    customer.add(items["Lemonade"].id)
+    response = customer.checkout("  Grace  ")
+    assert response.status_code == 303
+    tracking_url = response.headers["Location"]
+    assert re.fullmatch(r"/orders/[0-9a-f-]{36}", tracking_url)
+
+    page = customer.get(tracking_url).text
+    assert "Order #<span id=\"order-number\">1001</span>" in page
+    assert "Thank you, Grace!" in page and "$16.00" in page
+    assert "Received — waiting for the kitchen" in page and 'hx-trigger="every 3s"' in page
+    assert 'Cart (<span id="cart-count">0</span>)' in customer.get("/").text
+
+    order_id = tracking_url.rsplit("/", 1)[1]
+    db_connection.exec_driver_sql(
+        f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE' WHERE id = '{order_id}'")
+    db_connection.commit()
+    status = customer.get(tracking_url + "/status").text
+    assert "Ready for pickup" in status and "hx-trigger" not in status  # polling stops
+
+
+def test_double_submitted_checkout_creates_one_order(app, customer, tenant):
+    customer.add(menu(app, tenant)["Fries"].id)
+    key = customer.checkout_key()
+    first = customer.checkout("Hal", key=key)
+    customer.add(menu(app, tenant)["Fries"].id)  # the cart may even have changed meanwhile
+    second = customer.checkout("Hal", key=key)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert order_count(app, tenant) == 1
+
+
+def test_item_sold_out_between_cart_and_checkout(app, customer, tenant):
+    fries = menu(app, tenant)["Fries"]
+    customer.add(fries.id)
+    change_item(app, tenant, fries.id, is_available=False)
+    response = customer.checkout("Ivy", htmx=True)
+    assert response.status_code == 409
+    assert "Fries just sold out" in response.text and 'id="cart"' in response.text
+    assert order_count(app, tenant) == 0
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101])
+def test_checkout_needs_a_sensible_name(app, customer, tenant, name):
+    customer.add(menu(app, tenant)["Fries"].id)
+    response = customer.checkout(name)
+    assert response.status_code == 400
+    assert order_count(app, tenant) == 0
+
+
+def test_forms_without_csrf_token_are_refused(app, customer, tenant):
+    fries = menu(app, tenant)["Fries"]
+    response = customer.post("/cart/add", {"item_id": str(fries.id)})
+    assert response.status_code == 400
+    customer.add(fries.id)
+    response = customer.post("/checkout", {"customer_name": "Jo", "idempotency_key": "k"})
+    assert response.status_code == 400 and order_count(app, tenant) == 0
+
+
+def test_empty_cart_checkout_is_refused(customer):
+    response = customer.checkout("Kim", key="a-key-from-an-old-page")
+    assert response.status_code == 400 and "Your cart is empty" in response.text
+
+
+def test_unknown_order_is_404(customer):
+    assert customer.get("/orders/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert customer.get("/orders/nope").status_code == 404
