@@ -9,11 +9,13 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     String,
     Text,
@@ -104,6 +106,41 @@ class Order(db.Model):
     )
     # Set by the checkout form and by the API's Idempotency-Key header: one order per key.
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # When the status last changed: the board shows DONE orders for 30 minutes after this.
+    status_changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()")
+    )
 
 
-TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, Order.__table__]
+Index("ix_tenant_orders_status_created_at", Order.status, Order.created_at)
+
+
+class BoardVersion(db.Model):
+    """One row; +1 in every transaction that changes an order (ordering and kitchen services).
+
+    Kitchen tablets poll with the version they show; an unchanged version is a 204 after one
+    primary-key read. A counter row, not max(updated_at): a row lock orders the bumps by commit,
+    so a poll can never miss a change committed after a later timestamp was already seen.
+    """
+
+    __tablename__ = "board_version"
+    __table_args__ = (CheckConstraint("singleton", name="board_version_singleton"),
+                      {"schema": TENANT_SCHEMA_PLACEHOLDER})
+
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+
+
+class LoginFailure(db.Model):
+    """Failed staff logins per email, shared by every worker (see services/staff.py)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = {"schema": TENANT_SCHEMA_PLACEHOLDER}
+
+    email: Mapped[str] = mapped_column(String, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, Order.__table__,
+                 BoardVersion.__table__, LoginFailure.__table__]

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
-from omniorder.models import TENANT_TABLES, Category, MenuItem, Tenant, User
+from omniorder.models import TENANT_TABLES, BoardVersion, Category, MenuItem, Tenant, User
 from omniorder.services.theme import validate_theme
 from omniorder.tenancy.migrate import tenant_head_revision
 from omniorder.tenancy.names import (
@@ -195,6 +195,7 @@ def create_tenant_schema(connection: Connection, schema_name: str) -> None:
 
 
 def _seed(connection: Connection, admin_email: str, password_hash: str, menu: list) -> None:
+    connection.execute(insert(BoardVersion).values(version=0))
     connection.execute(insert(User).values(
         email=admin_email, hashed_password=password_hash, full_name="Administrator", role="admin",
     ))
