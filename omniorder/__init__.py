@@ -39,11 +39,13 @@ def configure_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, CSRF protection and (later) logins to this app."""
+    """Bind the database, CSRF protection and staff logins to this app."""
+    from omniorder.auth import login_manager
     from omniorder.extensions import csrf, db
 
     db.init_app(app)
     csrf.init_app(app)
+    login_manager.init_app(app)
 
 
 def register_tenancy(app: Flask) -> None:
@@ -55,12 +57,15 @@ def register_tenancy(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Health, system API (tenant-free) and the tenant-facing blueprints."""
-    from omniorder.blueprints import api, health, storefront, sysapi
+    from omniorder.blueprints import admin, api, auth, health, kitchen, storefront, sysapi
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sysapi.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(storefront.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(kitchen.bp)
+    app.register_blueprint(admin.bp)
 
 
 def register_templating(app: Flask) -> None:

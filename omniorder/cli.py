@@ -202,6 +202,8 @@ def demo_command(port):
         click.echo(f"{demo['name']}: http://{demo['domain']}:{port}/ "
                    f"({'created' if created else 'already there'})")
         click.echo(f"  admin login: {demo['admin_email']} / {demo['admin_password']}")
+        click.echo(f"  kitchen login: {demo['kitchen_email']} / {demo['kitchen_password']}"
+                   f" (board: http://{demo['domain']}:{port}/kitchen)")
 
 
 def init_app(app: Flask) -> None:

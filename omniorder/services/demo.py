@@ -1,6 +1,9 @@
 """The two demo restaurants of the README, provisioned by ``flask demo`` when missing."""
 
 from omniorder.errors import Conflict
+from omniorder.services.staff import create_staff
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.http import tenant_registry
 from omniorder.tenancy.provision import list_tenants, provision_tenant
 
 DEMO_TENANTS = [
@@ -11,6 +14,8 @@ DEMO_TENANTS = [
         "theme_config": {"preset": "bold", "primary_color": "#d62300", "font_family": "rounded"},
         "admin_email": "admin@pizza.localhost",
         "admin_password": "pizza-demo-admin",
+        "kitchen_email": "kitchen@pizza.localhost",
+        "kitchen_password": "pizza-demo-kitchen",
         "menu": [
             {"name": "Pizzas", "items": [
                 {"name": "Margherita", "description": "Tomato, mozzarella, basil.",
@@ -41,6 +46,8 @@ DEMO_TENANTS = [
         "theme_config": {"preset": "dark", "primary_color": "#0ea5e9", "font_family": "serif"},
         "admin_email": "admin@sushi.localhost",
         "admin_password": "sushi-demo-admin",
+        "kitchen_email": "kitchen@sushi.localhost",
+        "kitchen_password": "sushi-demo-kitchen",
         "menu": [
             {"name": "Nigiri", "items": [
                 {"name": "Salmon Nigiri", "description": "Two pieces.", "price": 600},
@@ -66,17 +73,26 @@ DEMO_TENANTS = [
 ]
 
 
+PROVISIONING_FIELDS = ("name", "domain", "schema_name", "theme_config", "admin_email",
+                       "admin_password", "menu")
+
+
 def ensure_demo_tenants() -> list[tuple[dict, bool]]:
-    """Provision each missing demo tenant; return (demo, created) pairs. Idempotent."""
+    """Provision each missing demo tenant with a kitchen login; (demo, created) pairs."""
     existing = {tenant.domain for tenant in list_tenants()}
     outcome = []
     for demo in DEMO_TENANTS:
         created = False
         if demo["domain"] not in existing:
             try:
-                provision_tenant(**demo)
+                provision_tenant(**{key: demo[key] for key in PROVISIONING_FIELDS})
                 created = True
             except Conflict:  # provisioned concurrently by another process: fine
                 pass
+            else:
+                tenant_registry().invalidate()
+                with tenant_context(tenant_registry().lookup(demo["domain"])):
+                    create_staff(demo["kitchen_email"], "kitchen", "Kitchen tablet",
+                                 demo["kitchen_password"])
         outcome.append((demo, created))
     return outcome

@@ -1,9 +1,19 @@
-"""Reading and changing a restaurant's menu (the bound tenant's)."""
+"""Reading and keeping a restaurant's menu (the bound tenant's)."""
 
-from sqlalchemy import select
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlparse
 
+from sqlalchemy import func, select
+
+from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import Category, MenuItem
+
+MAX_PRICE_CENTS = 10_000_00
+MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000}
+_PRICE = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
 def menu_items() -> list[MenuItem]:
@@ -11,15 +21,162 @@ def menu_items() -> list[MenuItem]:
     return list(db.session.scalars(select(MenuItem).order_by(MenuItem.name, MenuItem.id)))
 
 
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.rank, Category.name)))
+
+
 def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     """(category name, items by name) in rank order; uncategorised items come last."""
-    categories = db.session.scalars(select(Category).order_by(Category.rank, Category.name)).all()
-    by_category: dict = {category.id: [] for category in categories}
+    ordered = categories()
+    by_category: dict = {category.id: [] for category in ordered}
     uncategorised = []
     for item in menu_items():
         by_category.get(item.category_id, uncategorised).append(item)
-    sections = [(category.name, by_category[category.id]) for category in categories
+    sections = [(category.name, by_category[category.id]) for category in ordered
                 if by_category[category.id]]
     if uncategorised:
         sections.append(("More", uncategorised))
     return sections
+
+
+def parse_price(text) -> int:
+    """"12.50" → 1250 cents: non-negative, at most two decimals, at most 10,000.00."""
+    text = (text or "").strip().lstrip("$").replace(",", "") if isinstance(text, str) else ""
+    if not _PRICE.fullmatch(text):
+        raise Invalid("price", "must be an amount such as 12.50 (at most two decimals)")
+    try:
+        cents = int(Decimal(text) * 100)
+    except InvalidOperation:
+        raise Invalid("price", "must be an amount such as 12.50") from None
+    if cents > MAX_PRICE_CENTS:
+        raise Invalid("price", "must be at most 10,000.00")
+    return cents
+
+
+def _text(field: str, value, required: bool = False) -> str | None:
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        if required:
+            raise Invalid(field, "is required")
+        return None
+    if len(value) > MAX_TEXT[field]:
+        raise Invalid(field, f"must be at most {MAX_TEXT[field]} characters")
+    if not value.replace("\n", "").replace("\r", "").isprintable():
+        raise Invalid(field, "must not contain control characters")
+    return value
+
+
+def _image_url(value) -> str | None:
+    url = _text("image_url", value)
+    if url is None:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise Invalid("image_url", "must be an http:// or https:// address")
+    return url
+
+
+def _get(model, raw_id, label: str):
+    try:
+        found = db.session.get(model, uuid.UUID(str(raw_id)))
+    except ValueError:
+        found = None
+    if found is None:
+        raise NotFound(f"No such {label}.")
+    return found
+
+
+def category(category_id) -> Category:
+    return _get(Category, category_id, "category")
+
+
+def menu_item(item_id) -> MenuItem:
+    return _get(MenuItem, item_id, "menu item")
+
+
+def create_category(name) -> Category:
+    rank = db.session.scalar(select(func.coalesce(func.max(Category.rank) + 1, 0)))
+    created = Category(name=_text("name", name, required=True), rank=rank)
+    db.session.add(created)
+    db.session.commit()
+    return created
+
+
+def rename_category(category_id, name) -> Category:
+    found = category(category_id)
+    found.name = _text("name", name, required=True)
+    db.session.commit()
+    return found
+
+
+def move_category(category_id, step: int) -> None:
+    """Swap a category with its neighbour above (-1) or below (+1); ranks become 0..n-1."""
+    ordered = list(db.session.scalars(
+        select(Category).order_by(Category.rank, Category.name).with_for_update()))
+    index = next((i for i, c in enumerate(ordered) if str(c.id) == str(category_id)), None)
+    if index is None:
+        raise NotFound("No such category.")
+    target = index + (1 if step > 0 else -1)
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    for rank, each in enumerate(ordered):
+        each.rank = rank
+    db.session.commit()
+
+
+def delete_category(category_id) -> Category:
+    """Only an empty category can go: items are never deleted as a side effect."""
+    found = category(category_id)
+    count = db.session.scalar(
+        select(func.count()).select_from(MenuItem).where(MenuItem.category_id == found.id))
+    if count:
+        raise Conflict(f"{found.name} still has {count} item(s); move or delete them first.")
+    db.session.delete(found)
+    db.session.commit()
+    return found
+
+
+def _item_fields(fields: dict) -> dict:
+    problems, clean = {}, {}
+    checks = {
+        "name": lambda: _text("name", fields.get("name"), required=True),
+        "description": lambda: _text("description", fields.get("description")),
+        "price": lambda: parse_price(fields.get("price")),
+        "image_url": lambda: _image_url(fields.get("image_url")),
+        "category_id": lambda: category(fields["category_id"]).id
+        if fields.get("category_id") else None,
+    }
+    for name, check in checks.items():
+        try:
+            clean[name] = check()
+        except Invalid as error:
+            problems.update(error.fields)
+        except NotFound:
+            problems["category_id"] = "is not a category of this menu"
+    if problems:
+        raise Invalid(fields=problems)
+    clean["is_available"] = bool(fields.get("is_available"))
+    return clean
+
+
+def create_item(fields: dict) -> MenuItem:
+    item = MenuItem(**_item_fields(fields))
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def update_item(item_id, fields: dict) -> MenuItem:
+    item = menu_item(item_id)
+    for name, value in _item_fields(fields).items():
+        setattr(item, name, value)
+    db.session.commit()
+    return item
+
+
+def delete_item(item_id) -> MenuItem:
+    """Past orders keep their snapshot, so deleting an item never rewrites history."""
+    item = menu_item(item_id)
+    db.session.delete(item)
+    db.session.commit()
+    return item

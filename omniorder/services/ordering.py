@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import MenuItem, Order
+from omniorder.services.kitchen import bump_board_version
 
 MAX_QUANTITY = 99
 MAX_LINES = 50
@@ -118,6 +119,7 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
     if order_id is None:  # a concurrent request with the same key committed first
         db.session.rollback()
         return PlacedOrder(_order_with_key(idempotency_key), created=False)
+    bump_board_version()
     db.session.commit()
     return PlacedOrder(db.session.get(Order, order_id), created=True)
 

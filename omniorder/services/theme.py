@@ -7,7 +7,11 @@ should one already be stored, its bad values are dropped when rendered (`theme_f
 
 import re
 
+from sqlalchemy import update
+
 from omniorder.errors import Invalid
+from omniorder.extensions import db
+from omniorder.models.public import Tenant
 
 PRESETS = {
     "light": {"bg": "#ffffff", "surface": "#f4f4f5", "text": "#18181b", "muted": "#52525b"},
@@ -56,7 +60,8 @@ def theme_for_render(config) -> dict:
     bad = _problems(config)
     theme = {key: value for key, value in config.items() if key in DEFAULT_THEME and key not in bad}
     merged = {**DEFAULT_THEME, **theme}
-    return {**merged, **PRESETS[merged["preset"]], "font_stack": FONT_STACKS[merged["font_family"]]}
+    return {**merged, **PRESETS[merged["preset"]], "font_stack": FONT_STACKS[merged["font_family"]],
+            "on_primary": _text_on(merged["primary_color"])}
 
 
 def _text_on(colour: str) -> str:
@@ -71,7 +76,15 @@ def theme_css(config) -> str:
     """The theme as CSS custom properties, built only from validated, allow-listed values."""
     theme = theme_for_render(config)
     return (":root{"
-            f"--primary:{theme['primary_color']};--on-primary:{_text_on(theme['primary_color'])};"
+            f"--primary:{theme['primary_color']};--on-primary:{theme['on_primary']};"
             f"--bg:{theme['bg']};--surface:{theme['surface']};--text:{theme['text']};"
             f"--muted:{theme['muted']};--font:{theme['font_stack']};"
             "}")
+
+
+def update_theme(tenant_id, config) -> dict:
+    """Validate and store a tenant's theme; every worker sees it within the registry interval."""
+    theme = validate_theme(config)
+    db.session.execute(update(Tenant).where(Tenant.id == tenant_id).values(theme_config=theme))
+    db.session.commit()
+    return theme

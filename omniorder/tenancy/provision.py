@@ -9,14 +9,11 @@ schema and no table behind. The registry row goes first: its unique constraints 
 concurrent provisioning of the same domain or schema wait for this one and then fail cleanly.
 """
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import bcrypt
 from blinker import Namespace
-from flask import current_app
 from psycopg import errors as pg_errors
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -24,6 +21,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import TENANT_TABLES, BoardVersion, Category, MenuItem, Tenant, User
+from omniorder.services.staff import (
+    generate_password,
+    hash_password,
+    validate_email,
+    validate_password,
+)
 from omniorder.services.theme import validate_theme
 from omniorder.tenancy.migrate import tenant_head_revision
 from omniorder.tenancy.names import (
@@ -61,7 +64,6 @@ STARTER_MENU = [
     ]},
 ]
 MAX_NAME_LENGTH = 200
-MIN_PASSWORD_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -75,21 +77,6 @@ class ProvisionedTenant:
     generated_password: str | None  # shown once, when none was given
 
 
-def validate_email(email) -> str:
-    if not isinstance(email, str) or not email.strip():
-        raise Invalid("admin_email", "is required")
-    email = email.strip().lower()
-    local, _, host = email.partition("@")
-    if not local or "." not in host or len(email) > 254 or any(c.isspace() for c in email):
-        raise Invalid("admin_email", "must be an email address")
-    return email
-
-
-def hash_password(password: str) -> str:
-    rounds = current_app.config["BCRYPT_ROUNDS"]
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
-
-
 def _validated(name, domain, schema_name, theme_config, admin_email, admin_password) -> dict:
     """All provisioning inputs checked at once, so the caller hears of every bad field."""
     fields, problems = {}, {}
@@ -99,8 +86,9 @@ def _validated(name, domain, schema_name, theme_config, admin_email, admin_passw
         "schema_name": lambda: validate_schema_name(schema_name) if schema_name is not None
         else schema_name_for(fields["name"]) if "name" in fields else None,
         "theme_config": lambda: validate_theme(theme_config),
-        "admin_email": lambda: validate_email(admin_email),
-        "admin_password": lambda: _validate_password(admin_password),
+        "admin_email": lambda: validate_email(admin_email, "admin_email"),
+        "admin_password": lambda: None if admin_password is None
+        else validate_password(admin_password, "admin_password"),
     }
     for field, check in checks.items():
         try:
@@ -120,16 +108,6 @@ def _validate_name(name) -> str:
     return name.strip()
 
 
-def _validate_password(password) -> str | None:
-    if password is None:
-        return None
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid("admin_password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password.encode()) > 72:
-        raise Invalid("admin_password", "must be at most 72 bytes (a bcrypt limit)")
-    return password
-
-
 def provision_tenant(*, name, domain, admin_email, schema_name=None, theme_config=None,
                      admin_password=None, menu=STARTER_MENU,
                      password_hash: str | None = None) -> ProvisionedTenant:
@@ -143,7 +121,7 @@ def provision_tenant(*, name, domain, admin_email, schema_name=None, theme_confi
     if password_hash is None:
         password = fields["admin_password"]
         if password is None:
-            password = generated = secrets.token_urlsafe(12)
+            password = generated = generate_password()
         password_hash = hash_password(password)
 
     try:

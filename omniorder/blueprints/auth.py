@@ -1,0 +1,49 @@
+"""Staff login and logout on each restaurant's own host."""
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from omniorder.auth import safe_next, staff_member
+from omniorder.errors import DomainError
+from omniorder.services.staff import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+def home_for(staff) -> str:
+    return url_for("kitchen.board") if staff.role == "kitchen" else url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    next_page = safe_next(request.args.get("next"))
+    if request.method == "GET":
+        return render_template("auth/login.html", form=form, next_page=next_page)
+    if not form.validate():
+        return render_template("auth/login.html", form=form, next_page=next_page,
+                               message="Please enter your email and password."), 400
+    try:
+        user = authenticate(form.email.data, form.password.data)
+    except DomainError as error:
+        return render_template("auth/login.html", form=form, next_page=next_page,
+                               message=error.message), error.status_code
+    staff = staff_member(user)
+    session.clear()  # a fresh session on login: nothing from before carries over
+    login_user(staff)
+    return redirect(next_page or home_for(staff), code=303)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"), code=303)

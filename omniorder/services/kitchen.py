@@ -1,0 +1,95 @@
+"""The kitchen board: what is cooking, one-tap advances, sold-out toggles, cheap polling."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select, update
+
+from omniorder.errors import Conflict, Invalid, NotFound
+from omniorder.extensions import db
+from omniorder.models import BoardVersion, MenuItem, Order, User
+
+NEXT_STATUS = {"PENDING": "COOKING", "COOKING": "DONE"}
+DONE_VISIBLE_FOR = timedelta(minutes=30)
+KITCHEN_ROLES = ("kitchen", "manager", "admin")
+
+
+@dataclass(frozen=True)
+class Board:
+    version: int
+    now: datetime
+    columns: dict[str, list[Order]]
+
+    @property
+    def newest_number(self) -> int:
+        return max((order.number for orders in self.columns.values() for order in orders),
+                   default=0)
+
+
+def bump_board_version() -> None:
+    """Call in every transaction that changes an order, before it commits."""
+    db.session.execute(update(BoardVersion).values(version=BoardVersion.version + 1))
+
+
+def board() -> Board:
+    """Open orders oldest first, and DONE ones for 30 minutes after they were done."""
+    version, now = db.session.execute(select(BoardVersion.version, func.now())).one()
+    orders = db.session.scalars(
+        select(Order).where(or_(
+            Order.status.in_(("PENDING", "COOKING")),
+            and_(Order.status == "DONE", Order.status_changed_at > now - DONE_VISIBLE_FOR),
+        )).order_by(Order.created_at, Order.number)
+    ).all()
+    columns = {status: [] for status in ("PENDING", "COOKING", "DONE")}
+    for order in orders:
+        columns[order.status].append(order)
+    columns["DONE"].sort(key=lambda order: order.status_changed_at, reverse=True)
+    return Board(version, now, columns)
+
+
+def poll(staff_id: uuid.UUID) -> tuple[int, bool]:
+    """(board version, is this staff member still allowed on the board) in ONE statement."""
+    allowed = exists().where(User.id == staff_id, User.role.in_(KITCHEN_ROLES))
+    version, still_allowed = db.session.execute(
+        select(BoardVersion.version, allowed.label("allowed"))).one()
+    return version, still_allowed
+
+
+def advance_order(order_id, from_status: str) -> Order:
+    """Move an order one step, only if it is still in `from_status` (first tap wins)."""
+    if from_status == "DONE":
+        raise Conflict("This order is already done.")
+    if from_status not in NEXT_STATUS:
+        raise Invalid("from", "must be PENDING or COOKING")
+    try:
+        order_id = uuid.UUID(str(order_id))
+    except ValueError:
+        raise NotFound("No such order.") from None
+    moved = db.session.scalar(
+        update(Order)
+        .where(Order.id == order_id, Order.status == from_status)
+        .values(status=NEXT_STATUS[from_status], status_changed_at=func.now())
+        .returning(Order.id)
+    )
+    if moved is None:
+        db.session.rollback()
+        if db.session.get(Order, order_id) is None:
+            raise NotFound("No such order.")
+        raise Conflict("Someone else already moved this order.")
+    bump_board_version()
+    db.session.commit()
+    return db.session.get(Order, order_id)
+
+
+def set_availability(item_id, available: bool) -> MenuItem:
+    """Sold out / back on sale: the storefront and checkout see it at once."""
+    try:
+        item = db.session.get(MenuItem, uuid.UUID(str(item_id)))
+    except ValueError:
+        item = None
+    if item is None:
+        raise NotFound("No such menu item.")
+    item.is_available = available
+    db.session.commit()
+    return item
