@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from omniorder.auth import staff_required
@@ -30,13 +31,13 @@ class ItemForm(FlaskForm):
 class StaffForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     full_name = StringField("Name", validators=[Length(max=100)])
-    role = SelectField("Role", choices=[(role, role) for role in ROLES], default="kitchen")
+    role = SelectField("Role", choices=list(ROLES), default="kitchen")
 
 
 class ThemeForm(FlaskForm):
-    preset = SelectField("Preset", choices=[(name, name) for name in PRESETS])
+    preset = SelectField("Preset", choices=list(PRESETS))
     primary_color = StringField("Primary colour (#rrggbb)", validators=[DataRequired()])
-    font_family = SelectField("Font", choices=[(name, name) for name in FONT_STACKS])
+    font_family = SelectField("Font", choices=list(FONT_STACKS))
 
 
 @bp.get("")
@@ -100,8 +101,8 @@ def item_form(item=None) -> ItemForm:
                               "price": f"{item.price / 100:.2f}", "image_url": item.image_url,
                               "category_id": str(item.category_id or ""),
                               "is_available": item.is_available})
-    form.category_id.choices = [("", "— none —")] + [
-        (str(category.id), category.name) for category in menu_service.categories()]
+    form.category_id.choices = [SelectChoice("", "— none —")] + [
+        SelectChoice(str(category.id), category.name) for category in menu_service.categories()]
     return form
 
 

@@ -1,0 +1,64 @@
+"""A customer orders while the kitchen tablet, in another browser, cooks it."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.staff_helpers import PASSWORD, add_staff
+
+
+def test_order_travels_from_storefront_to_board_and_back(browser, live_server, make_tenant, app,
+                                                         tmp_path):
+    tenant = make_tenant(name="Board Bistro")
+    add_staff(app, tenant, "tablet@bistro.example", "kitchen")
+    base_url = f"http://{tenant.domain}:{live_server}"
+
+    kitchen = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    kitchen.goto(base_url + "/kitchen")
+    kitchen.get_by_label("Email").fill("tablet@bistro.example")
+    kitchen.get_by_label("Password").fill(PASSWORD)
+    kitchen.get_by_role("button", name="Log in").click()
+    kitchen.wait_for_url(re.compile(r"/kitchen$"))
+    expect(kitchen.locator(".column-pending .card")).to_have_count(0)
+
+    customer = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    customer.goto(base_url + "/")
+    customer.get_by_role("button", name="Add Garden Bowl to your order").click()
+    expect(customer.locator("#cart-count")).to_have_text("1")
+    customer.get_by_label("Your name (for pickup)").fill("Ada")
+    customer.get_by_role("button", name=re.compile("Place order")).click()
+    customer.wait_for_url(re.compile(r"/orders/"))
+
+    card = kitchen.locator(".column-pending .card", has_text="Ada")
+    expect(card).to_be_visible(timeout=5000)  # within one or two 2-second polls
+    expect(card).to_contain_text("1× Garden Bowl")
+    kitchen.get_by_role("button", name="Start cooking #1001").click()
+    expect(kitchen.locator(".column-cooking .card", has_text="Ada")).to_be_visible()
+    expect(customer.locator(".status-text")).to_have_text("Being prepared", timeout=8000)
+    kitchen.screenshot(path=str(tmp_path / "board.png"))
+    kitchen.get_by_role("button", name="Done #1001").click()
+    expect(kitchen.locator(".column-done .card", has_text="Ada")).to_be_visible()
+
+    expect(customer.locator(".status-text")).to_have_text("Ready for pickup", timeout=8000)
+    expect(customer.locator("#order-status")).not_to_have_attribute("hx-trigger", re.compile("."))
+    assert (tmp_path / "board.png").stat().st_size > 5000
+
+
+def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_path):
+    tenant = make_tenant(name="Office Diner")
+    add_staff(app, tenant, "owner@diner.example", "admin")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/login")
+    page.get_by_label("Email").fill("owner@diner.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/menu$"))
+    expect(page.get_by_role("link", name="House Burger")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "admin-menu.png"), full_page=True)
+    page.get_by_role("link", name="Theme").click()
+    page.get_by_label("Primary colour (#rrggbb)").fill("#7c3aed")
+    expect(page.locator("#theme-preview")).to_have_attribute("style", re.compile("#7c3aed"))
+    page.screenshot(path=str(tmp_path / "admin-theme.png"))
+    page.get_by_role("link", name="Staff").click()
+    expect(page.get_by_text("owner@diner.example").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "admin-staff.png"))

@@ -1,0 +1,52 @@
+"""Staff steps: sign in on a tenant's host, then use the board and the back office."""
+
+import re
+import uuid
+
+from omniorder.services.staff import create_staff
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.http import tenant_registry
+
+PASSWORD = "staff password 1"
+
+
+class Staff:
+    def __init__(self, client, domain):
+        self.client = client
+        self.base_url = f"http://{domain}"
+
+    def get(self, path, htmx=False, **kwargs):
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.get(path, base_url=self.base_url, headers=headers, **kwargs)
+
+    def token(self):
+        page = self.get("/login")
+        return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+    def post(self, path, data=None, htmx=False, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = self.token()
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=data, base_url=self.base_url, headers=headers,
+                                **kwargs)
+
+    def login(self, email, password=PASSWORD, next_page=None):
+        path = "/login" + (f"?next={next_page}" if next_page else "")
+        return self.post(path, {"email": email, "password": password})
+
+
+def add_staff(app, tenant, email, role, password=PASSWORD):
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        user, _ = create_staff(email, role, password=password)
+        return user.id
+
+
+def signed_in(app, tenant, role):
+    """A fresh test client signed in on `tenant` as a new staff member with `role`."""
+    email = f"{role}-{uuid.uuid4().hex[:6]}@{tenant.domain}"
+    add_staff(app, tenant, email, role)
+    staff = Staff(app.test_client(), tenant.domain)
+    response = staff.login(email)
+    assert response.status_code == 303, response.text
+    return staff

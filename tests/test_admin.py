@@ -1,0 +1,153 @@
+"""The back office: menu for managers, staff and theme for admins."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from omniorder.extensions import db
+from omniorder.models import Category
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.http import tenant_registry
+from tests.staff_helpers import Staff, signed_in
+from tests.storefront_helpers import menu
+
+
+@pytest.fixture
+def tenant(make_tenant):
+    return make_tenant()
+
+
+@pytest.fixture
+def manager(app, tenant):
+    return signed_in(app, tenant, "manager")
+
+
+@pytest.fixture
+def admin(app, tenant):
+    return signed_in(app, tenant, "admin")
+
+
+def category_names(app, tenant):
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        return [c.name for c in db.session.scalars(select(Category).order_by(Category.rank))]
+
+
+def category_id(app, tenant, name):
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        return db.session.scalars(select(Category.id).where(Category.name == name)).one()
+
+
+def test_categories_create_rename_reorder_and_delete_only_when_empty(app, tenant, manager):
+    assert manager.post("/admin/categories", {"name": "Desserts"}).status_code == 303
+    assert category_names(app, tenant) == ["Mains", "Sides", "Drinks", "Desserts"]
+    desserts = category_id(app, tenant, "Desserts")
+    manager.post(f"/admin/categories/{desserts}/move", {"direction": "up"})
+    assert category_names(app, tenant) == ["Mains", "Sides", "Desserts", "Drinks"]
+    manager.post(f"/admin/categories/{desserts}/rename", {"name": "Sweets"})
+    assert category_names(app, tenant)[2] == "Sweets"
+    storefront = app.test_client().get("/", base_url=f"http://{tenant.domain}").text
+    assert "Sweets" not in storefront  # empty categories are not shown to customers
+
+    mains = category_id(app, tenant, "Mains")
+    refused = manager.post(f"/admin/categories/{mains}/delete")
+    assert refused.status_code == 409 and "still has 4 item(s)" in refused.text
+    assert manager.post(f"/admin/categories/{desserts}/delete").status_code == 303
+    assert "Sweets" not in category_names(app, tenant)
+    assert manager.post("/admin/categories", {"name": "  "}).status_code == 400
+
+
+def test_item_price_is_entered_as_an_amount_and_stored_in_cents(app, tenant, manager):
+    mains = category_id(app, tenant, "Mains")
+    response = manager.post("/admin/items/new", {
+        "name": "Truffle Fries", "description": "With parmesan.", "price": "12.50",
+        "image_url": "https://img.example/fries.jpg", "category_id": str(mains),
+        "is_available": "y"})
+    assert response.status_code == 303, response.text
+    item = menu(app, tenant)["Truffle Fries"]
+    assert (item.price, item.category_id, item.is_available) == (1250, mains, True)
+    api = app.test_client().get("/api/v1/menu", headers={"Host": tenant.domain}).json
+    assert {"name": "Truffle Fries", "price": 1250} .items() <= next(
+        i for i in api["items"] if i["name"] == "Truffle Fries").items()
+
+    edit = manager.get(f"/admin/items/{item.id}/edit").text
+    assert 'value="12.50"' in edit
+    manager.post(f"/admin/items/{item.id}/edit", {"name": "Truffle Fries", "price": "9",
+                                                  "category_id": ""})
+    item = menu(app, tenant)["Truffle Fries"]
+    assert (item.price, item.category_id, item.is_available) == (900, None, False)
+    assert manager.post(f"/admin/items/{item.id}/delete").status_code == 303
+    assert "Truffle Fries" not in menu(app, tenant)
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"price": "12.345"}, "price"), ({"price": "-1"}, "price"), ({"price": "abc"}, "price"),
+    ({"price": "99999999"}, "price"), ({"image_url": "javascript:alert(1)"}, "image_url"),
+    ({"image_url": "ftp://x.example/a.png"}, "image_url"), ({"name": ""}, "name"),
+    ({"category_id": "00000000-0000-0000-0000-000000000000"}, "category_id"),
+])
+def test_bad_item_input_is_400_and_nothing_saved(app, tenant, manager, fields, problem):
+    before = set(menu(app, tenant))
+    response = manager.post("/admin/items/new", {"name": "Bad", "price": "1.00", **fields})
+    assert response.status_code == 400
+    assert problem.replace("_", " ") in response.text
+    assert set(menu(app, tenant)) == before
+
+
+def test_staff_are_added_with_a_password_shown_once_and_roles_changed(app, tenant, admin):
+    response = admin.post("/admin/staff", {"email": "New.Cook@X.example", "role": "kitchen"})
+    assert response.status_code == 201
+    password = re.search(r'<code id="new-password">([^<]+)</code>', response.text).group(1)
+    cook = Staff(app.test_client(), tenant.domain)
+    assert cook.login("new.cook@x.example", password).headers["Location"] == "/kitchen"
+    assert cook.get("/admin/menu").status_code == 403
+
+    page = admin.get("/admin/staff").text
+    cook_id = re.search(r'/admin/staff/([0-9a-f-]+)/role"[^>]*>\s*<input[^>]*>\s*<label[^>]*>'
+                        r"Role of new.cook@x.example", page).group(1)
+    assert admin.post(f"/admin/staff/{cook_id}/role", {"role": "manager"}).status_code == 303
+    assert cook.get("/admin/menu").status_code == 200  # the role applies at once
+    assert admin.post("/admin/staff", {"email": "new.cook@x.example",
+                                       "role": "kitchen"}).status_code == 409
+
+    reset = admin.post(f"/admin/staff/{cook_id}/reset-password")
+    new_password = re.search(r'<code id="new-password">([^<]+)</code>', reset.text).group(1)
+    fresh = Staff(app.test_client(), tenant.domain)
+    assert fresh.login("new.cook@x.example", password).status_code == 401
+    assert fresh.login("new.cook@x.example", new_password).status_code == 303
+    assert admin.post(f"/admin/staff/{cook_id}/delete").status_code == 303
+    assert cook.get("/admin/menu").status_code == 302  # removed: signed out
+
+
+def test_the_last_admin_cannot_be_removed_or_demoted(app, tenant, admin, db_connection):
+    db_connection.exec_driver_sql(
+        f"DELETE FROM \"{tenant.schema_name}\".users WHERE email = 'admin@{tenant.domain}'")
+    db_connection.commit()
+    page = admin.get("/admin/staff").text
+    me = re.search(r'/admin/staff/([0-9a-f-]+)/role', page).group(1)
+    demoted = admin.post(f"/admin/staff/{me}/role", {"role": "kitchen"})
+    assert demoted.status_code == 409 and "is the last admin" in demoted.text
+    other = signed_in(app, tenant, "admin")
+    removed = other.post(f"/admin/staff/{me}/delete")
+    assert removed.status_code == 303  # two admins: one may go
+    page = other.get("/admin/staff").text
+    last = re.search(r'/admin/staff/([0-9a-f-]+)/delete', page).group(1)
+    refused = other.post(f"/admin/staff/{last}/delete")
+    assert refused.status_code == 409
+
+
+def test_theme_is_validated_saved_and_shown_on_the_storefront(app, tenant, admin):
+    assert admin.post("/admin/theme", {"preset": "dark", "primary_color": "#123abc",
+                                       "font_family": "serif"}).status_code == 303
+    storefront = app.test_client().get("/", base_url=f"http://{tenant.domain}").text
+    assert "--primary:#123abc" in storefront and "--bg:#111827" in storefront
+    refused = admin.post("/admin/theme", {"preset": "dark", "font_family": "serif",
+                                          "primary_color": "red;}</style><script>x</script>"})
+    assert refused.status_code == 400 and "<script>x</script>" not in refused.text
+    storefront = app.test_client().get("/", base_url=f"http://{tenant.domain}").text
+    assert "--primary:#123abc" in storefront
+    preview = admin.get("/admin/theme/preview?preset=bold&primary_color=%23ff0000"
+                        "&font_family=mono").text
+    assert "--primary: #ff0000" in preview and "--bg: #fff7e6" in preview
+    hostile = admin.get("/admin/theme/preview?primary_color=red;x:url(y)").text
+    assert "url(y)" not in hostile

@@ -1,0 +1,153 @@
+"""The kitchen board: polling that costs one statement, first-tap-wins advances, sold-out."""
+
+import re
+import threading
+import time
+
+import pytest
+
+from omniorder.extensions import db
+from tests.conftest import make_app
+from tests.staff_helpers import add_staff, signed_in
+from tests.storefront_helpers import menu, order_count
+
+
+@pytest.fixture
+def tenant(make_tenant):
+    return make_tenant()
+
+
+@pytest.fixture
+def cook(app, tenant):
+    return signed_in(app, tenant, "kitchen")
+
+
+def place(client, app, tenant, name="Ann", item="House Burger"):
+    item_id = str(menu(app, tenant)[item].id)
+    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
+        "customer_name": name, "items": [{"menu_item_id": item_id, "quantity": 2}]})
+    assert response.status_code == 201
+    return response.json
+
+
+def since_token(html):
+    return re.search(r"/kitchen/board\?since=([0-9-]+)", html).group(1)
+
+
+def column(html, title):
+    section = html.split(f"<h2>{title} ")[1].split("</ol>")[0]
+    return re.findall(r'class="number">#(\d+)<', section)
+
+
+def test_board_shows_orders_in_three_columns_oldest_first(app, client, tenant, cook):
+    first, second = place(client, app, tenant, "Ann"), place(client, app, tenant, "Bob")
+    page = cook.get("/kitchen").text
+    assert column(page, "New") == [str(first["number"]), str(second["number"])]
+    assert "2× House Burger" in page.replace("<strong>", "").replace("</strong>", "")
+    assert "0 min" in page and "Ann" in page
+
+
+def test_unchanged_poll_is_204_after_one_statement(database_url, tenant, count_statements):
+    app = make_app(database_url, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)  # a warm cache
+    client, cook = app.test_client(), signed_in(app, tenant, "kitchen")
+    place(client, app, tenant)
+    if time.time() % 60 > 57:  # the token carries the minute: stay inside one minute
+        time.sleep(60 - time.time() % 60 + 0.1)
+    token = since_token(cook.get("/kitchen").text)
+    statements = count_statements(app)
+    response = cook.get(f"/kitchen/board?since={token}", htmx=True)
+    assert response.status_code == 204 and response.data == b""
+    assert len(statements) == 1, statements
+
+    order = place(client, app, tenant, "Cyd")
+    response = cook.get(f"/kitchen/board?since={token}", htmx=True)
+    assert response.status_code == 200
+    assert f"#{order['number']}" in response.text
+    assert since_token(response.text) != token
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_one_tap_moves_an_order_through_cooking_to_done(app, client, tenant, cook):
+    order = place(client, app, tenant)
+    path = f"/kitchen/orders/{order['id']}/advance"
+    assert cook.post(path, {"from": "PENDING"}, htmx=True).status_code == 200
+    board = cook.post(path, {"from": "COOKING"}, htmx=True)
+    assert board.status_code == 200 and column(board.text, "Done") == [str(order["number"])]
+    status = client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain}).json
+    assert status["status"] == "DONE"
+    tracking = client.get(f"/orders/{order['id']}/status", base_url=f"http://{tenant.domain}")
+    assert "Ready for pickup" in tracking.text
+
+
+def test_stale_board_gets_409_and_a_fresh_board(app, client, tenant, cook):
+    order = place(client, app, tenant)
+    path = f"/kitchen/orders/{order['id']}/advance"
+    cook.post(path, {"from": "PENDING"}, htmx=True)
+    stale = cook.post(path, {"from": "PENDING"}, htmx=True)
+    assert stale.status_code == 409
+    assert "Someone else already moved this order." in stale.text
+    assert column(stale.text, "Cooking") == [str(order["number"])]
+
+
+@pytest.mark.parametrize("from_status, expected", [("DONE", 409), ("BURNT", 400), ("", 400)])
+def test_bad_from_status(app, client, tenant, cook, from_status, expected):
+    order = place(client, app, tenant)
+    response = cook.post(f"/kitchen/orders/{order['id']}/advance", {"from": from_status},
+                         htmx=True)
+    assert response.status_code == expected
+
+
+def test_two_tablets_tapping_at_once_make_one_transition(app, client, tenant):
+    order = place(client, app, tenant)
+    tablets = [signed_in(app, tenant, "kitchen") for _ in range(2)]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def tap(tablet):
+        barrier.wait()
+        statuses.append(tablet.post(f"/kitchen/orders/{order['id']}/advance",
+                                    {"from": "PENDING"}, htmx=True).status_code)
+
+    threads = [threading.Thread(target=tap, args=(tablet,)) for tablet in tablets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    assert client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain}
+                      ).json["status"] == "COOKING"
+
+
+def test_sold_out_toggle_is_seen_by_storefront_and_checkout(app, client, tenant, cook):
+    fries = menu(app, tenant)["Fries"]
+    panel = cook.post(f"/kitchen/items/{fries.id}/availability", {"available": "false"},
+                      htmx=True)
+    assert panel.status_code == 200 and "Back on sale: Fries" in panel.text
+    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
+        "customer_name": "Di", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]})
+    assert response.status_code == 409 and order_count(app, tenant) == 0
+    storefront = client.get("/", base_url=f"http://{tenant.domain}").text
+    assert "Sold out" in storefront.split("Fries")[1].split("</li>")[0]
+
+    cook.post(f"/kitchen/items/{fries.id}/availability", {"available": "true"}, htmx=True)
+    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
+        "customer_name": "Di", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]})
+    assert response.status_code == 201
+
+
+def test_removed_staff_member_is_logged_out_by_the_next_poll(app, tenant, db_connection):
+    cook = signed_in(app, tenant, "kitchen")
+    token = since_token(cook.get("/kitchen").text)
+    db_connection.exec_driver_sql(
+        f"DELETE FROM \"{tenant.schema_name}\".users WHERE role = 'kitchen'")
+    db_connection.commit()
+    response = cook.get(f"/kitchen/board?since={token}", htmx=True)
+    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_poll_without_a_session_asks_for_login(app, tenant):
+    add_staff(app, tenant, "k@x.example", "kitchen")
+    response = app.test_client().get("/kitchen/board", base_url=f"http://{tenant.domain}",
+                                     headers={"HX-Request": "true"})
+    assert response.status_code == 401
