@@ -151,3 +151,34 @@ def test_poll_without_a_session_asks_for_login(app, tenant):
     response = app.test_client().get("/kitchen/board", base_url=f"http://{tenant.domain}",
                                      headers={"HX-Request": "true"})
     assert response.status_code == 401
+
+
+def test_ages_escalate_and_done_orders_leave_after_30_minutes(app, client, tenant, cook,
+                                                              db_connection):
+    fresh, waiting, late, done_recently, done_long_ago = (
+        place(client, app, tenant, name) for name in ("Fresh", "Wait", "Late", "Dn", "Old"))
+    schema = tenant.schema_name
+    for order, minutes in ((waiting, 12), (late, 25)):
+        db_connection.exec_driver_sql(
+            f"UPDATE \"{schema}\".orders SET created_at = now() - interval '{minutes} minutes' "
+            f"WHERE id = '{order['id']}'")
+    for order, minutes in ((done_recently, 29), (done_long_ago, 31)):
+        db_connection.exec_driver_sql(
+            f"UPDATE \"{schema}\".orders SET status = 'DONE', "
+            f"status_changed_at = now() - interval '{minutes} minutes' WHERE id = '{order['id']}'")
+    db_connection.commit()
+    page = cook.get("/kitchen").text
+    urgency = {int(number): level for level, number in
+               re.findall(r'<li class="card ([a-z]*)" data-number="(\d+)"', page)}
+    assert urgency[fresh["number"]] == "" and urgency[waiting["number"]] == "warn"
+    assert urgency[late["number"]] == "late" and "12 min" in page and "25 min" in page
+    assert column(page, "New")[0] == str(late["number"])  # oldest first
+    assert column(page, "Done") == [str(done_recently["number"])]
+
+
+def test_csrf_token_may_come_as_an_htmx_header(app, client, tenant, cook):
+    order = place(client, app, tenant)
+    response = cook.client.post(f"/kitchen/orders/{order['id']}/advance",
+                                data={"from": "PENDING"}, base_url=cook.base_url,
+                                headers={"X-CSRFToken": cook.token(), "HX-Request": "true"})
+    assert response.status_code == 200

@@ -32,6 +32,7 @@ def test_order_travels_from_storefront_to_board_and_back(browser, live_server, m
     card = kitchen.locator(".column-pending .card", has_text="Ada")
     expect(card).to_be_visible(timeout=5000)  # within one or two 2-second polls
     expect(card).to_contain_text("1× Garden Bowl")
+    expect(card).to_have_class(re.compile(r"\bnew\b"))  # announced: flash + sound
     kitchen.get_by_role("button", name="Start cooking #1001").click()
     expect(kitchen.locator(".column-cooking .card", has_text="Ada")).to_be_visible()
     expect(customer.locator(".status-text")).to_have_text("Being prepared", timeout=8000)
@@ -62,3 +63,29 @@ def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_pa
     page.get_by_role("link", name="Staff").click()
     expect(page.get_by_text("owner@diner.example").first).to_be_visible()
     page.screenshot(path=str(tmp_path / "admin-staff.png"))
+
+
+def test_twenty_open_orders_fit_a_1280x800_tablet_without_scrolling(browser, live_server,
+                                                                    make_tenant, app, tmp_path):
+    tenant = make_tenant(name="Busy Kitchen")
+    add_staff(app, tenant, "tablet@busy.example", "kitchen")
+    client = app.test_client()
+    items = client.get("/api/v1/menu", headers={"Host": tenant.domain}).json["items"]
+    for number in range(20):
+        lines = [{"menu_item_id": items[(number + k) % len(items)]["id"], "quantity": k + 1}
+                 for k in range(2)]
+        response = client.post("/api/v1/orders", headers={"Host": tenant.domain},
+                               json={"customer_name": f"Guest {number}", "items": lines})
+        assert response.status_code == 201
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/login?next=/kitchen")
+    page.get_by_label("Email").fill("tablet@busy.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/kitchen$"))
+    for number in range(1001, 1011):
+        page.get_by_role("button", name=f"Start cooking #{number} ").click()
+    expect(page.locator(".column-cooking .card")).to_have_count(10)
+    page.screenshot(path=str(tmp_path / "busy-board.png"))
+    height = page.evaluate("document.scrollingElement.scrollHeight")
+    assert height <= 800, f"the board scrolls: {height}px tall"
