@@ -1,0 +1,1 @@
+"""OmniOrder benchmarks: `python -m bench` (see bench/README.md)."""

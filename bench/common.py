@@ -1,0 +1,78 @@
+"""Shared by the benchmarks: a throwaway database, the app on it, timing helpers."""
+
+import os
+import statistics
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+RESULTS = REPOSITORY / "bench" / "results"
+# A fixed bcrypt hash (of "bench-password", cost 4): hashing is left out of every timing.
+FIXED_HASH = "$2b$04$x4EkYZ8/brvbPFCB/hsQBegSjls12891QMXJnmv3VUqmMlb3bvE66"
+
+
+def server_url() -> str:
+    """BENCH_DATABASE_URL, else DATABASE_URL, else the embedded server under instance/."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from omniorder.embedded_db import start_embedded_postgres
+
+    return start_embedded_postgres(REPOSITORY / "instance" / "bench-postgres", "postgres")
+
+
+@contextmanager
+def scratch_database(label: str):
+    """A fresh database for one measurement, dropped afterwards; yields its URL."""
+    server = make_url(server_url())
+    name = f"omniorder_bench_{label}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def bench_app(url: str, **config):
+    from omniorder import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "BCRYPT_ROUNDS": 4,
+                       "OMNIORDER_SYS_TOKEN": None, **config})
+
+
+def migrate_public(app) -> None:
+    from omniorder.extensions import db
+    from omniorder.tenancy import migrate
+
+    with app.app_context():
+        report = migrate.migrate(db.engine, scope="public", direction="upgrade")
+        assert not report.failed, report.failed
+
+
+def summary(samples_ms: list[float]) -> dict:
+    return {"median_ms": round(statistics.median(samples_ms), 2),
+            "min_ms": round(min(samples_ms), 2), "max_ms": round(max(samples_ms), 2),
+            "n": len(samples_ms)}
+
+
+def timed(function) -> float:
+    """Milliseconds one call takes."""
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000
+
+
+def machine() -> dict:
+    import platform
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform()}
