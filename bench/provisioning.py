@@ -111,14 +111,14 @@ def run(runs: int = 3, sequence: int = SEQUENCE) -> dict:
             migrate_public(app)
             results["cold_first_ms"].append(cold_first_tenant(url))
             for _ in range(5):
-                results["warm_first_ms"].append(timed(lambda: provision(app, 0, "warm")))
+                results["warm_first_ms"].append(timed(lambda app=app: provision(app, 0, "warm")))
                 drop(app, 0, "warm")
             conninfo = make_url(url).set(drivername="postgresql").render_as_string(
                 hide_password=False)
             ours, raw = [], []
             with psycopg.connect(conninfo) as connection:
                 for index in range(sequence):
-                    ours.append(timed(lambda index=index: provision(app, index)))
+                    ours.append(timed(lambda index=index, app=app: provision(app, index)))
                     raw.append(timed(lambda index=index: raw_provision(connection, index)))
             for nth in (100, 200):
                 if len(ours) >= nth:

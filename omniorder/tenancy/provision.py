@@ -11,15 +11,15 @@ concurrent provisioning of the same domain or schema wait for this one and then 
 
 import uuid
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime
+from functools import cache
 
 from blinker import Namespace
 from psycopg import errors as pg_errors
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
