@@ -166,8 +166,7 @@ def current_command(verbose):
     """The public revision and how many tenant schemas are at each revision."""
     engine = db.engine
     public = migrations.schema_versions(engine, ["public"])["public"]
-    heads = {scope: migrations.script_directory(scope).get_current_head()
-             for scope in migrations.SCOPES}
+    heads = {scope: migrations.head_revision(scope) for scope in migrations.SCOPES}
     click.echo(f"public: {public or 'base'}{' (head)' if public == heads['public'] else ''}")
     versions = migrations.schema_versions(engine, migrations.tenant_schemas(engine))
     counts: dict[str, int] = {}

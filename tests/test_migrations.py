@@ -45,6 +45,7 @@ def loyalty_app(database_url, tmp_path):
     (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
         LOYALTY_REVISION.format(down=head))
     migrate._script.cache_clear()
+    migrate._linear_head.cache_clear()
     app.previous_head = head  # the real tree's head, which the loyalty revision follows
     yield app
     with app.app_context():
