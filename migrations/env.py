@@ -5,32 +5,38 @@ Revisions live in two sets: ``versions/public`` (the registry, run once on ``pub
 runs this file once per process with ``config.attributes`` naming the scope, the engine and
 the tenant schemas still to migrate. For each tenant it opens ONE transaction, takes a
 per-schema advisory lock (two concurrent runs never migrate one schema twice), sets
-``search_path`` for that transaction only (``SET LOCAL``: safe behind pgbouncer) and lets
-Alembic run the scripts, recording the version in the tenant's own ``alembic_version``.
-A failing tenant is rolled back and reported; the others go on.
+``search_path`` for that transaction only (``set_config(…, true)``, i.e. ``SET LOCAL``: safe
+behind pgbouncer) and lets Alembic run the scripts, recording the version in the tenant's own
+``alembic_version``. A failing tenant is rolled back and reported; the others go on.
+
+In offline mode (``--sql``) it renders the tenant revisions as plain SQL instead, which
+`omniorder.tenancy.migrate` replays per tenant: the fast path for plain DDL revisions.
 """
 
 from alembic import context
-from sqlalchemy import text
 
 from omniorder.extensions import db
-from omniorder.tenancy.names import quote_schema
+from omniorder.tenancy.migrate import lock_and_bind
 
 config = context.config
 scope = config.attributes.get("scope")
-if scope is None or context.is_offline_mode():
-    raise SystemExit("Run migrations with `flask db upgrade|downgrade|current` (online only).")
+if scope is None:
+    raise SystemExit("Run migrations with `flask db upgrade|downgrade|current`.")
 
-engine = config.attributes["engine"]
-report = config.attributes.get("report", lambda schema, error: None)
+
+def render_tenant_sql() -> None:
+    """Offline: the SQL of the pending tenant revisions, schema-agnostic, no BEGIN/COMMIT.
+
+    omniorder/tenancy/migrate.py replays it in each tenant's own transaction.
+    """
+    context.configure(dialect_name="postgresql", literal_binds=True, transactional_ddl=False,
+                      output_buffer=config.attributes["render_sql"])
+    context.run_migrations()
 
 
 def migrate_schema(schema_name: str) -> None:
     with engine.connect() as connection, connection.begin():
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
-                           {"name": f"omniorder-migrate:{schema_name}"})
-        if schema_name != "public":
-            connection.exec_driver_sql(f"SET LOCAL search_path TO {quote_schema(schema_name)}")
+        lock_and_bind(connection, schema_name)
         context.configure(
             connection=connection,
             version_table_schema=schema_name,
@@ -42,9 +48,14 @@ def migrate_schema(schema_name: str) -> None:
         context.run_migrations()
 
 
-if scope == "public":
+if context.is_offline_mode():
+    render_tenant_sql()
+elif scope == "public":
+    engine = config.attributes["engine"]
     migrate_schema("public")
 else:
+    engine = config.attributes["engine"]
+    report = config.attributes.get("report", lambda schema, error: None)
     for schema in config.attributes["schemas"]:
         try:
             migrate_schema(schema)

@@ -22,6 +22,7 @@ revision = "t0099_loyalty"
 down_revision = "{down}"
 branch_labels = None
 depends_on = None
+online_only = {online}
 
 
 def upgrade():
@@ -33,9 +34,10 @@ def downgrade():
 '''
 
 
-@pytest.fixture
-def loyalty_app(database_url, tmp_path):
-    """The app with a copy of migrations/ that has one more tenant revision."""
+@pytest.fixture(params=[False, True], ids=["rendered-sql", "alembic-online"])
+def loyalty_app(database_url, tmp_path, request):
+    """The app with a copy of migrations/ that has one more tenant revision, replayed as
+    rendered SQL (the fast path) or run by Alembic in each tenant (``online_only``)."""
     directory = tmp_path / "migrations"
     shutil.copytree(REPOSITORY / "migrations", directory,
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -43,7 +45,7 @@ def loyalty_app(database_url, tmp_path):
     with app.app_context():
         head = migrate.tenant_head_revision()
     (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
-        LOYALTY_REVISION.format(down=head))
+        LOYALTY_REVISION.format(down=head, online=request.param))
     migrate._script.cache_clear()
     migrate._linear_head.cache_clear()
     app.previous_head = head  # the real tree's head, which the loyalty revision follows
