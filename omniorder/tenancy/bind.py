@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_sqlalchemy.session import Session
 from sqlalchemy.engine import Engine
 
@@ -44,13 +44,23 @@ def engine_for_schema(engine: Engine, schema_name: str) -> Engine:
     )
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class TenantBoundSession(Session):
-    """`db.session`: when a tenant is bound, every statement goes through its engine."""
+    """`db.session`: when a tenant is bound, every statement goes through its engine.
+
+    GET and HEAD requests never write (a rule of this codebase), so they run in autocommit:
+    no BEGIN and no ROLLBACK round trips around their statements, which is most of the cost
+    of a one-query request. Every other method gets a real transaction, committed once.
+    """
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         if bind is None and has_app_context():
             tenant = g.get("tenant")
             if tenant is not None:
+                if has_request_context() and request.method in READ_ONLY_METHODS:
+                    return tenant.read_engine
                 return tenant.engine
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
@@ -68,6 +78,12 @@ def current_tenant() -> "TenantRecord":
     if tenant is None:
         raise RuntimeError("no tenant is bound to this context")
     return tenant
+
+
+def read_connection():
+    """A Core connection on the bound tenant's autocommit engine, for hot read-only paths
+    (menu, kitchen poll): no ORM session bookkeeping, no BEGIN/ROLLBACK, one statement."""
+    return current_tenant().read_engine.connect()
 
 
 @contextmanager

@@ -33,6 +33,7 @@ class TenantRecord:
     theme_config: dict
     created_at: datetime
     engine: Engine = field(repr=False, compare=False)
+    read_engine: Engine = field(repr=False, compare=False)  # autocommit, for GET requests
 
 
 class TenantRegistry:
@@ -70,7 +71,9 @@ class TenantRegistry:
         previous = {record.schema_name: record for record in self._by_domain.values()}
         records = {}
         for row in rows:
-            engine = previous.get(row["schema_name"])
+            known = previous.get(row["schema_name"])
+            engine = known.engine if known else engine_for_schema(self._engine,
+                                                                  row["schema_name"])
             records[row["domain"]] = TenantRecord(
                 id=row["id"],
                 name=row["name"],
@@ -78,7 +81,8 @@ class TenantRegistry:
                 schema_name=row["schema_name"],
                 theme_config=row["theme_config"],
                 created_at=row["created_at"],
-                engine=engine.engine if engine else engine_for_schema(self._engine,
-                                                                      row["schema_name"]),
+                engine=engine,
+                read_engine=known.read_engine if known else
+                engine.execution_options(isolation_level="AUTOCOMMIT"),
             )
         return records

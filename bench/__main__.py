@@ -1,0 +1,91 @@
+"""Run every benchmark and write bench/results/<name>.json + bench/results/summary.md.
+
+    python -m bench                 # the whole suite (about 8 minutes on 2 cores)
+    BENCH_RUNS=1 BENCH_DURATION=3 BENCH_SCALE_TENANTS=0 python -m bench   # a quick look
+
+Knobs (environment): BENCH_RUNS (3), BENCH_DURATION (wrk seconds, 10), BENCH_TENANTS (200),
+BENCH_HTTP_TENANTS (50), BENCH_SCALE_TENANTS (2000; 0 skips the scale runs),
+BENCH_DATABASE_URL (else DATABASE_URL, else the embedded server). Each benchmark creates and
+drops its own database.
+"""
+
+import json
+import os
+import time
+
+from bench import http, migrations, provisioning
+from bench.common import (
+    FIXED_HASH,
+    RESULTS,
+    bench_app,
+    machine,
+    migrate_public,
+    scratch_database,
+    summary,
+    timed,
+)
+from bench.provisioning import provision
+from bench.summary import write_summary
+
+RUNS = int(os.environ.get("BENCH_RUNS", 3))
+DURATION = int(os.environ.get("BENCH_DURATION", 10))
+TENANTS = int(os.environ.get("BENCH_TENANTS", 200))
+HTTP_TENANTS = int(os.environ.get("BENCH_HTTP_TENANTS", 50))
+SCALE = int(os.environ.get("BENCH_SCALE_TENANTS", 2000))
+
+
+def save(name: str, data: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, default=str))
+    print(f"wrote bench/results/{name}.json", flush=True)
+
+
+def scale_run(tenants: int) -> dict:
+    """Provision `tenants`, then time the last ones, migrate across all, and load HTTP."""
+    with scratch_database("scale") as url:
+        app = bench_app(url)
+        migrate_public(app)
+        latencies = [timed(lambda index=index: provision(app, index)) for index in range(tenants)]
+        with app.app_context():
+            from omniorder.extensions import db
+
+            db.engine.dispose()
+        result = {"tenants": tenants,
+                  "provision_first_100": summary(latencies[:100]),
+                  "provision_last_100": summary(latencies[-100:])}
+        result["migrations"] = migrations.run(tenants=tenants, runs=1, url=url)
+        domains = [f"b{index}.bench.localhost" for index in range(tenants)]
+        result["http"] = http.run(url, domains, runs=RUNS, duration=DURATION, baselines=False,
+                                  poll=False)
+        return result
+
+
+def main() -> None:
+    started = time.time()
+    meta = {"machine": machine(), "runs": RUNS, "duration_s": DURATION,
+            "fixed_hash": FIXED_HASH[:7] + "…"}
+    print("provisioning …", flush=True)
+    save("provisioning", {**meta, **provisioning.run(runs=RUNS, sequence=TENANTS)})
+    print("migrations …", flush=True)
+    save("migrations", {**meta, **migrations.run(tenants=TENANTS, runs=RUNS)})
+    print("http …", flush=True)
+    with scratch_database("http") as url:
+        app = bench_app(url)
+        migrate_public(app)
+        for index in range(HTTP_TENANTS):
+            provision(app, index)
+        with app.app_context():
+            from omniorder.extensions import db
+
+            db.engine.dispose()
+        domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
+        save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
+    if SCALE:
+        print(f"scale ({SCALE} tenants) …", flush=True)
+        save("scale", {**meta, **scale_run(SCALE)})
+    write_summary()
+    print(f"done in {time.time() - started:.0f} s; see bench/results/summary.md", flush=True)
+
+
+if __name__ == "__main__":
+    main()
