@@ -13,6 +13,9 @@ import json
 import os
 import time
 
+import psycopg
+from sqlalchemy.engine import make_url
+
 from bench import http, migrations, provisioning
 from bench.common import (
     FIXED_HASH,
@@ -24,7 +27,7 @@ from bench.common import (
     summary,
     timed,
 )
-from bench.provisioning import provision
+from bench.provisioning import provision, raw_provision
 from bench.summary import write_summary
 
 RUNS = int(os.environ.get("BENCH_RUNS", 3))
@@ -50,9 +53,15 @@ def scale_run(tenants: int) -> dict:
             from omniorder.extensions import db
 
             db.engine.dispose()
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        with psycopg.connect(conninfo) as connection:  # the floor at the same catalog size
+            raw = [timed(lambda index=index: raw_provision(connection, index))
+                   for index in range(100)]
         result = {"tenants": tenants,
                   "provision_first_100": summary(latencies[:100]),
-                  "provision_last_100": summary(latencies[-100:])}
+                  "provision_last_100": summary(latencies[-100:]),
+                  "raw_provision_after_last": summary(raw)}
         result["migrations"] = migrations.run(tenants=tenants, runs=1, url=url)
         domains = [f"b{index}.bench.localhost" for index in range(tenants)]
         result["http"] = http.run(url, domains, runs=RUNS, duration=DURATION, baselines=False,

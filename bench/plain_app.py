@@ -8,9 +8,8 @@ import os
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import select
 
-from omniorder.models import MenuItem
+from omniorder.services.menu import MENU_STATEMENT
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
@@ -27,8 +26,7 @@ def menu():
         schema_engine = plain_db.engine.execution_options(
             schema_translate_map={"tenant": os.environ.get("PLAIN_SCHEMA", "tenant_b0")})
     with schema_engine.connect() as connection:
-        rows = connection.execute(
-            select(MenuItem.__table__).order_by(MenuItem.name, MenuItem.id)).mappings().all()
+        rows = connection.execute(MENU_STATEMENT).mappings().all()
     return {"items": [
         {"id": str(row["id"]), "category_id": str(row["category_id"]) if row["category_id"]
          else None, "name": row["name"], "description": row["description"],

@@ -78,7 +78,9 @@ def write_summary() -> str:
         lines += [f"## Scale: {scale['tenants']} tenants", "",
                   f"- provisioning: first 100 tenants "
                   f"{scale['provision_first_100']['median_ms']} ms median, last 100 "
-                  f"{scale['provision_last_100']['median_ms']} ms median",
+                  f"{scale['provision_last_100']['median_ms']} ms median; raw SQL baseline at "
+                  f"that catalog size "
+                  f"{scale.get('raw_provision_after_last', {}).get('median_ms', '—')} ms",
                   f"- migrations: no-op {scale['migrations']['noop_jobs1_s']['median_s']} s, "
                   f"add column {scale['migrations']['add_column_jobs1_s']['median_s']} s "
                   f"(--jobs 1), {scale['migrations']['add_column_jobs2_s']['median_s']} s "

@@ -36,6 +36,10 @@ def configure_database(app: Flask) -> None:
         url = start_embedded_postgres(Path(app.instance_path) / "postgres")
         app.config["SQLALCHEMY_DATABASE_URI"] = url
         logging.getLogger(__name__).info("using embedded PostgreSQL at %s", url)
+    if app.config.get("OMNIORDER_PGBOUNCER"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_extensions(app: Flask) -> None:

@@ -28,4 +28,8 @@ class Config:
         "OMNIORDER_MIGRATIONS_DIR", str(REPOSITORY_ROOT / "migrations")
     )
     BCRYPT_ROUNDS = int(os.environ.get("OMNIORDER_BCRYPT_ROUNDS", 12))
+    # psycopg prepares a statement on the server after 5 executions. Behind pgbouncer in
+    # transaction mode (before 1.21's max_prepared_statements) a prepared statement may be
+    # missing on the next server connection, so OMNIORDER_PGBOUNCER=1 turns prepares off.
+    OMNIORDER_PGBOUNCER = os.environ.get("OMNIORDER_PGBOUNCER", "") in ("1", "true", "yes")
     MAX_CONTENT_LENGTH = 256 * 1024
