@@ -11,6 +11,7 @@ drops its own database.
 
 import json
 import os
+import sys
 import time
 
 import psycopg
@@ -20,14 +21,12 @@ from bench import http, migrations, provisioning
 from bench.common import (
     FIXED_HASH,
     RESULTS,
-    bench_app,
     machine,
-    migrate_public,
     scratch_database,
     summary,
     timed,
 )
-from bench.provisioning import provision, raw_provision
+from bench.provisioning import populate, raw_provision
 from bench.summary import write_summary
 
 RUNS = int(os.environ.get("BENCH_RUNS", 3))
@@ -46,50 +45,42 @@ def save(name: str, data: dict) -> None:
 def scale_run(tenants: int) -> dict:
     """Provision `tenants`, then time the last ones, migrate across all, and load HTTP."""
     with scratch_database("scale") as url:
-        app = bench_app(url)
-        migrate_public(app)
-        latencies = [timed(lambda index=index: provision(app, index)) for index in range(tenants)]
-        with app.app_context():
-            from omniorder.extensions import db
-
-            db.engine.dispose()
+        latencies = populate(url, tenants)
+        result = {"tenants": tenants,
+                  "provision_first_100": summary(latencies[:100]),
+                  "provision_last_100": summary(latencies[-100:])}
+        result["migrations"] = migrations.run(tenants=tenants, runs=1, url=url)
+        domains = [f"b{index}.bench.localhost" for index in range(tenants)]
+        result["http"] = http.run(url, domains, runs=RUNS, duration=DURATION, baselines=False,
+                                  poll=False)
         conninfo = make_url(url).set(drivername="postgresql").render_as_string(
             hide_password=False)
         with psycopg.connect(conninfo) as connection:  # the floor at the same catalog size
             raw = [timed(lambda index=index: raw_provision(connection, index))
                    for index in range(100)]
-        result = {"tenants": tenants,
-                  "provision_first_100": summary(latencies[:100]),
-                  "provision_last_100": summary(latencies[-100:]),
-                  "raw_provision_after_last": summary(raw)}
-        result["migrations"] = migrations.run(tenants=tenants, runs=1, url=url)
-        domains = [f"b{index}.bench.localhost" for index in range(tenants)]
-        result["http"] = http.run(url, domains, runs=RUNS, duration=DURATION, baselines=False,
-                                  poll=False)
+        result["raw_provision_after_last"] = summary(raw)
         return result
 
 
-def main() -> None:
+def main(parts: list[str]) -> None:
+    """`python -m bench [provisioning] [migrations] [http] [scale]`: all when none named."""
     started = time.time()
+    wanted = set(parts) or {"provisioning", "migrations", "http", "scale"}
     meta = {"machine": machine(), "runs": RUNS, "duration_s": DURATION,
             "fixed_hash": FIXED_HASH[:7] + "…"}
-    print("provisioning …", flush=True)
-    save("provisioning", {**meta, **provisioning.run(runs=RUNS, sequence=TENANTS)})
-    print("migrations …", flush=True)
-    save("migrations", {**meta, **migrations.run(tenants=TENANTS, runs=RUNS)})
-    print("http …", flush=True)
-    with scratch_database("http") as url:
-        app = bench_app(url)
-        migrate_public(app)
-        for index in range(HTTP_TENANTS):
-            provision(app, index)
-        with app.app_context():
-            from omniorder.extensions import db
-
-            db.engine.dispose()
-        domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
-        save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
-    if SCALE:
+    if "provisioning" in wanted:
+        print("provisioning …", flush=True)
+        save("provisioning", {**meta, **provisioning.run(runs=RUNS, sequence=TENANTS)})
+    if "migrations" in wanted:
+        print("migrations …", flush=True)
+        save("migrations", {**meta, **migrations.run(tenants=TENANTS, runs=RUNS)})
+    if "http" in wanted:
+        print("http …", flush=True)
+        with scratch_database("http") as url:
+            populate(url, HTTP_TENANTS)
+            domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
+            save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
+    if SCALE and "scale" in wanted:
         print(f"scale ({SCALE} tenants) …", flush=True)
         save("scale", {**meta, **scale_run(SCALE)})
     write_summary()
@@ -97,4 +88,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

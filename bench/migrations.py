@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.common import REPOSITORY, bench_app, migrate_public, scratch_database
-from bench.provisioning import provision
+from bench.common import REPOSITORY, scratch_database
+from bench.provisioning import populate
 
 LOYALTY = '''"""orders.loyalty_points (benchmark revision)
 
@@ -60,17 +60,6 @@ def schemas_with_column(url: str) -> int:
     return count
 
 
-def prepare(url: str, tenants: int) -> None:
-    app = bench_app(url)
-    migrate_public(app)
-    for index in range(tenants):
-        provision(app, index)
-    with app.app_context():
-        from omniorder.extensions import db
-
-        db.engine.dispose()
-
-
 def run(tenants: int = 200, runs: int = 3, url: str | None = None) -> dict:
     """No-op, add column and its downgrade, with --jobs 1 and 2 (`runs` times each)."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -103,7 +92,7 @@ def run(tenants: int = 200, runs: int = 3, url: str | None = None) -> dict:
         if url is not None:
             return {"tenants": tenants, **measure(url)}
         with scratch_database("migr") as fresh:
-            prepare(fresh, tenants)
+            populate(fresh, tenants)
             return {"tenants": tenants, **measure(fresh)}
 
 

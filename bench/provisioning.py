@@ -25,6 +25,18 @@ def provision(app, index: int, prefix: str = "b") -> None:
                          password_hash=FIXED_HASH)
 
 
+def populate(url: str, tenants: int) -> list[float]:
+    """Migrate public and provision tenants b0…b<n-1>; return each one's milliseconds."""
+    app = bench_app(url)
+    migrate_public(app)
+    latencies = [timed(lambda index=index: provision(app, index)) for index in range(tenants)]
+    with app.app_context():
+        from omniorder.extensions import db
+
+        db.engine.dispose()
+    return latencies
+
+
 def drop(app, index: int, prefix: str = "b") -> None:
     from omniorder.tenancy.provision import drop_tenant
 

@@ -48,6 +48,7 @@ def loyalty_app(database_url, tmp_path, request):
         LOYALTY_REVISION.format(down=head, online=request.param))
     migrate._script.cache_clear()
     migrate._linear_head.cache_clear()
+    migrate._known_revisions.cache_clear()
     app.previous_head = head  # the real tree's head, which the loyalty revision follows
     yield app
     with app.app_context():
@@ -165,3 +166,16 @@ def test_models_and_migrations_build_the_same_schema(app, make_tenant, db_connec
         db_connection.execute(text("DELETE FROM public.tenants WHERE schema_name = :s"),
                               {"s": schema})
         db_connection.commit()
+
+
+def test_a_schema_at_an_unknown_revision_is_reported_not_guessed(app, make_tenant,
+                                                                 db_connection):
+    make_tenant()
+    odd = make_tenant()
+    db_connection.exec_driver_sql(
+        f"UPDATE \"{odd.schema_name}\".alembic_version SET version_num = 'nonsense'")
+    db_connection.commit()
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1
+    assert f"failed: {odd.schema_name}: UnknownRevision: nonsense" in result.output
+    assert "1 already there" in result.output  # the fine tenant is untouched

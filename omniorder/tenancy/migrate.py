@@ -217,6 +217,10 @@ def apply_migration(engine: Engine, plan: MigrationPlan, *, jobs: int = 1,
     by_version: dict[str | None, list[str]] = {}
     for schema, version in plan.pending.items():
         by_version.setdefault(version, []).append(schema)
+    known = _known_revisions(plan.scope, migrations_dir)
+    for version in [v for v in by_version if v is not None and v not in known]:
+        for schema in by_version.pop(version):  # Alembic could not place it: never guess
+            record(schema, f"UnknownRevision: {version} is not a {plan.scope} revision")
     for version, schemas in by_version.items():
         sql = None
         if plan.scope == "tenant":
@@ -246,6 +250,18 @@ def migrate(engine: Engine, *, scope: str, direction: str, revision: str = "head
     """Plan and apply in one call."""
     plan = plan_migration(engine, scope=scope, direction=direction, revision=revision)
     return apply_migration(engine, plan, jobs=jobs)
+
+
+@cache
+def _known_revisions(scope: str, migrations_dir: str) -> frozenset[str]:
+    """Every revision id of `scope`, read without importing Alembic (see `_linear_head`)."""
+    found = set()
+    for path in (Path(migrations_dir) / "versions" / scope).glob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] \
+                    == ["revision"] and isinstance(node.value, ast.Constant):
+                found.add(node.value.value)
+    return frozenset(found)
 
 
 def render_sql(direction: str, current: str | None, target: str | None,

@@ -7,6 +7,13 @@ from playwright.sync_api import expect
 from tests.staff_helpers import PASSWORD, add_staff
 
 
+def staff_login(page, login_url, email):
+    page.goto(login_url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
 def test_order_travels_from_storefront_to_board_and_back(browser, live_server, make_tenant, app,
                                                          tmp_path):
     tenant = make_tenant(name="Board Bistro")
@@ -14,10 +21,7 @@ def test_order_travels_from_storefront_to_board_and_back(browser, live_server, m
     base_url = f"http://{tenant.domain}:{live_server}"
 
     kitchen = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    kitchen.goto(base_url + "/kitchen")
-    kitchen.get_by_label("Email").fill("tablet@bistro.example")
-    kitchen.get_by_label("Password").fill(PASSWORD)
-    kitchen.get_by_role("button", name="Log in").click()
+    staff_login(kitchen, base_url + "/kitchen", "tablet@bistro.example")
     kitchen.wait_for_url(re.compile(r"/kitchen$"))
     expect(kitchen.locator(".column-pending .card")).to_have_count(0)
 
@@ -49,10 +53,7 @@ def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_pa
     tenant = make_tenant(name="Office Diner")
     add_staff(app, tenant, "owner@diner.example", "admin")
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    page.goto(f"http://{tenant.domain}:{live_server}/login")
-    page.get_by_label("Email").fill("owner@diner.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_login(page, f"http://{tenant.domain}:{live_server}/login", "owner@diner.example")
     page.wait_for_url(re.compile(r"/admin/menu$"))
     expect(page.get_by_role("link", name="House Burger")).to_be_visible()
     page.screenshot(path=str(tmp_path / "admin-menu.png"), full_page=True)
@@ -78,10 +79,8 @@ def test_twenty_open_orders_fit_a_1280x800_tablet_without_scrolling(browser, liv
                                json={"customer_name": f"Guest {number}", "items": lines})
         assert response.status_code == 201
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    page.goto(f"http://{tenant.domain}:{live_server}/login?next=/kitchen")
-    page.get_by_label("Email").fill("tablet@busy.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_login(page, f"http://{tenant.domain}:{live_server}/login?next=/kitchen",
+                "tablet@busy.example")
     page.wait_for_url(re.compile(r"/kitchen$"))
     for number in range(1001, 1011):
         page.get_by_role("button", name=f"Start cooking #{number} ").click()

@@ -57,28 +57,25 @@ def menu():
     return render_storefront()
 
 
-@bp.post("/cart/add")
-def cart_add():
-    form = AddToCartForm()
+def change_cart(form, change):
+    """Validate the form, apply `change(cart, item_id, quantity)`, answer with the cart."""
     if not form.validate():
         return render_cart(first_error(form), 400)
     try:
-        save_cart(add_to_cart(load_cart(), form.item_id.data, form.quantity.data))
+        save_cart(change(load_cart(), form.item_id.data, form.quantity.data))
     except Invalid as error:
         return render_cart(error.message.split(": ", 1)[-1], 400)
     return render_cart()
+
+
+@bp.post("/cart/add")
+def cart_add():
+    return change_cart(AddToCartForm(), add_to_cart)
 
 
 @bp.post("/cart/set")
 def cart_set():
-    form = SetQuantityForm()
-    if not form.validate():
-        return render_cart(first_error(form), 400)
-    try:
-        save_cart(set_quantity(load_cart(), form.item_id.data, form.quantity.data))
-    except Invalid as error:
-        return render_cart(error.message.split(": ", 1)[-1], 400)
-    return render_cart()
+    return change_cart(SetQuantityForm(), set_quantity)
 
 
 @bp.post("/checkout")
