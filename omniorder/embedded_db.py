@@ -9,6 +9,9 @@ data folder (``instance/postgres``), so it never collides with a server on port 
 data survives restarts. It is stopped when the last process using it exits.
 """
 
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -16,6 +19,14 @@ import psycopg
 from psycopg import sql
 
 DATABASE_NAME = "omniorder"
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """The server is stopped by an atexit hook, which a plain SIGTERM would skip. Turn an
+    unhandled SIGTERM into a normal exit; leave any handler a server (gunicorn) installed."""
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
@@ -26,6 +37,7 @@ def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> st
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    _exit_cleanly_on_sigterm()
     uri = server.get_uri()
     with psycopg.connect(uri, autocommit=True) as connection:
         exists = connection.execute(

@@ -47,3 +47,18 @@ def test_embedded_server_starts_on_a_socket_and_keeps_data_across_restarts(tmp_p
     assert not (socket_dir / "postmaster.pid").exists()
     url_again, domains_again, _ = run(tmp_path, "read")
     assert (url_again, domains_again) == (url, domains)
+
+
+def test_a_terminated_app_stops_its_embedded_server(tmp_path):
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    code = ("import time; from omniorder import create_app; "
+            f"create_app(instance_path={str(tmp_path)!r}); print('up', flush=True); "
+            "time.sleep(60)")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=REPOSITORY, env=environment,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "up"
+    assert (tmp_path / "postgres" / "postmaster.pid").exists()
+    process.terminate()  # SIGTERM, as `kill` or a service manager sends
+    process.wait(timeout=30)
+    assert not (tmp_path / "postgres" / "postmaster.pid").exists()
