@@ -15,11 +15,14 @@ from flask.cli import AppGroup, with_appcontext
 
 from omniorder.errors import DomainError, Invalid
 from omniorder.extensions import db
+from omniorder.money import format_cents
+from omniorder.services import analytics
 from omniorder.services.demo import ensure_demo_tenants
 from omniorder.tenancy import migrate as migrations
 from omniorder.tenancy.provision import drop_tenant, list_tenants, provision_tenant
 
 tenants_cli = AppGroup("tenants", help="Provision, list and drop restaurants.")
+analytics_cli = AppGroup("analytics", help="The cross-tenant sales warehouse.")
 db_cli = AppGroup("db", help="Alembic migrations for the public schema and every tenant.")
 
 
@@ -205,7 +208,57 @@ def demo_command(port):
                    f" (board: http://{demo['domain']}:{port}/kitchen)")
 
 
+@analytics_cli.command("refresh")
+@click.option("--full", is_flag=True, help="Recompute every day of every tenant.")
+@click.option("--domain", help="Only this tenant.")
+@jobs_option
+@domain_errors
+def analytics_refresh(full, domain, jobs):
+    """Count new orders into public.analytics (incremental unless --full)."""
+    started = time.perf_counter()
+    bar = None
+
+    def start(count):
+        nonlocal bar
+        if count:
+            bar = click.progressbar(length=count, label="tenants", file=sys.stderr)
+            bar.__enter__()
+
+    try:
+        result = analytics.refresh(full=full, jobs=jobs, domain=domain, on_start=start,
+                                   on_result=lambda tenant, error: bar and bar.update(1))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"analytics: {result.refreshed} tenants refreshed, {result.unchanged} unchanged, "
+               f"{len(result.failed)} failed ({time.perf_counter() - started:.2f} s)")
+    for tenant, error in sorted(result.failed.items()):
+        click.echo(f"failed: {tenant}: {error}", err=True)
+    if result.failed:
+        raise click.ClickException("some tenants failed; re-run to retry them")
+
+
+@analytics_cli.command("report")
+@click.option("--from", "date_from", help="First day, YYYY-MM-DD (UTC).")
+@click.option("--to", "date_to", help="Last day, YYYY-MM-DD (UTC).")
+@click.option("--domain", help="Only this tenant.")
+@domain_errors
+def analytics_report(date_from, date_to, domain):
+    """Orders, revenue and items sold per tenant, and the platform total."""
+    rows = analytics.report(analytics.parse_day(date_from, "from"),
+                            analytics.parse_day(date_to, "to"), domain)
+    width = max([len(row.domain) for row in rows] + [8])
+    click.echo(f"{'tenant':<{width}}  {'orders':>8}  {'revenue':>14}  {'items':>8}")
+    for row in rows:
+        click.echo(f"{row.domain:<{width}}  {row.orders:>8}  {format_cents(row.revenue_cents):>14}"
+                   f"  {row.items_sold:>8}")
+    click.echo(f"{'TOTAL':<{width}}  {sum(r.orders for r in rows):>8}  "
+               f"{format_cents(sum(r.revenue_cents for r in rows)):>14}  "
+               f"{sum(r.items_sold for r in rows):>8}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(tenants_cli)
+    app.cli.add_command(analytics_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)

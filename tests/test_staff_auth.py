@@ -113,6 +113,7 @@ ROUTES = [  # (method, path, least role)
     ("POST", f"/kitchen/items/{MISSING}/availability", "kitchen"),
     ("GET", "/admin", "manager"),
     ("GET", "/admin/menu", "manager"),
+    ("GET", "/admin/sales", "manager"),
     ("POST", "/admin/categories", "manager"),
     ("POST", f"/admin/categories/{MISSING}/rename", "manager"),
     ("POST", f"/admin/categories/{MISSING}/move", "manager"),

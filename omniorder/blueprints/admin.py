@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from omniorder.auth import staff_required
 from omniorder.errors import DomainError, Invalid
 from omniorder.models import ROLES
+from omniorder.services import analytics
 from omniorder.services import menu as menu_service
 from omniorder.services import staff as staff_service
 from omniorder.services.theme import FONT_STACKS, PRESETS, theme_for_render, update_theme
@@ -144,6 +145,23 @@ def edit_item(item_id):
 @staff_required("manager")
 def delete_item(item_id):
     return menu_action(lambda: menu_service.delete_item(item_id))
+
+
+# --- sales ----------------------------------------------------------------------------------
+
+@bp.get("/sales")
+@staff_required("manager")
+def sales():
+    """The last 30 or 90 days of this restaurant, from the warehouse (its own rows only)."""
+    days = 90 if request.args.get("days") == "90" else 30
+    series = analytics.daily_sales(current_tenant().id, days)
+    orders = sum(day.orders for day in series)
+    revenue = sum(day.revenue_cents for day in series)
+    return render_template("admin/sales.html", series=series, days=days, orders=orders,
+                           revenue=revenue, average=revenue // orders if orders else 0,
+                           peak=max((day.revenue_cents for day in series), default=0),
+                           updated=max((day.updated_at for day in series if day.updated_at),
+                                       default=None))
 
 
 # --- staff --------------------------------------------------------------------------------

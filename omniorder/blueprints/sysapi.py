@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, request
 
 from omniorder.errors import Invalid
 from omniorder.extensions import csrf
+from omniorder.services import analytics
 from omniorder.tenancy.http import tenant_exempt
 from omniorder.tenancy.provision import provision_tenant
 
@@ -47,3 +48,17 @@ def provision():
     if tenant.generated_password:
         answer["admin_password"] = tenant.generated_password
     return answer, 201
+
+
+@bp.get("/analytics")
+@tenant_exempt
+def analytics_report():
+    """The warehouse's totals per tenant over [from, to]: the same as `flask analytics report`."""
+    rows = analytics.report(analytics.parse_day(request.args.get("from"), "from"),
+                            analytics.parse_day(request.args.get("to"), "to"),
+                            request.args.get("domain") or None)
+    tenants = [{"domain": r.domain, "name": r.name, "orders": r.orders,
+                "revenue_cents": r.revenue_cents, "items_sold": r.items_sold} for r in rows]
+    return {"tenants": tenants,
+            "total": {key: sum(t[key] for t in tenants)
+                      for key in ("orders", "revenue_cents", "items_sold")}}

@@ -1,6 +1,6 @@
 """Tables only: the public registry and the per-tenant tables."""
 
-from omniorder.models.public import RegistryVersion, Tenant
+from omniorder.models.public import DailySales, RegistryVersion, Tenant
 from omniorder.models.tenant import (
     ORDER_STATUSES,
     ROLES,
@@ -19,6 +19,7 @@ __all__ = [
     "TENANT_TABLES",
     "BoardVersion",
     "Category",
+    "DailySales",
     "LoginFailure",
     "MenuItem",
     "Order",

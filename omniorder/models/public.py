@@ -1,9 +1,19 @@
 """The `public` schema: the switchboard that maps a Host header to a tenant schema."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,3 +50,19 @@ class RegistryVersion(db.Model):
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     version: Mapped[int] = mapped_column(nullable=False, server_default=text("0"))
+
+
+class DailySales(db.Model):
+    """public.analytics: one row per tenant per UTC day (every order created that day)."""
+
+    __tablename__ = "analytics"
+    __table_args__ = {"schema": "public"}
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey(Tenant.id, ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    items_sold: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()"))

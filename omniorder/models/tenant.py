@@ -110,9 +110,15 @@ class Order(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()")
     )
+    # Not yet counted by the analytics warehouse (services/analytics.py).
+    analytics_pending: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("true")
+    )
 
 
 Index("ix_tenant_orders_status_created_at", Order.status, Order.created_at)
+Index("ix_tenant_orders_analytics_pending", Order.created_at,
+      postgresql_where=Order.analytics_pending)
 
 
 class BoardVersion(db.Model):

@@ -1,0 +1,80 @@
+"""One unit of work in many tenant schemas: a transaction per tenant, failures reported, not
+raised, optionally over forked worker processes (each with its own connection)."""
+
+import multiprocessing
+from collections.abc import Callable
+from typing import NamedTuple
+
+from sqlalchemy import Connection, Engine, create_engine, select
+
+from omniorder.models import Tenant
+from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
+
+
+class TenantRef(NamedTuple):
+    id: object
+    domain: str
+    schema_name: str
+
+
+Work = Callable[[Connection, TenantRef], object]
+ResultCallback = Callable[[TenantRef, str | None], None]
+
+
+def tenant_refs(engine: Engine, domain: str | None = None) -> list[TenantRef]:
+    statement = select(Tenant.id, Tenant.domain, Tenant.schema_name).order_by(Tenant.domain)
+    if domain is not None:
+        statement = statement.where(Tenant.domain == domain)
+    with engine.connect() as connection:
+        return [TenantRef(*row) for row in connection.execute(statement)]
+
+
+def for_each_tenant(engine: Engine, tenants: list[TenantRef], work: Work, *, jobs: int = 1,
+                    on_result: ResultCallback | None = None) -> dict[TenantRef, str | None]:
+    """Run `work(connection, tenant)` in one transaction per tenant, the connection bound to
+    the tenant's schema; returns {tenant: None or a one-line error}."""
+    results: dict[TenantRef, str | None] = {}
+
+    def record(tenant, error):
+        results[tenant] = error
+        if on_result is not None:
+            on_result(tenant, error)
+
+    if jobs <= 1 or len(tenants) <= 1:
+        for tenant, error in _run(engine, tenants, work):
+            record(tenant, error)
+        return results
+    engine.dispose()  # no pooled connection may be inherited by the forked workers
+    url = engine.url.render_as_string(hide_password=False)
+    chunks = [(url, tenants[i::jobs * 4], work) for i in range(min(len(tenants), jobs * 4))]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for outcome in pool.imap_unordered(_run_in_worker, chunks):
+            for tenant, error in outcome:
+                record(TenantRef(*tenant), error)
+    return results
+
+
+def _run(engine: Engine, tenants: list[TenantRef], work: Work):
+    outcome = []
+    with engine.connect() as connection:
+        for tenant in tenants:
+            connection.execution_options(
+                schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema_name})
+            try:
+                with connection.begin():
+                    work(connection, tenant)
+            except Exception as error:  # noqa: BLE001 - reported per tenant
+                cause = getattr(error, "orig", None) or error
+                outcome.append((tenant, f"{type(cause).__name__}: {str(cause).splitlines()[0]}"))
+            else:
+                outcome.append((tenant, None))
+    return outcome
+
+
+def _run_in_worker(arguments):
+    url, tenants, work = arguments
+    engine = create_engine(url, pool_size=1)
+    try:
+        return [(tuple(tenant), error) for tenant, error in _run(engine, tenants, work)]
+    finally:
+        engine.dispose()

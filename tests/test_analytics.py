@@ -1,0 +1,178 @@
+"""The analytics warehouse: exact, incremental, concurrent-safe, and private per restaurant."""
+
+import datetime as dt
+import threading
+
+from sqlalchemy import text
+
+from omniorder.services import analytics
+from tests.conftest import SYS_TOKEN
+from tests.staff_helpers import signed_in
+from tests.storefront_helpers import menu
+
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def order(db_connection, tenant, days_ago=0, total=1000, quantities=(1,)):
+    """An order as the storefront stores it, created `days_ago` days ago (UTC noon)."""
+    items = ", ".join(f'{{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": {q}, '
+                      f'"line_total": {q}}}' for q in quantities)
+    db_connection.execute(text(
+        f'INSERT INTO "{tenant.schema_name}".orders (customer_name, total_amount, items, '
+        "created_at) VALUES ('T', :total, CAST(:items AS jsonb), "
+        "(CAST(:day AS date) + time '12:00') AT TIME ZONE 'UTC')"),
+        {"total": total, "items": f"[{items}]",
+         "day": (TODAY - dt.timedelta(days=days_ago)).isoformat()})
+
+
+def warehouse(db_connection, tenant):
+    figures = {row.day: (row.orders, row.revenue_cents, row.items_sold) for row in
+               db_connection.execute(text(
+                   "SELECT day, orders, revenue_cents, items_sold FROM public.analytics "
+                   "WHERE tenant_id = :t"), {"t": tenant.id})}
+    db_connection.rollback()  # hold no lock that would block dropping the test tenant
+    return figures
+
+
+def truth(db_connection, tenant):
+    """What a direct GROUP BY on the tenant's orders says."""
+    figures = {row.day: (row.orders, row.revenue, row.items) for row in db_connection.execute(
+        text("SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, "
+             "sum(total_amount) AS revenue, sum((SELECT sum((l->>'quantity')::int) "
+             "FROM jsonb_array_elements(items) l)) AS items "
+             f'FROM "{tenant.schema_name}".orders GROUP BY 1'))}
+    db_connection.rollback()
+    return figures
+
+
+def refresh(app, **options):
+    with app.app_context():
+        return analytics.refresh(**options)
+
+
+def test_refresh_matches_a_direct_group_by_and_is_incremental(app, make_tenant, db_connection):
+    a, b = make_tenant(), make_tenant()
+    for tenant, days in ((a, (0, 0, 1, 40)), (b, (2, 3))):
+        for days_ago in days:
+            order(db_connection, tenant, days_ago, total=1000 + days_ago, quantities=(1, 2))
+    db_connection.commit()
+    assert refresh(app).refreshed == 2
+    for tenant in (a, b):
+        assert warehouse(db_connection, tenant) == truth(db_connection, tenant)
+    assert warehouse(db_connection, a)[TODAY] == (2, 2000, 6)
+
+    nothing_new = refresh(app)
+    assert (nothing_new.refreshed, nothing_new.unchanged) == (0, 2)
+    order(db_connection, a, 1, total=500)
+    db_connection.commit()
+    again = refresh(app)
+    assert (again.refreshed, again.unchanged) == (1, 1)
+    assert warehouse(db_connection, a) == truth(db_connection, a)
+
+    db_connection.exec_driver_sql("DELETE FROM public.analytics")
+    db_connection.commit()
+    assert refresh(app, full=True).refreshed == 2
+    assert warehouse(db_connection, a) == truth(db_connection, a)
+
+
+def test_an_order_committed_during_a_refresh_is_counted_once(app, make_tenant, database_url):
+    from sqlalchemy import create_engine
+
+    tenant = make_tenant()
+    engine = create_engine(database_url)
+    with engine.connect() as late, engine.connect() as checker:
+        order(late, tenant, 0, total=700)          # in flight: not committed yet
+        order(checker, tenant, 0, total=300)
+        checker.commit()
+        refresh(app)
+        assert warehouse(checker, tenant)[TODAY] == (1, 300, 1)
+        late.commit()                               # commits after the refresh started
+        refresh(app)
+        refresh(app)
+        assert warehouse(checker, tenant) == truth(checker, tenant)
+        assert warehouse(checker, tenant)[TODAY] == (2, 1000, 2)
+    engine.dispose()
+
+
+def test_two_refreshes_at_once_stay_exact(app, make_tenant, db_connection):
+    tenants = [make_tenant() for _ in range(4)]
+    for tenant in tenants:
+        for days_ago in range(5):
+            order(db_connection, tenant, days_ago)
+    db_connection.commit()
+    barrier = threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        refresh(app, jobs=1)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for tenant in tenants:
+        assert warehouse(db_connection, tenant) == truth(db_connection, tenant)
+
+
+def test_storefront_orders_are_counted_with_jobs(app, client, make_tenant, db_connection):
+    tenants = [make_tenant() for _ in range(3)]
+    for tenant in tenants:
+        item = menu(app, tenant)["Fries"]
+        response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
+            "customer_name": "Ann", "items": [{"menu_item_id": str(item.id), "quantity": 3}]})
+        assert response.status_code == 201
+    result = app.test_cli_runner().invoke(args=["analytics", "refresh", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "3 tenants refreshed" in result.output
+    for tenant in tenants:
+        assert warehouse(db_connection, tenant) == {TODAY: (1, 1350, 3)}
+
+
+def test_report_cli_and_system_api_agree(app, client, make_tenant, db_connection):
+    a, b = make_tenant(), make_tenant()
+    order(db_connection, a, 0, total=1234, quantities=(2,))
+    order(db_connection, b, 5, total=100)
+    db_connection.commit()
+    refresh(app)
+    output = app.test_cli_runner().invoke(args=["analytics", "report", "--domain",
+                                                a.domain]).output
+    assert a.domain in output and "$12.34" in output and b.domain not in output
+    body = client.get(f"/api/v1/sys/analytics?from={(TODAY - dt.timedelta(days=1))}",
+                      headers={"Authorization": f"Bearer {SYS_TOKEN}"}).json
+    figures = {t["domain"]: (t["orders"], t["revenue_cents"]) for t in body["tenants"]}
+    assert figures[a.domain] == (1, 1234) and figures[b.domain] == (0, 0)  # b's is too old
+    assert body["total"]["revenue_cents"] >= 1234
+    bad = client.get("/api/v1/sys/analytics?from=yesterday",
+                     headers={"Authorization": f"Bearer {SYS_TOKEN}"})
+    assert bad.status_code == 400 and "from" in bad.json["fields"]
+    assert client.get("/api/v1/sys/analytics").status_code == 401
+
+
+def test_sales_page_shows_only_its_own_restaurant(app, make_tenant, db_connection):
+    mine, theirs = make_tenant(), make_tenant()
+    order(db_connection, mine, 0, total=2500)
+    order(db_connection, mine, 3, total=1500)
+    order(db_connection, theirs, 0, total=987654)
+    db_connection.commit()
+    refresh(app)
+    manager = signed_in(app, mine, "manager")
+    page = manager.get("/admin/sales").text
+    assert '<dd id="total-orders">2</dd>' in page
+    assert '<dd id="total-revenue">$40.00</dd>' in page
+    assert '<dd id="average-ticket">$20.00</dd>' in page
+    assert "9,876.54" not in page and page.count("<rect") == 30
+    assert manager.get("/admin/sales?days=90").text.count("<rect") == 90
+    assert signed_in(app, mine, "kitchen").get("/admin/sales").status_code == 403
+
+
+def test_dropping_a_tenant_drops_its_analytics(app, make_tenant, db_connection):
+    tenant = make_tenant()
+    order(db_connection, tenant)
+    db_connection.commit()
+    refresh(app)
+    assert warehouse(db_connection, tenant)
+    app.test_cli_runner().invoke(args=["tenants", "drop", tenant.domain, "--yes"])
+    assert warehouse(db_connection, tenant) == {}
+
+
