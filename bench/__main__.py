@@ -5,6 +5,7 @@
 
 Knobs (environment): BENCH_RUNS (3), BENCH_DURATION (wrk seconds, 10), BENCH_TENANTS (200),
 BENCH_HTTP_TENANTS (50), BENCH_SCALE_TENANTS (2000; 0 skips the scale runs),
+BENCH_ANALYTICS_TENANTS (1000; 0 skips),
 BENCH_DATABASE_URL (else DATABASE_URL, else the embedded server). Each benchmark creates and
 drops its own database.
 """
@@ -17,7 +18,7 @@ import time
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bench import http, migrations, provisioning
+from bench import analytics, http, migrations, provisioning
 from bench.common import (
     FIXED_HASH,
     RESULTS,
@@ -34,6 +35,7 @@ DURATION = int(os.environ.get("BENCH_DURATION", 10))
 TENANTS = int(os.environ.get("BENCH_TENANTS", 200))
 HTTP_TENANTS = int(os.environ.get("BENCH_HTTP_TENANTS", 50))
 SCALE = int(os.environ.get("BENCH_SCALE_TENANTS", 2000))
+ANALYTICS_TENANTS = int(os.environ.get("BENCH_ANALYTICS_TENANTS", 1000))
 
 
 def save(name: str, data: dict) -> None:
@@ -63,9 +65,9 @@ def scale_run(tenants: int) -> dict:
 
 
 def main(parts: list[str]) -> None:
-    """`python -m bench [provisioning] [migrations] [http] [scale]`: all when none named."""
+    """`python -m bench [provisioning] [migrations] [http] [analytics] [scale]`: all by default."""
     started = time.time()
-    wanted = set(parts) or {"provisioning", "migrations", "http", "scale"}
+    wanted = set(parts) or {"provisioning", "migrations", "http", "analytics", "scale"}
     meta = {"machine": machine(), "runs": RUNS, "duration_s": DURATION,
             "fixed_hash": FIXED_HASH[:7] + "…"}
     if "provisioning" in wanted:
@@ -80,6 +82,9 @@ def main(parts: list[str]) -> None:
             populate(url, HTTP_TENANTS)
             domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
             save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
+    if ANALYTICS_TENANTS and "analytics" in wanted:
+        print(f"analytics ({ANALYTICS_TENANTS} tenants × 100 orders) …", flush=True)
+        save("analytics", {**meta, **analytics.run(ANALYTICS_TENANTS)})
     if SCALE and "scale" in wanted:
         print(f"scale ({SCALE} tenants) …", flush=True)
         save("scale", {**meta, **scale_run(SCALE)})

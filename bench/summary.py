@@ -16,7 +16,8 @@ def _load(name):
 
 def write_summary() -> str:
     lines = ["# Benchmark results", ""]
-    prov, migr, http, scale = (_load(n) for n in ("provisioning", "migrations", "http", "scale"))
+    prov, migr, http, scale, sales = (
+        _load(n) for n in ("provisioning", "migrations", "http", "scale", "analytics"))
     meta = next((d for d in (prov, migr, http, scale) if d), {})
     if meta:
         lines += [f"Machine: {meta['machine']}; runs: {meta['runs']}; "
@@ -90,6 +91,16 @@ def write_summary() -> str:
             lines.append(f"- HTTP {key}: {value['req_per_s']} req/s, p99 {value['p99_ms']} ms, "
                          f"non-2xx {value['non_2xx']}")
         lines.append("")
+    if sales:
+        lines += [f"## Analytics warehouse: {sales['tenants']} tenants × "
+                  f"{sales['orders_per_tenant']} orders (whole `flask analytics` process)", "",
+                  f"- full refresh: {sales['full_refresh_s']} s (--jobs 2: "
+                  f"{sales['full_refresh_jobs2_s']} s); target ≤ 10 s",
+                  f"- incremental refresh with no new orders: {sales['incremental_noop_s']} s; "
+                  "target ≤ 1 s",
+                  f"- platform report from the warehouse: {sales['warehouse_report_query_s']} s "
+                  f"(one query) vs the naive loop of one GROUP BY per schema: "
+                  f"{sales['naive_loop_s']} s", ""]
     text = "\n".join(lines)
     (RESULTS / "summary.md").write_text(text)
     return text
