@@ -2,6 +2,7 @@
 raised, optionally over forked worker processes (each with its own connection)."""
 
 import multiprocessing
+import signal
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -19,6 +20,17 @@ class TenantRef(NamedTuple):
 
 Work = Callable[[Connection, TenantRef], object]
 ResultCallback = Callable[[TenantRef, str | None], None]
+
+
+def worker_pool(jobs: int):
+    """Forked workers with default signal handling: a SIGTERM handler the parent installed
+    (the embedded database's) must not make a terminated worker linger."""
+    return multiprocessing.get_context("fork").Pool(jobs, initializer=_default_signals)
+
+
+def _default_signals() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def tenant_refs(engine: Engine, domain: str | None = None) -> list[TenantRef]:
@@ -47,10 +59,12 @@ def for_each_tenant(engine: Engine, tenants: list[TenantRef], work: Work, *, job
     engine.dispose()  # no pooled connection may be inherited by the forked workers
     url = engine.url.render_as_string(hide_password=False)
     chunks = [(url, tenants[i::jobs * 4], work) for i in range(min(len(tenants), jobs * 4))]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with worker_pool(jobs) as pool:
         for outcome in pool.imap_unordered(_run_in_worker, chunks):
             for tenant, error in outcome:
                 record(TenantRef(*tenant), error)
+        pool.close()
+        pool.join()
     return results
 
 

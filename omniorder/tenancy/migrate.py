@@ -9,7 +9,6 @@ tenant keeps its old version, so a re-run continues where the last one stopped.
 """
 
 import ast
-import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -235,13 +234,17 @@ def apply_migration(engine: Engine, plan: MigrationPlan, *, jobs: int = 1,
             _migrate_batch(engine, schemas, sql, version, *arguments, on_result=record)
         return report
 
+    from omniorder.tenancy.fanout import worker_pool
+
     engine.dispose()  # no pooled connection may be inherited by the forked workers
     url = engine.url.render_as_string(hide_password=False)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with worker_pool(jobs) as pool:
         jobs_list = [(url, schemas, sql, version, *arguments) for schemas, sql, version in work]
         for results in pool.imap_unordered(_migrate_batch_in_worker, jobs_list):
             for schema, error in results:
                 record(schema, error)
+        pool.close()
+        pool.join()
     return report
 
 
