@@ -136,6 +136,22 @@ def count_statements():
         event.remove(engine, "before_cursor_execute", listener)
 
 
+def add_failing_write_route(app) -> None:
+    """POST /explode: writes a menu item, then fails mid-transaction (division by zero).
+    Nothing of it may ever be seen, by the next request or by anyone else."""
+    from sqlalchemy import insert
+
+    from omniorder.extensions import csrf, db
+    from omniorder.models import MenuItem
+
+    @app.post("/explode")
+    @csrf.exempt
+    def explode():
+        db.session.execute(insert(MenuItem).values(name="LEAKED half-written", price=1))
+        db.session.execute(text("SELECT 1/0"))
+        return "unreachable"
+
+
 def schema_exists(connection, schema_name: str) -> bool:
     return connection.execute(
         text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema_name}

@@ -4,13 +4,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from omniorder.extensions import csrf, db
+from omniorder.extensions import db
 from omniorder.models import MenuItem, Order, User
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.http import tenant_registry
-from tests.conftest import make_app
+from tests.conftest import add_failing_write_route, make_app
 
 
 def menu_names(client, domain):
@@ -86,17 +86,12 @@ def test_request_failing_mid_transaction_does_not_affect_the_next(database_url, 
                    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
     a, b = make_tenant(), make_tenant()
 
-    @app.post("/explode")
-    @csrf.exempt
-    def explode():
-        db.session.execute(insert(MenuItem).values(name="half-written", price=1))
-        db.session.execute(text("SELECT 1/0"))  # aborts the transaction
-        return "unreachable"
+    add_failing_write_route(app)
 
     client = app.test_client()
     assert client.post("/explode", headers={"Host": a.domain}).status_code == 500
-    assert "half-written" not in menu_names(client, a.domain)
-    assert "half-written" not in menu_names(client, b.domain)
+    assert "LEAKED half-written" not in menu_names(client, a.domain)
+    assert "LEAKED half-written" not in menu_names(client, b.domain)
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("SHOW search_path").scalar() == '"$user", public'

@@ -18,12 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from omniorder.extensions import csrf, db
-from omniorder.models import MenuItem
-from tests.conftest import make_app
+from omniorder.extensions import db
+from tests.conftest import add_failing_write_route, make_app
 from tests.test_isolation import menu_names, rename_menu
 from tests.test_migrations import LOYALTY_REVISION, REPOSITORY
 
@@ -90,15 +89,7 @@ user = postgres
 def bounced_app(pgbouncer_url):
     app = make_app(pgbouncer_url, OMNIORDER_PGBOUNCER=True, PROPAGATE_EXCEPTIONS=False,
                    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 8, "max_overflow": 0})
-
-    @app.post("/explode")
-    @csrf.exempt
-    def explode():
-        """Writes, then fails mid-transaction: nothing of it may reach anyone."""
-        db.session.execute(insert(MenuItem).values(name="LEAKED half-written", price=1))
-        db.session.execute(text("SELECT 1/0"))
-        return "unreachable"
-
+    add_failing_write_route(app)
     yield app
     with app.app_context():
         db.engine.dispose()
