@@ -16,7 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from omniorder.errors import DomainError, Invalid
 from omniorder.extensions import db
 from omniorder.money import format_cents
-from omniorder.services import analytics
+from omniorder.services import analytics, export
 from omniorder.services.demo import ensure_demo_tenants
 from omniorder.tenancy import migrate as migrations
 from omniorder.tenancy.provision import drop_tenant, list_tenants, provision_tenant
@@ -89,6 +89,18 @@ def drop_command(domain, yes):
         click.confirm(f"Drop {domain} and ALL its data? This cannot be undone", abort=True)
     tenant = drop_tenant(domain)
     click.echo(f"dropped {tenant.domain} (schema {tenant.schema_name})")
+
+
+@tenants_cli.command("export")
+@click.argument("domain")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The zip file to write.")
+@domain_errors
+def export_command(domain, out):
+    """A tenant's data as a zip of JSON files (users without password hashes) + manifest."""
+    counts = export.export_tenant(domain, out)
+    click.echo(f"exported {domain} to {out}: " +
+               ", ".join(f"{count} {name}" for name, count in counts.items()))
 
 
 def _run_scope(scope: str, direction: str, revision: str, jobs: int) -> bool:
