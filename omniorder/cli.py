@@ -22,6 +22,7 @@ from omniorder.tenancy import migrate as migrations
 from omniorder.tenancy.provision import drop_tenant, list_tenants, provision_tenant
 
 tenants_cli = AppGroup("tenants", help="Provision, list and drop restaurants.")
+orders_cli = AppGroup("orders", help="Cold storage of old orders (Parquet).")
 analytics_cli = AppGroup("analytics", help="The cross-tenant sales warehouse.")
 db_cli = AppGroup("db", help="Alembic migrations for the public schema and every tenant.")
 
@@ -269,8 +270,48 @@ def analytics_report(date_from, date_to, domain):
                f"{sum(r.items_sold for r in rows):>8}")
 
 
+@orders_cli.command("archive")
+@click.option("--older-than", default="12mo", show_default=True, help="e.g. 12mo, 1y, 400d.")
+@click.option("--dest", help="Local folder or s3://bucket/prefix (default: "
+                             "OMNIORDER_ARCHIVE_URI, else instance/archive).")
+@click.option("--domain", help="Only this tenant.")
+@click.option("--dry-run", is_flag=True, help="Count, move nothing.")
+@jobs_option
+@domain_errors
+def archive_command(older_than, dest, domain, dry_run, jobs):
+    """Move finished orders older than the cutoff out of each tenant into Parquet files."""
+    from omniorder.services import archive
+
+    result = archive.archive(older_than=older_than, uri=dest, domain=domain, dry_run=dry_run,
+                             jobs=jobs)
+    verb = "would move" if dry_run else "moved"
+    click.echo(f"archive: {verb} {sum(result.archived.values())} orders from "
+               f"{sum(1 for n in result.archived.values() if n)} tenants, "
+               f"{len(result.failed)} failed")
+    for tenant, count in sorted(result.stuck.items()):
+        click.echo(f"not moved: {tenant}: {count} old orders are not DONE")
+    for tenant, error in sorted(result.failed.items()):
+        click.echo(f"failed: {tenant}: {error}", err=True)
+    if result.failed:
+        raise click.ClickException("some tenants failed; re-run to continue")
+
+
+@orders_cli.command("restore")
+@click.option("--domain", required=True)
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--dest", help="Where the archive is (as for archive).")
+@domain_errors
+def restore_command(domain, month, dest):
+    """Bring one archived month of a tenant back (orders already present are kept)."""
+    from omniorder.services import archive
+
+    count = archive.restore(domain, month, dest)
+    click.echo(f"restored {count} orders of {domain} for {month}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(tenants_cli)
+    app.cli.add_command(orders_cli)
     app.cli.add_command(analytics_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_command)

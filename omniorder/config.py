@@ -27,6 +27,9 @@ class Config:
     OMNIORDER_MIGRATIONS_DIR = os.environ.get(
         "OMNIORDER_MIGRATIONS_DIR", str(REPOSITORY_ROOT / "migrations")
     )
+    # Where `flask orders archive` writes: a folder or s3://bucket/prefix (default:
+    # instance/archive). S3 endpoint and keys: OMNIORDER_ARCHIVE_S3_ENDPOINT, AWS_*.
+    OMNIORDER_ARCHIVE_URI = os.environ.get("OMNIORDER_ARCHIVE_URI")
     BCRYPT_ROUNDS = int(os.environ.get("OMNIORDER_BCRYPT_ROUNDS", 12))
     # psycopg prepares a statement on the server after 5 executions. Behind pgbouncer in
     # transaction mode (before 1.21's max_prepared_statements) a prepared statement may be

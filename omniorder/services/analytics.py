@@ -114,7 +114,8 @@ def refresh(*, full: bool = False, jobs: int = 1, domain: str | None = None,
         on_start(len(todo))
     results = for_each_tenant(engine, todo, refresh_tenant_fully if full else refresh_tenant,
                               jobs=jobs, on_result=on_result)
-    failed = {tenant.domain: error for tenant, error in results.items() if error}
+    failed = {tenant.domain: outcome.error for tenant, outcome in results.items()
+              if outcome.error}
     return RefreshReport(refreshed=len(todo) - len(failed), unchanged=len(tenants) - len(todo),
                          failed=failed)
 

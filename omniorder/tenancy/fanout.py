@@ -41,28 +41,34 @@ def tenant_refs(engine: Engine, domain: str | None = None) -> list[TenantRef]:
         return [TenantRef(*row) for row in connection.execute(statement)]
 
 
-def for_each_tenant(engine: Engine, tenants: list[TenantRef], work: Work, *, jobs: int = 1,
-                    on_result: ResultCallback | None = None) -> dict[TenantRef, str | None]:
-    """Run `work(connection, tenant)` in one transaction per tenant, the connection bound to
-    the tenant's schema; returns {tenant: None or a one-line error}."""
-    results: dict[TenantRef, str | None] = {}
+class Outcome(NamedTuple):
+    error: str | None  # one line, or None when the tenant's transaction committed
+    value: object      # what `work` returned
 
-    def record(tenant, error):
-        results[tenant] = error
+
+def for_each_tenant(engine: Engine, tenants: list[TenantRef], work: Work, *, jobs: int = 1,
+                    on_result: ResultCallback | None = None) -> dict[TenantRef, Outcome]:
+    """Run `work(connection, tenant)` in one transaction per tenant, the connection bound to
+    the tenant's schema. With jobs > 1, `work` must be picklable (a module-level function or
+    a functools.partial of one)."""
+    results: dict[TenantRef, Outcome] = {}
+
+    def record(tenant, error, value):
+        results[tenant] = Outcome(error, value)
         if on_result is not None:
             on_result(tenant, error)
 
     if jobs <= 1 or len(tenants) <= 1:
-        for tenant, error in _run(engine, tenants, work):
-            record(tenant, error)
+        for tenant, error, value in _run(engine, tenants, work):
+            record(tenant, error, value)
         return results
     engine.dispose()  # no pooled connection may be inherited by the forked workers
     url = engine.url.render_as_string(hide_password=False)
     chunks = [(url, tenants[i::jobs * 4], work) for i in range(min(len(tenants), jobs * 4))]
     with worker_pool(jobs) as pool:
         for outcome in pool.imap_unordered(_run_in_worker, chunks):
-            for tenant, error in outcome:
-                record(TenantRef(*tenant), error)
+            for tenant, error, value in outcome:
+                record(TenantRef(*tenant), error, value)
         pool.close()
         pool.join()
     return results
@@ -76,12 +82,13 @@ def _run(engine: Engine, tenants: list[TenantRef], work: Work):
                 schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema_name})
             try:
                 with connection.begin():
-                    work(connection, tenant)
+                    value = work(connection, tenant)
             except Exception as error:  # noqa: BLE001 - reported per tenant
                 cause = getattr(error, "orig", None) or error
-                outcome.append((tenant, f"{type(cause).__name__}: {str(cause).splitlines()[0]}"))
+                lines = str(cause).splitlines() or [""]
+                outcome.append((tenant, f"{type(cause).__name__}: {lines[0]}", None))
             else:
-                outcome.append((tenant, None))
+                outcome.append((tenant, None, value))
     return outcome
 
 
@@ -89,6 +96,7 @@ def _run_in_worker(arguments):
     url, tenants, work = arguments
     engine = create_engine(url, pool_size=1)
     try:
-        return [(tuple(tenant), error) for tenant, error in _run(engine, tenants, work)]
+        return [(tuple(tenant), error, value) for tenant, error, value in _run(engine, tenants,
+                                                                                 work)]
     finally:
         engine.dispose()

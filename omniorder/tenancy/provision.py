@@ -255,6 +255,9 @@ def drop_tenant(domain: str) -> TenantSummary:
         if row is None:
             raise NotFound(f"no tenant with domain {domain}")
         connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quote_schema(row.schema_name)} CASCADE")
-        connection.execute(delete(Tenant).where(Tenant.domain == domain))
+        connection.execute(delete(Tenant).where(Tenant.domain == domain))  # analytics cascade
     _forget_cached_registry()
+    from omniorder.services.archive import delete_tenant_archive  # pyarrow: only when needed
+
+    delete_tenant_archive(row.schema_name)
     return TenantSummary(*row)

@@ -1,0 +1,217 @@
+"""Cold storage: finished orders older than a cutoff move to Parquet, nothing lost or doubled.
+
+Layout (hive style): DEST/tenant=<schema>/year=YYYY/month=MM/part-<uuid>.parquet. DEST is a
+local folder (default: instance/archive) or s3://bucket/prefix (pyarrow.fs; the endpoint and
+keys come from OMNIORDER_ARCHIVE_S3_ENDPOINT and the usual AWS_* variables).
+
+Per tenant, in one transaction: count the tenant's pending orders into the analytics warehouse
+(so its figures keep the archived orders), then for each month, read the ids already in that
+month's files, write only the orders not there yet, read the file back and compare ids, and
+only then delete the month's orders from the tenant's table. A crash after a file is written
+leaves the orders in the table and in the file; the next run finds their ids in the file,
+writes nothing new and deletes them: exactly one archived copy. Only DONE orders move; older
+orders still PENDING or COOKING are reported.
+"""
+
+import datetime as dt
+import functools
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+from flask import current_app
+from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+
+from omniorder.errors import Invalid, NotFound
+from omniorder.extensions import db
+from omniorder.models import Order
+from omniorder.services.analytics import refresh_tenant
+from omniorder.tenancy.fanout import TenantRef, for_each_tenant, tenant_refs
+
+SCHEMA = pa.schema([
+    ("id", pa.string()), ("number", pa.int32()), ("customer_name", pa.string()),
+    ("status", pa.string()), ("total_amount", pa.int64()), ("items", pa.string()),
+    ("created_at", pa.timestamp("us", tz="UTC")),
+])
+_AGE = re.compile(r"^(\d+)(mo|y|d)$")
+
+
+def cutoff(older_than: str, now: dt.datetime | None = None) -> dt.datetime:
+    """"12mo" / "1y" / "400d" → the instant before which orders are archived."""
+    match = _AGE.fullmatch((older_than or "").strip())
+    if not match:
+        raise Invalid("older_than", "must look like 12mo, 1y or 400d")
+    amount, unit = int(match.group(1)), match.group(2)
+    now = now or dt.datetime.now(dt.UTC)
+    if unit == "d":
+        return now - dt.timedelta(days=amount)
+    months = amount * (12 if unit == "y" else 1)
+    year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
+    return now.replace(year=year, month=month + 1, day=min(now.day, 28))
+
+
+def archive_uri(uri: str | None = None) -> str:
+    """The destination: given, else OMNIORDER_ARCHIVE_URI, else instance/archive."""
+    return uri or current_app.config.get("OMNIORDER_ARCHIVE_URI") or \
+        os.path.join(current_app.instance_path, "archive")
+
+
+def destination(uri: str | None = None) -> tuple[pafs.FileSystem, str]:
+    return filesystem(archive_uri(uri))
+
+
+def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
+    if uri.startswith("s3://"):
+        bucket_and_prefix = uri[len("s3://"):].strip("/")
+        endpoint = os.environ.get("OMNIORDER_ARCHIVE_S3_ENDPOINT")
+        options = {"region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+        if endpoint:
+            scheme, _, host = endpoint.partition("://")
+            options.update(endpoint_override=host or scheme, scheme=scheme if host else "https")
+        return pafs.S3FileSystem(**options), bucket_and_prefix
+    path = os.path.abspath(uri)
+    os.makedirs(path, exist_ok=True)
+    return pafs.LocalFileSystem(), path
+
+
+def month_dir(root: str, schema_name: str, year: int, month: int) -> str:
+    return f"{root}/tenant={schema_name}/year={year:04d}/month={month:02d}"
+
+
+def _files(fs: pafs.FileSystem, directory: str) -> list[str]:
+    infos = fs.get_file_info(pafs.FileSelector(directory, allow_not_found=True))
+    return sorted(info.path for info in infos if info.path.endswith(".parquet"))
+
+
+def archived_ids(fs: pafs.FileSystem, directory: str) -> set[str]:
+    ids = set()
+    for path in _files(fs, directory):
+        ids.update(pq.read_table(path, filesystem=fs, columns=["id"]).column("id").to_pylist())
+    return ids
+
+
+def write_month(fs: pafs.FileSystem, directory: str, orders: list[dict]) -> str:
+    """Write orders to a new file of the month, read it back, check the ids; return its path."""
+    table = pa.Table.from_pylist([{
+        "id": str(o["id"]), "number": o["number"], "customer_name": o["customer_name"],
+        "status": o["status"], "total_amount": o["total_amount"],
+        "items": json.dumps(o["items"]), "created_at": o["created_at"]} for o in orders],
+        schema=SCHEMA)
+    fs.create_dir(directory, recursive=True)
+    path = f"{directory}/part-{uuid.uuid4().hex}.parquet"
+    pq.write_table(table, path, filesystem=fs)
+    written = pq.read_table(path, filesystem=fs, columns=["id"]).column("id").to_pylist()
+    if sorted(written) != sorted(str(o["id"]) for o in orders):
+        fs.delete_file(path)
+        raise RuntimeError(f"read-back of {path} does not match what was written")
+    return path
+
+
+@dataclass
+class ArchiveReport:
+    archived: dict[str, int] = field(default_factory=dict)   # domain → orders moved
+    stuck: dict[str, int] = field(default_factory=dict)      # domain → old unfinished orders
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _archive_tenant(connection: Connection, tenant: TenantRef, *, uri: str,
+                    before: dt.datetime, dry_run: bool, outcome: dict) -> None:
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                       {"key": f"omniorder-archive:{tenant.id}"})
+    outcome["stuck"] = connection.scalar(select(func.count()).select_from(Order).where(
+        Order.created_at < before, Order.status != "DONE"))
+    rows = connection.execute(select(Order).where(
+        Order.created_at < before, Order.status == "DONE").order_by(Order.number)).mappings()
+    by_month: dict[tuple[int, int], list[dict]] = {}
+    for row in rows:
+        created = row["created_at"].astimezone(dt.UTC)
+        by_month.setdefault((created.year, created.month), []).append(dict(row))
+    outcome["archived"] = sum(len(orders) for orders in by_month.values())
+    if dry_run or not by_month:
+        return
+    refresh_tenant(connection, tenant)  # the warehouse keeps counting what leaves the table
+    fs, root = filesystem(uri)
+    for (year, month), orders in sorted(by_month.items()):
+        directory = month_dir(root, tenant.schema_name, year, month)
+        already = archived_ids(fs, directory)
+        new = [order for order in orders if str(order["id"]) not in already]
+        if new:
+            write_month(fs, directory, new)
+        connection.execute(delete(Order).where(Order.id.in_([o["id"] for o in orders])))
+
+
+def _archive_worker(connection, tenant, **options) -> dict:
+    outcome = {}
+    _archive_tenant(connection, tenant, outcome=outcome, **options)
+    return outcome
+
+
+def archive(*, older_than: str = "12mo", uri: str | None = None, domain: str | None = None,
+            dry_run: bool = False, jobs: int = 1, on_result=None) -> ArchiveReport:
+    """Move every tenant's finished orders older than the cutoff to Parquet."""
+    before = cutoff(older_than)
+    target = archive_uri(uri)
+    filesystem(target)  # fail early on a bad destination
+    tenants = tenant_refs(db.engine, domain)
+    if domain is not None and not tenants:
+        raise NotFound(f"no tenant with domain {domain}")
+    work = functools.partial(_archive_worker, uri=target, before=before, dry_run=dry_run)
+    report = ArchiveReport()
+    for tenant, outcome in for_each_tenant(db.engine, tenants, work, jobs=jobs,
+                                           on_result=on_result).items():
+        if outcome.error:
+            report.failed[tenant.domain] = outcome.error
+            continue
+        report.archived[tenant.domain] = outcome.value["archived"]
+        if outcome.value["stuck"]:
+            report.stuck[tenant.domain] = outcome.value["stuck"]
+    return report
+
+
+def restore(domain: str, month: str, uri: str | None = None) -> int:
+    """Bring one archived month back into the tenant's table; orders already there are kept."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise Invalid("month", "must look like 2025-03")
+    tenants = tenant_refs(db.engine, domain)
+    if not tenants:
+        raise NotFound(f"no tenant with domain {domain}")
+    tenant = tenants[0]
+    fs, root = destination(uri)
+    directory = month_dir(root, tenant.schema_name, int(match.group(1)), int(match.group(2)))
+    rows = []
+    for path in _files(fs, directory):
+        rows += pq.read_table(path, filesystem=fs).to_pylist()
+    if not rows:
+        raise NotFound(f"nothing archived for {domain} in {month}")
+    restored = {}
+
+    def work(connection, _tenant):
+        statement = insert(Order).values([{
+            "id": uuid.UUID(r["id"]), "number": r["number"], "customer_name": r["customer_name"],
+            "status": r["status"], "total_amount": r["total_amount"],
+            "items": json.loads(r["items"]), "created_at": r["created_at"],
+            "status_changed_at": r["created_at"], "analytics_pending": False} for r in rows])
+        result = connection.execute(statement.on_conflict_do_nothing(index_elements=["id"])
+                                    .returning(Order.id))
+        restored["count"] = len(result.all())
+
+    outcome = for_each_tenant(db.engine, [tenant], work)[tenant]
+    if outcome.error:
+        raise RuntimeError(outcome.error)
+    return restored["count"]
+
+
+def delete_tenant_archive(schema_name: str, uri: str | None = None) -> None:
+    """Part of the GDPR erase: every archived file of the tenant."""
+    fs, root = destination(uri)
+    directory = f"{root}/tenant={schema_name}"
+    if fs.get_file_info(directory).type != pafs.FileType.NotFound:
+        fs.delete_dir(directory)
+

@@ -1,0 +1,186 @@
+"""Archival of old orders to Parquet: local and S3 (moto), exactly one copy, restorable."""
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import text
+
+from omniorder.services import archive
+from tests.conftest import make_app
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+def old_order(db_connection, tenant, months_ago, status="DONE", total=1000, name="Old"):
+    created = NOW - dt.timedelta(days=31 * months_ago)
+    return db_connection.execute(text(
+        f'INSERT INTO "{tenant.schema_name}".orders (customer_name, total_amount, items, status, '
+        """created_at) VALUES (:name, :total, '[{"menu_item_id": "x", "name": "Pie", """
+        """"unit_price": 500, "quantity": 2, "line_total": 1000}]', :status, :created) """
+        "RETURNING id::text"), {"name": name, "total": total, "status": status,
+                                "created": created}).scalar()
+
+
+def order_ids(db_connection, tenant):
+    ids = set(db_connection.scalars(text(f'SELECT id::text FROM "{tenant.schema_name}".orders')))
+    db_connection.rollback()
+    return ids
+
+
+def files(root, tenant):
+    return sorted(str(p) for p in (root / f"tenant={tenant.schema_name}").rglob("*.parquet"))
+
+
+@pytest.fixture
+def archive_app(database_url, tmp_path):
+    return make_app(database_url, OMNIORDER_ARCHIVE_URI=str(tmp_path / "archive"))
+
+
+def test_old_finished_orders_move_to_parquet_and_come_back(archive_app, make_tenant,
+                                                           db_connection, tmp_path):
+    tenant = make_tenant()
+    moved = [old_order(db_connection, tenant, 14), old_order(db_connection, tenant, 14),
+             old_order(db_connection, tenant, 20)]
+    stuck = old_order(db_connection, tenant, 15, status="COOKING")
+    recent = old_order(db_connection, tenant, 2)
+    db_connection.commit()
+    runner = archive_app.test_cli_runner()
+
+    dry = runner.invoke(args=["orders", "archive", "--dry-run"])
+    assert "would move 3 orders" in dry.output and order_ids(db_connection, tenant) >= set(moved)
+    result = runner.invoke(args=["orders", "archive", "--older-than", "12mo"])
+    assert result.exit_code == 0, result.output
+    assert "moved 3 orders from 1 tenants" in result.output
+    assert f"not moved: {tenant.domain}: 1 old orders are not DONE" in result.output
+    assert order_ids(db_connection, tenant) == {stuck, recent}
+
+    root = tmp_path / "archive"
+    paths = files(root, tenant)
+    assert len(paths) == 2 and all("/year=" in p and "/month=" in p for p in paths)
+    table = pq.read_table(paths[0])
+    assert table.schema.field("created_at").type.tz == "UTC"
+    assert table.schema.field("total_amount").type == "int64"
+    archived = set()
+    for path in paths:
+        archived.update(pq.read_table(path).column("id").to_pylist())
+    assert archived == set(moved)
+
+    again = runner.invoke(args=["orders", "archive"])
+    assert "moved 0 orders" in again.output and len(files(root, tenant)) == 2
+
+    month = (NOW - dt.timedelta(days=31 * 14)).strftime("%Y-%m")
+    restored = runner.invoke(args=["orders", "restore", "--domain", tenant.domain,
+                                   "--month", month])
+    assert restored.exit_code == 0, restored.output
+    assert "restored 2 orders" in restored.output
+    assert order_ids(db_connection, tenant) == {stuck, recent, moved[0], moved[1]}
+    twice = runner.invoke(args=["orders", "restore", "--domain", tenant.domain,
+                                "--month", month])
+    assert "restored 0 orders" in twice.output  # no duplicates
+
+
+def test_a_crash_between_writing_and_deleting_leaves_one_copy(archive_app, make_tenant,
+                                                              db_connection, tmp_path):
+    tenant = make_tenant()
+    first = old_order(db_connection, tenant, 14)
+    db_connection.commit()
+    with archive_app.app_context():
+        fs, root = archive.destination()
+        created = NOW - dt.timedelta(days=31 * 14)
+        directory = archive.month_dir(root, tenant.schema_name, created.year, created.month)
+        row = dict(db_connection.execute(text(
+            f'SELECT * FROM "{tenant.schema_name}".orders WHERE id = :id'),
+            {"id": first}).mappings().one())
+        db_connection.rollback()
+        archive.write_month(fs, directory, [row])   # the file is written, then the "crash"
+    second = old_order(db_connection, tenant, 14)   # and another old order arrives meanwhile
+    db_connection.commit()
+
+    result = archive_app.test_cli_runner().invoke(args=["orders", "archive"])
+    assert result.exit_code == 0, result.output
+    assert order_ids(db_connection, tenant) == set()
+    ids = []
+    for path in files(tmp_path / "archive", tenant):
+        ids += pq.read_table(path).column("id").to_pylist()
+    assert sorted(ids) == sorted([first, second])   # each exactly once
+
+
+def test_archived_orders_stay_in_the_analytics(archive_app, make_tenant, db_connection):
+    tenant = make_tenant()
+    old_order(db_connection, tenant, 14, total=4200)
+    db_connection.commit()
+    archive_app.test_cli_runner().invoke(args=["orders", "archive"])
+    revenue = db_connection.scalar(text(
+        "SELECT sum(revenue_cents) FROM public.analytics WHERE tenant_id = :t"), {"t": tenant.id})
+    assert revenue == 4200
+
+
+def test_dropping_a_tenant_erases_its_archive(archive_app, make_tenant, db_connection, tmp_path):
+    tenant = make_tenant()
+    old_order(db_connection, tenant, 14)
+    db_connection.commit()
+    runner = archive_app.test_cli_runner()
+    runner.invoke(args=["orders", "archive"])
+    assert files(tmp_path / "archive", tenant)
+    runner.invoke(args=["tenants", "drop", tenant.domain, "--yes"])
+    assert not (tmp_path / "archive" / f"tenant={tenant.schema_name}").exists()
+
+
+@pytest.mark.parametrize("age", ["12", "twelve months", "-1mo", ""])
+def test_bad_cutoff_is_a_usage_error(archive_app, age):
+    result = archive_app.test_cli_runner().invoke(args=["orders", "archive", "--older-than", age])
+    assert result.exit_code == 2 and "older_than" in result.output
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch):
+    """moto's S3 server on a free loopback port (no real S3 is reachable here)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"),
+                               "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_DEFAULT_REGION": "us-east-1",
+                        "OMNIORDER_ARCHIVE_S3_ENDPOINT": f"http://127.0.0.1:{port}"}.items():
+        monkeypatch.setenv(name, value)
+    archive.pafs.S3FileSystem(endpoint_override=f"127.0.0.1:{port}", scheme="http",
+                              region="us-east-1", allow_bucket_creation=True
+                              ).create_dir("orders-archive")
+    fs, _ = archive.filesystem("s3://orders-archive")
+    yield fs
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_archive_to_s3_and_restore(database_url, make_tenant, db_connection, s3_endpoint):
+    app = make_app(database_url, OMNIORDER_ARCHIVE_URI="s3://orders-archive/prod")
+    tenant = make_tenant()
+    moved = old_order(db_connection, tenant, 13)
+    db_connection.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["orders", "archive", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    listing = s3_endpoint.get_file_info(archive.pafs.FileSelector(
+        f"orders-archive/prod/tenant={tenant.schema_name}", recursive=True))
+    parquet = [info.path for info in listing if info.path.endswith(".parquet")]
+    assert len(parquet) == 1 and "/year=" in parquet[0]
+    assert pq.read_table(parquet[0], filesystem=s3_endpoint).column("id").to_pylist() == [moved]
+    month = (NOW - dt.timedelta(days=31 * 13)).strftime("%Y-%m")
+    restored = runner.invoke(args=["orders", "restore", "--domain", tenant.domain,
+                                   "--month", month])
+    assert "restored 1 orders" in restored.output
+    assert order_ids(db_connection, tenant) == {moved}
