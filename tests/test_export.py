@@ -26,7 +26,8 @@ def test_export_contains_the_tenant_and_only_the_tenant(app, client, make_tenant
         manifest = json.loads(archive.read("manifest.json"))
         tables = {name: json.loads(archive.read(f"{name}.json"))
                   for name in ("users", "categories", "menu_items", "orders")}
-    assert manifest["counts"] == {"users": 1, "categories": 3, "menu_items": 10, "orders": 2}
+    assert manifest["counts"] == {"users": 1, "categories": 3, "menu_items": 10, "orders": 2,
+                                  "archived_orders": 0}
     assert manifest["tenant"]["schema_name"] == mine.schema_name
     assert [o["customer_name"] for o in tables["orders"]] == ["Ann", "Bob"]
     assert tables["orders"][0]["items"][0]["name"] == "Fries"
@@ -41,3 +42,23 @@ def test_export_of_an_unknown_tenant_is_one_line_and_exit_1(runner, tmp_path):
                                  str(tmp_path / "x.zip")])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: no tenant with domain ghost.localhost"
+
+
+def test_export_includes_archived_orders(database_url, make_tenant, db_connection, tmp_path):
+    from tests.conftest import make_app
+    from tests.test_archive import old_order
+
+    app = make_app(database_url, OMNIORDER_ARCHIVE_URI=str(tmp_path / "archive"))
+    tenant = make_tenant()
+    archived = old_order(db_connection, tenant, 14, name="Ancient")
+    db_connection.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["orders", "archive"]).exit_code == 0
+    out = tmp_path / "t.zip"
+    assert runner.invoke(args=["tenants", "export", tenant.domain, "--out", str(out)]
+                         ).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        rows = json.loads(archive.read("archived_orders.json"))
+        assert json.loads(archive.read("manifest.json"))["counts"]["archived_orders"] == 1
+    assert [(r["id"], r["customer_name"]) for r in rows] == [(archived, "Ancient")]
+    assert rows[0]["items"][0]["name"] == "Pie"

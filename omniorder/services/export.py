@@ -37,6 +37,31 @@ def _plain(value):
     raise TypeError(f"cannot export {type(value).__name__}")
 
 
+def _export_archive(archive: zipfile.ZipFile, tenant) -> int:
+    """The tenant's archived orders, read file by file (a file holds one month at most)."""
+    import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
+
+    from omniorder.services.archive import destination
+
+    fs, root = destination()
+    selector = pafs.FileSelector(f"{root}/tenant={tenant.schema_name}", recursive=True,
+                                 allow_not_found=True)
+    count = 0
+    with archive.open("archived_orders.json", "w") as entry:
+        entry.write(b"[")
+        for info in sorted(fs.get_file_info(selector), key=lambda info: info.path):
+            if not info.path.endswith(".parquet"):
+                continue
+            for row in pq.read_table(info.path, filesystem=fs).to_pylist():
+                row["items"] = json.loads(row["items"])
+                entry.write((b"," if count else b"\n") + json.dumps(
+                    row, default=_plain, ensure_ascii=False).encode() + b"\n")
+                count += 1
+        entry.write(b"]\n")
+    return count
+
+
 def export_tenant(domain: str, out) -> dict[str, int]:
     """Write the tenant's data to `out` (a path or a binary file); return the row counts."""
     tenants = tenant_refs(db.engine, domain.strip().lower())
@@ -58,6 +83,7 @@ def export_tenant(domain: str, out) -> dict[str, int]:
                         dict(row), default=_plain, ensure_ascii=False).encode() + b"\n")
                     counts[name] += 1
                 entry.write(b"]\n")
+        counts["archived_orders"] = _export_archive(archive, tenant)
         manifest = {"tenant": {"id": str(tenant.id), "domain": tenant.domain,
                                "schema_name": tenant.schema_name},
                     "exported_at": dt.datetime.now(dt.UTC).isoformat(),
