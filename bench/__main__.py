@@ -18,7 +18,7 @@ import time
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bench import analytics, http, migrations, provisioning
+from bench import analytics, http, migrations, operations, provisioning
 from bench.common import (
     FIXED_HASH,
     RESULTS,
@@ -65,9 +65,11 @@ def scale_run(tenants: int) -> dict:
 
 
 def main(parts: list[str]) -> None:
-    """`python -m bench [provisioning] [migrations] [http] [analytics] [scale]`: all by default."""
+    """`python -m bench [provisioning|migrations|http|analytics|operations|scale]…`; all by
+    default."""
     started = time.time()
-    wanted = set(parts) or {"provisioning", "migrations", "http", "analytics", "scale"}
+    wanted = set(parts) or {"provisioning", "migrations", "http", "analytics", "operations",
+                            "scale"}
     meta = {"machine": machine(), "runs": RUNS, "duration_s": DURATION,
             "fixed_hash": FIXED_HASH[:7] + "…"}
     if "provisioning" in wanted:
@@ -85,6 +87,11 @@ def main(parts: list[str]) -> None:
     if ANALYTICS_TENANTS and "analytics" in wanted:
         print(f"analytics ({ANALYTICS_TENANTS} tenants × 100 orders) …", flush=True)
         save("analytics", {**meta, **analytics.run(ANALYTICS_TENANTS)})
+    if "operations" in wanted:
+        print("archival and pgbouncer …", flush=True)
+        save("operations", {**meta, "archival": operations.archival(),
+                            "http_pgbouncer": operations.http_through_pgbouncer(
+                                HTTP_TENANTS, RUNS, DURATION)})
     if SCALE and "scale" in wanted:
         print(f"scale ({SCALE} tenants) …", flush=True)
         save("scale", {**meta, **scale_run(SCALE)})

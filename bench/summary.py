@@ -16,8 +16,8 @@ def _load(name):
 
 def write_summary() -> str:
     lines = ["# Benchmark results", ""]
-    prov, migr, http, scale, sales = (
-        _load(n) for n in ("provisioning", "migrations", "http", "scale", "analytics"))
+    prov, migr, http, scale, sales, ops = (_load(n) for n in (
+        "provisioning", "migrations", "http", "scale", "analytics", "operations"))
     meta = next((d for d in (prov, migr, http, scale) if d), {})
     if meta:
         lines += [f"Machine: {meta['machine']}; runs: {meta['runs']}; "
@@ -101,6 +101,18 @@ def write_summary() -> str:
                   f"- platform report from the warehouse: {sales['warehouse_report_query_s']} s "
                   f"(one query) vs the naive loop of one GROUP BY per schema: "
                   f"{sales['naive_loop_s']} s", ""]
+    if ops:
+        arch = ops["archival"]
+        lines += ["## Archival and pgbouncer", "",
+                  f"- archival of {arch['orders']:,} old orders from {arch['tenants']} tenants "
+                  f"to local Parquet: {arch['seconds']} s, **{arch['orders_per_s']:,} orders/s**,"
+                  f" {arch['files']} files, peak RSS {arch['peak_rss_mib']} MiB"]
+        bounce = ops["http_pgbouncer"]
+        if "skipped" not in bounce:
+            for key in ("direct", "direct_prepares_off", "pgbouncer"):
+                lines.append(f"- menu over 50 tenants, {key}: {bounce[key]['req_per_s']} req/s, "
+                             f"p99 {bounce[key]['p99_ms']} ms, non-2xx {bounce[key]['non_2xx']}")
+        lines.append("")
     text = "\n".join(lines)
     (RESULTS / "summary.md").write_text(text)
     return text

@@ -1,0 +1,121 @@
+"""Archival throughput and HTTP through pgbouncer (issue: operating at scale)."""
+
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from bench import http
+from bench.common import REPOSITORY, scratch_database
+from bench.provisioning import populate
+
+
+def add_old_orders(url: str, tenants: int, orders: int) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for index in range(tenants):
+            connection.exec_driver_sql(
+                f'INSERT INTO "tenant_b{index}".orders (customer_name, total_amount, items, '
+                "status, created_at) SELECT 'Guest', 1000 + n, "
+                """'[{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": 2, """
+                """"line_total": 2}]', 'DONE', """
+                "now() - interval '13 months' - n * interval '1 hour' "
+                f"FROM generate_series(1, {orders}) n")
+    engine.dispose()
+
+
+def archival(tenants: int = 200, orders: int = 1000) -> dict:
+    with scratch_database("archive") as url, tempfile.TemporaryDirectory() as destination:
+        populate(url, tenants)
+        add_old_orders(url, tenants, orders)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "flask", "orders", "archive", "--dest",
+                        destination], check=True, capture_output=True, cwd=REPOSITORY,
+                       env={**os.environ, "DATABASE_URL": url, "FLASK_APP": "omniorder"})
+        elapsed = time.perf_counter() - started
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        files = sum(1 for _ in Path(destination).rglob("*.parquet"))
+    return {"tenants": tenants, "orders": tenants * orders, "seconds": round(elapsed, 2),
+            "orders_per_s": round(tenants * orders / elapsed), "files": files,
+            "peak_rss_mib": round(peak_kib / 1024, 1)}
+
+
+def start_pgbouncer(server_url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+    server = make_url(server_url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    workdir.chmod(0o777)
+    (workdir / "userlist.txt").write_text(f'"{server.username}" ""\n')
+    (workdir / "pgbouncer.ini").write_text(f"""
+[databases]
+{server.database} = host={server.host} port={server.port or 5432} dbname={server.database}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+pool_mode = transaction
+default_pool_size = 4
+auth_type = trust
+auth_file = {workdir}/userlist.txt
+ignore_startup_parameters = extra_float_digits,options
+server_reset_query =
+logfile = {workdir}/pgbouncer.log
+pidfile = {workdir}/pgbouncer.pid
+user = postgres
+""")
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    process = subprocess.Popen([binary, str(workdir / "pgbouncer.ini")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return process, server.set(host="127.0.0.1", port=port).render_as_string(
+        hide_password=False)
+
+
+def http_through_pgbouncer(tenants: int = 50, runs: int = 3, duration: int = 10) -> dict:
+    """Menu over 50 tenants: direct (prepares on / off) and through pgbouncer (prepares off)."""
+    with scratch_database("pgb") as url:
+        if not make_url(url).host or make_url(url).host.startswith("/"):
+            return {"skipped": "needs PostgreSQL on TCP"}
+        populate(url, tenants)
+        domains = [f"b{index}.bench.localhost" for index in range(tenants)]
+        lua = http.MENU_LUA % http.lua_list(domains)
+        secret = {"SECRET_KEY": "bench-secret-key-" + "x" * 20}
+        results = {
+            "direct": http.serve_and_load("wsgi:app", {"DATABASE_URL": url, **secret}, lua,
+                                          "/api/v1/menu", runs, duration),
+            "direct_prepares_off": http.serve_and_load(
+                "wsgi:app", {"DATABASE_URL": url, "OMNIORDER_PGBOUNCER": "1", **secret}, lua,
+                "/api/v1/menu", runs, duration),
+        }
+        workdir = Path(tempfile.mkdtemp(prefix="omniorder-bench-pgbouncer-"))
+        process, bounced = start_pgbouncer(url, workdir)
+        try:
+            results["pgbouncer"] = http.serve_and_load(
+                "wsgi:app", {"DATABASE_URL": bounced, "OMNIORDER_PGBOUNCER": "1", **secret},
+                lua, "/api/v1/menu", runs, duration)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            shutil.rmtree(workdir, ignore_errors=True)
+        return results
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps({"archival": archival(int(sys.argv[1]) if len(sys.argv) > 1 else 200),
+                      "http_pgbouncer": http_through_pgbouncer(runs=1, duration=5)}, indent=2))
