@@ -115,10 +115,15 @@ def test_archived_orders_stay_in_the_analytics(archive_app, make_tenant, db_conn
     tenant = make_tenant()
     old_order(db_connection, tenant, 14, total=4200)
     db_connection.commit()
-    archive_app.test_cli_runner().invoke(args=["orders", "archive"])
-    revenue = db_connection.scalar(text(
-        "SELECT sum(revenue_cents) FROM public.analytics WHERE tenant_id = :t"), {"t": tenant.id})
-    assert revenue == 4200
+    runner = archive_app.test_cli_runner()
+    runner.invoke(args=["orders", "archive"])
+    for refresh in (["analytics", "refresh"], ["analytics", "refresh", "--full"]):
+        assert runner.invoke(args=refresh).exit_code == 0
+        revenue = db_connection.scalar(text(
+            "SELECT sum(revenue_cents) FROM public.analytics WHERE tenant_id = :t"),
+            {"t": tenant.id})
+        db_connection.rollback()
+        assert revenue == 4200
 
 
 def test_dropping_a_tenant_erases_its_archive(archive_app, make_tenant, db_connection, tmp_path):

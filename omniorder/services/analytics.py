@@ -16,7 +16,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     cast,
-    delete,
     func,
     literal_column,
     select,
@@ -74,11 +73,14 @@ def refresh_tenant(connection: Connection, tenant: TenantRef) -> None:
 
 
 def refresh_tenant_fully(connection: Connection, tenant: TenantRef) -> None:
-    """Recompute every day of the tenant from its orders."""
+    """Recompute every day that still has orders in the tenant's table.
+
+    Days whose orders were all archived keep their figures: the archive counted them before
+    it deleted them (services/archive.py), and the table can no longer say otherwise.
+    """
     _lock(connection, tenant)
     connection.execute(update(Order).where(Order.analytics_pending)
                        .values(analytics_pending=False))
-    connection.execute(delete(DailySales).where(DailySales.tenant_id == tenant.id))
     _recompute(connection, tenant, text("true"))
 
 
