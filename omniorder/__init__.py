@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_templating(app)
     register_commands(app)
     register_error_handlers(app)
+    register_security(app)
     return app
 
 
@@ -96,6 +97,13 @@ def register_commands(app: Flask) -> None:
     from omniorder import cli
 
     cli.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers and the CSP nonce on every response."""
+    from omniorder import security
+
+    security.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

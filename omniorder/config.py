@@ -36,3 +36,6 @@ class Config:
     # missing on the next server connection, so OMNIORDER_PGBOUNCER=1 turns prepares off.
     OMNIORDER_PGBOUNCER = os.environ.get("OMNIORDER_PGBOUNCER", "") in ("1", "true", "yes")
     MAX_CONTENT_LENGTH = 256 * 1024
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Behind HTTPS (directly or via a proxy that sets X-Forwarded-Proto) set this to 1.
+    SESSION_COOKIE_SECURE = os.environ.get("OMNIORDER_SECURE_COOKIES", "") in ("1", "true")

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, request
 
-from omniorder.errors import Invalid
+from omniorder.blueprints.errors import json_object
 from omniorder.extensions import csrf
 from omniorder.services.menu import menu_items
 from omniorder.services.ordering import order_as_json, order_by_id, parse_lines, place_order
@@ -23,9 +23,7 @@ def menu():
 
 @bp.post("/orders")
 def create_order():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid("body", "must be a JSON object")
+    body = json_object()
     placed = place_order(body.get("customer_name"), parse_lines(body.get("items")),
                          idempotency_key=request.headers.get("Idempotency-Key"))
     return order_as_json(placed.order), 201 if placed.created else 200

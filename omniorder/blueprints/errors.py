@@ -6,6 +6,17 @@ from werkzeug.exceptions import HTTPException
 from omniorder.errors import DomainError, Invalid
 
 
+def json_object() -> dict:
+    """The request's JSON object body, or `Invalid` (malformed, not an object, nested to hurt)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+    if not isinstance(body, dict):
+        raise Invalid("body", "must be a JSON object")
+    return body
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 

@@ -4,6 +4,7 @@ import hmac
 
 from flask import Blueprint, abort, current_app, request
 
+from omniorder.blueprints.errors import json_object
 from omniorder.errors import Invalid
 from omniorder.extensions import csrf
 from omniorder.services import analytics
@@ -26,13 +27,6 @@ def require_system_token():
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
         abort(401, description="A valid system token is required (Authorization: Bearer …).")
-
-
-def json_object() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid("body", "must be a JSON object")
-    return body
 
 
 @bp.post("/provision")

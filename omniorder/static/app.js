@@ -62,3 +62,19 @@ document.addEventListener("htmx:configRequest", function (event) {
     }
   });
 })();
+
+// Theme preview: its colours arrive as data attributes and are applied through the CSSOM,
+// which the Content-Security-Policy allows (inline style attributes it does not).
+(function () {
+  var names = ["primary", "on-primary", "bg", "surface", "text", "muted", "font"];
+  function apply(root) {
+    (root || document).querySelectorAll("[data-theme-vars]").forEach(function (element) {
+      names.forEach(function (name) {
+        var value = element.getAttribute("data-" + name);
+        if (value) { element.style.setProperty("--" + name, value); }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { apply(document); });
+  document.addEventListener("htmx:afterSwap", function () { apply(document); });
+})();

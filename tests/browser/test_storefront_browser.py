@@ -23,8 +23,10 @@ def test_customer_orders_two_items_and_sees_the_tracking_page(browser, live_serv
                          theme_config={"preset": "bold", "primary_color": "#d62300"})
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
-    requests = []
+    requests, refused = [], []
     page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     base_url = f"http://{tenant.domain}:{live_server}"
 
     order_two_items(page, base_url)
@@ -38,6 +40,7 @@ def test_customer_orders_two_items_and_sees_the_tracking_page(browser, live_serv
     page.screenshot(path=str(tmp_path / "tracking.png"), full_page=True)
     assert (tmp_path / "tracking.png").stat().st_size > 5000
     assert all(url.startswith(base_url) for url in requests), "no external requests"
+    assert refused == []  # the theme's nonce'd <style> and htmx run under our CSP
     context.close()
 
 

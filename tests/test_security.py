@@ -1,0 +1,49 @@
+"""Headers, cookies and request limits that every response and request gets."""
+
+import re
+
+import pytest
+
+from tests.staff_helpers import Staff, add_staff
+
+
+@pytest.fixture
+def tenant(make_tenant):
+    return make_tenant()
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/menu", "/nope", "/static/app.css",
+                                  "/login", "/healthz"])
+def test_every_response_carries_the_security_headers(client, tenant, path):
+    response = client.get(path, headers={"Host": tenant.domain})
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_theme_style_carries_this_responses_nonce(client, tenant):
+    response = client.get("/", headers={"Host": tenant.domain})
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    assert f'<style nonce="{nonce}">:root{{' in response.text
+    other = client.get("/", headers={"Host": tenant.domain}).headers["Content-Security-Policy"]
+    assert nonce not in other  # a fresh nonce every response
+    assert "<script>" not in response.text and 'style="' not in response.text
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(app, tenant):
+    add_staff(app, tenant, "cook@x.example", "kitchen")
+    response = Staff(app.test_client(), tenant.domain).login("cook@x.example")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_oversized_body_is_413_and_deep_json_is_400(client, tenant):
+    big = client.post("/api/v1/orders", data=b"x" * (300 * 1024),
+                      content_type="application/json", headers={"Host": tenant.domain})
+    assert big.status_code == 413
+    deep = client.post("/api/v1/orders", data=b"[" * 50_000 + b"]" * 50_000,
+                       content_type="application/json", headers={"Host": tenant.domain})
+    assert deep.status_code == 400
