@@ -75,6 +75,6 @@ document.addEventListener("htmx:configRequest", function (event) {
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { apply(document); });
-  document.addEventListener("htmx:afterSwap", function () { apply(document); });
+  // htmx:load fires for the page and for every piece of content htmx swaps in.
+  document.addEventListener("htmx:load", function () { apply(document); });
 })();
