@@ -106,4 +106,5 @@ def test_taken_domain_or_schema_is_409(client, make_tenant):
 
 def test_healthz_needs_no_tenant(client):
     response = client.get("/healthz", headers={"Host": "anything.invalid"})
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "up"}

