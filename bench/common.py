@@ -16,6 +16,10 @@ RESULTS = REPOSITORY / "bench" / "results"
 FIXED_HASH = "$2b$04$x4EkYZ8/brvbPFCB/hsQBegSjls12891QMXJnmv3VUqmMlb3bvE66"
 
 
+# Subprocesses (flask, gunicorn) of the benchmarks run as development processes.
+os.environ.setdefault("OMNIORDER_DEV", "1")
+
+
 def server_url() -> str:
     """BENCH_DATABASE_URL, else DATABASE_URL, else the embedded server under instance/."""
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
@@ -46,7 +50,7 @@ def bench_app(url: str, **config):
     from omniorder import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "BCRYPT_ROUNDS": 4,
-                       "OMNIORDER_SYS_TOKEN": None, **config})
+                       "OMNIORDER_SYS_TOKEN": None, "OMNIORDER_DEV": True, **config})
 
 
 def migrate_public(app) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from omniorder.config import Config
+from omniorder.config import Config, refuse_unsafe_secrets
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.from_object(Config)
     if test_config:
         app.config.from_mapping(test_config)
+    refuse_unsafe_secrets(app.config, app.debug)
     app.json.sort_keys = False
     configure_database(app)
     register_extensions(app)

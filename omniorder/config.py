@@ -15,8 +15,14 @@ def _float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    # Development defaults (the secret above) are accepted only in debug or test mode, or
+    # with OMNIORDER_DEV=1; anything else is production and must bring its own secrets.
+    OMNIORDER_DEV = os.environ.get("OMNIORDER_DEV", "") in ("1", "true", "yes")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 5}
     # Bearer token of the system API; the API answers 404 while it is unset.
@@ -39,3 +45,16 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Behind HTTPS (directly or via a proxy that sets X-Forwarded-Proto) set this to 1.
     SESSION_COOKIE_SECURE = os.environ.get("OMNIORDER_SECURE_COOKIES", "") in ("1", "true")
+
+
+def refuse_unsafe_secrets(config, debug: bool) -> None:
+    """Production must not run on the development secret or a guessable system token."""
+    if debug or config.get("TESTING") or config.get("OMNIORDER_DEV"):
+        return
+    if config.get("SECRET_KEY") in (None, "", DEVELOPMENT_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production "
+                           "(or set OMNIORDER_DEV=1 on a development machine)")
+    token = config.get("OMNIORDER_SYS_TOKEN")
+    if token is not None and len(token) < 32:
+        raise RuntimeError("OMNIORDER_SYS_TOKEN must be at least 32 characters (or unset, "
+                           "which disables the system API)")

@@ -39,7 +39,7 @@ def database_url():
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = server.set(database=name).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         report = migrate.migrate(app.extensions["sqlalchemy"].engine, scope="public",
                                  direction="upgrade")

@@ -13,7 +13,7 @@ from omniorder.tenancy import migrate
 from omniorder.tenancy.provision import list_tenants, provision_tenant
 from omniorder.extensions import db
 
-app = create_app({"BCRYPT_ROUNDS": 4}, instance_path=sys.argv[1])
+app = create_app({"BCRYPT_ROUNDS": 4, "TESTING": True}, instance_path=sys.argv[1])
 with app.app_context():
     print(app.config["SQLALCHEMY_DATABASE_URI"])
     if sys.argv[2] == "create":
@@ -53,7 +53,8 @@ def test_a_terminated_app_stops_its_embedded_server(tmp_path):
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
     code = ("import time; from omniorder import create_app; "
-            f"create_app(instance_path={str(tmp_path)!r}); print('up', flush=True); "
+            f"create_app({{'TESTING': True}}, instance_path={str(tmp_path)!r}); "
+            "print('up', flush=True); "
             "time.sleep(60)")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=REPOSITORY, env=environment,
                                stdout=subprocess.PIPE, text=True)

@@ -47,3 +47,16 @@ def test_oversized_body_is_413_and_deep_json_is_400(client, tenant):
     deep = client.post("/api/v1/orders", data=b"[" * 50_000 + b"]" * 50_000,
                        content_type="application/json", headers={"Host": tenant.domain})
     assert deep.status_code == 400
+
+
+def test_production_refuses_development_secrets(database_url):
+    from omniorder import create_app
+
+    production = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": False,
+                  "OMNIORDER_DEV": False}
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        create_app({**production, "SECRET_KEY": "dev-only-not-secret"})
+    with pytest.raises(RuntimeError, match="at least 32 characters"):
+        create_app({**production, "SECRET_KEY": "s" * 40, "OMNIORDER_SYS_TOKEN": "short"})
+    assert create_app({**production, "SECRET_KEY": "s" * 40, "OMNIORDER_SYS_TOKEN": None})
+    assert create_app({**production, "OMNIORDER_DEV": True, "SECRET_KEY": "dev-only-not-secret"})

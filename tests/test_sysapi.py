@@ -8,6 +8,16 @@ from tests.conftest import SYS_TOKEN, make_app, schema_exists
 AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
 
 
+@pytest.fixture(autouse=True)
+def _forget_failed_attempts():
+    """Each test starts with no failed token attempts counted against its address."""
+    from omniorder.blueprints import sysapi
+
+    sysapi._failures.clear()
+    yield
+    sysapi._failures.clear()
+
+
 def provision(client, body, headers=AUTH):
     return client.post("/api/v1/sys/provision", json=body, headers=headers)
 
@@ -108,3 +118,16 @@ def test_healthz_needs_no_tenant(client):
     response = client.get("/healthz", headers={"Host": "anything.invalid"})
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "up"}
+
+
+def test_repeated_wrong_tokens_from_one_address_are_refused_for_a_while(client):
+    address = {"REMOTE_ADDR": "203.0.113.7"}
+    statuses = [client.post("/api/v1/sys/provision", json={}, environ_base=address,
+                            headers={"Authorization": "Bearer guess"}).status_code
+                for _ in range(12)]
+    assert statuses == [401] * 10 + [429] * 2
+    blocked = client.post("/api/v1/sys/provision", json={}, environ_base=address, headers=AUTH)
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
+    other = client.post("/api/v1/sys/provision", json={}, headers=AUTH,
+                        environ_base={"REMOTE_ADDR": "198.51.100.1"})
+    assert other.status_code == 400  # another address is not affected

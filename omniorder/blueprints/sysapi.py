@@ -1,6 +1,9 @@
 """The system API for platform operators: Bearer-token auth, no tenant, no cookies."""
 
 import hmac
+import threading
+import time
+from collections import defaultdict, deque
 
 from flask import Blueprint, abort, current_app, request
 
@@ -18,14 +21,37 @@ PROVISION_FIELDS = {"name", "domain", "schema_name", "theme_config", "admin_emai
                     "admin_password"}
 
 
+# Failed token attempts per client address, per worker process: 10 a minute, then 429. In
+# process on purpose: it needs no shared store and still caps a guesser at a few hundred tries
+# an hour per worker against a 32+ character token; the real defence is the token's length.
+MAX_FAILURES_PER_MINUTE = 10
+_failures: dict[str, deque] = defaultdict(deque)
+_failures_lock = threading.Lock()
+
+
+def _recent_failures(address: str, now: float) -> deque:
+    attempts = _failures[address]
+    while attempts and now - attempts[0] > 60:
+        attempts.popleft()
+    return attempts
+
+
 @bp.before_request
 def require_system_token():
-    """Disabled (404) without a configured token; 401 unless the Bearer token matches."""
+    """Disabled (404) without a configured token; 401 unless the Bearer token matches; 429
+    after repeated failures from one address."""
     expected = current_app.config.get("OMNIORDER_SYS_TOKEN")
     if not expected:
         abort(404)
+    address, now = request.remote_addr or "?", time.monotonic()
+    with _failures_lock:
+        if len(_recent_failures(address, now)) >= MAX_FAILURES_PER_MINUTE:
+            return ({"error": "Too many failed attempts; wait a minute."}, 429,
+                    {"Retry-After": "60"})
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+        with _failures_lock:
+            _recent_failures(address, now).append(now)
         abort(401, description="A valid system token is required (Authorization: Bearer …).")
 
 
