@@ -75,3 +75,32 @@ def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "up"}
     with app.app_context():
         db.engine.dispose()
+
+
+def test_more_clients_than_pooled_connections_wait_then_get_503(database_url, make_tenant):
+    """A pool of 2 and 20 concurrent clients: some wait and succeed, the rest get a 503 after
+    the bounded wait (pool_timeout); nothing hangs, nothing is a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False, SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_size": 2, "max_overflow": 0, "pool_timeout": 0.5})
+    tenant = make_tenant()
+
+    @app.get("/slow")
+    def slow():
+        db.session.execute(text("SELECT pg_sleep(0.4)"))
+        return "done"
+
+    client = app.test_client()
+    started = time.monotonic()
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(
+            lambda _: client.get("/slow", headers={"Host": tenant.domain}).status_code,
+            range(20)))
+    assert set(statuses) <= {200, 503} and statuses.count(200) >= 2 and 503 in statuses
+    assert time.monotonic() - started < 10
+    assert client.get("/api/v1/menu", headers={"Host": tenant.domain}).status_code == 200
+    with app.app_context():
+        db.engine.dispose()
