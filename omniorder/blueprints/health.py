@@ -3,6 +3,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from omniorder.extensions import db
+from omniorder.openapi import openapi_document
 from omniorder.tenancy.http import tenant_exempt
 
 bp = Blueprint("health", __name__)
@@ -18,3 +19,10 @@ def healthz():
     except (OperationalError, PoolTimeout):
         return {"status": "degraded", "database": "down"}, 503, {"Retry-After": "2"}
     return {"status": "ok", "database": "up"}
+
+
+@bp.get("/api/v1/openapi.json")
+@tenant_exempt
+def openapi():
+    """The API's OpenAPI 3.1 description (omniorder/openapi.py)."""
+    return openapi_document()
