@@ -43,6 +43,8 @@ class Config:
     OMNIORDER_PGBOUNCER = os.environ.get("OMNIORDER_PGBOUNCER", "") in ("1", "true", "yes")
     MAX_CONTENT_LENGTH = 256 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, trust none).
+    OMNIORDER_PROXY_HOPS = int(os.environ.get("OMNIORDER_PROXY_HOPS", 0))
     # Behind HTTPS (directly or via a proxy that sets X-Forwarded-Proto) set this to 1.
     SESSION_COOKIE_SECURE = os.environ.get("OMNIORDER_SECURE_COOKIES", "") in ("1", "true")
 

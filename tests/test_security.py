@@ -60,3 +60,14 @@ def test_production_refuses_development_secrets(database_url):
         create_app({**production, "SECRET_KEY": "s" * 40, "OMNIORDER_SYS_TOKEN": "short"})
     assert create_app({**production, "SECRET_KEY": "s" * 40, "OMNIORDER_SYS_TOKEN": None})
     assert create_app({**production, "OMNIORDER_DEV": True, "SECRET_KEY": "dev-only-not-secret"})
+
+
+def test_forwarded_host_is_trusted_only_behind_a_configured_proxy(database_url, tenant):
+    from tests.conftest import make_app
+
+    forwarded = {"Host": "proxy.internal", "X-Forwarded-Host": tenant.domain,
+                 "X-Forwarded-Proto": "https"}
+    direct = make_app(database_url).test_client()
+    assert direct.get("/api/v1/menu", headers=forwarded).status_code == 404
+    proxied = make_app(database_url, OMNIORDER_PROXY_HOPS=1).test_client()
+    assert proxied.get("/api/v1/menu", headers=forwarded).status_code == 200
