@@ -131,3 +131,16 @@ def test_repeated_wrong_tokens_from_one_address_are_refused_for_a_while(client):
     other = client.post("/api/v1/sys/provision", json={}, headers=AUTH,
                         environ_base={"REMOTE_ADDR": "198.51.100.1"})
     assert other.status_code == 400  # another address is not affected
+
+
+def test_analytics_with_a_nul_byte_in_the_domain_is_400_not_500(client):
+    response = client.get("/api/v1/sys/analytics?domain=J%00x", headers=AUTH)
+    assert response.status_code == 400 and "domain" in response.get_json()["fields"]
+
+
+def test_a_nul_byte_in_a_login_email_is_refused_not_a_500(app, make_tenant):
+    from tests.staff_helpers import Staff
+
+    tenant = make_tenant()
+    response = Staff(app.test_client(), tenant.domain).login("a\x00@b.example", "x" * 10)
+    assert response.status_code in (400, 401)

@@ -1,7 +1,7 @@
 """Error pages: one place maps domain errors and HTTP errors to JSON (under /api) or HTML."""
 
 from flask import Flask, current_app, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -63,7 +63,16 @@ def handle_database_unavailable(error):
     raise error
 
 
+def handle_unstorable_input(error: DataError):
+    """Input PostgreSQL refuses to store or compare (a NUL byte, an out-of-range number) that
+    got past a form's own checks: the request's transaction is rolled back, the client hears
+    400, never a 500."""
+    current_app.logger.info("rejected input: %s", str(error.orig).splitlines()[0])
+    return render_error(400, "The request contains characters or values that cannot be used.")
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(DataError, handle_unstorable_input)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)

@@ -12,6 +12,7 @@ from omniorder.errors import Invalid
 from omniorder.extensions import csrf
 from omniorder.services import analytics
 from omniorder.tenancy.http import tenant_exempt
+from omniorder.tenancy.names import validate_domain
 from omniorder.tenancy.provision import provision_tenant
 
 bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
@@ -74,9 +75,10 @@ def provision():
 @tenant_exempt
 def analytics_report():
     """The warehouse's totals per tenant over [from, to]: the same as `flask analytics report`."""
+    domain = request.args.get("domain") or None
     rows = analytics.report(analytics.parse_day(request.args.get("from"), "from"),
                             analytics.parse_day(request.args.get("to"), "to"),
-                            request.args.get("domain") or None)
+                            validate_domain(domain) if domain is not None else None)
     tenants = [{"domain": r.domain, "name": r.name, "orders": r.orders,
                 "revenue_cents": r.revenue_cents, "items_sold": r.items_sold} for r in rows]
     return {"tenants": tenants,
