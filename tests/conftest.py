@@ -137,7 +137,7 @@ def count_statements():
 
 
 def add_failing_write_route(app) -> None:
-    """POST /explode: writes a menu item, then fails mid-transaction (division by zero).
+    """POST /explode: writes a menu item, then fails mid-transaction (a raised exception).
     Nothing of it may ever be seen, by the next request or by anyone else."""
     from sqlalchemy import insert
 
@@ -148,7 +148,7 @@ def add_failing_write_route(app) -> None:
     @csrf.exempt
     def explode():
         db.session.execute(insert(MenuItem).values(name="LEAKED half-written", price=1))
-        db.session.execute(text("SELECT 1/0"))
+        db.session.execute(text("DO $$ BEGIN RAISE EXCEPTION 'boom'; END $$"))
         return "unreachable"
 
 
