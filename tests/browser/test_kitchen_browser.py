@@ -61,6 +61,8 @@ def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_pa
     expect(page.get_by_role("link", name="House Burger")).to_be_visible()
     page.screenshot(path=str(tmp_path / "admin-menu.png"), full_page=True)
     page.get_by_role("link", name="Theme").click()
+    page.wait_for_url(re.compile(r"/admin/theme$"))
+    page.wait_for_load_state("load")  # htmx is listening only once its deferred script ran
     page.get_by_label("Primary colour (#rrggbb)").fill("#7c3aed")
     expect(page.locator("#theme-preview")).to_have_attribute("data-primary", "#7c3aed")
     header = page.locator("#theme-preview .preview-header")
