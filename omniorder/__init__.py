@@ -50,8 +50,24 @@ def register_extensions(app: Flask) -> None:
     from omniorder.extensions import csrf, db
 
     db.init_app(app)
+    app.teardown_appcontext(close_session_even_if_the_database_died)
     csrf.init_app(app)
     login_manager.init_app(app)
+
+
+def close_session_even_if_the_database_died(error=None) -> None:
+    """End the request's session before Flask-SQLAlchemy's own teardown does. If PostgreSQL
+    died under the request, the rollback fails too; SQLAlchemy has already invalidated the
+    connection, so the failure is logged and the response (a 503) still goes out."""
+    from sqlalchemy.exc import DBAPIError
+
+    from omniorder.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as failure:
+        logging.getLogger(__name__).warning("session closed on a dead connection: %s",
+                                            str(failure).splitlines()[0])
 
 
 def register_tenancy(app: Flask) -> None:

@@ -104,3 +104,65 @@ def test_more_clients_than_pooled_connections_wait_then_get_503(database_url, ma
     assert client.get("/api/v1/menu", headers={"Host": tenant.domain}).status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+def test_orders_placed_across_a_restart_are_each_stored_exactly_once(cluster):
+    """Clients retry with their Idempotency-Key on 503 while PostgreSQL restarts: every
+    acknowledged order exists exactly once, nothing unacknowledged exists, no 500."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, text
+
+    url, stop, start = cluster
+    app = make_app(url, PROPAGATE_EXCEPTIONS=False, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
+    with app.app_context():
+        migrate.migrate(db.engine, scope="public", direction="upgrade")
+        tenant = provision_tenant(name="Restart Diner", domain="restart.localhost",
+                                  admin_email="a@restart.localhost",
+                                  admin_password="long password")
+    client = app.test_client()
+    host = {"Host": "restart.localhost"}
+    item = client.get("/api/v1/menu", headers=host).get_json()["items"][0]
+    statuses, acknowledged = [], {}
+    lock = threading.Lock()
+
+    def place(key):
+        for _ in range(100):
+            response = client.post("/api/v1/orders", headers={**host, "Idempotency-Key": key},
+                                   json={"customer_name": key, "items": [
+                                       {"menu_item_id": item["id"], "quantity": 1}]})
+            with lock:
+                statuses.append(response.status_code)
+            if response.status_code in (200, 201):
+                with lock:
+                    acknowledged[key] = (response.get_json()["id"],
+                                         response.get_json()["number"])
+                return
+            time.sleep(0.05)
+
+    keys = [f"client-{n}" for n in range(200)]
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(place, key) for key in keys]
+        time.sleep(0.1)
+        stop()
+        time.sleep(0.8)
+        start()
+        for future in futures:
+            future.result()
+
+    from collections import Counter
+
+    assert 500 not in statuses and 503 in statuses, Counter(statuses)  # seen, never a 500
+    assert set(acknowledged) == set(keys)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        stored = connection.execute(text(
+            f'SELECT idempotency_key, id::text, number FROM "{tenant.schema_name}".orders'
+        )).all()
+    engine.dispose()
+    assert sorted(row.idempotency_key for row in stored) == sorted(keys)  # once each
+    assert {row.idempotency_key: (row.id, row.number) for row in stored} == acknowledged
+    assert len({row.number for row in stored}) == len(stored)
+    with app.app_context():
+        db.engine.dispose()
