@@ -3,15 +3,14 @@
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.common import REPOSITORY
+from bench.processes import free_port, wait_for_port
 
 MENU_LUA = """
 local hosts = {%s}
@@ -33,12 +32,6 @@ request = function()
                     {Host = hosts[n], Cookie = "session=" .. cookies[n], ["HX-Request"] = "true"})
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def ensure_wrk() -> str:
@@ -76,12 +69,7 @@ def serve_and_load(target: str, environment: dict, lua: str, path: str, runs: in
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=REPOSITORY, env={**os.environ, **environment})
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(lua)
         url = f"http://127.0.0.1:{port}{path}"

@@ -2,8 +2,6 @@
 
 import os
 import resource
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bench import http
 from bench.common import REPOSITORY, scratch_database
+from bench.processes import pgbouncer
 from bench.provisioning import populate
 
 
@@ -48,43 +47,6 @@ def archival(tenants: int = 200, orders: int = 1000) -> dict:
             "peak_rss_mib": round(peak_kib / 1024, 1)}
 
 
-def start_pgbouncer(server_url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    server = make_url(server_url)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    workdir.chmod(0o777)
-    (workdir / "userlist.txt").write_text(f'"{server.username}" ""\n')
-    (workdir / "pgbouncer.ini").write_text(f"""
-[databases]
-{server.database} = host={server.host} port={server.port or 5432} dbname={server.database}
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-pool_mode = transaction
-default_pool_size = 4
-auth_type = trust
-auth_file = {workdir}/userlist.txt
-ignore_startup_parameters = extra_float_digits,options
-server_reset_query =
-logfile = {workdir}/pgbouncer.log
-pidfile = {workdir}/pgbouncer.pid
-user = postgres
-""")
-    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-    process = subprocess.Popen([binary, str(workdir / "pgbouncer.ini")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return process, server.set(host="127.0.0.1", port=port).render_as_string(
-        hide_password=False)
-
-
 def http_through_pgbouncer(tenants: int = 50, runs: int = 3, duration: int = 10) -> dict:
     """Menu over 50 tenants: direct (prepares on / off) and through pgbouncer (prepares off)."""
     with scratch_database("pgb") as url:
@@ -101,16 +63,10 @@ def http_through_pgbouncer(tenants: int = 50, runs: int = 3, duration: int = 10)
                 "wsgi:app", {"DATABASE_URL": url, "OMNIORDER_PGBOUNCER": "1", **secret}, lua,
                 "/api/v1/menu", runs, duration),
         }
-        workdir = Path(tempfile.mkdtemp(prefix="omniorder-bench-pgbouncer-"))
-        process, bounced = start_pgbouncer(url, workdir)
-        try:
+        with pgbouncer(url, pool_size=4) as bounced:
             results["pgbouncer"] = http.serve_and_load(
                 "wsgi:app", {"DATABASE_URL": bounced, "OMNIORDER_PGBOUNCER": "1", **secret},
                 lua, "/api/v1/menu", runs, duration)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            shutil.rmtree(workdir, ignore_errors=True)
         return results
 
 

@@ -2,15 +2,14 @@
 
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
 
+from bench.processes import free_port, wait_for_port
 from omniorder.services import archive
 from tests.conftest import make_app
 
@@ -146,18 +145,11 @@ def test_bad_cutoff_is_a_usage_error(archive_app, age):
 @pytest.fixture
 def s3_endpoint(monkeypatch):
     """moto's S3 server on a free loopback port (no real S3 is reachable here)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"),
                                "-H", "127.0.0.1", "-p", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for_port(port)
     for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                         "AWS_DEFAULT_REGION": "us-east-1",
                         "OMNIORDER_ARCHIVE_S3_ENDPOINT": f"http://127.0.0.1:{port}"}.items():

@@ -9,31 +9,20 @@ embedded server (Unix socket only) they are not selected: `-m "not pgbouncer"`.
 
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.processes import PGBOUNCER, pgbouncer
 from omniorder.extensions import db
 from tests.conftest import add_failing_write_route, make_app
 from tests.test_isolation import menu_names, rename_menu
 from tests.test_migrations import LOYALTY_REVISION, REPOSITORY
 
 pytestmark = pytest.mark.pgbouncer
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,45 +33,8 @@ def pgbouncer_url(database_url):
         pytest.skip("pgbouncer tests need PostgreSQL on TCP (set TEST_DATABASE_URL)")
     if not os.path.exists(PGBOUNCER):
         pytest.skip("Debian's pgbouncer is not installed (apt-get install pgbouncer)")
-    # pgbouncer drops to the postgres user, which must reach and write this folder (pytest's
-    # own temp folders are private to root).
-    workdir = Path(tempfile.mkdtemp(prefix="omniorder-pgbouncer-"))
-    workdir.chmod(0o777)
-    port = free_port()
-    (workdir / "userlist.txt").write_text(f'"{server.username}" ""\n')
-    (workdir / "pgbouncer.ini").write_text(f"""
-[databases]
-{server.database} = host={server.host} port={server.port or 5432} dbname={server.database}
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-pool_mode = transaction
-default_pool_size = 2
-max_client_conn = 200
-auth_type = trust
-auth_file = {workdir}/userlist.txt
-ignore_startup_parameters = extra_float_digits,options
-server_reset_query =
-logfile = {workdir}/pgbouncer.log
-pidfile = {workdir}/pgbouncer.pid
-user = postgres
-""")
-    process = subprocess.Popen([PGBOUNCER, str(workdir / "pgbouncer.ini")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        raise RuntimeError((workdir / "pgbouncer.log").read_text())
-    yield server.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-    process.terminate()
-    process.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
+    with pgbouncer(database_url, pool_size=2) as url:
+        yield url
 
 
 @pytest.fixture

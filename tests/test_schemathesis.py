@@ -2,12 +2,11 @@
 fixed seed and a bounded time; no server error, every response as documented."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from bench.processes import free_port, wait_for_port
 from omniorder.tenancy.provision import drop_tenant, list_tenants
 from tests.conftest import REPOSITORY, SYS_TOKEN
 
@@ -18,21 +17,14 @@ def test_generated_requests_get_no_5xx_and_documented_answers(app, make_tenant, 
     tenant = make_tenant(name="Fuzzed Diner")
     with app.app_context():
         before = {t.domain for t in list_tenants()}
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     environment = {**os.environ, "DATABASE_URL": database_url, "OMNIORDER_DEV": "1",
                    "OMNIORDER_SYS_TOKEN": SYS_TOKEN, "OMNIORDER_BCRYPT_ROUNDS": "4"}
     server = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "--workers", "2",
                                "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
                               cwd=REPOSITORY, env=environment)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         result = subprocess.run(
             [str(BIN / "st"), "run", f"http://127.0.0.1:{port}/api/v1/openapi.json",
              "-H", f"Host: {tenant.domain}", "-H", f"Authorization: Bearer {SYS_TOKEN}",

@@ -1,0 +1,74 @@
+"""Local helper processes for benchmarks and tests: free ports, waiting for a listener, and a
+real pgbouncer in transaction mode in front of a PostgreSQL server."""
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 10) -> bool:
+    """True once something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+@contextmanager
+def pgbouncer(server_url: str, pool_size: int):
+    """A pgbouncer (transaction pooling, `pool_size` server connections) in front of the
+    server in `server_url` (TCP); yields the URL to use instead."""
+    server = make_url(server_url)
+    # pgbouncer refuses to run as root and drops to `postgres`, which must write here.
+    workdir = Path(tempfile.mkdtemp(prefix="omniorder-pgbouncer-"))
+    workdir.chmod(0o777)
+    port = free_port()
+    (workdir / "userlist.txt").write_text(f'"{server.username}" ""\n')
+    (workdir / "pgbouncer.ini").write_text(f"""
+[databases]
+{server.database} = host={server.host} port={server.port or 5432} dbname={server.database}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+pool_mode = transaction
+default_pool_size = {pool_size}
+max_client_conn = 200
+auth_type = trust
+auth_file = {workdir}/userlist.txt
+ignore_startup_parameters = extra_float_digits,options
+server_reset_query =
+logfile = {workdir}/pgbouncer.log
+pidfile = {workdir}/pgbouncer.pid
+user = postgres
+""")
+    process = subprocess.Popen([PGBOUNCER, str(workdir / "pgbouncer.ini")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not wait_for_port(port):
+            log = workdir / "pgbouncer.log"
+            text = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"pgbouncer did not start: {text}")
+        yield server.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
