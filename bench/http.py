@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+from contextlib import contextmanager
 
 from bench.common import REPOSITORY
 from bench.processes import free_port, wait_for_port
@@ -59,19 +59,31 @@ def parse_wrk(output: str) -> dict:
             "socket_errors": errors.group(1) if errors else None}
 
 
+@contextmanager
+def gunicorn(target: str, environment: dict, workers: int = 2):
+    """A real gunicorn (sync workers) serving `target` on a free port; yields the port."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", target, "--workers", str(workers), "--worker-class",
+         "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=REPOSITORY, env={**os.environ, **environment})
+    try:
+        if not wait_for_port(port, 30):
+            raise RuntimeError(f"gunicorn {target} did not start")
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def serve_and_load(target: str, environment: dict, lua: str, path: str, runs: int,
                    duration: int) -> dict:
     """Start gunicorn on `target`, warm up 2 s, then `runs` × wrk; medians of the runs."""
     wrk = ensure_wrk()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", target, "--workers", "2", "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=REPOSITORY, env={**os.environ, **environment})
-    try:
-        wait_for_port(port)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(lua)
+    with gunicorn(target, environment) as port, \
+            tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(lua)
+        script.flush()
         url = f"http://127.0.0.1:{port}{path}"
         subprocess.run([wrk, "-t1", "-c4", "-d2s", "-s", script.name, url], check=True,
                        capture_output=True)
@@ -81,10 +93,6 @@ def serve_and_load(target: str, environment: dict, lua: str, path: str, runs: in
                                      script.name, url], check=True, capture_output=True,
                                     text=True)
             samples.append(parse_wrk(result.stdout))
-        Path(script.name).unlink()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return {"req_per_s": round(statistics.median(s["req_per_s"] for s in samples), 1),
             "p50_ms": round(statistics.median(s["p50_ms"] for s in samples), 3),
             "p99_ms": round(statistics.median(s["p99_ms"] for s in samples), 3),

