@@ -176,6 +176,21 @@ def test_ages_escalate_and_done_orders_leave_after_30_minutes(app, client, tenan
     assert column(page, "Done") == [str(done_recently["number"])]
 
 
+def test_done_column_shows_the_latest_dozen_newest_first(app, client, tenant, cook,
+                                                         db_connection):
+    """After a busy lunch the pass sees the latest done orders, not a wall of cards."""
+    from omniorder.services.kitchen import DONE_SHOWN
+
+    orders = [place(client, app, tenant, f"Guest {n}") for n in range(DONE_SHOWN + 3)]
+    for minutes_ago, order in enumerate(reversed(orders)):  # the last placed, done last
+        db_connection.exec_driver_sql(
+            f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE', status_changed_at = "
+            f"now() - interval '{minutes_ago} minutes' WHERE id = '{order['id']}'")
+    db_connection.commit()
+    done = column(cook.get("/kitchen").text, "Done")
+    assert done == [str(order["number"]) for order in reversed(orders)][:DONE_SHOWN]
+
+
 def test_csrf_token_may_come_as_an_htmx_header(app, client, tenant, cook):
     order = place(client, app, tenant)
     response = cook.client.post(f"/kitchen/orders/{order['id']}/advance",

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
@@ -13,6 +13,7 @@ from omniorder.tenancy.bind import read_connection
 
 NEXT_STATUS = {"PENDING": "COOKING", "COOKING": "DONE"}
 DONE_VISIBLE_FOR = timedelta(minutes=30)
+DONE_SHOWN = 12
 KITCHEN_ROLES = ("kitchen", "manager", "admin")
 
 
@@ -34,18 +35,23 @@ def bump_board_version() -> None:
 
 
 def board() -> Board:
-    """Open orders oldest first, and DONE ones for 30 minutes after they were done."""
+    """Open orders oldest first, and the latest DONE ones (at most DONE_SHOWN, each for 30
+    minutes after it was done): enough for the pass to check a pickup, never a wall of cards
+    at the end of a busy lunch."""
     version, now = db.session.execute(select(BoardVersion.version, func.now())).one()
-    orders = db.session.scalars(
-        select(Order).where(or_(
-            Order.status.in_(("PENDING", "COOKING")),
-            and_(Order.status == "DONE", Order.status_changed_at > now - DONE_VISIBLE_FOR),
-        )).order_by(Order.created_at, Order.number)
+    open_orders = db.session.scalars(
+        select(Order).where(Order.status.in_(NEXT_STATUS)).order_by(Order.created_at,
+                                                                    Order.number)
     ).all()
-    columns = {status: [] for status in ("PENDING", "COOKING", "DONE")}
-    for order in orders:
+    done = db.session.scalars(
+        select(Order).where(Order.status == "DONE",
+                            Order.status_changed_at > now - DONE_VISIBLE_FOR)
+        .order_by(Order.status_changed_at.desc()).limit(DONE_SHOWN)
+    ).all()
+    columns = {status: [] for status in ("PENDING", "COOKING")}
+    for order in open_orders:
         columns[order.status].append(order)
-    columns["DONE"].sort(key=lambda order: order.status_changed_at, reverse=True)
+    columns["DONE"] = list(done)
     return Board(version, now, columns)
 
 
