@@ -1,11 +1,11 @@
 """Run every benchmark and write bench/results/<name>.json + bench/results/summary.md.
 
-    python -m bench                 # the whole suite (about 8 minutes on 2 cores)
+    python -m bench                 # the whole suite (about 18 minutes on 2 cores)
     BENCH_RUNS=1 BENCH_DURATION=3 BENCH_SCALE_TENANTS=0 python -m bench   # a quick look
 
 Knobs (environment): BENCH_RUNS (3), BENCH_DURATION (wrk seconds, 10), BENCH_TENANTS (200),
 BENCH_HTTP_TENANTS (50), BENCH_SCALE_TENANTS (2000; 0 skips the scale runs),
-BENCH_ANALYTICS_TENANTS (1000; 0 skips),
+BENCH_ANALYTICS_TENANTS (1000; 0 skips), BENCH_SOAK_REQUESTS (100000; 0 skips; see bench/soak.py),
 BENCH_DATABASE_URL (else DATABASE_URL, else the embedded server). Each benchmark creates and
 drops its own database.
 """
@@ -18,7 +18,7 @@ import time
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bench import analytics, http, migrations, operations, provisioning
+from bench import analytics, http, migrations, operations, provisioning, soak
 from bench.common import (
     FIXED_HASH,
     RESULTS,
@@ -65,11 +65,11 @@ def scale_run(tenants: int) -> dict:
 
 
 def main(parts: list[str]) -> None:
-    """`python -m bench [provisioning|migrations|http|analytics|operations|scale]…`; all by
-    default."""
+    """`python -m bench [provisioning|migrations|http|analytics|operations|scale|soak]…`; all
+    by default."""
     started = time.time()
     wanted = set(parts) or {"provisioning", "migrations", "http", "analytics", "operations",
-                            "scale"}
+                            "scale", "soak"}
     meta = {"machine": machine(), "runs": RUNS, "duration_s": DURATION,
             "fixed_hash": FIXED_HASH[:7] + "…"}
     if "provisioning" in wanted:
@@ -95,6 +95,9 @@ def main(parts: list[str]) -> None:
     if SCALE and "scale" in wanted:
         print(f"scale ({SCALE} tenants) …", flush=True)
         save("scale", {**meta, **scale_run(SCALE)})
+    if soak.REQUESTS and "soak" in wanted:
+        print(f"soak ({soak.REQUESTS:,} mixed requests over {soak.TENANTS} tenants) …", flush=True)
+        save("soak", {**meta, **soak.run()})
     write_summary()
     print(f"done in {time.time() - started:.0f} s; see bench/results/summary.md", flush=True)
 

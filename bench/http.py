@@ -60,13 +60,14 @@ def parse_wrk(output: str) -> dict:
 
 
 @contextmanager
-def gunicorn(target: str, environment: dict, workers: int = 2):
-    """A real gunicorn (sync workers) serving `target` on a free port; yields the port."""
+def gunicorn(target: str, environment: dict, workers: int = 2, log=None):
+    """A real gunicorn (sync workers) serving `target` on a free port; yields the port.
+    `log`: a file for its stderr (the app's log), else inherited."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", target, "--workers", str(workers), "--worker-class",
          "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=REPOSITORY, env={**os.environ, **environment})
+        cwd=REPOSITORY, env={**os.environ, **environment}, stderr=log)
     try:
         if not wait_for_port(port, 30):
             raise RuntimeError(f"gunicorn {target} did not start")

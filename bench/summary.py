@@ -14,10 +14,33 @@ def _load(name):
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def soak_lines(soak: dict) -> list[str]:
+    runs = {name: run for name, run in soak.items()
+            if isinstance(run, dict) and "requests" in run}
+    first = next(iter(runs.values()))
+    lines = [f"## Soak: mixed traffic over {first['tenants']} tenants, {first['clients']} "
+             "client processes (bench/soak.py)", "",
+             "| run | requests | req/s | p50 ms | p99 ms | 5xx (500) | cross-tenant rows | "
+             "orders acknowledged | orders lost |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, run in runs.items():
+        lines.append(f"| {name} | {run['requests']:,} | {run['req_per_s']:,} | {run['p50_ms']} | "
+                     f"{run['p99_ms']} | {run['responses_5xx']} ({run['responses_500']}) | "
+                     f"{run['cross_tenant_rows']} | {run['orders_acknowledged']:,} | "
+                     f"{run['orders_lost']} |")
+    restart = runs.get("restart")
+    if restart:
+        lines += ["", f"Restart run: PostgreSQL down {restart['server_down_s']} s; clients saw "
+                      f"{restart['failed_responses']} failed responses (503) over "
+                      f"{restart['client_outage_s']} s, no 500, and "
+                      f"{restart['orders_stored_never_acknowledged']} orders stored that were "
+                      "never acknowledged."]
+    return [*lines, ""]
+
+
 def write_summary() -> str:
     lines = ["# Benchmark results", ""]
-    prov, migr, http, scale, sales, ops = (_load(n) for n in (
-        "provisioning", "migrations", "http", "scale", "analytics", "operations"))
+    prov, migr, http, scale, sales, ops, soak = (_load(n) for n in (
+        "provisioning", "migrations", "http", "scale", "analytics", "operations", "soak"))
     meta = next((d for d in (prov, migr, http, scale) if d), {})
     if meta:
         lines += [f"Machine: {meta['machine']}; runs: {meta['runs']}; "
@@ -113,6 +136,8 @@ def write_summary() -> str:
                 lines.append(f"- menu over 50 tenants, {key}: {bounce[key]['req_per_s']} req/s, "
                              f"p99 {bounce[key]['p99_ms']} ms, non-2xx {bounce[key]['non_2xx']}")
         lines.append("")
+    if soak:
+        lines += soak_lines(soak)
     text = "\n".join(lines)
     (RESULTS / "summary.md").write_text(text)
     return text
