@@ -368,10 +368,13 @@ def outage(results: list[dict]) -> dict:
             "client_outage_s": round(recovered - failures[0], 2)}
 
 
-def soak(url: str, app_url: str, menus: list[dict], requests: int, restart=None,
+def soak(url: str, app_url: str, tenants: int, requests: int, restart=None,
          environment=None) -> dict:
-    """Serve `app_url` with gunicorn, run the clients, optionally restart PostgreSQL
-    half-way through (`restart` = (stop, start)), then check the database at `url`."""
+    """Provision `tenants` in the empty database at `url`, serve `app_url` (the same
+    database, maybe through pgbouncer) with gunicorn, run the clients, optionally restart
+    PostgreSQL half-way through (`restart` = (stop, start)), then read the database back."""
+    populate(url, tenants)
+    menus = tenant_menus(url, tenants)
     environment = {"DATABASE_URL": app_url, "SECRET_KEY": SECRET,
                    **(environment or {})}
     progress = multiprocessing.Value("l", 0)
@@ -439,37 +442,27 @@ def soak(url: str, app_url: str, menus: list[dict], requests: int, restart=None,
 
 
 def run(requests: int = REQUESTS, tenants: int = TENANTS) -> dict:
+    """The three runs, each on a database of its own."""
     results = {}
     with scratch_database("soak") as url:
-        populate(url, tenants)
-        menus = tenant_menus(url, tenants)
         print(f"  soak direct ({requests:,} requests) …", flush=True)
-        results["direct"] = soak(url, url, menus, requests)
+        results["direct"] = soak(url, url, tenants, requests)
+    with scratch_database("soak") as url:
         host = make_url(url).host
         if host and not host.startswith("/"):
             print("  soak through pgbouncer …", flush=True)
             with pgbouncer(url, pool_size=4) as bounced:
-                results["pgbouncer"] = soak(url, bounced, menus, requests,
+                results["pgbouncer"] = soak(url, bounced, tenants, requests,
                                             environment={"OMNIORDER_PGBOUNCER": "1"})
         else:
             results["pgbouncer"] = {"skipped": "needs PostgreSQL on TCP"}
     with tempfile.TemporaryDirectory() as folder:
         Path(folder).chmod(0o755)
         with restartable_postgres(Path(folder) / "pg", "soak") as (url, stop, start):
-            populate(url, tenants)
-            menus = tenant_menus(url, tenants)
             print(f"  soak with a PostgreSQL restart half-way ({requests:,} requests) …",
                   flush=True)
-            results["restart"] = soak(url, url, menus, requests, restart=(stop, start))
+            results["restart"] = soak(url, url, tenants, requests, restart=(stop, start))
     return results
-
-
-def headline(report: dict) -> str:
-    return (f"{report['requests']:,} requests in {report['seconds']} s = "
-            f"{report['req_per_s']:,} req/s, p99 {report['p99_ms']} ms; 5xx "
-            f"{report['responses_5xx']} (500: {report['responses_500']}); cross-tenant rows "
-            f"{report['cross_tenant_rows']}; orders acknowledged "
-            f"{report['orders_acknowledged']:,}, lost {report['orders_lost']}")
 
 
 if __name__ == "__main__":
