@@ -86,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(storefront.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(kitchen.bp)
+    kitchen.init_app(app)  # with its WSGI shortcut, inside ProxyFix (register_security)
     app.register_blueprint(admin.bp)
 
 

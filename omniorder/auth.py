@@ -40,10 +40,10 @@ def staff_member(user: User) -> StaffMember:
     return StaffMember(user.id, g.tenant.id, user.email, user.role, user.full_name)
 
 
-def staff_id_from_session() -> uuid.UUID | None:
-    """The signed-in staff id for THIS tenant, read from the session without a query."""
-    tenant = g.get("tenant")
-    raw = session.get("_user_id") or ""
+def staff_id_for(tenant, session_data) -> uuid.UUID | None:
+    """The staff id a session's data signs in on `tenant`, or None (no tenant, another
+    tenant's session, nobody signed in)."""
+    raw = session_data.get("_user_id") or ""
     tenant_id, _, user_id = raw.partition(":")
     if tenant is None or tenant_id != str(tenant.id):
         return None
@@ -51,6 +51,11 @@ def staff_id_from_session() -> uuid.UUID | None:
         return uuid.UUID(user_id)
     except ValueError:
         return None
+
+
+def staff_id_from_session() -> uuid.UUID | None:
+    """The signed-in staff id for THIS tenant, read from the session without a query."""
+    return staff_id_for(g.get("tenant"), session)
 
 
 @login_manager.user_loader

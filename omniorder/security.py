@@ -21,11 +21,14 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def security_headers(nonce: str) -> dict[str, str]:
+    return {"Content-Security-Policy": POLICY.format(nonce=nonce),
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+            "X-Frame-Options": "DENY"}
+
+
 def add_security_headers(response):
-    response.headers["Content-Security-Policy"] = POLICY.format(nonce=csp_nonce())
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.update(security_headers(csp_nonce()))
     return response
 
 

@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from flask import request
 
 from omniorder.extensions import db
 from tests.conftest import make_app
@@ -49,15 +50,21 @@ def test_board_shows_orders_in_three_columns_oldest_first(app, client, tenant, c
 
 def test_unchanged_poll_is_204_after_one_statement(database_url, tenant, count_statements):
     app = make_app(database_url, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)  # a warm cache
+    flask_requests = []
+    app.before_request(lambda: flask_requests.append(request.path))
     client, cook = app.test_client(), signed_in(app, tenant, "kitchen")
     place(client, app, tenant)
     if time.time() % 60 > 57:  # the token carries the minute: stay inside one minute
         time.sleep(60 - time.time() % 60 + 0.1)
     token = since_token(cook.get("/kitchen").text)
     statements = count_statements(app)
+    flask_requests.clear()
     response = cook.get(f"/kitchen/board?since={token}", htmx=True)
     assert response.status_code == 204 and response.data == b""
     assert len(statements) == 1, statements
+    assert flask_requests == []  # answered by UnchangedBoardShortcut, before Flask
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
     order = place(client, app, tenant, "Cyd")
     response = cook.get(f"/kitchen/board?since={token}", htmx=True)
@@ -134,6 +141,32 @@ def test_sold_out_toggle_is_seen_by_storefront_and_checkout(app, client, tenant,
     response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
         "customer_name": "Di", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]})
     assert response.status_code == 201
+
+
+def test_unchanged_204_needs_this_apps_signature_and_this_tenants_session(
+        app, tenant, make_tenant, cook):
+    """The shortcut says "nothing changed" only where the Flask view would."""
+    other_app = make_app(app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="another-secret")
+    token = since_token(cook.get("/kitchen").text)
+    path = f"/kitchen/board?since={token}"
+    assert cook.get(path, htmx=True).status_code == 204
+    cookie = cook.client.get_cookie("session", domain=tenant.domain).value
+    data = app.session_interface.get_signing_serializer(app).loads(cookie)
+    forged = other_app.session_interface.get_signing_serializer(other_app).dumps(data)
+    neighbour = make_tenant()
+
+    def poll(host, session_cookie, since=token):
+        return app.test_client(use_cookies=False).get(  # the jar would drop our header
+            f"/kitchen/board?since={since}", base_url=f"http://{host}",
+            headers={"Cookie": f"session={session_cookie}", "HX-Request": "true"}).status_code
+
+    assert poll(tenant.domain, cookie) == 204
+    assert poll(tenant.domain, forged) == 401  # signed with another key
+    assert poll(tenant.domain, cookie[:-3] + "AAA") == 401  # tampered
+    assert poll(neighbour.domain, cookie) == 401  # another tenant's host
+    assert poll(tenant.domain, cookie, since="0-0") == 200  # changed: the full board
+    with other_app.app_context():
+        db.engine.dispose()
 
 
 def test_removed_staff_member_is_logged_out_by_the_next_poll(app, tenant, db_connection):

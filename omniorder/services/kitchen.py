@@ -1,15 +1,17 @@
 """The kitchen board: what is cooking, one-tap advances, sold-out toggles, cheap polling."""
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import String, any_, bindparam, exists, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import BoardVersion, MenuItem, Order, User
-from omniorder.tenancy.bind import read_connection
+from omniorder.tenancy.registry import TenantRecord
 
 NEXT_STATUS = {"PENDING": "COOKING", "COOKING": "DONE"}
 DONE_VISIBLE_FOR = timedelta(minutes=30)
@@ -56,16 +58,27 @@ def board() -> Board:
 
 
 # Built once: constructing the statement cost more than running it (hot path, every 2 s).
+# The roles travel as one array parameter: an IN list is re-rendered on every execution.
 POLL_STATEMENT = select(
     BoardVersion.version,
-    exists().where(User.id == bindparam("staff_id"), User.role.in_(KITCHEN_ROLES))
+    exists().where(User.id == bindparam("staff_id"),
+                   User.role == any_(bindparam("roles", list(KITCHEN_ROLES),
+                                               type_=ARRAY(String))))
     .label("allowed"),
 )
 
 
-def poll(staff_id: uuid.UUID) -> tuple[int, bool]:
-    """(board version, is this staff member still allowed on the board) in ONE statement."""
-    with read_connection() as connection:
+def board_token(version: int) -> str:
+    """What the tablet shows: the board version and the minute (ages tick once a minute)."""
+    return f"{version}-{int(time.time() // 60)}"
+
+
+def poll(tenant: TenantRecord, staff_id: uuid.UUID) -> tuple[int, bool]:
+    """(board version, is this staff member still allowed on the board) in ONE statement.
+
+    Takes the tenant explicitly: the WSGI shortcut for unchanged polls calls it outside any
+    Flask context (blueprints/kitchen.py)."""
+    with tenant.read_engine.connect() as connection:
         version, still_allowed = connection.execute(
             POLL_STATEMENT, {"staff_id": staff_id}).one()
     return version, still_allowed
