@@ -10,25 +10,31 @@ import secrets
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; "
+POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'{style_nonce}; "
           "img-src 'self' https: http: data:; connect-src 'self'; object-src 'none'; "
           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+OTHER_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                 ("X-Frame-Options", "DENY"))
 
 
 def csp_nonce() -> str:
+    """This response's nonce, made when a template first asks for it."""
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
 
 
-def security_headers(nonce: str) -> dict[str, str]:
-    return {"Content-Security-Policy": POLICY.format(nonce=nonce),
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-            "X-Frame-Options": "DENY"}
+def security_headers(nonce: str | None = None) -> list[tuple[str, str]]:
+    """The headers every response carries; the policy names a nonce only when the response
+    used one (a themed page), so JSON and empty answers skip making one."""
+    style_nonce = f" 'nonce-{nonce}'" if nonce else ""
+    return [("Content-Security-Policy", POLICY.format(style_nonce=style_nonce)),
+            *OTHER_HEADERS]
 
 
 def add_security_headers(response):
-    response.headers.update(security_headers(csp_nonce()))
+    for name, value in security_headers(g.get("csp_nonce")):
+        response.headers[name] = value
     return response
 
 

@@ -1,6 +1,5 @@
 """The kitchen tablet: board, one-tap advances, sold-out toggles, near-free polling."""
 
-import secrets
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
@@ -112,8 +111,7 @@ class UnchangedBoardShortcut:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == "/kitchen/board" and \
                 environ.get("REQUEST_METHOD") == "GET" and self.unchanged(environ):
-            start_response("204 NO CONTENT", [
-                *security_headers(secrets.token_urlsafe(16)).items(), ("Vary", "Cookie")])
+            start_response("204 NO CONTENT", [*security_headers(), ("Vary", "Cookie")])
             return []
         return self.next_app(environ, start_response)
 
