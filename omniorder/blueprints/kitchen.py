@@ -22,6 +22,7 @@ from omniorder.services import kitchen
 from omniorder.services.kitchen import board_token
 from omniorder.services.menu import menu_items
 from omniorder.tenancy.bind import current_tenant
+from omniorder.tenancy.http import REGISTRY
 from omniorder.tenancy.names import normalize_host
 
 bp = Blueprint("kitchen", __name__, url_prefix="/kitchen")
@@ -116,7 +117,7 @@ class UnchangedBoardShortcut:
         return self.next_app(environ, start_response)
 
     def unchanged(self, environ) -> bool:
-        registry = self.app.extensions.get("omniorder.registry")  # made by the first request
+        registry = self.app.extensions.get(REGISTRY)  # made by the first request
         since = parse_qs(environ.get("QUERY_STRING", "")).get("since")
         cookie = parse_cookie(environ).get(self.app.config["SESSION_COOKIE_NAME"])
         if registry is None or not since or not cookie:

@@ -19,6 +19,7 @@ from omniorder.tenancy.registry import TenantRegistry
 
 log = logging.getLogger(__name__)
 NO_RESTAURANT = "No restaurant is served at this address."
+REGISTRY = "omniorder.registry"  # its key in app.extensions
 _registry_lock = threading.Lock()
 
 
@@ -30,15 +31,15 @@ def tenant_exempt(view):
 
 def tenant_registry() -> TenantRegistry:
     """This app's registry (one per process and app), made on first use."""
-    registry = current_app.extensions.get("omniorder.registry")
+    registry = current_app.extensions.get(REGISTRY)
     if registry is None:
         with _registry_lock:
-            registry = current_app.extensions.get("omniorder.registry")
+            registry = current_app.extensions.get(REGISTRY)
             if registry is None:
                 registry = TenantRegistry(
                     db.engine, current_app.config["OMNIORDER_REGISTRY_CHECK_INTERVAL"]
                 )
-                current_app.extensions["omniorder.registry"] = registry
+                current_app.extensions[REGISTRY] = registry
     return registry
 
 
