@@ -7,10 +7,11 @@ keys come from OMNIORDER_ARCHIVE_S3_ENDPOINT and the usual AWS_* variables).
 Per tenant, in one transaction: count the tenant's pending orders into the analytics warehouse
 (so its figures keep the archived orders), then for each month, read the ids already in that
 month's files, write only the orders not there yet, read the file back and compare ids, and
-only then delete the month's orders from the tenant's table. A crash after a file is written
-leaves the orders in the table and in the file; the next run finds their ids in the file,
-writes nothing new and deletes them: exactly one archived copy. Only DONE orders move; older
-orders still PENDING or COOKING are reported.
+only then delete the month's orders from the tenant's table. Orders are read a month at a
+time, so memory follows the busiest month, not the tenant's whole history. A crash after a
+file is written leaves the orders in the table and in the file; the next run finds their ids
+in the file, writes nothing new and deletes them: exactly one archived copy. Only DONE orders
+move; older orders still PENDING or COOKING are reported.
 """
 
 import datetime as dt
@@ -126,19 +127,22 @@ def _archive_tenant(connection: Connection, tenant: TenantRef, *, uri: str,
                        {"key": f"omniorder-archive:{tenant.id}"})
     outcome["stuck"] = connection.scalar(select(func.count()).select_from(Order).where(
         Order.created_at < before, Order.status != "DONE"))
-    rows = connection.execute(select(Order).where(
-        Order.created_at < before, Order.status == "DONE").order_by(Order.number)).mappings()
-    by_month: dict[tuple[int, int], list[dict]] = {}
-    for row in rows:
-        created = row["created_at"].astimezone(dt.UTC)
-        by_month.setdefault((created.year, created.month), []).append(dict(row))
-    outcome["archived"] = sum(len(orders) for orders in by_month.values())
-    if dry_run or not by_month:
+    finished = (Order.created_at < before, Order.status == "DONE")
+    month = func.date_trunc("month", func.timezone("UTC", Order.created_at))
+    months = connection.execute(select(month, func.count()).where(*finished)
+                                .group_by(month).order_by(month)).all()
+    outcome["archived"] = sum(count for _, count in months)
+    if dry_run or not months:
         return
     refresh_tenant(connection, tenant)  # the warehouse keeps counting what leaves the table
     fs, root = filesystem(uri)
-    for (year, month), orders in sorted(by_month.items()):
-        directory = month_dir(root, tenant.schema_name, year, month)
+    for start, _ in months:  # one month in memory at a time, whatever the tenant's history
+        start = start.replace(tzinfo=dt.UTC)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        orders = [dict(row) for row in connection.execute(
+            select(Order).where(*finished, Order.created_at >= start, Order.created_at < end)
+            .order_by(Order.number)).mappings()]
+        directory = month_dir(root, tenant.schema_name, start.year, start.month)
         already = archived_ids(fs, directory)
         new = [order for order in orders if str(order["id"]) not in already]
         if new:
