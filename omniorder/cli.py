@@ -289,7 +289,8 @@ def archive_command(older_than, dest, domain, dry_run, jobs):
                f"{sum(1 for n in result.archived.values() if n)} tenants, "
                f"{len(result.failed)} failed")
     for tenant, count in sorted(result.stuck.items()):
-        click.echo(f"not moved: {tenant}: {count} old orders are not DONE")
+        click.echo(f"not moved: {tenant}: {count} old orders are not DONE "
+                   "(the other orders of their days wait with them)")
     for tenant, error in sorted(result.failed.items()):
         click.echo(f"failed: {tenant}: {error}", err=True)
     if result.failed:

@@ -125,6 +125,39 @@ def test_archived_orders_stay_in_the_analytics(archive_app, make_tenant, db_conn
         assert revenue == 4200
 
 
+def test_a_day_with_an_unfinished_order_is_archived_whole_later(archive_app, make_tenant,
+                                                                db_connection):
+    """No day is ever partly archived, so the analytics, which recompute a day from the table,
+    never undercount it: its DONE orders wait for the stuck one."""
+    tenant = make_tenant()
+    stuck = old_order(db_connection, tenant, 15, status="COOKING", total=100)
+    same_day = old_order(db_connection, tenant, 15, total=200)
+    other_day = old_order(db_connection, tenant, 14, total=400)
+    db_connection.commit()
+    runner = archive_app.test_cli_runner()
+
+    def day_revenue():
+        revenue = db_connection.scalar(text(
+            "SELECT revenue_cents FROM public.analytics WHERE tenant_id = :t AND day = :d"),
+            {"t": tenant.id, "d": (NOW - dt.timedelta(days=31 * 15)).date()})
+        db_connection.rollback()
+        return revenue
+
+    result = runner.invoke(args=["orders", "archive"])
+    assert "moved 1 orders" in result.output, result.output
+    assert order_ids(db_connection, tenant) == {stuck, same_day}
+    assert other_day not in order_ids(db_connection, tenant)
+
+    db_connection.exec_driver_sql(  # the kitchen finally closes the order
+        f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE', analytics_pending = true "
+        f"WHERE id = '{stuck}'")
+    db_connection.commit()
+    assert "moved 2 orders" in runner.invoke(args=["orders", "archive"]).output
+    for refresh in (["analytics", "refresh"], ["analytics", "refresh", "--full"]):
+        assert runner.invoke(args=refresh).exit_code == 0
+        assert day_revenue() == 300
+
+
 def test_dropping_a_tenant_erases_its_archive(archive_app, make_tenant, db_connection, tmp_path):
     tenant = make_tenant()
     old_order(db_connection, tenant, 14)

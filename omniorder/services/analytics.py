@@ -75,8 +75,9 @@ def refresh_tenant(connection: Connection, tenant: TenantRef) -> None:
 def refresh_tenant_fully(connection: Connection, tenant: TenantRef) -> None:
     """Recompute every day that still has orders in the tenant's table.
 
-    Days whose orders were all archived keep their figures: the archive counted them before
-    it deleted them (services/archive.py), and the table can no longer say otherwise.
+    Days whose orders were archived keep their figures: the archive counted them before it
+    deleted them, and it only ever takes whole days (services/archive.py), so no day is
+    recomputed from part of its orders.
     """
     _lock(connection, tenant)
     connection.execute(update(Order).where(Order.analytics_pending)
