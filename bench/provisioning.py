@@ -63,10 +63,14 @@ CREATE TABLE {s}.orders (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   total_amount integer NOT NULL, items jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(), idempotency_key varchar(200) UNIQUE,
   status_changed_at timestamptz NOT NULL DEFAULT now(),
+  analytics_pending boolean NOT NULL DEFAULT true,
   CONSTRAINT orders_status_check CHECK (status IN ('PENDING', 'COOKING', 'DONE')),
   CONSTRAINT orders_total_amount_check CHECK (total_amount >= 0));
 CREATE INDEX ix_tenant_orders_created_at ON {s}.orders (created_at);
 CREATE INDEX ix_tenant_orders_status_created_at ON {s}.orders (status, created_at);
+CREATE INDEX ix_tenant_orders_status_changed_at ON {s}.orders (status, status_changed_at);
+CREATE INDEX ix_tenant_orders_analytics_pending ON {s}.orders (created_at)
+  WHERE analytics_pending;
 CREATE TABLE {s}.board_version (singleton boolean PRIMARY KEY DEFAULT true,
   version bigint NOT NULL DEFAULT 0, CONSTRAINT board_version_singleton CHECK (singleton));
 CREATE TABLE {s}.login_failures (email varchar PRIMARY KEY, failures integer NOT NULL,
