@@ -16,12 +16,12 @@ import sys
 import time
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 from bench import analytics, http, migrations, operations, provisioning, soak
 from bench.common import (
     FIXED_HASH,
     RESULTS,
+    conninfo,
     machine,
     scratch_database,
     summary,
@@ -55,9 +55,7 @@ def scale_run(tenants: int) -> dict:
         domains = [f"b{index}.bench.localhost" for index in range(tenants)]
         result["http"] = http.run(url, domains, runs=RUNS, duration=DURATION, baselines=False,
                                   poll=False)
-        conninfo = make_url(url).set(drivername="postgresql").render_as_string(
-            hide_password=False)
-        with psycopg.connect(conninfo) as connection:  # the floor at the same catalog size
+        with psycopg.connect(conninfo(url)) as connection:  # the floor at the same catalog size
             raw = [timed(lambda index=index: raw_provision(connection, index))
                    for index in range(100)]
         result["raw_provision_after_last"] = summary(raw)

@@ -46,6 +46,11 @@ def scratch_database(label: str):
         admin.dispose()
 
 
+def conninfo(url: str) -> str:
+    """psycopg's connection string for a SQLAlchemy URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def bench_app(url: str, **config):
     from omniorder import create_app
 

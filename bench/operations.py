@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from bench import http
 from bench.common import REPOSITORY, scratch_database
-from bench.processes import pgbouncer
+from bench.processes import on_tcp, pgbouncer
 from bench.provisioning import populate
 
 
@@ -50,7 +49,7 @@ def archival(tenants: int = 200, orders: int = 1000) -> dict:
 def http_through_pgbouncer(tenants: int = 50, runs: int = 3, duration: int = 10) -> dict:
     """Menu over 50 tenants: direct (prepares on / off) and through pgbouncer (prepares off)."""
     with scratch_database("pgb") as url:
-        if not make_url(url).host or make_url(url).host.startswith("/"):
+        if not on_tcp(url):
             return {"skipped": "needs PostgreSQL on TCP"}
         populate(url, tenants)
         domains = [f"b{index}.bench.localhost" for index in range(tenants)]

@@ -32,6 +32,12 @@ def wait_for_port(port: int, seconds: float = 10) -> bool:
     return False
 
 
+def on_tcp(url: str) -> bool:
+    """pgbouncer needs the server on TCP (the embedded one listens on a Unix socket only)."""
+    host = make_url(url).host
+    return bool(host) and not host.startswith("/")
+
+
 @contextmanager
 def pgbouncer(server_url: str, pool_size: int):
     """A pgbouncer (transaction pooling, `pool_size` server connections) in front of the

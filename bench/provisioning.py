@@ -8,9 +8,16 @@ import subprocess
 import sys
 
 import psycopg
-from sqlalchemy.engine import make_url
 
-from bench.common import FIXED_HASH, bench_app, migrate_public, scratch_database, summary, timed
+from bench.common import (
+    FIXED_HASH,
+    bench_app,
+    conninfo,
+    migrate_public,
+    scratch_database,
+    summary,
+    timed,
+)
 
 SEQUENCE = 200
 
@@ -129,10 +136,8 @@ def run(runs: int = 3, sequence: int = SEQUENCE) -> dict:
             for _ in range(5):
                 results["warm_first_ms"].append(timed(lambda app=app: provision(app, 0, "warm")))
                 drop(app, 0, "warm")
-            conninfo = make_url(url).set(drivername="postgresql").render_as_string(
-                hide_password=False)
             ours, raw = [], []
-            with psycopg.connect(conninfo) as connection:
+            with psycopg.connect(conninfo(url)) as connection:
                 for index in range(sequence):
                     ours.append(timed(lambda index=index, app=app: provision(app, index)))
                     raw.append(timed(lambda index=index: raw_provision(connection, index)))

@@ -52,11 +52,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
-from sqlalchemy.engine import make_url
 
-from bench.common import scratch_database
+from bench.common import conninfo, scratch_database
 from bench.http import gunicorn
-from bench.processes import pgbouncer, restartable_postgres
+from bench.processes import on_tcp, pgbouncer, restartable_postgres
 from bench.provisioning import populate
 
 REQUESTS = int(os.environ.get("BENCH_SOAK_REQUESTS", 100_000))
@@ -73,15 +72,10 @@ ORDER_RETRY_SECONDS = 60
 UUID = re.compile(r"/kitchen/orders/([0-9a-f-]{36})/advance")
 
 
-def soak_url(url: str) -> str:
-    """psycopg's conninfo for a SQLAlchemy URL."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def tenant_menus(url: str, tenants: int) -> list[dict]:
     """Each bench tenant's domain, schema and menu item ids, read straight from PostgreSQL."""
     menus = []
-    with psycopg.connect(soak_url(url)) as connection:
+    with psycopg.connect(conninfo(url)) as connection:
         for index in range(tenants):
             schema = f"tenant_b{index}"
             ids = [str(row[0]) for row in connection.execute(
@@ -327,7 +321,7 @@ def verify(url: str, menus: list[dict], results: list[dict]) -> dict:
     acknowledged = [entry for result in results for entry in result["acknowledged"]]
     found: dict[str, dict] = {}
     foreign_lines = 0
-    with psycopg.connect(soak_url(url)) as connection:
+    with psycopg.connect(conninfo(url)) as connection:
         for menu in menus:
             schema = menu["schema"]
             found[schema] = {str(row[0]): (row[1], row[2]) for row in connection.execute(
@@ -448,8 +442,7 @@ def run(requests: int = REQUESTS, tenants: int = TENANTS) -> dict:
         print(f"  soak direct ({requests:,} requests) …", flush=True)
         results["direct"] = soak(url, url, tenants, requests)
     with scratch_database("soak") as url:
-        host = make_url(url).host
-        if host and not host.startswith("/"):
+        if on_tcp(url):
             print("  soak through pgbouncer …", flush=True)
             with pgbouncer(url, pool_size=4) as bounced:
                 results["pgbouncer"] = soak(url, bounced, tenants, requests,
