@@ -14,9 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from bench.processes import PGBOUNCER, pgbouncer
+from bench.processes import PGBOUNCER, on_tcp, pgbouncer
 from omniorder.extensions import db
 from tests.conftest import add_failing_write_route, make_app
 from tests.test_isolation import menu_names, rename_menu
@@ -28,8 +27,7 @@ pytestmark = pytest.mark.pgbouncer
 @pytest.fixture(scope="module")
 def pgbouncer_url(database_url):
     """A pgbouncer (transaction mode, 2 server connections) in front of the test database."""
-    server = make_url(database_url)
-    if not server.host or server.host.startswith("/"):
+    if not on_tcp(database_url):
         pytest.skip("pgbouncer tests need PostgreSQL on TCP (set TEST_DATABASE_URL)")
     if not os.path.exists(PGBOUNCER):
         pytest.skip("Debian's pgbouncer is not installed (apt-get install pgbouncer)")
