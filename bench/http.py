@@ -60,13 +60,15 @@ def parse_wrk(output: str) -> dict:
 
 
 @contextmanager
-def gunicorn(target: str, environment: dict, workers: int = 2, log=None):
+def gunicorn(target: str, environment: dict, workers: int = 2, log=None, config=None):
     """A real gunicorn (sync workers) serving `target` on a free port; yields the port.
-    `log`: a file for its stderr (the app's log), else inherited."""
+    `log`: a file for its stderr (the app's log), else inherited; `config`: a settings file
+    (the command line's bind, workers and log level win over it)."""
     port = free_port()
+    settings = ["-c", str(config)] if config else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", target, "--workers", str(workers), "--worker-class",
-         "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", *settings, target, "--workers", str(workers),
+         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=REPOSITORY, env={**os.environ, **environment}, stderr=log)
     try:
         if not wait_for_port(port, 30):

@@ -1,12 +1,11 @@
 """Schemathesis against a live gunicorn: generated requests from the OpenAPI document, a
 fixed seed and a bounded time; no server error, every response as documented."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from bench.processes import free_port, wait_for_port
+from bench.http import gunicorn
 from omniorder.tenancy.provision import drop_tenant, list_tenants
 from tests.conftest import REPOSITORY, SYS_TOKEN
 
@@ -17,24 +16,21 @@ def test_generated_requests_get_no_5xx_and_documented_answers(app, make_tenant, 
     tenant = make_tenant(name="Fuzzed Diner")
     with app.app_context():
         before = {t.domain for t in list_tenants()}
-    port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url, "OMNIORDER_DEV": "1",
-                   "OMNIORDER_SYS_TOKEN": SYS_TOKEN, "OMNIORDER_BCRYPT_ROUNDS": "4"}
-    server = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "--workers", "2",
-                               "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-                              cwd=REPOSITORY, env=environment)
+    environment = {"DATABASE_URL": database_url, "OMNIORDER_DEV": "1",
+                   "OMNIORDER_SYS_TOKEN": SYS_TOKEN, "OMNIORDER_BCRYPT_ROUNDS": "4",
+                   "OMNIORDER_ACCESS_LOG": ""}
     try:
-        wait_for_port(port)
-        result = subprocess.run(
-            [str(BIN / "st"), "run", f"http://127.0.0.1:{port}/api/v1/openapi.json",
-             "-H", f"Host: {tenant.domain}", "-H", f"Authorization: Bearer {SYS_TOKEN}",
-             "-c", "not_a_server_error,status_code_conformance,response_schema_conformance,"
-                   "content_type_conformance",
-             "-n", "20", "--seed", "1", "--max-time", "30"],
-            capture_output=True, text=True, timeout=180)
+        # The production settings file, so the suite also proves it serves the app.
+        with gunicorn("wsgi:app", environment, config=REPOSITORY / "deploy/gunicorn.conf.py") \
+                as port:
+            result = subprocess.run(
+                [str(BIN / "st"), "run", f"http://127.0.0.1:{port}/api/v1/openapi.json",
+                 "-H", f"Host: {tenant.domain}", "-H", f"Authorization: Bearer {SYS_TOKEN}",
+                 "-c", "not_a_server_error,status_code_conformance,response_schema_conformance,"
+                       "content_type_conformance",
+                 "-n", "20", "--seed", "1", "--max-time", "30"],
+                capture_output=True, text=True, timeout=180)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         with app.app_context():
             for created in {t.domain for t in list_tenants()} - before:
                 drop_tenant(created)  # tenants the fuzzer provisioned through the system API
