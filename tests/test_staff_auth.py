@@ -114,6 +114,7 @@ ROUTES = [  # (method, path, least role)
     ("GET", "/admin", "manager"),
     ("GET", "/admin/menu", "manager"),
     ("GET", "/admin/sales", "manager"),
+    ("GET", "/admin/orders", "manager"),
     ("POST", "/admin/categories", "manager"),
     ("POST", f"/admin/categories/{MISSING}/rename", "manager"),
     ("POST", f"/admin/categories/{MISSING}/move", "manager"),

@@ -1,4 +1,4 @@
-"""The back office: menu (managers and admins), staff and theme (admins)."""
+"""The back office: menu, orders and sales (managers and admins), staff and theme (admins)."""
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,8 +9,8 @@ from wtforms.validators import DataRequired, Length
 
 from omniorder.auth import staff_required
 from omniorder.errors import DomainError, Invalid
-from omniorder.models import ROLES
-from omniorder.services import analytics
+from omniorder.models import ORDER_STATUSES, ROLES
+from omniorder.services import analytics, ordering
 from omniorder.services import menu as menu_service
 from omniorder.services import staff as staff_service
 from omniorder.services.theme import FONT_STACKS, PRESETS, theme_for_render, update_theme
@@ -162,6 +162,18 @@ def sales():
                            peak=max((day.revenue_cents for day in series), default=0),
                            updated=max((day.updated_at for day in series if day.updated_at),
                                        default=None))
+
+
+# --- orders -------------------------------------------------------------------------------
+
+@bp.get("/orders")
+@staff_required("manager")
+def orders():
+    """Find an order: by number or customer, by status, newest first, 50 a page."""
+    search, status = request.args.get("q", ""), request.args.get("status", "")
+    found, more = ordering.find_orders(search, status, request.args.get("before", ""))
+    return render_template("admin/orders.html", orders=found, more=more, search=search,
+                           status=status, statuses=ORDER_STATUSES)
 
 
 # --- staff --------------------------------------------------------------------------------

@@ -52,6 +52,12 @@ def test_order_travels_from_storefront_to_board_and_back(browser, live_server, m
 def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_path):
     tenant = make_tenant(name="Office Diner")
     add_staff(app, tenant, "owner@diner.example", "admin")
+    client = app.test_client()
+    item = client.get("/api/v1/menu", headers={"Host": tenant.domain}).json["items"][0]
+    for name in ("Grace Hopper", "Alan Turing"):
+        assert client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
+            "customer_name": name, "items": [{"menu_item_id": item["id"], "quantity": 1}]}
+        ).status_code == 201
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     refused = []
     page.on("console", lambda message: refused.append(message.text)
@@ -71,6 +77,13 @@ def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_pa
     page.get_by_role("link", name="Staff").click()
     expect(page.get_by_text("owner@diner.example").first).to_be_visible()
     page.screenshot(path=str(tmp_path / "admin-staff.png"))
+    page.get_by_role("link", name="Orders").click()
+    expect(page.locator("table.orders tbody tr")).to_have_count(2)
+    page.get_by_label("Number or customer").fill("grace")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("table.orders tbody tr")).to_have_count(1)
+    expect(page.locator("table.orders")).to_contain_text("Grace Hopper")
+    page.screenshot(path=str(tmp_path / "admin-orders.png"))
     assert refused == []  # nothing the pages use is blocked by our CSP
 
 
