@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import create_engine, text
 
-from bench.common import REPOSITORY, scratch_database
+from bench.common import REPOSITORY, add_orders, scratch_database
 from bench.provisioning import populate
 
 
@@ -18,19 +18,6 @@ def flask(url: str, *args: str) -> float:
                    cwd=REPOSITORY, env={**os.environ, "DATABASE_URL": url,
                                         "FLASK_APP": "omniorder"})
     return time.perf_counter() - started
-
-
-def add_orders(url: str, tenants: int, orders: int) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        for index in range(tenants):
-            connection.exec_driver_sql(
-                f'INSERT INTO "tenant_b{index}".orders (customer_name, total_amount, items, '
-                "created_at) SELECT 'Guest', 1000 + n, "
-                """'[{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": 2, """
-                """"line_total": 2}]', now() - n * interval '7 hours' """
-                f"FROM generate_series(1, {orders}) n")
-    engine.dispose()
 
 
 def naive_loop(url: str, tenants: int) -> float:

@@ -58,6 +58,22 @@ def bench_app(url: str, **config):
                        "OMNIORDER_SYS_TOKEN": None, "OMNIORDER_DEV": True, **config})
 
 
+def add_orders(url: str, tenants: int, orders: int, *, status: str = "PENDING",
+               age: str = "0", spacing: str = "7 hours") -> None:
+    """`orders` orders in each of the bench tenants b0…, one every `spacing` going back from
+    `age` ago (PostgreSQL intervals), straight in SQL: setup, not a measurement."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for index in range(tenants):
+            connection.exec_driver_sql(
+                f'INSERT INTO "tenant_b{index}".orders (customer_name, total_amount, items, '
+                "status, created_at) SELECT 'Guest', 1000 + n, "
+                """'[{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": 2, """
+                f""""line_total": 2}}]', '{status}', now() - interval '{age}' """
+                f"- n * interval '{spacing}' FROM generate_series(1, {orders}) n")
+    engine.dispose()
+
+
 def migrate_public(app) -> None:
     from omniorder.extensions import db
     from omniorder.tenancy import migrate

@@ -8,32 +8,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine
-
 from bench import http
-from bench.common import REPOSITORY, scratch_database
+from bench.common import REPOSITORY, add_orders, scratch_database
 from bench.processes import on_tcp, pgbouncer
 from bench.provisioning import populate
-
-
-def add_old_orders(url: str, tenants: int, orders: int) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        for index in range(tenants):
-            connection.exec_driver_sql(
-                f'INSERT INTO "tenant_b{index}".orders (customer_name, total_amount, items, '
-                "status, created_at) SELECT 'Guest', 1000 + n, "
-                """'[{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": 2, """
-                """"line_total": 2}]', 'DONE', """
-                "now() - interval '13 months' - n * interval '1 hour' "
-                f"FROM generate_series(1, {orders}) n")
-    engine.dispose()
 
 
 def archival(tenants: int = 200, orders: int = 1000) -> dict:
     with scratch_database("archive") as url, tempfile.TemporaryDirectory() as destination:
         populate(url, tenants)
-        add_old_orders(url, tenants, orders)
+        add_orders(url, tenants, orders, status="DONE", age="13 months", spacing="1 hour")
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "flask", "orders", "archive", "--dest",
                         destination], check=True, capture_output=True, cwd=REPOSITORY,
