@@ -99,13 +99,15 @@ class Order(db.Model):
     )
     customer_name: Mapped[str] = mapped_column(String, nullable=False)
     status: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'PENDING'"))
-    total_amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    total_amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
     items: Mapped[list] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
     )
     # Set by the checkout form and by the API's Idempotency-Key header: one order per key.
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # SHA-256 of the canonical request behind the key: the same key with another body is a 422.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
     # When the status last changed: the board shows DONE orders for 30 minutes after this.
     status_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()")
