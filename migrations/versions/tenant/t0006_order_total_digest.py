@@ -5,7 +5,7 @@ column now holds any total below the explicit order cap (services/ordering.py) w
 currencies without minor units. `request_digest` lets a reused Idempotency-Key with another
 body be refused (422) instead of returning the first order to whoever sent the second.
 
-Revision ID: t0006_orders_bigint_total_request_digest
+Revision ID: t0006_order_total_digest
 Revises: t0005_orders_status_changed_at
 Create Date: 2026-11-25
 """
@@ -13,7 +13,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-revision = "t0006_orders_bigint_total_request_digest"
+revision = "t0006_order_total_digest"
 down_revision = "t0005_orders_status_changed_at"
 branch_labels = None
 depends_on = None
