@@ -17,6 +17,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class Unprocessable(DomainError):
+    """Well-formed input that contradicts what the server already holds (a reused key)."""
+
+    status_code = 422
+
+
 class Invalid(DomainError):
     """Bad input; `fields` maps each offending field to its message."""
 

@@ -61,7 +61,8 @@ def _json(schema, description="OK"):
 
 def _errors(*codes):
     text = {400: "Invalid input", 401: "Missing or wrong token", 404: "Not found",
-            409: "Conflict", 413: "Body too large", 429: "Too many failed attempts",
+            409: "Conflict", 413: "Body too large",
+            422: "Idempotency-Key already used for a different order", 429: "Too many failed attempts",
             503: "Database unavailable; retry after Retry-After seconds"}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code])
             for code in codes}
@@ -93,7 +94,7 @@ def openapi_document() -> dict:
                 "responses": {"201": _json({"$ref": "#/components/schemas/Order"}, "Placed"),
                               "200": _json({"$ref": "#/components/schemas/Order"},
                                            "Already placed with this Idempotency-Key"),
-                              **_errors(400, 404, 409, 413, 503)}}},
+                              **_errors(400, 404, 409, 413, 422, 503)}}},
             "/api/v1/orders/{order_id}": {"get": {
                 "operationId": "order",
                 "parameters": [{"name": "order_id", "in": "path", "required": True,

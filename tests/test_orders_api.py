@@ -153,3 +153,44 @@ def test_bad_input_is_400_with_a_message_and_writes_nothing(app, client, make_te
     assert response.status_code == 400, response.data
     assert response.json["error"]
     assert order_count(app, tenant) == 0
+
+
+def test_reused_key_with_another_body_is_422_and_reveals_nothing(app, client, make_tenant):
+    tenant = make_tenant()
+    items = menu(app, tenant)
+    first = post_order(client, tenant, {"customer_name": "Gus", "items": [line(items["Fries"])]},
+                       **{"Idempotency-Key": "shared"})
+    assert first.status_code == 201
+    other = post_order(client, tenant, {"customer_name": "Mallory",
+                                        "items": [line(items["House Burger"], 3)]},
+                       **{"Idempotency-Key": "shared"})
+    assert other.status_code == 422
+    assert other.json == {"error": "This Idempotency-Key was already used for a different "
+                                   "order; use a new key."}
+    assert first.json["id"] not in other.text and "Gus" not in other.text
+    # The same body again (keys in another order, name with spaces) is still the first order.
+    again = post_order(client, tenant, {"items": [line(items["Fries"])], "customer_name": " Gus "},
+                       **{"Idempotency-Key": "shared"})
+    assert (again.status_code, again.json) == (200, first.json)
+    assert order_count(app, tenant) == 1
+
+
+def test_a_huge_but_legitimate_basket_gets_a_clear_limit(app, client, make_tenant, db_connection):
+    """50 lines x 99 x 10,000.00 overflowed a 4-byte total ("values that cannot be used")."""
+    from sqlalchemy import text
+
+    tenant = make_tenant()
+    db_connection.execute(text(
+        f'INSERT INTO "{tenant.schema_name}".menu_items (name, price) '
+        "SELECT 'Feast ' || n, 1000000 FROM generate_series(1, 50) AS n"))
+    db_connection.commit()
+    feasts = [item for name, item in menu(app, tenant).items() if name.startswith("Feast")]
+    response = post_order(client, tenant, {"customer_name": "Caterer",
+                                           "items": [line(item, 99) for item in feasts]})
+    assert response.status_code == 400
+    assert "at most 1,000,000.00" in response.json["error"]
+    assert order_count(app, tenant) == 0
+    # Up to the cap is accepted, and stored exactly.
+    response = post_order(client, tenant, {"customer_name": "Caterer",
+                                           "items": [line(item, 2) for item in feasts]})
+    assert response.status_code == 201 and response.json["total_amount"] == 100_000_000

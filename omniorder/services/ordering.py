@@ -3,9 +3,13 @@
 The order's `items` is the spec's JSON snapshot — ``{menu_item_id, name, unit_price, quantity,
 line_total}`` per line, all in cents — so later menu changes never rewrite history. Nothing the
 client says about prices is used. An idempotency key makes a retried or double-submitted
-checkout return the first order instead of creating a second one.
+checkout return the first order instead of creating a second one; the key is stored with a
+digest of the order it asked for, so the same key with another order is refused (422) instead
+of handing the first order (its tracking link, name and items) to whoever sent the second.
 """
 
+import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from omniorder.errors import Conflict, Invalid, NotFound
+from omniorder.errors import Conflict, Invalid, NotFound, Unprocessable
 from omniorder.extensions import db
 from omniorder.models import ORDER_STATUSES, MenuItem, Order
 from omniorder.services.kitchen import bump_board_version
@@ -22,6 +26,10 @@ MAX_QUANTITY = 99
 MAX_LINES = 50
 MAX_CUSTOMER_NAME = 100
 MAX_IDEMPOTENCY_KEY = 200
+# The most one order may total, in minor units (1,000,000.00): far above any real basket, far
+# below what orders.total_amount (bigint) holds, so a total can never overflow the column.
+MAX_ORDER_TOTAL = 100_000_000
+KEY_REUSED = "This Idempotency-Key was already used for a different order; use a new key."
 
 
 @dataclass(frozen=True)
@@ -86,8 +94,9 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
         raise Invalid("items", "must be a non-empty list")
+    digest = request_digest(customer_name, lines)
     if idempotency_key is not None:
-        existing = _order_with_key(idempotency_key)
+        existing = _order_with_key(idempotency_key, digest)
         if existing is not None:
             return PlacedOrder(existing, created=False)
 
@@ -110,23 +119,42 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
          "line_total": items[item_id].price * quantity}
         for item_id, quantity in wanted.items()
     ]
-    values = {"customer_name": customer_name, "items": snapshot,
-              "total_amount": sum(line["line_total"] for line in snapshot),
-              "idempotency_key": idempotency_key}
+    total = sum(line["line_total"] for line in snapshot)
+    if total > MAX_ORDER_TOTAL:
+        db.session.rollback()
+        raise Invalid("items", f"an order may total at most {MAX_ORDER_TOTAL // 100:,}.00; "
+                               "please split it into smaller orders")
+    values = {"customer_name": customer_name, "items": snapshot, "total_amount": total,
+              "idempotency_key": idempotency_key,
+              "request_digest": digest if idempotency_key is not None else None}
     statement = insert(Order).values(**values).returning(Order.id)
     if idempotency_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=[Order.idempotency_key])
     order_id = db.session.scalar(statement)
     if order_id is None:  # a concurrent request with the same key committed first
         db.session.rollback()
-        return PlacedOrder(_order_with_key(idempotency_key), created=False)
+        return PlacedOrder(_order_with_key(idempotency_key, digest), created=False)
     bump_board_version()
     db.session.commit()
     return PlacedOrder(db.session.get(Order, order_id), created=True)
 
 
-def _order_with_key(key: str) -> Order | None:
-    return db.session.scalars(select(Order).where(Order.idempotency_key == key)).one_or_none()
+def request_digest(customer_name: str, lines: list[OrderLine]) -> str:
+    """SHA-256 of the order as asked for (cleaned name, lines in item order): the same
+    request sent twice has the same digest, whatever its JSON's key order or spacing."""
+    canonical = json.dumps({"customer_name": customer_name, "items": sorted(
+        [str(line.menu_item_id), line.quantity] for line in lines)}, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _order_with_key(key: str, digest: str) -> Order | None:
+    """The order an earlier request placed with `key`, if it asked for the same order;
+    `Unprocessable` when it asked for another (orders from before digests were kept match)."""
+    order = db.session.scalars(select(Order).where(Order.idempotency_key == key)).one_or_none()
+    if order is not None and order.request_digest not in (None, digest):
+        db.session.rollback()
+        raise Unprocessable(KEY_REUSED)
+    return order
 
 
 def order_by_id(order_id) -> Order:
