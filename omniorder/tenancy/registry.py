@@ -7,6 +7,11 @@ Each worker holds the whole registry in memory. At most every
 created, re-themed or dropped by the CLI or another worker is seen within that interval, an
 unknown Host costs no query at all, and a warm request spends no statement on routing.
 
+A Host the cache does not know is checked against the database before its 404, at most once
+per ``MISS_RECHECK_SECONDS`` (50 ms) per worker: a restaurant provisioned on another worker a
+moment ago answers at once (a sign-up that provisions and then redirects the owner), while a
+flood of unknown hosts costs at most 20 one-row reads a second.
+
 A request that still reaches a schema dropped in the meantime is answered 404 by
 `omniorder.tenancy.http` after forcing a refresh, never a 500.
 """
@@ -36,6 +41,9 @@ class TenantRecord:
     read_engine: Engine = field(repr=False, compare=False)  # autocommit, for GET requests
 
 
+MISS_RECHECK_SECONDS = 0.05
+
+
 class TenantRegistry:
     def __init__(self, engine: Engine, check_interval: float):
         self._engine = engine
@@ -49,15 +57,22 @@ class TenantRegistry:
         """The tenant serving `domain` (already normalized), or None."""
         if time.monotonic() - self._checked_at >= self._check_interval:
             self.refresh()
-        return self._by_domain.get(domain)
+        record = self._by_domain.get(domain)
+        if record is None and time.monotonic() - self._checked_at >= MISS_RECHECK_SECONDS:
+            self.refresh(MISS_RECHECK_SECONDS)
+            record = self._by_domain.get(domain)
+        return record
 
     def invalidate(self) -> None:
         """Make the next lookup check the database (after a change made in this process)."""
         self._checked_at = float("-inf")
 
-    def refresh(self) -> None:
+    def refresh(self, max_age: float | None = None) -> None:
+        """Re-read the registry if it changed and was last checked over `max_age` seconds
+        ago (default: the check interval)."""
+        max_age = self._check_interval if max_age is None else max_age
         with self._lock:
-            if time.monotonic() - self._checked_at < self._check_interval:
+            if time.monotonic() - self._checked_at < max_age:
                 return  # another thread refreshed while we waited for the lock
             with self._engine.connect() as connection:
                 version = connection.scalar(select(RegistryVersion.version))
