@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import BoardVersion, MenuItem, Order, User
+from omniorder.services.menu import menu_item
 from omniorder.tenancy.registry import TenantRecord
 
 NEXT_STATUS = {"PENDING": "COOKING", "COOKING": "DONE"}
@@ -112,12 +113,7 @@ def advance_order(order_id, from_status: str) -> Order:
 
 def set_availability(item_id, available: bool) -> MenuItem:
     """Sold out / back on sale: the storefront and checkout see it at once."""
-    try:
-        item = db.session.get(MenuItem, uuid.UUID(str(item_id)))
-    except ValueError:
-        item = None
-    if item is None:
-        raise NotFound("No such menu item.")
+    item = menu_item(item_id, lock=True)  # a concurrent delete: 404, not a failed flush
     item.is_available = available
     db.session.commit()
     return item

@@ -1,4 +1,11 @@
-"""Reading and keeping a restaurant's menu (the bound tenant's)."""
+"""Reading and keeping a restaurant's menu (the bound tenant's).
+
+Two staff members may change the menu at the same moment (a sold-out tap on the tablet while
+the manager deletes the item). Every change therefore locks the row it changes before reading
+it (``FOR UPDATE``), and a new item locks its category against deletion (``FOR SHARE``): the
+second change waits for the first to commit, then finds the row gone (404), the category gone
+(400) or the category no longer empty (409), instead of failing inside its flush (a 500).
+"""
 
 import re
 import uuid
@@ -82,9 +89,11 @@ def _image_url(value) -> str | None:
     return url
 
 
-def _get(model, raw_id, label: str):
+def _get(model, raw_id, label: str, lock=None):
+    """The row, or `NotFound`. `lock`: True (FOR UPDATE, to change or delete it) or
+    {"read": True} (FOR SHARE, to keep it while referring to it)."""
     try:
-        found = db.session.get(model, uuid.UUID(str(raw_id)))
+        found = db.session.get(model, uuid.UUID(str(raw_id)), with_for_update=lock)
     except ValueError:
         found = None
     if found is None:
@@ -92,12 +101,12 @@ def _get(model, raw_id, label: str):
     return found
 
 
-def category(category_id) -> Category:
-    return _get(Category, category_id, "category")
+def category(category_id, lock=None) -> Category:
+    return _get(Category, category_id, "category", lock)
 
 
-def menu_item(item_id) -> MenuItem:
-    return _get(MenuItem, item_id, "menu item")
+def menu_item(item_id, lock=None) -> MenuItem:
+    return _get(MenuItem, item_id, "menu item", lock)
 
 
 def create_category(name) -> Category:
@@ -109,7 +118,7 @@ def create_category(name) -> Category:
 
 
 def rename_category(category_id, name) -> Category:
-    found = category(category_id)
+    found = category(category_id, lock=True)
     found.name = _text("name", name, required=True)
     db.session.commit()
     return found
@@ -132,7 +141,7 @@ def move_category(category_id, step: int) -> None:
 
 def delete_category(category_id) -> Category:
     """Only an empty category can go: items are never deleted as a side effect."""
-    found = category(category_id)
+    found = category(category_id, lock=True)  # waits for items being added to it
     count = db.session.scalar(
         select(func.count()).select_from(MenuItem).where(MenuItem.category_id == found.id))
     if count:
@@ -149,7 +158,7 @@ def _item_fields(fields: dict) -> dict:
         "description": lambda: _text("description", fields.get("description")),
         "price": lambda: parse_price(fields.get("price")),
         "image_url": lambda: _image_url(fields.get("image_url")),
-        "category_id": lambda: category(fields["category_id"]).id
+        "category_id": lambda: category(fields["category_id"], lock={"read": True}).id
         if fields.get("category_id") else None,
     }
     for name, check in checks.items():
@@ -173,7 +182,7 @@ def create_item(fields: dict) -> MenuItem:
 
 
 def update_item(item_id, fields: dict) -> MenuItem:
-    item = menu_item(item_id)
+    item = menu_item(item_id, lock=True)
     for name, value in _item_fields(fields).items():
         setattr(item, name, value)
     db.session.commit()
@@ -182,7 +191,7 @@ def update_item(item_id, fields: dict) -> MenuItem:
 
 def delete_item(item_id) -> MenuItem:
     """Past orders keep their snapshot, so deleting an item never rewrites history."""
-    item = menu_item(item_id)
+    item = menu_item(item_id, lock=True)
     db.session.delete(item)
     db.session.commit()
     return item
