@@ -62,7 +62,8 @@ def _json(schema, description="OK"):
 def _errors(*codes):
     text = {400: "Invalid input", 401: "Missing or wrong token", 404: "Not found",
             409: "Conflict", 413: "Body too large",
-            422: "Idempotency-Key already used for a different order", 429: "Too many failed attempts",
+            422: "Idempotency-Key already used for a different order",
+            429: "Too many failed attempts",
             503: "Database unavailable; retry after Retry-After seconds"}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code])
             for code in codes}

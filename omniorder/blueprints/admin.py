@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from omniorder.auth import staff_required
 from omniorder.errors import DomainError, Invalid
 from omniorder.models import ORDER_STATUSES, ROLES
+from omniorder.money import amount_for_input
 from omniorder.services import analytics, ordering
 from omniorder.services import menu as menu_service
 from omniorder.services import staff as staff_service
@@ -99,7 +100,7 @@ def item_form(item=None) -> ItemForm:
     form = ItemForm(obj=None)
     if item is not None and request.method == "GET":
         form = ItemForm(data={"name": item.name, "description": item.description,
-                              "price": f"{item.price / 100:.2f}", "image_url": item.image_url,
+                              "price": amount_for_input(item.price), "image_url": item.image_url,
                               "category_id": str(item.category_id or ""),
                               "is_available": item.is_available})
     form.category_id.choices = [SelectChoice("", "— none —")] + [

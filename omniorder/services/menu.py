@@ -7,9 +7,7 @@ second change waits for the first to commit, then finds the row gone (404), the 
 (400) or the category no longer empty (409), instead of failing inside its flush (a 500).
 """
 
-import re
 import uuid
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 
 from sqlalchemy import func, select
@@ -17,11 +15,11 @@ from sqlalchemy import func, select
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import Category, MenuItem
+from omniorder.money import DEFAULT_CURRENCY, DEFAULT_LOCALE, parse_amount
 from omniorder.tenancy.bind import read_connection
 
 MAX_PRICE_CENTS = 10_000_00
 MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000}
-_PRICE = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
 MENU_STATEMENT = select(MenuItem.__table__).order_by(MenuItem.name, MenuItem.id)
@@ -52,18 +50,9 @@ def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     return sections
 
 
-def parse_price(text) -> int:
-    """"12.50" → 1250 cents: non-negative, at most two decimals, at most 10,000.00."""
-    text = (text or "").strip().lstrip("$").replace(",", "") if isinstance(text, str) else ""
-    if not _PRICE.fullmatch(text):
-        raise Invalid("price", "must be an amount such as 12.50 (at most two decimals)")
-    try:
-        cents = int(Decimal(text) * 100)
-    except InvalidOperation:
-        raise Invalid("price", "must be an amount such as 12.50") from None
-    if cents > MAX_PRICE_CENTS:
-        raise Invalid("price", "must be at most 10,000.00")
-    return cents
+def parse_price(text, locale: str = DEFAULT_LOCALE, currency: str = DEFAULT_CURRENCY) -> int:
+    """A price as staff type it in the restaurant's locale → minor units (≤ 10,000.00)."""
+    return parse_amount(text, "price", MAX_PRICE_CENTS, locale, currency)
 
 
 def _text(field: str, value, required: bool = False) -> str | None:

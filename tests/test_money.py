@@ -1,0 +1,55 @@
+"""Prices typed by staff are read by the restaurant's locale rules; ambiguity is refused."""
+
+import pytest
+
+from omniorder.errors import Invalid
+from omniorder.money import amount_for_input, parse_amount
+from tests.staff_helpers import signed_in
+from tests.storefront_helpers import menu
+
+MAX = 10_000_00
+
+
+@pytest.mark.parametrize("typed, locale, expected", [
+    ("2.50", "en_US", 250), ("1,250.00", "en_US", 125000), ("$12.50", "en_US", 1250),
+    ("9", "en_US", 900), ("2,50", "de_DE", 250), ("1.250,00", "de_DE", 125000),
+    ("2.50", "de_DE", 250), ("1 250,00", "fr_FR", 125000), (" 0.5 ", "en_US", 50),
+])
+def test_amounts_are_read_as_the_locale_writes_them(typed, locale, expected):
+    assert parse_amount(typed, "price", MAX, locale) == expected
+
+
+@pytest.mark.parametrize("typed, locale, hint", [
+    ("2,50", "en_US", "did you mean"), ("1.250,00", "en_US", "did you mean"),
+    ("12.345", "en_US", "at most 2 decimals"), ("-1", "en_US", "such as 12.50"),
+    ("abc", "en_US", "such as 12.50"), ("NaN", "en_US", "such as 12.50"),
+    ("10,000.01", "en_US", "at most 10,000.00"), ("", "en_US", "such as 12.50"),
+    ("12,5", "de_DE", None), ("1,250.00", "de_DE", "such as 12,50"),
+])
+def test_ambiguous_or_bad_amounts_are_refused_with_a_hint(typed, locale, hint):
+    if hint is None:  # control: a valid German amount
+        assert parse_amount(typed, "price", MAX, locale) == 1250
+        return
+    with pytest.raises(Invalid) as refused:
+        parse_amount(typed, "price", MAX, locale)
+    assert hint in refused.value.fields["price"]
+
+
+def test_a_currency_without_minor_units():
+    assert parse_amount("1,200", "price", MAX, "ja_JP", "JPY") == 1200
+    with pytest.raises(Invalid, match="whole amount"):
+        parse_amount("12.5", "price", MAX, "ja_JP", "JPY")
+    assert amount_for_input(1200, "ja_JP", "JPY") == "1,200"
+
+
+def test_the_back_office_refuses_a_comma_decimal_in_en_us(app, make_tenant):
+    """`2,50` used to be stored as 250.00 (the comma was stripped)."""
+    tenant = make_tenant()
+    manager = signed_in(app, tenant, "manager")
+    response = manager.post("/admin/items/new", {"name": "Espresso", "price": "2,50"})
+    assert response.status_code == 400
+    assert "did you mean" in response.text
+    assert "Espresso" not in menu(app, tenant)
+    assert manager.post("/admin/items/new", {"name": "Espresso", "price": "1,250.00"}
+                        ).status_code == 303
+    assert menu(app, tenant)["Espresso"].price == 125000
