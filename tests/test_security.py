@@ -62,6 +62,36 @@ def test_production_refuses_development_secrets(database_url):
     assert create_app({**production, "OMNIORDER_DEV": True, "SECRET_KEY": "dev-only-not-secret"})
 
 
+def test_production_refuses_a_secret_key_shorter_than_32_bytes(database_url):
+    from omniorder import create_app
+
+    production = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": False,
+                  "OMNIORDER_DEV": False, "OMNIORDER_SYS_TOKEN": None}
+    for short in ("s" * 31, "correct horse battery staple", b"\x00" * 31):
+        with pytest.raises(RuntimeError, match="at least 32 random bytes"):
+            create_app({**production, "SECRET_KEY": short})
+    assert create_app({**production, "SECRET_KEY": "s" * 32})
+    assert create_app({**production, "SECRET_KEY": "é" * 16})  # 32 bytes in UTF-8
+    # Debug, test and OMNIORDER_DEV=1 runs may keep short development secrets.
+    assert create_app({**production, "OMNIORDER_DEV": True, "SECRET_KEY": "short"})
+    assert create_app({**production, "TESTING": True, "SECRET_KEY": "short"})
+
+
+def test_the_generated_secret_key_is_long_enough(tmp_path):
+    """scripts/run's key (scripts/_secret.sh) passes the production check."""
+    import subprocess
+
+    from omniorder.config import MIN_SECRET_KEY_BYTES, refuse_unsafe_secrets
+    from tests.conftest import REPOSITORY
+
+    key = subprocess.run(
+        ["bash", "-c", f"source {REPOSITORY / 'scripts/_secret.sh'} && printf %s \"$SECRET_KEY\""],
+        cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+        check=True).stdout
+    assert len(key.encode()) >= MIN_SECRET_KEY_BYTES
+    refuse_unsafe_secrets({"SECRET_KEY": key}, debug=False)
+
+
 def test_forwarded_host_is_trusted_only_behind_a_configured_proxy(database_url, tenant):
     from tests.conftest import make_app
 
