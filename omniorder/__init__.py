@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from omniorder.config import Config, refuse_unsafe_secrets
+from omniorder.unit_of_work import UnitOfWorkFlask
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -13,7 +14,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     The factory never touches the schema: Alembic owns it, through ``flask db upgrade``.
     """
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    # Each writing request is one transaction, committed once at its end (unit_of_work.py).
+    app = UnitOfWorkFlask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_object(Config)
     if test_config:
         app.config.from_mapping(test_config)

@@ -102,14 +102,14 @@ def create_category(name) -> Category:
     rank = db.session.scalar(select(func.coalesce(func.max(Category.rank) + 1, 0)))
     created = Category(name=_text("name", name, required=True), rank=rank)
     db.session.add(created)
-    db.session.commit()
+    db.session.flush()
     return created
 
 
 def rename_category(category_id, name) -> Category:
     found = category(category_id, lock=True)
     found.name = _text("name", name, required=True)
-    db.session.commit()
+    db.session.flush()
     return found
 
 
@@ -125,7 +125,7 @@ def move_category(category_id, step: int) -> None:
         ordered[index], ordered[target] = ordered[target], ordered[index]
     for rank, each in enumerate(ordered):
         each.rank = rank
-    db.session.commit()
+    db.session.flush()
 
 
 def delete_category(category_id) -> Category:
@@ -136,7 +136,7 @@ def delete_category(category_id) -> Category:
     if count:
         raise Conflict(f"{found.name} still has {count} item(s); move or delete them first.")
     db.session.delete(found)
-    db.session.commit()
+    db.session.flush()
     return found
 
 
@@ -166,7 +166,7 @@ def _item_fields(fields: dict) -> dict:
 def create_item(fields: dict) -> MenuItem:
     item = MenuItem(**_item_fields(fields))
     db.session.add(item)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -174,7 +174,7 @@ def update_item(item_id, fields: dict) -> MenuItem:
     item = menu_item(item_id, lock=True)
     for name, value in _item_fields(fields).items():
         setattr(item, name, value)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -182,5 +182,5 @@ def delete_item(item_id) -> MenuItem:
     """Past orders keep their snapshot, so deleting an item never rewrites history."""
     item = menu_item(item_id, lock=True)
     db.session.delete(item)
-    db.session.commit()
+    db.session.flush()
     return item

@@ -89,7 +89,7 @@ def clean_idempotency_key(key) -> str | None:
 
 
 def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> PlacedOrder:
-    """Create a PENDING order for the bound tenant in one transaction, or return the key's."""
+    """Add a PENDING order to the caller's transaction, or return the one the key placed."""
     customer_name = clean_customer_name(customer_name)
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
@@ -106,11 +106,9 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
         select(MenuItem).where(MenuItem.id.in_(wanted)).with_for_update(read=True))}
     unknown = [str(item_id) for item_id in wanted if item_id not in items]
     if unknown:
-        db.session.rollback()
         raise Invalid("items", f"unknown menu item {unknown[0]}")
     sold_out = [item.name for item in items.values() if not item.is_available]
     if sold_out:
-        db.session.rollback()
         raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
 
     snapshot = [
@@ -121,7 +119,6 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
     ]
     total = sum(line["line_total"] for line in snapshot)
     if total > MAX_ORDER_TOTAL:
-        db.session.rollback()
         raise Invalid("items", f"an order may total at most {MAX_ORDER_TOTAL // 100:,}.00; "
                                "please split it into smaller orders")
     values = {"customer_name": customer_name, "items": snapshot, "total_amount": total,
@@ -132,10 +129,8 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
         statement = statement.on_conflict_do_nothing(index_elements=[Order.idempotency_key])
     order_id = db.session.scalar(statement)
     if order_id is None:  # a concurrent request with the same key committed first
-        db.session.rollback()
         return PlacedOrder(_order_with_key(idempotency_key, digest), created=False)
     bump_board_version()
-    db.session.commit()
     return PlacedOrder(db.session.get(Order, order_id), created=True)
 
 
@@ -152,7 +147,6 @@ def _order_with_key(key: str, digest: str) -> Order | None:
     `Unprocessable` when it asked for another (orders from before digests were kept match)."""
     order = db.session.scalars(select(Order).where(Order.idempotency_key == key)).one_or_none()
     if order is not None and order.request_digest not in (None, digest):
-        db.session.rollback()
         raise Unprocessable(KEY_REUSED)
     return order
 

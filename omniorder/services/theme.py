@@ -86,5 +86,5 @@ def update_theme(tenant_id, config) -> dict:
     """Validate and store a tenant's theme; every worker sees it within the registry interval."""
     theme = validate_theme(config)
     db.session.execute(update(Tenant).where(Tenant.id == tenant_id).values(theme_config=theme))
-    db.session.commit()
+    db.session.flush()
     return theme

@@ -50,9 +50,11 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class TenantBoundSession(Session):
     """`db.session`: when a tenant is bound, every statement goes through its engine.
 
-    GET and HEAD requests never write (a rule of this codebase), so they run in autocommit:
-    no BEGIN and no ROLLBACK round trips around their statements, which is most of the cost
-    of a one-query request. Every other method gets a real transaction, committed once.
+    GET, HEAD and OPTIONS requests never write, so they run in autocommit: no BEGIN and no
+    ROLLBACK round trips around their statements, which is most of the cost of a one-query
+    request. The read engine refuses anything but a read (`unit_of_work.read_only`), so that
+    rule is enforced, not hoped for. Every other method gets a real transaction, committed
+    once by the request's unit of work.
     """
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):

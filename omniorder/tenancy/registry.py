@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from omniorder.models.public import RegistryVersion, Tenant
 from omniorder.tenancy.bind import engine_for_schema
+from omniorder.unit_of_work import read_only
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class TenantRecord:
     theme_config: dict
     created_at: datetime
     engine: Engine = field(repr=False, compare=False)
-    read_engine: Engine = field(repr=False, compare=False)  # autocommit, for GET requests
+    read_engine: Engine = field(repr=False, compare=False)  # autocommit, reads only (GET)
 
 
 MISS_RECHECK_SECONDS = 0.05
@@ -97,7 +98,6 @@ class TenantRegistry:
                 theme_config=row["theme_config"],
                 created_at=row["created_at"],
                 engine=engine,
-                read_engine=known.read_engine if known else
-                engine.execution_options(isolation_level="AUTOCOMMIT"),
+                read_engine=known.read_engine if known else read_only(engine),
             )
         return records
