@@ -136,6 +136,36 @@ def test_the_last_admin_cannot_be_removed_or_demoted(app, tenant, admin, db_conn
     assert refused.status_code == 409
 
 
+def own_id(db_connection, tenant) -> str:
+    """The id of the `admin` fixture's staff member (signed_in names it admin-…@)."""
+    found = db_connection.scalar(text(
+        f"SELECT id::text FROM \"{tenant.schema_name}\".users WHERE email LIKE 'admin-%'"))
+    db_connection.rollback()
+    return found
+
+
+def test_an_admin_cannot_remove_themselves_whatever_the_case_of_the_id(tenant, admin,
+                                                                       db_connection):
+    """Ids are compared as UUIDs (before: as strings, so the upper-case id removed its admin)."""
+    me = own_id(db_connection, tenant)
+    response = admin.post(f"/admin/staff/{me.upper()}/delete")
+    assert response.status_code == 409 and "You cannot remove yourself." in response.text
+    assert db_connection.scalar(text(
+        f'SELECT count(*) FROM "{tenant.schema_name}".users WHERE id = :id'), {"id": me}) == 1
+    assert admin.get("/admin/staff").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/admin/staff/nope/delete", "/admin/staff/1/role", "/admin/staff/%00/reset-password",
+    "/admin/staff/" + "f" * 32 + "/logout-everywhere",  # hex without its dashes
+    "/admin/categories/x/rename", "/admin/categories/' OR 1=1 --/delete",
+    "/admin/items/" + "1" * 500 + "/delete", "/admin/items/%F0%9F%8D%95/edit",
+    "/kitchen/orders/not-a-uuid/advance", "/kitchen/items/12345/availability",
+])
+def test_malformed_ids_in_paths_are_404_before_any_view(admin, path):
+    assert admin.post(path, {"role": "kitchen", "name": "x"}).status_code == 404
+
+
 def test_theme_is_validated_saved_and_shown_on_the_storefront(app, tenant, admin):
     assert admin.post("/admin/theme", {"preset": "dark", "primary_color": "#123abc",
                                        "font_family": "serif"}).status_code == 303

@@ -1,4 +1,10 @@
-"""The back office: menu, orders and sales (managers and admins), staff and theme (admins)."""
+"""The back office: menu, orders and sales (managers and admins), staff and theme (admins).
+
+Ids in paths go through Werkzeug's ``uuid`` converter: a view gets a `uuid.UUID` (compared
+as one, whatever the letter case of the URL), and a malformed id is a 404 before any view.
+"""
+
+import uuid
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -76,21 +82,21 @@ def create_category():
     return menu_action(lambda: menu_service.create_category(request.form.get("name")))
 
 
-@bp.post("/categories/<category_id>/rename")
+@bp.post("/categories/<uuid:category_id>/rename")
 @staff_required("manager")
 def rename_category(category_id):
     return menu_action(lambda: menu_service.rename_category(category_id,
                                                             request.form.get("name")))
 
 
-@bp.post("/categories/<category_id>/move")
+@bp.post("/categories/<uuid:category_id>/move")
 @staff_required("manager")
 def move_category(category_id):
     step = -1 if request.form.get("direction") == "up" else 1
     return menu_action(lambda: menu_service.move_category(category_id, step))
 
 
-@bp.post("/categories/<category_id>/delete")
+@bp.post("/categories/<uuid:category_id>/delete")
 @staff_required("manager")
 def delete_category(category_id):
     return menu_action(lambda: menu_service.delete_category(category_id))
@@ -132,7 +138,7 @@ def new_item():
     return render_template("admin/item_form.html", form=form, item_id=None, errors={})
 
 
-@bp.route("/items/<item_id>/edit", methods=["GET", "POST"])
+@bp.route("/items/<uuid:item_id>/edit", methods=["GET", "POST"])
 @staff_required("manager")
 def edit_item(item_id):
     item = menu_service.menu_item(item_id)
@@ -142,7 +148,7 @@ def edit_item(item_id):
     return render_template("admin/item_form.html", form=form, item_id=item_id, errors={})
 
 
-@bp.post("/items/<item_id>/delete")
+@bp.post("/items/<uuid:item_id>/delete")
 @staff_required("manager")
 def delete_item(item_id):
     return menu_action(lambda: menu_service.delete_item(item_id))
@@ -214,13 +220,13 @@ def staff_action(action):
     return redirect(url_for("admin.staff"), code=303)
 
 
-@bp.post("/staff/<user_id>/role")
+@bp.post("/staff/<uuid:user_id>/role")
 @staff_required("admin")
 def change_role(user_id):
     return staff_action(lambda: staff_service.change_role(user_id, request.form.get("role")))
 
 
-@bp.post("/staff/<user_id>/reset-password")
+@bp.post("/staff/<uuid:user_id>/reset-password")
 @staff_required("admin")
 def reset_password(user_id):
     try:
@@ -230,10 +236,10 @@ def reset_password(user_id):
     return render_staff(f"New password for {user.email}.", password_for=(user.email, password))
 
 
-@bp.post("/staff/<user_id>/delete")
+@bp.post("/staff/<uuid:user_id>/delete")
 @staff_required("admin")
-def remove_staff(user_id):
-    if str(user_id) == str(current_user.id):
+def remove_staff(user_id: uuid.UUID):
+    if user_id == current_user.id:
         return render_staff("You cannot remove yourself.", 409)
     return staff_action(lambda: staff_service.remove_staff(user_id))
 

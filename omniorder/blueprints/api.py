@@ -29,6 +29,6 @@ def create_order():
     return order_as_json(placed.order), 201 if placed.created else 200
 
 
-@bp.get("/orders/<order_id>")
+@bp.get("/orders/<uuid:order_id>")
 def get_order(order_id):
     return order_as_json(order_by_id(order_id))

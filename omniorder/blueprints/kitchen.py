@@ -64,7 +64,7 @@ def board_poll():
     return render_board()
 
 
-@bp.post("/orders/<order_id>/advance")
+@bp.post("/orders/<uuid:order_id>/advance")
 @staff_required("kitchen")
 def advance(order_id):
     try:
@@ -78,7 +78,7 @@ def advance(order_id):
     return redirect(url_for("kitchen.board"), code=303)
 
 
-@bp.post("/items/<item_id>/availability")
+@bp.post("/items/<uuid:item_id>/availability")
 @staff_required("kitchen")
 def availability(item_id):
     available = request.form.get("available")

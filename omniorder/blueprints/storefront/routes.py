@@ -101,11 +101,11 @@ def checkout():
     return redirect(target, code=303)
 
 
-@bp.get("/orders/<order_id>")
+@bp.get("/orders/<uuid:order_id>")
 def order(order_id):
     return render_template("storefront/order.html", order=order_by_id(order_id))
 
 
-@bp.get("/orders/<order_id>/status")
+@bp.get("/orders/<uuid:order_id>/status")
 def order_status(order_id):
     return render_template("storefront/_order_status.html", order=order_by_id(order_id))
