@@ -6,18 +6,24 @@ import uuid
 from omniorder.services.staff import create_staff
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.http import tenant_registry
+from omniorder.unit_of_work import unit_of_work
 
 PASSWORD = "staff password 1"
 
 
 class Staff:
-    def __init__(self, client, domain):
+    """A browser on `domain`; `address` is the client address the app sees (REMOTE_ADDR)."""
+
+    def __init__(self, client, domain, address="127.0.0.1"):
         self.client = client
+        self.domain = domain
         self.base_url = f"http://{domain}"
+        self.environ = {"REMOTE_ADDR": address}
 
     def get(self, path, htmx=False, **kwargs):
         headers = {"HX-Request": "true"} if htmx else {}
-        return self.client.get(path, base_url=self.base_url, headers=headers, **kwargs)
+        return self.client.get(path, base_url=self.base_url, headers=headers,
+                               environ_base=self.environ, **kwargs)
 
     def token(self):
         page = self.get("/login")
@@ -29,7 +35,7 @@ class Staff:
             data["csrf_token"] = self.token()
         headers = {"HX-Request": "true"} if htmx else {}
         return self.client.post(path, data=data, base_url=self.base_url, headers=headers,
-                                **kwargs)
+                                environ_base=self.environ, **kwargs)
 
     def login(self, email, password=PASSWORD, next_page=None):
         path = "/login" + (f"?next={next_page}" if next_page else "")
@@ -37,7 +43,8 @@ class Staff:
 
 
 def add_staff(app, tenant, email, role, password=PASSWORD):
-    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), \
+            unit_of_work():
         user, _ = create_staff(email, role, password=password)
         return user.id
 

@@ -1,10 +1,14 @@
 """Staff logins: per tenant, throttled, CSRF-protected, and every route guarded by role."""
 
+import threading
 import uuid
 
+import bcrypt
 import pytest
 from sqlalchemy import text
 
+from omniorder.extensions import db
+from tests.conftest import make_app
 from tests.staff_helpers import PASSWORD, Staff, add_staff, signed_in
 
 
@@ -31,20 +35,134 @@ def test_wrong_email_and_wrong_password_get_the_same_answer(app, tenant):
     assert staff.get("/kitchen").status_code == 302
 
 
-def test_repeated_failures_lock_the_email_for_a_while(app, tenant, db_connection):
+def failure_counts(db_connection, tenant) -> dict:
+    """{(scope, email, address): failures} of the limits' running windows."""
+    rows = db_connection.execute(text(
+        f'SELECT scope, email, address, failures FROM "{tenant.schema_name}".login_failures '
+        "WHERE expires_at > now()")).all()
+    db_connection.rollback()
+    return {(scope, email, address): failures for scope, email, address, failures in rows}
+
+
+def test_five_failures_lock_that_email_from_that_address_for_a_while(app, tenant,
+                                                                     db_connection):
     add_staff(app, tenant, "cook@x.example", "kitchen")
-    staff = Staff(app.test_client(), tenant.domain)
+    staff = Staff(app.test_client(), tenant.domain, address="203.0.113.5")
     for _ in range(5):
         assert staff.login("cook@x.example", "guess").status_code == 401
     locked = staff.login("cook@x.example")  # even the right password, while locked
     assert locked.status_code == 429 and "Too many failed logins" in locked.text
+    assert 14 * 60 < int(locked.headers["Retry-After"]) <= 15 * 60
     db_connection.exec_driver_sql(
-        f"UPDATE \"{tenant.schema_name}\".login_failures "
-        "SET last_failed_at = now() - interval '16 minutes'")
+        f'UPDATE "{tenant.schema_name}".login_failures '
+        "SET expires_at = now() - interval '1 second'")
     db_connection.commit()
     assert staff.login("cook@x.example").status_code == 303
-    assert db_connection.scalar(text(
-        f'SELECT count(*) FROM "{tenant.schema_name}".login_failures')) == 0
+    counts = failure_counts(db_connection, tenant)
+    assert counts[("email+address", "cook@x.example", "203.0.113.5")] == 0  # typos forgiven
+    assert counts[("address", "", "203.0.113.5")] == 0  # a success is not a failure
+    assert counts[("email", "cook@x.example", "")] == 0
+
+
+def test_an_attackers_failures_do_not_lock_the_owner_out(app, tenant):
+    """Five wrong passwords for the admin from one address lock that address out of that
+    email, not the admin signing in from elsewhere (before: locked out for 15 minutes)."""
+    add_staff(app, tenant, "boss@x.example", "admin")
+    attacker = Staff(app.test_client(), tenant.domain, address="203.0.113.66")
+    assert [attacker.login("boss@x.example", f"guess {n}").status_code
+            for n in range(6)] == [401] * 5 + [429]
+    assert attacker.login("boss@x.example").status_code == 429
+    owner = Staff(app.test_client(), tenant.domain, address="198.51.100.7")
+    assert owner.login("boss@x.example").status_code == 303
+    assert owner.get("/admin/staff").status_code == 200
+
+
+def test_a_flood_from_one_address_is_refused_before_any_hashing(app, tenant, monkeypatch,
+                                                                db_connection):
+    """20 failures per address over all emails; after that no bcrypt at all, so a flood
+    cannot slow the other restaurants (before: one hash per attempt, and a row per email)."""
+    hashed = []
+    real_checkpw = bcrypt.checkpw
+    monkeypatch.setattr(bcrypt, "checkpw", lambda *args: hashed.append(1) or real_checkpw(*args))
+    flood = Staff(app.test_client(), tenant.domain, address="203.0.113.99")
+    statuses = [flood.login(f"user{n}@x.example", "guess").status_code for n in range(20)]
+    assert statuses == [401] * 20 and len(hashed) == 20
+    refused = [flood.login(f"other{n}@x.example", "guess") for n in range(30)]
+    assert {response.status_code for response in refused} == {429}
+    assert len(hashed) == 20  # not one more hash
+    counts = failure_counts(db_connection, tenant)
+    assert counts[("address", "", "203.0.113.99")] == 20
+    assert not any(email.startswith("other") for _, email, _ in counts)  # nothing stored
+    elsewhere = Staff(app.test_client(), tenant.domain, address="198.51.100.8")
+    assert elsewhere.login("user0@x.example", "guess").status_code == 401
+    assert len(hashed) == 21
+
+
+def test_distributed_guessing_is_capped_per_email(app, tenant, db_connection):
+    """100 failures an hour per email over all addresses, then that email is refused from
+    everywhere until the hour is over (before: refused after 5, from anywhere)."""
+    add_staff(app, tenant, "boss@x.example", "admin")
+    statuses = [Staff(app.test_client(), tenant.domain, address=f"203.0.113.{n // 4}")
+                .login("boss@x.example", f"guess {n}").status_code for n in range(100)]
+    assert statuses == [401] * 100
+    fresh = Staff(app.test_client(), tenant.domain, address="198.51.100.9")
+    capped = fresh.login("boss@x.example")
+    assert capped.status_code == 429 and 59 * 60 < int(capped.headers["Retry-After"]) <= 3600
+    assert failure_counts(db_connection, tenant)[("email", "boss@x.example", "")] == 100
+    db_connection.exec_driver_sql(
+        f'UPDATE "{tenant.schema_name}".login_failures SET expires_at = now() '
+        "WHERE scope = 'email'")
+    db_connection.commit()
+    assert fresh.login("boss@x.example").status_code == 303
+
+
+def test_expired_failures_are_purged(app, tenant, db_connection):
+    """Each random email used to leave a row forever; now rows expire and the next counted
+    attempt deletes them."""
+    flood = Staff(app.test_client(), tenant.domain, address="203.0.113.10")
+    for n in range(8):
+        flood.login(f"random{n}@x.example", "guess")
+    table = f'"{tenant.schema_name}".login_failures'
+    assert db_connection.scalar(text(f"SELECT count(*) FROM {table}")) == 8 * 2 + 1
+    db_connection.exec_driver_sql(f"UPDATE {table} SET expires_at = now() - interval '1 s'")
+    db_connection.commit()
+    Staff(app.test_client(), tenant.domain, address="198.51.100.10").login("x@x.example", "g")
+    left = db_connection.execute(text(f"SELECT scope, email, address FROM {table}")).all()
+    assert sorted(left) == [("address", "", "198.51.100.10"), ("email", "x@x.example", ""),
+                            ("email+address", "x@x.example", "198.51.100.10")]
+
+
+@pytest.mark.parametrize("emails, allowed", [(["cook@x.example"] * 12, 5),
+                                             ([f"u{n}@x.example" for n in range(26)], 20)],
+                         ids=["one email: 5", "many emails: 20"])
+def test_concurrent_wrong_passwords_cannot_exceed_the_limit(database_url, tenant, emails,
+                                                             allowed):
+    """Many workers at once (threads here, on real PostgreSQL): the limit is exact, because
+    one statement checks and counts (before: every thread read "0 failures" and hashed)."""
+    app = make_app(database_url, BCRYPT_ROUNDS=6,
+                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0})
+    add_staff(app, tenant, "cook@x.example", "kitchen")
+    guessers = [Staff(app.test_client(), tenant.domain, address="203.0.113.77")
+                for _ in emails]
+    tokens = [guesser.token() for guesser in guessers]
+    barrier = threading.Barrier(len(emails))
+    statuses = []
+
+    def guess(guesser, token, email):
+        barrier.wait()
+        statuses.append(guesser.client.post(
+            "/login", data={"email": email, "password": "wrong guess", "csrf_token": token},
+            base_url=guesser.base_url, environ_base=guesser.environ).status_code)
+
+    threads = [threading.Thread(target=guess, args=args)
+               for args in zip(guessers, tokens, emails, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * allowed + [429] * (len(emails) - allowed)
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_next_is_followed_only_when_local(app, tenant):

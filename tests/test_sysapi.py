@@ -126,11 +126,41 @@ def test_repeated_wrong_tokens_from_one_address_are_refused_for_a_while(client):
                             headers={"Authorization": "Bearer guess"}).status_code
                 for _ in range(12)]
     assert statuses == [401] * 10 + [429] * 2
-    blocked = client.post("/api/v1/sys/provision", json={}, environ_base=address, headers=AUTH)
+    blocked = client.post("/api/v1/sys/provision", json={}, environ_base=address,
+                          headers={"Authorization": "Bearer guess"})
     assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
-    other = client.post("/api/v1/sys/provision", json={}, headers=AUTH,
-                        environ_base={"REMOTE_ADDR": "198.51.100.1"})
-    assert other.status_code == 400  # another address is not affected
+    other = client.post("/api/v1/sys/provision", json={}, environ_base={
+        "REMOTE_ADDR": "198.51.100.1"}, headers={"Authorization": "Bearer guess"})
+    assert other.status_code == 401  # another address is not affected
+
+
+def test_a_valid_token_is_never_refused_for_other_callers_failures(client):
+    """20 wrong tokens from the operator's own address (all callers share one address
+    behind a proxy without OMNIORDER_PROXY_HOPS), then the right token: it works (before:
+    429 for a minute)."""
+    shared = {"REMOTE_ADDR": "10.0.0.1"}
+    statuses = [client.get("/api/v1/sys/analytics", environ_base=shared,
+                           headers={"Authorization": f"Bearer guess {n}"}).status_code
+                for n in range(20)]
+    assert statuses == [401] * 10 + [429] * 10
+    assert client.get("/api/v1/sys/analytics", environ_base=shared,
+                      headers=AUTH).status_code == 200
+    assert client.post("/api/v1/sys/provision", json={}, environ_base=shared,
+                       headers=AUTH).status_code == 400  # past the token, to the body check
+
+
+def test_behind_a_proxy_wrong_tokens_are_counted_per_forwarded_address(database_url):
+    """With OMNIORDER_PROXY_HOPS=1 the address is the client's (X-Forwarded-For), not the
+    proxy's: one guesser does not use up the budget of everyone behind the same proxy."""
+    client = make_app(database_url, OMNIORDER_PROXY_HOPS=1).test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+
+    def guess(client_address):
+        return client.get("/api/v1/sys/analytics", environ_base=proxy, headers={
+            "Authorization": "Bearer guess", "X-Forwarded-For": client_address}).status_code
+
+    assert [guess("203.0.113.20") for _ in range(11)] == [401] * 10 + [429]
+    assert guess("198.51.100.20") == 401
 
 
 def test_analytics_with_a_nul_byte_in_the_domain_is_400_not_500(client):

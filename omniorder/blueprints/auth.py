@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length
 
 from omniorder.auth import safe_next, staff_member
 from omniorder.errors import DomainError
-from omniorder.services.staff import authenticate
+from omniorder.services.staff import TooManyAttempts, authenticate
 
 bp = Blueprint("auth", __name__)
 
@@ -32,10 +32,12 @@ def login():
         return render_template("auth/login.html", form=form, next_page=next_page,
                                message="Please enter your email and password."), 400
     try:
-        user = authenticate(form.email.data, form.password.data)
+        user = authenticate(form.email.data, form.password.data, request.remote_addr)
     except DomainError as error:
+        headers = {"Retry-After": str(error.retry_after)} \
+            if isinstance(error, TooManyAttempts) else {}
         return render_template("auth/login.html", form=form, next_page=next_page,
-                               message=error.message), error.status_code
+                               message=error.message), error.status_code, headers
     staff = staff_member(user)
     session.clear()  # a fresh session on login: nothing from before carries over
     login_user(staff)

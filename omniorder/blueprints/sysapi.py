@@ -22,9 +22,14 @@ PROVISION_FIELDS = {"name", "domain", "schema_name", "theme_config", "admin_emai
                     "admin_password"}
 
 
-# Failed token attempts per client address, per worker process: 10 a minute, then 429. In
-# process on purpose: it needs no shared store and still caps a guesser at a few hundred tries
-# an hour per worker against a 32+ character token; the real defence is the token's length.
+# Failed token attempts per client address, per worker process: 10 a minute, then 429 for
+# further WRONG tokens from that address. The token is checked first and a valid one is never
+# refused, so other callers' failures cannot lock the operator out. In process on purpose: it
+# needs no shared store and still caps a guesser at a few hundred tries an hour per worker
+# against a 32+ character token; the real defence is the token's length. Behind a proxy the
+# client address is the proxy's unless OMNIORDER_PROXY_HOPS counts it (then ProxyFix takes it
+# from X-Forwarded-For); without it every caller shares one address, so one guesser gets all
+# wrong tokens refused, still never the right one.
 MAX_FAILURES_PER_MINUTE = 10
 _failures: dict[str, deque] = defaultdict(deque)
 _failures_lock = threading.Lock()
@@ -37,23 +42,36 @@ def _recent_failures(address: str, now: float) -> deque:
     return attempts
 
 
+def _forget_quiet_addresses(now: float) -> None:
+    """Once the map grows, keep only addresses that failed within the last minute."""
+    if len(_failures) > 1000:
+        for address in [a for a, times in _failures.items() if not times or now - times[-1] > 60]:
+            del _failures[address]
+
+
+def _valid_token(expected: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.encode())
+
+
 @bp.before_request
 def require_system_token():
-    """Disabled (404) without a configured token; 401 unless the Bearer token matches; 429
-    after repeated failures from one address."""
+    """Disabled (404) without a configured token; a valid Bearer token always passes; a wrong
+    one is 401, or 429 after repeated failures from its address."""
     expected = current_app.config.get("OMNIORDER_SYS_TOKEN")
     if not expected:
         abort(404)
+    if _valid_token(expected):
+        return None
     address, now = request.remote_addr or "?", time.monotonic()
     with _failures_lock:
-        if len(_recent_failures(address, now)) >= MAX_FAILURES_PER_MINUTE:
+        failures = _recent_failures(address, now)
+        if len(failures) >= MAX_FAILURES_PER_MINUTE:
             return ({"error": "Too many failed attempts; wait a minute."}, 429,
                     {"Retry-After": "60"})
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
-        with _failures_lock:
-            _recent_failures(address, now).append(now)
-        abort(401, description="A valid system token is required (Authorization: Bearer …).")
+        failures.append(now)
+        _forget_quiet_addresses(now)
+    abort(401, description="A valid system token is required (Authorization: Bearer …).")
 
 
 @bp.post("/provision")

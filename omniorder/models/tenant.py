@@ -54,6 +54,9 @@ class User(db.Model):
     hashed_password: Mapped[str] = mapped_column(String, nullable=False)
     full_name: Mapped[str | None] = mapped_column(String)
     role: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'admin'"))
+    # Part of every session id (auth.py): +1 ends all of this person's sessions at once.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                 server_default=text("0"))
 
 
 class Category(db.Model):
@@ -142,14 +145,22 @@ class BoardVersion(db.Model):
 
 
 class LoginFailure(db.Model):
-    """Failed staff logins per email, shared by every worker (see services/staff.py)."""
+    """Failed staff logins per limit, shared by every worker (see services/staff.py).
+
+    One row per limit that counts: ``scope`` names it ('email+address', 'address' or
+    'email'), and the key columns it does not use are ''. A row's window ends at
+    ``expires_at``; expired rows are purged.
+    """
 
     __tablename__ = "login_failures"
     __table_args__ = {"schema": TENANT_SCHEMA_PLACEHOLDER}
 
+    scope: Mapped[str] = mapped_column(String, primary_key=True)
     email: Mapped[str] = mapped_column(String, primary_key=True)
+    address: Mapped[str] = mapped_column(String, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, nullable=False)
-    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                 index=True)
 
 
 TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, Order.__table__,

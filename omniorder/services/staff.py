@@ -1,35 +1,95 @@
-"""Staff accounts of the bound tenant: passwords, logins with throttling, roles.
+"""Staff accounts of the bound tenant: passwords, throttled logins, roles.
 
-Failed logins are counted in the tenant's ``login_failures`` table, not in process memory:
-every gunicorn worker sees the same count (an attacker cannot multiply attempts by the number
-of workers), it survives restarts, and it needs no extra service. After 5 failures within 15
-minutes an email is refused (429) until 15 minutes after its last failure. Unknown emails are
-hashed against a dummy hash, so a wrong email takes as long as a wrong password.
+Login throttling. Failures are counted in the tenant's ``login_failures`` table, not in process
+memory: every gunicorn worker sees the same counts (an attacker cannot multiply attempts by
+the number of workers), they survive restarts, and they need no extra service. Three limits,
+each a window that starts at its first failure:
+
+* 5 failures per (email, client address) per 15 minutes: stops a guesser at one address
+  without locking the owner, who signs in from another one;
+* 20 failures per client address per 15 minutes, over all emails: one address can neither
+  spray passwords over many emails nor keep the server hashing (bcrypt is what a login costs);
+* 100 failures per email per hour, over all addresses: caps distributed guessing. One address
+  can fail at most 80 times an hour, so reaching it takes several busy addresses, and then the
+  email is refused from everywhere until the hour is over; that is the price of the cap.
+
+Every attempt is counted BEFORE any hashing, by one statement in its own short transaction
+(`_count_attempt_in_own_transaction`): it locks the attempt's rows, refuses if any limit is
+reached, and otherwise counts the attempt against all three, all or nothing. Rows are locked
+in one order, so concurrent workers queue instead of all reading "4 failures" and all
+guessing: the limits are exact, and a refused attempt costs no bcrypt and counts nowhere.
+The count is committed before the password is checked, so the failed login's rollback (an
+error answer rolls its request back) cannot undo it; a correct password hands its attempt
+back (`_hand_back_attempt`, in the request's unit of work) and clears that (email, address)
+pair. Purging: every counted attempt also deletes up to 100 expired rows, in the same short
+transaction (`_purge_expired_failures`); an attempt adds at most 3 rows, so the table holds
+little more than the last hour's attempts. No command or cron job is needed. Unknown emails
+are hashed against a dummy hash, so a wrong email takes as long as a wrong password.
+
+Services here change the session and flush; the request (or `unit_of_work()`) commits.
+
+The client address is the caller's business (the login view passes ``request.remote_addr``,
+which ProxyFix takes from X-Forwarded-For when ``OMNIORDER_PROXY_HOPS`` > 0).
 """
 
+import math
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
 import bcrypt
 from flask import current_app
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import (
+    Integer,
+    Interval,
+    String,
+    case,
+    column,
+    delete,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+    values,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from omniorder.errors import Conflict, DomainError, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import ROLES, LoginFailure, User
+from omniorder.tenancy.bind import current_tenant
+from omniorder.unit_of_work import separate_transaction
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 WRONG_CREDENTIALS = "Wrong email or password."
 
 
+@dataclass(frozen=True)
+class Limit:
+    failures: int
+    window: timedelta
+
+
+PAIR, ADDRESS, EMAIL = "email+address", "address", "email"
+LIMITS = {
+    PAIR: Limit(5, timedelta(minutes=15)),
+    ADDRESS: Limit(20, timedelta(minutes=15)),
+    EMAIL: Limit(100, timedelta(hours=1)),
+}
+PURGE_BATCH = 100
+
+
 class TooManyAttempts(DomainError):
     status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class WrongCredentials(DomainError):
@@ -69,31 +129,114 @@ def validate_password(password, field: str = "password") -> str:
     return password
 
 
-def authenticate(email: str, password: str) -> User:
-    """The staff member with these credentials, or WrongCredentials / TooManyAttempts."""
+# --- logins -------------------------------------------------------------------------------
+
+def _limit_keys(email: str, address: str) -> list[tuple[str, str, str]]:
+    """(scope, email, address) of the rows an attempt counts against, in locking order."""
+    return sorted([(PAIR, email, address), (ADDRESS, "", address), (EMAIL, email, "")])
+
+
+def _count_attempt_statement(email: str, address: str):
+    """The one statement that checks the limits and counts the attempt; returns one row
+    (allowed, when the blocking window ends, now)."""
+    failures = LoginFailure.__table__
+    key = tuple_(failures.c.scope, failures.c.email, failures.c.address)
+    cap = case({scope: limit.failures for scope, limit in LIMITS.items()},
+               value=failures.c.scope)
+    # Lock every existing row of this attempt, in key order (no deadlocks between workers);
+    # reading them through an aggregate makes PostgreSQL read, and lock, all of them.
+    blocking = (failures.c.expires_at > func.now()) & (failures.c.failures >= cap)
+    locked = (select(failures.c.expires_at, blocking.label("blocking"))
+              .where(key.in_(_limit_keys(email, address)))
+              .order_by(failures.c.scope, failures.c.email, failures.c.address)
+              .with_for_update().cte("locked"))
+    verdict = select(
+        func.coalesce(func.bool_and(~locked.c.blocking), true()).label("allowed"),
+        func.max(case((locked.c.blocking, locked.c.expires_at))).label("blocked_until"),
+    ).cte("verdict")
+    attempt = values(column("scope", String), column("email", String),
+                     column("address", String), column("window", Interval),
+                     name="attempt").data([
+                         (*row, LIMITS[row[0]].window) for row in _limit_keys(email, address)])
+    counted = (
+        insert(failures)
+        .from_select(["scope", "email", "address", "failures", "expires_at"],
+                     select(attempt.c.scope, attempt.c.email, attempt.c.address,
+                            literal(1, Integer), func.now() + attempt.c.window)
+                     .where(select(verdict.c.allowed).scalar_subquery())
+                     .order_by(attempt.c.scope, attempt.c.email, attempt.c.address))
+    )
+    running = failures.c.expires_at > func.now()
+    counted = counted.on_conflict_do_update(
+        index_elements=[failures.c.scope, failures.c.email, failures.c.address],
+        set_={"failures": case((running, failures.c.failures + 1), else_=1),
+              "expires_at": case((running, failures.c.expires_at),
+                                 else_=counted.excluded.expires_at)},
+    ).returning(failures.c.scope).cte("counted")
+    return select(verdict.c.allowed, verdict.c.blocked_until, func.now(),
+                  select(func.count()).select_from(counted).scalar_subquery())
+
+
+def _count_attempt_in_own_transaction(email: str, address: str) -> None:
+    """Count a login attempt against every limit, or refuse it (TooManyAttempts), before any
+    hashing. Committed at once, in its own transaction: a failed login must stay counted
+    although its request (a 401) is rolled back."""
+    with separate_transaction(current_tenant().engine) as connection:
+        allowed, blocked_until, now, _ = connection.execute(
+            _count_attempt_statement(email, address)).one()
+        if allowed:
+            _purge_expired_failures(connection)
+    if not allowed:
+        seconds = max(1, math.ceil((blocked_until - now).total_seconds()))
+        raise TooManyAttempts(
+            f"Too many failed logins. Try again in {math.ceil(seconds / 60)} min.", seconds)
+
+
+def _hand_back_attempt(email: str, address: str) -> None:
+    """A correct password was not a failure: take its count back, and forget the pair's
+    earlier failures (the owner's typos). The email's count is only lowered, never cleared,
+    so the owner signing in does not hand a distributed guesser a fresh hour."""
+    failures = LoginFailure.__table__
+    key = tuple_(failures.c.scope, failures.c.email, failures.c.address)
+    locked = (select(failures.c.scope, failures.c.email, failures.c.address)
+              .where(key.in_(_limit_keys(email, address)))
+              .order_by(failures.c.scope, failures.c.email, failures.c.address)
+              .with_for_update().cte("locked"))
+    db.session.execute(
+        update(failures)
+        .where(key == tuple_(locked.c.scope, locked.c.email, locked.c.address))
+        .values(failures=case((failures.c.scope == PAIR, 0),
+                              else_=func.greatest(failures.c.failures - 1, 0))))
+
+
+def _purge_expired_failures(connection) -> None:
+    """Delete up to PURGE_BATCH rows whose window is over; rows another login holds are
+    skipped, never waited for."""
+    failures = LoginFailure.__table__
+    key = tuple_(failures.c.scope, failures.c.email, failures.c.address)
+    expired = (select(failures.c.scope, failures.c.email, failures.c.address)
+               .where(failures.c.expires_at <= func.now()).limit(PURGE_BATCH)
+               .with_for_update(skip_locked=True))
+    connection.execute(delete(failures).where(key.in_(expired)))
+
+
+def authenticate(email: str, password: str, address: str | None) -> User:
+    """The staff member with these credentials, or WrongCredentials / TooManyAttempts.
+
+    `address` is the client's address, one of the keys the failures are counted by."""
     email = (email or "").strip().lower()[:254]
-    failures = db.session.execute(
-        select(LoginFailure.failures, func.now() - LoginFailure.last_failed_at)
-        .where(LoginFailure.email == email)).first()
-    if failures and failures[0] >= MAX_FAILURES and failures[1] < LOCKOUT:
-        minutes = max(1, round((LOCKOUT - failures[1]).total_seconds() / 60))
-        raise TooManyAttempts(f"Too many failed logins. Try again in {minutes} min.")
+    address = (address or "unknown")[:64]
+    _count_attempt_in_own_transaction(email, address)
     user = db.session.scalars(select(User).where(User.email == email)).one_or_none()
     stored = user.hashed_password.encode() if user else \
         _dummy_hash(current_app.config["BCRYPT_ROUNDS"])
-    if bcrypt.checkpw((password or "").encode()[:72], stored) and user is not None:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-        db.session.commit()
-        return user
-    recent = LoginFailure.last_failed_at > func.now() - LOCKOUT
-    db.session.execute(
-        insert(LoginFailure).values(email=email, failures=1, last_failed_at=func.now())
-        .on_conflict_do_update(index_elements=[LoginFailure.email], set_={
-            "failures": case((recent, LoginFailure.failures + 1), else_=1),
-            "last_failed_at": func.now()}))
-    db.session.commit()
-    raise WrongCredentials(WRONG_CREDENTIALS)
+    if not bcrypt.checkpw((password or "").encode()[:72], stored) or user is None:
+        raise WrongCredentials(WRONG_CREDENTIALS)
+    _hand_back_attempt(email, address)
+    return user
 
+
+# --- staff --------------------------------------------------------------------------------
 
 def list_staff() -> list[User]:
     order = case({role: rank for rank, role in enumerate(ROLES)}, value=User.role)
@@ -118,11 +261,10 @@ def create_staff(email, role, full_name=None, password=None) -> tuple[User, str 
     full_name = (full_name or "").strip()[:100] or None
     user = User(email=email, role=role, full_name=full_name,
                 hashed_password=hash_password(password))
-    db.session.add(user)
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a taken email leaves the unit of work usable
+            db.session.add(user)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(f"{email} is already on the staff") from None
     return user, generated
 
@@ -142,7 +284,6 @@ def _guard_last_admin(user: User) -> None:
     admins = db.session.scalars(
         select(User.id).where(User.role == "admin").with_for_update()).all()
     if user.role == "admin" and admins == [user.id]:
-        db.session.rollback()
         raise Conflict(f"{user.email} is the last admin; make someone else admin first.")
 
 
@@ -153,7 +294,7 @@ def change_role(user_id, role) -> User:
         _guard_last_admin(user)
         db.session.refresh(user)
     user.role = role
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -161,7 +302,7 @@ def reset_password(user_id) -> tuple[User, str]:
     user = _staff_member(user_id)
     password = generate_password()
     user.hashed_password = hash_password(password)
-    db.session.commit()
+    db.session.flush()
     return user, password
 
 
@@ -169,5 +310,5 @@ def remove_staff(user_id) -> User:
     user = _staff_member(user_id)
     _guard_last_admin(user)
     db.session.delete(user)
-    db.session.commit()
+    db.session.flush()
     return user
