@@ -123,8 +123,9 @@ def session_cookies(url: str, domains: list[str], secret: str) -> list[str]:
         for domain in domains:
             tenant = tenant_registry().lookup(domain)
             with tenant_context(tenant):
-                user_id = db.session.scalars(select(User.id)).first()
-            cookies.append(serializer.dumps({"_user_id": f"{tenant.id}:{user_id}",
+                user_id, version = db.session.execute(
+                    select(User.id, User.session_version)).first()
+            cookies.append(serializer.dumps({"_user_id": f"{tenant.id}:{user_id}:{version}",
                                              "_fresh": True}))
         db.engine.dispose()
     return cookies

@@ -1,16 +1,24 @@
-"""Staff sessions: flask-login, scoped to the tenant that issued them, and role checks.
+"""Staff sessions: flask-login, scoped to the tenant that issued them, revocable, role checks.
 
-The id flask-login keeps in the signed session is ``<tenant id>:<user id>``. The loader
-accepts it only on the tenant it names, so a session cookie carried from pizza.localhost to
-sushi.localhost is anonymous there even if a user with the same id exists.
+The id flask-login keeps in the signed session is ``<tenant id>:<user id>:<session version>``.
+The loader accepts it only on the tenant it names, so a session cookie carried from
+pizza.localhost to sushi.localhost is anonymous there even if a user with the same id exists.
+
+A signed cookie cannot be taken back, so the version is what makes sessions revocable: the
+loader (and the kitchen poll) accept the session only while it equals the user's
+``session_version``, read in the same one statement that loads the user. Logout, a password
+reset, a role change and "Log out everywhere" raise the version (services/staff.py), which
+ends every session of that person, copied cookies included; removal deletes the row.
 """
 
 import uuid
 from dataclasses import dataclass
 from functools import wraps
+from typing import NamedTuple
 
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user
+from sqlalchemy import select
 
 from omniorder.extensions import db
 from omniorder.models import User
@@ -28,42 +36,55 @@ class StaffMember(UserMixin):
     email: str
     role: str
     full_name: str | None
+    session_version: int
 
     def get_id(self) -> str:
-        return f"{self.tenant_id}:{self.id}"
+        return f"{self.tenant_id}:{self.id}:{self.session_version}"
 
     def may(self, role: str) -> bool:
         return ROLE_LEVEL[self.role] >= ROLE_LEVEL[role]
 
 
 def staff_member(user: User) -> StaffMember:
-    return StaffMember(user.id, g.tenant.id, user.email, user.role, user.full_name)
+    return StaffMember(user.id, g.tenant.id, user.email, user.role, user.full_name,
+                       user.session_version)
 
 
-def staff_id_for(tenant, session_data) -> uuid.UUID | None:
-    """The staff id a session's data signs in on `tenant`, or None (no tenant, another
-    tenant's session, nobody signed in)."""
-    raw = session_data.get("_user_id") or ""
-    tenant_id, _, user_id = raw.partition(":")
-    if tenant is None or tenant_id != str(tenant.id):
+class StaffSession(NamedTuple):
+    """Who a signed session names on this tenant, and which of their sessions it is."""
+
+    user_id: uuid.UUID
+    version: int
+
+
+def staff_session_for(tenant, session_data) -> StaffSession | None:
+    """The staff session that a session's data signs in on `tenant`, or None (no tenant,
+    another tenant's session, nobody signed in, an id from before session versions)."""
+    parts = str(session_data.get("_user_id") or "").split(":")
+    if tenant is None or len(parts) != 3 or parts[0] != str(tenant.id):
+        return None
+    _, user_id, version = parts
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
         return None
     try:
-        return uuid.UUID(user_id)
+        return StaffSession(uuid.UUID(user_id), int(version))
     except ValueError:
         return None
 
 
-def staff_id_from_session() -> uuid.UUID | None:
-    """The signed-in staff id for THIS tenant, read from the session without a query."""
-    return staff_id_for(g.get("tenant"), session)
+def staff_session_from_cookie() -> StaffSession | None:
+    """The signed-in staff session for THIS tenant, read from the session without a query."""
+    return staff_session_for(g.get("tenant"), session)
 
 
 @login_manager.user_loader
 def load_staff(_session_id: str) -> StaffMember | None:
-    staff_id = staff_id_from_session()
-    if staff_id is None:
+    """The signed-in staff member, only while the session's version is still theirs."""
+    signed = staff_session_from_cookie()
+    if signed is None:
         return None
-    user = db.session.get(User, staff_id)
+    user = db.session.scalars(select(User).where(
+        User.id == signed.user_id, User.session_version == signed.version)).one_or_none()
     return staff_member(user) if user is not None else None
 
 

@@ -42,6 +42,14 @@ class Staff:
         return self.post(path, {"email": email, "password": password})
 
 
+    def copied(self, app):
+        """Another browser holding a copy of this one's session cookie (a stolen cookie)."""
+        thief = Staff(app.test_client(), self.domain)
+        cookie = self.client.get_cookie("session", domain=self.domain)
+        thief.client.set_cookie("session", cookie.value, domain=self.domain)
+        return thief
+
+
 def add_staff(app, tenant, email, role, password=PASSWORD):
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), \
             unit_of_work():

@@ -9,7 +9,7 @@ from omniorder.extensions import db
 from omniorder.models import Category
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.http import tenant_registry
-from tests.staff_helpers import Staff, signed_in
+from tests.staff_helpers import Staff, add_staff, signed_in
 from tests.storefront_helpers import menu
 
 
@@ -106,7 +106,9 @@ def test_staff_are_added_with_a_password_shown_once_and_roles_changed(app, tenan
     cook_id = re.search(r'/admin/staff/([0-9a-f-]+)/role"[^>]*>\s*<input[^>]*>\s*<label[^>]*>'
                         r"Role of new.cook@x.example", page).group(1)
     assert admin.post(f"/admin/staff/{cook_id}/role", {"role": "manager"}).status_code == 303
-    assert cook.get("/admin/menu").status_code == 200  # the role applies at once
+    assert cook.get("/admin/menu").status_code == 302  # a role change ends the sessions
+    assert cook.login("new.cook@x.example", password).status_code == 303
+    assert cook.get("/admin/menu").status_code == 200  # the new role, from the next sign-in
     assert admin.post("/admin/staff", {"email": "new.cook@x.example",
                                        "role": "kitchen"}).status_code == 409
 
@@ -164,6 +166,26 @@ def test_an_admin_cannot_remove_themselves_whatever_the_case_of_the_id(tenant, a
 ])
 def test_malformed_ids_in_paths_are_404_before_any_view(admin, path):
     assert admin.post(path, {"role": "kitchen", "name": "x"}).status_code == 404
+
+
+def test_log_out_everywhere_ends_anyones_sessions_for_an_admin_and_ones_own_for_anyone(
+        app, tenant, admin, db_connection):
+    cook = Staff(app.test_client(), tenant.domain)
+    cook_id = str(add_staff(app, tenant, "cook@x.example", "kitchen"))
+    other = signed_in(app, tenant, "kitchen")
+    assert cook.login("cook@x.example").status_code == 303
+    page = admin.get("/admin/staff").text
+    assert page.count(">Log out everywhere</button>") == page.count("/reset-password") == 4
+    assert page.count('aria-label="Log yourself out everywhere"') == 1
+    assert other.post(f"/admin/staff/{cook_id}/logout-everywhere").status_code == 403
+    assert cook.get("/kitchen").status_code == 200  # a colleague cannot end my sessions
+    ended = admin.post(f"/admin/staff/{cook_id}/logout-everywhere")
+    assert ended.status_code == 200 and "Every session of cook@x.example has ended." in ended.text
+    assert cook.get("/kitchen").status_code == 302
+    me = own_id(db_connection, tenant)
+    mine = admin.post(f"/admin/staff/{me}/logout-everywhere")
+    assert mine.status_code == 303 and mine.headers["Location"] == "/login"
+    assert admin.get("/admin/staff").status_code == 302
 
 
 def test_theme_is_validated_saved_and_shown_on_the_storefront(app, tenant, admin):

@@ -169,6 +169,29 @@ def test_unchanged_204_needs_this_apps_signature_and_this_tenants_session(
         db.engine.dispose()
 
 
+def test_an_ended_session_gets_no_204_from_the_poll_shortcut(database_url, tenant):
+    """A copied cookie polls "unchanged" only until its session ends (here by a logout);
+    then the shortcut passes it on and Flask asks for a login (before: 204 for 31 days)."""
+    app = make_app(database_url, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
+    flask_requests = []
+    app.before_request(lambda: flask_requests.append(request.path))
+    cook = signed_in(app, tenant, "kitchen")
+    thief = cook.copied(app)
+    if time.time() % 60 > 57:  # the token carries the minute: stay inside one minute
+        time.sleep(60 - time.time() % 60 + 0.1)
+    token = since_token(cook.get("/kitchen").text)
+    flask_requests.clear()
+    assert thief.get(f"/kitchen/board?since={token}", htmx=True).status_code == 204
+    assert flask_requests == []  # the shortcut answered
+    assert cook.post("/logout").status_code == 303
+    flask_requests.clear()
+    response = thief.get(f"/kitchen/board?since={token}", htmx=True)
+    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
+    assert flask_requests == ["/kitchen/board"]  # passed on to Flask, which refused it
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_removed_staff_member_is_logged_out_by_the_next_poll(app, tenant, db_connection):
     cook = signed_in(app, tenant, "kitchen")
     token = since_token(cook.get("/kitchen").text)

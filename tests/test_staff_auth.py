@@ -1,5 +1,6 @@
 """Staff logins: per tenant, throttled, CSRF-protected, and every route guarded by role."""
 
+import re
 import threading
 import uuid
 
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from omniorder.extensions import db
 from tests.conftest import make_app
 from tests.staff_helpers import PASSWORD, Staff, add_staff, signed_in
+from tests.storefront_helpers import menu
 
 
 @pytest.fixture
@@ -165,6 +167,17 @@ def test_concurrent_wrong_passwords_cannot_exceed_the_limit(database_url, tenant
         db.engine.dispose()
 
 
+def test_login_starts_a_fresh_session(app, tenant):
+    """Nothing planted in a session before login (session fixation) survives it."""
+    add_staff(app, tenant, "cook@x.example", "kitchen")
+    staff = Staff(app.test_client(), tenant.domain)
+    with staff.client.session_transaction(base_url=staff.base_url) as planted:
+        planted["planted"] = "by someone else"
+    assert staff.login("cook@x.example").status_code == 303
+    with staff.client.session_transaction(base_url=staff.base_url) as session:
+        assert "planted" not in session and session["_user_id"].count(":") == 2
+
+
 def test_next_is_followed_only_when_local(app, tenant):
     add_staff(app, tenant, "m@x.example", "manager")
     local = Staff(app.test_client(), tenant.domain).login("m@x.example",
@@ -187,6 +200,50 @@ def test_logout_ends_the_session(app, tenant):
     assert staff.get("/kitchen").status_code == 200
     assert staff.post("/logout").status_code == 303
     assert staff.get("/kitchen").status_code == 302
+
+
+def end_session(how, app, tenant, cook, cook_id):
+    """End the cook's sessions the way `how` says: the cook, or an admin, does it."""
+    if how == "logout":
+        return cook.post("/logout")
+    if how == "log out everywhere (self)":
+        return cook.post(f"/admin/staff/{cook_id}/logout-everywhere")
+    admin = signed_in(app, tenant, "admin")
+    path, data = {
+        "password reset": (f"/admin/staff/{cook_id}/reset-password", {}),
+        "role change": (f"/admin/staff/{cook_id}/role", {"role": "manager"}),
+        "removal": (f"/admin/staff/{cook_id}/delete", {}),
+        "log out everywhere (admin)": (f"/admin/staff/{cook_id}/logout-everywhere", {}),
+    }[how]
+    return admin.post(path, data)
+
+
+@pytest.mark.parametrize("how", ["logout", "password reset", "role change", "removal",
+                                 "log out everywhere (admin)", "log out everywhere (self)"])
+def test_a_copied_session_cookie_dies_with_the_session(app, tenant, how):
+    """A copy of a signed-in cookie (a stolen one) stops working for pages, CSRF-protected
+    POSTs and the kitchen poll once the session is ended (before: valid for 31 days)."""
+    email = f"cook-{uuid.uuid4().hex[:6]}@x.example"
+    cook_id = add_staff(app, tenant, email, "kitchen")
+    cook = Staff(app.test_client(), tenant.domain)
+    assert cook.login(email).status_code == 303
+    thief = cook.copied(app)
+    csrf_token = thief.token()
+    board = thief.get("/kitchen")
+    assert board.status_code == 200
+    since = re.search(r"/kitchen/board\?since=([0-9-]+)", board.text).group(1)
+    fries = menu(app, tenant)["Fries"].id
+
+    assert end_session(how, app, tenant, cook, cook_id).status_code in (200, 303)
+    page = thief.get("/kitchen")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login")
+    refused = thief.client.post(f"/kitchen/items/{fries}/availability",
+                                data={"available": "false", "csrf_token": csrf_token},
+                                base_url=thief.base_url)
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    assert menu(app, tenant)["Fries"].is_available
+    poll = thief.get(f"/kitchen/board?since={since}", htmx=True)
+    assert poll.status_code == 401 and poll.headers["HX-Redirect"].startswith("/login")
 
 
 def test_a_session_is_valid_only_on_the_tenant_that_issued_it(app, make_tenant, db_connection):
@@ -246,6 +303,7 @@ ROUTES = [  # (method, path, least role)
     ("POST", f"/admin/staff/{MISSING}/role", "admin"),
     ("POST", f"/admin/staff/{MISSING}/reset-password", "admin"),
     ("POST", f"/admin/staff/{MISSING}/delete", "admin"),
+    ("POST", f"/admin/staff/{MISSING}/logout-everywhere", "admin"),  # anyone's own: below
     ("GET", "/admin/theme", "admin"),
     ("POST", "/admin/theme", "admin"),
     ("GET", "/admin/theme/preview", "admin"),

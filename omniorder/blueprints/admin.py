@@ -6,8 +6,8 @@ as one, whatever the letter case of the URL), and a malformed id is a 404 before
 
 import uuid
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -242,6 +242,24 @@ def remove_staff(user_id: uuid.UUID):
     if user_id == current_user.id:
         return render_staff("You cannot remove yourself.", 409)
     return staff_action(lambda: staff_service.remove_staff(user_id))
+
+
+@bp.post("/staff/<uuid:user_id>/logout-everywhere")
+@staff_required("kitchen")
+def logout_everywhere(user_id: uuid.UUID):
+    """End every session of a staff member: anyone's for an admin, one's own for anyone."""
+    own = user_id == current_user.id
+    if not own and not current_user.may("admin"):
+        abort(403, description="Only an admin may end someone else's sessions.")
+    try:
+        user = staff_service.end_sessions(user_id)
+    except DomainError as error:
+        return render_staff(error.message, error.status_code)
+    if own:
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.login"), code=303)
+    return render_staff(f"Every session of {user.email} has ended.")
 
 
 # --- theme --------------------------------------------------------------------------------

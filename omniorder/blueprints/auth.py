@@ -1,14 +1,14 @@
 """Staff login and logout on each restaurant's own host."""
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from omniorder.auth import safe_next, staff_member
 from omniorder.errors import DomainError
-from omniorder.services.staff import TooManyAttempts, authenticate
+from omniorder.services.staff import TooManyAttempts, authenticate, end_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -46,6 +46,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out everywhere: a copy of this session cookie must not outlive the logout."""
+    if current_user.is_authenticated:
+        end_sessions(current_user.id)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), code=303)

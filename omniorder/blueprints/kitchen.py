@@ -12,9 +12,9 @@ from werkzeug.wsgi import get_host
 from omniorder.auth import (
     is_htmx,
     login_redirect,
-    staff_id_for,
-    staff_id_from_session,
     staff_required,
+    staff_session_for,
+    staff_session_from_cookie,
 )
 from omniorder.errors import DomainError
 from omniorder.security import security_headers
@@ -48,14 +48,15 @@ def board():
 def board_poll():
     """The 2-second poll: one statement, and 204 (nothing to swap) while nothing changed.
 
-    It reads the staff id from the signed session instead of loading the user, and checks in
-    the same statement that this person may still see the board. Unchanged polls rarely get
-    here: `UnchangedBoardShortcut` answers them before Flask does.
+    It reads the staff id and session version from the signed session instead of loading the
+    user, and checks in the same statement that this session is still theirs and may still
+    see the board. Unchanged polls rarely get here: `UnchangedBoardShortcut` answers them
+    before Flask does.
     """
-    staff_id = staff_id_from_session()
-    if staff_id is None:
+    signed = staff_session_from_cookie()
+    if signed is None:
         return login_redirect()
-    version, allowed = kitchen.poll(current_tenant(), staff_id)
+    version, allowed = kitchen.poll(current_tenant(), signed.user_id, signed.version)
     if not allowed:
         logout_user()
         return login_redirect()
@@ -98,10 +99,11 @@ class UnchangedBoardShortcut:
     Profiling showed Flask's per-request machinery (request context, URL matching, the
     session object, before/after hooks) costing more than the poll's one statement. This
     answers 204 only where `board_poll` would: a session cookie signed by this app (same
-    serializer, same max age), naming a staff member of the Host's tenant, who may still see
-    the board (the same one statement), and an unchanged token. Anything else (no or bad
-    cookie, another tenant, a changed board, a database error) goes on to Flask, which
-    answers it in full: the shortcut can only ever say "nothing changed".
+    serializer, same max age), naming a staff member of the Host's tenant, whose session has
+    not been ended and who may still see the board (the same one statement), and an unchanged
+    token. Anything else (no or bad cookie, another tenant, an ended session, a changed board,
+    a database error) goes on to Flask, which answers it in full: the shortcut can only ever
+    say "nothing changed".
     """
 
     def __init__(self, app: Flask):
@@ -124,10 +126,10 @@ class UnchangedBoardShortcut:
             return False
         try:
             tenant = registry.lookup(normalize_host(get_host(environ)))
-            staff_id = staff_id_for(tenant, self.session_data(cookie))
-            if staff_id is None:
+            signed = staff_session_for(tenant, self.session_data(cookie))
+            if signed is None:
                 return False
-            version, allowed = kitchen.poll(tenant, staff_id)
+            version, allowed = kitchen.poll(tenant, signed.user_id, signed.version)
         except SQLAlchemyError:
             return False  # Flask answers it (503, or 404 for a dropped tenant)
         return allowed and since[0] == board_token(version)

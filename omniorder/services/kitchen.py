@@ -60,9 +60,11 @@ def board() -> Board:
 
 # Built once: constructing the statement cost more than running it (hot path, every 2 s).
 # The roles travel as one array parameter: an IN list is re-rendered on every execution.
+# "Allowed" includes the session version: an ended session (auth.py) gets no 204 either.
 POLL_STATEMENT = select(
     BoardVersion.version,
     exists().where(User.id == bindparam("staff_id"),
+                   User.session_version == bindparam("session_version"),
                    User.role == any_(bindparam("roles", list(KITCHEN_ROLES),
                                                type_=ARRAY(String))))
     .label("allowed"),
@@ -74,14 +76,15 @@ def board_token(version: int) -> str:
     return f"{version}-{int(time.time() // 60)}"
 
 
-def poll(tenant: TenantRecord, staff_id: uuid.UUID) -> tuple[int, bool]:
-    """(board version, is this staff member still allowed on the board) in ONE statement.
+def poll(tenant: TenantRecord, staff_id: uuid.UUID, session_version: int) -> tuple[int, bool]:
+    """(board version, is this session of this staff member still allowed on the board) in
+    ONE statement.
 
     Takes the tenant explicitly: the WSGI shortcut for unchanged polls calls it outside any
     Flask context (blueprints/kitchen.py)."""
     with tenant.read_engine.connect() as connection:
         version, still_allowed = connection.execute(
-            POLL_STATEMENT, {"staff_id": staff_id}).one()
+            POLL_STATEMENT, {"staff_id": staff_id, "session_version": session_version}).one()
     return version, still_allowed
 
 

@@ -1,4 +1,4 @@
-"""Staff accounts of the bound tenant: passwords, throttled logins, roles.
+"""Staff accounts of the bound tenant: passwords, throttled logins, roles, ended sessions.
 
 Login throttling. Failures are counted in the tenant's ``login_failures`` table, not in process
 memory: every gunicorn worker sees the same counts (an attacker cannot multiply attempts by
@@ -287,26 +287,46 @@ def _guard_last_admin(user: User) -> None:
         raise Conflict(f"{user.email} is the last admin; make someone else admin first.")
 
 
+def _end_sessions_of(user: User) -> None:
+    """Every session id names the version it was issued at (auth.py): moving it on ends
+    them all, on every device, at their next request or poll."""
+    user.session_version = User.session_version + 1
+
+
 def change_role(user_id, role) -> User:
+    """A new role; it ends the member's sessions, so it applies from their next sign-in."""
     role = _role(role)
     user = _staff_member(user_id)
     if role != "admin":
         _guard_last_admin(user)
         db.session.refresh(user)
-    user.role = role
+    if user.role != role:
+        user.role = role
+        _end_sessions_of(user)
     db.session.flush()
     return user
 
 
 def reset_password(user_id) -> tuple[User, str]:
+    """A generated password (shown once); whoever held a session of this member is out."""
     user = _staff_member(user_id)
     password = generate_password()
     user.hashed_password = hash_password(password)
+    _end_sessions_of(user)
     db.session.flush()
     return user, password
 
 
+def end_sessions(user_id) -> User:
+    """Log a staff member out everywhere (logout, "Log out everywhere")."""
+    user = _staff_member(user_id)
+    _end_sessions_of(user)
+    db.session.flush()
+    return user
+
+
 def remove_staff(user_id) -> User:
+    """Delete a member; with the row go their sessions (nothing left for them to match)."""
     user = _staff_member(user_id)
     _guard_last_admin(user)
     db.session.delete(user)
