@@ -34,10 +34,10 @@ def downgrade():
 '''
 
 
-@pytest.fixture(params=[False, True], ids=["rendered-sql", "alembic-online"])
-def loyalty_app(database_url, tmp_path, request):
-    """The app with a copy of migrations/ that has one more tenant revision, replayed as
-    rendered SQL (the fast path) or run by Alembic in each tenant (``online_only``)."""
+def app_with_loyalty_revision(database_url, tmp_path, edit=lambda source: source,
+                              online=False):
+    """The app with a copy of migrations/ that has one more tenant revision (its source passed
+    through `edit`); `app.previous_head` is the real tree's head, which that revision follows."""
     directory = tmp_path / "migrations"
     shutil.copytree(REPOSITORY / "migrations", directory,
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -45,11 +45,17 @@ def loyalty_app(database_url, tmp_path, request):
     with app.app_context():
         head = migrate.tenant_head_revision()
     (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
-        LOYALTY_REVISION.format(down=head, online=request.param))
-    migrate._script.cache_clear()
-    migrate._linear_head.cache_clear()
-    migrate._known_revisions.cache_clear()
-    app.previous_head = head  # the real tree's head, which the loyalty revision follows
+        edit(LOYALTY_REVISION.format(down=head, online=online)))
+    migrate.forget_revision_files()
+    app.previous_head = head
+    return app
+
+
+@pytest.fixture(params=[False, True], ids=["rendered-sql", "alembic-online"])
+def loyalty_app(database_url, tmp_path, request):
+    """The app with a copy of migrations/ that has one more tenant revision, replayed as
+    rendered SQL (the fast path) or run by Alembic in each tenant (``online_only``)."""
+    app = app_with_loyalty_revision(database_url, tmp_path, online=request.param)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -179,3 +185,34 @@ def test_a_schema_at_an_unknown_revision_is_reported_not_guessed(app, make_tenan
     assert result.exit_code == 1
     assert f"failed: {odd.schema_name}: UnknownRevision: nonsense" in result.output
     assert "1 already there" in result.output  # the fine tenant is untouched
+
+
+@pytest.mark.parametrize("spelling", [
+    'revision: str = "t0099_loyalty"',  # Alembic's own template annotates it
+    'revision = "t0099_" + "loyalty"',  # not a literal: planning asks Alembic
+])
+def test_revision_ids_are_found_however_the_file_spells_them(database_url, tmp_path,
+                                                             make_tenant, db_connection,
+                                                             spelling):
+    app = app_with_loyalty_revision(
+        database_url, tmp_path, lambda source: source.replace('revision = "t0099_loyalty"',
+                                                              spelling))
+    tenants = [make_tenant() for _ in range(2)]
+    runner = app.test_cli_runner()
+    try:
+        result = runner.invoke(args=["db", "upgrade"])
+        assert "tenants: 2 migrated to t0099_loyalty, 0 already there, 0 failed" in \
+            result.output, result.output
+        result = runner.invoke(args=["db", "upgrade"])
+        assert "tenants: 0 migrated to t0099_loyalty, 2 already there" in result.output
+
+        # Schemas at t0099_loyalty are known to be there, not reported at an unknown revision.
+        result = runner.invoke(args=["db", "downgrade", app.previous_head])
+        assert result.exit_code == 0, result.output
+        assert f"tenants: 2 migrated to {app.previous_head}, 0 already there, 0 failed" in \
+            result.output
+        assert not any(has_loyalty_column(db_connection, t.schema_name) for t in tenants)
+    finally:
+        migrate.forget_revision_files()
+        with app.app_context():
+            db.engine.dispose()

@@ -1,24 +1,30 @@
-"""``flask db``: Alembic across the public schema and every tenant schema.
+"""``flask db``: Alembic across the public schema and every tenant schema, in two steps.
 
-Scaling to thousands of tenants: before running anything, every tenant's version is read in
-one query and tenants already at the target are skipped, so a no-op upgrade costs two queries
-and no Alembic run. Pending tenants are migrated by `migrations/env.py`, one transaction each;
-with ``jobs > 1`` they are split over forked worker processes, each with its own connection
-(Alembic's ``op`` proxy is process-global, so threads could not share it safely). A failed
-tenant keeps its old version, so a re-run continues where the last one stopped.
+Planning (`plan_migration`) runs nothing. Every tenant's version is read in one query and the
+revision files once, with `ast`: importing Alembic costs about 0.1 s, a fifth of a no-op run,
+and planning only needs the revision ids and the head. Each schema not at the target is
+pending from its own version; one at a version its set does not know is reported, never
+guessed. So a no-op ``flask db upgrade`` sends six queries (public and tenants) whatever the
+number of tenants, touches no tenant, and imports no Alembic while the files are plain.
+
+Applying (`apply_migration`) runs the pending schemas on fanout's pool
+(`omniorder.tenancy.fanout.fan_out`), one transaction each; with ``jobs > 1`` over forked
+worker processes, each with its own connection (Alembic's ``op`` proxy is process-global, so
+threads could not share it). A failed tenant keeps its old version, so a re-run continues
+where the last one stopped.
 """
 
 import ast
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from omniorder.errors import Conflict, Invalid
+from omniorder.tenancy.fanout import ResultCallback, Task, each_in_transaction, fan_out, split
 from omniorder.tenancy.names import quote_schema
 
 if TYPE_CHECKING:
@@ -26,8 +32,6 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 SCOPES = ("public", "tenant")
-# Called as on_result(schema_name, error_or_None) after each tenant.
-ResultCallback = Callable[[str, str | None], None]
 
 
 @dataclass
@@ -65,36 +69,76 @@ def script_directory(scope: str) -> "ScriptDirectory":
     return _script(scope, _migrations_dir())
 
 
-@cache
-def _linear_head(scope: str, migrations_dir: str) -> str | None:
-    """The head of a linear history, read from the revision files with `ast` (nothing runs).
+# Planning: what the revision files and the schemas' versions say; nothing runs.
 
-    Importing Alembic costs about 0.1 s, a fifth of a no-op ``flask db upgrade``; knowing the
-    head is all a no-op needs. Returns None for anything but one straight line (branches,
-    merges, unusual files), and the caller then asks Alembic.
+
+@dataclass(frozen=True)
+class Revisions:
+    """What planning needs from one set of revision files."""
+    ids: frozenset[str]
+    heads: frozenset[str]
+
+
+@cache
+def _read_revisions(scope: str, migrations_dir: str) -> Revisions | None:
+    """The ids and heads of `scope`, read from the revision files with `ast` (nothing runs).
+
+    None when a file gives its ``revision`` or ``down_revision`` as anything but literals, or
+    names a parent that is not there: the caller then asks Alembic.
     """
-    revisions, parents = set(), set()
+    parents: dict[str, tuple[str, ...]] = {}
     for path in (Path(migrations_dir) / "versions" / scope).glob("*.py"):
         values = {}
         for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
-                    isinstance(node.targets[0], ast.Name):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                name, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                name, value = node.target, node.value
+            else:
+                continue
+            if isinstance(name, ast.Name) and name.id in ("revision", "down_revision"):
                 try:
-                    values[node.targets[0].id] = ast.literal_eval(node.value)
+                    values[name.id] = ast.literal_eval(value)
                 except ValueError:
                     return None
         revision, down = values.get("revision"), values.get("down_revision")
-        if not isinstance(revision, str) or not (down is None or isinstance(down, str)):
+        down = () if down is None else (down,) if isinstance(down, str) else down
+        if not isinstance(revision, str) or not isinstance(down, tuple | list) or \
+                not all(isinstance(parent, str) for parent in down):
             return None
-        revisions.add(revision)
-        if down is not None:
-            parents.add(down)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+        parents[revision] = tuple(down)
+    referenced = {parent for down in parents.values() for parent in down}
+    if not referenced <= parents.keys():
+        return None
+    return Revisions(frozenset(parents), frozenset(parents.keys() - referenced))
+
+
+# tests/test_pgbouncer.py still clears the cache by these two former names.
+_linear_head = _known_revisions = _read_revisions
+
+
+def forget_revision_files() -> None:
+    """Read the revision files afresh next time (for a test that has just added one)."""
+    _read_revisions.cache_clear()
+    _script.cache_clear()
+
+
+def revisions(scope: str) -> Revisions:
+    """The ids and heads of `scope`: from `_read_revisions`, else from Alembic."""
+    migrations_dir = _migrations_dir()
+    found = _read_revisions(scope, migrations_dir)
+    if found is None:
+        script = _script(scope, migrations_dir)
+        found = Revisions(frozenset(each.revision for each in script.walk_revisions()),
+                          frozenset(script.get_heads()))
+    return found
 
 
 def head_revision(scope: str) -> str:
-    return _linear_head(scope, _migrations_dir()) or script_directory(scope).get_current_head()
+    heads = revisions(scope).heads
+    if len(heads) == 1:
+        return next(iter(heads))
+    return script_directory(scope).get_current_head()  # None, or Alembic's "multiple heads"
 
 
 def tenant_head_revision() -> str:
@@ -142,6 +186,8 @@ def _resolve(scope: str, revision: str) -> str | None:
         return None
     if revision == "head":
         return head_revision(scope)
+    if revision in revisions(scope).ids:
+        return revision
     from alembic.util import CommandError
 
     script = script_directory(scope)
@@ -174,77 +220,53 @@ class MigrationPlan:
     direction: str
     revision: str
     target: str | None
-    pending: dict[str, str | None]  # schema → its current version
-    skipped: int
+    pending: dict[str, str | None]  # every schema not at the target → its current version
+    skipped: int                    # schemas already at the target
+    unknown: frozenset[str] = frozenset()  # pending, at a version `scope` does not have
+
+    def steps(self) -> dict[str | None, list[str]]:
+        """The pending schemas that can be migrated, by the version they start from."""
+        steps: dict[str | None, list[str]] = {}
+        for schema, version in self.pending.items():
+            if schema not in self.unknown:
+                steps.setdefault(version, []).append(schema)
+        return steps
 
 
 def plan_migration(engine: Engine, *, scope: str, direction: str,
                    revision: str = "head") -> MigrationPlan:
-    """Which schemas of `scope` are not yet at `revision` (two queries for all tenants)."""
+    """Which schemas of `scope` are not yet at `revision`, and from where (two queries for all
+    tenants, nothing run)."""
     target = _resolve(scope, revision)
     schemas = ["public"] if scope == "public" else tenant_schemas(engine)
     versions = schema_versions(engine, schemas)
     pending = {schema: versions[schema] for schema in schemas if versions[schema] != target}
+    known = revisions(scope).ids if pending else frozenset()
+    unknown = frozenset(schema for schema, version in pending.items()
+                        if version is not None and version not in known)
     return MigrationPlan(scope, direction, revision, target, pending,
-                         len(schemas) - len(pending))
+                         len(schemas) - len(pending), unknown)
+
+
+# Applying: tasks on fanout's pool, each reporting every schema it was given.
 
 
 def apply_migration(engine: Engine, plan: MigrationPlan, *, jobs: int = 1,
                     on_result: ResultCallback | None = None) -> MigrationReport:
-    """Run the plan, one transaction per schema; failures are reported, not raised.
-
-    Tenant schemas take the fast path when Alembic can render the step as SQL (every revision
-    on the way is plain DDL; a revision that must run online says ``online_only = True``):
-    the SQL is rendered once per starting version and replayed in each tenant's transaction,
-    so a tenant costs four round trips and almost no Python. Otherwise Alembic runs online in
-    each tenant (env.py).
-    """
+    """Run the plan on fanout's pool, one transaction per schema; failures are reported, not
+    raised, and `on_result(schema, error_or_None)` hears each schema as it finishes."""
     report = MigrationReport(scope=plan.scope, target=plan.target, skipped=plan.skipped)
-    if not plan.pending:
-        return report
-
-    def record(schema: str, error: str | None) -> None:
-        if error is None:
+    for schema in sorted(plan.unknown):  # Alembic could not place it: never guess
+        report.failed[schema] = f"UnknownRevision: {plan.pending[schema]} is not a " \
+            f"{plan.scope} revision"
+        if on_result is not None:
+            on_result(schema, report.failed[schema])
+    outcomes = fan_out(engine, _tasks(plan, jobs), jobs=jobs, on_result=on_result)
+    for schema, outcome in outcomes.items():
+        if outcome.error is None:
             report.migrated.append(schema)
         else:
-            report.failed[schema] = error
-        if on_result is not None:
-            on_result(schema, error)
-
-    migrations_dir = _migrations_dir()
-    batches = []  # (schemas, rendered SQL or None, their current version)
-    by_version: dict[str | None, list[str]] = {}
-    for schema, version in plan.pending.items():
-        by_version.setdefault(version, []).append(schema)
-    known = _known_revisions(plan.scope, migrations_dir)
-    for version in [v for v in by_version if v is not None and v not in known]:
-        for schema in by_version.pop(version):  # Alembic could not place it: never guess
-            record(schema, f"UnknownRevision: {version} is not a {plan.scope} revision")
-    for version, schemas in by_version.items():
-        sql = None
-        if plan.scope == "tenant":
-            sql = render_sql(plan.direction, version, plan.target, migrations_dir)
-        batches.append((schemas, sql, version))
-
-    work = [(schemas[i::jobs], sql, version) for schemas, sql, version in batches
-            for i in range(min(jobs, len(schemas)))]
-    arguments = (plan.scope, plan.direction, plan.revision, migrations_dir)
-    if jobs <= 1 or len(plan.pending) == 1:
-        for schemas, sql, version in work:
-            _migrate_batch(engine, schemas, sql, version, *arguments, on_result=record)
-        return report
-
-    from omniorder.tenancy.fanout import worker_pool
-
-    engine.dispose()  # no pooled connection may be inherited by the forked workers
-    url = engine.url.render_as_string(hide_password=False)
-    with worker_pool(jobs) as pool:
-        jobs_list = [(url, schemas, sql, version, *arguments) for schemas, sql, version in work]
-        for results in pool.imap_unordered(_migrate_batch_in_worker, jobs_list):
-            for schema, error in results:
-                record(schema, error)
-        pool.close()
-        pool.join()
+            report.failed[schema] = outcome.error
     return report
 
 
@@ -255,16 +277,30 @@ def migrate(engine: Engine, *, scope: str, direction: str, revision: str = "head
     return apply_migration(engine, plan, jobs=jobs)
 
 
-@cache
-def _known_revisions(scope: str, migrations_dir: str) -> frozenset[str]:
-    """Every revision id of `scope`, read without importing Alembic (see `_linear_head`)."""
-    found = set()
-    for path in (Path(migrations_dir) / "versions" / scope).glob("*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] \
-                    == ["revision"] and isinstance(node.value, ast.Constant):
-                found.add(node.value.value)
-    return frozenset(found)
+def _tasks(plan: MigrationPlan, jobs: int) -> list[Task]:
+    """For each starting version, its schemas in `jobs` chunks, each chunk one task.
+
+    Tenant schemas take the fast path when Alembic can render the step as SQL (every revision
+    on the way is plain DDL; a revision that must run online says ``online_only = True``):
+    the SQL is rendered once per starting version and replayed in each tenant's transaction,
+    so a tenant costs four round trips and almost no Python. Otherwise Alembic runs online in
+    each schema (env.py).
+    """
+    migrations_dir = _migrations_dir()
+    tasks: list[Task] = []
+    for version, schemas in plan.steps().items():
+        sql = None
+        if plan.scope == "tenant":
+            sql = render_sql(plan.direction, version, plan.target, migrations_dir)
+        for chunk in split(schemas, jobs):
+            if sql is None:
+                tasks.append(partial(_run_alembic, schemas=chunk, scope=plan.scope,
+                                     direction=plan.direction, revision=plan.revision,
+                                     migrations_dir=migrations_dir))
+            else:
+                replay = partial(_replay_sql, sql=sql, version=version)
+                tasks.append(partial(each_in_transaction, keys=chunk, work=replay))
+    return tasks
 
 
 def render_sql(direction: str, current: str | None, target: str | None,
@@ -300,35 +336,14 @@ def execute_script(connection, sql: str) -> None:
         cursor.close()
 
 
-def _migrate_batch(engine, schemas, sql, version, scope, direction, revision, migrations_dir,
-                   on_result: ResultCallback | None = None) -> list[tuple[str, str | None]]:
-    results = []
-
-    def report(schema, error):
-        message = None if error is None else _one_line(error)
-        results.append((schema, message))
-        if on_result is not None:
-            on_result(schema, message)
-
-    if sql is None:
-        _run_alembic(engine, schemas, scope, direction, revision, migrations_dir, report)
-        return results
-    with engine.connect() as connection:
-        for schema in schemas:
-            try:
-                with connection.begin():
-                    lock_and_bind(connection, schema)
-                    current = connection.exec_driver_sql(
-                        "SELECT version_num FROM alembic_version").scalar() \
-                        if version is not None else None
-                    if current != version:
-                        raise RuntimeError(f"found {current}, expected {version}: re-run")
-                    execute_script(connection, sql)
-            except Exception as error:  # noqa: BLE001 - one tenant's failure is reported
-                report(schema, error)
-            else:
-                report(schema, None)
-    return results
+def _replay_sql(connection, schema: str, *, sql: str, version: str | None) -> None:
+    """One tenant's step on the fast path, inside its transaction."""
+    lock_and_bind(connection, schema)
+    current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
+        if version is not None else None
+    if current != version:
+        raise RuntimeError(f"found {current}, expected {version}: re-run")
+    execute_script(connection, sql)
 
 
 def lock_and_bind(connection, schema_name: str) -> None:
@@ -340,8 +355,9 @@ def lock_and_bind(connection, schema_name: str) -> None:
          "path": quote_schema(schema_name) if schema_name != "public" else "public"})
 
 
-def _run_alembic(engine, schemas, scope, direction, revision, migrations_dir, report) -> None:
-    """Alembic online through env.py, which reports each schema."""
+def _run_alembic(engine: Engine, report, *, schemas: list[str], scope: str, direction: str,
+                revision: str, migrations_dir: str) -> None:
+    """A task: Alembic online through env.py, which reports each tenant schema."""
     from alembic import command
 
     config = alembic_config(scope, migrations_dir)
@@ -355,20 +371,4 @@ def _run_alembic(engine, schemas, scope, direction, revision, migrations_dir, re
     except Exception as error:  # noqa: BLE001 - the public run fails as a whole
         report("public", error)
     else:
-        report("public", None)
-
-
-def _migrate_batch_in_worker(arguments) -> list[tuple[str, str | None]]:
-    url, *rest = arguments
-    engine = create_engine(url, pool_size=1)
-    try:
-        return _migrate_batch(engine, *rest)
-    finally:
-        engine.dispose()
-
-
-def _one_line(error: BaseException) -> str:
-    """`DuplicateColumn: column "x" … already exists`: the driver's error, when there is one."""
-    error = getattr(error, "orig", None) or error
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0] if lines else ''}"
+        report("public")
