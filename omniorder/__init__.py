@@ -47,7 +47,8 @@ def configure_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, CSRF protection and staff logins to this app."""
+    """Bind the database, CSRF protection, staff logins and the order rate limit to this app."""
+    from omniorder import ratelimit
     from omniorder.auth import login_manager
     from omniorder.extensions import csrf, db
 
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     app.teardown_appcontext(close_session_even_if_the_database_died)
     csrf.init_app(app)
     login_manager.init_app(app)
+    ratelimit.init_app(app)
 
 
 def close_session_even_if_the_database_died(error=None) -> None:

@@ -47,6 +47,12 @@ class Config:
     OMNIORDER_PROXY_HOPS = int(os.environ.get("OMNIORDER_PROXY_HOPS", 0))
     # Behind HTTPS (directly or via a proxy that sets X-Forwarded-Proto) set this to 1.
     SESSION_COOKIE_SECURE = os.environ.get("OMNIORDER_SECURE_COOKIES", "") in ("1", "true")
+    # Orders (storefront checkout and POST /api/v1/orders together) per client address per
+    # restaurant, in any such span of time (a moving window); "off" disables the limit.
+    OMNIORDER_ORDER_RATE_LIMIT = os.environ.get("OMNIORDER_ORDER_RATE_LIMIT", "30 per minute")
+    # Where the counts live. memory:// is per worker process (gunicorn's N workers allow up to
+    # N times the limit); redis://host:port/db gives one exact limit shared by all workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("OMNIORDER_RATELIMIT_STORAGE_URI", "memory://")
 
 
 MIN_SECRET_KEY_BYTES = 32

@@ -63,7 +63,8 @@ def _errors(*codes):
     text = {400: "Invalid input", 401: "Missing or wrong token", 404: "Not found",
             409: "Conflict", 413: "Body too large",
             422: "Idempotency-Key already used for a different order",
-            429: "Too many failed attempts",
+            429: "Too many requests (failed attempts, or orders from one address); "
+                 "retry after Retry-After seconds",
             503: "Database unavailable; retry after Retry-After seconds"}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code])
             for code in codes}
@@ -95,7 +96,7 @@ def openapi_document() -> dict:
                 "responses": {"201": _json({"$ref": "#/components/schemas/Order"}, "Placed"),
                               "200": _json({"$ref": "#/components/schemas/Order"},
                                            "Already placed with this Idempotency-Key"),
-                              **_errors(400, 404, 409, 413, 422, 503)}}},
+                              **_errors(400, 404, 409, 413, 422, 429, 503)}}},
             "/api/v1/orders/{order_id}": {"get": {
                 "operationId": "order",
                 "parameters": [{"name": "order_id", "in": "path", "required": True,

@@ -60,6 +60,8 @@ def make_app(database_url, **config):
         "OMNIORDER_SYS_TOKEN": SYS_TOKEN,
         "OMNIORDER_REGISTRY_CHECK_INTERVAL": 0.0,
         "WTF_CSRF_ENABLED": True,
+        # Tests place many orders from one address; tests/test_rate_limit.py turns it on.
+        "OMNIORDER_ORDER_RATE_LIMIT": "off",
     }
     settings.update(config)
     return create_app(settings)

@@ -4,6 +4,7 @@ from flask import Blueprint, request
 
 from omniorder.blueprints.errors import json_object
 from omniorder.extensions import csrf
+from omniorder.ratelimit import order_limit
 from omniorder.services.menu import menu_items
 from omniorder.services.ordering import order_as_json, order_by_id, parse_lines, place_order
 
@@ -22,6 +23,7 @@ def menu():
 
 
 @bp.post("/orders")
+@order_limit
 def create_order():
     body = json_object()
     placed = place_order(body.get("customer_name"), parse_lines(body.get("items")),

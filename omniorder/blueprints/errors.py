@@ -1,11 +1,13 @@
 """Error pages: one place maps domain errors and HTTP errors to JSON (under /api) or HTML."""
 
 from flask import Flask, current_app, request
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from omniorder.errors import DomainError, Invalid
+from omniorder.ratelimit import retry_after_seconds
 
 
 def json_object() -> dict:
@@ -74,9 +76,16 @@ def handle_unstorable_input(error: DataError):
     return render_error(400, "The request contains characters or values that cannot be used.")
 
 
+def handle_rate_limited(error: RateLimitExceeded):
+    """Over the order rate limit (omniorder/ratelimit.py): 429 with Retry-After."""
+    response = render_error(429, error.description)
+    return (*response, {"Retry-After": str(retry_after_seconds())})
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(DataError, handle_unstorable_input)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeout, handle_database_unavailable)

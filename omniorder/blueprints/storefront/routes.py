@@ -1,8 +1,10 @@
 from flask import make_response, redirect, render_template, request, session, url_for
+from flask_limiter import RateLimitExceeded
 
 from omniorder.blueprints.storefront import bp
 from omniorder.blueprints.storefront.forms import AddToCartForm, CheckoutForm, SetQuantityForm
 from omniorder.errors import DomainError, Invalid
+from omniorder.ratelimit import order_limit, retry_after_seconds
 from omniorder.services.cart import add_to_cart, order_lines, set_quantity, view_cart
 from omniorder.services.menu import menu_by_category
 from omniorder.services.ordering import order_by_id, place_order
@@ -79,6 +81,7 @@ def cart_set():
 
 
 @bp.post("/checkout")
+@order_limit
 def checkout():
     form = CheckoutForm()
     if not form.validate():
@@ -109,3 +112,11 @@ def order(order_id):
 @bp.get("/orders/<uuid:order_id>/status")
 def order_status(order_id):
     return render_template("storefront/_order_status.html", order=order_by_id(order_id))
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_orders(error):
+    """Over the order rate limit at checkout: the cart with the message (htmx swaps it in),
+    429 and Retry-After; the cart and the typed name stay for the retry."""
+    page, status = render_cart(error.description, 429, checkout_form=CheckoutForm())
+    return page, status, {"Retry-After": str(retry_after_seconds())}
