@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_templating(app)
     register_commands(app)
     register_error_handlers(app)
+    register_host_check(app)
     register_security(app)
     return app
 
@@ -118,6 +119,15 @@ def register_commands(app: Flask) -> None:
     from omniorder import cli
 
     cli.init_app(app)
+
+
+def register_host_check(app: Flask) -> None:
+    """Bad Host headers answered 400 before anything else runs. Installed after the kitchen
+    shortcut (register_blueprints) and before ProxyFix (register_security), so it sees the host
+    a trusted proxy forwarded and guards everything behind it."""
+    from omniorder.tenancy.http import RefuseBadHost
+
+    app.wsgi_app = RefuseBadHost(app.wsgi_app)
 
 
 def register_security(app: Flask) -> None:

@@ -1,7 +1,8 @@
 """The one tenancy hook: every request is bound to the tenant its Host names, or answered 404.
 
 Routes that need no tenant (health checks, the system API, static files) are marked with
-`@tenant_exempt` and skip the lookup entirely.
+`@tenant_exempt` and skip the lookup entirely. A Host that is not a host name at all is
+answered 400 before Flask sees it (`RefuseBadHost`).
 """
 
 import logging
@@ -13,8 +14,9 @@ from sqlalchemy.exc import ProgrammingError
 from werkzeug.exceptions import NotFound
 
 from omniorder.extensions import db
+from omniorder.security import security_headers
 from omniorder.tenancy.bind import bind_tenant
-from omniorder.tenancy.names import normalize_host
+from omniorder.tenancy.names import is_valid_host_header, normalize_host
 from omniorder.tenancy.registry import TenantRegistry
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,33 @@ def bind_request_tenant() -> None:
     if tenant is None:
         abort(404, description=NO_RESTAURANT)
     bind_tenant(tenant)
+
+
+class RefuseBadHost:
+    """WSGI middleware: a Host header that is not a host name (an empty label, a label over
+    63 characters, a bad port…) is answered 400 "Bad Host header" with our security headers.
+
+    Werkzeug cannot build a URL adapter for such a host, so without this every page, /healthz
+    and /static/* failed on their way to an error page. It must see the host a trusted proxy
+    forwarded, so it sits inside ProxyFix and outside everything else (`create_app`). The rule
+    is the tenant domains' own (`names.is_valid_host_header`).
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is None or is_valid_host_header(host):  # no header (HTTP/1.0): the server's
+            return self.wsgi_app(environ, start_response)
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            body, kind = b'{"error": "Bad Host header."}\n', "application/json"
+        else:
+            body, kind = b"Bad Host header.\n", "text/plain; charset=utf-8"
+        start_response("400 BAD REQUEST", [("Content-Type", kind),
+                                           ("Content-Length", str(len(body))),
+                                           *security_headers()])
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
 def answer_dropped_tenant(error: ProgrammingError):

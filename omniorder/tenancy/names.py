@@ -4,6 +4,7 @@ A schema name reaches SQL only after `validate_schema_name` accepted it, and the
 `quote_schema`, so nothing a user typed is ever formatted into a statement unchecked.
 """
 
+import ipaddress
 import re
 import unicodedata
 
@@ -14,7 +15,9 @@ TENANT_SCHEMA_PLACEHOLDER = "tenant"
 
 SCHEMA_NAME_PATTERN = re.compile(r"^tenant_[a-z0-9_]+$")
 MAX_IDENTIFIER_BYTES = 63
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+MAX_HOST_NAME = 253
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_HOST_HEADER = re.compile(r"(?P<name>\[[^\]]*\]|[^:\[\]]*)(?::(?P<port>[1-9][0-9]{0,4}))?")
 
 
 def validate_schema_name(schema_name: str) -> str:
@@ -40,6 +43,31 @@ def quote_schema(schema_name: str) -> str:
     return '"' + validate_schema_name(schema_name) + '"'
 
 
+def is_host_name(name: str) -> bool:
+    """The one rule for a host name, tenant domains and Host headers alike: dot-separated
+    labels of 1-63 letters, digits and inner hyphens, at most 253 characters, lower case, no
+    trailing dot. An IPv4 address passes (its labels are digits); no label may be empty."""
+    return len(name) <= MAX_HOST_NAME and all(
+        _HOST_LABEL.fullmatch(label) for label in name.split("."))
+
+
+def is_valid_host_header(host: str) -> bool:
+    """A Host header we can serve: a host name (`is_host_name`, one trailing dot allowed) or
+    a bracketed IPv6 address, then an optional port 1-65535. Anything else is answered 400
+    before routing (`tenancy.http.RefuseBadHost`), so nothing downstream ever sees it."""
+    parts = _HOST_HEADER.fullmatch(host.lower())
+    if parts is None or int(parts["port"] or 1) > 65535:
+        return False
+    name = parts["name"]
+    if name.startswith("["):
+        try:
+            ipaddress.IPv6Address(name[1:-1])
+        except ValueError:
+            return False
+        return True
+    return is_host_name(name.removesuffix("."))
+
+
 def normalize_host(host: str) -> str:
     """Host header → registry key: lower case, no port, no trailing dot."""
     host = host.strip().lower()
@@ -52,8 +80,7 @@ def validate_domain(domain: str) -> str:
     """Return the normalized domain, or raise `Invalid` when it is not a host name."""
     if not isinstance(domain, str) or not domain.strip():
         raise Invalid("domain", "is required")
-    normalized = domain.strip().lower().rstrip(".")
-    labels = normalized.split(".")
-    if len(normalized) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+    normalized = domain.strip().lower().removesuffix(".")
+    if not is_host_name(normalized):
         raise Invalid("domain", "must be a host name such as pizza.example.com (no port)")
     return normalized
