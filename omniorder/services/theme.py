@@ -25,19 +25,25 @@ FONT_STACKS = {
     "mono": "ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'Liberation Mono', monospace",
 }
 DEFAULT_THEME = {"preset": "light", "primary_color": "#c2410c", "font_family": "system"}
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")  # always with fullmatch: "$" lets "\n" through
+
+
+def _one_of(value, allowed: dict) -> bool:
+    """`value` is one of `allowed`'s keys; a list or an object is not (nor unhashable)."""
+    return isinstance(value, str) and value in allowed
 
 
 def _problems(config: dict) -> dict[str, str]:
     problems = {}
     for key in config.keys() - DEFAULT_THEME.keys():
         problems[str(key)[:40]] = "is not a theme setting"
-    if "preset" in config and config["preset"] not in PRESETS:
+    if "preset" in config and not _one_of(config["preset"], PRESETS):
         problems["preset"] = f"must be one of {', '.join(PRESETS)}"
-    if "font_family" in config and config["font_family"] not in FONT_STACKS:
+    if "font_family" in config and not _one_of(config["font_family"], FONT_STACKS):
         problems["font_family"] = f"must be one of {', '.join(FONT_STACKS)}"
     colour = config.get("primary_color")
-    if "primary_color" in config and not (isinstance(colour, str) and _HEX_COLOUR.match(colour)):
+    if "primary_color" in config and not (isinstance(colour, str)
+                                          and _HEX_COLOUR.fullmatch(colour)):
         problems["primary_color"] = "must be a hex colour such as #d62300"
     return problems
 
