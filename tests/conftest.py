@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from omniorder import create_app
+from omniorder.errors import NotFound
+from omniorder.services.tenants import drop_tenant, provision_tenant
 from omniorder.tenancy import migrate
-from omniorder.tenancy.provision import drop_tenant, provision_tenant
+from omniorder.unit_of_work import unit_of_work
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SYS_TOKEN = "test-system-token-" + "x" * 20
@@ -96,18 +98,18 @@ def make_tenant(app):
         fields.setdefault("schema_name", f"tenant_test_{suffix}")
         fields.setdefault("admin_email", f"admin@{fields['domain']}")
         fields.setdefault("admin_password", "correct horse battery")
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             tenant = provision_tenant(name=name, **fields)
         made.append(tenant.domain)
         return tenant
 
     yield make
-    with app.app_context():
-        for domain in made:
-            try:
+    for domain in made:
+        try:
+            with app.app_context(), unit_of_work():
                 drop_tenant(domain)
-            except Exception:  # noqa: BLE001 - the test may have dropped it already
-                pass
+        except NotFound:  # the test dropped it already
+            pass
 
 
 @pytest.fixture

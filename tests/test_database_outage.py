@@ -10,8 +10,9 @@ import pytest
 
 from bench.processes import restartable_postgres
 from omniorder.extensions import db
+from omniorder.services.tenants import provision_tenant
 from omniorder.tenancy import migrate
-from omniorder.tenancy.provision import provision_tenant
+from omniorder.unit_of_work import unit_of_work
 from tests.conftest import make_app
 from tests.staff_helpers import Staff
 
@@ -25,7 +26,7 @@ def cluster(tmp_path):
 def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
     url, stop, start = cluster
     app = make_app(url, PROPAGATE_EXCEPTIONS=False, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         migrate.migrate(db.engine, scope="public", direction="upgrade")
         provision_tenant(name="Outage Diner", domain="outage.localhost",
                          admin_email="a@outage.localhost", admin_password="long password")
@@ -107,7 +108,7 @@ def test_orders_placed_across_a_restart_are_each_stored_exactly_once(cluster):
 
     url, stop, start = cluster
     app = make_app(url, PROPAGATE_EXCEPTIONS=False, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         migrate.migrate(db.engine, scope="public", direction="upgrade")
         tenant = provision_tenant(name="Restart Diner", domain="restart.localhost",
                                   admin_email="a@restart.localhost",

@@ -10,7 +10,8 @@ SCRIPT = """
 import sys
 from omniorder import create_app
 from omniorder.tenancy import migrate
-from omniorder.tenancy.provision import list_tenants, provision_tenant
+from omniorder.services.tenants import list_tenants, provision_tenant
+from omniorder.unit_of_work import unit_of_work
 from omniorder.extensions import db
 
 app = create_app({"BCRYPT_ROUNDS": 4, "TESTING": True}, instance_path=sys.argv[1])
@@ -18,8 +19,9 @@ with app.app_context():
     print(app.config["SQLALCHEMY_DATABASE_URI"])
     if sys.argv[2] == "create":
         migrate.migrate(db.engine, scope="public", direction="upgrade")
-        provision_tenant(name="Embedded", domain="embedded.localhost",
-                         admin_email="a@embedded.localhost")
+        with unit_of_work():
+            provision_tenant(name="Embedded", domain="embedded.localhost",
+                             admin_email="a@embedded.localhost")
     print([tenant.domain for tenant in list_tenants()])
     with db.engine.connect() as connection:
         print(connection.exec_driver_sql("SHOW server_version_num").scalar())

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from bench.http import gunicorn
-from omniorder.tenancy.provision import drop_tenant, list_tenants
+from omniorder.services.tenants import drop_tenant, list_tenants
+from omniorder.unit_of_work import unit_of_work
 from tests.conftest import REPOSITORY, SYS_TOKEN
 
 BIN = Path(sys.executable).parent
@@ -31,7 +32,7 @@ def test_generated_requests_get_no_5xx_and_documented_answers(app, make_tenant, 
                  "-n", "20", "--seed", "1", "--max-time", "30"],
                 capture_output=True, text=True, timeout=180)
     finally:
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             for created in {t.domain for t in list_tenants()} - before:
                 drop_tenant(created)  # tenants the fuzzer provisioned through the system API
     assert result.returncode == 0, result.stdout[-3000:]

@@ -26,9 +26,10 @@ def provision(client, body, headers=AUTH):
 def cleanup(app):
     domains = []
     yield domains
-    from omniorder.tenancy.provision import drop_tenant
+    from omniorder.services.tenants import drop_tenant
+    from omniorder.unit_of_work import unit_of_work
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         for domain in domains:
             drop_tenant(domain)
 

@@ -11,15 +11,13 @@ from omniorder.blueprints.errors import json_object
 from omniorder.errors import Invalid
 from omniorder.extensions import csrf
 from omniorder.services import analytics
+from omniorder.services.tenants import PROVISIONING_FIELDS, provision_tenant
 from omniorder.tenancy.http import tenant_exempt
 from omniorder.tenancy.names import validate_domain
-from omniorder.tenancy.provision import provision_tenant
 
 bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
 csrf.exempt(bp)
 
-PROVISION_FIELDS = {"name", "domain", "schema_name", "theme_config", "admin_email",
-                    "admin_password"}
 
 
 # Failed token attempts per client address, per worker process: 10 a minute, then 429 for
@@ -78,10 +76,10 @@ def require_system_token():
 @tenant_exempt
 def provision():
     body = json_object()
-    unknown = body.keys() - PROVISION_FIELDS
+    unknown = body.keys() - set(PROVISIONING_FIELDS)
     if unknown:
         raise Invalid(fields={str(key)[:40]: "is not a provisioning field" for key in unknown})
-    tenant = provision_tenant(**{key: body.get(key) for key in PROVISION_FIELDS})
+    tenant = provision_tenant(**{key: body.get(key) for key in PROVISIONING_FIELDS})
     answer = {"id": str(tenant.id), "name": tenant.name, "domain": tenant.domain,
               "schema_name": tenant.schema_name, "admin_email": tenant.admin_email}
     if tenant.generated_password:

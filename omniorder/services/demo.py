@@ -1,10 +1,12 @@
 """The two demo restaurants of the README, provisioned by ``flask demo`` when missing."""
 
 from omniorder.errors import Conflict
-from omniorder.services.staff import create_staff
-from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.http import tenant_registry
-from omniorder.tenancy.provision import list_tenants, provision_tenant
+from omniorder.services.tenants import (
+    PROVISIONING_FIELDS,
+    StaffLogin,
+    list_tenants,
+    provision_tenant,
+)
 
 DEMO_TENANTS = [
     {
@@ -73,26 +75,21 @@ DEMO_TENANTS = [
 ]
 
 
-PROVISIONING_FIELDS = ("name", "domain", "schema_name", "theme_config", "admin_email",
-                       "admin_password", "menu")
-
-
 def ensure_demo_tenants() -> list[tuple[dict, bool]]:
-    """Provision each missing demo tenant with a kitchen login; (demo, created) pairs."""
+    """Provision each missing demo tenant with its kitchen login, all in the caller's unit of
+    work (so a crash leaves no restaurant without its tablet login); (demo, created) pairs."""
     existing = {tenant.domain for tenant in list_tenants()}
     outcome = []
     for demo in DEMO_TENANTS:
         created = False
         if demo["domain"] not in existing:
+            kitchen = StaffLogin(demo["kitchen_email"], "kitchen", "Kitchen tablet",
+                                 demo["kitchen_password"])
             try:
-                provision_tenant(**{key: demo[key] for key in PROVISIONING_FIELDS})
+                provision_tenant(**{key: demo[key] for key in PROVISIONING_FIELDS},
+                                 menu=demo["menu"], staff=(kitchen,))
                 created = True
             except Conflict:  # provisioned concurrently by another process: fine
                 pass
-            else:
-                tenant_registry().invalidate()
-                with tenant_context(tenant_registry().lookup(demo["domain"])):
-                    create_staff(demo["kitchen_email"], "kitchen", "Kitchen tablet",
-                                 demo["kitchen_password"])
         outcome.append((demo, created))
     return outcome

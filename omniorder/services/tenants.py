@@ -1,0 +1,227 @@
+"""The life of a restaurant: provisioned, listed, erased (the design's "God Mode" transaction).
+
+`provision_tenant` is the one place that knows the sequence, used by ``flask tenants create``,
+``flask demo`` and ``POST /api/v1/sys/provision``: insert the registry row → ``CREATE SCHEMA``
+→ the tenant tables from the models → the schema's Alembic version stamped at head → the admin,
+any further staff and a starter menu. It all happens in the caller's unit of work (one
+transaction, inside a savepoint of its own so a conflict leaves the caller's transaction
+usable); PostgreSQL's DDL is transactional, so a failure at any step leaves no row, no schema
+and no table behind. The registry row goes first: its unique constraints make a concurrent
+provisioning of the same domain or schema wait for this one and then fail cleanly.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import errors as pg_errors
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from omniorder.errors import Conflict, Invalid, NotFound
+from omniorder.extensions import db
+from omniorder.models import BoardVersion, Category, MenuItem, Tenant, User
+from omniorder.services.staff import (
+    generate_password,
+    hash_password,
+    validate_email,
+    validate_password,
+)
+from omniorder.services.theme import validate_theme
+from omniorder.tenancy.http import tenant_registry
+from omniorder.tenancy.names import (
+    TENANT_SCHEMA_PLACEHOLDER,
+    schema_name_for,
+    validate_domain,
+    validate_schema_name,
+)
+from omniorder.tenancy.schema import create_tenant_schema, drop_tenant_schema
+from omniorder.unit_of_work import after_commit
+
+# What an operator may give when provisioning (CLI options, system API body, OpenAPI schema).
+PROVISIONING_FIELDS = ("name", "domain", "schema_name", "theme_config", "admin_email",
+                       "admin_password")
+MAX_NAME_LENGTH = 200
+
+STARTER_MENU = [
+    {"name": "Mains", "items": [
+        {"name": "House Burger", "description": "Beef patty, cheddar, pickles, brioche bun.",
+         "price": 1250},
+        {"name": "Grilled Chicken Plate", "description": "Half chicken, herb rice, salad.",
+         "price": 1400},
+        {"name": "Garden Bowl", "description": "Roasted vegetables, grains, tahini dressing.",
+         "price": 1100},
+        {"name": "Fish & Chips", "description": "Beer-battered cod, fries, tartare sauce.",
+         "price": 1350},
+    ]},
+    {"name": "Sides", "items": [
+        {"name": "Fries", "description": "Skin-on, sea salt.", "price": 450},
+        {"name": "Side Salad", "description": "Leaves, cucumber, vinaigrette.", "price": 500},
+        {"name": "Onion Rings", "description": None, "price": 500},
+    ]},
+    {"name": "Drinks", "items": [
+        {"name": "Lemonade", "description": "Freshly squeezed.", "price": 350},
+        {"name": "Sparkling Water", "description": None, "price": 250},
+        {"name": "Iced Tea", "description": "Peach, lightly sweetened.", "price": 350},
+    ]},
+]
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    """A further login made with the restaurant (the demo's kitchen tablet)."""
+
+    email: str
+    role: str
+    full_name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class ProvisionedTenant:
+    id: uuid.UUID
+    name: str
+    domain: str
+    schema_name: str
+    admin_email: str
+    created_at: datetime
+    generated_password: str | None  # shown once, when none was given
+
+
+@dataclass(frozen=True)
+class TenantSummary:
+    name: str
+    domain: str
+    schema_name: str
+    created_at: datetime
+
+
+def _validated(name, domain, schema_name, theme_config, admin_email, admin_password) -> dict:
+    """All provisioning inputs checked at once, so the caller hears of every bad field."""
+    fields, problems = {}, {}
+    checks = {
+        "name": lambda: _validate_name(name),
+        "domain": lambda: validate_domain(domain),
+        "schema_name": lambda: validate_schema_name(schema_name) if schema_name is not None
+        else schema_name_for(fields["name"]) if "name" in fields else None,
+        "theme_config": lambda: validate_theme(theme_config),
+        "admin_email": lambda: validate_email(
+            admin_email if admin_email is not None
+            else f"admin@{fields['domain']}" if "domain" in fields else None, "admin_email"),
+        "admin_password": lambda: None if admin_password is None
+        else validate_password(admin_password, "admin_password"),
+    }
+    for field, check in checks.items():
+        try:
+            fields[field] = check()
+        except Invalid as error:
+            problems.update(error.fields)
+    if problems:
+        raise Invalid(fields=problems)
+    return fields
+
+
+def _validate_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("name", "is required")
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        raise Invalid("name", f"must be at most {MAX_NAME_LENGTH} characters")
+    return name.strip()
+
+
+def provision_tenant(*, name, domain, admin_email=None, schema_name=None, theme_config=None,
+                     admin_password=None, menu=STARTER_MENU,
+                     staff: tuple[StaffLogin, ...] = ()) -> ProvisionedTenant:
+    """Create a restaurant in the caller's unit of work: registry row, schema, tables, version
+    stamp, admin (default ``admin@<domain>``, password generated when none is given), further
+    `staff` logins and `menu`."""
+    fields = _validated(name, domain, schema_name, theme_config, admin_email, admin_password)
+    password = fields["admin_password"]
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    logins = [{"email": fields["admin_email"], "hashed_password": hash_password(password),
+               "full_name": "Administrator", "role": "admin"}]
+    logins += [{"email": validate_email(login.email), "full_name": login.full_name,
+                "role": login.role, "hashed_password": hash_password(
+                    validate_password(login.password))} for login in staff]
+
+    try:
+        with db.session.begin_nested():
+            connection = db.session.connection()
+            row = connection.execute(
+                insert(Tenant).values(
+                    name=fields["name"], domain=fields["domain"],
+                    schema_name=fields["schema_name"], theme_config=fields["theme_config"],
+                ).returning(Tenant.id, Tenant.created_at)
+            ).one()
+            create_tenant_schema(connection, fields["schema_name"])
+            _seed(connection, fields["schema_name"], logins, menu)
+    except IntegrityError as error:
+        raise _conflict(error, fields) from None
+    except DBAPIError as error:
+        if isinstance(error.orig, pg_errors.DuplicateSchema):
+            raise Conflict(f"schema {fields['schema_name']} already exists") from None
+        raise
+
+    after_commit(tenant_registry().invalidate)
+    return ProvisionedTenant(
+        id=row.id, name=fields["name"], domain=fields["domain"],
+        schema_name=fields["schema_name"], admin_email=fields["admin_email"],
+        created_at=row.created_at, generated_password=generated,
+    )
+
+
+def _seed(connection, schema_name: str, logins: list[dict], menu: list) -> None:
+    """The board counter, the logins and the menu, in the new schema."""
+    in_schema = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_name}}
+    connection.execute(insert(BoardVersion).values(version=0), execution_options=in_schema)
+    connection.execute(insert(User), logins, execution_options=in_schema)
+    categories, items = [], []
+    for rank, category in enumerate(menu):
+        category_id = uuid.uuid4()
+        categories.append({"id": category_id, "name": category["name"], "rank": rank})
+        items += [{"category_id": category_id, "description": None, "image_url": None,
+                   "is_available": True, **item} for item in category["items"]]
+    if categories:
+        connection.execute(insert(Category), categories, execution_options=in_schema)
+    if items:
+        connection.execute(insert(MenuItem), items, execution_options=in_schema)
+
+
+def _conflict(error: IntegrityError, fields: dict) -> Conflict:
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", "") or ""
+    if "domain" in constraint:
+        return Conflict(f"domain {fields['domain']} is already taken")
+    if "schema_name" in constraint:
+        return Conflict(f"schema {fields['schema_name']} is already taken")
+    return Conflict(str(error.orig).splitlines()[0])
+
+
+_SUMMARY = select(Tenant.name, Tenant.domain, Tenant.schema_name, Tenant.created_at)
+
+
+def list_tenants() -> list[TenantSummary]:
+    rows = db.session.execute(_SUMMARY.order_by(Tenant.created_at, Tenant.domain)).all()
+    return [TenantSummary(*row) for row in rows]
+
+
+def drop_tenant(domain) -> TenantSummary:
+    """The GDPR erase: the schema, the registry row (its analytics rows cascade) and, once
+    that has committed, the archive files."""
+    domain = validate_domain(domain)
+    row = db.session.execute(_SUMMARY.where(Tenant.domain == domain).with_for_update()
+                             ).one_or_none()
+    if row is None:
+        raise NotFound(f"no tenant with domain {domain}")
+    drop_tenant_schema(db.session.connection(), row.schema_name)
+    db.session.execute(delete(Tenant).where(Tenant.domain == domain))
+    after_commit(tenant_registry().invalidate)
+    after_commit(lambda: _delete_archive(row.schema_name))
+    return TenantSummary(*row)
+
+
+def _delete_archive(schema_name: str) -> None:
+    from omniorder.services.archive import delete_tenant_archive  # pyarrow: only when needed
+
+    delete_tenant_archive(schema_name)

@@ -1,0 +1,56 @@
+"""A tenant schema's DDL: created from the models in one statement batch, dropped whole.
+
+This is SQL the ORM does not express (schema DDL with a validated, quoted name), so it lives
+in tenancy with `quote_schema`; the lifecycle around it (registry row, admin, starter menu,
+archive) is `omniorder.services.tenants`.
+"""
+
+from functools import cache
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from omniorder.models import TENANT_TABLES
+from omniorder.tenancy.migrate import tenant_head_revision
+from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER, quote_schema
+
+_SCHEMA_TOKEN = "omniorder_schema_token_"
+
+
+@cache
+def tenant_ddl_script() -> str:
+    """CREATE TABLE/INDEX for every tenant table, rendered once per process from the models.
+
+    Sent as ONE multi-statement string (no parameters, so PostgreSQL's simple query protocol),
+    which is as fast as hand-written DDL. The schema appears as a token that
+    `create_tenant_schema` replaces with the validated, quoted schema name.
+    """
+    dialect = postgresql.dialect()
+    options = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: _SCHEMA_TOKEN},
+               "render_schema_translate": True}
+    statements = []
+    for table in TENANT_TABLES:
+        statements.append(str(CreateTable(table).compile(dialect=dialect, **options)).strip())
+        statements += [str(CreateIndex(index).compile(dialect=dialect, **options)).strip()
+                       for index in sorted(table.indexes, key=lambda index: index.name)]
+    statements.append(f"CREATE TABLE {_SCHEMA_TOKEN}.alembic_version (version_num VARCHAR(32) "
+                      "NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+    return ";\n".join(statements)
+
+
+def create_tenant_schema(connection: Connection, schema_name: str) -> None:
+    """Schema + tenant tables + Alembic version at head (no replay of the migration
+    history), inside the caller's transaction."""
+    quoted = quote_schema(schema_name)
+    connection.exec_driver_sql(f"CREATE SCHEMA {quoted}")
+    connection.exec_driver_sql(tenant_ddl_script().replace(_SCHEMA_TOKEN, quoted))
+    connection.exec_driver_sql(
+        f"INSERT INTO {quoted}.alembic_version (version_num) VALUES (%s)",  # noqa: S608
+        (tenant_head_revision(),),
+    )
+
+
+def drop_tenant_schema(connection: Connection, schema_name: str) -> None:
+    """The schema and everything in it, inside the caller's transaction."""
+    connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quote_schema(schema_name)} CASCADE")
