@@ -142,7 +142,7 @@ def test_concurrent_wrong_passwords_cannot_exceed_the_limit(database_url, tenant
     """Many workers at once (threads here, on real PostgreSQL): the limit is exact, because
     one statement checks and counts (before: every thread read "0 failures" and hashed)."""
     app = make_app(database_url, BCRYPT_ROUNDS=6,
-                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0})
+                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 12, "max_overflow": 0})
     add_staff(app, tenant, "cook@x.example", "kitchen")
     guessers = [Staff(app.test_client(), tenant.domain, address="203.0.113.77")
                 for _ in emails]

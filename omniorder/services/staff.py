@@ -138,7 +138,8 @@ def _limit_keys(email: str, address: str) -> list[tuple[str, str, str]]:
 
 def _count_attempt_statement(email: str, address: str):
     """The one statement that checks the limits and counts the attempt; returns one row
-    (allowed, when the blocking window ends, now)."""
+    (allowed, when the blocking window ends, now, rows counted). The last column is only
+    there so that the counting CTE is part of the statement at all."""
     failures = LoginFailure.__table__
     key = tuple_(failures.c.scope, failures.c.email, failures.c.address)
     cap = case({scope: limit.failures for scope, limit in LIMITS.items()},
