@@ -98,20 +98,15 @@ def register_blueprints(app: Flask) -> None:
 def register_templating(app: Flask) -> None:
     """The `cents` filter, and the bound tenant with its theme for every template."""
     from flask import g
-    from markupsafe import Markup
 
     from omniorder.money import format_cents
-    from omniorder.services.theme import theme_css
+    from omniorder.services.theme import page_theme
 
     app.add_template_filter(format_cents, "cents")
 
     @app.context_processor
     def tenant_and_theme():
-        tenant = g.get("tenant")
-        if tenant is None:
-            return {"tenant": None, "theme_css": ""}
-        # Safe to mark: theme_css only emits validated colours and allow-listed font stacks.
-        return {"tenant": tenant, "theme_css": Markup(theme_css(tenant.theme_config))}
+        return page_theme(g.get("tenant"))
 
 
 def register_commands(app: Flask) -> None:

@@ -6,14 +6,17 @@ and query arguments go through it before a view uses them.
 
 import re
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request, url_for
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
 
+from omniorder.auth import staff_session_from_cookie
 from omniorder.errors import DomainError, Invalid
 from omniorder.ratelimit import retry_after_seconds
+from omniorder.services.theme import page_theme
 from omniorder.tenancy.bind import READ_ONLY_METHODS
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -91,6 +94,47 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+HEADINGS = {400: "That did not work", 403: "Not for your role", 404: "Not found",
+            409: "That changed meanwhile", 413: "Too large", 422: "That does not match",
+            429: "Too many requests", 503: "Back in a moment"}
+STAFF_PATHS = ("/kitchen", "/admin", "/login")
+
+
+def static_url(filename: str) -> str:
+    """url_for('static'), or the same path when the request has no URL adapter (a Host
+    Werkzeug could not bind), so no page ever fails on its stylesheet."""
+    try:
+        return url_for("static", filename=filename)
+    except (RuntimeError, AttributeError, BuildError):
+        return f"{request.script_root}{current_app.static_url_path}/{filename}"
+
+
+def _url(endpoint: str) -> str | None:
+    try:
+        return url_for(endpoint)
+    except (RuntimeError, AttributeError, BuildError):
+        return None
+
+
+def ways_on() -> list[tuple[str, str]]:
+    """Links from an error page to where this visitor can go, worked out without a query:
+    the storefront; for staff the board, and the back office when the request already loaded
+    a manager or admin (a 403 did); the login on staff paths for everyone else."""
+    if g.get("tenant") is None:
+        return []
+    links = [("Back to the menu", _url("storefront.menu"))]
+    staff = g.get("_login_user")  # flask-login's user, only if this request loaded it
+    if staff is not None and staff.is_authenticated:
+        links.append(("Kitchen board", _url("kitchen.board")))
+        if staff.may("manager"):
+            links.append(("Back office", _url("admin.menu")))
+    elif staff_session_from_cookie() is not None:
+        links.append(("Kitchen board", _url("kitchen.board")))
+    elif request.path.startswith(STAFF_PATHS):
+        links.append(("Staff login", _url("auth.login")))
+    return [(label, href) for label, href in links if href]
+
+
 def render_error(status: int, message: str, fields: dict | None = None):
     if wants_json():
         body = {"error": message}
@@ -99,9 +143,12 @@ def render_error(status: int, message: str, fields: dict | None = None):
         return body, status
     # Straight from the Jinja environment, without the context processors: they load the
     # signed-in user (a query), so a page about a database outage would itself fail on it.
-    page = current_app.jinja_env.get_template("errors/error.html").render(
-        status=status, message=message, fields=fields or {})
-    return page, status
+    # The restaurant's name and theme come from the bound tenant, which is in memory.
+    context = {"status": status, "message": message, "fields": fields or {},
+               "heading": HEADINGS.get(status), "links": ways_on(), **page_theme(g.get("tenant"))}
+    template = "errors/_error.html" if request.headers.get("HX-Request") == "true" \
+        else "errors/error.html"
+    return current_app.jinja_env.get_template(template).render(context), status
 
 
 def handle_domain_error(error: DomainError):
@@ -149,6 +196,7 @@ def handle_rate_limited(error: RateLimitExceeded):
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_global(static_url)
     app.before_request(check_form_input)
     app.register_error_handler(DataError, handle_unstorable_input)
     app.register_error_handler(DomainError, handle_domain_error)

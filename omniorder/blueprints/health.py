@@ -1,4 +1,4 @@
-from flask import Blueprint
+from flask import Blueprint, current_app, send_from_directory
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -26,3 +26,11 @@ def healthz():
 def openapi():
     """The API's OpenAPI 3.1 description (omniorder/openapi.py)."""
     return openapi_document()
+
+
+@bp.get("/favicon.ico")
+@tenant_exempt
+def favicon():
+    """Browsers ask every host for it, restaurant or not: the app's icon (pages link the SVG
+    one), cached for a day."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86400)

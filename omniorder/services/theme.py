@@ -7,6 +7,7 @@ should one already be stored, its bad values are dropped when rendered (`theme_f
 
 import re
 
+from markupsafe import Markup
 from sqlalchemy import update
 
 from omniorder.errors import Invalid
@@ -86,6 +87,14 @@ def theme_css(config) -> str:
             f"--bg:{theme['bg']};--surface:{theme['surface']};--text:{theme['text']};"
             f"--muted:{theme['muted']};--font:{theme['font_stack']};"
             "}")
+
+
+def page_theme(tenant) -> dict:
+    """The template variables for a page of `tenant` (None: no restaurant): its record and
+    its CSS, marked safe because `theme_css` only emits validated, allow-listed values."""
+    if tenant is None:
+        return {"tenant": None, "theme_css": ""}
+    return {"tenant": tenant, "theme_css": Markup(theme_css(tenant.theme_config))}
 
 
 def update_theme(tenant_id, config) -> dict:
