@@ -34,13 +34,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def configure_database(app: Flask) -> None:
-    """Use DATABASE_URL, or start the embedded PostgreSQL under the instance folder."""
+    """Use DATABASE_URL, or the embedded PostgreSQL under the instance folder (started by the
+    first connection, in `register_extensions`, so commands without a database start none)."""
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        from omniorder.embedded_db import start_embedded_postgres
+        from omniorder.embedded_db import embedded_url
 
-        url = start_embedded_postgres(Path(app.instance_path) / "postgres")
-        app.config["SQLALCHEMY_DATABASE_URI"] = url
-        logging.getLogger(__name__).info("using embedded PostgreSQL at %s", url)
+        app.config["OMNIORDER_EMBEDDED_POSTGRES"] = Path(app.instance_path) / "postgres"
+        app.config["SQLALCHEMY_DATABASE_URI"] = embedded_url(
+            app.config["OMNIORDER_EMBEDDED_POSTGRES"])
     if app.config.get("OMNIORDER_PGBOUNCER"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
@@ -54,6 +55,11 @@ def register_extensions(app: Flask) -> None:
     from omniorder.extensions import csrf, db
 
     db.init_app(app)
+    if app.config.get("OMNIORDER_EMBEDDED_POSTGRES"):
+        from omniorder.embedded_db import start_on_first_connect
+
+        with app.app_context():
+            start_on_first_connect(db.engine, app.config["OMNIORDER_EMBEDDED_POSTGRES"])
     app.teardown_appcontext(close_session_even_if_the_database_died)
     csrf.init_app(app)
     login_manager.init_app(app)

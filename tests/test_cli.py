@@ -1,5 +1,6 @@
 """The operator's commands, end to end through Flask's CLI runner."""
 
+import pytest
 from sqlalchemy import text
 
 from omniorder.services.demo import DEMO_TENANTS
@@ -91,3 +92,30 @@ def test_downgrade_needs_a_scope_for_relative_targets(runner):
     assert result.exit_code == 2 and "give --scope" in result.output
     result = runner.invoke(args=["db", "downgrade", "nonexistent"])
     assert result.exit_code == 2 and "nonexistent" in result.output
+
+
+@pytest.mark.parametrize("domain", ["Probe.Localhost", " probe.localhost. "])
+def test_a_domain_means_the_same_to_the_cli_and_the_api(runner, client, make_tenant, domain):
+    """`flask analytics report --domain Probe.Localhost` found nothing while the API did."""
+    from tests.conftest import SYS_TOKEN
+
+    tenant = make_tenant(domain="probe.localhost")
+    result = runner.invoke(args=["analytics", "report", "--domain", domain])
+    assert result.exit_code == 0, result.output
+    assert tenant.domain in result.output
+    answer = client.get("/api/v1/sys/analytics", query_string={"domain": domain},
+                        headers={"Authorization": f"Bearer {SYS_TOKEN}"})
+    assert [row["domain"] for row in answer.json["tenants"]] == [tenant.domain]
+
+
+@pytest.mark.parametrize("args", [
+    ["analytics", "report", "--domain", "probe\x00.localhost"],
+    ["tenants", "export", "nul\x00.localhost", "--out", "/tmp/x.zip"],
+    ["tenants", "create", "--name", "Nul\x00", "--domain", "nul.localhost"],
+    ["orders", "restore", "--domain", "nul\x00.localhost", "--month", "2026-01"],
+])
+def test_a_nul_byte_in_an_argument_is_one_line_and_exit_2(runner, args):
+    result = runner.invoke(args=args)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert len([line for line in result.output.splitlines() if line.startswith("Error")]) == 1

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPOSITORY
 
@@ -55,7 +56,9 @@ def test_a_terminated_app_stops_its_embedded_server(tmp_path):
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
     code = ("import time; from omniorder import create_app; "
-            f"create_app({{'TESTING': True}}, instance_path={str(tmp_path)!r}); "
+            "from omniorder.extensions import db; "
+            f"app = create_app({{'TESTING': True}}, instance_path={str(tmp_path)!r}); "
+            "app.app_context().push(); db.engine.connect().close(); "
             "print('up', flush=True); "
             "time.sleep(60)")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=REPOSITORY, env=environment,
@@ -65,3 +68,18 @@ def test_a_terminated_app_stops_its_embedded_server(tmp_path):
     process.terminate()  # SIGTERM, as `kill` or a service manager sends
     process.wait(timeout=30)
     assert not (tmp_path / "postgres" / "postmaster.pid").exists()
+
+
+def test_commands_without_a_database_start_no_server(tmp_path):
+    """`flask --help` (and making the app) must not boot PostgreSQL; the first connection
+    does."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    environment.update(OMNIORDER_DEV="1",
+                       FLASK_APP=f"omniorder:create_app(instance_path={str(tmp_path)!r})")
+    result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--help"],
+                            cwd=REPOSITORY, env=environment, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "tenants" in result.stdout
+    assert not (tmp_path / "postgres").exists()

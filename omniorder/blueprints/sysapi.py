@@ -13,7 +13,6 @@ from omniorder.extensions import csrf
 from omniorder.services import analytics
 from omniorder.services.tenants import PROVISIONING_FIELDS, provision_tenant
 from omniorder.tenancy.http import tenant_exempt
-from omniorder.tenancy.names import validate_domain
 
 bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
 csrf.exempt(bp)
@@ -91,12 +90,13 @@ def provision():
 @tenant_exempt
 def analytics_report():
     """The warehouse's totals per tenant over [from, to]: the same as `flask analytics report`."""
-    domain = request.args.get("domain") or None
-    rows = analytics.report(analytics.parse_day(request.args.get("from"), "from"),
-                            analytics.parse_day(request.args.get("to"), "to"),
-                            validate_domain(domain) if domain is not None else None)
-    tenants = [{"domain": r.domain, "name": r.name, "orders": r.orders,
-                "revenue_cents": r.revenue_cents, "items_sold": r.items_sold} for r in rows]
-    return {"tenants": tenants,
-            "total": {key: sum(t[key] for t in tenants)
-                      for key in ("orders", "revenue_cents", "items_sold")}}
+    report = analytics.report(request.args.get("from"), request.args.get("to"),
+                              request.args.get("domain") or None)
+    return {"tenants": [{"domain": row.domain, "name": row.name, **_figures(row)}
+                        for row in report.rows],
+            "total": _figures(report.total)}
+
+
+def _figures(row) -> dict:
+    return {"orders": row.orders, "revenue_cents": row.revenue_cents,
+            "items_sold": row.items_sold}

@@ -27,8 +27,9 @@ from sqlalchemy.dialects.postgresql import insert
 from omniorder.errors import Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import DailySales, Order, Tenant
-from omniorder.tenancy.fanout import TenantRef, for_each_tenant, tenant_refs
-from omniorder.tenancy.names import quote_schema
+from omniorder.services.tenants import tenants_named
+from omniorder.tenancy.fanout import TenantRef, for_each_tenant
+from omniorder.tenancy.names import quote_schema, validate_domain
 
 UTC_DAY = cast(func.timezone("UTC", Order.created_at), db.Date)
 
@@ -109,9 +110,7 @@ class RefreshReport:
 def refresh(*, full: bool = False, jobs: int = 1, domain: str | None = None,
             on_start=None, on_result=None) -> RefreshReport:
     engine = db.engine
-    tenants = tenant_refs(engine, domain)
-    if domain is not None and not tenants:
-        raise NotFound(f"no tenant with domain {domain}")
+    tenants = tenants_named(domain)
     todo = tenants if full else tenants_with_pending_orders(engine, tenants)
     if on_start is not None:
         on_start(len(todo))
@@ -141,9 +140,19 @@ def parse_day(value, field: str) -> dt.date | None:
         raise Invalid(field, "must be a date such as 2026-11-25") from None
 
 
-def report(date_from: dt.date | None = None, date_to: dt.date | None = None,
-           domain: str | None = None) -> list[SalesRow]:
-    """Totals per tenant over [from, to] (inclusive), from the warehouse."""
+@dataclass(frozen=True)
+class SalesReport:
+    """Totals per tenant and for the whole platform (`total.domain` is "TOTAL")."""
+
+    rows: list[SalesRow]
+    total: SalesRow
+
+
+def report(date_from=None, date_to=None, domain=None) -> SalesReport:
+    """Totals per tenant over [from, to] (inclusive, YYYY-MM-DD, UTC days) from the warehouse,
+    and their sum; the same for `flask analytics report` and the system API."""
+    date_from, date_to = parse_day(date_from, "from"), parse_day(date_to, "to")
+    domain = validate_domain(domain) if domain is not None else None
     statement = (
         select(Tenant.domain, Tenant.name,
                func.coalesce(func.sum(DailySales.orders), 0),
@@ -158,7 +167,9 @@ def report(date_from: dt.date | None = None, date_to: dt.date | None = None,
                 for domain, name, orders, revenue, items in connection.execute(statement)]
     if domain is not None and not rows:
         raise NotFound(f"no tenant with domain {domain}")
-    return rows
+    total = SalesRow("TOTAL", "All restaurants", sum(row.orders for row in rows),
+                     sum(row.revenue_cents for row in rows), sum(row.items_sold for row in rows))
+    return SalesReport(rows, total)
 
 
 def _window(date_from, date_to):

@@ -34,7 +34,8 @@ from omniorder.errors import Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import Order
 from omniorder.services.analytics import UTC_DAY, refresh_tenant
-from omniorder.tenancy.fanout import TenantRef, for_each_tenant, tenant_refs
+from omniorder.services.tenants import tenants_named
+from omniorder.tenancy.fanout import TenantRef, for_each_tenant
 
 SCHEMA = pa.schema([
     ("id", pa.string()), ("number", pa.int32()), ("customer_name", pa.string()),
@@ -167,9 +168,7 @@ def archive(*, older_than: str = "12mo", uri: str | None = None, domain: str | N
     before = cutoff(older_than)
     target = archive_uri(uri)
     filesystem(target)  # fail early on a bad destination
-    tenants = tenant_refs(db.engine, domain)
-    if domain is not None and not tenants:
-        raise NotFound(f"no tenant with domain {domain}")
+    tenants = tenants_named(domain)
     work = functools.partial(_archive_worker, uri=target, before=before, dry_run=dry_run)
     report = ArchiveReport()
     for tenant, outcome in for_each_tenant(db.engine, tenants, work, jobs=jobs,
@@ -188,10 +187,7 @@ def restore(domain: str, month: str, uri: str | None = None) -> int:
     match = re.fullmatch(r"(\d{4})-(\d{2})", month or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise Invalid("month", "must look like 2025-03")
-    tenants = tenant_refs(db.engine, domain)
-    if not tenants:
-        raise NotFound(f"no tenant with domain {domain}")
-    tenant = tenants[0]
+    tenant = tenants_named(domain)[0]
     fs, root = destination(uri)
     directory = month_dir(root, tenant.schema_name, int(match.group(1)), int(match.group(2)))
     rows = []

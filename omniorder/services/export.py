@@ -13,11 +13,10 @@ import zipfile
 
 from sqlalchemy import select
 
-from omniorder.errors import NotFound
 from omniorder.extensions import db
 from omniorder.models import Category, MenuItem, Order, User
+from omniorder.services.tenants import tenants_named
 from omniorder.tenancy.bind import engine_for_schema
-from omniorder.tenancy.fanout import tenant_refs
 
 BATCH = 1000
 TABLES = {
@@ -64,10 +63,7 @@ def _export_archive(archive: zipfile.ZipFile, tenant) -> int:
 
 def export_tenant(domain: str, out) -> dict[str, int]:
     """Write the tenant's data to `out` (a path or a binary file); return the row counts."""
-    tenants = tenant_refs(db.engine, domain.strip().lower())
-    if not tenants:
-        raise NotFound(f"no tenant with domain {domain}")
-    tenant = tenants[0]
+    tenant = tenants_named(domain)[0]
     counts = {}
     engine = engine_for_schema(db.engine, tenant.schema_name)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive, \

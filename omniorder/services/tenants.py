@@ -28,6 +28,7 @@ from omniorder.services.staff import (
     validate_password,
 )
 from omniorder.services.theme import validate_theme
+from omniorder.tenancy.fanout import TenantRef, tenant_refs
 from omniorder.tenancy.http import tenant_registry
 from omniorder.tenancy.names import (
     TENANT_SCHEMA_PLACEHOLDER,
@@ -196,6 +197,18 @@ def _conflict(error: IntegrityError, fields: dict) -> Conflict:
     if "schema_name" in constraint:
         return Conflict(f"schema {fields['schema_name']} is already taken")
     return Conflict(str(error.orig).splitlines()[0])
+
+
+def tenants_named(domain=None) -> list[TenantRef]:
+    """Every tenant, or the one serving `domain` (normalized here; `NotFound` if none): what
+    the commands that run across tenants (analytics, archival, export) work on."""
+    if domain is None:
+        return tenant_refs(db.engine)
+    domain = validate_domain(domain)
+    tenants = tenant_refs(db.engine, domain)
+    if not tenants:
+        raise NotFound(f"no tenant with domain {domain}")
+    return tenants
 
 
 _SUMMARY = select(Tenant.name, Tenant.domain, Tenant.schema_name, Tenant.created_at)

@@ -77,10 +77,16 @@ def normalize_host(host: str) -> str:
 
 
 def validate_domain(domain: str) -> str:
-    """Return the normalized domain, or raise `Invalid` when it is not a host name."""
+    """The one normalization of a domain (CLI, system API, every service that takes one):
+    stripped, lower case, without a trailing dot, an international name in its IDNA (ASCII)
+    form; or `Invalid` when it is not a host name."""
     if not isinstance(domain, str) or not domain.strip():
         raise Invalid("domain", "is required")
     normalized = domain.strip().lower().removesuffix(".")
+    try:
+        normalized = normalized.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise Invalid("domain", "must be a host name such as pizza.example.com") from None
     if not is_host_name(normalized):
         raise Invalid("domain", "must be a host name such as pizza.example.com (no port)")
     return normalized

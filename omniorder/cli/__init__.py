@@ -1,0 +1,49 @@
+"""Operator commands (``flask tenants|db|analytics|orders|demo``): thin wrappers over the same
+services the HTTP API calls, one module per capability.
+
+Each command that changes data is one unit of work (`command`): it commits at its end and
+rolls back on any failure. Every failure ends in one readable line and a non-zero exit code:
+2 for bad input, 1 for everything else (conflicts, unknown tenants, failed migrations).
+"""
+
+import functools
+
+import click
+from flask import Flask
+from sqlalchemy.exc import DataError
+
+from omniorder.errors import DomainError, Invalid
+from omniorder.unit_of_work import unit_of_work
+
+jobs_option = click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+                           help="Tenant schemas worked on in parallel (processes).")
+
+
+def command(function):
+    """Run a command as one unit of work and turn a service's domain error (or input
+    PostgreSQL cannot store) into click's one-line error and exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            with unit_of_work():
+                return function(*args, **kwargs)
+        except Invalid as error:
+            raise click.UsageError(error.message) from None
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        except DataError as error:
+            raise click.UsageError("the input contains characters or values that cannot be "
+                                   f"stored: {str(error.orig).splitlines()[0]}") from None
+
+    return wrapper
+
+
+def init_app(app: Flask) -> None:
+    from omniorder.cli import analytics, db, orders, tenants
+
+    app.cli.add_command(tenants.tenants_cli)
+    app.cli.add_command(tenants.demo_command)
+    app.cli.add_command(db.db_cli)
+    app.cli.add_command(analytics.analytics_cli)
+    app.cli.add_command(orders.orders_cli)

@@ -1,0 +1,58 @@
+"""``flask analytics refresh|report``: the cross-tenant sales warehouse."""
+
+import sys
+import time
+
+import click
+from flask.cli import AppGroup
+
+from omniorder.cli import command, jobs_option
+from omniorder.money import format_cents
+from omniorder.services import analytics
+
+analytics_cli = AppGroup("analytics", help="The cross-tenant sales warehouse.")
+
+
+@analytics_cli.command("refresh")
+@click.option("--full", is_flag=True, help="Recompute every day of every tenant.")
+@click.option("--domain", help="Only this tenant.")
+@jobs_option
+@command
+def analytics_refresh(full, domain, jobs):
+    """Count new orders into public.analytics (incremental unless --full)."""
+    started = time.perf_counter()
+    bar = None
+
+    def start(count):
+        nonlocal bar
+        if count:
+            bar = click.progressbar(length=count, label="tenants", file=sys.stderr)
+            bar.__enter__()
+
+    try:
+        result = analytics.refresh(full=full, jobs=jobs, domain=domain, on_start=start,
+                                   on_result=lambda tenant, error: bar and bar.update(1))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"analytics: {result.refreshed} tenants refreshed, {result.unchanged} unchanged, "
+               f"{len(result.failed)} failed ({time.perf_counter() - started:.2f} s)")
+    for tenant, error in sorted(result.failed.items()):
+        click.echo(f"failed: {tenant}: {error}", err=True)
+    if result.failed:
+        raise click.ClickException("some tenants failed; re-run to retry them")
+
+
+@analytics_cli.command("report")
+@click.option("--from", "date_from", help="First day, YYYY-MM-DD (UTC).")
+@click.option("--to", "date_to", help="Last day, YYYY-MM-DD (UTC).")
+@click.option("--domain", help="Only this tenant.")
+@command
+def analytics_report(date_from, date_to, domain):
+    """Orders, revenue and items sold per tenant, and the platform total."""
+    report = analytics.report(date_from, date_to, domain)
+    width = max([len(row.domain) for row in report.rows] + [8])
+    click.echo(f"{'tenant':<{width}}  {'orders':>8}  {'revenue':>14}  {'items':>8}")
+    for row in [*report.rows, report.total]:
+        click.echo(f"{row.domain:<{width}}  {row.orders:>8}  {format_cents(row.revenue_cents):>14}"
+                   f"  {row.items_sold:>8}")
