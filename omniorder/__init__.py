@@ -28,8 +28,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_templating(app)
     register_commands(app)
     register_error_handlers(app)
-    register_host_check(app)
     register_security(app)
+    register_middleware(app)
     return app
 
 
@@ -97,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(storefront.bp)
     app.register_blueprint(auth.bp)
-    kitchen.init_app(app)  # with its WSGI shortcut, inside ProxyFix (register_security)
+    app.register_blueprint(kitchen.bp)
     app.register_blueprint(admin.bp)
 
 
@@ -122,13 +122,21 @@ def register_commands(app: Flask) -> None:
     cli.init_app(app)
 
 
-def register_host_check(app: Flask) -> None:
-    """Bad Host headers answered 400 before anything else runs. Installed after the kitchen
-    shortcut (register_blueprints) and before ProxyFix (register_security), so it sees the host
-    a trusted proxy forwarded and guards everything behind it."""
+def register_middleware(app: Flask) -> None:
+    """WSGI layers around Flask, innermost first: the unchanged kitchen poll answered before
+    Flask (through the view's own `answer_poll`), bad Host headers refused with a 400, and
+    ProxyFix for exactly OMNIORDER_PROXY_HOPS trusted proxies, outermost, so both layers
+    inside it see the host and client address the proxy forwarded."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from omniorder.blueprints.kitchen.poll import UnchangedPollShortcut
     from omniorder.tenancy.http import RefuseBadHost
 
+    app.wsgi_app = UnchangedPollShortcut(app, app.wsgi_app)
     app.wsgi_app = RefuseBadHost(app.wsgi_app)
+    hops = app.config.get("OMNIORDER_PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_security(app: Flask) -> None:

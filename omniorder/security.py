@@ -8,7 +8,6 @@ that htmx swaps in is styled from app.js through the CSSOM, which the policy all
 import secrets
 
 from flask import Flask, g
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'{style_nonce}; "
           "img-src 'self' https: http: data:; connect-src 'self'; object-src 'none'; "
@@ -39,9 +38,6 @@ def add_security_headers(response):
 
 
 def init_app(app: Flask) -> None:
-    hops = app.config.get("OMNIORDER_PROXY_HOPS", 0)
-    if hops:  # trust exactly that many proxies: their X-Forwarded-* give scheme, host, client
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.after_request(add_security_headers)

@@ -62,7 +62,7 @@ def test_unchanged_poll_is_204_after_one_statement(database_url, tenant, count_s
     response = cook.get(f"/kitchen/board?since={token}", htmx=True)
     assert response.status_code == 204 and response.data == b""
     assert len(statements) == 1, statements
-    assert flask_requests == []  # answered by UnchangedBoardShortcut, before Flask
+    assert flask_requests == []  # answered by UnchangedPollShortcut, before Flask
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
@@ -253,3 +253,48 @@ def test_csrf_token_may_come_as_an_htmx_header(app, client, tenant, cook):
                                 data={"from": "PENDING"}, base_url=cook.base_url,
                                 headers={"X-CSRFToken": cook.token(), "HX-Request": "true"})
     assert response.status_code == 200
+
+
+def test_the_shortcut_and_the_view_answer_every_poll_alike(app, tenant, make_tenant, cook):
+    """One decision (`answer_poll`) behind two doors: the WSGI shortcut in front of Flask and
+    the Flask view alone must give the same answer to each case."""
+    from werkzeug.test import Client
+
+    from omniorder.blueprints.kitchen.poll import UnchangedPollShortcut
+
+    layer = app.wsgi_app
+    while not isinstance(layer, UnchangedPollShortcut):
+        layer = layer.wsgi_app
+    doors = {"shortcut": Client(app.wsgi_app, use_cookies=False),  # our Cookie header wins
+             "view": Client(layer.wsgi_app, use_cookies=False)}
+    if time.time() % 60 > 55:  # the token carries the minute: stay inside one minute
+        time.sleep(60 - time.time() % 60 + 0.1)
+    token = since_token(cook.get("/kitchen").text)
+    cookie = cook.client.get_cookie("session", domain=tenant.domain).value
+    other_app = make_app(app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="another-secret")
+    data = app.session_interface.get_signing_serializer(app).loads(cookie)
+    forged = other_app.session_interface.get_signing_serializer(other_app).dumps(data)
+    neighbour = make_tenant().domain
+    cases = {  # (host, cookie, since) → what the tablet must hear
+        "unchanged": ((tenant.domain, cookie, token), 204),
+        "changed board": ((tenant.domain, cookie, "0-0"), 200),
+        "no cookie": ((tenant.domain, "", token), 401),
+        "another app's key": ((tenant.domain, forged, token), 401),
+        "tampered": ((tenant.domain, cookie[:-3] + "AAA", token), 401),
+        "another tenant's host": ((neighbour, cookie, token), 401),
+    }
+
+    def poll(door, host, session_cookie, since):
+        return door.get(f"/kitchen/board?since={since}", base_url=f"http://{host}",
+                        headers={"Cookie": f"session={session_cookie}", "HX-Request": "true"})
+
+    for name, (request_args, expected) in cases.items():
+        answers = {door: poll(client, *request_args).status_code
+                   for door, client in doors.items()}
+        assert answers == {"shortcut": expected, "view": expected}, name
+    assert cook.post("/logout").status_code == 303  # the session ends for every copy of it
+    answers = {door: poll(client, tenant.domain, cookie, token).status_code
+               for door, client in doors.items()}
+    assert answers == {"shortcut": 401, "view": 401}
+    with other_app.app_context():
+        db.engine.dispose()
