@@ -15,7 +15,11 @@ The clients are `BENCH_SOAK_CLIENTS` (4) processes, each one sequential connecti
                             poll when nothing is open): two taps an order, so the kitchen
                             keeps up and the board stays the size of a real one
      8 % bad input          malformed JSON, quantity 0, another tenant's item / order /
-                            session, unknown Host, no CSRF token, 300 KiB body, bad ids
+                            session, unknown Host, no CSRF token, 300 KiB body, bad ids;
+                            Host headers with an empty or a 64-character label (on pages,
+                            /healthz, /static and the API), lone UTF-16 surrogates in a JSON
+                            order and in a form, theme values of the wrong type (issue 13,
+                            items 1-3): each must be a 4xx
 
 What is counted:
 - cross-tenant rows: a menu item, board card or order of another tenant in a response; a
@@ -62,12 +66,19 @@ REQUESTS = int(os.environ.get("BENCH_SOAK_REQUESTS", 100_000))
 CLIENTS = int(os.environ.get("BENCH_SOAK_CLIENTS", 4))
 TENANTS = int(os.environ.get("BENCH_SOAK_TENANTS", 50))
 DOWN_SECONDS = float(os.environ.get("BENCH_SOAK_DOWN_SECONDS", 2))
-PASSWORD = "bench-password"  # bench.common.FIXED_HASH
+PASSWORD = "bench password"  # the admins bench.provisioning.provision makes
 SECRET = "bench-secret-key-" + "x" * 20
 MIX = {"menu": 38, "order": 10, "order_status": 5, "poll": 19, "advance": 20, "bad": 8}
 BAD_INPUTS = ("malformed_json", "zero_quantity", "foreign_item", "foreign_order",
               "unknown_host", "no_csrf", "foreign_advance", "foreign_session", "oversized",
-              "bad_id")
+              "bad_id", "bad_host", "surrogate_order", "surrogate_form", "theme_types")
+BAD_HOSTS = ("{domain}..", ".{domain}", "a..{domain}", "x" * 64 + ".{domain}")
+BAD_HOST_PATHS = ("/", "/healthz", "/static/app.css", "/api/v1/menu", "/kitchen/board?since=0-0")
+# Wrong types through the admin form's JSON door (a list of text is a repeated form field).
+BAD_THEMES = ({"preset": {"dark": 1}, "primary_color": "#aabbcc", "font_family": "serif"},
+              {"preset": "dark", "primary_color": {"#aabbcc": 1}, "font_family": "serif"},
+              {"preset": "dark", "primary_color": 123, "font_family": "serif"},
+              {"preset": "dark", "primary_color": "#aabbcc", "font_family": ["serif", {}]})
 ORDER_RETRY_SECONDS = 60
 UUID = re.compile(r"/kitchen/orders/([0-9a-f-]{36})/advance")
 
@@ -272,6 +283,23 @@ class Client:
         elif kind == "oversized":
             request = ("POST", host, "/api/v1/orders", json_headers,
                        json.dumps({"customer_name": "x" * 300_000, "items": []}))
+        elif kind == "bad_host":
+            request = ("GET", self.random.choice(BAD_HOSTS).format(domain=host),
+                       self.random.choice(BAD_HOST_PATHS), self.staff_headers(tenant, False))
+        elif kind == "surrogate_order":  # json.dumps writes the lone surrogate as "\ud800"
+            request = ("POST", host, "/api/v1/orders", json_headers, json.dumps(
+                {"customer_name": "Soak \ud800", "items": [
+                    {"menu_item_id": self.menus[tenant]["items"][0], "quantity": 1}]}))
+        elif kind == "surrogate_form":  # Flask-WTF reads a JSON body as the login form
+            request = ("POST", host, "/login",
+                       {**self.staff_headers(tenant, False), **json_headers,
+                        "X-CSRFToken": self.sessions[tenant]["csrf"]},
+                       json.dumps({"email": f"soak\udfff@{host}", "password": "soak"}))
+        elif kind == "theme_types":
+            request = ("POST", host, "/admin/theme",
+                       {**self.staff_headers(tenant), **json_headers,
+                        "X-CSRFToken": self.sessions[tenant]["csrf"]},
+                       json.dumps(self.random.choice(BAD_THEMES)))
         else:  # bad_id
             request = ("GET", host, "/api/v1/orders/not-an-order")
         status, _, _ = self.timed(f"bad:{kind}", *request)
