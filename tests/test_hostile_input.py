@@ -1,6 +1,7 @@
 """Hostile input at every boundary (issue 13, items 1-3 and 14): a clear 4xx with our security
 headers, never a 500, and nothing written; error pages in the restaurant's own layout."""
 
+import json
 import re
 import uuid
 
@@ -95,12 +96,14 @@ def test_a_restaurant_answers_with_a_port_a_trailing_dot_and_capitals(client, te
 
 def test_error_pages_render_without_a_url_adapter(app):
     """Should anything ever get past the Host check, the page still renders (no url_for)."""
-    from omniorder.blueprints.errors import render_error
+    from werkzeug.exceptions import BadRequest
 
     with app.test_request_context("/", headers={"Host": "a..b"}) as context:
         assert context.url_adapter is None
-        page, status = render_error(400, "Broken")
-    assert status == 400 and "Broken" in page and "/static/app.css" in page
+        response = app.make_response(app.handle_user_exception(BadRequest("Broken")))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Broken" in page and "/static/app.css" in page
 
 
 # --- item 2: lone surrogates ----------------------------------------------------------------
@@ -116,10 +119,14 @@ def test_a_lone_surrogate_in_an_api_order_is_400_naming_the_field(app, client, t
 
 
 def test_a_lone_surrogate_in_a_key_is_400_and_the_answer_is_still_valid(app, client, tenant):
-    response = client.post("/api/v1/orders", headers={"Host": tenant.domain},
-                           data='{"customer_name": "Ann", "items": [], "\\udc80": 1}',
+    """The whole body is checked, not only the fields a view reads (it ignored this key)."""
+    fries = menu(app, tenant)["Fries"]
+    items = json.dumps([{"menu_item_id": str(fries.id), "quantity": 1}])
+    body = f'{{"customer_name": "Ann", "items": {items}, "\\udc80": 1}}'
+    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, data=body,
                            content_type="application/json")
     assert response.status_code == 400
+    assert response.json["fields"] == {"\\udc80": response.json["fields"]["\\udc80"]}
     response.text.encode()  # no surrogate echoed back
     assert order_count(app, tenant) == 0
 
