@@ -114,7 +114,7 @@ def session_cookies(url: str, domains: list[str], secret: str) -> list[str]:
     from omniorder.extensions import db
     from omniorder.models import User
     from omniorder.tenancy.bind import tenant_context
-    from omniorder.tenancy.http import tenant_registry
+    from omniorder.tenancy.registry import tenant_registry
 
     app = bench_app(url, SECRET_KEY=secret)
     cookies = []

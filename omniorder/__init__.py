@@ -51,8 +51,8 @@ def configure_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the database, CSRF protection, staff logins and the order rate limit to this app."""
     from omniorder import ratelimit
-    from omniorder.auth import login_manager
     from omniorder.extensions import csrf, db
+    from omniorder.staff_sessions import login_manager
 
     db.init_app(app)
     if app.config.get("OMNIORDER_EMBEDDED_POSTGRES"):
@@ -90,9 +90,9 @@ def register_tenancy(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Health, system API (tenant-free) and the tenant-facing blueprints."""
-    from omniorder.blueprints import admin, api, auth, health, kitchen, storefront, sysapi
+    from omniorder.blueprints import admin, api, auth, kitchen, platform, storefront, sysapi
 
-    app.register_blueprint(health.bp)
+    app.register_blueprint(platform.bp)
     app.register_blueprint(sysapi.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(storefront.bp)
@@ -148,6 +148,6 @@ def register_security(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Domain errors and HTTP errors → JSON under /api, a page elsewhere."""
-    from omniorder.blueprints import errors
+    from omniorder.blueprints import error_pages
 
-    errors.init_app(app)
+    error_pages.init_app(app)

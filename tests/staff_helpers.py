@@ -5,7 +5,7 @@ import uuid
 
 from omniorder.services.staff import create_staff
 from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.http import tenant_registry
+from omniorder.tenancy.registry import tenant_registry
 from omniorder.unit_of_work import unit_of_work
 
 PASSWORD = "staff password 1"

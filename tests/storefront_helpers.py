@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from omniorder.extensions import db
 from omniorder.models import MenuItem
 from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.http import tenant_registry
+from omniorder.tenancy.registry import tenant_registry
 
 
 class Customer:

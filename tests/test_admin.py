@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from omniorder.extensions import db
 from omniorder.models import Category
 from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.http import tenant_registry
+from omniorder.tenancy.registry import tenant_registry
 from tests.staff_helpers import Staff, add_staff, signed_in
 from tests.storefront_helpers import menu
 

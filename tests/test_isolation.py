@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from omniorder.extensions import db
 from omniorder.models import MenuItem, Order, User
 from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.http import tenant_registry
+from omniorder.tenancy.registry import tenant_registry
 from tests.conftest import add_failing_write_route, make_app
 
 

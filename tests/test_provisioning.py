@@ -13,7 +13,7 @@ from omniorder.models import Category, MenuItem, User
 from omniorder.services.tenants import drop_tenant, provision_tenant
 from omniorder.tenancy import migrate
 from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.http import tenant_registry
+from omniorder.tenancy.registry import tenant_registry
 from omniorder.unit_of_work import unit_of_work
 from tests.conftest import schema_exists
 

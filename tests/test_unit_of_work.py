@@ -48,7 +48,7 @@ def test_two_service_calls_share_one_transaction_and_an_error_answer_rolls_both_
 
 def test_after_commit_runs_only_when_the_unit_of_work_commits(app, tenant):
     from omniorder.tenancy.bind import tenant_context
-    from omniorder.tenancy.http import tenant_registry
+    from omniorder.tenancy.registry import tenant_registry
 
     ran = []
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, request
 
-from omniorder.blueprints.errors import json_object
+from omniorder.blueprints.error_pages import json_object
 from omniorder.extensions import csrf
 from omniorder.ratelimit import order_limit
 from omniorder.services.menu import menu_items

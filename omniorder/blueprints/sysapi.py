@@ -7,7 +7,7 @@ from collections import defaultdict, deque
 
 from flask import Blueprint, abort, current_app, request
 
-from omniorder.blueprints.errors import json_object
+from omniorder.blueprints.error_pages import json_object
 from omniorder.errors import Invalid
 from omniorder.extensions import csrf
 from omniorder.services import analytics

@@ -105,12 +105,10 @@ def advance_order(order_id, from_status: str) -> Order:
         .returning(Order.id)
     )
     if moved is None:
-        db.session.rollback()
         if db.session.get(Order, order_id) is None:
             raise NotFound("No such order.")
         raise Conflict("Someone else already moved this order.")
     bump_board_version()
-    db.session.commit()
     return db.session.get(Order, order_id)
 
 
@@ -118,5 +116,5 @@ def set_availability(item_id, available: bool) -> MenuItem:
     """Sold out / back on sale: the storefront and checkout see it at once."""
     item = menu_item(item_id, lock=True)  # a concurrent delete: 404, not a failed flush
     item.is_available = available
-    db.session.commit()
+    db.session.flush()
     return item

@@ -29,13 +29,13 @@ from omniorder.services.staff import (
 )
 from omniorder.services.theme import validate_theme
 from omniorder.tenancy.fanout import TenantRef, tenant_refs
-from omniorder.tenancy.http import tenant_registry
 from omniorder.tenancy.names import (
     TENANT_SCHEMA_PLACEHOLDER,
     schema_name_for,
     validate_domain,
     validate_schema_name,
 )
+from omniorder.tenancy.registry import tenant_registry
 from omniorder.tenancy.schema import create_tenant_schema, drop_tenant_schema
 from omniorder.unit_of_work import after_commit
 

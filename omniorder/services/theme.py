@@ -13,6 +13,8 @@ from sqlalchemy import update
 from omniorder.errors import Invalid
 from omniorder.extensions import db
 from omniorder.models.public import Tenant
+from omniorder.tenancy.registry import tenant_registry
+from omniorder.unit_of_work import after_commit
 
 PRESETS = {
     "light": {"bg": "#ffffff", "surface": "#f4f4f5", "text": "#18181b", "muted": "#52525b"},
@@ -98,8 +100,9 @@ def page_theme(tenant) -> dict:
 
 
 def update_theme(tenant_id, config) -> dict:
-    """Validate and store a tenant's theme; every worker sees it within the registry interval."""
+    """Validate and store a tenant's theme: this worker shows it from the next request once
+    it has committed, every other worker within the registry interval."""
     theme = validate_theme(config)
     db.session.execute(update(Tenant).where(Tenant.id == tenant_id).values(theme_config=theme))
-    db.session.flush()
+    after_commit(tenant_registry().invalidate)
     return theme

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER, validate_schema_name
 
@@ -82,10 +82,19 @@ def current_tenant() -> "TenantRecord":
     return tenant
 
 
-def read_connection():
-    """A Core connection on the bound tenant's autocommit engine, for hot read-only paths
-    (menu, kitchen poll): no ORM session bookkeeping, no BEGIN/ROLLBACK, one statement."""
-    return current_tenant().read_engine.connect()
+@contextmanager
+def read_connection() -> Iterator[Connection]:
+    """A Core connection for hot reads (the menu): no ORM session bookkeeping. Serving a GET,
+    it is the bound tenant's autocommit engine (no BEGIN/ROLLBACK, one statement); anywhere
+    else it is the unit of work's own connection, so a view that has just changed something
+    renders what it changed before the commit."""
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        with current_tenant().read_engine.connect() as connection:
+            yield connection
+    else:
+        from omniorder.extensions import db  # extensions builds its session on this module
+
+        yield db.session.connection()
 
 
 @contextmanager

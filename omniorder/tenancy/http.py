@@ -6,7 +6,6 @@ answered 400 before Flask sees it (`RefuseBadHost`).
 """
 
 import logging
-import threading
 
 from flask import Flask, abort, current_app, g, request
 from psycopg import errors as pg_errors
@@ -17,32 +16,16 @@ from omniorder.extensions import db
 from omniorder.security import security_headers
 from omniorder.tenancy.bind import bind_tenant
 from omniorder.tenancy.names import is_valid_host_header, normalize_host
-from omniorder.tenancy.registry import TenantRegistry
+from omniorder.tenancy.registry import tenant_registry
 
 log = logging.getLogger(__name__)
 NO_RESTAURANT = "No restaurant is served at this address."
-REGISTRY = "omniorder.registry"  # its key in app.extensions
-_registry_lock = threading.Lock()
 
 
 def tenant_exempt(view):
     """Mark a view (or every view of a blueprint, via its before_request) as tenant-free."""
     view.tenant_exempt = True
     return view
-
-
-def tenant_registry() -> TenantRegistry:
-    """This app's registry (one per process and app), made on first use."""
-    registry = current_app.extensions.get(REGISTRY)
-    if registry is None:
-        with _registry_lock:
-            registry = current_app.extensions.get(REGISTRY)
-            if registry is None:
-                registry = TenantRegistry(
-                    db.engine, current_app.config["OMNIORDER_REGISTRY_CHECK_INTERVAL"]
-                )
-                current_app.extensions[REGISTRY] = registry
-    return registry
 
 
 def bind_request_tenant() -> None:

@@ -22,9 +22,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from omniorder.extensions import db
 from omniorder.models.public import RegistryVersion, Tenant
 from omniorder.tenancy.bind import engine_for_schema
 from omniorder.unit_of_work import read_only
@@ -101,3 +103,21 @@ class TenantRegistry:
                 read_engine=known.read_engine if known else read_only(engine),
             )
         return records
+
+
+REGISTRY = "omniorder.registry"  # its key in app.extensions
+_registry_lock = threading.Lock()
+
+
+def tenant_registry() -> TenantRegistry:
+    """This app's registry (one per process and app), made on first use."""
+    registry = current_app.extensions.get(REGISTRY)
+    if registry is None:
+        with _registry_lock:
+            registry = current_app.extensions.get(REGISTRY)
+            if registry is None:
+                registry = TenantRegistry(
+                    db.engine, current_app.config["OMNIORDER_REGISTRY_CHECK_INTERVAL"]
+                )
+                current_app.extensions[REGISTRY] = registry
+    return registry

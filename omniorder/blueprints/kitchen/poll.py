@@ -19,12 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_host
 
-from omniorder.auth import staff_session_for
 from omniorder.security import security_headers
 from omniorder.services import kitchen
 from omniorder.services.kitchen import board_token
-from omniorder.tenancy.http import REGISTRY
+from omniorder.staff_sessions import staff_session_for
 from omniorder.tenancy.names import normalize_host
+from omniorder.tenancy.registry import REGISTRY
 
 
 class PollAnswer(enum.Enum):

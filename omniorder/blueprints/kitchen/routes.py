@@ -3,13 +3,13 @@
 from flask import redirect, render_template, request, session, url_for
 from flask_login import logout_user
 
-from omniorder.auth import is_htmx, login_redirect, staff_required
 from omniorder.blueprints.kitchen import bp
 from omniorder.blueprints.kitchen.poll import PollAnswer, answer_poll
 from omniorder.errors import DomainError
 from omniorder.services import kitchen
 from omniorder.services.kitchen import board_token
 from omniorder.services.menu import menu_items
+from omniorder.staff_sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
 
 AGE_WARN_MINUTES, AGE_LATE_MINUTES = 10, 20

@@ -1,3 +1,6 @@
+"""Routes no restaurant owns (tenant-exempt): the health check for load balancers, the
+OpenAPI description, and the favicon browsers ask every host for."""
+
 from flask import Blueprint, current_app, send_from_directory
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -6,7 +9,7 @@ from omniorder.extensions import db
 from omniorder.openapi import openapi_document
 from omniorder.tenancy.http import tenant_exempt
 
-bp = Blueprint("health", __name__)
+bp = Blueprint("platform", __name__)
 
 
 @bp.get("/healthz")

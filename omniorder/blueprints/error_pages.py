@@ -13,10 +13,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
-from omniorder.auth import staff_session_from_cookie
 from omniorder.errors import DomainError, Invalid
 from omniorder.ratelimit import retry_after_seconds
 from omniorder.services.theme import page_theme
+from omniorder.staff_sessions import staff_session_from_cookie
 from omniorder.tenancy.bind import READ_ONLY_METHODS
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -1,21 +1,11 @@
-"""Staff login and logout on each restaurant's own host."""
-
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
 
-from omniorder.auth import safe_next, staff_member
+from omniorder.blueprints.auth import bp
+from omniorder.blueprints.auth.forms import LoginForm
 from omniorder.errors import DomainError
 from omniorder.services.staff import TooManyAttempts, authenticate, end_sessions
-
-bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+from omniorder.staff_sessions import safe_next, staff_member
 
 
 def home_for(staff) -> str:

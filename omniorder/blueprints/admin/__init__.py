@@ -1,0 +1,21 @@
+"""The back office: menu, orders and sales (managers and admins), staff and theme (admins).
+
+One module per capability; ids in paths go through Werkzeug's ``uuid`` converter, so a view
+gets a `uuid.UUID` (compared as one, whatever the letter case of the URL) and a malformed id
+is a 404 before any view.
+"""
+
+from flask import Blueprint, redirect, url_for
+
+from omniorder.staff_sessions import staff_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("")
+@staff_required("manager")
+def index():
+    return redirect(url_for("admin.menu"))
+
+
+from omniorder.blueprints.admin import menu, orders, staff, theme  # noqa: E402, F401
