@@ -115,8 +115,7 @@ def test_provisioning_migrations_and_checkout_through_pgbouncer(pgbouncer_url, m
             head = migrate.tenant_head_revision()
         (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
             LOYALTY_REVISION.format(down=head, online=False))
-        migrate._linear_head.cache_clear()
-        migrate._known_revisions.cache_clear()
+        migrate.forget_revision_files()
         for jobs in ("1", "2"):
             upgraded = runner.invoke(args=["db", "upgrade", "--jobs", jobs])
             assert upgraded.exit_code == 0, upgraded.output
@@ -136,7 +135,6 @@ def test_provisioning_migrations_and_checkout_through_pgbouncer(pgbouncer_url, m
         assert order.status_code == 201 and order.json["number"] == 1001
     finally:
         runner.invoke(args=["tenants", "drop", "bounced.localhost", "--yes"])
-        migrate._linear_head.cache_clear()
-        migrate._known_revisions.cache_clear()
+        migrate.forget_revision_files()
         with app.app_context():
             db.engine.dispose()

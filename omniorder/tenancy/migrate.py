@@ -113,10 +113,6 @@ def _read_revisions(scope: str, migrations_dir: str) -> Revisions | None:
     return Revisions(frozenset(parents), frozenset(parents.keys() - referenced))
 
 
-# tests/test_pgbouncer.py still clears the cache by these two former names.
-_linear_head = _known_revisions = _read_revisions
-
-
 def forget_revision_files() -> None:
     """Read the revision files afresh next time (for a test that has just added one)."""
     _read_revisions.cache_clear()
