@@ -254,59 +254,78 @@ class Client:
         foreign_orders = [order_id for t, order_id, _ in self.acknowledged if t != tenant]
         if kind in ("foreign_order", "foreign_advance") and not foreign_orders:
             kind = "unknown_host"
-        if kind == "malformed_json":
-            request = ("POST", host, "/api/v1/orders", json_headers, '{"customer_name": ')
-        elif kind == "zero_quantity":
-            request = ("POST", host, "/api/v1/orders", json_headers, json.dumps(
-                {"customer_name": "Zero", "items": [
-                    {"menu_item_id": self.menus[tenant]["items"][0], "quantity": 0}]}))
-        elif kind == "foreign_item":
-            request = ("POST", host, "/api/v1/orders", json_headers, json.dumps(
-                {"customer_name": "Thief", "items": [
-                    {"menu_item_id": self.menus[other]["items"][0], "quantity": 1}]}))
-        elif kind == "foreign_order":
-            request = ("GET", host, f"/api/v1/orders/{self.random.choice(foreign_orders)}")
-        elif kind == "unknown_host":
-            request = ("GET", "nowhere.bench.localhost", "/api/v1/menu")
-        elif kind == "no_csrf":
-            order_id = self.random.choice(foreign_orders) if foreign_orders else uuid.uuid4()
-            request = ("POST", host, f"/kitchen/orders/{order_id}/advance",
-                       {**self.staff_headers(tenant),
-                        "Content-Type": "application/x-www-form-urlencoded"}, "from=PENDING")
-        elif kind == "foreign_advance":
-            request = ("POST", host,
-                       f"/kitchen/orders/{self.random.choice(foreign_orders)}/advance",
-                       {**self.staff_headers(tenant), "X-CSRFToken": self.sessions[tenant]["csrf"],
-                        "Content-Type": "application/x-www-form-urlencoded"}, "from=PENDING")
-        elif kind == "foreign_session":
-            request = ("GET", host, "/kitchen/board?since=0-0", self.staff_headers(other))
-        elif kind == "oversized":
-            request = ("POST", host, "/api/v1/orders", json_headers,
-                       json.dumps({"customer_name": "x" * 300_000, "items": []}))
-        elif kind == "bad_host":
-            request = ("GET", self.random.choice(BAD_HOSTS).format(domain=host),
-                       self.random.choice(BAD_HOST_PATHS), self.staff_headers(tenant, False))
-        elif kind == "surrogate_order":  # json.dumps writes the lone surrogate as "\ud800"
-            request = ("POST", host, "/api/v1/orders", json_headers, json.dumps(
-                {"customer_name": "Soak \ud800", "items": [
-                    {"menu_item_id": self.menus[tenant]["items"][0], "quantity": 1}]}))
-        elif kind == "surrogate_form":  # Flask-WTF reads a JSON body as the login form
-            request = ("POST", host, "/login",
-                       {**self.staff_headers(tenant, False), **json_headers,
-                        "X-CSRFToken": self.sessions[tenant]["csrf"]},
-                       json.dumps({"email": f"soak\udfff@{host}", "password": "soak"}))
-        elif kind == "theme_types":
-            request = ("POST", host, "/admin/theme",
-                       {**self.staff_headers(tenant), **json_headers,
-                        "X-CSRFToken": self.sessions[tenant]["csrf"]},
-                       json.dumps(self.random.choice(BAD_THEMES)))
-        else:  # bad_id
-            request = ("GET", host, "/api/v1/orders/not-an-order")
+        request = getattr(self, f"_hostile_{kind}")(tenant, host, other, foreign_orders,
+                                                    json_headers)
         status, _, _ = self.timed(f"bad:{kind}", *request)
         if kind.startswith("foreign") and 200 <= status < 300:
             self.cross_tenant.append(f"{kind} on tenant {tenant} answered {status}")
         elif status != 0 and status != 503 and not 400 <= status < 500:
             self.unexpected[f"bad:{kind}:{status}"] += 1
+
+
+    def _hostile_malformed_json(self, tenant, host, other, foreign_orders, json_headers):
+        return ("POST", host, "/api/v1/orders", json_headers, '{"customer_name": ')
+
+    def _hostile_zero_quantity(self, tenant, host, other, foreign_orders, json_headers):
+        return ("POST", host, "/api/v1/orders", json_headers, json.dumps(
+            {"customer_name": "Zero", "items": [
+                {"menu_item_id": self.menus[tenant]["items"][0], "quantity": 0}]}))
+
+    def _hostile_foreign_item(self, tenant, host, other, foreign_orders, json_headers):
+        return ("POST", host, "/api/v1/orders", json_headers, json.dumps(
+            {"customer_name": "Thief", "items": [
+                {"menu_item_id": self.menus[other]["items"][0], "quantity": 1}]}))
+
+    def _hostile_foreign_order(self, tenant, host, other, foreign_orders, json_headers):
+        return ("GET", host, f"/api/v1/orders/{self.random.choice(foreign_orders)}")
+
+    def _hostile_unknown_host(self, tenant, host, other, foreign_orders, json_headers):
+        return ("GET", "nowhere.bench.localhost", "/api/v1/menu")
+
+    def _hostile_no_csrf(self, tenant, host, other, foreign_orders, json_headers):
+        order_id = self.random.choice(foreign_orders) if foreign_orders else uuid.uuid4()
+        return ("POST", host, f"/kitchen/orders/{order_id}/advance",
+                   {**self.staff_headers(tenant),
+                    "Content-Type": "application/x-www-form-urlencoded"}, "from=PENDING")
+
+    def _hostile_foreign_advance(self, tenant, host, other, foreign_orders, json_headers):
+        return ("POST", host,
+                   f"/kitchen/orders/{self.random.choice(foreign_orders)}/advance",
+                   {**self.staff_headers(tenant), "X-CSRFToken": self.sessions[tenant]["csrf"],
+                    "Content-Type": "application/x-www-form-urlencoded"}, "from=PENDING")
+
+    def _hostile_foreign_session(self, tenant, host, other, foreign_orders, json_headers):
+        return ("GET", host, "/kitchen/board?since=0-0", self.staff_headers(other))
+
+    def _hostile_oversized(self, tenant, host, other, foreign_orders, json_headers):
+        return ("POST", host, "/api/v1/orders", json_headers,
+                   json.dumps({"customer_name": "x" * 300_000, "items": []}))
+
+    def _hostile_bad_host(self, tenant, host, other, foreign_orders, json_headers):
+        return ("GET", self.random.choice(BAD_HOSTS).format(domain=host),
+                   self.random.choice(BAD_HOST_PATHS), self.staff_headers(tenant, False))
+
+    def _hostile_surrogate_order(self, tenant, host, other, foreign_orders, json_headers):
+        # json.dumps writes the lone surrogate as "\ud800"
+        return ("POST", host, "/api/v1/orders", json_headers, json.dumps(
+            {"customer_name": "Soak \ud800", "items": [
+                {"menu_item_id": self.menus[tenant]["items"][0], "quantity": 1}]}))
+
+    def _hostile_surrogate_form(self, tenant, host, other, foreign_orders, json_headers):
+        # Flask-WTF reads a JSON body as the login form
+        return ("POST", host, "/login",
+                   {**self.staff_headers(tenant, False), **json_headers,
+                    "X-CSRFToken": self.sessions[tenant]["csrf"]},
+                   json.dumps({"email": f"soak\udfff@{host}", "password": "soak"}))
+
+    def _hostile_theme_types(self, tenant, host, other, foreign_orders, json_headers):
+        return ("POST", host, "/admin/theme",
+                   {**self.staff_headers(tenant), **json_headers,
+                    "X-CSRFToken": self.sessions[tenant]["csrf"]},
+                   json.dumps(self.random.choice(BAD_THEMES)))
+
+    def _hostile_bad_id(self, tenant, host, other, foreign_orders, json_headers):
+        return ("GET", host, "/api/v1/orders/not-an-order")
 
     def run(self, requests: int, progress) -> dict:
         kinds = [kind for kind, weight in MIX.items() for _ in range(weight)]
