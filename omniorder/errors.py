@@ -34,3 +34,19 @@ class Invalid(DomainError):
         if field is not None:
             self.fields[field] = message
         super().__init__("; ".join(f"{name}: {text}" for name, text in self.fields.items()))
+
+
+def check_fields(checks: dict, into: dict | None = None) -> dict:
+    """Run every check (field → a callable returning the clean value) and return the values;
+    one `Invalid` naming every bad field, so a form or an API caller hears of all at once.
+    `into` receives each value as it is made, for checks that depend on earlier ones."""
+    values = {} if into is None else into
+    problems = {}
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except Invalid as error:
+            problems.update(error.fields)
+    if problems:
+        raise Invalid(fields=problems)
+    return values

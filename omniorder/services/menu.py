@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import func, select
 
-from omniorder.errors import Conflict, Invalid, NotFound
+from omniorder.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.extensions import db
 from omniorder.models import Category, MenuItem
 from omniorder.money import DEFAULT_CURRENCY, DEFAULT_LOCALE, parse_amount
@@ -141,26 +141,25 @@ def delete_category(category_id) -> Category:
 
 
 def _item_fields(fields: dict) -> dict:
-    problems, clean = {}, {}
-    checks = {
+    clean = check_fields({
         "name": lambda: _text("name", fields.get("name"), required=True),
         "description": lambda: _text("description", fields.get("description")),
         "price": lambda: parse_price(fields.get("price")),
         "image_url": lambda: _image_url(fields.get("image_url")),
-        "category_id": lambda: category(fields["category_id"], lock={"read": True}).id
-        if fields.get("category_id") else None,
-    }
-    for name, check in checks.items():
-        try:
-            clean[name] = check()
-        except Invalid as error:
-            problems.update(error.fields)
-        except NotFound:
-            problems["category_id"] = "is not a category of this menu"
-    if problems:
-        raise Invalid(fields=problems)
+        "category_id": lambda: _category_to_file_under(fields.get("category_id")),
+    })
     clean["is_available"] = bool(fields.get("is_available"))
     return clean
+
+
+def _category_to_file_under(category_id):
+    """The category's id, locked against deletion until this change commits; None for none."""
+    if not category_id:
+        return None
+    try:
+        return category(category_id, lock={"read": True}).id
+    except NotFound:
+        raise Invalid("category_id", "is not a category of this menu") from None
 
 
 def create_item(fields: dict) -> MenuItem:

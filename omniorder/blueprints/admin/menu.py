@@ -3,9 +3,9 @@
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin import bp, change_then_return
 from omniorder.blueprints.admin.forms import ItemForm
-from omniorder.errors import DomainError, Invalid
+from omniorder.errors import Invalid
 from omniorder.money import amount_for_input
 from omniorder.services import menu as menu_service
 from omniorder.staff_sessions import staff_required
@@ -22,13 +22,8 @@ def menu():
     return render_menu()
 
 
-def menu_action(action):
-    """Run a menu change; back to the menu page, or the page with the error and its status."""
-    try:
-        action()
-    except DomainError as error:
-        return render_menu(error.message, error.status_code)
-    return redirect(url_for("admin.menu"), code=303)
+def menu_action(change):
+    return change_then_return(change, render_menu, "admin.menu")
 
 
 @bp.post("/categories")

@@ -5,7 +5,7 @@ import uuid
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin import bp, change_then_return
 from omniorder.blueprints.admin.forms import StaffForm
 from omniorder.errors import DomainError
 from omniorder.models import ROLES
@@ -40,12 +40,8 @@ def create_staff():
                         password_for=(user.email, password))
 
 
-def staff_action(action):
-    try:
-        action()
-    except DomainError as error:
-        return render_staff(error.message, error.status_code)
-    return redirect(url_for("admin.staff"), code=303)
+def staff_action(change):
+    return change_then_return(change, render_staff, "admin.staff")
 
 
 @bp.post("/staff/<uuid:user_id>/role")
