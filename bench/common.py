@@ -66,8 +66,8 @@ def add_orders(url: str, tenants: int, orders: int, *, status: str = "PENDING",
     with engine.begin() as connection:
         for index in range(tenants):
             connection.exec_driver_sql(
-                f'INSERT INTO "tenant_b{index}".orders (customer_name, total_amount, items, '
-                "status, created_at) SELECT 'Guest', 1000 + n, "
+                f'INSERT INTO "tenant_b{index}".orders (customer_name, total_amount, subtotal, '
+                "items, status, created_at) SELECT 'Guest', 1000 + n, 1000 + n, "
                 """'[{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": 2, """
                 f""""line_total": 2}}]', '{status}', now() - interval '{age}' """
                 f"- n * interval '{spacing}' FROM generate_series(1, {orders}) n")

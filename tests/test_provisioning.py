@@ -35,7 +35,8 @@ def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_ten
         "SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
         {"s": tenant.schema_name}))
     assert tables == {"users", "categories", "menu_items", "orders", "board_version",
-                      "login_failures", "alembic_version"}
+                      "login_failures", "alembic_version", "option_groups", "options",
+                      "settings"}
     with app.app_context():
         versions = migrate.schema_versions(db.engine, [tenant.schema_name])
         assert versions[tenant.schema_name] == migrate.tenant_head_revision()

@@ -9,7 +9,10 @@ from omniorder.models.tenant import (
     Category,
     LoginFailure,
     MenuItem,
+    Option,
+    OptionGroup,
     Order,
+    RestaurantSettings,
     User,
 )
 
@@ -22,8 +25,11 @@ __all__ = [
     "DailySales",
     "LoginFailure",
     "MenuItem",
+    "Option",
+    "OptionGroup",
     "Order",
     "RegistryVersion",
+    "RestaurantSettings",
     "Tenant",
     "User",
 ]

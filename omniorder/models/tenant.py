@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniorder.extensions import db
@@ -86,6 +86,50 @@ class MenuItem(db.Model):
     is_available: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("true")
     )
+    # Allergens from the EU list of 14 (services/menu.py ALLERGENS), shown as text.
+    allergens: Mapped[list[str]] = mapped_column(
+        ARRAY(String), nullable=False, server_default=text("'{}'::character varying[]")
+    )
+
+
+class OptionGroup(db.Model):
+    """A choice on an item: Size (min 1, max 1: required, one) or Extras (min 0, max N)."""
+
+    __tablename__ = "option_groups"
+    __table_args__ = (
+        CheckConstraint("min_choices >= 0 AND max_choices >= 1 AND max_choices >= min_choices",
+                        name="option_groups_choices_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    menu_item_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey(MenuItem.id, ondelete="CASCADE"), nullable=False,
+        index=True)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    min_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    max_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+class Option(db.Model):
+    """One choice of a group, with what it adds to the price (minor units, ≥ 0)."""
+
+    __tablename__ = "options"
+    __table_args__ = (
+        CheckConstraint("price_delta >= 0", name="options_price_delta_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    group_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey(OptionGroup.id, ondelete="CASCADE"), nullable=False,
+        index=True)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    price_delta: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    is_available: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("true"))
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
 
 
 class Order(db.Model):
@@ -102,7 +146,16 @@ class Order(db.Model):
     )
     customer_name: Mapped[str] = mapped_column(String, nullable=False)
     status: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'PENDING'"))
+    # What the customer pays: subtotal (+ tax when prices exclude it) + tip, all snapshots.
     total_amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    subtotal: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    tax: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    tax_inclusive: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false"))
+    tip: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    currency: Mapped[str] = mapped_column(String(3), nullable=False,
+                                          server_default=text("'USD'::character varying"))
+    note: Mapped[str | None] = mapped_column(Text)
     items: Mapped[list] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
@@ -144,6 +197,20 @@ class BoardVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
 
 
+class RestaurantSettings(db.Model):
+    """One row: the restaurant's settings document (services/settings.py validates it as a
+    whole and fills in the defaults; time zone, currency, locale, tax, tips, and more to come).
+    """
+
+    __tablename__ = "settings"
+    __table_args__ = (CheckConstraint("singleton", name="settings_singleton"),
+                      {"schema": TENANT_SCHEMA_PLACEHOLDER})
+
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    document: Mapped[dict] = mapped_column(JSONB, nullable=False,
+                                           server_default=text("'{}'::jsonb"))
+
+
 class LoginFailure(db.Model):
     """Failed staff logins per limit, shared by every worker (see services/staff.py).
 
@@ -163,5 +230,6 @@ class LoginFailure(db.Model):
                                                  index=True)
 
 
-TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, Order.__table__,
+TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, OptionGroup.__table__,
+                 Option.__table__, Order.__table__, RestaurantSettings.__table__,
                  BoardVersion.__table__, LoginFailure.__table__]

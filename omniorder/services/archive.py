@@ -41,7 +41,11 @@ SCHEMA = pa.schema([
     ("id", pa.string()), ("number", pa.int32()), ("customer_name", pa.string()),
     ("status", pa.string()), ("total_amount", pa.int64()), ("items", pa.string()),
     ("created_at", pa.timestamp("us", tz="UTC")),
+    # Since tenant revision t0008; files written before lack them (see _restored_money).
+    ("subtotal", pa.int64()), ("tax", pa.int64()), ("tax_inclusive", pa.bool_()),
+    ("tip", pa.int64()), ("currency", pa.string()), ("note", pa.string()),
 ])
+MONEY_COLUMNS = ("subtotal", "tax", "tax_inclusive", "tip", "currency", "note")
 _AGE = re.compile(r"^(\d+)(mo|y|d)$")
 
 
@@ -99,12 +103,22 @@ def archived_ids(fs: pafs.FileSystem, directory: str) -> set[str]:
     return ids
 
 
+def _restored_money(row: dict) -> dict:
+    """The money columns of an archived order; a file from before t0008 has none, and such an
+    order's subtotal was its total (no tax, no tip), in dollars."""
+    if row.get("subtotal") is None:
+        return {"subtotal": row["total_amount"], "tax": 0, "tax_inclusive": False, "tip": 0,
+                "currency": "USD", "note": None}
+    return {column: row[column] for column in MONEY_COLUMNS}
+
+
 def write_month(fs: pafs.FileSystem, directory: str, orders: list[dict]) -> str:
     """Write orders to a new file of the month, read it back, check the ids; return its path."""
     table = pa.Table.from_pylist([{
         "id": str(o["id"]), "number": o["number"], "customer_name": o["customer_name"],
         "status": o["status"], "total_amount": o["total_amount"],
-        "items": json.dumps(o["items"]), "created_at": o["created_at"]} for o in orders],
+        "items": json.dumps(o["items"]), "created_at": o["created_at"],
+        **{column: o[column] for column in MONEY_COLUMNS}} for o in orders],
         schema=SCHEMA)
     fs.create_dir(directory, recursive=True)
     path = f"{directory}/part-{uuid.uuid4().hex}.parquet"
@@ -202,7 +216,8 @@ def restore(domain: str, month: str, uri: str | None = None) -> int:
             "id": uuid.UUID(r["id"]), "number": r["number"], "customer_name": r["customer_name"],
             "status": r["status"], "total_amount": r["total_amount"],
             "items": json.loads(r["items"]), "created_at": r["created_at"],
-            "status_changed_at": r["created_at"], "analytics_pending": False} for r in rows])
+            "status_changed_at": r["created_at"], "analytics_pending": False,
+            **_restored_money(r)} for r in rows])
         result = connection.execute(statement.on_conflict_do_nothing(index_elements=["id"])
                                     .returning(Order.id))
         restored["count"] = len(result.all())

@@ -122,6 +122,7 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
         raise Invalid("items", f"an order may total at most {MAX_ORDER_TOTAL // 100:,}.00; "
                                "please split it into smaller orders")
     values = {"customer_name": customer_name, "items": snapshot, "total_amount": total,
+              "subtotal": total,
               "idempotency_key": idempotency_key,
               "request_digest": digest if idempotency_key is not None else None}
     statement = insert(Order).values(**values).returning(Order.id)

@@ -22,7 +22,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from omniorder.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.extensions import db
-from omniorder.models import BoardVersion, Category, MenuItem, Tenant, User
+from omniorder.models import (
+    BoardVersion,
+    Category,
+    MenuItem,
+    RestaurantSettings,
+    Tenant,
+    User,
+)
 from omniorder.services.staff import (
     generate_password,
     hash_password,
@@ -152,6 +159,8 @@ def _seed(connection, schema_name: str, logins: list[dict], menu: list) -> None:
     """The board counter, the logins and the menu, in the new schema."""
     in_schema = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_name}}
     connection.execute(insert(BoardVersion).values(version=0), execution_options=in_schema)
+    connection.execute(insert(RestaurantSettings).values(document={}),
+                       execution_options=in_schema)
     connection.execute(insert(User), logins, execution_options=in_schema)
     categories, items = [], []
     for rank, category in enumerate(menu):
