@@ -102,17 +102,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_templating(app: Flask) -> None:
-    """The `cents` filter, and the bound tenant with its theme for every template."""
-    from flask import g
+    """The bound tenant and its theme for every template; the `money` and `local_time`
+    filters in the restaurant's currency, locale and time zone."""
+    from omniorder import templating
 
-    from omniorder.money import format_cents
-    from omniorder.services.theme import page_theme
-
-    app.add_template_filter(format_cents, "cents")
-
-    @app.context_processor
-    def tenant_and_theme():
-        return page_theme(g.get("tenant"))
+    templating.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

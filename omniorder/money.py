@@ -1,17 +1,23 @@
-"""Money is an int of the currency's minor unit everywhere; this is where it meets text.
+"""Money is an int of the currency's minor unit everywhere; this is where it meets text, and
+where a moment in UTC becomes the restaurant's local time. All of it through Babel (CLDR):
+``11,00 €`` for de_DE/EUR, ``$11.00`` for en_US/USD, ``￥1,200`` for ja_JP/JPY.
 
 Amounts typed by staff are read in the restaurant's locale with Babel (`parse_amount`): in
 en_US ``1,250.00`` is 1250.00 and ``2,50`` is refused as ambiguous (it reads as 250 by the
 grouping rules and as 2.50 to a European hand), in de_DE ``2,50`` and ``1.250,00`` are read as
 written. A plain machine amount (``2.50``) is accepted in every locale where it cannot mean
-anything else. Restaurants have no settings yet, so callers pass the defaults below.
+anything else. Callers pass the restaurant's settings (services/settings.py).
 """
 
 import re
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.numbers import (
     NumberFormatError,
+    format_currency,
     format_decimal,
     get_currency_precision,
     get_currency_symbol,
@@ -26,11 +32,18 @@ DEFAULT_CURRENCY = "USD"
 _MACHINE_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
-def format_cents(cents: int) -> str:
-    """1000 → "$10.00", -250 → "-$2.50"."""
-    sign = "-" if cents < 0 else ""
-    whole, fraction = divmod(abs(int(cents)), 100)
-    return f"{sign}${whole:,}.{fraction:02d}"
+def format_money(minor_units: int, currency: str = DEFAULT_CURRENCY,
+                 locale: str = DEFAULT_LOCALE) -> str:
+    """1100 → "$11.00" (en_US, USD), "11,00 €" (de_DE, EUR); 1200 → "￥1,200" (ja_JP, JPY)."""
+    precision = get_currency_precision(currency)
+    return format_currency(Decimal(int(minor_units)).scaleb(-precision), currency,
+                           locale=locale)
+
+
+def format_local_time(moment: datetime, timezone: str = "UTC", locale: str = DEFAULT_LOCALE,
+                      format: str = "short") -> str:
+    """A stored UTC moment as the restaurant's clock shows it, in its locale's words."""
+    return format_datetime(moment, format=format, tzinfo=ZoneInfo(timezone), locale=locale)
 
 
 def _decimal_pattern(precision: int) -> str:

@@ -3,9 +3,9 @@
 import pytest
 
 from omniorder.errors import Invalid
-from omniorder.money import amount_for_input, parse_amount
-from tests.staff_helpers import signed_in
-from tests.storefront_helpers import menu
+from omniorder.money import amount_for_input, format_local_time, format_money, parse_amount
+from tests.support.staff import signed_in
+from tests.support.storefront import menu
 
 MAX = 10_000_00
 
@@ -53,3 +53,23 @@ def test_the_back_office_refuses_a_comma_decimal_in_en_us(app, make_tenant):
     assert manager.post("/admin/items/new", {"name": "Espresso", "price": "1,250.00"}
                         ).status_code == 303
     assert menu(app, tenant)["Espresso"].price == 125000
+
+
+@pytest.mark.parametrize("minor_units, currency, locale, shown", [
+    (1100, "EUR", "de_DE", "11,00\xa0€"), (1100, "USD", "en_US", "$11.00"),
+    (123456, "USD", "en_US", "$1,234.56"), (5, "USD", "en_US", "$0.05"),
+    (1200, "JPY", "ja_JP", "￥1,200"), (123456, "EUR", "de_DE", "1.234,56\xa0€"),
+])
+def test_money_is_shown_in_the_restaurants_currency_and_locale(minor_units, currency, locale,
+                                                                shown):
+    assert format_money(minor_units, currency, locale) == shown
+
+
+def test_times_are_shown_on_the_restaurants_clock():
+    import datetime as dt
+
+    noon_utc = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
+    assert format_local_time(noon_utc, "Europe/Berlin", "de_DE") == "01.07.26, 14:00"
+    assert format_local_time(noon_utc, "America/New_York", "en_US") == "7/1/26, 8:00\u202fAM"
+    winter = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)  # daylight saving is the zone's
+    assert format_local_time(winter, "Europe/Berlin", "de_DE") == "15.01.26, 13:00"

@@ -7,7 +7,6 @@ import click
 from flask.cli import AppGroup
 
 from omniorder.cli import command, jobs_option
-from omniorder.money import format_cents
 from omniorder.services import analytics
 
 analytics_cli = AppGroup("analytics", help="The cross-tenant sales warehouse.")
@@ -52,7 +51,9 @@ def analytics_report(date_from, date_to, domain):
     """Orders, revenue and items sold per tenant, and the platform total."""
     report = analytics.report(date_from, date_to, domain)
     width = max([len(row.domain) for row in report.rows] + [8])
-    click.echo(f"{'tenant':<{width}}  {'orders':>8}  {'revenue':>14}  {'items':>8}")
+    # Revenue in minor units: restaurants keep their own currencies, so the platform total
+    # is a sum of numbers, not of money, unless every restaurant uses the same currency.
+    click.echo(f"{'tenant':<{width}}  {'orders':>8}  {'revenue (minor)':>15}  {'items':>8}")
     for row in [*report.rows, report.total]:
-        click.echo(f"{row.domain:<{width}}  {row.orders:>8}  {format_cents(row.revenue_cents):>14}"
+        click.echo(f"{row.domain:<{width}}  {row.orders:>8}  {row.revenue_cents:>15}"
                    f"  {row.items_sold:>8}")
