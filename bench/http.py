@@ -5,12 +5,9 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
-from contextlib import contextmanager
 
-from bench.common import REPOSITORY
-from bench.processes import free_port, wait_for_port
+from tests.support.processes import gunicorn
 
 MENU_LUA = """
 local hosts = {%s}
@@ -57,26 +54,6 @@ def parse_wrk(output: str) -> dict:
             "p50_ms": ms("50"), "p99_ms": ms("99"),
             "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
             "socket_errors": errors.group(1) if errors else None}
-
-
-@contextmanager
-def gunicorn(target: str, environment: dict, workers: int = 2, log=None, config=None):
-    """A real gunicorn (sync workers) serving `target` on a free port; yields the port.
-    `log`: a file for its stderr (the app's log), else inherited; `config`: a settings file
-    (the command line's bind, workers and log level win over it)."""
-    port = free_port()
-    settings = ["-c", str(config)] if config else []
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *settings, target, "--workers", str(workers),
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=REPOSITORY, env={**os.environ, **environment}, stderr=log)
-    try:
-        if not wait_for_port(port, 30):
-            raise RuntimeError(f"gunicorn {target} did not start")
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def serve_and_load(target: str, environment: dict, lua: str, path: str, runs: int,

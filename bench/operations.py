@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bench import http
 from bench.common import REPOSITORY, add_orders, scratch_database
-from bench.processes import on_tcp, pgbouncer
 from bench.provisioning import populate
+from tests.support.processes import on_tcp, pgbouncer
 
 
 def archival(tenants: int = 200, orders: int = 1000) -> dict:

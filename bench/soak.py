@@ -58,9 +58,8 @@ from urllib.parse import urlencode
 import psycopg
 
 from bench.common import conninfo, scratch_database
-from bench.http import gunicorn
-from bench.processes import on_tcp, pgbouncer, restartable_postgres
 from bench.provisioning import populate
+from tests.support.processes import gunicorn, on_tcp, pgbouncer, restartable_postgres
 
 REQUESTS = int(os.environ.get("BENCH_SOAK_REQUESTS", 100_000))
 CLIENTS = int(os.environ.get("BENCH_SOAK_CLIENTS", 4))

@@ -1,4 +1,5 @@
-"""Shared fixtures: a throwaway database on real PostgreSQL, the app, and a tenant factory.
+"""Shared fixtures: a throwaway database on real PostgreSQL, the app, a tenant factory and the
+test's tenant.
 
 The server is the one in TEST_DATABASE_URL (or DATABASE_URL); without either, the embedded
 PostgreSQL of `omniorder.embedded_db` is started under instance/test-postgres. Each test
@@ -113,6 +114,14 @@ def make_tenant(app):
 
 
 @pytest.fixture
+def tenant(request, make_tenant):
+    """The test's tenant. Its fields come from the closest `@pytest.mark.tenant(name=…, …)`
+    (e.g. a module's `pytestmark`), else make_tenant's defaults."""
+    marker = request.node.get_closest_marker("tenant")
+    return make_tenant(*marker.args, **marker.kwargs) if marker else make_tenant()
+
+
+@pytest.fixture
 def db_connection(database_url):
     """A plain SQLAlchemy connection for checking what really is in the database."""
     engine = create_engine(database_url)
@@ -160,6 +169,11 @@ def schema_exists(connection, schema_name: str) -> bool:
     return connection.execute(
         text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema_name}
     ).first() is not None
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "tenant(name=…, **fields): what the `tenant` fixture provisions")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -9,13 +9,9 @@ from omniorder.extensions import db
 from omniorder.models import Category
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
-from tests.staff_helpers import Staff, add_staff, signed_in
-from tests.storefront_helpers import menu
-
-
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant()
+from tests.support.orders import insert_orders
+from tests.support.staff import Staff, add_staff, signed_in
+from tests.support.storefront import menu
 
 
 @pytest.fixture
@@ -207,21 +203,13 @@ def test_theme_is_validated_saved_and_shown_on_the_storefront(app, tenant, admin
 
 # --- order history ------------------------------------------------------------------------
 
-def add_orders(db_connection, tenant, names, status="DONE"):
-    db_connection.execute(text(
-        f'INSERT INTO "{tenant.schema_name}".orders (customer_name, total_amount, items, status) '
-        """SELECT name, 1250, '[{"menu_item_id": "x", "name": "Pie", "unit_price": 625, """
-        """"quantity": 2, "line_total": 1250}]', :status FROM unnest(CAST(:names AS text[])) name"""
-    ), {"names": list(names), "status": status})
-    db_connection.commit()
-
-
 def numbers(page):
     return [int(n) for n in re.findall(r'<tr data-number="(\d+)">', page)]
 
 
 def test_orders_are_listed_newest_first_fifty_a_page(tenant, manager, db_connection):
-    add_orders(db_connection, tenant, [f"Guest {n}" for n in range(60)])
+    insert_orders(db_connection, tenant, [f"Guest {n}" for n in range(60)], unit_price=625)
+    db_connection.commit()
     first = manager.get("/admin/orders")
     assert first.status_code == 200
     shown = numbers(first.text)
@@ -234,8 +222,9 @@ def test_orders_are_listed_newest_first_fifty_a_page(tenant, manager, db_connect
 
 
 def test_orders_are_found_by_number_customer_and_status(tenant, manager, db_connection):
-    add_orders(db_connection, tenant, ["Ann Lee", "Bob 100%_x"], status="PENDING")
-    add_orders(db_connection, tenant, ["Annabel", "<script>alert(1)</script>"])
+    insert_orders(db_connection, tenant, ["Ann Lee", "Bob 100%_x"], status="PENDING")
+    insert_orders(db_connection, tenant, ["Annabel", "<script>alert(1)</script>"])
+    db_connection.commit()
     ann = manager.get("/admin/orders?q=ANN").text
     assert "Ann Lee" in ann and "Annabel" in ann and "Bob" not in ann
     for wildcard in ("%25", "_"):  # % and _ are characters here, not LIKE wildcards
@@ -251,8 +240,9 @@ def test_orders_are_found_by_number_customer_and_status(tenant, manager, db_conn
 
 def test_a_restaurant_sees_only_its_own_orders(tenant, manager, make_tenant, db_connection):
     neighbour = make_tenant()
-    add_orders(db_connection, neighbour, ["Neighbour Nora"])
-    add_orders(db_connection, tenant, ["Our Olga"])
+    insert_orders(db_connection, neighbour, ["Neighbour Nora"])
+    insert_orders(db_connection, tenant, ["Our Olga"])
+    db_connection.commit()
     page = manager.get("/admin/orders").text
     assert "Our Olga" in page and "Nora" not in page
     assert "No orders found" in manager.get("/admin/orders?q=Nora").text

@@ -7,22 +7,18 @@ from sqlalchemy import text
 
 from omniorder.services import analytics
 from tests.conftest import SYS_TOKEN
-from tests.staff_helpers import signed_in
-from tests.storefront_helpers import menu
+from tests.support.orders import insert_orders
+from tests.support.staff import signed_in
+from tests.support.storefront import menu
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
 
-def order(db_connection, tenant, days_ago=0, total=1000, quantities=(1,)):
-    """An order as the storefront stores it, created `days_ago` days ago (UTC noon)."""
-    items = ", ".join(f'{{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": {q}, '
-                      f'"line_total": {q}}}' for q in quantities)
-    db_connection.execute(text(
-        f'INSERT INTO "{tenant.schema_name}".orders (customer_name, total_amount, items, '
-        "created_at) VALUES ('T', :total, CAST(:items AS jsonb), "
-        "(CAST(:day AS date) + time '12:00') AT TIME ZONE 'UTC')"),
-        {"total": total, "items": f"[{items}]",
-         "day": (TODAY - dt.timedelta(days=days_ago)).isoformat()})
+def order(connection, tenant, days_ago=0, total=1000, quantities=(1,)):
+    """An order created `days_ago` days ago (UTC noon), its lines at a unit price of 1."""
+    noon = dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(12), dt.UTC)
+    insert_orders(connection, tenant, total=total, unit_price=1, quantities=quantities,
+                  created_at=noon)
 
 
 def warehouse(db_connection, tenant):

@@ -9,21 +9,18 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
 
-from bench.processes import free_port, wait_for_port
 from omniorder.services import archive
 from tests.conftest import make_app
+from tests.support.orders import insert_orders
+from tests.support.processes import free_port, wait_for_port
 
 NOW = dt.datetime.now(dt.UTC)
 
 
-def old_order(db_connection, tenant, months_ago, status="DONE", total=1000, name="Old"):
+def old_order(db_connection, tenant, months_ago, **fields) -> str:
+    """An order (DONE unless `status` says otherwise) from `months_ago` months of 31 days ago."""
     created = NOW - dt.timedelta(days=31 * months_ago)
-    return db_connection.execute(text(
-        f'INSERT INTO "{tenant.schema_name}".orders (customer_name, total_amount, items, status, '
-        """created_at) VALUES (:name, :total, '[{"menu_item_id": "x", "name": "Pie", """
-        """"unit_price": 500, "quantity": 2, "line_total": 1000}]', :status, :created) """
-        "RETURNING id::text"), {"name": name, "total": total, "status": status,
-                                "created": created}).scalar()
+    return insert_orders(db_connection, tenant, created_at=created, **fields)[0]
 
 
 def order_ids(db_connection, tenant):

@@ -7,14 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from tests.staff_helpers import signed_in
+from tests.support.staff import signed_in
 
 TRIES = 25
-
-
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant()
 
 
 def race(first, second) -> list[int]:

@@ -8,13 +8,13 @@ import uuid
 
 import pytest
 
-from bench.processes import restartable_postgres
 from omniorder.extensions import db
 from omniorder.services.tenants import provision_tenant
 from omniorder.tenancy import migrate
 from omniorder.unit_of_work import unit_of_work
 from tests.conftest import make_app
-from tests.staff_helpers import Staff
+from tests.support.processes import restartable_postgres
+from tests.support.staff import Staff
 
 
 @pytest.fixture

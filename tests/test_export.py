@@ -1,9 +1,11 @@
 """`flask tenants export`: everything of one tenant, nothing of another, no password hashes."""
 
+import datetime as dt
 import json
 import zipfile
 
-from tests.storefront_helpers import menu
+from tests.support.orders import insert_orders
+from tests.support.storefront import menu
 
 
 def test_export_contains_the_tenant_and_only_the_tenant(app, client, make_tenant, tmp_path):
@@ -46,11 +48,11 @@ def test_export_of_an_unknown_tenant_is_one_line_and_exit_1(runner, tmp_path):
 
 def test_export_includes_archived_orders(database_url, make_tenant, db_connection, tmp_path):
     from tests.conftest import make_app
-    from tests.test_archive import old_order
 
     app = make_app(database_url, OMNIORDER_ARCHIVE_URI=str(tmp_path / "archive"))
     tenant = make_tenant()
-    archived = old_order(db_connection, tenant, 14, name="Ancient")
+    [archived] = insert_orders(db_connection, tenant, ["Ancient"],
+                               created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=31 * 14))
     db_connection.commit()
     runner = app.test_cli_runner()
     assert runner.invoke(args=["orders", "archive"]).exit_code == 0

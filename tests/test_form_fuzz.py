@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
-from tests.staff_helpers import Staff, signed_in
-from tests.storefront_helpers import Customer, menu
+from tests.support.staff import Staff, signed_in
+from tests.support.storefront import Customer, menu
 
 TABLES = ("users", "categories", "menu_items", "orders", "board_version")
 hostile = st.one_of(

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import SYS_TOKEN, make_app
-from tests.staff_helpers import signed_in
-from tests.storefront_helpers import Customer, menu, order_count
+from tests.support.staff import signed_in
+from tests.support.storefront import Customer, menu, order_count
 
 AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
 BAD_HOSTS = ["pizza.localhost..", ".pizza.localhost", "a..b", "x" * 64 + ".test",
@@ -18,9 +18,7 @@ BAD_HOSTS = ["pizza.localhost..", ".pizza.localhost", "a..b", "x" * 64 + ".test"
 PATHS = ["/", "/healthz", "/static/app.css", "/api/v1/menu", "/kitchen/board?since=x"]
 
 
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant("Hostile Bistro")
+pytestmark = pytest.mark.tenant(name="Hostile Bistro")
 
 
 @pytest.fixture

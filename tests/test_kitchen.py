@@ -9,13 +9,8 @@ from flask import request
 
 from omniorder.extensions import db
 from tests.conftest import make_app
-from tests.staff_helpers import add_staff, signed_in
-from tests.storefront_helpers import menu, order_count
-
-
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant()
+from tests.support.staff import add_staff, signed_in
+from tests.support.storefront import menu, order_count
 
 
 @pytest.fixture

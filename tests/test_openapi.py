@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import SYS_TOKEN
-from tests.storefront_helpers import change_item, menu
+from tests.support.storefront import change_item, menu
 
 AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
 

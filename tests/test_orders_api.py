@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.storefront_helpers import change_item, menu, order_count
+from tests.support.storefront import change_item, menu, order_count
 
 
 def post_order(client, tenant, body, **headers):

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
-from bench.processes import PGBOUNCER, on_tcp, pgbouncer
 from omniorder.extensions import db
 from tests.conftest import add_failing_write_route, make_app
+from tests.support.processes import PGBOUNCER, on_tcp, pgbouncer
 from tests.test_isolation import menu_names, rename_menu
 from tests.test_migrations import LOYALTY_REVISION, REPOSITORY
 

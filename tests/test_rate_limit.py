@@ -16,10 +16,9 @@ import sys
 
 import pytest
 
-from bench.http import gunicorn
-from bench.processes import free_port, wait_for_port
 from tests.conftest import REPOSITORY, make_app
-from tests.storefront_helpers import Customer, menu, order_count
+from tests.support.processes import free_port, gunicorn, wait_for_port
+from tests.support.storefront import Customer, menu, order_count
 
 LIMIT = 30
 

@@ -5,11 +5,11 @@ import http.client
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.http import gunicorn
 from omniorder.errors import NotFound
 from omniorder.services.tenants import drop_tenant
 from omniorder.unit_of_work import unit_of_work
 from tests.conftest import SYS_TOKEN
+from tests.support.processes import gunicorn
 
 
 def get_status(port: int, host: str, path: str = "/api/v1/menu") -> int:

@@ -5,10 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.http import gunicorn
 from omniorder.services.tenants import drop_tenant, list_tenants
 from omniorder.unit_of_work import unit_of_work
 from tests.conftest import REPOSITORY, SYS_TOKEN
+from tests.support.processes import gunicorn
 
 BIN = Path(sys.executable).parent
 

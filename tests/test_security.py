@@ -4,12 +4,7 @@ import re
 
 import pytest
 
-from tests.staff_helpers import Staff, add_staff
-
-
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant()
+from tests.support.staff import Staff, add_staff
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/menu", "/nope", "/static/app.css",

@@ -10,13 +10,8 @@ from sqlalchemy import text
 
 from omniorder.extensions import db
 from tests.conftest import make_app
-from tests.staff_helpers import PASSWORD, Staff, add_staff, signed_in
-from tests.storefront_helpers import menu
-
-
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant()
+from tests.support.staff import PASSWORD, Staff, add_staff, signed_in
+from tests.support.storefront import menu
 
 
 def test_login_lands_each_role_on_its_home(app, tenant):

@@ -6,13 +6,10 @@ import pytest
 from sqlalchemy import text
 
 from omniorder.money import format_cents
-from tests.storefront_helpers import Customer, change_item, menu, order_count
+from tests.support.storefront import Customer, change_item, menu, order_count
 
-
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant(name="Chez Test", theme_config={"preset": "dark",
-                                                      "primary_color": "#0ea5e9"})
+pytestmark = pytest.mark.tenant(name="Chez Test", theme_config={"preset": "dark",
+                                                             "primary_color": "#0ea5e9"})
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_analytics_with_a_nul_byte_in_the_domain_is_400_not_500(client):
 
 
 def test_a_nul_byte_in_a_login_email_is_refused_not_a_500(app, make_tenant):
-    from tests.staff_helpers import Staff
+    from tests.support.staff import Staff
 
     tenant = make_tenant()
     response = Staff(app.test_client(), tenant.domain).login("a\x00@b.example", "x" * 10)

@@ -9,12 +9,7 @@ from omniorder.extensions import csrf, db
 from omniorder.models import MenuItem
 from omniorder.services import menu as menu_service
 from omniorder.unit_of_work import WriteDuringRead, after_commit, unit_of_work
-from tests.storefront_helpers import menu
-
-
-@pytest.fixture
-def tenant(make_tenant):
-    return make_tenant()
+from tests.support.storefront import menu
 
 
 def test_a_get_that_writes_fails_loudly(app, client, tenant):

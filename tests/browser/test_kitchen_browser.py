@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.staff_helpers import PASSWORD, add_staff
+from tests.support.staff import PASSWORD, add_staff
 
 
 def staff_login(page, login_url, email):

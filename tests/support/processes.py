@@ -1,9 +1,12 @@
-"""Local helper processes for benchmarks and tests: free ports, waiting for a listener, and a
-real pgbouncer in transaction mode in front of a PostgreSQL server."""
+"""Local helper processes for tests and benchmarks: free ports, waiting for a listener, a real
+gunicorn serving the app, a real pgbouncer in transaction mode in front of a PostgreSQL server,
+and an embedded PostgreSQL that can be stopped and started again."""
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -11,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+REPOSITORY = Path(__file__).resolve().parents[2]
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 
@@ -30,6 +34,26 @@ def wait_for_port(port: int, seconds: float = 10) -> bool:
         except OSError:
             time.sleep(0.05)
     return False
+
+
+@contextmanager
+def gunicorn(target: str, environment: dict, workers: int = 2, log=None, config=None):
+    """A real gunicorn (sync workers) serving `target` on a free port; yields the port.
+    `log`: a file for its stderr (the app's log), else inherited; `config`: a settings file
+    (the command line's bind, workers and log level win over it)."""
+    port = free_port()
+    settings = ["-c", str(config)] if config else []
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *settings, target, "--workers", str(workers),
+         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=REPOSITORY, env={**os.environ, **environment}, stderr=log)
+    try:
+        if not wait_for_port(port, 30):
+            raise RuntimeError(f"gunicorn {target} did not start")
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def on_tcp(url: str) -> bool:
