@@ -9,7 +9,6 @@ that test.
 
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -20,8 +19,8 @@ from omniorder.errors import NotFound
 from omniorder.services.tenants import drop_tenant, provision_tenant
 from omniorder.tenancy import migrate
 from omniorder.unit_of_work import unit_of_work
+from tests.support import REPOSITORY
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 SYS_TOKEN = "test-system-token-" + "x" * 20
 
 

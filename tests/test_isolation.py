@@ -11,19 +11,7 @@ from omniorder.models import MenuItem, Order, User
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.conftest import add_failing_write_route, make_app
-
-
-def menu_names(client, domain):
-    response = client.get("/api/v1/menu", headers={"Host": domain})
-    assert response.status_code == 200, response.data
-    return {item["name"] for item in response.get_json()["items"]}
-
-
-def rename_menu(app, tenant, prefix):
-    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
-        for item in db.session.scalars(select(MenuItem)):
-            item.name = f"{prefix} {item.name}"
-        db.session.commit()
+from tests.support.storefront import menu_names, rename_menu
 
 
 def place_order(app, tenant, customer):

@@ -1,6 +1,5 @@
 """``flask db`` across tenants: real revision files, real schemas, resumable runs."""
 
-import shutil
 import uuid
 
 import pytest
@@ -8,46 +7,17 @@ from sqlalchemy import text
 
 from omniorder.extensions import db
 from omniorder.tenancy import migrate
-from tests.conftest import REPOSITORY, make_app
-
-LOYALTY_REVISION = '''"""orders.loyalty_points
-
-Revision ID: t0099_loyalty
-Revises: {down}
-"""
-import sqlalchemy as sa
-from alembic import op
-
-revision = "t0099_loyalty"
-down_revision = "{down}"
-branch_labels = None
-depends_on = None
-online_only = {online}
-
-
-def upgrade():
-    op.add_column("orders", sa.Column("loyalty_points", sa.Integer(), nullable=True))
-
-
-def downgrade():
-    op.drop_column("orders", "loyalty_points")
-'''
+from tests.conftest import make_app
+from tests.support.migrations import add_loyalty_revision, copy_migrations
 
 
 def app_with_loyalty_revision(database_url, tmp_path, edit=lambda source: source,
                               online=False):
     """The app with a copy of migrations/ that has one more tenant revision (its source passed
     through `edit`); `app.previous_head` is the real tree's head, which that revision follows."""
-    directory = tmp_path / "migrations"
-    shutil.copytree(REPOSITORY / "migrations", directory,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    directory = copy_migrations(tmp_path / "migrations")
     app = make_app(database_url, OMNIORDER_MIGRATIONS_DIR=str(directory))
-    with app.app_context():
-        head = migrate.tenant_head_revision()
-    (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
-        edit(LOYALTY_REVISION.format(down=head, online=online)))
-    migrate.forget_revision_files()
-    app.previous_head = head
+    app.previous_head = add_loyalty_revision(app, directory, online=online, edit=edit)
     return app
 
 

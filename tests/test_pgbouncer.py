@@ -8,7 +8,6 @@ embedded server (Unix socket only) they are not selected: `-m "not pgbouncer"`.
 """
 
 import os
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,10 +15,11 @@ import pytest
 from sqlalchemy import text
 
 from omniorder.extensions import db
+from omniorder.tenancy import migrate
 from tests.conftest import add_failing_write_route, make_app
+from tests.support.migrations import add_loyalty_revision, copy_migrations
 from tests.support.processes import PGBOUNCER, on_tcp, pgbouncer
-from tests.test_isolation import menu_names, rename_menu
-from tests.test_migrations import LOYALTY_REVISION, REPOSITORY
+from tests.support.storefront import menu_names, rename_menu
 
 pytestmark = pytest.mark.pgbouncer
 
@@ -98,9 +98,7 @@ def test_no_tenant_ever_sees_another_under_load(bounced_app, make_tenant):
 
 def test_provisioning_migrations_and_checkout_through_pgbouncer(pgbouncer_url, make_tenant,
                                                                 tmp_path, db_connection):
-    directory = tmp_path / "migrations"
-    shutil.copytree(REPOSITORY / "migrations", directory,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    directory = copy_migrations(tmp_path / "migrations")
     app = make_app(pgbouncer_url, OMNIORDER_PGBOUNCER=True,
                    OMNIORDER_MIGRATIONS_DIR=str(directory))
     runner = app.test_cli_runner()
@@ -109,13 +107,7 @@ def test_provisioning_migrations_and_checkout_through_pgbouncer(pgbouncer_url, m
     assert created.exit_code == 0, created.output
     try:
         others = [make_tenant() for _ in range(3)]
-        from omniorder.tenancy import migrate
-
-        with app.app_context():
-            head = migrate.tenant_head_revision()
-        (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
-            LOYALTY_REVISION.format(down=head, online=False))
-        migrate.forget_revision_files()
+        head = add_loyalty_revision(app, directory)
         for jobs in ("1", "2"):
             upgraded = runner.invoke(args=["db", "upgrade", "--jobs", jobs])
             assert upgraded.exit_code == 0, upgraded.output

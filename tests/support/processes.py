@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+from tests.support import REPOSITORY
+
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 

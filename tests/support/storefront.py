@@ -54,6 +54,21 @@ def menu(app, tenant) -> dict[str, MenuItem]:
     return {item.name: item for item in items}
 
 
+def menu_names(client, domain) -> set[str]:
+    """The item names the public JSON menu of `domain` shows."""
+    response = client.get("/api/v1/menu", headers={"Host": domain})
+    assert response.status_code == 200, response.data
+    return {item["name"] for item in response.get_json()["items"]}
+
+
+def rename_menu(app, tenant, prefix):
+    """Put `prefix` before every item's name, so a menu says whose it is."""
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        for item in db.session.scalars(select(MenuItem)):
+            item.name = f"{prefix} {item.name}"
+        db.session.commit()
+
+
 def change_item(app, tenant, item_id, **values):
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
         db.session.execute(update(MenuItem).where(MenuItem.id == item_id).values(**values))
