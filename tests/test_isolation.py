@@ -16,7 +16,7 @@ from tests.support.storefront import menu_names, rename_menu
 
 def place_order(app, tenant, customer):
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
-        order = Order(customer_name=customer, total_amount=100, items=[])
+        order = Order(customer_name=customer, total_amount=100, subtotal=100, items=[])
         db.session.add(order)
         db.session.commit()
         return order.number

@@ -5,7 +5,6 @@ import re
 import pytest
 from sqlalchemy import text
 
-from omniorder.money import format_cents
 from tests.support.storefront import Customer, change_item, menu, order_count
 
 pytestmark = pytest.mark.tenant(name="Chez Test", theme_config={"preset": "dark",
@@ -15,11 +14,6 @@ pytestmark = pytest.mark.tenant(name="Chez Test", theme_config={"preset": "dark"
 @pytest.fixture
 def customer(client, tenant):
     return Customer(client, tenant.domain)
-
-
-def test_format_cents():
-    assert [format_cents(c) for c in (0, 5, 1000, 123456, -250)] == [
-        "$0.00", "$0.05", "$10.00", "$1,234.56", "-$2.50"]
 
 
 def test_menu_page_is_themed_and_grouped_by_category_rank(app, customer, tenant):
