@@ -48,16 +48,20 @@ def scale_run(tenants: int) -> dict:
     """Provision `tenants`, then time the last ones, migrate across all, and load HTTP."""
     with scratch_database("scale") as url:
         latencies = populate(url, tenants)
-        result = {"tenants": tenants,
-                  "provision_first_100": summary(latencies[:100]),
-                  "provision_last_100": summary(latencies[-100:])}
+        result = {
+            "tenants": tenants,
+            "provision_first_100": summary(latencies[:100]),
+            "provision_last_100": summary(latencies[-100:]),
+        }
         result["migrations"] = migrations.run(tenants=tenants, runs=1, url=url)
         domains = [f"b{index}.bench.localhost" for index in range(tenants)]
-        result["http"] = http.run(url, domains, runs=RUNS, duration=DURATION, baselines=False,
-                                  poll=False)
+        result["http"] = http.run(
+            url, domains, runs=RUNS, duration=DURATION, baselines=False, poll=False
+        )
         with psycopg.connect(conninfo(url)) as connection:  # the floor at the same catalog size
-            raw = [timed(lambda index=index: raw_provision(connection, index))
-                   for index in range(100)]
+            raw = [
+                timed(lambda index=index: raw_provision(connection, index)) for index in range(100)
+            ]
         result["raw_provision_after_last"] = summary(raw)
         return result
 
@@ -66,10 +70,21 @@ def main(parts: list[str]) -> None:
     """`python -m bench [provisioning|migrations|http|analytics|operations|scale|soak]…`; all
     by default."""
     started = time.time()
-    wanted = set(parts) or {"provisioning", "migrations", "http", "analytics", "operations",
-                            "scale", "soak"}
-    meta = {"machine": machine(), "runs": RUNS, "duration_s": DURATION,
-            "fixed_hash": FIXED_HASH[:7] + "…"}
+    wanted = set(parts) or {
+        "provisioning",
+        "migrations",
+        "http",
+        "analytics",
+        "operations",
+        "scale",
+        "soak",
+    }
+    meta = {
+        "machine": machine(),
+        "runs": RUNS,
+        "duration_s": DURATION,
+        "fixed_hash": FIXED_HASH[:7] + "…",
+    }
     if "provisioning" in wanted:
         print("provisioning …", flush=True)
         save("provisioning", {**meta, **provisioning.run(runs=RUNS, sequence=TENANTS)})
@@ -87,9 +102,14 @@ def main(parts: list[str]) -> None:
         save("analytics", {**meta, **analytics.run(ANALYTICS_TENANTS)})
     if "operations" in wanted:
         print("archival and pgbouncer …", flush=True)
-        save("operations", {**meta, "archival": operations.archival(),
-                            "http_pgbouncer": operations.http_through_pgbouncer(
-                                HTTP_TENANTS, RUNS, DURATION)})
+        save(
+            "operations",
+            {
+                **meta,
+                "archival": operations.archival(),
+                "http_pgbouncer": operations.http_through_pgbouncer(HTTP_TENANTS, RUNS, DURATION),
+            },
+        )
     if SCALE and "scale" in wanted:
         print(f"scale ({SCALE} tenants) …", flush=True)
         save("scale", {**meta, **scale_run(SCALE)})

@@ -14,9 +14,13 @@ from bench.provisioning import populate
 
 def flask(url: str, *args: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "flask", *args], check=True, capture_output=True,
-                   cwd=REPOSITORY, env={**os.environ, "DATABASE_URL": url,
-                                        "FLASK_APP": "omniorder"})
+    subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        check=True,
+        capture_output=True,
+        cwd=REPOSITORY,
+        env={**os.environ, "DATABASE_URL": url, "FLASK_APP": "omniorder"},
+    )
     return time.perf_counter() - started
 
 
@@ -25,9 +29,12 @@ def naive_loop(url: str, tenants: int) -> float:
     started = time.perf_counter()
     with engine.connect() as connection:
         for index in range(tenants):
-            connection.execute(text(
-                f"SELECT (created_at AT TIME ZONE 'UTC')::date, count(*), sum(total_amount) "
-                f'FROM "tenant_b{index}".orders GROUP BY 1')).all()
+            connection.execute(
+                text(
+                    f"SELECT (created_at AT TIME ZONE 'UTC')::date, count(*), sum(total_amount) "
+                    f'FROM "tenant_b{index}".orders GROUP BY 1'
+                )
+            ).all()
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed
@@ -53,13 +60,17 @@ def run(tenants: int = 1000, orders: int = 100) -> dict:
     with scratch_database("analytics") as url:
         populate(url, tenants)
         add_orders(url, tenants, orders)
-        return {"tenants": tenants, "orders_per_tenant": orders,
-                "full_refresh_s": round(flask(url, "analytics", "refresh", "--full"), 3),
-                "incremental_noop_s": round(flask(url, "analytics", "refresh"), 3),
-                "full_refresh_jobs2_s": round(
-                    flask(url, "analytics", "refresh", "--full", "--jobs", "2"), 3),
-                "warehouse_report_query_s": round(report_query(url), 4),
-                "naive_loop_s": round(naive_loop(url, tenants), 3)}
+        return {
+            "tenants": tenants,
+            "orders_per_tenant": orders,
+            "full_refresh_s": round(flask(url, "analytics", "refresh", "--full"), 3),
+            "incremental_noop_s": round(flask(url, "analytics", "refresh"), 3),
+            "full_refresh_jobs2_s": round(
+                flask(url, "analytics", "refresh", "--full", "--jobs", "2"), 3
+            ),
+            "warehouse_report_query_s": round(report_query(url), 4),
+            "naive_loop_s": round(naive_loop(url, tenants), 3),
+        }
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ from sqlalchemy.engine import make_url
 
 URL = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql")
 SCHEMA = os.environ.get("PLAIN_SCHEMA", "tenant_b0")
-QUERY = (f'SELECT id::text, category_id::text, name, description, price, image_url, '
-         f'is_available FROM "{SCHEMA}".menu_items ORDER BY name, id')
+QUERY = (
+    f"SELECT id::text, category_id::text, name, description, price, image_url, "
+    f'is_available FROM "{SCHEMA}".menu_items ORDER BY name, id'
+)
 KEYS = ("id", "category_id", "name", "description", "price", "image_url", "is_available")
 connection = None
 
@@ -24,6 +26,7 @@ def app(environ, start_response):
         connection = psycopg.connect(URL.render_as_string(hide_password=False), autocommit=True)
     rows = connection.execute(QUERY).fetchall()
     body = json.dumps({"items": [dict(zip(KEYS, row, strict=True)) for row in rows]}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"),
-                              ("Content-Length", str(len(body)))])
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]

@@ -54,12 +54,26 @@ def conninfo(url: str) -> str:
 def bench_app(url: str, **config):
     from omniorder import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "BCRYPT_ROUNDS": 4,
-                       "OMNIORDER_SYS_TOKEN": None, "OMNIORDER_DEV": True, **config})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "BCRYPT_ROUNDS": 4,
+            "OMNIORDER_SYS_TOKEN": None,
+            "OMNIORDER_DEV": True,
+            **config,
+        }
+    )
 
 
-def add_orders(url: str, tenants: int, orders: int, *, status: str = "PENDING",
-               age: str = "0", spacing: str = "7 hours") -> None:
+def add_orders(
+    url: str,
+    tenants: int,
+    orders: int,
+    *,
+    status: str = "PENDING",
+    age: str = "0",
+    spacing: str = "7 hours",
+) -> None:
     """`orders` orders in each of the bench tenants b0…, one every `spacing` going back from
     `age` ago (PostgreSQL intervals), straight in SQL: setup, not a measurement."""
     engine = create_engine(url)
@@ -70,7 +84,8 @@ def add_orders(url: str, tenants: int, orders: int, *, status: str = "PENDING",
                 "items, status, created_at) SELECT 'Guest', 1000 + n, 1000 + n, "
                 """'[{"menu_item_id": "x", "name": "x", "unit_price": 1, "quantity": 2, """
                 f""""line_total": 2}}]', '{status}', now() - interval '{age}' """
-                f"- n * interval '{spacing}' FROM generate_series(1, {orders}) n")
+                f"- n * interval '{spacing}' FROM generate_series(1, {orders}) n"
+            )
     engine.dispose()
 
 
@@ -84,9 +99,12 @@ def migrate_public(app) -> None:
 
 
 def summary(samples_ms: list[float]) -> dict:
-    return {"median_ms": round(statistics.median(samples_ms), 2),
-            "min_ms": round(min(samples_ms), 2), "max_ms": round(max(samples_ms), 2),
-            "n": len(samples_ms)}
+    return {
+        "median_ms": round(statistics.median(samples_ms), 2),
+        "min_ms": round(min(samples_ms), 2),
+        "max_ms": round(max(samples_ms), 2),
+        "n": len(samples_ms),
+    }
 
 
 def timed(function) -> float:
@@ -99,5 +117,8 @@ def timed(function) -> float:
 def machine() -> dict:
     import platform
 
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }

@@ -36,8 +36,9 @@ def ensure_wrk() -> str:
     if found:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL
+        )
         return shutil.which("wrk")
     raise SystemExit("wrk is needed: apt-get install wrk")
 
@@ -50,33 +51,46 @@ def parse_wrk(output: str) -> dict:
 
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)", output)
-    return {"req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "p50_ms": ms("50"), "p99_ms": ms("99"),
-            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-            "socket_errors": errors.group(1) if errors else None}
+    return {
+        "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else None,
+    }
 
 
-def serve_and_load(target: str, environment: dict, lua: str, path: str, runs: int,
-                   duration: int) -> dict:
+def serve_and_load(
+    target: str, environment: dict, lua: str, path: str, runs: int, duration: int
+) -> dict:
     """Start gunicorn on `target`, warm up 2 s, then `runs` × wrk; medians of the runs."""
     wrk = ensure_wrk()
-    with gunicorn(target, environment) as port, \
-            tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+    with (
+        gunicorn(target, environment) as port,
+        tempfile.NamedTemporaryFile("w", suffix=".lua") as script,
+    ):
         script.write(lua)
         script.flush()
         url = f"http://127.0.0.1:{port}{path}"
-        subprocess.run([wrk, "-t1", "-c4", "-d2s", "-s", script.name, url], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [wrk, "-t1", "-c4", "-d2s", "-s", script.name, url], check=True, capture_output=True
+        )
         samples = []
         for _ in range(runs):
-            result = subprocess.run([wrk, "-t1", "-c4", f"-d{duration}s", "--latency", "-s",
-                                     script.name, url], check=True, capture_output=True,
-                                    text=True)
+            result = subprocess.run(
+                [wrk, "-t1", "-c4", f"-d{duration}s", "--latency", "-s", script.name, url],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             samples.append(parse_wrk(result.stdout))
-    return {"req_per_s": round(statistics.median(s["req_per_s"] for s in samples), 1),
-            "p50_ms": round(statistics.median(s["p50_ms"] for s in samples), 3),
-            "p99_ms": round(statistics.median(s["p99_ms"] for s in samples), 3),
-            "non_2xx": sum(s["non_2xx"] for s in samples), "runs": samples}
+    return {
+        "req_per_s": round(statistics.median(s["req_per_s"] for s in samples), 1),
+        "p50_ms": round(statistics.median(s["p50_ms"] for s in samples), 3),
+        "p99_ms": round(statistics.median(s["p99_ms"] for s in samples), 3),
+        "non_2xx": sum(s["non_2xx"] for s in samples),
+        "runs": samples,
+    }
 
 
 def lua_list(values) -> str:
@@ -100,34 +114,58 @@ def session_cookies(url: str, domains: list[str], secret: str) -> list[str]:
         for domain in domains:
             tenant = tenant_registry().lookup(domain)
             with tenant_context(tenant):
-                user_id, version = db.session.execute(
-                    select(User.id, User.session_version)).first()
-            cookies.append(serializer.dumps({"_user_id": f"{tenant.id}:{user_id}:{version}",
-                                             "_fresh": True}))
+                user_id, version = db.session.execute(select(User.id, User.session_version)).first()
+            cookies.append(
+                serializer.dumps({"_user_id": f"{tenant.id}:{user_id}:{version}", "_fresh": True})
+            )
         db.engine.dispose()
     return cookies
 
 
-def run(url: str, domains: list[str], runs: int = 3, duration: int = 10,
-        baselines: bool = True, poll: bool = True) -> dict:
+def run(
+    url: str,
+    domains: list[str],
+    runs: int = 3,
+    duration: int = 10,
+    baselines: bool = True,
+    poll: bool = True,
+) -> dict:
     secret = "bench-secret-key-" + "x" * 20
     environment = {"DATABASE_URL": url, "SECRET_KEY": secret, "PLAIN_SCHEMA": "tenant_b0"}
     results = {
         f"menu_{len(domains)}_tenants": serve_and_load(
-            "wsgi:app", environment, MENU_LUA % lua_list(domains), "/api/v1/menu", runs,
-            duration),
+            "wsgi:app", environment, MENU_LUA % lua_list(domains), "/api/v1/menu", runs, duration
+        ),
         "menu_1_tenant": serve_and_load(
-            "wsgi:app", environment, MENU_LUA % lua_list(domains[:1]), "/api/v1/menu", runs,
-            duration),
+            "wsgi:app",
+            environment,
+            MENU_LUA % lua_list(domains[:1]),
+            "/api/v1/menu",
+            runs,
+            duration,
+        ),
     }
     if baselines:
-        for name, target in (("plain_baseline", "bench.plain_app:app"),
-                             ("bare_limit", "bench.bare_wsgi:app")):
-            results[name] = serve_and_load(target, environment, MENU_LUA % lua_list(domains[:1]),
-                                           "/api/v1/menu", runs, duration)
+        for name, target in (
+            ("plain_baseline", "bench.plain_app:app"),
+            ("bare_limit", "bench.bare_wsgi:app"),
+        ):
+            results[name] = serve_and_load(
+                target,
+                environment,
+                MENU_LUA % lua_list(domains[:1]),
+                "/api/v1/menu",
+                runs,
+                duration,
+            )
     if poll:
         cookies = session_cookies(url, domains, secret)
         results[f"kitchen_poll_{len(domains)}_tenants"] = serve_and_load(
-            "wsgi:app", environment, POLL_LUA % (lua_list(domains), lua_list(cookies)),
-            "/kitchen/board", runs, duration)
+            "wsgi:app",
+            environment,
+            POLL_LUA % (lua_list(domains), lua_list(cookies)),
+            "/kitchen/board",
+            runs,
+            duration,
+        )
     return results

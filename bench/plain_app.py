@@ -24,11 +24,21 @@ def menu():
     global schema_engine
     if schema_engine is None:  # the schema is fixed: translated once, like a plain app's
         schema_engine = plain_db.engine.execution_options(
-            schema_translate_map={"tenant": os.environ.get("PLAIN_SCHEMA", "tenant_b0")})
+            schema_translate_map={"tenant": os.environ.get("PLAIN_SCHEMA", "tenant_b0")}
+        )
     with schema_engine.connect() as connection:
         rows = connection.execute(MENU_STATEMENT).mappings().all()
-    return {"items": [
-        {"id": str(row["id"]), "category_id": str(row["category_id"]) if row["category_id"]
-         else None, "name": row["name"], "description": row["description"],
-         "price": row["price"], "image_url": row["image_url"],
-         "is_available": row["is_available"]} for row in rows]}
+    return {
+        "items": [
+            {
+                "id": str(row["id"]),
+                "category_id": str(row["category_id"]) if row["category_id"] else None,
+                "name": row["name"],
+                "description": row["description"],
+                "price": row["price"],
+                "image_url": row["image_url"],
+                "is_available": row["is_available"],
+            }
+            for row in rows
+        ]
+    }

@@ -28,10 +28,13 @@ def provision(app, index: int, prefix: str = "b") -> None:
     from omniorder.unit_of_work import unit_of_work
 
     with app.app_context(), unit_of_work():
-        provision_tenant(name=f"Bench {index}", domain=f"{prefix}{index}.bench.localhost",
-                         schema_name=f"tenant_{prefix}{index}",
-                         admin_email=f"admin@{prefix}{index}.bench.localhost",
-                         admin_password="bench password")
+        provision_tenant(
+            name=f"Bench {index}",
+            domain=f"{prefix}{index}.bench.localhost",
+            schema_name=f"tenant_{prefix}{index}",
+            admin_email=f"admin@{prefix}{index}.bench.localhost",
+            admin_password="bench password",
+        )
 
 
 def populate(url: str, tenants: int) -> list[float]:
@@ -96,19 +99,25 @@ def raw_provision(connection: psycopg.Connection, index: int) -> None:
     with connection.transaction():
         connection.execute(
             "INSERT INTO public.tenants (name, schema_name, domain) VALUES (%s, %s, %s)",
-            (f"Raw {index}", f"tenant_raw{index}", f"raw{index}.bench.localhost"))
+            (f"Raw {index}", f"tenant_raw{index}", f"raw{index}.bench.localhost"),
+        )
         connection.execute(RAW_DDL.format(s=schema))
         connection.execute(f"INSERT INTO {schema}.alembic_version VALUES ('head')")
         connection.execute(f"INSERT INTO {schema}.board_version DEFAULT VALUES")
-        connection.execute(f"INSERT INTO {schema}.users (email, hashed_password) VALUES (%s, %s)",
-                           (f"admin@raw{index}", FIXED_HASH))
+        connection.execute(
+            f"INSERT INTO {schema}.users (email, hashed_password) VALUES (%s, %s)",
+            (f"admin@raw{index}", FIXED_HASH),
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {schema}.categories (name, rank) VALUES "
-                           "('Mains', 0), ('Sides', 1), ('Drinks', 2) RETURNING id")
+            cursor.execute(
+                f"INSERT INTO {schema}.categories (name, rank) VALUES "
+                "('Mains', 0), ('Sides', 1), ('Drinks', 2) RETURNING id"
+            )
             categories = [row[0] for row in cursor.fetchall()]
             cursor.executemany(
                 f"INSERT INTO {schema}.menu_items (category_id, name, price) VALUES (%s, %s, %s)",
-                [(categories[i % 3], f"Item {i}", 500 + i) for i in range(10)])
+                [(categories[i % 3], f"Item {i}", 500 + i) for i in range(10)],
+            )
 
 
 def cold_first_tenant(url: str) -> float:
@@ -120,17 +129,26 @@ def cold_first_tenant(url: str) -> float:
         f"app = bench_app({url!r})\n"
         "started = time.perf_counter()\n"
         "provision(app, 0, 'cold')\n"
-        "print((time.perf_counter() - started) * 1000)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+        "print((time.perf_counter() - started) * 1000)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     return float(result.stdout.strip().splitlines()[-1])
 
 
 def run(runs: int = 3, sequence: int = SEQUENCE) -> dict:
     """Ours and the raw baseline interleaved tenant by tenant, so both see the same catalog
     size and the same state of the machine."""
-    results = {"cold_first_ms": [], "warm_first_ms": [], "nth_100_ms": [], "nth_200_ms": [],
-               "per_tenant_ms": [], "raw_per_tenant_ms": [], "raw_nth_200_ms": []}
+    results = {
+        "cold_first_ms": [],
+        "warm_first_ms": [],
+        "nth_100_ms": [],
+        "nth_200_ms": [],
+        "per_tenant_ms": [],
+        "raw_per_tenant_ms": [],
+        "raw_nth_200_ms": [],
+    }
     for _ in range(runs):
         with scratch_database("prov") as url:
             app = bench_app(url)
@@ -157,12 +175,12 @@ def run(runs: int = 3, sequence: int = SEQUENCE) -> dict:
                 db.engine.dispose()
     report = {key: summary(values) for key, values in results.items() if values}
     report["ratio_per_tenant_vs_raw"] = round(
-        report["per_tenant_ms"]["median_ms"] / report["raw_per_tenant_ms"]["median_ms"], 2)
+        report["per_tenant_ms"]["median_ms"] / report["raw_per_tenant_ms"]["median_ms"], 2
+    )
     return report
 
 
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(run(runs=1, sequence=int(sys.argv[1]) if len(sys.argv) > 1 else 50),
-                     indent=2))
+    print(json.dumps(run(runs=1, sequence=int(sys.argv[1]) if len(sys.argv) > 1 else 50), indent=2))

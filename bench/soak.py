@@ -68,16 +68,31 @@ DOWN_SECONDS = float(os.environ.get("BENCH_SOAK_DOWN_SECONDS", 2))
 PASSWORD = "bench password"  # the admins bench.provisioning.provision makes
 SECRET = "bench-secret-key-" + "x" * 20
 MIX = {"menu": 38, "order": 10, "order_status": 5, "poll": 19, "advance": 20, "bad": 8}
-BAD_INPUTS = ("malformed_json", "zero_quantity", "foreign_item", "foreign_order",
-              "unknown_host", "no_csrf", "foreign_advance", "foreign_session", "oversized",
-              "bad_id", "bad_host", "surrogate_order", "surrogate_form", "theme_types")
+BAD_INPUTS = (
+    "malformed_json",
+    "zero_quantity",
+    "foreign_item",
+    "foreign_order",
+    "unknown_host",
+    "no_csrf",
+    "foreign_advance",
+    "foreign_session",
+    "oversized",
+    "bad_id",
+    "bad_host",
+    "surrogate_order",
+    "surrogate_form",
+    "theme_types",
+)
 BAD_HOSTS = ("{domain}..", ".{domain}", "a..{domain}", "x" * 64 + ".{domain}")
 BAD_HOST_PATHS = ("/", "/healthz", "/static/app.css", "/api/v1/menu", "/kitchen/board?since=0-0")
 # Wrong types through the admin form's JSON door (a list of text is a repeated form field).
-BAD_THEMES = ({"preset": {"dark": 1}, "primary_color": "#aabbcc", "font_family": "serif"},
-              {"preset": "dark", "primary_color": {"#aabbcc": 1}, "font_family": "serif"},
-              {"preset": "dark", "primary_color": 123, "font_family": "serif"},
-              {"preset": "dark", "primary_color": "#aabbcc", "font_family": ["serif", {}]})
+BAD_THEMES = (
+    {"preset": {"dark": 1}, "primary_color": "#aabbcc", "font_family": "serif"},
+    {"preset": "dark", "primary_color": {"#aabbcc": 1}, "font_family": "serif"},
+    {"preset": "dark", "primary_color": 123, "font_family": "serif"},
+    {"preset": "dark", "primary_color": "#aabbcc", "font_family": ["serif", {}]},
+)
 ORDER_RETRY_SECONDS = 60
 UUID = re.compile(r"/kitchen/orders/([0-9a-f-]{36})/advance")
 
@@ -88,10 +103,18 @@ def tenant_menus(url: str, tenants: int) -> list[dict]:
     with psycopg.connect(conninfo(url)) as connection:
         for index in range(tenants):
             schema = f"tenant_b{index}"
-            ids = [str(row[0]) for row in connection.execute(
-                f'SELECT id FROM "{schema}".menu_items ORDER BY name')]
-            menus.append({"domain": f"b{index}.bench.localhost", "schema": schema,
-                          "admin": f"admin@b{index}.bench.localhost", "items": ids})
+            ids = [
+                str(row[0])
+                for row in connection.execute(f'SELECT id FROM "{schema}".menu_items ORDER BY name')
+            ]
+            menus.append(
+                {
+                    "domain": f"b{index}.bench.localhost",
+                    "schema": schema,
+                    "admin": f"admin@b{index}.bench.localhost",
+                    "items": ids,
+                }
+            )
     return menus
 
 
@@ -158,20 +181,28 @@ class Client:
             _, headers, page = self.call("GET", host, "/login")
             token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
             cookie = re.search(r"session=([^;]+)", headers["Set-Cookie"]).group(1)
-            form = urlencode({"email": menu["admin"], "password": PASSWORD,
-                              "csrf_token": token.decode()})
+            form = urlencode(
+                {"email": menu["admin"], "password": PASSWORD, "csrf_token": token.decode()}
+            )
             status, headers, _ = self.call(
-                "POST", host, "/login", {"Cookie": f"session={cookie}",
-                                         "Content-Type": "application/x-www-form-urlencoded"},
-                form)
+                "POST",
+                host,
+                "/login",
+                {
+                    "Cookie": f"session={cookie}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+                form,
+            )
             assert status == 303, f"login on {host}: {status}"
-            self.sessions.append({"cookie": re.search(r"session=([^;]+)",
-                                                      headers["Set-Cookie"]).group(1)})
-            _, headers, page = self.call("GET", host, "/kitchen", self.staff_headers(tenant,
-                                                                                     False))
+            self.sessions.append(
+                {"cookie": re.search(r"session=([^;]+)", headers["Set-Cookie"]).group(1)}
+            )
+            _, headers, page = self.call("GET", host, "/kitchen", self.staff_headers(tenant, False))
             self.keep_cookie(tenant, headers)
-            self.sessions[tenant]["csrf"] = re.search(
-                rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
+            self.sessions[tenant]["csrf"] = (
+                re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
+            )
 
     # -- the mix ---------------------------------------------------------------------------
     def menu(self, tenant):
@@ -185,17 +216,28 @@ class Client:
     def order(self, tenant):
         key = str(uuid.uuid4())
         item = self.random.choice(self.menus[tenant]["items"])
-        body = json.dumps({"customer_name": f"Soak {key[:8]}", "items": [
-            {"menu_item_id": item, "quantity": self.random.randint(1, 3)}]})
+        body = json.dumps(
+            {
+                "customer_name": f"Soak {key[:8]}",
+                "items": [{"menu_item_id": item, "quantity": self.random.randint(1, 3)}],
+            }
+        )
         deadline = time.monotonic() + ORDER_RETRY_SECONDS
         while True:
             status, _, data = self.timed(
-                "order", "POST", self.menus[tenant]["domain"], "/api/v1/orders",
-                {"Content-Type": "application/json", "Idempotency-Key": key}, body)
+                "order",
+                "POST",
+                self.menus[tenant]["domain"],
+                "/api/v1/orders",
+                {"Content-Type": "application/json", "Idempotency-Key": key},
+                body,
+            )
             if status in (200, 201):
                 order = json.loads(data)
-                if any(line["menu_item_id"] not in self.menus[tenant]["items"]
-                       for line in order["items"]):
+                if any(
+                    line["menu_item_id"] not in self.menus[tenant]["items"]
+                    for line in order["items"]
+                ):
                     self.cross_tenant.append(f"order {order['id']} names a foreign item")
                 self.acknowledged.append((tenant, order["id"], key))
                 self.open_orders[tenant].append([order["id"], "PENDING"])
@@ -208,8 +250,12 @@ class Client:
         own = [order_id for t, order_id, _ in self.acknowledged if t == tenant]
         if not own:
             return self.menu(tenant)
-        self.timed("order_status", "GET", self.menus[tenant]["domain"],
-                   f"/api/v1/orders/{self.random.choice(own)}")
+        self.timed(
+            "order_status",
+            "GET",
+            self.menus[tenant]["domain"],
+            f"/api/v1/orders/{self.random.choice(own)}",
+        )
 
     def read_board(self, tenant, status, data):
         if status == 200:
@@ -220,8 +266,12 @@ class Client:
 
     def poll(self, tenant):
         status, _, data = self.timed(
-            "poll", "GET", self.menus[tenant]["domain"],
-            f"/kitchen/board?since={self.tokens[tenant]}", self.staff_headers(tenant))
+            "poll",
+            "GET",
+            self.menus[tenant]["domain"],
+            f"/kitchen/board?since={self.tokens[tenant]}",
+            self.staff_headers(tenant),
+        )
         self.read_board(tenant, status, data)
 
     def advance(self, tenant):
@@ -230,10 +280,17 @@ class Client:
         entry = self.open_orders[tenant][0]
         order_id, current = entry
         status, _, data = self.timed(
-            "advance", "POST", self.menus[tenant]["domain"],
+            "advance",
+            "POST",
+            self.menus[tenant]["domain"],
             f"/kitchen/orders/{order_id}/advance",
-            {**self.staff_headers(tenant), "X-CSRFToken": self.sessions[tenant]["csrf"],
-             "Content-Type": "application/x-www-form-urlencoded"}, f"from={current}")
+            {
+                **self.staff_headers(tenant),
+                "X-CSRFToken": self.sessions[tenant]["csrf"],
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            f"from={current}",
+        )
         self.read_board(tenant, status, data)
         if status == 200 and current == "PENDING":
             entry[1] = "COOKING"
@@ -253,27 +310,45 @@ class Client:
         foreign_orders = [order_id for t, order_id, _ in self.acknowledged if t != tenant]
         if kind in ("foreign_order", "foreign_advance") and not foreign_orders:
             kind = "unknown_host"
-        request = getattr(self, f"_hostile_{kind}")(tenant, host, other, foreign_orders,
-                                                    json_headers)
+        request = getattr(self, f"_hostile_{kind}")(
+            tenant, host, other, foreign_orders, json_headers
+        )
         status, _, _ = self.timed(f"bad:{kind}", *request)
         if kind.startswith("foreign") and 200 <= status < 300:
             self.cross_tenant.append(f"{kind} on tenant {tenant} answered {status}")
         elif status != 0 and status != 503 and not 400 <= status < 500:
             self.unexpected[f"bad:{kind}:{status}"] += 1
 
-
     def _hostile_malformed_json(self, tenant, host, other, foreign_orders, json_headers):
         return ("POST", host, "/api/v1/orders", json_headers, '{"customer_name": ')
 
     def _hostile_zero_quantity(self, tenant, host, other, foreign_orders, json_headers):
-        return ("POST", host, "/api/v1/orders", json_headers, json.dumps(
-            {"customer_name": "Zero", "items": [
-                {"menu_item_id": self.menus[tenant]["items"][0], "quantity": 0}]}))
+        return (
+            "POST",
+            host,
+            "/api/v1/orders",
+            json_headers,
+            json.dumps(
+                {
+                    "customer_name": "Zero",
+                    "items": [{"menu_item_id": self.menus[tenant]["items"][0], "quantity": 0}],
+                }
+            ),
+        )
 
     def _hostile_foreign_item(self, tenant, host, other, foreign_orders, json_headers):
-        return ("POST", host, "/api/v1/orders", json_headers, json.dumps(
-            {"customer_name": "Thief", "items": [
-                {"menu_item_id": self.menus[other]["items"][0], "quantity": 1}]}))
+        return (
+            "POST",
+            host,
+            "/api/v1/orders",
+            json_headers,
+            json.dumps(
+                {
+                    "customer_name": "Thief",
+                    "items": [{"menu_item_id": self.menus[other]["items"][0], "quantity": 1}],
+                }
+            ),
+        )
 
     def _hostile_foreign_order(self, tenant, host, other, foreign_orders, json_headers):
         return ("GET", host, f"/api/v1/orders/{self.random.choice(foreign_orders)}")
@@ -283,53 +358,102 @@ class Client:
 
     def _hostile_no_csrf(self, tenant, host, other, foreign_orders, json_headers):
         order_id = self.random.choice(foreign_orders) if foreign_orders else uuid.uuid4()
-        return ("POST", host, f"/kitchen/orders/{order_id}/advance",
-                   {**self.staff_headers(tenant),
-                    "Content-Type": "application/x-www-form-urlencoded"}, "from=PENDING")
+        return (
+            "POST",
+            host,
+            f"/kitchen/orders/{order_id}/advance",
+            {**self.staff_headers(tenant), "Content-Type": "application/x-www-form-urlencoded"},
+            "from=PENDING",
+        )
 
     def _hostile_foreign_advance(self, tenant, host, other, foreign_orders, json_headers):
-        return ("POST", host,
-                   f"/kitchen/orders/{self.random.choice(foreign_orders)}/advance",
-                   {**self.staff_headers(tenant), "X-CSRFToken": self.sessions[tenant]["csrf"],
-                    "Content-Type": "application/x-www-form-urlencoded"}, "from=PENDING")
+        return (
+            "POST",
+            host,
+            f"/kitchen/orders/{self.random.choice(foreign_orders)}/advance",
+            {
+                **self.staff_headers(tenant),
+                "X-CSRFToken": self.sessions[tenant]["csrf"],
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            "from=PENDING",
+        )
 
     def _hostile_foreign_session(self, tenant, host, other, foreign_orders, json_headers):
         return ("GET", host, "/kitchen/board?since=0-0", self.staff_headers(other))
 
     def _hostile_oversized(self, tenant, host, other, foreign_orders, json_headers):
-        return ("POST", host, "/api/v1/orders", json_headers,
-                   json.dumps({"customer_name": "x" * 300_000, "items": []}))
+        return (
+            "POST",
+            host,
+            "/api/v1/orders",
+            json_headers,
+            json.dumps({"customer_name": "x" * 300_000, "items": []}),
+        )
 
     def _hostile_bad_host(self, tenant, host, other, foreign_orders, json_headers):
-        return ("GET", self.random.choice(BAD_HOSTS).format(domain=host),
-                   self.random.choice(BAD_HOST_PATHS), self.staff_headers(tenant, False))
+        return (
+            "GET",
+            self.random.choice(BAD_HOSTS).format(domain=host),
+            self.random.choice(BAD_HOST_PATHS),
+            self.staff_headers(tenant, False),
+        )
 
     def _hostile_surrogate_order(self, tenant, host, other, foreign_orders, json_headers):
         # json.dumps writes the lone surrogate as "\ud800"
-        return ("POST", host, "/api/v1/orders", json_headers, json.dumps(
-            {"customer_name": "Soak \ud800", "items": [
-                {"menu_item_id": self.menus[tenant]["items"][0], "quantity": 1}]}))
+        return (
+            "POST",
+            host,
+            "/api/v1/orders",
+            json_headers,
+            json.dumps(
+                {
+                    "customer_name": "Soak \ud800",
+                    "items": [{"menu_item_id": self.menus[tenant]["items"][0], "quantity": 1}],
+                }
+            ),
+        )
 
     def _hostile_surrogate_form(self, tenant, host, other, foreign_orders, json_headers):
         # Flask-WTF reads a JSON body as the login form
-        return ("POST", host, "/login",
-                   {**self.staff_headers(tenant, False), **json_headers,
-                    "X-CSRFToken": self.sessions[tenant]["csrf"]},
-                   json.dumps({"email": f"soak\udfff@{host}", "password": "soak"}))
+        return (
+            "POST",
+            host,
+            "/login",
+            {
+                **self.staff_headers(tenant, False),
+                **json_headers,
+                "X-CSRFToken": self.sessions[tenant]["csrf"],
+            },
+            json.dumps({"email": f"soak\udfff@{host}", "password": "soak"}),
+        )
 
     def _hostile_theme_types(self, tenant, host, other, foreign_orders, json_headers):
-        return ("POST", host, "/admin/theme",
-                   {**self.staff_headers(tenant), **json_headers,
-                    "X-CSRFToken": self.sessions[tenant]["csrf"]},
-                   json.dumps(self.random.choice(BAD_THEMES)))
+        return (
+            "POST",
+            host,
+            "/admin/theme",
+            {
+                **self.staff_headers(tenant),
+                **json_headers,
+                "X-CSRFToken": self.sessions[tenant]["csrf"],
+            },
+            json.dumps(self.random.choice(BAD_THEMES)),
+        )
 
     def _hostile_bad_id(self, tenant, host, other, foreign_orders, json_headers):
         return ("GET", host, "/api/v1/orders/not-an-order")
 
     def run(self, requests: int, progress) -> dict:
         kinds = [kind for kind, weight in MIX.items() for _ in range(weight)]
-        handlers = {"menu": self.menu, "order": self.order, "order_status": self.order_status,
-                    "poll": self.poll, "advance": self.advance, "bad": self.bad}
+        handlers = {
+            "menu": self.menu,
+            "order": self.order,
+            "order_status": self.order_status,
+            "poll": self.poll,
+            "advance": self.advance,
+            "bad": self.bad,
+        }
         started = time.time()
         for done in range(requests):
             failures_before = len(self.failures)
@@ -339,12 +463,18 @@ class Client:
             if done % 100 == 99:
                 with progress.get_lock():
                     progress.value += 100
-        return {"started": started, "finished": time.time(),
-                "statuses": {kind: dict(counter) for kind, counter in self.statuses.items()},
-                "latencies": self.latencies, "cross_tenant": self.cross_tenant,
-                "unexpected": dict(self.unexpected), "acknowledged": self.acknowledged,
-                "board_ids": [sorted(ids) for ids in self.board_ids],
-                "failures": self.failures, "successes": self.successes}
+        return {
+            "started": started,
+            "finished": time.time(),
+            "statuses": {kind: dict(counter) for kind, counter in self.statuses.items()},
+            "latencies": self.latencies,
+            "cross_tenant": self.cross_tenant,
+            "unexpected": dict(self.unexpected),
+            "acknowledged": self.acknowledged,
+            "board_ids": [sorted(ids) for ids in self.board_ids],
+            "failures": self.failures,
+            "successes": self.successes,
+        }
 
 
 def client_process(arguments):
@@ -370,27 +500,45 @@ def verify(url: str, menus: list[dict], results: list[dict]) -> dict:
     with psycopg.connect(conninfo(url)) as connection:
         for menu in menus:
             schema = menu["schema"]
-            found[schema] = {str(row[0]): (row[1], row[2]) for row in connection.execute(
-                f'SELECT id, idempotency_key, number FROM "{schema}".orders')}
+            found[schema] = {
+                str(row[0]): (row[1], row[2])
+                for row in connection.execute(
+                    f'SELECT id, idempotency_key, number FROM "{schema}".orders'
+                )
+            }
             foreign_lines += connection.execute(
                 f'SELECT count(*) FROM "{schema}".orders o, jsonb_array_elements(o.items) line '
-                f"WHERE NOT EXISTS (SELECT 1 FROM \"{schema}\".menu_items m "
-                "WHERE m.id::text = line->>'menu_item_id')").fetchone()[0]
-    lost = [entry for entry in acknowledged
-            if found[menus[entry[0]]["schema"]].get(entry[1], (None,))[0] != entry[2]]
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{schema}".menu_items m '
+                "WHERE m.id::text = line->>'menu_item_id')"
+            ).fetchone()[0]
+    lost = [
+        entry
+        for entry in acknowledged
+        if found[menus[entry[0]]["schema"]].get(entry[1], (None,))[0] != entry[2]
+    ]
     keys = {(menus[tenant]["schema"], key) for tenant, _, key in acknowledged}
-    never_acknowledged = sum(1 for schema, rows in found.items() for key, _ in rows.values()
-                             if (schema, key) not in keys)
-    duplicate_numbers = sum(len(rows) - len({number for _, number in rows.values()})
-                            for rows in found.values())
-    foreign_cards = sum(1 for result in results
-                        for tenant, ids in enumerate(result["board_ids"])
-                        for order_id in ids if order_id not in found[menus[tenant]["schema"]])
-    return {"orders_acknowledged": len(acknowledged),
-            "orders_stored": sum(len(rows) for rows in found.values()),
-            "orders_lost": len(lost), "orders_stored_never_acknowledged": never_acknowledged,
-            "duplicate_order_numbers": duplicate_numbers,
-            "foreign_order_lines_in_db": foreign_lines, "foreign_board_cards": foreign_cards}
+    never_acknowledged = sum(
+        1 for schema, rows in found.items() for key, _ in rows.values() if (schema, key) not in keys
+    )
+    duplicate_numbers = sum(
+        len(rows) - len({number for _, number in rows.values()}) for rows in found.values()
+    )
+    foreign_cards = sum(
+        1
+        for result in results
+        for tenant, ids in enumerate(result["board_ids"])
+        for order_id in ids
+        if order_id not in found[menus[tenant]["schema"]]
+    )
+    return {
+        "orders_acknowledged": len(acknowledged),
+        "orders_stored": sum(len(rows) for rows in found.values()),
+        "orders_lost": len(lost),
+        "orders_stored_never_acknowledged": never_acknowledged,
+        "duplicate_order_numbers": duplicate_numbers,
+        "foreign_order_lines_in_db": foreign_lines,
+        "foreign_board_cards": foreign_cards,
+    }
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -404,12 +552,12 @@ def outage(results: list[dict]) -> dict:
         return {"failed_responses": 0, "client_outage_s": 0.0}
     successes = sorted(t for result in results for t in result["successes"])
     recovered = next((t for t in successes if t > failures[-1]), failures[-1])
-    return {"failed_responses": len(failures),
-            "client_outage_s": round(recovered - failures[0], 2)}
+    return {"failed_responses": len(failures), "client_outage_s": round(recovered - failures[0], 2)}
 
 
-def soak(url: str, app_url: str, tenants: int, requests: int, restart=None,
-         environment=None) -> dict:
+def soak(
+    url: str, app_url: str, tenants: int, requests: int, restart=None, environment=None
+) -> dict:
     """Provision `tenants` in the empty database at `url`, serve `app_url` (the same
     database, maybe through pgbouncer) with gunicorn, run the clients, optionally restart
     PostgreSQL half-way through (`restart` = (stop, start)), then read the database back."""
@@ -417,17 +565,24 @@ def soak(url: str, app_url: str, tenants: int, requests: int, restart=None,
     menus = tenant_menus(url, tenants)
     # Every client runs on this machine (one address): without this the order rate limit
     # would answer most of the soak's orders with 429.
-    environment = {"DATABASE_URL": app_url, "SECRET_KEY": SECRET,
-                   "OMNIORDER_ORDER_RATE_LIMIT": "off",
-                   **(environment or {})}
+    environment = {
+        "DATABASE_URL": app_url,
+        "SECRET_KEY": SECRET,
+        "OMNIORDER_ORDER_RATE_LIMIT": "off",
+        **(environment or {}),
+    }
     progress = multiprocessing.Value("l", 0)
     per_client = requests // CLIENTS
     restart_window = {}
     server_log = tempfile.TemporaryFile("w+")
-    with gunicorn("wsgi:app", environment, log=server_log) as port, multiprocessing.Pool(
-            CLIENTS, initializer=_share_progress, initargs=(progress,)) as pool:
-        pending = pool.map_async(client_process, [
-            (port, menus, seed, per_client, restart is not None) for seed in range(CLIENTS)])
+    with (
+        gunicorn("wsgi:app", environment, log=server_log) as port,
+        multiprocessing.Pool(CLIENTS, initializer=_share_progress, initargs=(progress,)) as pool,
+    ):
+        pending = pool.map_async(
+            client_process,
+            [(port, menus, seed, per_client, restart is not None) for seed in range(CLIENTS)],
+        )
         while not pending.ready():
             if restart and not restart_window and progress.value >= requests // 2:
                 stop, start = restart
@@ -439,47 +594,61 @@ def soak(url: str, app_url: str, tenants: int, requests: int, restart=None,
             pending.wait(0.1)
         results = pending.get()
     server_log.seek(0)
-    logged = Counter(line.split(" in ")[0].split("] ")[-1] for line in server_log
-                     if line.startswith("[") and "] " in line)
+    logged = Counter(
+        line.split(" in ")[0].split("] ")[-1]
+        for line in server_log
+        if line.startswith("[") and "] " in line
+    )
     server_log.close()
     seconds = max(r["finished"] for r in results) - min(r["started"] for r in results)
     statuses: dict[str, Counter] = {}
     for result in results:
         for kind, counts in result["statuses"].items():
             statuses.setdefault(kind, Counter()).update(
-                {int(status): n for status, n in counts.items()})
+                {int(status): n for status, n in counts.items()}
+            )
     everything = Counter()
     for counts in statuses.values():
         everything.update(counts)
-    latencies = [ms for result in results for samples in result["latencies"].values()
-                 for ms in samples]
+    latencies = [
+        ms for result in results for samples in result["latencies"].values() for ms in samples
+    ]
     by_kind = {}
     for kind in sorted(statuses):
         samples = [ms for result in results for ms in result["latencies"].get(kind, [])]
-        by_kind[kind] = {"requests": len(samples), "p50_ms": percentile(samples, 0.5),
-                         "p99_ms": percentile(samples, 0.99),
-                         "statuses": dict(sorted(statuses[kind].items()))}
+        by_kind[kind] = {
+            "requests": len(samples),
+            "p50_ms": percentile(samples, 0.5),
+            "p99_ms": percentile(samples, 0.99),
+            "statuses": dict(sorted(statuses[kind].items())),
+        }
     database = verify(url, menus, results)
     cross_tenant = [line for result in results for line in result["cross_tenant"]]
     report = {
-        "requests": sum(everything.values()), "tenants": len(menus), "clients": CLIENTS,
-        "seconds": round(seconds, 1), "req_per_s": round(sum(everything.values()) / seconds),
-        "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+        "requests": sum(everything.values()),
+        "tenants": len(menus),
+        "clients": CLIENTS,
+        "seconds": round(seconds, 1),
+        "req_per_s": round(sum(everything.values()) / seconds),
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
         "statuses": dict(sorted(everything.items())),
         "responses_5xx": sum(n for status, n in everything.items() if status >= 500),
         "responses_500": everything.get(500, 0),
         "connection_errors": everything.get(0, 0),
         "server_log_lines": dict(logged),  # by level: ERROR means a traceback
-        "cross_tenant_rows": len(cross_tenant) + database["foreign_order_lines_in_db"]
+        "cross_tenant_rows": len(cross_tenant)
+        + database["foreign_order_lines_in_db"]
         + database["foreign_board_cards"],
         "cross_tenant_examples": cross_tenant[:5],
-        "unexpected_bad_input_answers": dict(sum(
-            (Counter(result["unexpected"]) for result in results), Counter())),
-        **database, "by_kind": by_kind,
+        "unexpected_bad_input_answers": dict(
+            sum((Counter(result["unexpected"]) for result in results), Counter())
+        ),
+        **database,
+        "by_kind": by_kind,
     }
     if restart:
-        report["server_down_s"] = round(restart_window["started"]
-                                        - restart_window["stopped"], 2)
+        report["server_down_s"] = round(restart_window["started"] - restart_window["stopped"], 2)
         report.update(outage(results))
     return report
 
@@ -494,15 +663,17 @@ def run(requests: int = REQUESTS, tenants: int = TENANTS) -> dict:
         if on_tcp(url):
             print("  soak through pgbouncer …", flush=True)
             with pgbouncer(url, pool_size=4) as bounced:
-                results["pgbouncer"] = soak(url, bounced, tenants, requests,
-                                            environment={"OMNIORDER_PGBOUNCER": "1"})
+                results["pgbouncer"] = soak(
+                    url, bounced, tenants, requests, environment={"OMNIORDER_PGBOUNCER": "1"}
+                )
         else:
             results["pgbouncer"] = {"skipped": "needs PostgreSQL on TCP"}
     with tempfile.TemporaryDirectory() as folder:
         Path(folder).chmod(0o755)
         with restartable_postgres(Path(folder) / "pg", "soak") as (url, stop, start):
-            print(f"  soak with a PostgreSQL restart half-way ({requests:,} requests) …",
-                  flush=True)
+            print(
+                f"  soak with a PostgreSQL restart half-way ({requests:,} requests) …", flush=True
+            )
             results["restart"] = soak(url, url, tenants, requests, restart=(stop, start))
     return results
 

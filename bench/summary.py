@@ -4,9 +4,17 @@ import json
 
 from bench.common import RESULTS
 
-DJANGO_TENANTS = {"provision_ms": 45, "provision_cold_ms": 57, "noop_s": 3.68, "noop2_s": 2.03,
-                  "add_s": 4.25, "add2_s": 2.43, "revert_s": 4.92, "revert2_s": 2.87,
-                  "menu_rps": 1105}
+DJANGO_TENANTS = {
+    "provision_ms": 45,
+    "provision_cold_ms": 57,
+    "noop_s": 3.68,
+    "noop2_s": 2.03,
+    "add_s": 4.25,
+    "add2_s": 2.43,
+    "revert_s": 4.92,
+    "revert2_s": 2.87,
+    "menu_rps": 1105,
+}
 
 
 def _load(name):
@@ -15,155 +23,222 @@ def _load(name):
 
 
 def soak_lines(soak: dict) -> list[str]:
-    runs = {name: run for name, run in soak.items()
-            if isinstance(run, dict) and "requests" in run}
+    runs = {name: run for name, run in soak.items() if isinstance(run, dict) and "requests" in run}
     first = next(iter(runs.values()))
-    lines = [f"## Soak: mixed traffic over {first['tenants']} tenants, {first['clients']} "
-             "client processes (bench/soak.py)", "",
-             "| run | requests | req/s | p50 ms | p99 ms | 5xx (500) | cross-tenant rows | "
-             "orders acknowledged | orders lost |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"## Soak: mixed traffic over {first['tenants']} tenants, {first['clients']} "
+        "client processes (bench/soak.py)",
+        "",
+        "| run | requests | req/s | p50 ms | p99 ms | 5xx (500) | cross-tenant rows | "
+        "orders acknowledged | orders lost |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, run in runs.items():
-        lines.append(f"| {name} | {run['requests']:,} | {run['req_per_s']:,} | {run['p50_ms']} | "
-                     f"{run['p99_ms']} | {run['responses_5xx']} ({run['responses_500']}) | "
-                     f"{run['cross_tenant_rows']} | {run['orders_acknowledged']:,} | "
-                     f"{run['orders_lost']} |")
+        lines.append(
+            f"| {name} | {run['requests']:,} | {run['req_per_s']:,} | {run['p50_ms']} | "
+            f"{run['p99_ms']} | {run['responses_5xx']} ({run['responses_500']}) | "
+            f"{run['cross_tenant_rows']} | {run['orders_acknowledged']:,} | "
+            f"{run['orders_lost']} |"
+        )
     restart = runs.get("restart")
     if restart:
-        lines += ["", f"Restart run: PostgreSQL down {restart['server_down_s']} s; clients saw "
-                      f"{restart['failed_responses']} failed responses (503) over "
-                      f"{restart['client_outage_s']} s, no 500, and "
-                      f"{restart['orders_stored_never_acknowledged']} orders stored that were "
-                      "never acknowledged."]
+        lines += [
+            "",
+            f"Restart run: PostgreSQL down {restart['server_down_s']} s; clients saw "
+            f"{restart['failed_responses']} failed responses (503) over "
+            f"{restart['client_outage_s']} s, no 500, and "
+            f"{restart['orders_stored_never_acknowledged']} orders stored that were "
+            "never acknowledged.",
+        ]
     return [*lines, ""]
 
 
 def _provisioning_lines(prov: dict) -> list[str]:
     lines = []
+
     def row(key):
         if key not in prov:
             return "—"
         return f"{prov[key]['median_ms']} ({prov[key]['min_ms']}–{prov[key]['max_ms']})"
 
     speedup = DJANGO_TENANTS["provision_ms"] / prov["per_tenant_ms"]["median_ms"]
-    lines += ["## Provisioning (ms, median (min–max))", "",
-              "| case | OmniOrder | raw SQL baseline | django-tenants |", "|---|---|---|---|",
-              f"| 1st tenant, cold process | {row('cold_first_ms')} | | "
-              f"{DJANGO_TENANTS['provision_cold_ms']} |",
-              f"| 1st tenant, warm (5×) | {row('warm_first_ms')} | | |",
-              f"| 100th tenant | {row('nth_100_ms')} | | |",
-              f"| 200th tenant | {row('nth_200_ms')} | {row('raw_nth_200_ms')} | |",
-              f"| per tenant, 200 in sequence | {row('per_tenant_ms')} | "
-              f"{row('raw_per_tenant_ms')} | {DJANGO_TENANTS['provision_ms']} |", "",
-              f"Ours / raw baseline: **{prov['ratio_per_tenant_vs_raw']}×** (target ≤ 1.2×). "
-              f"Ours vs django-tenants: **{speedup:.1f}× faster**.", ""]
+    lines += [
+        "## Provisioning (ms, median (min–max))",
+        "",
+        "| case | OmniOrder | raw SQL baseline | django-tenants |",
+        "|---|---|---|---|",
+        f"| 1st tenant, cold process | {row('cold_first_ms')} | | "
+        f"{DJANGO_TENANTS['provision_cold_ms']} |",
+        f"| 1st tenant, warm (5×) | {row('warm_first_ms')} | | |",
+        f"| 100th tenant | {row('nth_100_ms')} | | |",
+        f"| 200th tenant | {row('nth_200_ms')} | {row('raw_nth_200_ms')} | |",
+        f"| per tenant, 200 in sequence | {row('per_tenant_ms')} | "
+        f"{row('raw_per_tenant_ms')} | {DJANGO_TENANTS['provision_ms']} |",
+        "",
+        f"Ours / raw baseline: **{prov['ratio_per_tenant_vs_raw']}×** (target ≤ 1.2×). "
+        f"Ours vs django-tenants: **{speedup:.1f}× faster**.",
+        "",
+    ]
     return lines
 
 
 def _migrations_lines(migr: dict) -> list[str]:
     lines = []
     cell = lambda key: migr[key]["median_s"]  # noqa: E731
-    lines += [f"## Migrations across {migr['tenants']} tenants (+ public), whole `flask db` "
-              "process (s, median)", "",
-              "| case | --jobs 1 | --jobs 2 | django-tenants (1 / 2 processes) |",
-              "|---|---|---|---|",
-              f"| no-op | {cell('noop_jobs1_s')} | {cell('noop_jobs2_s')} | "
-              f"{DJANGO_TENANTS['noop_s']} / {DJANGO_TENANTS['noop2_s']} |",
-              f"| add column | {cell('add_column_jobs1_s')} | {cell('add_column_jobs2_s')} |"
-              f" {DJANGO_TENANTS['add_s']} / {DJANGO_TENANTS['add2_s']} |",
-              f"| downgrade | {cell('downgrade_jobs1_s')} | {cell('downgrade_jobs2_s')} | "
-              f"{DJANGO_TENANTS['revert_s']} / {DJANGO_TENANTS['revert2_s']} |",
-              f"| start-up alone (`flask --help`) | {cell('startup_s')} | | 0.26 |", "",
-              "Targets: no-op ≤ 0.5 s, add column ≤ 1.0 s with --jobs 1.", ""]
+    lines += [
+        f"## Migrations across {migr['tenants']} tenants (+ public), whole `flask db` "
+        "process (s, median)",
+        "",
+        "| case | --jobs 1 | --jobs 2 | django-tenants (1 / 2 processes) |",
+        "|---|---|---|---|",
+        f"| no-op | {cell('noop_jobs1_s')} | {cell('noop_jobs2_s')} | "
+        f"{DJANGO_TENANTS['noop_s']} / {DJANGO_TENANTS['noop2_s']} |",
+        f"| add column | {cell('add_column_jobs1_s')} | {cell('add_column_jobs2_s')} |"
+        f" {DJANGO_TENANTS['add_s']} / {DJANGO_TENANTS['add2_s']} |",
+        f"| downgrade | {cell('downgrade_jobs1_s')} | {cell('downgrade_jobs2_s')} | "
+        f"{DJANGO_TENANTS['revert_s']} / {DJANGO_TENANTS['revert2_s']} |",
+        f"| start-up alone (`flask --help`) | {cell('startup_s')} | | 0.26 |",
+        "",
+        "Targets: no-op ≤ 0.5 s, add column ≤ 1.0 s with --jobs 1.",
+        "",
+    ]
     return lines
 
 
 def _http_lines(http: dict) -> list[str]:
     lines = []
-    lines += ["## HTTP (gunicorn 2 sync workers, wrk -t1 -c4, median of runs)", "",
-              "| endpoint | req/s | p50 ms | p99 ms | non-2xx |", "|---|---|---|---|---|"]
+    lines += [
+        "## HTTP (gunicorn 2 sync workers, wrk -t1 -c4, median of runs)",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | non-2xx |",
+        "|---|---|---|---|---|",
+    ]
     for key, value in http.items():
         if isinstance(value, dict) and "req_per_s" in value:
-            lines.append(f"| {key} | {value['req_per_s']} | {value['p50_ms']} | "
-                         f"{value['p99_ms']} | {value['non_2xx']} |")
+            lines.append(
+                f"| {key} | {value['req_per_s']} | {value['p50_ms']} | "
+                f"{value['p99_ms']} | {value['non_2xx']} |"
+            )
     menu = next(v for k, v in http.items() if k.startswith("menu_") and "tenants" in k)
     plain, bare = http.get("plain_baseline"), http.get("bare_limit")
     poll = next((v for k, v in http.items() if k.startswith("kitchen_poll")), None)
     lines.append("")
     if plain and bare:
-        lines.append(f"Menu over many tenants / plain baseline: "
-                     f"**{menu['req_per_s'] / plain['req_per_s']:.2f}×** (target ≥ 0.9); "
-                     f"/ bare limit: **{menu['req_per_s'] / bare['req_per_s']:.2f}×** "
-                     f"(target ≥ 0.55); / django-tenants (1,105 req/s): "
-                     f"**{menu['req_per_s'] / DJANGO_TENANTS['menu_rps']:.2f}×**.")
+        lines.append(
+            f"Menu over many tenants / plain baseline: "
+            f"**{menu['req_per_s'] / plain['req_per_s']:.2f}×** (target ≥ 0.9); "
+            f"/ bare limit: **{menu['req_per_s'] / bare['req_per_s']:.2f}×** "
+            f"(target ≥ 0.55); / django-tenants (1,105 req/s): "
+            f"**{menu['req_per_s'] / DJANGO_TENANTS['menu_rps']:.2f}×**."
+        )
     if poll:
-        lines.append(f"Unchanged kitchen poll / menu: "
-                     f"**{poll['req_per_s'] / menu['req_per_s']:.2f}×** (target ≥ 1.5).")
+        lines.append(
+            f"Unchanged kitchen poll / menu: "
+            f"**{poll['req_per_s'] / menu['req_per_s']:.2f}×** (target ≥ 1.5)."
+        )
     lines.append("")
     return lines
 
 
 def _scale_lines(scale: dict) -> list[str]:
     lines = []
-    lines += [f"## Scale: {scale['tenants']} tenants", "",
-              f"- provisioning: first 100 tenants "
-              f"{scale['provision_first_100']['median_ms']} ms median, last 100 "
-              f"{scale['provision_last_100']['median_ms']} ms median; raw SQL baseline at "
-              f"that catalog size "
-              f"{scale.get('raw_provision_after_last', {}).get('median_ms', '—')} ms",
-              f"- migrations: no-op {scale['migrations']['noop_jobs1_s']['median_s']} s, "
-              f"add column {scale['migrations']['add_column_jobs1_s']['median_s']} s "
-              f"(--jobs 1), {scale['migrations']['add_column_jobs2_s']['median_s']} s "
-              f"(--jobs 2), downgrade {scale['migrations']['downgrade_jobs1_s']['median_s']} s",
-              ]
+    lines += [
+        f"## Scale: {scale['tenants']} tenants",
+        "",
+        f"- provisioning: first 100 tenants "
+        f"{scale['provision_first_100']['median_ms']} ms median, last 100 "
+        f"{scale['provision_last_100']['median_ms']} ms median; raw SQL baseline at "
+        f"that catalog size "
+        f"{scale.get('raw_provision_after_last', {}).get('median_ms', '—')} ms",
+        f"- migrations: no-op {scale['migrations']['noop_jobs1_s']['median_s']} s, "
+        f"add column {scale['migrations']['add_column_jobs1_s']['median_s']} s "
+        f"(--jobs 1), {scale['migrations']['add_column_jobs2_s']['median_s']} s "
+        f"(--jobs 2), downgrade {scale['migrations']['downgrade_jobs1_s']['median_s']} s",
+    ]
     for key, value in scale["http"].items():
-        lines.append(f"- HTTP {key}: {value['req_per_s']} req/s, p99 {value['p99_ms']} ms, "
-                     f"non-2xx {value['non_2xx']}")
+        lines.append(
+            f"- HTTP {key}: {value['req_per_s']} req/s, p99 {value['p99_ms']} ms, "
+            f"non-2xx {value['non_2xx']}"
+        )
     lines.append("")
     return lines
 
 
 def _analytics_lines(sales: dict) -> list[str]:
     lines = []
-    lines += [f"## Analytics warehouse: {sales['tenants']} tenants × "
-              f"{sales['orders_per_tenant']} orders (whole `flask analytics` process)", "",
-              f"- full refresh: {sales['full_refresh_s']} s (--jobs 2: "
-              f"{sales['full_refresh_jobs2_s']} s); target ≤ 10 s",
-              f"- incremental refresh with no new orders: {sales['incremental_noop_s']} s; "
-              "target ≤ 1 s",
-              f"- platform report from the warehouse: {sales['warehouse_report_query_s']} s "
-              f"(one query) vs the naive loop of one GROUP BY per schema: "
-              f"{sales['naive_loop_s']} s", ""]
+    lines += [
+        f"## Analytics warehouse: {sales['tenants']} tenants × "
+        f"{sales['orders_per_tenant']} orders (whole `flask analytics` process)",
+        "",
+        f"- full refresh: {sales['full_refresh_s']} s (--jobs 2: "
+        f"{sales['full_refresh_jobs2_s']} s); target ≤ 10 s",
+        f"- incremental refresh with no new orders: {sales['incremental_noop_s']} s; target ≤ 1 s",
+        f"- platform report from the warehouse: {sales['warehouse_report_query_s']} s "
+        f"(one query) vs the naive loop of one GROUP BY per schema: "
+        f"{sales['naive_loop_s']} s",
+        "",
+    ]
     return lines
 
 
 def _operations_lines(ops: dict) -> list[str]:
     lines = []
     arch = ops["archival"]
-    lines += ["## Archival and pgbouncer", "",
-              f"- archival of {arch['orders']:,} old orders from {arch['tenants']} tenants "
-              f"to local Parquet: {arch['seconds']} s, **{arch['orders_per_s']:,} orders/s**,"
-              f" {arch['files']} files, peak RSS {arch['peak_rss_mib']} MiB"]
+    lines += [
+        "## Archival and pgbouncer",
+        "",
+        f"- archival of {arch['orders']:,} old orders from {arch['tenants']} tenants "
+        f"to local Parquet: {arch['seconds']} s, **{arch['orders_per_s']:,} orders/s**,"
+        f" {arch['files']} files, peak RSS {arch['peak_rss_mib']} MiB",
+    ]
     bounce = ops["http_pgbouncer"]
     if "skipped" not in bounce:
         for key in ("direct", "direct_prepares_off", "pgbouncer"):
-            lines.append(f"- menu over 50 tenants, {key}: {bounce[key]['req_per_s']} req/s, "
-                         f"p99 {bounce[key]['p99_ms']} ms, non-2xx {bounce[key]['non_2xx']}")
+            lines.append(
+                f"- menu over 50 tenants, {key}: {bounce[key]['req_per_s']} req/s, "
+                f"p99 {bounce[key]['p99_ms']} ms, non-2xx {bounce[key]['non_2xx']}"
+            )
     lines.append("")
     return lines
 
 
 def write_summary() -> str:
-    results = {name: _load(name) for name in (
-        "provisioning", "migrations", "http", "scale", "analytics", "operations", "soak")}
-    meta = next((results[name] for name in ("provisioning", "migrations", "http", "scale")
-                 if results[name]), {})
+    results = {
+        name: _load(name)
+        for name in (
+            "provisioning",
+            "migrations",
+            "http",
+            "scale",
+            "analytics",
+            "operations",
+            "soak",
+        )
+    }
+    meta = next(
+        (
+            results[name]
+            for name in ("provisioning", "migrations", "http", "scale")
+            if results[name]
+        ),
+        {},
+    )
     lines = ["# Benchmark results", ""]
     if meta:
-        lines += [f"Machine: {meta['machine']}; runs: {meta['runs']}; "
-                  f"wrk duration: {meta['duration_s']} s.", ""]
-    sections = {"provisioning": _provisioning_lines, "migrations": _migrations_lines,
-                "http": _http_lines, "scale": _scale_lines, "analytics": _analytics_lines,
-                "operations": _operations_lines, "soak": soak_lines}
+        lines += [
+            f"Machine: {meta['machine']}; runs: {meta['runs']}; "
+            f"wrk duration: {meta['duration_s']} s.",
+            "",
+        ]
+    sections = {
+        "provisioning": _provisioning_lines,
+        "migrations": _migrations_lines,
+        "http": _http_lines,
+        "scale": _scale_lines,
+        "analytics": _analytics_lines,
+        "operations": _operations_lines,
+        "soak": soak_lines,
+    }
     for name, section in sections.items():
         if results[name]:
             lines += section(results[name])

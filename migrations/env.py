@@ -32,8 +32,12 @@ def render_tenant_sql() -> None:
 
     omniorder/tenancy/migrate.py replays it in each tenant's own transaction.
     """
-    context.configure(dialect_name="postgresql", literal_binds=True, transactional_ddl=False,
-                      output_buffer=config.attributes["render_sql"])
+    context.configure(
+        dialect_name="postgresql",
+        literal_binds=True,
+        transactional_ddl=False,
+        output_buffer=config.attributes["render_sql"],
+    )
     context.run_migrations()
 
 
@@ -57,5 +61,9 @@ elif scope == "public":
     with config.attributes["engine"].connect() as connection, connection.begin():
         migrate_schema(connection, "public")
 else:  # one transaction per tenant; a failure is rolled back and reported, the rest go on
-    each_in_transaction(config.attributes["engine"], config.attributes["report"],
-                        keys=config.attributes["schemas"], work=migrate_schema)
+    each_in_transaction(
+        config.attributes["engine"],
+        config.attributes["report"],
+        keys=config.attributes["schemas"],
+        work=migrate_schema,
+    )

@@ -41,7 +41,8 @@ def configure_database(app: Flask) -> None:
 
         app.config["OMNIORDER_EMBEDDED_POSTGRES"] = Path(app.instance_path) / "postgres"
         app.config["SQLALCHEMY_DATABASE_URI"] = embedded_url(
-            app.config["OMNIORDER_EMBEDDED_POSTGRES"])
+            app.config["OMNIORDER_EMBEDDED_POSTGRES"]
+        )
     if app.config.get("OMNIORDER_PGBOUNCER"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
@@ -77,8 +78,9 @@ def close_session_even_if_the_database_died(error=None) -> None:
     try:
         db.session.remove()
     except DBAPIError as failure:
-        logging.getLogger(__name__).warning("session closed on a dead connection: %s",
-                                            str(failure).splitlines()[0])
+        logging.getLogger(__name__).warning(
+            "session closed on a dead connection: %s", str(failure).splitlines()[0]
+        )
 
 
 def register_tenancy(app: Flask) -> None:

@@ -65,16 +65,21 @@ def refuse_unsafe_secrets(config, debug: bool) -> None:
         return
     secret = config.get("SECRET_KEY")
     if secret in (None, "", DEVELOPMENT_SECRET_KEY):
-        raise RuntimeError("SECRET_KEY must be set to a long random value in production "
-                           "(or set OMNIORDER_DEV=1 on a development machine)")
+        raise RuntimeError(
+            "SECRET_KEY must be set to a long random value in production "
+            "(or set OMNIORDER_DEV=1 on a development machine)"
+        )
     secret_bytes = secret if isinstance(secret, bytes) else str(secret).encode()
     if len(secret_bytes) < MIN_SECRET_KEY_BYTES:
         # Anyone who guesses the key can sign a session cookie as any staff member.
         raise RuntimeError(
             f"SECRET_KEY is {len(secret_bytes)} bytes; production needs at least "
             f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. the output of: python3 -c "
-            "'import secrets; print(secrets.token_urlsafe(48))'")
+            "'import secrets; print(secrets.token_urlsafe(48))'"
+        )
     token = config.get("OMNIORDER_SYS_TOKEN")
     if token is not None and len(token) < 32:
-        raise RuntimeError("OMNIORDER_SYS_TOKEN must be at least 32 characters (or unset, "
-                           "which disables the system API)")
+        raise RuntimeError(
+            "OMNIORDER_SYS_TOKEN must be at least 32 characters (or unset, "
+            "which disables the system API)"
+        )

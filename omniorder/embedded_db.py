@@ -30,8 +30,10 @@ DATABASE_NAME = "omniorder"
 def _exit_cleanly_on_sigterm() -> None:
     """The server is stopped by an atexit hook, which a plain SIGTERM would skip. Turn an
     unhandled SIGTERM into a normal exit; leave any handler a server (gunicorn) installed."""
-    if threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ):
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
@@ -64,8 +66,7 @@ _started: set[Path] = set()
 _start_lock = threading.Lock()
 
 
-def start_on_first_connect(engine: Engine, data_dir: Path,
-                           database: str = DATABASE_NAME) -> None:
+def start_on_first_connect(engine: Engine, data_dir: Path, database: str = DATABASE_NAME) -> None:
     """Start (or join) the server in `data_dir` just before `engine` first connects."""
 
     @event.listens_for(engine, "do_connect")
@@ -79,5 +80,6 @@ def start_on_first_connect(engine: Engine, data_dir: Path,
                     raise RuntimeError(
                         f"the embedded PostgreSQL put its socket outside {data_dir} (the "
                         "path is too long for a Unix socket): use a shorter instance path "
-                        "or set DATABASE_URL")
+                        "or set DATABASE_URL"
+                    )
                 _started.add(data_dir)

@@ -28,8 +28,13 @@ class Invalid(DomainError):
 
     status_code = 400
 
-    def __init__(self, field: str | None = None, message: str = "is invalid", *,
-                 fields: dict[str, str] | None = None):
+    def __init__(
+        self,
+        field: str | None = None,
+        message: str = "is invalid",
+        *,
+        fields: dict[str, str] | None = None,
+    ):
         self.fields = dict(fields or {})
         if field is not None:
             self.fields[field] = message

@@ -31,5 +31,6 @@ class ViewLimiter(Limiter):
 # Storage comes from the app's RATELIMIT_STORAGE_URI when bound; if it fails, each worker
 # counts in memory until it answers again. One app per process, as gunicorn runs it: the
 # limiter keeps the storage of the app bound last.
-limiter = ViewLimiter(key_func=get_remote_address, strategy="moving-window",
-                      in_memory_fallback_enabled=True)
+limiter = ViewLimiter(
+    key_func=get_remote_address, strategy="moving-window", in_memory_fallback_enabled=True
+)

@@ -32,16 +32,17 @@ DEFAULT_CURRENCY = "USD"
 _MACHINE_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
-def format_money(minor_units: int, currency: str = DEFAULT_CURRENCY,
-                 locale: str = DEFAULT_LOCALE) -> str:
+def format_money(
+    minor_units: int, currency: str = DEFAULT_CURRENCY, locale: str = DEFAULT_LOCALE
+) -> str:
     """1100 → "$11.00" (en_US, USD), "11,00 €" (de_DE, EUR); 1200 → "￥1,200" (ja_JP, JPY)."""
     precision = get_currency_precision(currency)
-    return format_currency(Decimal(int(minor_units)).scaleb(-precision), currency,
-                           locale=locale)
+    return format_currency(Decimal(int(minor_units)).scaleb(-precision), currency, locale=locale)
 
 
-def format_local_time(moment: datetime, timezone: str = "UTC", locale: str = DEFAULT_LOCALE,
-                      format: str = "short") -> str:
+def format_local_time(
+    moment: datetime, timezone: str = "UTC", locale: str = DEFAULT_LOCALE, format: str = "short"
+) -> str:
     """A stored UTC moment as the restaurant's clock shows it, in its locale's words."""
     return format_datetime(moment, format=format, tzinfo=ZoneInfo(timezone), locale=locale)
 
@@ -50,19 +51,22 @@ def _decimal_pattern(precision: int) -> str:
     return "#,##0" + ("." + "0" * precision if precision else "")
 
 
-def amount_for_input(minor_units: int, locale: str = DEFAULT_LOCALE,
-                     currency: str = DEFAULT_CURRENCY) -> str:
+def amount_for_input(
+    minor_units: int, locale: str = DEFAULT_LOCALE, currency: str = DEFAULT_CURRENCY
+) -> str:
     """1250 → "12.50" (en_US) or "12,50" (de_DE): what `parse_amount` reads back."""
     precision = get_currency_precision(currency)
-    return format_decimal(Decimal(minor_units).scaleb(-precision),
-                          format=_decimal_pattern(precision), locale=locale)
+    return format_decimal(
+        Decimal(minor_units).scaleb(-precision), format=_decimal_pattern(precision), locale=locale
+    )
 
 
-def parse_amount(text, field: str, maximum: int, locale: str = DEFAULT_LOCALE,
-                 currency: str = DEFAULT_CURRENCY) -> int:
+def parse_amount(
+    text, field: str, maximum: int, locale: str = DEFAULT_LOCALE, currency: str = DEFAULT_CURRENCY
+) -> int:
     """A typed amount → minor units, or `Invalid(field, …)` saying what to write instead."""
     precision = get_currency_precision(currency)
-    example = amount_for_input(1250 * 10 ** precision // 100, locale, currency)
+    example = amount_for_input(1250 * 10**precision // 100, locale, currency)
     if not isinstance(text, str) or not text.strip():
         raise Invalid(field, f"must be an amount such as {example}")
     text = text.strip().removeprefix(get_currency_symbol(currency, locale)).strip()
@@ -74,14 +78,21 @@ def parse_amount(text, field: str, maximum: int, locale: str = DEFAULT_LOCALE,
     except NumberFormatError as error:
         if not _MACHINE_AMOUNT.fullmatch(text):
             hint = " or ".join(error.suggestions or [])
-            raise Invalid(field, f"must be an amount such as {example}"
-                                 + (f" (did you mean {hint}?)" if hint else "")) from None
+            raise Invalid(
+                field,
+                f"must be an amount such as {example}"
+                + (f" (did you mean {hint}?)" if hint else ""),
+            ) from None
         value = Decimal(text)
     if not value.is_finite() or value < 0:
         raise Invalid(field, f"must be an amount such as {example}")
     if value.as_tuple().exponent < -precision:
-        raise Invalid(field, f"must have at most {precision} decimals" if precision else
-                             "must be a whole amount (this currency has no minor unit)")
+        raise Invalid(
+            field,
+            f"must have at most {precision} decimals"
+            if precision
+            else "must be a whole amount (this currency has no minor unit)",
+        )
     minor_units = int(value.scaleb(precision))
     if minor_units > maximum:
         raise Invalid(field, f"must be at most {amount_for_input(maximum, locale, currency)}")

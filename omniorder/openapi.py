@@ -7,52 +7,113 @@ Kept next to nothing else on purpose: tests check real responses against these s
 from omniorder.services.tenants import PROVISIONING_FIELDS
 
 UUID = {"type": "string", "format": "uuid"}
-ERROR = {"type": "object", "required": ["error"], "properties": {
-    "error": {"type": "string"},
-    "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
-MENU_ITEM = {"type": "object", "additionalProperties": False, "required": [
-    "id", "category_id", "name", "description", "price", "image_url", "is_available"],
-    "properties": {"id": UUID, "category_id": {"type": ["string", "null"], "format": "uuid"},
-                   "name": {"type": "string"}, "description": {"type": ["string", "null"]},
-                   "price": {"type": "integer", "minimum": 0},
-                   "image_url": {"type": ["string", "null"]},
-                   "is_available": {"type": "boolean"}}}
-ORDER_LINE = {"type": "object", "required": ["menu_item_id", "name", "unit_price", "quantity",
-                                             "line_total"],
-              "properties": {"menu_item_id": {"type": "string"}, "name": {"type": "string"},
-                             "unit_price": {"type": "integer"},
-                             "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
-                             "line_total": {"type": "integer"}}}
-ORDER = {"type": "object", "required": ["id", "number", "status", "total_amount", "items",
-                                        "created_at"],
-         "properties": {"id": UUID, "number": {"type": "integer", "minimum": 1001},
-                        "status": {"enum": ["PENDING", "COOKING", "DONE"]},
-                        "customer_name": {"type": "string"},
-                        "total_amount": {"type": "integer", "minimum": 0},
-                        "items": {"type": "array", "items": ORDER_LINE},
-                        "created_at": {"type": "string", "format": "date-time"}}}
-NEW_ORDER = {"type": "object", "required": ["customer_name", "items"], "properties": {
-    "customer_name": {"type": "string", "minLength": 1, "maxLength": 100},
-    "items": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
-        "type": "object", "required": ["menu_item_id", "quantity"],
-        "properties": {"menu_item_id": UUID,
-                       "quantity": {"type": "integer", "minimum": 1, "maximum": 99}}}}}}
-PROVISION = {"type": "object", "additionalProperties": False, "required": ["name", "domain"],
-             "properties": {field: {"type": "object" if field == "theme_config" else "string"}
-                            for field in PROVISIONING_FIELDS}}
-PROVISIONED = {"type": "object", "required": ["id", "name", "domain", "schema_name",
-                                              "admin_email"],
-               "properties": {"id": UUID, "name": {"type": "string"},
-                              "domain": {"type": "string"}, "schema_name": {"type": "string"},
-                              "admin_email": {"type": "string"},
-                              "admin_password": {"type": "string"}}}
-FIGURES = {"orders": {"type": "integer"}, "revenue_cents": {"type": "integer"},
-           "items_sold": {"type": "integer"}}
-ANALYTICS = {"type": "object", "required": ["tenants", "total"], "properties": {
-    "tenants": {"type": "array", "items": {"type": "object", "required": [
-        "domain", "name", *FIGURES], "properties": {"domain": {"type": "string"},
-                                                     "name": {"type": "string"}, **FIGURES}}},
-    "total": {"type": "object", "required": list(FIGURES), "properties": FIGURES}}}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+MENU_ITEM = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "category_id", "name", "description", "price", "image_url", "is_available"],
+    "properties": {
+        "id": UUID,
+        "category_id": {"type": ["string", "null"], "format": "uuid"},
+        "name": {"type": "string"},
+        "description": {"type": ["string", "null"]},
+        "price": {"type": "integer", "minimum": 0},
+        "image_url": {"type": ["string", "null"]},
+        "is_available": {"type": "boolean"},
+    },
+}
+ORDER_LINE = {
+    "type": "object",
+    "required": ["menu_item_id", "name", "unit_price", "quantity", "line_total"],
+    "properties": {
+        "menu_item_id": {"type": "string"},
+        "name": {"type": "string"},
+        "unit_price": {"type": "integer"},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+        "line_total": {"type": "integer"},
+    },
+}
+ORDER = {
+    "type": "object",
+    "required": ["id", "number", "status", "total_amount", "items", "created_at"],
+    "properties": {
+        "id": UUID,
+        "number": {"type": "integer", "minimum": 1001},
+        "status": {"enum": ["PENDING", "COOKING", "DONE"]},
+        "customer_name": {"type": "string"},
+        "total_amount": {"type": "integer", "minimum": 0},
+        "items": {"type": "array", "items": ORDER_LINE},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+NEW_ORDER = {
+    "type": "object",
+    "required": ["customer_name", "items"],
+    "properties": {
+        "customer_name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 50,
+            "items": {
+                "type": "object",
+                "required": ["menu_item_id", "quantity"],
+                "properties": {
+                    "menu_item_id": UUID,
+                    "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+                },
+            },
+        },
+    },
+}
+PROVISION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "domain"],
+    "properties": {
+        field: {"type": "object" if field == "theme_config" else "string"}
+        for field in PROVISIONING_FIELDS
+    },
+}
+PROVISIONED = {
+    "type": "object",
+    "required": ["id", "name", "domain", "schema_name", "admin_email"],
+    "properties": {
+        "id": UUID,
+        "name": {"type": "string"},
+        "domain": {"type": "string"},
+        "schema_name": {"type": "string"},
+        "admin_email": {"type": "string"},
+        "admin_password": {"type": "string"},
+    },
+}
+FIGURES = {
+    "orders": {"type": "integer"},
+    "revenue_cents": {"type": "integer"},
+    "items_sold": {"type": "integer"},
+}
+ANALYTICS = {
+    "type": "object",
+    "required": ["tenants", "total"],
+    "properties": {
+        "tenants": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["domain", "name", *FIGURES],
+                "properties": {"domain": {"type": "string"}, "name": {"type": "string"}, **FIGURES},
+            },
+        },
+        "total": {"type": "object", "required": list(FIGURES), "properties": FIGURES},
+    },
+}
 
 
 def _json(schema, description="OK"):
@@ -60,62 +121,145 @@ def _json(schema, description="OK"):
 
 
 def _errors(*codes):
-    text = {400: "Invalid input", 401: "Missing or wrong token", 404: "Not found",
-            409: "Conflict", 413: "Body too large",
-            422: "Idempotency-Key already used for a different order",
-            429: "Too many requests (failed attempts, or orders from one address); "
-                 "retry after Retry-After seconds",
-            503: "Database unavailable; retry after Retry-After seconds"}
-    return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code])
-            for code in codes}
+    text = {
+        400: "Invalid input",
+        401: "Missing or wrong token",
+        404: "Not found",
+        409: "Conflict",
+        413: "Body too large",
+        422: "Idempotency-Key already used for a different order",
+        429: "Too many requests (failed attempts, or orders from one address); "
+        "retry after Retry-After seconds",
+        503: "Database unavailable; retry after Retry-After seconds",
+    }
+    return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code]) for code in codes}
 
 
 def openapi_document() -> dict:
     bearer = [{"systemToken": []}]
     return {
         "openapi": "3.1.0",
-        "info": {"title": "OmniOrder API", "version": "1",
-                 "description": "Tenant endpoints answer for the restaurant named by the Host "
-                                "header; /api/v1/sys endpoints need the system token."},
+        "info": {
+            "title": "OmniOrder API",
+            "version": "1",
+            "description": "Tenant endpoints answer for the restaurant named by the Host "
+            "header; /api/v1/sys endpoints need the system token.",
+        },
         "components": {
             "securitySchemes": {"systemToken": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": ERROR, "MenuItem": MENU_ITEM, "Order": ORDER,
-                        "NewOrder": NEW_ORDER, "Provision": PROVISION,
-                        "Provisioned": PROVISIONED, "Analytics": ANALYTICS}},
+            "schemas": {
+                "Error": ERROR,
+                "MenuItem": MENU_ITEM,
+                "Order": ORDER,
+                "NewOrder": NEW_ORDER,
+                "Provision": PROVISION,
+                "Provisioned": PROVISIONED,
+                "Analytics": ANALYTICS,
+            },
+        },
         "paths": {
-            "/api/v1/menu": {"get": {"operationId": "menu", "responses": {
-                "200": _json({"type": "object", "required": ["items"], "properties": {
-                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/MenuItem"}}
-                }}), **_errors(404, 503)}}},
-            "/api/v1/orders": {"post": {
-                "operationId": "placeOrder",
-                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                                "schema": {"type": "string", "maxLength": 200}}],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/NewOrder"}}}},
-                "responses": {"201": _json({"$ref": "#/components/schemas/Order"}, "Placed"),
-                              "200": _json({"$ref": "#/components/schemas/Order"},
-                                           "Already placed with this Idempotency-Key"),
-                              **_errors(400, 404, 409, 413, 422, 429, 503)}}},
-            "/api/v1/orders/{order_id}": {"get": {
-                "operationId": "order",
-                "parameters": [{"name": "order_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
-                "responses": {"200": _json({"$ref": "#/components/schemas/Order"}),
-                              **_errors(404, 503)}}},
-            "/api/v1/sys/provision": {"post": {
-                "operationId": "provision", "security": bearer,
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Provision"}}}},
-                "responses": {"201": _json({"$ref": "#/components/schemas/Provisioned"},
-                                           "Provisioned"),
-                              **_errors(400, 401, 404, 409, 413, 429, 503)}}},
-            "/api/v1/sys/analytics": {"get": {
-                "operationId": "analytics", "security": bearer,
-                "parameters": [{"name": name, "in": "query", "required": False,
-                                "schema": {"type": "string"}}
-                               for name in ("from", "to", "domain")],
-                "responses": {"200": _json({"$ref": "#/components/schemas/Analytics"}),
-                              **_errors(400, 401, 404, 429, 503)}}},
+            "/api/v1/menu": {
+                "get": {
+                    "operationId": "menu",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["items"],
+                                "properties": {
+                                    "items": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/MenuItem"},
+                                    }
+                                },
+                            }
+                        ),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/v1/orders": {
+                "post": {
+                    "operationId": "placeOrder",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 200},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewOrder"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Order"}, "Placed"),
+                        "200": _json(
+                            {"$ref": "#/components/schemas/Order"},
+                            "Already placed with this Idempotency-Key",
+                        ),
+                        **_errors(400, 404, 409, 413, 422, 429, 503),
+                    },
+                }
+            },
+            "/api/v1/orders/{order_id}": {
+                "get": {
+                    "operationId": "order",
+                    "parameters": [
+                        {
+                            "name": "order_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Order"}),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/v1/sys/provision": {
+                "post": {
+                    "operationId": "provision",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Provision"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Provisioned"}, "Provisioned"),
+                        **_errors(400, 401, 404, 409, 413, 429, 503),
+                    },
+                }
+            },
+            "/api/v1/sys/analytics": {
+                "get": {
+                    "operationId": "analytics",
+                    "security": bearer,
+                    "parameters": [
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        }
+                        for name in ("from", "to", "domain")
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Analytics"}),
+                        **_errors(400, 401, 404, 429, 503),
+                    },
+                }
+            },
         },
     }

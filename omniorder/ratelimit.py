@@ -53,9 +53,9 @@ def restaurant_and_client() -> str:
 
 
 # One budget for both ways of ordering: the storefront and the API share the scope "orders".
-order_limit = limiter.shared_limit(order_rate_limit, scope="orders",
-                                   key_func=restaurant_and_client,
-                                   error_message=TOO_MANY_ORDERS)
+order_limit = limiter.shared_limit(
+    order_rate_limit, scope="orders", key_func=restaurant_and_client, error_message=TOO_MANY_ORDERS
+)
 
 
 def retry_after_seconds() -> int:
@@ -79,11 +79,14 @@ def init_app(app: Flask) -> None:
         try:
             parse_many(value)
         except ValueError:
-            raise RuntimeError(f"OMNIORDER_ORDER_RATE_LIMIT={value!r} is not a rate limit; "
-                               "write e.g. '30 per minute' or 'off'") from None
+            raise RuntimeError(
+                f"OMNIORDER_ORDER_RATE_LIMIT={value!r} is not a rate limit; "
+                "write e.g. '30 per minute' or 'off'"
+            ) from None
     if app.config.get("RATELIMIT_STORAGE_URI", "").startswith("redis"):
         # An unreachable Redis must cost a request a moment, not a hung worker: after a
         # failure the limiter counts in memory and re-checks Redis now and then.
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
-                              {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        )
     limiter.init_app(app)

@@ -9,11 +9,16 @@ import secrets
 
 from flask import Flask, g
 
-POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'{style_nonce}; "
-          "img-src 'self' https: http: data:; connect-src 'self'; object-src 'none'; "
-          "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-OTHER_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
-                 ("X-Frame-Options", "DENY"))
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'{style_nonce}; "
+    "img-src 'self' https: http: data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+OTHER_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
 
 
 def csp_nonce() -> str:
@@ -27,8 +32,7 @@ def security_headers(nonce: str | None = None) -> list[tuple[str, str]]:
     """The headers every response carries; the policy names a nonce only when the response
     used one (a themed page), so JSON and empty answers skip making one."""
     style_nonce = f" 'nonce-{nonce}'" if nonce else ""
-    return [("Content-Security-Policy", POLICY.format(style_nonce=style_nonce)),
-            *OTHER_HEADERS]
+    return [("Content-Security-Policy", POLICY.format(style_nonce=style_nonce)), *OTHER_HEADERS]
 
 
 def add_security_headers(response):

@@ -46,8 +46,9 @@ class StaffMember(UserMixin):
 
 
 def staff_member(user: User) -> StaffMember:
-    return StaffMember(user.id, g.tenant.id, user.email, user.role, user.full_name,
-                       user.session_version)
+    return StaffMember(
+        user.id, g.tenant.id, user.email, user.role, user.full_name, user.session_version
+    )
 
 
 class StaffSession(NamedTuple):
@@ -83,8 +84,9 @@ def load_staff(_session_id: str) -> StaffMember | None:
     signed = staff_session_from_cookie()
     if signed is None:
         return None
-    user = db.session.scalars(select(User).where(
-        User.id == signed.user_id, User.session_version == signed.version)).one_or_none()
+    user = db.session.scalars(
+        select(User).where(User.id == signed.user_id, User.session_version == signed.version)
+    ).one_or_none()
     return staff_member(user) if user is not None else None
 
 

@@ -43,8 +43,9 @@ def database_url():
     url = server.set(database=name).render_as_string(hide_password=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        report = migrate.migrate(app.extensions["sqlalchemy"].engine, scope="public",
-                                 direction="upgrade")
+        report = migrate.migrate(
+            app.extensions["sqlalchemy"].engine, scope="public", direction="upgrade"
+        )
         assert not report.failed, report.failed
         app.extensions["sqlalchemy"].engine.dispose()
     yield url
@@ -165,14 +166,18 @@ def add_failing_write_route(app) -> None:
 
 
 def schema_exists(connection, schema_name: str) -> bool:
-    return connection.execute(
-        text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema_name}
-    ).first() is not None
+    return (
+        connection.execute(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema_name}
+        ).first()
+        is not None
+    )
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "tenant(name=…, **fields): what the `tenant` fixture provisions")
+        "markers", "tenant(name=…, **fields): what the `tenant` fixture provisions"
+    )
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -182,5 +187,6 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") == "true" and skipped and session.exitstatus == 0:
         session.exitstatus = 1
         if reporter:
-            reporter.write_line(f"CI: {skipped} test(s) skipped; every test must run here.",
-                                red=True)
+            reporter.write_line(
+                f"CI: {skipped} test(s) skipped; every test must run here.", red=True
+            )

@@ -55,33 +55,49 @@ def test_categories_create_rename_reorder_and_delete_only_when_empty(app, tenant
 
 def test_item_price_is_entered_as_an_amount_and_stored_in_cents(app, tenant, manager):
     mains = category_id(app, tenant, "Mains")
-    response = manager.post("/admin/items/new", {
-        "name": "Truffle Fries", "description": "With parmesan.", "price": "12.50",
-        "image_url": "https://img.example/fries.jpg", "category_id": str(mains),
-        "is_available": "y"})
+    response = manager.post(
+        "/admin/items/new",
+        {
+            "name": "Truffle Fries",
+            "description": "With parmesan.",
+            "price": "12.50",
+            "image_url": "https://img.example/fries.jpg",
+            "category_id": str(mains),
+            "is_available": "y",
+        },
+    )
     assert response.status_code == 303, response.text
     item = menu(app, tenant)["Truffle Fries"]
     assert (item.price, item.category_id, item.is_available) == (1250, mains, True)
     api = app.test_client().get("/api/v1/menu", headers={"Host": tenant.domain}).json
-    assert {"name": "Truffle Fries", "price": 1250} .items() <= next(
-        i for i in api["items"] if i["name"] == "Truffle Fries").items()
+    assert {"name": "Truffle Fries", "price": 1250}.items() <= next(
+        i for i in api["items"] if i["name"] == "Truffle Fries"
+    ).items()
 
     edit = manager.get(f"/admin/items/{item.id}/edit").text
     assert 'value="12.50"' in edit
-    manager.post(f"/admin/items/{item.id}/edit", {"name": "Truffle Fries", "price": "9",
-                                                  "category_id": ""})
+    manager.post(
+        f"/admin/items/{item.id}/edit", {"name": "Truffle Fries", "price": "9", "category_id": ""}
+    )
     item = menu(app, tenant)["Truffle Fries"]
     assert (item.price, item.category_id, item.is_available) == (900, None, False)
     assert manager.post(f"/admin/items/{item.id}/delete").status_code == 303
     assert "Truffle Fries" not in menu(app, tenant)
 
 
-@pytest.mark.parametrize("fields, problem", [
-    ({"price": "12.345"}, "price"), ({"price": "-1"}, "price"), ({"price": "abc"}, "price"),
-    ({"price": "99999999"}, "price"), ({"image_url": "javascript:alert(1)"}, "image_url"),
-    ({"image_url": "ftp://x.example/a.png"}, "image_url"), ({"name": ""}, "name"),
-    ({"category_id": "00000000-0000-0000-0000-000000000000"}, "category_id"),
-])
+@pytest.mark.parametrize(
+    "fields, problem",
+    [
+        ({"price": "12.345"}, "price"),
+        ({"price": "-1"}, "price"),
+        ({"price": "abc"}, "price"),
+        ({"price": "99999999"}, "price"),
+        ({"image_url": "javascript:alert(1)"}, "image_url"),
+        ({"image_url": "ftp://x.example/a.png"}, "image_url"),
+        ({"name": ""}, "name"),
+        ({"category_id": "00000000-0000-0000-0000-000000000000"}, "category_id"),
+    ],
+)
 def test_bad_item_input_is_400_and_nothing_saved(app, tenant, manager, fields, problem):
     before = set(menu(app, tenant))
     response = manager.post("/admin/items/new", {"name": "Bad", "price": "1.00", **fields})
@@ -99,14 +115,19 @@ def test_staff_are_added_with_a_password_shown_once_and_roles_changed(app, tenan
     assert cook.get("/admin/menu").status_code == 403
 
     page = admin.get("/admin/staff").text
-    cook_id = re.search(r'/admin/staff/([0-9a-f-]+)/role"[^>]*>\s*<input[^>]*>\s*<label[^>]*>'
-                        r"Role of new.cook@x.example", page).group(1)
+    cook_id = re.search(
+        r'/admin/staff/([0-9a-f-]+)/role"[^>]*>\s*<input[^>]*>\s*<label[^>]*>'
+        r"Role of new.cook@x.example",
+        page,
+    ).group(1)
     assert admin.post(f"/admin/staff/{cook_id}/role", {"role": "manager"}).status_code == 303
     assert cook.get("/admin/menu").status_code == 302  # a role change ends the sessions
     assert cook.login("new.cook@x.example", password).status_code == 303
     assert cook.get("/admin/menu").status_code == 200  # the new role, from the next sign-in
-    assert admin.post("/admin/staff", {"email": "new.cook@x.example",
-                                       "role": "kitchen"}).status_code == 409
+    assert (
+        admin.post("/admin/staff", {"email": "new.cook@x.example", "role": "kitchen"}).status_code
+        == 409
+    )
 
     reset = admin.post(f"/admin/staff/{cook_id}/reset-password")
     new_password = re.search(r'<code id="new-password">([^<]+)</code>', reset.text).group(1)
@@ -119,53 +140,69 @@ def test_staff_are_added_with_a_password_shown_once_and_roles_changed(app, tenan
 
 def test_the_last_admin_cannot_be_removed_or_demoted(app, tenant, admin, db_connection):
     db_connection.exec_driver_sql(
-        f"DELETE FROM \"{tenant.schema_name}\".users WHERE email = 'admin@{tenant.domain}'")
+        f"DELETE FROM \"{tenant.schema_name}\".users WHERE email = 'admin@{tenant.domain}'"
+    )
     db_connection.commit()
     page = admin.get("/admin/staff").text
-    me = re.search(r'/admin/staff/([0-9a-f-]+)/role', page).group(1)
+    me = re.search(r"/admin/staff/([0-9a-f-]+)/role", page).group(1)
     demoted = admin.post(f"/admin/staff/{me}/role", {"role": "kitchen"})
     assert demoted.status_code == 409 and "is the last admin" in demoted.text
     other = signed_in(app, tenant, "admin")
     removed = other.post(f"/admin/staff/{me}/delete")
     assert removed.status_code == 303  # two admins: one may go
     page = other.get("/admin/staff").text
-    last = re.search(r'/admin/staff/([0-9a-f-]+)/delete', page).group(1)
+    last = re.search(r"/admin/staff/([0-9a-f-]+)/delete", page).group(1)
     refused = other.post(f"/admin/staff/{last}/delete")
     assert refused.status_code == 409
 
 
 def own_id(db_connection, tenant) -> str:
     """The id of the `admin` fixture's staff member (signed_in names it admin-…@)."""
-    found = db_connection.scalar(text(
-        f"SELECT id::text FROM \"{tenant.schema_name}\".users WHERE email LIKE 'admin-%'"))
+    found = db_connection.scalar(
+        text(f"SELECT id::text FROM \"{tenant.schema_name}\".users WHERE email LIKE 'admin-%'")
+    )
     db_connection.rollback()
     return found
 
 
-def test_an_admin_cannot_remove_themselves_whatever_the_case_of_the_id(tenant, admin,
-                                                                       db_connection):
+def test_an_admin_cannot_remove_themselves_whatever_the_case_of_the_id(
+    tenant, admin, db_connection
+):
     """Ids are compared as UUIDs (before: as strings, so the upper-case id removed its admin)."""
     me = own_id(db_connection, tenant)
     response = admin.post(f"/admin/staff/{me.upper()}/delete")
     assert response.status_code == 409 and "You cannot remove yourself." in response.text
-    assert db_connection.scalar(text(
-        f'SELECT count(*) FROM "{tenant.schema_name}".users WHERE id = :id'), {"id": me}) == 1
+    assert (
+        db_connection.scalar(
+            text(f'SELECT count(*) FROM "{tenant.schema_name}".users WHERE id = :id'), {"id": me}
+        )
+        == 1
+    )
     assert admin.get("/admin/staff").status_code == 200
 
 
-@pytest.mark.parametrize("path", [
-    "/admin/staff/nope/delete", "/admin/staff/1/role", "/admin/staff/%00/reset-password",
-    "/admin/staff/" + "f" * 32 + "/logout-everywhere",  # hex without its dashes
-    "/admin/categories/x/rename", "/admin/categories/' OR 1=1 --/delete",
-    "/admin/items/" + "1" * 500 + "/delete", "/admin/items/%F0%9F%8D%95/edit",
-    "/kitchen/orders/not-a-uuid/advance", "/kitchen/items/12345/availability",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/staff/nope/delete",
+        "/admin/staff/1/role",
+        "/admin/staff/%00/reset-password",
+        "/admin/staff/" + "f" * 32 + "/logout-everywhere",  # hex without its dashes
+        "/admin/categories/x/rename",
+        "/admin/categories/' OR 1=1 --/delete",
+        "/admin/items/" + "1" * 500 + "/delete",
+        "/admin/items/%F0%9F%8D%95/edit",
+        "/kitchen/orders/not-a-uuid/advance",
+        "/kitchen/items/12345/availability",
+    ],
+)
 def test_malformed_ids_in_paths_are_404_before_any_view(admin, path):
     assert admin.post(path, {"role": "kitchen", "name": "x"}).status_code == 404
 
 
 def test_log_out_everywhere_ends_anyones_sessions_for_an_admin_and_ones_own_for_anyone(
-        app, tenant, admin, db_connection):
+    app, tenant, admin, db_connection
+):
     cook = Staff(app.test_client(), tenant.domain)
     cook_id = str(add_staff(app, tenant, "cook@x.example", "kitchen"))
     other = signed_in(app, tenant, "kitchen")
@@ -185,23 +222,35 @@ def test_log_out_everywhere_ends_anyones_sessions_for_an_admin_and_ones_own_for_
 
 
 def test_theme_is_validated_saved_and_shown_on_the_storefront(app, tenant, admin):
-    assert admin.post("/admin/theme", {"preset": "dark", "primary_color": "#123abc",
-                                       "font_family": "serif"}).status_code == 303
+    assert (
+        admin.post(
+            "/admin/theme", {"preset": "dark", "primary_color": "#123abc", "font_family": "serif"}
+        ).status_code
+        == 303
+    )
     storefront = app.test_client().get("/", base_url=f"http://{tenant.domain}").text
     assert "--primary:#123abc" in storefront and "--bg:#111827" in storefront
-    refused = admin.post("/admin/theme", {"preset": "dark", "font_family": "serif",
-                                          "primary_color": "red;}</style><script>x</script>"})
+    refused = admin.post(
+        "/admin/theme",
+        {
+            "preset": "dark",
+            "font_family": "serif",
+            "primary_color": "red;}</style><script>x</script>",
+        },
+    )
     assert refused.status_code == 400 and "<script>x</script>" not in refused.text
     storefront = app.test_client().get("/", base_url=f"http://{tenant.domain}").text
     assert "--primary:#123abc" in storefront
-    preview = admin.get("/admin/theme/preview?preset=bold&primary_color=%23ff0000"
-                        "&font_family=mono").text
+    preview = admin.get(
+        "/admin/theme/preview?preset=bold&primary_color=%23ff0000&font_family=mono"
+    ).text
     assert 'data-primary="#ff0000"' in preview and 'data-bg="#fff7e6"' in preview
     hostile = admin.get("/admin/theme/preview?primary_color=red;x:url(y)").text
     assert "url(y)" not in hostile
 
 
 # --- order history ------------------------------------------------------------------------
+
 
 def numbers(page):
     return [int(n) for n in re.findall(r'<tr data-number="(\d+)">', page)]
@@ -248,8 +297,9 @@ def test_a_restaurant_sees_only_its_own_orders(tenant, manager, make_tenant, db_
     assert "No orders found" in manager.get("/admin/orders?q=Nora").text
 
 
-@pytest.mark.parametrize("query", ["status=BURNT", "before=abc", "before=%C2%B2",
-                                   "q=" + "x" * 101, "before=99999999999"])
+@pytest.mark.parametrize(
+    "query", ["status=BURNT", "before=abc", "before=%C2%B2", "q=" + "x" * 101, "before=99999999999"]
+)
 def test_bad_filters_are_400(manager, query):
     response = manager.get(f"/admin/orders?{query}")
     assert response.status_code == 400, response.text

@@ -17,26 +17,39 @@ TODAY = dt.datetime.now(dt.UTC).date()
 def order(connection, tenant, days_ago=0, total=1000, quantities=(1,)):
     """An order created `days_ago` days ago (UTC noon), its lines at a unit price of 1."""
     noon = dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(12), dt.UTC)
-    insert_orders(connection, tenant, total=total, unit_price=1, quantities=quantities,
-                  created_at=noon)
+    insert_orders(
+        connection, tenant, total=total, unit_price=1, quantities=quantities, created_at=noon
+    )
 
 
 def warehouse(db_connection, tenant):
-    figures = {row.day: (row.orders, row.revenue_cents, row.items_sold) for row in
-               db_connection.execute(text(
-                   "SELECT day, orders, revenue_cents, items_sold FROM public.analytics "
-                   "WHERE tenant_id = :t"), {"t": tenant.id})}
+    figures = {
+        row.day: (row.orders, row.revenue_cents, row.items_sold)
+        for row in db_connection.execute(
+            text(
+                "SELECT day, orders, revenue_cents, items_sold FROM public.analytics "
+                "WHERE tenant_id = :t"
+            ),
+            {"t": tenant.id},
+        )
+    }
     db_connection.rollback()  # hold no lock that would block dropping the test tenant
     return figures
 
 
 def truth(db_connection, tenant):
     """What a direct GROUP BY on the tenant's orders says."""
-    figures = {row.day: (row.orders, row.revenue, row.items) for row in db_connection.execute(
-        text("SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, "
-             "sum(total_amount) AS revenue, sum((SELECT sum((l->>'quantity')::int) "
-             "FROM jsonb_array_elements(items) l)) AS items "
-             f'FROM "{tenant.schema_name}".orders GROUP BY 1'))}
+    figures = {
+        row.day: (row.orders, row.revenue, row.items)
+        for row in db_connection.execute(
+            text(
+                "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, "
+                "sum(total_amount) AS revenue, sum((SELECT sum((l->>'quantity')::int) "
+                "FROM jsonb_array_elements(items) l)) AS items "
+                f'FROM "{tenant.schema_name}".orders GROUP BY 1'
+            )
+        )
+    }
     db_connection.rollback()
     return figures
 
@@ -77,12 +90,12 @@ def test_an_order_committed_during_a_refresh_is_counted_once(app, make_tenant, d
     tenant = make_tenant()
     engine = create_engine(database_url)
     with engine.connect() as late, engine.connect() as checker:
-        order(late, tenant, 0, total=700)          # in flight: not committed yet
+        order(late, tenant, 0, total=700)  # in flight: not committed yet
         order(checker, tenant, 0, total=300)
         checker.commit()
         refresh(app)
         assert warehouse(checker, tenant)[TODAY] == (1, 300, 1)
-        late.commit()                               # commits after the refresh started
+        late.commit()  # commits after the refresh started
         refresh(app)
         refresh(app)
         assert warehouse(checker, tenant) == truth(checker, tenant)
@@ -115,8 +128,11 @@ def test_storefront_orders_are_counted_with_jobs(app, client, make_tenant, db_co
     tenants = [make_tenant() for _ in range(3)]
     for tenant in tenants:
         item = menu(app, tenant)["Fries"]
-        response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
-            "customer_name": "Ann", "items": [{"menu_item_id": str(item.id), "quantity": 3}]})
+        response = client.post(
+            "/api/v1/orders",
+            headers={"Host": tenant.domain},
+            json={"customer_name": "Ann", "items": [{"menu_item_id": str(item.id), "quantity": 3}]},
+        )
         assert response.status_code == 201
     result = app.test_cli_runner().invoke(args=["analytics", "refresh", "--jobs", "2"])
     assert result.exit_code == 0, result.output
@@ -131,17 +147,19 @@ def test_report_cli_and_system_api_agree(app, client, make_tenant, db_connection
     order(db_connection, b, 5, total=100)
     db_connection.commit()
     refresh(app)
-    output = app.test_cli_runner().invoke(args=["analytics", "report", "--domain",
-                                                a.domain]).output
+    output = app.test_cli_runner().invoke(args=["analytics", "report", "--domain", a.domain]).output
     row = next(line for line in output.splitlines() if line.startswith(a.domain))
     assert row.split()[1:3] == ["1", "1234"] and b.domain not in output  # revenue: minor units
-    body = client.get(f"/api/v1/sys/analytics?from={(TODAY - dt.timedelta(days=1))}",
-                      headers={"Authorization": f"Bearer {SYS_TOKEN}"}).json
+    body = client.get(
+        f"/api/v1/sys/analytics?from={(TODAY - dt.timedelta(days=1))}",
+        headers={"Authorization": f"Bearer {SYS_TOKEN}"},
+    ).json
     figures = {t["domain"]: (t["orders"], t["revenue_cents"]) for t in body["tenants"]}
     assert figures[a.domain] == (1, 1234) and figures[b.domain] == (0, 0)  # b's is too old
     assert body["total"]["revenue_cents"] >= 1234
-    bad = client.get("/api/v1/sys/analytics?from=yesterday",
-                     headers={"Authorization": f"Bearer {SYS_TOKEN}"})
+    bad = client.get(
+        "/api/v1/sys/analytics?from=yesterday", headers={"Authorization": f"Bearer {SYS_TOKEN}"}
+    )
     assert bad.status_code == 400 and "from" in bad.json["fields"]
     assert client.get("/api/v1/sys/analytics").status_code == 401
 
@@ -171,5 +189,3 @@ def test_dropping_a_tenant_drops_its_analytics(app, make_tenant, db_connection):
     assert warehouse(db_connection, tenant)
     app.test_cli_runner().invoke(args=["tenants", "drop", tenant.domain, "--yes"])
     assert warehouse(db_connection, tenant) == {}
-
-

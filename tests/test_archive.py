@@ -38,11 +38,15 @@ def archive_app(database_url, tmp_path):
     return make_app(database_url, OMNIORDER_ARCHIVE_URI=str(tmp_path / "archive"))
 
 
-def test_old_finished_orders_move_to_parquet_and_come_back(archive_app, make_tenant,
-                                                           db_connection, tmp_path):
+def test_old_finished_orders_move_to_parquet_and_come_back(
+    archive_app, make_tenant, db_connection, tmp_path
+):
     tenant = make_tenant()
-    moved = [old_order(db_connection, tenant, 14), old_order(db_connection, tenant, 14),
-             old_order(db_connection, tenant, 20)]
+    moved = [
+        old_order(db_connection, tenant, 14),
+        old_order(db_connection, tenant, 14),
+        old_order(db_connection, tenant, 20),
+    ]
     stuck = old_order(db_connection, tenant, 15, status="COOKING")
     recent = old_order(db_connection, tenant, 2)
     db_connection.commit()
@@ -71,18 +75,19 @@ def test_old_finished_orders_move_to_parquet_and_come_back(archive_app, make_ten
     assert "moved 0 orders" in again.output and len(files(root, tenant)) == 2
 
     month = (NOW - dt.timedelta(days=31 * 14)).strftime("%Y-%m")
-    restored = runner.invoke(args=["orders", "restore", "--domain", tenant.domain,
-                                   "--month", month])
+    restored = runner.invoke(
+        args=["orders", "restore", "--domain", tenant.domain, "--month", month]
+    )
     assert restored.exit_code == 0, restored.output
     assert "restored 2 orders" in restored.output
     assert order_ids(db_connection, tenant) == {stuck, recent, moved[0], moved[1]}
-    twice = runner.invoke(args=["orders", "restore", "--domain", tenant.domain,
-                                "--month", month])
+    twice = runner.invoke(args=["orders", "restore", "--domain", tenant.domain, "--month", month])
     assert "restored 0 orders" in twice.output  # no duplicates
 
 
-def test_a_crash_between_writing_and_deleting_leaves_one_copy(archive_app, make_tenant,
-                                                              db_connection, tmp_path):
+def test_a_crash_between_writing_and_deleting_leaves_one_copy(
+    archive_app, make_tenant, db_connection, tmp_path
+):
     tenant = make_tenant()
     first = old_order(db_connection, tenant, 14)
     db_connection.commit()
@@ -90,12 +95,16 @@ def test_a_crash_between_writing_and_deleting_leaves_one_copy(archive_app, make_
         fs, root = archive.destination()
         created = NOW - dt.timedelta(days=31 * 14)
         directory = archive.month_dir(root, tenant.schema_name, created.year, created.month)
-        row = dict(db_connection.execute(text(
-            f'SELECT * FROM "{tenant.schema_name}".orders WHERE id = :id'),
-            {"id": first}).mappings().one())
+        row = dict(
+            db_connection.execute(
+                text(f'SELECT * FROM "{tenant.schema_name}".orders WHERE id = :id'), {"id": first}
+            )
+            .mappings()
+            .one()
+        )
         db_connection.rollback()
-        archive.write_month(fs, directory, [row])   # the file is written, then the "crash"
-    second = old_order(db_connection, tenant, 14)   # and another old order arrives meanwhile
+        archive.write_month(fs, directory, [row])  # the file is written, then the "crash"
+    second = old_order(db_connection, tenant, 14)  # and another old order arrives meanwhile
     db_connection.commit()
 
     result = archive_app.test_cli_runner().invoke(args=["orders", "archive"])
@@ -104,7 +113,7 @@ def test_a_crash_between_writing_and_deleting_leaves_one_copy(archive_app, make_
     ids = []
     for path in files(tmp_path / "archive", tenant):
         ids += pq.read_table(path).column("id").to_pylist()
-    assert sorted(ids) == sorted([first, second])   # each exactly once
+    assert sorted(ids) == sorted([first, second])  # each exactly once
 
 
 def test_archived_orders_stay_in_the_analytics(archive_app, make_tenant, db_connection):
@@ -115,15 +124,17 @@ def test_archived_orders_stay_in_the_analytics(archive_app, make_tenant, db_conn
     runner.invoke(args=["orders", "archive"])
     for refresh in (["analytics", "refresh"], ["analytics", "refresh", "--full"]):
         assert runner.invoke(args=refresh).exit_code == 0
-        revenue = db_connection.scalar(text(
-            "SELECT sum(revenue_cents) FROM public.analytics WHERE tenant_id = :t"),
-            {"t": tenant.id})
+        revenue = db_connection.scalar(
+            text("SELECT sum(revenue_cents) FROM public.analytics WHERE tenant_id = :t"),
+            {"t": tenant.id},
+        )
         db_connection.rollback()
         assert revenue == 4200
 
 
-def test_a_day_with_an_unfinished_order_is_archived_whole_later(archive_app, make_tenant,
-                                                                db_connection):
+def test_a_day_with_an_unfinished_order_is_archived_whole_later(
+    archive_app, make_tenant, db_connection
+):
     """No day is ever partly archived, so the analytics, which recompute a day from the table,
     never undercount it: its DONE orders wait for the stuck one."""
     tenant = make_tenant()
@@ -134,9 +145,10 @@ def test_a_day_with_an_unfinished_order_is_archived_whole_later(archive_app, mak
     runner = archive_app.test_cli_runner()
 
     def day_revenue():
-        revenue = db_connection.scalar(text(
-            "SELECT revenue_cents FROM public.analytics WHERE tenant_id = :t AND day = :d"),
-            {"t": tenant.id, "d": (NOW - dt.timedelta(days=31 * 15)).date()})
+        revenue = db_connection.scalar(
+            text("SELECT revenue_cents FROM public.analytics WHERE tenant_id = :t AND day = :d"),
+            {"t": tenant.id, "d": (NOW - dt.timedelta(days=31 * 15)).date()},
+        )
         db_connection.rollback()
         return revenue
 
@@ -147,7 +159,8 @@ def test_a_day_with_an_unfinished_order_is_archived_whole_later(archive_app, mak
 
     db_connection.exec_driver_sql(  # the kitchen finally closes the order
         f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE', analytics_pending = true "
-        f"WHERE id = '{stuck}'")
+        f"WHERE id = '{stuck}'"
+    )
     db_connection.commit()
     assert "moved 2 orders" in runner.invoke(args=["orders", "archive"]).output
     for refresh in (["analytics", "refresh"], ["analytics", "refresh", "--full"]):
@@ -176,17 +189,31 @@ def test_bad_cutoff_is_a_usage_error(archive_app, age):
 def s3_endpoint(monkeypatch):
     """moto's S3 server on a free loopback port (no real S3 is reachable here)."""
     port = free_port()
-    server = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"),
-                               "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "moto_server"),
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port)
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1",
-                        "OMNIORDER_ARCHIVE_S3_ENDPOINT": f"http://127.0.0.1:{port}"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "OMNIORDER_ARCHIVE_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+    }.items():
         monkeypatch.setenv(name, value)
-    archive.pafs.S3FileSystem(endpoint_override=f"127.0.0.1:{port}", scheme="http",
-                              region="us-east-1", allow_bucket_creation=True
-                              ).create_dir("orders-archive")
+    archive.pafs.S3FileSystem(
+        endpoint_override=f"127.0.0.1:{port}",
+        scheme="http",
+        region="us-east-1",
+        allow_bucket_creation=True,
+    ).create_dir("orders-archive")
     fs, _ = archive.filesystem("s3://orders-archive")
     yield fs
     server.terminate()
@@ -201,13 +228,17 @@ def test_archive_to_s3_and_restore(database_url, make_tenant, db_connection, s3_
     runner = app.test_cli_runner()
     result = runner.invoke(args=["orders", "archive", "--jobs", "2"])
     assert result.exit_code == 0, result.output
-    listing = s3_endpoint.get_file_info(archive.pafs.FileSelector(
-        f"orders-archive/prod/tenant={tenant.schema_name}", recursive=True))
+    listing = s3_endpoint.get_file_info(
+        archive.pafs.FileSelector(
+            f"orders-archive/prod/tenant={tenant.schema_name}", recursive=True
+        )
+    )
     parquet = [info.path for info in listing if info.path.endswith(".parquet")]
     assert len(parquet) == 1 and "/year=" in parquet[0]
     assert pq.read_table(parquet[0], filesystem=s3_endpoint).column("id").to_pylist() == [moved]
     month = (NOW - dt.timedelta(days=31 * 13)).strftime("%Y-%m")
-    restored = runner.invoke(args=["orders", "restore", "--domain", tenant.domain,
-                                   "--month", month])
+    restored = runner.invoke(
+        args=["orders", "restore", "--domain", tenant.domain, "--month", month]
+    )
     assert "restored 1 orders" in restored.output
     assert order_ids(db_connection, tenant) == {moved}

@@ -9,13 +9,21 @@ from tests.conftest import schema_exists
 
 
 def test_create_list_and_drop_a_tenant(runner, db_connection):
-    result = runner.invoke(args=["tenants", "create", "--name", "Pizza Hut", "--domain",
-                                 "Cli-Pizza.Example.com", "--theme",
-                                 '{"primary_color": "#d62300"}'])
+    result = runner.invoke(
+        args=[
+            "tenants",
+            "create",
+            "--name",
+            "Pizza Hut",
+            "--domain",
+            "Cli-Pizza.Example.com",
+            "--theme",
+            '{"primary_color": "#d62300"}',
+        ]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == ("created Pizza Hut: domain cli-pizza.example.com, "
-                        "schema tenant_pizzahut")
+    assert lines[0] == ("created Pizza Hut: domain cli-pizza.example.com, schema tenant_pizzahut")
     assert lines[1] == "admin login: admin@cli-pizza.example.com"
     assert lines[2].startswith("admin password (shown once): ")
 
@@ -32,25 +40,39 @@ def test_create_list_and_drop_a_tenant(runner, db_connection):
     assert dropped.exit_code == 0, dropped.output
     assert "dropped cli-pizza.example.com (schema tenant_pizzahut)" in dropped.output
     assert not schema_exists(db_connection, "tenant_pizzahut")
-    assert db_connection.scalar(text(
-        "SELECT count(*) FROM public.tenants WHERE domain = 'cli-pizza.example.com'")) == 0
+    assert (
+        db_connection.scalar(
+            text("SELECT count(*) FROM public.tenants WHERE domain = 'cli-pizza.example.com'")
+        )
+        == 0
+    )
 
 
 def test_bad_input_is_one_line_and_exit_2(runner):
-    result = runner.invoke(args=["tenants", "create", "--name", "X", "--domain",
-                                 "x.localhost", "--schema", "tenant_x; DROP SCHEMA public"])
+    result = runner.invoke(
+        args=[
+            "tenants",
+            "create",
+            "--name",
+            "X",
+            "--domain",
+            "x.localhost",
+            "--schema",
+            "tenant_x; DROP SCHEMA public",
+        ]
+    )
     assert result.exit_code == 2
     assert "Error: schema_name: must match ^tenant_[a-z0-9_]+$" in result.output
     assert "Traceback" not in result.output
-    result = runner.invoke(args=["tenants", "create", "--name", "X", "--domain",
-                                 "x.localhost", "--theme", "{not json"])
+    result = runner.invoke(
+        args=["tenants", "create", "--name", "X", "--domain", "x.localhost", "--theme", "{not json"]
+    )
     assert result.exit_code == 2 and "must be a JSON object" in result.output
 
 
 def test_conflicts_and_unknown_tenants_exit_1(runner, make_tenant):
     tenant = make_tenant()
-    result = runner.invoke(args=["tenants", "create", "--name", "Again", "--domain",
-                                 tenant.domain])
+    result = runner.invoke(args=["tenants", "create", "--name", "Again", "--domain", tenant.domain])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: domain {tenant.domain} is already taken"
     result = runner.invoke(args=["tenants", "drop", "ghost.localhost", "--yes"])
@@ -68,8 +90,12 @@ def test_demo_is_idempotent_and_prints_urls_and_logins(runner, app):
         second = runner.invoke(args=["demo"])
         assert second.exit_code == 0 and second.output.count("(already there)") == 2
         client = app.test_client()
-        names = {item["name"] for item in client.get(
-            "/api/v1/menu", headers={"Host": "pizza.localhost"}).get_json()["items"]}
+        names = {
+            item["name"]
+            for item in client.get("/api/v1/menu", headers={"Host": "pizza.localhost"}).get_json()[
+                "items"
+            ]
+        }
         assert "Margherita" in names and "Salmon Nigiri" not in names
     finally:
         for demo in DEMO_TENANTS:
@@ -103,17 +129,23 @@ def test_a_domain_means_the_same_to_the_cli_and_the_api(runner, client, make_ten
     result = runner.invoke(args=["analytics", "report", "--domain", domain])
     assert result.exit_code == 0, result.output
     assert tenant.domain in result.output
-    answer = client.get("/api/v1/sys/analytics", query_string={"domain": domain},
-                        headers={"Authorization": f"Bearer {SYS_TOKEN}"})
+    answer = client.get(
+        "/api/v1/sys/analytics",
+        query_string={"domain": domain},
+        headers={"Authorization": f"Bearer {SYS_TOKEN}"},
+    )
     assert [row["domain"] for row in answer.json["tenants"]] == [tenant.domain]
 
 
-@pytest.mark.parametrize("args", [
-    ["analytics", "report", "--domain", "probe\x00.localhost"],
-    ["tenants", "export", "nul\x00.localhost", "--out", "/tmp/x.zip"],
-    ["tenants", "create", "--name", "Nul\x00", "--domain", "nul.localhost"],
-    ["orders", "restore", "--domain", "nul\x00.localhost", "--month", "2026-01"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analytics", "report", "--domain", "probe\x00.localhost"],
+        ["tenants", "export", "nul\x00.localhost", "--out", "/tmp/x.zip"],
+        ["tenants", "create", "--name", "Nul\x00", "--domain", "nul.localhost"],
+        ["orders", "restore", "--domain", "nul\x00.localhost", "--month", "2026-01"],
+    ],
+)
 def test_a_nul_byte_in_an_argument_is_one_line_and_exit_2(runner, args):
     result = runner.invoke(args=args)
     assert result.exit_code == 2, result.output

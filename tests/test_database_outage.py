@@ -28,8 +28,12 @@ def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
     app = make_app(url, PROPAGATE_EXCEPTIONS=False, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
     with app.app_context(), unit_of_work():
         migrate.migrate(db.engine, scope="public", direction="upgrade")
-        provision_tenant(name="Outage Diner", domain="outage.localhost",
-                         admin_email="a@outage.localhost", admin_password="long password")
+        provision_tenant(
+            name="Outage Diner",
+            domain="outage.localhost",
+            admin_email="a@outage.localhost",
+            admin_password="long password",
+        )
     client = app.test_client()
     host = {"Host": "outage.localhost"}
     assert client.get("/api/v1/menu", headers=host).status_code == 200
@@ -42,9 +46,14 @@ def test_outage_answers_503_and_the_app_recovers_without_restart(cluster):
     assert "try again" in down.get_json()["error"]
     page = client.get("/", headers=host)
     assert page.status_code == 503 and b"try again in a moment" in page.data
-    order = client.post("/api/v1/orders", headers={**host, "Idempotency-Key": "k1"},
-                        json={"customer_name": "Ann", "items": [
-                            {"menu_item_id": str(uuid.uuid4()), "quantity": 1}]})
+    order = client.post(
+        "/api/v1/orders",
+        headers={**host, "Idempotency-Key": "k1"},
+        json={
+            "customer_name": "Ann",
+            "items": [{"menu_item_id": str(uuid.uuid4()), "quantity": 1}],
+        },
+    )
     assert order.status_code == 503
     # A signed-in tablet: the error page must not load the user from the dead database.
     for path in ("/kitchen/board?since=0-0", "/kitchen"):
@@ -76,8 +85,11 @@ def test_more_clients_than_pooled_connections_wait_then_get_503(database_url, ma
 
     from sqlalchemy import text
 
-    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False, SQLALCHEMY_ENGINE_OPTIONS={
-        "pool_size": 2, "max_overflow": 0, "pool_timeout": 0.5})
+    app = make_app(
+        database_url,
+        PROPAGATE_EXCEPTIONS=False,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 0, "pool_timeout": 0.5},
+    )
     tenant = make_tenant()
 
     @app.get("/slow")
@@ -88,9 +100,12 @@ def test_more_clients_than_pooled_connections_wait_then_get_503(database_url, ma
     client = app.test_client()
     started = time.monotonic()
     with ThreadPoolExecutor(20) as pool:
-        statuses = list(pool.map(
-            lambda _: client.get("/slow", headers={"Host": tenant.domain}).status_code,
-            range(20)))
+        statuses = list(
+            pool.map(
+                lambda _: client.get("/slow", headers={"Host": tenant.domain}).status_code,
+                range(20),
+            )
+        )
     assert set(statuses) <= {200, 503} and statuses.count(200) >= 2 and 503 in statuses
     assert time.monotonic() - started < 10
     assert client.get("/api/v1/menu", headers={"Host": tenant.domain}).status_code == 200
@@ -110,9 +125,12 @@ def test_orders_placed_across_a_restart_are_each_stored_exactly_once(cluster):
     app = make_app(url, PROPAGATE_EXCEPTIONS=False, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
     with app.app_context(), unit_of_work():
         migrate.migrate(db.engine, scope="public", direction="upgrade")
-        tenant = provision_tenant(name="Restart Diner", domain="restart.localhost",
-                                  admin_email="a@restart.localhost",
-                                  admin_password="long password")
+        tenant = provision_tenant(
+            name="Restart Diner",
+            domain="restart.localhost",
+            admin_email="a@restart.localhost",
+            admin_password="long password",
+        )
     client = app.test_client()
     host = {"Host": "restart.localhost"}
     item = client.get("/api/v1/menu", headers=host).get_json()["items"][0]
@@ -121,15 +139,16 @@ def test_orders_placed_across_a_restart_are_each_stored_exactly_once(cluster):
 
     def place(key):
         for _ in range(100):
-            response = client.post("/api/v1/orders", headers={**host, "Idempotency-Key": key},
-                                   json={"customer_name": key, "items": [
-                                       {"menu_item_id": item["id"], "quantity": 1}]})
+            response = client.post(
+                "/api/v1/orders",
+                headers={**host, "Idempotency-Key": key},
+                json={"customer_name": key, "items": [{"menu_item_id": item["id"], "quantity": 1}]},
+            )
             with lock:
                 statuses.append(response.status_code)
             if response.status_code in (200, 201):
                 with lock:
-                    acknowledged[key] = (response.get_json()["id"],
-                                         response.get_json()["number"])
+                    acknowledged[key] = (response.get_json()["id"], response.get_json()["number"])
                 return
             time.sleep(0.05)
 
@@ -149,9 +168,9 @@ def test_orders_placed_across_a_restart_are_each_stored_exactly_once(cluster):
     assert set(acknowledged) == set(keys)
     engine = create_engine(url)
     with engine.connect() as connection:
-        stored = connection.execute(text(
-            f'SELECT idempotency_key, id::text, number FROM "{tenant.schema_name}".orders'
-        )).all()
+        stored = connection.execute(
+            text(f'SELECT idempotency_key, id::text, number FROM "{tenant.schema_name}".orders')
+        ).all()
     engine.dispose()
     assert sorted(row.idempotency_key for row in stored) == sorted(keys)  # once each
     assert {row.idempotency_key: (row.id, row.number) for row in stored} == acknowledged

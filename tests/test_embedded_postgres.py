@@ -31,11 +31,17 @@ with app.app_context():
 
 
 def run(instance, step):
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(instance), step],
-                            cwd=REPOSITORY, env=environment, capture_output=True, text=True,
-                            timeout=120)
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(instance), step],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
@@ -53,16 +59,24 @@ def test_embedded_server_starts_on_a_socket_and_keeps_data_across_restarts(tmp_p
 
 
 def test_a_terminated_app_stops_its_embedded_server(tmp_path):
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-    code = ("import time; from omniorder import create_app; "
-            "from omniorder.extensions import db; "
-            f"app = create_app({{'TESTING': True}}, instance_path={str(tmp_path)!r}); "
-            "app.app_context().push(); db.engine.connect().close(); "
-            "print('up', flush=True); "
-            "time.sleep(60)")
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=REPOSITORY, env=environment,
-                               stdout=subprocess.PIPE, text=True)
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")
+    }
+    code = (
+        "import time; from omniorder import create_app; "
+        "from omniorder.extensions import db; "
+        f"app = create_app({{'TESTING': True}}, instance_path={str(tmp_path)!r}); "
+        "app.app_context().push(); db.engine.connect().close(); "
+        "print('up', flush=True); "
+        "time.sleep(60)"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=REPOSITORY,
+        env=environment,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout.readline().strip() == "up"
     assert (tmp_path / "postgres" / "postmaster.pid").exists()
     process.terminate()  # SIGTERM, as `kill` or a service manager sends
@@ -73,13 +87,20 @@ def test_a_terminated_app_stops_its_embedded_server(tmp_path):
 def test_commands_without_a_database_start_no_server(tmp_path):
     """`flask --help` (and making the app) must not boot PostgreSQL; the first connection
     does."""
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-    environment.update(OMNIORDER_DEV="1",
-                       FLASK_APP=f"omniorder:create_app(instance_path={str(tmp_path)!r})")
-    result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--help"],
-                            cwd=REPOSITORY, env=environment, capture_output=True, text=True,
-                            timeout=60)
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")
+    }
+    environment.update(
+        OMNIORDER_DEV="1", FLASK_APP=f"omniorder:create_app(instance_path={str(tmp_path)!r})"
+    )
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--help"],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "tenants" in result.stdout
     assert not (tmp_path / "postgres").exists()

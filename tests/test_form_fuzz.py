@@ -21,10 +21,28 @@ TABLES = ("users", "categories", "menu_items", "orders", "board_version")
 hostile = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.characters(max_codepoint=31), max_size=20),
-    st.sampled_from(["", " ", "0", "-1", "1e309", "NaN", "99999999999999999999", "12.345",
-                     "javascript:alert(1)", "<script>x</script>", "'; DROP TABLE orders; --",
-                     "x" * 5000, "#zzzzzz", "PENDING", "DONE", "true", "admin"]),
-    st.integers(min_value=-10**12, max_value=10**12).map(str),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "1e309",
+            "NaN",
+            "99999999999999999999",
+            "12.345",
+            "javascript:alert(1)",
+            "<script>x</script>",
+            "'; DROP TABLE orders; --",
+            "x" * 5000,
+            "#zzzzzz",
+            "PENDING",
+            "DONE",
+            "true",
+            "admin",
+        ]
+    ),
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
 )
 
 
@@ -34,26 +52,41 @@ def form_values(fields):
 
 
 def snapshot(db_connection, tenant):
-    digest = [db_connection.scalar(text(
-        f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
-        f'FROM "{tenant.schema_name}".{table} t')) for table in TABLES]
-    digest.append(db_connection.scalar(text(
-        "SELECT theme_config::text FROM public.tenants WHERE domain = :d"), {"d": tenant.domain}))
+    digest = [
+        db_connection.scalar(
+            text(
+                f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                f'FROM "{tenant.schema_name}".{table} t'
+            )
+        )
+        for table in TABLES
+    ]
+    digest.append(
+        db_connection.scalar(
+            text("SELECT theme_config::text FROM public.tenants WHERE domain = :d"),
+            {"d": tenant.domain},
+        )
+    )
     db_connection.rollback()
     return digest
 
 
-FUZZ = settings(max_examples=25, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture
 def setup(app, client, make_tenant):
     tenant = make_tenant()
     item = menu(app, tenant)["Fries"]
-    order = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
-        "customer_name": "Ann", "items": [{"menu_item_id": str(item.id), "quantity": 1}]}).json
+    order = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={"customer_name": "Ann", "items": [{"menu_item_id": str(item.id), "quantity": 1}]},
+    ).json
     staff = {role: signed_in(app, tenant, role) for role in ("kitchen", "manager", "admin")}
     customer = Customer(app.test_client(), tenant.domain)
     customer.add(item.id)
@@ -66,8 +99,11 @@ FORMS = [  # (who, path template, fields)
     ("customer", "/cart/set", ["item_id", "quantity"]),
     ("customer", "/checkout", ["customer_name", "idempotency_key"]),
     ("manager", "/admin/categories", ["name"]),
-    ("manager", "/admin/items/new", ["name", "description", "price", "image_url",
-                                     "category_id", "is_available"]),
+    (
+        "manager",
+        "/admin/items/new",
+        ["name", "description", "price", "image_url", "category_id", "is_available"],
+    ),
     ("admin", "/admin/staff", ["email", "full_name", "role"]),
     ("admin", "/admin/theme", ["preset", "primary_color", "font_family"]),
     ("kitchen", "/kitchen/orders/{order}/advance", ["from"]),
@@ -91,8 +127,9 @@ def test_hostile_form_input(app, setup, db_connection, who, path, fields):
         if with_token:
             data.add("csrf_token", token)
         before = snapshot(db_connection, tenant)
-        response = actor.client.post(url, data=data, base_url=actor.base_url,
-                                     headers={"HX-Request": "true"} if htmx else {})
+        response = actor.client.post(
+            url, data=data, base_url=actor.base_url, headers={"HX-Request": "true"} if htmx else {}
+        )
         assert response.status_code < 500, (url, values, response.status_code)
         if 400 <= response.status_code < 500:
             assert snapshot(db_connection, tenant) == before, (url, values)

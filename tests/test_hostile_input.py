@@ -13,8 +13,15 @@ from tests.support.staff import signed_in
 from tests.support.storefront import Customer, menu, order_count
 
 AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
-BAD_HOSTS = ["pizza.localhost..", ".pizza.localhost", "a..b", "x" * 64 + ".test",
-             "pizza.localhost:99999", "pizza_hut.localhost", "[::1"]
+BAD_HOSTS = [
+    "pizza.localhost..",
+    ".pizza.localhost",
+    "a..b",
+    "x" * 64 + ".test",
+    "pizza.localhost:99999",
+    "pizza_hut.localhost",
+    "[::1",
+]
 PATHS = ["/", "/healthz", "/static/app.css", "/api/v1/menu", "/kitchen/board?since=x"]
 
 
@@ -41,8 +48,9 @@ def assert_security_headers(response):
 
 
 def registry_rows(db_connection, domain) -> int:
-    count = db_connection.scalar(text("SELECT count(*) FROM public.tenants WHERE domain = :d"),
-                                 {"d": domain})
+    count = db_connection.scalar(
+        text("SELECT count(*) FROM public.tenants WHERE domain = :d"), {"d": domain}
+    )
     db_connection.rollback()
     return count
 
@@ -52,6 +60,7 @@ def provision(client, body):
 
 
 # --- item 1: Host headers ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("host", BAD_HOSTS)
@@ -79,8 +88,18 @@ def test_the_host_is_checked_after_the_proxy_rewrote_it(database_url, tenant):
     assert served.status_code == 200 and served.json["items"]
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:5000", "127.0.0.1", "localhost", "localhost:5000",
-                                  "[::1]", "[::1]:5000", "LOCALHOST."])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1:5000",
+        "127.0.0.1",
+        "localhost",
+        "localhost:5000",
+        "[::1]",
+        "[::1]:5000",
+        "LOCALHOST.",
+    ],
+)
 def test_addresses_and_localhost_still_work(client, host):
     assert client.get("/healthz", headers={"Host": host}).status_code == 200
     no_restaurant = client.get("/", headers={"Host": host})
@@ -106,10 +125,17 @@ def test_error_pages_render_without_a_url_adapter(app):
 
 # --- item 2: lone surrogates ----------------------------------------------------------------
 
+
 def test_a_lone_surrogate_in_an_api_order_is_400_naming_the_field(app, client, tenant):
     fries = menu(app, tenant)["Fries"]
-    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
-        "customer_name": "a\ud800", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]})
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={
+            "customer_name": "a\ud800",
+            "items": [{"menu_item_id": str(fries.id), "quantity": 1}],
+        },
+    )
     assert response.status_code == 400
     assert "customer_name" in response.json["fields"]
     assert_security_headers(response)
@@ -121,8 +147,12 @@ def test_a_lone_surrogate_in_a_key_is_400_and_the_answer_is_still_valid(app, cli
     fries = menu(app, tenant)["Fries"]
     items = json.dumps([{"menu_item_id": str(fries.id), "quantity": 1}])
     body = f'{{"customer_name": "Ann", "items": {items}, "\\udc80": 1}}'
-    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, data=body,
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        data=body,
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json["fields"] == {"\\udc80": response.json["fields"]["\\udc80"]}
     response.text.encode()  # no surrogate echoed back
@@ -130,12 +160,16 @@ def test_a_lone_surrogate_in_a_key_is_400_and_the_answer_is_still_valid(app, cli
 
 
 @pytest.mark.parametrize("field", ["name", "admin_password", "admin_email", "schema_name"])
-def test_a_lone_surrogate_in_provisioning_is_400_and_nothing_is_made(client, db_connection,
-                                                                   field):
-    body = {"name": "Surrogate Diner", "domain": "surrogate.localhost",
-            "admin_email": "boss@surrogate.localhost", "admin_password": "a long passphrase"}
-    body[field] = {"schema_name": "tenant_surrogate\udfff"}.get(field, body.get(field, "")
-                                                                + "\ud800")
+def test_a_lone_surrogate_in_provisioning_is_400_and_nothing_is_made(client, db_connection, field):
+    body = {
+        "name": "Surrogate Diner",
+        "domain": "surrogate.localhost",
+        "admin_email": "boss@surrogate.localhost",
+        "admin_password": "a long passphrase",
+    }
+    body[field] = {"schema_name": "tenant_surrogate\udfff"}.get(
+        field, body.get(field, "") + "\ud800"
+    )
     response = provision(client, body)
     assert response.status_code == 400
     assert field in response.json["fields"]
@@ -146,37 +180,64 @@ def test_a_lone_surrogate_in_a_form_post_is_400_and_no_order_is_placed(app, cust
     """Flask-WTF also reads JSON bodies as form data: the boundary covers that way in too."""
     customer.add(menu(app, tenant)["Fries"].id)
     response = customer.client.post(
-        "/checkout", base_url=customer.base_url, headers={"X-CSRFToken": customer.csrf_token()},
-        json={"customer_name": "a\ud800", "idempotency_key": customer.checkout_key()})
+        "/checkout",
+        base_url=customer.base_url,
+        headers={"X-CSRFToken": customer.csrf_token()},
+        json={"customer_name": "a\ud800", "idempotency_key": customer.checkout_key()},
+    )
     assert response.status_code == 400
     assert "customer_name" in response.text
     assert_security_headers(response)
     assert order_count(app, tenant) == 0
 
 
-@pytest.mark.parametrize("body", [{"customer_name": {"a": 1}}, {"customer_name": 12},
-                                  ["customer_name"], {"customer_name": [["x"]]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"customer_name": {"a": 1}},
+        {"customer_name": 12},
+        ["customer_name"],
+        {"customer_name": [["x"]]},
+    ],
+)
 def test_a_json_body_on_a_form_must_hold_text(app, customer, tenant, body):
     customer.add(menu(app, tenant)["Fries"].id)
     response = customer.client.post(
-        "/checkout", base_url=customer.base_url, headers={"X-CSRFToken": customer.csrf_token()},
-        json=body)
+        "/checkout",
+        base_url=customer.base_url,
+        headers={"X-CSRFToken": customer.csrf_token()},
+        json=body,
+    )
     assert response.status_code == 400
     assert order_count(app, tenant) == 0
 
 
 # --- item 3: theme values -------------------------------------------------------------------
 
-@pytest.mark.parametrize("theme", [
-    {"preset": ["dark"]}, {"preset": {"dark": 1}}, {"font_family": ["serif"]},
-    {"font_family": {"serif": True}}, {"primary_color": "#aabbcc\n"},
-    {"primary_color": ["#aabbcc"]}, {"preset": "dark\n"}, {"font_family": 7},
-])
-def test_a_theme_value_of_the_wrong_kind_is_400_and_nothing_is_stored(client, db_connection,
-                                                                      theme):
-    response = provision(client, {"name": "Theme Trouble", "domain": "theme-trouble.localhost",
-                                  "admin_email": "boss@theme-trouble.localhost",
-                                  "theme_config": theme})
+
+@pytest.mark.parametrize(
+    "theme",
+    [
+        {"preset": ["dark"]},
+        {"preset": {"dark": 1}},
+        {"font_family": ["serif"]},
+        {"font_family": {"serif": True}},
+        {"primary_color": "#aabbcc\n"},
+        {"primary_color": ["#aabbcc"]},
+        {"preset": "dark\n"},
+        {"font_family": 7},
+    ],
+)
+def test_a_theme_value_of_the_wrong_kind_is_400_and_nothing_is_stored(client, db_connection, theme):
+    response = provision(
+        client,
+        {
+            "name": "Theme Trouble",
+            "domain": "theme-trouble.localhost",
+            "admin_email": "boss@theme-trouble.localhost",
+            "theme_config": theme,
+        },
+    )
     assert response.status_code == 400
     [key] = theme
     assert f"theme_config.{key}" in response.json["fields"]
@@ -184,32 +245,37 @@ def test_a_theme_value_of_the_wrong_kind_is_400_and_nothing_is_stored(client, db
 
 
 def stored_theme(db_connection, tenant) -> dict:
-    theme = db_connection.scalar(text("SELECT theme_config FROM public.tenants WHERE domain = :d"),
-                                 {"d": tenant.domain})
+    theme = db_connection.scalar(
+        text("SELECT theme_config FROM public.tenants WHERE domain = :d"), {"d": tenant.domain}
+    )
     db_connection.rollback()
     return theme
 
 
-@pytest.mark.parametrize("values", [
-    {"preset": "dark", "primary_color": {"#aabbcc": 1}, "font_family": "serif"},
-    {"preset": "dark", "primary_color": 123, "font_family": "serif"},
-    {"preset": {"dark": 1}, "primary_color": "#aabbcc", "font_family": "serif"},
-    {"preset": "dark", "primary_color": "#aabbcc", "font_family": ["serif", {}]},
-])
-def test_the_admin_theme_form_refuses_values_of_the_wrong_kind(app, tenant, db_connection,
-                                                                values):
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"preset": "dark", "primary_color": {"#aabbcc": 1}, "font_family": "serif"},
+        {"preset": "dark", "primary_color": 123, "font_family": "serif"},
+        {"preset": {"dark": 1}, "primary_color": "#aabbcc", "font_family": "serif"},
+        {"preset": "dark", "primary_color": "#aabbcc", "font_family": ["serif", {}]},
+    ],
+)
+def test_the_admin_theme_form_refuses_values_of_the_wrong_kind(app, tenant, db_connection, values):
     admin = signed_in(app, tenant, "admin")
     before = stored_theme(db_connection, tenant)
-    response = admin.client.post("/admin/theme", base_url=admin.base_url, json=values,
-                                 headers={"X-CSRFToken": admin.token()})
+    response = admin.client.post(
+        "/admin/theme", base_url=admin.base_url, json=values, headers={"X-CSRFToken": admin.token()}
+    )
     assert response.status_code == 400
     assert stored_theme(db_connection, tenant) == before
 
 
 def test_the_admin_theme_form_stores_only_a_clean_colour(app, tenant, db_connection):
     admin = signed_in(app, tenant, "admin")
-    response = admin.post("/admin/theme", {"preset": "dark", "primary_color": " #aabbcc\n",
-                                           "font_family": "serif"})
+    response = admin.post(
+        "/admin/theme", {"preset": "dark", "primary_color": " #aabbcc\n", "font_family": "serif"}
+    )
     assert response.status_code == 303
     assert stored_theme(db_connection, tenant)["primary_color"] == "#aabbcc"
 
@@ -223,6 +289,7 @@ def test_a_stored_colour_with_a_newline_is_dropped_when_rendered():
 
 
 # --- item 14: friendlier pages --------------------------------------------------------------
+
 
 def test_a_403_is_in_the_restaurants_layout_with_a_way_back(app, tenant):
     cook = signed_in(app, tenant, "kitchen")
@@ -244,7 +311,7 @@ def test_a_404_on_a_restaurant_links_back_to_its_menu(client, tenant):
 def test_a_404_of_an_htmx_request_is_a_fragment(client, tenant):
     response = client.get("/no-such-page", headers={"Host": tenant.domain, "HX-Request": "true"})
     assert response.status_code == 404
-    assert "<html" not in response.text and "role=\"alert\"" in response.text
+    assert "<html" not in response.text and 'role="alert"' in response.text
 
 
 def test_staff_error_pages_link_to_the_board_and_for_managers_the_back_office(app, tenant):
@@ -283,4 +350,3 @@ def test_a_cart_error_without_javascript_is_shown_once(app, customer, tenant):
     assert response.text.count('role="alert"') == 1
     htmx = customer.add(fries.id, quantity=100, htmx=True)
     assert htmx.status_code == 400 and htmx.text.count('role="alert"') == 1
-

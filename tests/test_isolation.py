@@ -70,8 +70,11 @@ def test_unbound_queries_fail_instead_of_reading_a_tenant(app, make_tenant):
 
 def test_request_failing_mid_transaction_does_not_affect_the_next(database_url, make_tenant):
     """One pooled connection: a request dies mid-transaction, the next one is clean."""
-    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False,
-                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    app = make_app(
+        database_url,
+        PROPAGATE_EXCEPTIONS=False,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0},
+    )
     a, b = make_tenant(), make_tenant()
 
     add_failing_write_route(app)
@@ -119,16 +122,18 @@ def test_warm_menu_request_is_one_statement(database_url, make_tenant, count_sta
         db.engine.dispose()
 
 
-def test_dropped_tenant_answers_404_not_500_even_from_a_stale_cache(database_url, make_tenant,
-                                                                     db_connection):
+def test_dropped_tenant_answers_404_not_500_even_from_a_stale_cache(
+    database_url, make_tenant, db_connection
+):
     app = make_app(database_url, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
     tenant = make_tenant()
     client = app.test_client()
     assert menu_names(client, tenant.domain)
     # Another process erases the tenant; this worker's cache still lists it.
     db_connection.exec_driver_sql(f'DROP SCHEMA "{tenant.schema_name}" CASCADE')
-    db_connection.execute(text("DELETE FROM public.tenants WHERE domain = :d"),
-                          {"d": tenant.domain})
+    db_connection.execute(
+        text("DELETE FROM public.tenants WHERE domain = :d"), {"d": tenant.domain}
+    )
     db_connection.commit()
     response = client.get("/api/v1/menu", headers={"Host": tenant.domain})
     assert response.status_code == 404

@@ -20,8 +20,11 @@ def cook(app, tenant):
 
 def place(client, app, tenant, name="Ann", item="House Burger"):
     item_id = str(menu(app, tenant)[item].id)
-    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
-        "customer_name": name, "items": [{"menu_item_id": item_id, "quantity": 2}]})
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={"customer_name": name, "items": [{"menu_item_id": item_id, "quantity": 2}]},
+    )
     assert response.status_code == 201
     return response.json
 
@@ -95,8 +98,7 @@ def test_stale_board_gets_409_and_a_fresh_board(app, client, tenant, cook):
 @pytest.mark.parametrize("from_status, expected", [("DONE", 409), ("BURNT", 400), ("", 400)])
 def test_bad_from_status(app, client, tenant, cook, from_status, expected):
     order = place(client, app, tenant)
-    response = cook.post(f"/kitchen/orders/{order['id']}/advance", {"from": from_status},
-                         htmx=True)
+    response = cook.post(f"/kitchen/orders/{order['id']}/advance", {"from": from_status}, htmx=True)
     assert response.status_code == expected
 
 
@@ -108,8 +110,11 @@ def test_two_tablets_tapping_at_once_make_one_transition(app, client, tenant):
 
     def tap(tablet):
         barrier.wait()
-        statuses.append(tablet.post(f"/kitchen/orders/{order['id']}/advance",
-                                    {"from": "PENDING"}, htmx=True).status_code)
+        statuses.append(
+            tablet.post(
+                f"/kitchen/orders/{order['id']}/advance", {"from": "PENDING"}, htmx=True
+            ).status_code
+        )
 
     threads = [threading.Thread(target=tap, args=(tablet,)) for tablet in tablets]
     for thread in threads:
@@ -117,29 +122,37 @@ def test_two_tablets_tapping_at_once_make_one_transition(app, client, tenant):
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200, 409]
-    assert client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain}
-                      ).json["status"] == "COOKING"
+    assert (
+        client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain}).json["status"]
+        == "COOKING"
+    )
 
 
 def test_sold_out_toggle_is_seen_by_storefront_and_checkout(app, client, tenant, cook):
     fries = menu(app, tenant)["Fries"]
-    panel = cook.post(f"/kitchen/items/{fries.id}/availability", {"available": "false"},
-                      htmx=True)
+    panel = cook.post(f"/kitchen/items/{fries.id}/availability", {"available": "false"}, htmx=True)
     assert panel.status_code == 200 and "Back on sale: Fries" in panel.text
-    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
-        "customer_name": "Di", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]})
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={"customer_name": "Di", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]},
+    )
     assert response.status_code == 409 and order_count(app, tenant) == 0
     storefront = client.get("/", base_url=f"http://{tenant.domain}").text
     assert "Sold out" in storefront.split("Fries")[1].split("</li>")[0]
 
     cook.post(f"/kitchen/items/{fries.id}/availability", {"available": "true"}, htmx=True)
-    response = client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
-        "customer_name": "Di", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]})
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={"customer_name": "Di", "items": [{"menu_item_id": str(fries.id), "quantity": 1}]},
+    )
     assert response.status_code == 201
 
 
 def test_unchanged_204_needs_this_apps_signature_and_this_tenants_session(
-        app, tenant, make_tenant, cook):
+    app, tenant, make_tenant, cook
+):
     """The shortcut says "nothing changed" only where the Flask view would."""
     other_app = make_app(app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="another-secret")
     token = since_token(cook.get("/kitchen").text)
@@ -151,9 +164,15 @@ def test_unchanged_204_needs_this_apps_signature_and_this_tenants_session(
     neighbour = make_tenant()
 
     def poll(host, session_cookie, since=token):
-        return app.test_client(use_cookies=False).get(  # the jar would drop our header
-            f"/kitchen/board?since={since}", base_url=f"http://{host}",
-            headers={"Cookie": f"session={session_cookie}", "HX-Request": "true"}).status_code
+        return (
+            app.test_client(use_cookies=False)
+            .get(  # the jar would drop our header
+                f"/kitchen/board?since={since}",
+                base_url=f"http://{host}",
+                headers={"Cookie": f"session={session_cookie}", "HX-Request": "true"},
+            )
+            .status_code
+        )
 
     assert poll(tenant.domain, cookie) == 204
     assert poll(tenant.domain, forged) == 401  # signed with another key
@@ -191,7 +210,8 @@ def test_removed_staff_member_is_logged_out_by_the_next_poll(app, tenant, db_con
     cook = signed_in(app, tenant, "kitchen")
     token = since_token(cook.get("/kitchen").text)
     db_connection.exec_driver_sql(
-        f"DELETE FROM \"{tenant.schema_name}\".users WHERE role = 'kitchen'")
+        f"DELETE FROM \"{tenant.schema_name}\".users WHERE role = 'kitchen'"
+    )
     db_connection.commit()
     response = cook.get(f"/kitchen/board?since={token}", htmx=True)
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
@@ -199,36 +219,42 @@ def test_removed_staff_member_is_logged_out_by_the_next_poll(app, tenant, db_con
 
 def test_poll_without_a_session_asks_for_login(app, tenant):
     add_staff(app, tenant, "k@x.example", "kitchen")
-    response = app.test_client().get("/kitchen/board", base_url=f"http://{tenant.domain}",
-                                     headers={"HX-Request": "true"})
+    response = app.test_client().get(
+        "/kitchen/board", base_url=f"http://{tenant.domain}", headers={"HX-Request": "true"}
+    )
     assert response.status_code == 401
 
 
-def test_ages_escalate_and_done_orders_leave_after_30_minutes(app, client, tenant, cook,
-                                                              db_connection):
+def test_ages_escalate_and_done_orders_leave_after_30_minutes(
+    app, client, tenant, cook, db_connection
+):
     fresh, waiting, late, done_recently, done_long_ago = (
-        place(client, app, tenant, name) for name in ("Fresh", "Wait", "Late", "Dn", "Old"))
+        place(client, app, tenant, name) for name in ("Fresh", "Wait", "Late", "Dn", "Old")
+    )
     schema = tenant.schema_name
     for order, minutes in ((waiting, 12), (late, 25)):
         db_connection.exec_driver_sql(
             f"UPDATE \"{schema}\".orders SET created_at = now() - interval '{minutes} minutes' "
-            f"WHERE id = '{order['id']}'")
+            f"WHERE id = '{order['id']}'"
+        )
     for order, minutes in ((done_recently, 29), (done_long_ago, 31)):
         db_connection.exec_driver_sql(
             f"UPDATE \"{schema}\".orders SET status = 'DONE', "
-            f"status_changed_at = now() - interval '{minutes} minutes' WHERE id = '{order['id']}'")
+            f"status_changed_at = now() - interval '{minutes} minutes' WHERE id = '{order['id']}'"
+        )
     db_connection.commit()
     page = cook.get("/kitchen").text
-    urgency = {int(number): level for level, number in
-               re.findall(r'<li class="card ([a-z]*)" data-number="(\d+)"', page)}
+    urgency = {
+        int(number): level
+        for level, number in re.findall(r'<li class="card ([a-z]*)" data-number="(\d+)"', page)
+    }
     assert urgency[fresh["number"]] == "" and urgency[waiting["number"]] == "warn"
     assert urgency[late["number"]] == "late" and "12 min" in page and "25 min" in page
     assert column(page, "New")[0] == str(late["number"])  # oldest first
     assert column(page, "Done") == [str(done_recently["number"])]
 
 
-def test_done_column_shows_the_latest_dozen_newest_first(app, client, tenant, cook,
-                                                         db_connection):
+def test_done_column_shows_the_latest_dozen_newest_first(app, client, tenant, cook, db_connection):
     """After a busy lunch the pass sees the latest done orders, not a wall of cards."""
     from omniorder.services.kitchen import DONE_SHOWN
 
@@ -236,7 +262,8 @@ def test_done_column_shows_the_latest_dozen_newest_first(app, client, tenant, co
     for minutes_ago, order in enumerate(reversed(orders)):  # the last placed, done last
         db_connection.exec_driver_sql(
             f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE', status_changed_at = "
-            f"now() - interval '{minutes_ago} minutes' WHERE id = '{order['id']}'")
+            f"now() - interval '{minutes_ago} minutes' WHERE id = '{order['id']}'"
+        )
     db_connection.commit()
     done = column(cook.get("/kitchen").text, "Done")
     assert done == [str(order["number"]) for order in reversed(orders)][:DONE_SHOWN]
@@ -244,9 +271,12 @@ def test_done_column_shows_the_latest_dozen_newest_first(app, client, tenant, co
 
 def test_csrf_token_may_come_as_an_htmx_header(app, client, tenant, cook):
     order = place(client, app, tenant)
-    response = cook.client.post(f"/kitchen/orders/{order['id']}/advance",
-                                data={"from": "PENDING"}, base_url=cook.base_url,
-                                headers={"X-CSRFToken": cook.token(), "HX-Request": "true"})
+    response = cook.client.post(
+        f"/kitchen/orders/{order['id']}/advance",
+        data={"from": "PENDING"},
+        base_url=cook.base_url,
+        headers={"X-CSRFToken": cook.token(), "HX-Request": "true"},
+    )
     assert response.status_code == 200
 
 
@@ -260,8 +290,10 @@ def test_the_shortcut_and_the_view_answer_every_poll_alike(app, tenant, make_ten
     layer = app.wsgi_app
     while not isinstance(layer, UnchangedPollShortcut):
         layer = layer.wsgi_app
-    doors = {"shortcut": Client(app.wsgi_app, use_cookies=False),  # our Cookie header wins
-             "view": Client(layer.wsgi_app, use_cookies=False)}
+    doors = {
+        "shortcut": Client(app.wsgi_app, use_cookies=False),  # our Cookie header wins
+        "view": Client(layer.wsgi_app, use_cookies=False),
+    }
     if time.time() % 60 > 55:  # the token carries the minute: stay inside one minute
         time.sleep(60 - time.time() % 60 + 0.1)
     token = since_token(cook.get("/kitchen").text)
@@ -280,16 +312,20 @@ def test_the_shortcut_and_the_view_answer_every_poll_alike(app, tenant, make_ten
     }
 
     def poll(door, host, session_cookie, since):
-        return door.get(f"/kitchen/board?since={since}", base_url=f"http://{host}",
-                        headers={"Cookie": f"session={session_cookie}", "HX-Request": "true"})
+        return door.get(
+            f"/kitchen/board?since={since}",
+            base_url=f"http://{host}",
+            headers={"Cookie": f"session={session_cookie}", "HX-Request": "true"},
+        )
 
     for name, (request_args, expected) in cases.items():
-        answers = {door: poll(client, *request_args).status_code
-                   for door, client in doors.items()}
+        answers = {door: poll(client, *request_args).status_code for door, client in doors.items()}
         assert answers == {"shortcut": expected, "view": expected}, name
     assert cook.post("/logout").status_code == 303  # the session ends for every copy of it
-    answers = {door: poll(client, tenant.domain, cookie, token).status_code
-               for door, client in doors.items()}
+    answers = {
+        door: poll(client, tenant.domain, cookie, token).status_code
+        for door, client in doors.items()
+    }
     assert answers == {"shortcut": 401, "view": 401}
     with other_app.app_context():
         db.engine.dispose()

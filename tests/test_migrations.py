@@ -11,8 +11,7 @@ from tests.conftest import make_app
 from tests.support.migrations import add_loyalty_revision, copy_migrations
 
 
-def app_with_loyalty_revision(database_url, tmp_path, edit=lambda source: source,
-                              online=False):
+def app_with_loyalty_revision(database_url, tmp_path, edit=lambda source: source, online=False):
     """The app with a copy of migrations/ that has one more tenant revision (its source passed
     through `edit`); `app.previous_head` is the real tree's head, which that revision follows."""
     directory = copy_migrations(tmp_path / "migrations")
@@ -32,20 +31,28 @@ def loyalty_app(database_url, tmp_path, request):
 
 
 def has_loyalty_column(connection, schema_name):
-    return connection.execute(text(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = :s "
-        "AND table_name = 'orders' AND column_name = 'loyalty_points'"), {"s": schema_name}
-    ).first() is not None
+    return (
+        connection.execute(
+            text(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = :s "
+                "AND table_name = 'orders' AND column_name = 'loyalty_points'"
+            ),
+            {"s": schema_name},
+        ).first()
+        is not None
+    )
 
 
 def version_of(connection, schema_name):
     return connection.exec_driver_sql(
-        f'SELECT version_num FROM "{schema_name}".alembic_version').scalar()
+        f'SELECT version_num FROM "{schema_name}".alembic_version'
+    ).scalar()
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_add_column_reaches_every_tenant_and_downgrade_removes_it(
-        loyalty_app, make_tenant, db_connection, jobs):
+    loyalty_app, make_tenant, db_connection, jobs
+):
     tenants = [make_tenant() for _ in range(3)]
     runner = loyalty_app.test_cli_runner()
 
@@ -81,11 +88,11 @@ def test_noop_upgrade_touches_no_tenant(app, make_tenant, count_statements):
     assert not any("SET LOCAL" in s or "ALTER" in s for s in statements)
 
 
-def test_failed_tenant_is_reported_and_a_rerun_continues(loyalty_app, make_tenant,
-                                                          db_connection):
+def test_failed_tenant_is_reported_and_a_rerun_continues(loyalty_app, make_tenant, db_connection):
     first, broken, last = (make_tenant() for _ in range(3))
     db_connection.exec_driver_sql(
-        f'ALTER TABLE "{broken.schema_name}".orders ADD COLUMN loyalty_points integer')
+        f'ALTER TABLE "{broken.schema_name}".orders ADD COLUMN loyalty_points integer'
+    )
     db_connection.commit()
     runner = loyalty_app.test_cli_runner()
 
@@ -98,7 +105,8 @@ def test_failed_tenant_is_reported_and_a_rerun_continues(loyalty_app, make_tenan
     assert version_of(db_connection, first.schema_name) == "t0099_loyalty"
 
     db_connection.exec_driver_sql(
-        f'ALTER TABLE "{broken.schema_name}".orders DROP COLUMN loyalty_points')
+        f'ALTER TABLE "{broken.schema_name}".orders DROP COLUMN loyalty_points'
+    )
     db_connection.commit()
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
@@ -107,21 +115,32 @@ def test_failed_tenant_is_reported_and_a_rerun_continues(loyalty_app, make_tenan
 
 
 def _shape(connection, schema_name):
-    columns = connection.execute(text(
-        "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, "
-        "identity_start FROM information_schema.columns WHERE table_schema = :s "
-        "ORDER BY 1, 2"), {"s": schema_name}).all()
-    constraints = connection.execute(text(
-        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(c.oid) "
-        "FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
-        "WHERE n.nspname = :s ORDER BY 2"), {"s": schema_name}).all()
-    indexes = connection.execute(text(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 1"),
-        {"s": schema_name}).all()
+    columns = connection.execute(
+        text(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, "
+            "identity_start FROM information_schema.columns WHERE table_schema = :s "
+            "ORDER BY 1, 2"
+        ),
+        {"s": schema_name},
+    ).all()
+    constraints = connection.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+            "WHERE n.nspname = :s ORDER BY 2"
+        ),
+        {"s": schema_name},
+    ).all()
+    indexes = connection.execute(
+        text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 1"),
+        {"s": schema_name},
+    ).all()
     strip = lambda value: str(value).replace(schema_name + ".", "")  # noqa: E731
-    return ([tuple(map(strip, row)) for row in columns],
-            [tuple(map(strip, row)) for row in constraints],
-            [tuple(map(strip, row)) for row in indexes])
+    return (
+        [tuple(map(strip, row)) for row in columns],
+        [tuple(map(strip, row)) for row in constraints],
+        [tuple(map(strip, row)) for row in indexes],
+    )
 
 
 def test_models_and_migrations_build_the_same_schema(app, make_tenant, db_connection):
@@ -129,9 +148,10 @@ def test_models_and_migrations_build_the_same_schema(app, make_tenant, db_connec
     provisioned = make_tenant()
     schema = f"tenant_replayed_{uuid.uuid4().hex[:8]}"
     db_connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    db_connection.execute(text(
-        "INSERT INTO public.tenants (name, schema_name, domain) VALUES ('Replayed', :s, :d)"),
-        {"s": schema, "d": f"{schema}.localhost".replace("_", "-")})
+    db_connection.execute(
+        text("INSERT INTO public.tenants (name, schema_name, domain) VALUES ('Replayed', :s, :d)"),
+        {"s": schema, "d": f"{schema}.localhost".replace("_", "-")},
+    )
     db_connection.commit()
     try:
         result = app.test_cli_runner().invoke(args=["db", "upgrade"])
@@ -139,17 +159,18 @@ def test_models_and_migrations_build_the_same_schema(app, make_tenant, db_connec
         assert _shape(db_connection, schema) == _shape(db_connection, provisioned.schema_name)
     finally:
         db_connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        db_connection.execute(text("DELETE FROM public.tenants WHERE schema_name = :s"),
-                              {"s": schema})
+        db_connection.execute(
+            text("DELETE FROM public.tenants WHERE schema_name = :s"), {"s": schema}
+        )
         db_connection.commit()
 
 
-def test_a_schema_at_an_unknown_revision_is_reported_not_guessed(app, make_tenant,
-                                                                 db_connection):
+def test_a_schema_at_an_unknown_revision_is_reported_not_guessed(app, make_tenant, db_connection):
     make_tenant()
     odd = make_tenant()
     db_connection.exec_driver_sql(
-        f"UPDATE \"{odd.schema_name}\".alembic_version SET version_num = 'nonsense'")
+        f"UPDATE \"{odd.schema_name}\".alembic_version SET version_num = 'nonsense'"
+    )
     db_connection.commit()
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 1
@@ -157,30 +178,38 @@ def test_a_schema_at_an_unknown_revision_is_reported_not_guessed(app, make_tenan
     assert "1 already there" in result.output  # the fine tenant is untouched
 
 
-@pytest.mark.parametrize("spelling", [
-    'revision: str = "t0099_loyalty"',  # Alembic's own template annotates it
-    'revision = "t0099_" + "loyalty"',  # not a literal: planning asks Alembic
-])
-def test_revision_ids_are_found_however_the_file_spells_them(database_url, tmp_path,
-                                                             make_tenant, db_connection,
-                                                             spelling):
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        'revision: str = "t0099_loyalty"',  # Alembic's own template annotates it
+        'revision = "t0099_" + "loyalty"',  # not a literal: planning asks Alembic
+    ],
+)
+def test_revision_ids_are_found_however_the_file_spells_them(
+    database_url, tmp_path, make_tenant, db_connection, spelling
+):
     app = app_with_loyalty_revision(
-        database_url, tmp_path, lambda source: source.replace('revision = "t0099_loyalty"',
-                                                              spelling))
+        database_url,
+        tmp_path,
+        lambda source: source.replace('revision = "t0099_loyalty"', spelling),
+    )
     tenants = [make_tenant() for _ in range(2)]
     runner = app.test_cli_runner()
     try:
         result = runner.invoke(args=["db", "upgrade"])
-        assert "tenants: 2 migrated to t0099_loyalty, 0 already there, 0 failed" in \
-            result.output, result.output
+        assert "tenants: 2 migrated to t0099_loyalty, 0 already there, 0 failed" in result.output, (
+            result.output
+        )
         result = runner.invoke(args=["db", "upgrade"])
         assert "tenants: 0 migrated to t0099_loyalty, 2 already there" in result.output
 
         # Schemas at t0099_loyalty are known to be there, not reported at an unknown revision.
         result = runner.invoke(args=["db", "downgrade", app.previous_head])
         assert result.exit_code == 0, result.output
-        assert f"tenants: 2 migrated to {app.previous_head}, 0 already there, 0 failed" in \
-            result.output
+        assert (
+            f"tenants: 2 migrated to {app.previous_head}, 0 already there, 0 failed"
+            in result.output
+        )
         assert not any(has_loyalty_column(db_connection, t.schema_name) for t in tenants)
     finally:
         migrate.forget_revision_files()

@@ -10,22 +10,39 @@ from tests.support.storefront import menu
 MAX = 10_000_00
 
 
-@pytest.mark.parametrize("typed, locale, expected", [
-    ("2.50", "en_US", 250), ("1,250.00", "en_US", 125000), ("$12.50", "en_US", 1250),
-    ("9", "en_US", 900), ("2,50", "de_DE", 250), ("1.250,00", "de_DE", 125000),
-    ("2.50", "de_DE", 250), ("1 250,00", "fr_FR", 125000), (" 0.5 ", "en_US", 50),
-])
+@pytest.mark.parametrize(
+    "typed, locale, expected",
+    [
+        ("2.50", "en_US", 250),
+        ("1,250.00", "en_US", 125000),
+        ("$12.50", "en_US", 1250),
+        ("9", "en_US", 900),
+        ("2,50", "de_DE", 250),
+        ("1.250,00", "de_DE", 125000),
+        ("2.50", "de_DE", 250),
+        ("1 250,00", "fr_FR", 125000),
+        (" 0.5 ", "en_US", 50),
+    ],
+)
 def test_amounts_are_read_as_the_locale_writes_them(typed, locale, expected):
     assert parse_amount(typed, "price", MAX, locale) == expected
 
 
-@pytest.mark.parametrize("typed, locale, hint", [
-    ("2,50", "en_US", "did you mean"), ("1.250,00", "en_US", "did you mean"),
-    ("12.345", "en_US", "at most 2 decimals"), ("-1", "en_US", "such as 12.50"),
-    ("abc", "en_US", "such as 12.50"), ("NaN", "en_US", "such as 12.50"),
-    ("10,000.01", "en_US", "at most 10,000.00"), ("", "en_US", "such as 12.50"),
-    ("12,5", "de_DE", None), ("1,250.00", "de_DE", "such as 12,50"),
-])
+@pytest.mark.parametrize(
+    "typed, locale, hint",
+    [
+        ("2,50", "en_US", "did you mean"),
+        ("1.250,00", "en_US", "did you mean"),
+        ("12.345", "en_US", "at most 2 decimals"),
+        ("-1", "en_US", "such as 12.50"),
+        ("abc", "en_US", "such as 12.50"),
+        ("NaN", "en_US", "such as 12.50"),
+        ("10,000.01", "en_US", "at most 10,000.00"),
+        ("", "en_US", "such as 12.50"),
+        ("12,5", "de_DE", None),
+        ("1,250.00", "de_DE", "such as 12,50"),
+    ],
+)
 def test_ambiguous_or_bad_amounts_are_refused_with_a_hint(typed, locale, hint):
     if hint is None:  # control: a valid German amount
         assert parse_amount(typed, "price", MAX, locale) == 1250
@@ -50,18 +67,27 @@ def test_the_back_office_refuses_a_comma_decimal_in_en_us(app, make_tenant):
     assert response.status_code == 400
     assert "did you mean" in response.text
     assert "Espresso" not in menu(app, tenant)
-    assert manager.post("/admin/items/new", {"name": "Espresso", "price": "1,250.00"}
-                        ).status_code == 303
+    assert (
+        manager.post("/admin/items/new", {"name": "Espresso", "price": "1,250.00"}).status_code
+        == 303
+    )
     assert menu(app, tenant)["Espresso"].price == 125000
 
 
-@pytest.mark.parametrize("minor_units, currency, locale, shown", [
-    (1100, "EUR", "de_DE", "11,00\xa0€"), (1100, "USD", "en_US", "$11.00"),
-    (123456, "USD", "en_US", "$1,234.56"), (5, "USD", "en_US", "$0.05"),
-    (1200, "JPY", "ja_JP", "￥1,200"), (123456, "EUR", "de_DE", "1.234,56\xa0€"),
-])
-def test_money_is_shown_in_the_restaurants_currency_and_locale(minor_units, currency, locale,
-                                                                shown):
+@pytest.mark.parametrize(
+    "minor_units, currency, locale, shown",
+    [
+        (1100, "EUR", "de_DE", "11,00\xa0€"),
+        (1100, "USD", "en_US", "$11.00"),
+        (123456, "USD", "en_US", "$1,234.56"),
+        (5, "USD", "en_US", "$0.05"),
+        (1200, "JPY", "ja_JP", "￥1,200"),
+        (123456, "EUR", "de_DE", "1.234,56\xa0€"),
+    ],
+)
+def test_money_is_shown_in_the_restaurants_currency_and_locale(
+    minor_units, currency, locale, shown
+):
     assert format_money(minor_units, currency, locale) == shown
 
 

@@ -28,7 +28,8 @@ def conforms(document, path, method, response):
     schema = documented["content"]["application/json"]["schema"]
     validator = jsonschema.Draft202012Validator(
         {**schema, "components": document["components"]},
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
     validator.validate(response.get_json())
 
 
@@ -36,37 +37,75 @@ def test_real_responses_match_the_document(app, client, make_tenant, document):
     tenant, other = make_tenant(), make_tenant()
     host = {"Host": tenant.domain}
     conforms(document, "/api/v1/menu", "get", client.get("/api/v1/menu", headers=host))
-    conforms(document, "/api/v1/menu", "get",
-             client.get("/api/v1/menu", headers={"Host": "nobody.invalid"}))
+    conforms(
+        document,
+        "/api/v1/menu",
+        "get",
+        client.get("/api/v1/menu", headers={"Host": "nobody.invalid"}),
+    )
 
     fries = menu(app, tenant)["Fries"]
     body = {"customer_name": "Ann", "items": [{"menu_item_id": str(fries.id), "quantity": 2}]}
     placed = client.post("/api/v1/orders", json=body, headers={**host, "Idempotency-Key": "a"})
     conforms(document, "/api/v1/orders", "post", placed)
-    conforms(document, "/api/v1/orders", "post",
-             client.post("/api/v1/orders", json=body, headers={**host, "Idempotency-Key": "a"}))
-    conforms(document, "/api/v1/orders", "post",
-             client.post("/api/v1/orders", json={"items": []}, headers=host))
-    conforms(document, "/api/v1/orders", "post",
-             client.post("/api/v1/orders", data=b"x" * 300_000, headers=host,
-                         content_type="application/json"))
+    conforms(
+        document,
+        "/api/v1/orders",
+        "post",
+        client.post("/api/v1/orders", json=body, headers={**host, "Idempotency-Key": "a"}),
+    )
+    conforms(
+        document,
+        "/api/v1/orders",
+        "post",
+        client.post("/api/v1/orders", json={"items": []}, headers=host),
+    )
+    conforms(
+        document,
+        "/api/v1/orders",
+        "post",
+        client.post(
+            "/api/v1/orders", data=b"x" * 300_000, headers=host, content_type="application/json"
+        ),
+    )
     change_item(app, tenant, fries.id, is_available=False)
-    conforms(document, "/api/v1/orders", "post",
-             client.post("/api/v1/orders", json=body, headers=host))
+    conforms(
+        document, "/api/v1/orders", "post", client.post("/api/v1/orders", json=body, headers=host)
+    )
 
     order_path = "/api/v1/orders/{order_id}"
-    conforms(document, order_path, "get",
-             client.get(f"/api/v1/orders/{placed.json['id']}", headers=host))
-    conforms(document, order_path, "get",
-             client.get(f"/api/v1/orders/{placed.json['id']}", headers={"Host": other.domain}))
+    conforms(
+        document, order_path, "get", client.get(f"/api/v1/orders/{placed.json['id']}", headers=host)
+    )
+    conforms(
+        document,
+        order_path,
+        "get",
+        client.get(f"/api/v1/orders/{placed.json['id']}", headers={"Host": other.domain}),
+    )
 
     provision = "/api/v1/sys/provision"
-    created = client.post(provision, headers=AUTH, json={
-        "name": "Spec Diner", "domain": "spec.localhost", "admin_email": "a@spec.localhost"})
+    created = client.post(
+        provision,
+        headers=AUTH,
+        json={"name": "Spec Diner", "domain": "spec.localhost", "admin_email": "a@spec.localhost"},
+    )
     try:
         conforms(document, provision, "post", created)
-        conforms(document, provision, "post", client.post(provision, headers=AUTH, json={
-            "name": "Spec Diner", "domain": "spec.localhost", "admin_email": "a@b.example"}))
+        conforms(
+            document,
+            provision,
+            "post",
+            client.post(
+                provision,
+                headers=AUTH,
+                json={
+                    "name": "Spec Diner",
+                    "domain": "spec.localhost",
+                    "admin_email": "a@b.example",
+                },
+            ),
+        )
         conforms(document, provision, "post", client.post(provision, headers=AUTH, json={}))
         conforms(document, provision, "post", client.post(provision, json={}))
     finally:
@@ -75,5 +114,9 @@ def test_real_responses_match_the_document(app, client, make_tenant, document):
     analytics = "/api/v1/sys/analytics"
     conforms(document, analytics, "get", client.get(analytics, headers=AUTH))
     conforms(document, analytics, "get", client.get(f"{analytics}?from=nope", headers=AUTH))
-    conforms(document, analytics, "get",
-             client.get(f"{analytics}?domain={uuid.uuid4().hex}.invalid", headers=AUTH))
+    conforms(
+        document,
+        analytics,
+        "get",
+        client.get(f"{analytics}?domain={uuid.uuid4().hex}.invalid", headers=AUTH),
+    )

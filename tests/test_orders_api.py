@@ -9,8 +9,7 @@ from tests.support.storefront import change_item, menu, order_count
 
 
 def post_order(client, tenant, body, **headers):
-    return client.post("/api/v1/orders", json=body,
-                       headers={"Host": tenant.domain, **headers})
+    return client.post("/api/v1/orders", json=body, headers={"Host": tenant.domain, **headers})
 
 
 def line(item, quantity=1, **extra):
@@ -21,22 +20,40 @@ def test_totals_are_computed_by_the_server_and_client_prices_ignored(app, client
     tenant = make_tenant()
     items = menu(app, tenant)
     burger, fries = items["House Burger"], items["Fries"]
-    response = post_order(client, tenant, {
-        "customer_name": "  Ada  ", "total_amount": 1,
-        "items": [line(burger, 2, price=1, unit_price=1), line(fries, 1, line_total=0)]})
+    response = post_order(
+        client,
+        tenant,
+        {
+            "customer_name": "  Ada  ",
+            "total_amount": 1,
+            "items": [line(burger, 2, price=1, unit_price=1), line(fries, 1, line_total=0)],
+        },
+    )
     assert response.status_code == 201, response.data
     order = response.get_json()
     assert order["number"] == 1001 and order["status"] == "PENDING"
     assert order["customer_name"] == "Ada"
     assert order["items"] == [
-        {"menu_item_id": str(burger.id), "name": "House Burger", "unit_price": 1250,
-         "quantity": 2, "line_total": 2500},
-        {"menu_item_id": str(fries.id), "name": "Fries", "unit_price": 450, "quantity": 1,
-         "line_total": 450},
+        {
+            "menu_item_id": str(burger.id),
+            "name": "House Burger",
+            "unit_price": 1250,
+            "quantity": 2,
+            "line_total": 2500,
+        },
+        {
+            "menu_item_id": str(fries.id),
+            "name": "Fries",
+            "unit_price": 450,
+            "quantity": 1,
+            "line_total": 450,
+        },
     ]
     assert order["total_amount"] == 2950
-    assert client.get(f"/api/v1/orders/{order['id']}",
-                      headers={"Host": tenant.domain}).get_json() == order
+    assert (
+        client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain}).get_json()
+        == order
+    )
 
 
 def test_snapshot_survives_menu_changes(app, client, make_tenant):
@@ -53,8 +70,11 @@ def test_sold_out_item_is_409_and_nothing_is_written(app, client, make_tenant):
     tenant = make_tenant()
     items = menu(app, tenant)
     change_item(app, tenant, items["Fries"].id, is_available=False)
-    response = post_order(client, tenant, {"customer_name": "Cy", "items": [
-        line(items["House Burger"]), line(items["Fries"])]})
+    response = post_order(
+        client,
+        tenant,
+        {"customer_name": "Cy", "items": [line(items["House Burger"]), line(items["Fries"])]},
+    )
     assert response.status_code == 409
     assert "Fries" in response.json["error"]
     assert order_count(app, tenant) == 0
@@ -101,12 +121,13 @@ def test_concurrent_requests_with_one_key_create_one_order(app, make_tenant):
 
 def test_another_tenants_order_is_404(app, client, make_tenant):
     a, b = make_tenant(), make_tenant()
-    order = post_order(client, a, {"customer_name": "Fi",
-                                   "items": [line(menu(app, a)["Fries"])]}).json
-    assert client.get(f"/api/v1/orders/{order['id']}", headers={"Host": b.domain}
-                      ).status_code == 404
-    assert client.get("/api/v1/orders/not-a-uuid", headers={"Host": a.domain}
-                      ).status_code == 404
+    order = post_order(
+        client, a, {"customer_name": "Fi", "items": [line(menu(app, a)["Fries"])]}
+    ).json
+    assert (
+        client.get(f"/api/v1/orders/{order['id']}", headers={"Host": b.domain}).status_code == 404
+    )
+    assert client.get("/api/v1/orders/not-a-uuid", headers={"Host": a.domain}).status_code == 404
 
 
 BAD_BODIES = [
@@ -126,14 +147,18 @@ BAD_BODIES = [
     ("quantity bool", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": True}]}),
     ("unknown id", {"customer_name": "G", "items": [{"id": str(uuid.uuid4()), "quantity": 1}]}),
     ("bad id", {"customer_name": "G", "items": [{"id": "nope", "quantity": 1}]}),
-    ("duplicate lines", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": 1},
-                                                         {"id": "FRIES", "quantity": 2}]}),
+    (
+        "duplicate lines",
+        {
+            "customer_name": "G",
+            "items": [{"id": "FRIES", "quantity": 1}, {"id": "FRIES", "quantity": 2}],
+        },
+    ),
 ]
 
 
 @pytest.mark.parametrize("label, body", BAD_BODIES, ids=[label for label, _ in BAD_BODIES])
-def test_bad_input_is_400_with_a_message_and_writes_nothing(app, client, make_tenant, label,
-                                                            body):
+def test_bad_input_is_400_with_a_message_and_writes_nothing(app, client, make_tenant, label, body):
     tenant = make_tenant()
     fries = str(menu(app, tenant)["Fries"].id)
     if isinstance(body, dict):
@@ -141,13 +166,23 @@ def test_bad_input_is_400_with_a_message_and_writes_nothing(app, client, make_te
         if items == "FRIES":
             body = {**body, "items": [{"menu_item_id": fries, "quantity": 1}]}
         elif isinstance(items, list):
-            body = {**body, "items": [
-                {"menu_item_id": fries if i["id"] == "FRIES" else i["id"],
-                 "quantity": i["quantity"]} for i in items]}
+            body = {
+                **body,
+                "items": [
+                    {
+                        "menu_item_id": fries if i["id"] == "FRIES" else i["id"],
+                        "quantity": i["quantity"],
+                    }
+                    for i in items
+                ],
+            }
     if body is None:
-        response = client.post("/api/v1/orders", data=b"{not json",
-                               content_type="application/json",
-                               headers={"Host": tenant.domain})
+        response = client.post(
+            "/api/v1/orders",
+            data=b"{not json",
+            content_type="application/json",
+            headers={"Host": tenant.domain},
+        )
     else:
         response = post_order(client, tenant, body)
     assert response.status_code == 400, response.data
@@ -158,19 +193,31 @@ def test_bad_input_is_400_with_a_message_and_writes_nothing(app, client, make_te
 def test_reused_key_with_another_body_is_422_and_reveals_nothing(app, client, make_tenant):
     tenant = make_tenant()
     items = menu(app, tenant)
-    first = post_order(client, tenant, {"customer_name": "Gus", "items": [line(items["Fries"])]},
-                       **{"Idempotency-Key": "shared"})
+    first = post_order(
+        client,
+        tenant,
+        {"customer_name": "Gus", "items": [line(items["Fries"])]},
+        **{"Idempotency-Key": "shared"},
+    )
     assert first.status_code == 201
-    other = post_order(client, tenant, {"customer_name": "Mallory",
-                                        "items": [line(items["House Burger"], 3)]},
-                       **{"Idempotency-Key": "shared"})
+    other = post_order(
+        client,
+        tenant,
+        {"customer_name": "Mallory", "items": [line(items["House Burger"], 3)]},
+        **{"Idempotency-Key": "shared"},
+    )
     assert other.status_code == 422
-    assert other.json == {"error": "This Idempotency-Key was already used for a different "
-                                   "order; use a new key."}
+    assert other.json == {
+        "error": "This Idempotency-Key was already used for a different order; use a new key."
+    }
     assert first.json["id"] not in other.text and "Gus" not in other.text
     # The same body again (keys in another order, name with spaces) is still the first order.
-    again = post_order(client, tenant, {"items": [line(items["Fries"])], "customer_name": " Gus "},
-                       **{"Idempotency-Key": "shared"})
+    again = post_order(
+        client,
+        tenant,
+        {"items": [line(items["Fries"])], "customer_name": " Gus "},
+        **{"Idempotency-Key": "shared"},
+    )
     assert (again.status_code, again.json) == (200, first.json)
     assert order_count(app, tenant) == 1
 
@@ -180,17 +227,22 @@ def test_a_huge_but_legitimate_basket_gets_a_clear_limit(app, client, make_tenan
     from sqlalchemy import text
 
     tenant = make_tenant()
-    db_connection.execute(text(
-        f'INSERT INTO "{tenant.schema_name}".menu_items (name, price) '
-        "SELECT 'Feast ' || n, 1000000 FROM generate_series(1, 50) AS n"))
+    db_connection.execute(
+        text(
+            f'INSERT INTO "{tenant.schema_name}".menu_items (name, price) '
+            "SELECT 'Feast ' || n, 1000000 FROM generate_series(1, 50) AS n"
+        )
+    )
     db_connection.commit()
     feasts = [item for name, item in menu(app, tenant).items() if name.startswith("Feast")]
-    response = post_order(client, tenant, {"customer_name": "Caterer",
-                                           "items": [line(item, 99) for item in feasts]})
+    response = post_order(
+        client, tenant, {"customer_name": "Caterer", "items": [line(item, 99) for item in feasts]}
+    )
     assert response.status_code == 400
     assert "at most 1,000,000.00" in response.json["error"]
     assert order_count(app, tenant) == 0
     # Up to the cap is accepted, and stored exactly.
-    response = post_order(client, tenant, {"customer_name": "Caterer",
-                                           "items": [line(item, 2) for item in feasts]})
+    response = post_order(
+        client, tenant, {"customer_name": "Caterer", "items": [line(item, 2) for item in feasts]}
+    )
     assert response.status_code == 201 and response.json["total_amount"] == 100_000_000

@@ -37,8 +37,12 @@ def pgbouncer_url(database_url):
 
 @pytest.fixture
 def bounced_app(pgbouncer_url):
-    app = make_app(pgbouncer_url, OMNIORDER_PGBOUNCER=True, PROPAGATE_EXCEPTIONS=False,
-                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 8, "max_overflow": 0})
+    app = make_app(
+        pgbouncer_url,
+        OMNIORDER_PGBOUNCER=True,
+        PROPAGATE_EXCEPTIONS=False,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 8, "max_overflow": 0},
+    )
     add_failing_write_route(app)
     yield app
     with app.app_context():
@@ -46,20 +50,23 @@ def bounced_app(pgbouncer_url):
 
 
 @pytest.mark.parametrize("pgbouncer_setting, expect_errors", [(False, True), (True, False)])
-def test_prepared_statements_must_be_off_behind_pgbouncer_1_18(pgbouncer_url, pgbouncer_setting,
-                                                               expect_errors):
+def test_prepared_statements_must_be_off_behind_pgbouncer_1_18(
+    pgbouncer_url, pgbouncer_setting, expect_errors
+):
     """Why OMNIORDER_PGBOUNCER exists: psycopg's automatic prepares break on pgbouncer 1.18
     (a statement prepared on one server connection is missing, or taken, on the next)."""
     app = make_app(pgbouncer_url, OMNIORDER_PGBOUNCER=pgbouncer_setting)
     errors = 0
     with app.app_context():
-        connections = [db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                       for _ in range(4)]
+        connections = [
+            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") for _ in range(4)
+        ]
         for round_ in range(20):
             for offset, connection in enumerate(connections):
                 try:
-                    value = connection.execute(text(f"SELECT CAST(:n AS int) + {offset}"),
-                                               {"n": round_}).scalar()
+                    value = connection.execute(
+                        text(f"SELECT CAST(:n AS int) + {offset}"), {"n": round_}
+                    ).scalar()
                     assert value == round_ + offset
                 except Exception:  # noqa: BLE001 - counting what pgbouncer does to prepares
                     errors += 1
@@ -96,14 +103,15 @@ def test_no_tenant_ever_sees_another_under_load(bounced_app, make_tenant):
     assert sum(failures for _, failures in outcomes) == 6 * 40  # every injected failure failed
 
 
-def test_provisioning_migrations_and_checkout_through_pgbouncer(pgbouncer_url, make_tenant,
-                                                                tmp_path, db_connection):
+def test_provisioning_migrations_and_checkout_through_pgbouncer(
+    pgbouncer_url, make_tenant, tmp_path, db_connection
+):
     directory = copy_migrations(tmp_path / "migrations")
-    app = make_app(pgbouncer_url, OMNIORDER_PGBOUNCER=True,
-                   OMNIORDER_MIGRATIONS_DIR=str(directory))
+    app = make_app(pgbouncer_url, OMNIORDER_PGBOUNCER=True, OMNIORDER_MIGRATIONS_DIR=str(directory))
     runner = app.test_cli_runner()
-    created = runner.invoke(args=["tenants", "create", "--name", "Bounced Bistro",
-                                  "--domain", "bounced.localhost"])
+    created = runner.invoke(
+        args=["tenants", "create", "--name", "Bounced Bistro", "--domain", "bounced.localhost"]
+    )
     assert created.exit_code == 0, created.output
     try:
         others = [make_tenant() for _ in range(3)]
@@ -112,18 +120,27 @@ def test_provisioning_migrations_and_checkout_through_pgbouncer(pgbouncer_url, m
             upgraded = runner.invoke(args=["db", "upgrade", "--jobs", jobs])
             assert upgraded.exit_code == 0, upgraded.output
             assert "0 failed" in upgraded.output
-            columns = db_connection.scalar(text(
-                "SELECT count(*) FROM information_schema.columns WHERE column_name = "
-                "'loyalty_points' AND table_schema = ANY(:schemas)"),
-                {"schemas": ["tenant_bouncedbistro"] + [t.schema_name for t in others]})
+            columns = db_connection.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.columns WHERE column_name = "
+                    "'loyalty_points' AND table_schema = ANY(:schemas)"
+                ),
+                {"schemas": ["tenant_bouncedbistro"] + [t.schema_name for t in others]},
+            )
             assert columns == 4
             downgraded = runner.invoke(args=["db", "downgrade", head, "--jobs", jobs])
             assert downgraded.exit_code == 0, downgraded.output
 
         client = app.test_client()
         menu = client.get("/api/v1/menu", headers={"Host": "bounced.localhost"}).json["items"]
-        order = client.post("/api/v1/orders", headers={"Host": "bounced.localhost"}, json={
-            "customer_name": "Pat", "items": [{"menu_item_id": menu[0]["id"], "quantity": 2}]})
+        order = client.post(
+            "/api/v1/orders",
+            headers={"Host": "bounced.localhost"},
+            json={
+                "customer_name": "Pat",
+                "items": [{"menu_item_id": menu[0]["id"], "quantity": 2}],
+            },
+        )
         assert order.status_code == 201 and order.json["number"] == 1001
     finally:
         runner.invoke(args=["tenants", "drop", "bounced.localhost", "--yes"])

@@ -25,18 +25,32 @@ def registry_row(connection, domain):
     ).first()
 
 
-def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_tenant,
-                                                                  db_connection):
+def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_tenant, db_connection):
     tenant = make_tenant(name="Pizza Hut", theme_config={"primary_color": "#d62300"})
 
     assert registry_row(db_connection, tenant.domain) == (
-        tenant.schema_name, "Pizza Hut", {"primary_color": "#d62300"})
-    tables = set(db_connection.scalars(text(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
-        {"s": tenant.schema_name}))
-    assert tables == {"users", "categories", "menu_items", "orders", "board_version",
-                      "login_failures", "alembic_version", "option_groups", "options",
-                      "settings"}
+        tenant.schema_name,
+        "Pizza Hut",
+        {"primary_color": "#d62300"},
+    )
+    tables = set(
+        db_connection.scalars(
+            text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+            {"s": tenant.schema_name},
+        )
+    )
+    assert tables == {
+        "users",
+        "categories",
+        "menu_items",
+        "orders",
+        "board_version",
+        "login_failures",
+        "alembic_version",
+        "option_groups",
+        "options",
+        "settings",
+    }
     with app.app_context():
         versions = migrate.schema_versions(db.engine, [tenant.schema_name])
         assert versions[tenant.schema_name] == migrate.tenant_head_revision()
@@ -57,15 +71,20 @@ def test_generated_password_is_returned_once_and_works(app, make_tenant):
 
 
 # Where each provisioning step begins, as the statements it sends show it.
-STEP_STATEMENTS = {"registry": "INSERT INTO public.tenants", "schema": "CREATE SCHEMA",
-                   "tables": "CREATE TABLE", "version": "alembic_version (version_num) VALUES",
-                   "seed": ".menu_items ("}
+STEP_STATEMENTS = {
+    "registry": "INSERT INTO public.tenants",
+    "schema": "CREATE SCHEMA",
+    "tables": "CREATE TABLE",
+    "version": "alembic_version (version_num) VALUES",
+    "seed": ".menu_items (",
+}
 
 
 @contextmanager
 def failing_when(app, refused, what: str):
     """Make the database connection refuse the first statement for which
     `refused(statement, parameters)` holds (test-side: the service has no hooks for tests)."""
+
     def refuse(connection, cursor, statement, parameters, *rest):
         if refused(statement, parameters):
             raise RuntimeError(f"injected failure at {what}")
@@ -85,10 +104,18 @@ def failing_at(app, step: str):
 
 @pytest.mark.parametrize("failing_step", list(STEP_STATEMENTS))
 def test_failure_at_any_step_leaves_nothing(app, db_connection, failing_step):
-    with failing_at(app, failing_step), app.app_context(), \
-            pytest.raises(RuntimeError, match="injected"), unit_of_work():
-        provision_tenant(name="Doomed", domain="doomed.localhost",
-                         schema_name="tenant_doomed", admin_email="a@doomed.localhost")
+    with (
+        failing_at(app, failing_step),
+        app.app_context(),
+        pytest.raises(RuntimeError, match="injected"),
+        unit_of_work(),
+    ):
+        provision_tenant(
+            name="Doomed",
+            domain="doomed.localhost",
+            schema_name="tenant_doomed",
+            admin_email="a@doomed.localhost",
+        )
 
     assert registry_row(db_connection, "doomed.localhost") is None
     assert not schema_exists(db_connection, "tenant_doomed")
@@ -107,8 +134,9 @@ def test_flask_demo_is_one_unit_of_work(app, runner, db_connection):
     try:
         assert runner.invoke(args=["demo"]).exit_code == 0
         for schema in ("tenant_pizzahut", "tenant_sushizen"):
-            roles = db_connection.scalars(text(
-                f"SELECT role FROM {schema}.users ORDER BY role")).all()
+            roles = db_connection.scalars(
+                text(f"SELECT role FROM {schema}.users ORDER BY role")
+            ).all()
             assert roles == ["admin", "kitchen"]
         db_connection.rollback()  # end the read, so the drop below need not wait for it
     finally:
@@ -126,9 +154,13 @@ def test_concurrent_provisioning_of_one_domain_succeeds_once(app, db_connection)
             barrier.wait()
             try:
                 with unit_of_work():
-                        provision_tenant(name="Twin", domain="twin.localhost",
-                                     schema_name=schema_name, admin_email="a@twin.localhost",
-                                     admin_password="password123")
+                    provision_tenant(
+                        name="Twin",
+                        domain="twin.localhost",
+                        schema_name=schema_name,
+                        admin_email="a@twin.localhost",
+                        admin_password="password123",
+                    )
                 outcomes.append("created")
             except Conflict as error:
                 outcomes.append(error.message)
@@ -155,8 +187,12 @@ def test_taken_domain_and_schema_are_conflicts(app, make_tenant):
         with pytest.raises(Conflict, match="domain"):
             provision_tenant(name="Other", domain=tenant.domain, admin_email="a@b.example")
         with pytest.raises(Conflict, match="schema"):
-            provision_tenant(name="Other", domain="other.localhost",
-                             schema_name=tenant.schema_name, admin_email="a@b.example")
+            provision_tenant(
+                name="Other",
+                domain="other.localhost",
+                schema_name=tenant.schema_name,
+                admin_email="a@b.example",
+            )
 
 
 def test_orphan_schema_is_a_conflict_not_reused(app, db_connection):
@@ -164,31 +200,42 @@ def test_orphan_schema_is_a_conflict_not_reused(app, db_connection):
     db_connection.commit()
     try:
         with app.app_context(), pytest.raises(Conflict, match="already exists"):
-            provision_tenant(name="Orphan", domain="orphan.localhost",
-                             schema_name="tenant_orphan", admin_email="a@orphan.localhost")
+            provision_tenant(
+                name="Orphan",
+                domain="orphan.localhost",
+                schema_name="tenant_orphan",
+                admin_email="a@orphan.localhost",
+            )
         assert registry_row(db_connection, "orphan.localhost") is None
     finally:
         db_connection.exec_driver_sql("DROP SCHEMA tenant_orphan CASCADE")
         db_connection.commit()
 
 
-@pytest.mark.parametrize("schema_name", [
-    'tenant_x"; DROP SCHEMA public CASCADE; --',
-    "tenant_x; drop table public.tenants",
-    "public",
-    "pg_catalog",
-    "tenant",
-    "tenant_",
-    "Tenant_Upper",
-    "tenant_ünï",
-    "tenant_" + "a" * 57,
-    "tenant_x.orders",
-    "",
-])
+@pytest.mark.parametrize(
+    "schema_name",
+    [
+        'tenant_x"; DROP SCHEMA public CASCADE; --',
+        "tenant_x; drop table public.tenants",
+        "public",
+        "pg_catalog",
+        "tenant",
+        "tenant_",
+        "Tenant_Upper",
+        "tenant_ünï",
+        "tenant_" + "a" * 57,
+        "tenant_x.orders",
+        "",
+    ],
+)
 def test_schema_name_injection_is_rejected(app, db_connection, schema_name):
     with app.app_context(), pytest.raises(Invalid) as caught:
-        provision_tenant(name="Evil", domain="evil.localhost", schema_name=schema_name,
-                         admin_email="a@evil.localhost")
+        provision_tenant(
+            name="Evil",
+            domain="evil.localhost",
+            schema_name=schema_name,
+            admin_email="a@evil.localhost",
+        )
     assert "schema_name" in caught.value.fields
     assert registry_row(db_connection, "evil.localhost") is None
     assert db_connection.scalar(text("SELECT to_regclass('public.tenants')")) is not None
@@ -196,10 +243,20 @@ def test_schema_name_injection_is_rejected(app, db_connection, schema_name):
 
 def test_every_bad_field_is_reported_at_once(app):
     with app.app_context(), pytest.raises(Invalid) as caught:
-        provision_tenant(name=" ", domain="bad domain:80", admin_email="nope",
-                         admin_password="short", theme_config={"primary_color": "red;}"})
-    assert set(caught.value.fields) >= {"name", "domain", "admin_email", "admin_password",
-                                        "theme_config.primary_color"}
+        provision_tenant(
+            name=" ",
+            domain="bad domain:80",
+            admin_email="nope",
+            admin_password="short",
+            theme_config={"primary_color": "red;}"},
+        )
+    assert set(caught.value.fields) >= {
+        "name",
+        "domain",
+        "admin_email",
+        "admin_password",
+        "theme_config.primary_color",
+    }
 
 
 def test_schema_name_is_derived_from_the_name(app, make_tenant):

@@ -36,9 +36,12 @@ def order_body(item) -> dict:
 
 
 def post_order(client, tenant, item, address="203.0.113.7", **headers):
-    return client.post("/api/v1/orders", json=order_body(item),
-                       headers={"Host": tenant.domain, **headers},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/api/v1/orders",
+        json=order_body(item),
+        headers={"Host": tenant.domain, **headers},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def burger(app, tenant):
@@ -57,8 +60,9 @@ def test_the_31st_order_in_a_minute_is_a_429_with_retry_after(limited_app, make_
     assert statuses == [201] * LIMIT
     refused = post_order(client, tenant, item)
     assert_refused(refused)
-    assert refused.get_json() == {"error": "Too many orders from your address; please try "
-                                           "again in a minute."}
+    assert refused.get_json() == {
+        "error": "Too many orders from your address; please try again in a minute."
+    }
     assert refused.headers["Content-Security-Policy"]  # our headers, like every answer
     assert order_count(limited_app, tenant) == LIMIT
 
@@ -92,19 +96,23 @@ def test_another_restaurant_and_another_address_are_unaffected(limited_app, make
         post_order(client, pizza, burger(limited_app, pizza))
     assert_refused(post_order(client, pizza, burger(limited_app, pizza)))
     assert post_order(client, sushi, burger(limited_app, sushi)).status_code == 201
-    assert post_order(client, pizza, burger(limited_app, pizza),
-                      address="203.0.113.8").status_code == 201
+    assert (
+        post_order(client, pizza, burger(limited_app, pizza), address="203.0.113.8").status_code
+        == 201
+    )
     # The restaurant is keyed by its id, not the Host's spelling.
-    assert_refused(post_order(client, pizza, burger(limited_app, pizza),
-                              Host=pizza.domain.upper() + ":80"))
+    assert_refused(
+        post_order(client, pizza, burger(limited_app, pizza), Host=pizza.domain.upper() + ":80")
+    )
 
 
 def test_an_ipv6_client_is_counted_by_its_64(limited_app, make_tenant):
     tenant = make_tenant()
     item, client = burger(limited_app, tenant), limited_app.test_client()
     for suffix in range(LIMIT):  # a different address every time, one /64
-        assert post_order(client, tenant, item, address=f"2001:db8::{suffix + 1:x}"
-                          ).status_code == 201
+        assert (
+            post_order(client, tenant, item, address=f"2001:db8::{suffix + 1:x}").status_code == 201
+        )
     assert_refused(post_order(client, tenant, item, address="2001:db8::ffff:1"))
     assert post_order(client, tenant, item, address="2001:db8:0:1::1").status_code == 201
 
@@ -113,17 +121,24 @@ def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(database_url, make_t
     tenant = make_tenant()
     direct = make_app(database_url, OMNIORDER_ORDER_RATE_LIMIT="2 per minute").test_client()
     item = burger(direct.application, tenant)
-    spoofed = [post_order(direct, tenant, item, **{"X-Forwarded-For": f"198.51.100.{n}"})
-               .status_code for n in range(3)]
+    spoofed = [
+        post_order(direct, tenant, item, **{"X-Forwarded-For": f"198.51.100.{n}"}).status_code
+        for n in range(3)
+    ]
     assert spoofed == [201, 201, 429]  # a made-up header is no way around the limit
-    proxied = make_app(database_url, OMNIORDER_ORDER_RATE_LIMIT="2 per minute",
-                       OMNIORDER_PROXY_HOPS=1).test_client()
-    clients = [post_order(proxied, tenant, item, address="10.0.0.1",
-                          **{"X-Forwarded-For": f"198.51.100.{n // 2}"}).status_code
-               for n in range(4)]
+    proxied = make_app(
+        database_url, OMNIORDER_ORDER_RATE_LIMIT="2 per minute", OMNIORDER_PROXY_HOPS=1
+    ).test_client()
+    clients = [
+        post_order(
+            proxied, tenant, item, address="10.0.0.1", **{"X-Forwarded-For": f"198.51.100.{n // 2}"}
+        ).status_code
+        for n in range(4)
+    ]
     assert clients == [201, 201, 201, 201]  # two clients behind the proxy, two orders each
-    assert_refused(post_order(proxied, tenant, item, address="10.0.0.1",
-                              **{"X-Forwarded-For": "198.51.100.0"}))
+    assert_refused(
+        post_order(proxied, tenant, item, address="10.0.0.1", **{"X-Forwarded-For": "198.51.100.0"})
+    )
 
 
 def test_only_the_order_endpoints_are_limited(limited_app, make_tenant):
@@ -145,18 +160,31 @@ def test_off_disables_the_limit(database_url, make_tenant):
     tenant = make_tenant()
     app = make_app(database_url, OMNIORDER_ORDER_RATE_LIMIT="off")
     client = app.test_client()
-    statuses = {post_order(client, tenant, burger(app, tenant)).status_code
-                for _ in range(LIMIT + 10)}
+    statuses = {
+        post_order(client, tenant, burger(app, tenant)).status_code for _ in range(LIMIT + 10)
+    }
     assert statuses == {201}
 
 
 def test_the_default_is_30_a_minute_in_memory():
-    environment = {name: value for name, value in os.environ.items()
-                   if name not in ("OMNIORDER_ORDER_RATE_LIMIT", "OMNIORDER_RATELIMIT_STORAGE_URI")}
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("OMNIORDER_ORDER_RATE_LIMIT", "OMNIORDER_RATELIMIT_STORAGE_URI")
+    }
     defaults = subprocess.run(
-        [sys.executable, "-c", "from omniorder.config import Config as C; "
-                               "print(C.OMNIORDER_ORDER_RATE_LIMIT, C.RATELIMIT_STORAGE_URI)"],
-        cwd=REPOSITORY, env=environment, capture_output=True, text=True, check=True).stdout
+        [
+            sys.executable,
+            "-c",
+            "from omniorder.config import Config as C; "
+            "print(C.OMNIORDER_ORDER_RATE_LIMIT, C.RATELIMIT_STORAGE_URI)",
+        ],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert defaults.split() == ["30", "per", "minute", "memory://"]
 
 
@@ -167,6 +195,7 @@ def test_a_limit_that_does_not_parse_is_refused_at_start_up(database_url):
 
 # Real Redis, real worker processes.
 
+
 @pytest.fixture
 def redis_server(tmp_path):
     """A private redis-server on a free loopback port; yields (port, stop)."""
@@ -175,9 +204,23 @@ def redis_server(tmp_path):
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
     server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
-         "--save", "", "--appendonly", "no", "--loglevel", "warning"],
-        stdout=subprocess.DEVNULL)
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(tmp_path),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
 
     def stop():
         if server.poll() is None:
@@ -196,8 +239,12 @@ def http_order(port: int, tenant, item) -> int:
     """One order on a fresh connection; its status."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("POST", "/api/v1/orders", body=json.dumps(order_body(item)),
-                           headers={"Host": tenant.domain, "Content-Type": "application/json"})
+        connection.request(
+            "POST",
+            "/api/v1/orders",
+            body=json.dumps(order_body(item)),
+            headers={"Host": tenant.domain, "Content-Type": "application/json"},
+        )
         response = connection.getresponse()
         response.read()
         return response.status
@@ -206,21 +253,31 @@ def http_order(port: int, tenant, item) -> int:
 
 
 def server_environment(database_url, storage_uri):
-    return {"DATABASE_URL": database_url, "OMNIORDER_DEV": "1", "OMNIORDER_BCRYPT_ROUNDS": "4",
-            "OMNIORDER_ORDER_RATE_LIMIT": f"{LIMIT} per minute",
-            "OMNIORDER_RATELIMIT_STORAGE_URI": storage_uri}
+    return {
+        "DATABASE_URL": database_url,
+        "OMNIORDER_DEV": "1",
+        "OMNIORDER_BCRYPT_ROUNDS": "4",
+        "OMNIORDER_ORDER_RATE_LIMIT": f"{LIMIT} per minute",
+        "OMNIORDER_RATELIMIT_STORAGE_URI": storage_uri,
+    }
 
 
 def test_workers_sharing_redis_cannot_exceed_the_limit_together(
-        app, make_tenant, database_url, redis_server):
+    app, make_tenant, database_url, redis_server
+):
     tenant = make_tenant()
     item = burger(app, tenant)
     port, _ = redis_server
     environment = server_environment(database_url, f"redis://127.0.0.1:{port}/0")
-    with gunicorn("wsgi:app", environment, workers=1) as first, \
-            gunicorn("wsgi:app", environment, workers=1) as second:
-        statuses = [http_order(server, tenant, item)
-                    for _ in range(LIMIT // 2) for server in (first, second)]
+    with (
+        gunicorn("wsgi:app", environment, workers=1) as first,
+        gunicorn("wsgi:app", environment, workers=1) as second,
+    ):
+        statuses = [
+            http_order(server, tenant, item)
+            for _ in range(LIMIT // 2)
+            for server in (first, second)
+        ]
         assert statuses == [201] * LIMIT
         assert [http_order(first, tenant, item), http_order(second, tenant, item)] == [429, 429]
     assert order_count(app, tenant) == LIMIT
@@ -231,16 +288,20 @@ def test_with_memory_storage_each_worker_counts_alone(app, make_tenant, database
     tenant = make_tenant()
     item = burger(app, tenant)
     environment = server_environment(database_url, "memory://")
-    with gunicorn("wsgi:app", environment, workers=1) as first, \
-            gunicorn("wsgi:app", environment, workers=1) as second:
-        statuses = [http_order(server, tenant, item)
-                    for _ in range(LIMIT) for server in (first, second)]
+    with (
+        gunicorn("wsgi:app", environment, workers=1) as first,
+        gunicorn("wsgi:app", environment, workers=1) as second,
+    ):
+        statuses = [
+            http_order(server, tenant, item) for _ in range(LIMIT) for server in (first, second)
+        ]
         assert statuses == [201] * 2 * LIMIT
         assert [http_order(first, tenant, item), http_order(second, tenant, item)] == [429, 429]
 
 
 def test_orders_go_on_when_redis_stops_and_each_worker_still_limits(
-        app, make_tenant, database_url, redis_server):
+    app, make_tenant, database_url, redis_server
+):
     tenant = make_tenant()
     item = burger(app, tenant)
     port, stop_redis = redis_server

@@ -25,9 +25,12 @@ def get_status(port: int, host: str, path: str = "/api/v1/menu") -> int:
 def provision(port: int, domain: str) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("POST", "/api/v1/sys/provision", headers={
-            "Authorization": f"Bearer {SYS_TOKEN}", "Content-Type": "application/json"},
-            body=f'{{"name": "Fresh Diner", "domain": "{domain}", "admin_email": "boss@{domain}"}}')
+        connection.request(
+            "POST",
+            "/api/v1/sys/provision",
+            headers={"Authorization": f"Bearer {SYS_TOKEN}", "Content-Type": "application/json"},
+            body=f'{{"name": "Fresh Diner", "domain": "{domain}", "admin_email": "boss@{domain}"}}',
+        )
         response = connection.getresponse()
         return response.status, response.read().decode()
     finally:
@@ -39,12 +42,16 @@ def test_a_new_restaurant_answers_on_every_worker_at_once(app, make_tenant, data
     domain = f"fresh{uuid.uuid4().hex[:8]}.test.localhost"
     # A long check interval: without the re-check on a miss, every worker that has read the
     # registry would answer 404 for the new restaurant for the next 30 seconds.
-    environment = {"DATABASE_URL": database_url, "OMNIORDER_DEV": "1",
-                   "OMNIORDER_SYS_TOKEN": SYS_TOKEN, "OMNIORDER_BCRYPT_ROUNDS": "4",
-                   "OMNIORDER_REGISTRY_CHECK_INTERVAL": "30", "OMNIORDER_ORDER_RATE_LIMIT": "off"}
+    environment = {
+        "DATABASE_URL": database_url,
+        "OMNIORDER_DEV": "1",
+        "OMNIORDER_SYS_TOKEN": SYS_TOKEN,
+        "OMNIORDER_BCRYPT_ROUNDS": "4",
+        "OMNIORDER_REGISTRY_CHECK_INTERVAL": "30",
+        "OMNIORDER_ORDER_RATE_LIMIT": "off",
+    }
     try:
-        with gunicorn("wsgi:app", environment, workers=4) as port, \
-                ThreadPoolExecutor(40) as pool:
+        with gunicorn("wsgi:app", environment, workers=4) as port, ThreadPoolExecutor(40) as pool:
             warm = list(pool.map(lambda _: get_status(port, known.domain), range(80)))
             assert warm == [200] * 80  # every worker has cached the registry by now
             status, body = provision(port, domain)
@@ -52,8 +59,7 @@ def test_a_new_restaurant_answers_on_every_worker_at_once(app, make_tenant, data
             answers = list(pool.map(lambda _: get_status(port, domain), range(40)))
             assert answers.count(404) == 0, answers
             assert answers == [200] * 40
-            unknown = list(pool.map(lambda _: get_status(port, "nobody.test.localhost"),
-                                    range(40)))
+            unknown = list(pool.map(lambda _: get_status(port, "nobody.test.localhost"), range(40)))
             assert unknown == [404] * 40
     finally:
         try:

@@ -7,8 +7,9 @@ import pytest
 from tests.support.staff import Staff, add_staff
 
 
-@pytest.mark.parametrize("path", ["/", "/api/v1/menu", "/nope", "/static/app.css",
-                                  "/login", "/healthz"])
+@pytest.mark.parametrize(
+    "path", ["/", "/api/v1/menu", "/nope", "/static/app.css", "/login", "/healthz"]
+)
 def test_every_response_carries_the_security_headers(client, tenant, path):
     response = client.get(path, headers={"Host": tenant.domain})
     policy = response.headers["Content-Security-Policy"]
@@ -36,19 +37,26 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, tenant):
 
 
 def test_oversized_body_is_413_and_deep_json_is_400(client, tenant):
-    big = client.post("/api/v1/orders", data=b"x" * (300 * 1024),
-                      content_type="application/json", headers={"Host": tenant.domain})
+    big = client.post(
+        "/api/v1/orders",
+        data=b"x" * (300 * 1024),
+        content_type="application/json",
+        headers={"Host": tenant.domain},
+    )
     assert big.status_code == 413
-    deep = client.post("/api/v1/orders", data=b"[" * 50_000 + b"]" * 50_000,
-                       content_type="application/json", headers={"Host": tenant.domain})
+    deep = client.post(
+        "/api/v1/orders",
+        data=b"[" * 50_000 + b"]" * 50_000,
+        content_type="application/json",
+        headers={"Host": tenant.domain},
+    )
     assert deep.status_code == 400
 
 
 def test_production_refuses_development_secrets(database_url):
     from omniorder import create_app
 
-    production = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": False,
-                  "OMNIORDER_DEV": False}
+    production = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": False, "OMNIORDER_DEV": False}
     with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
         create_app({**production, "SECRET_KEY": "dev-only-not-secret"})
     with pytest.raises(RuntimeError, match="at least 32 characters"):
@@ -60,8 +68,12 @@ def test_production_refuses_development_secrets(database_url):
 def test_production_refuses_a_secret_key_shorter_than_32_bytes(database_url):
     from omniorder import create_app
 
-    production = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": False,
-                  "OMNIORDER_DEV": False, "OMNIORDER_SYS_TOKEN": None}
+    production = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": False,
+        "OMNIORDER_DEV": False,
+        "OMNIORDER_SYS_TOKEN": None,
+    }
     for short in ("s" * 31, "correct horse battery staple", b"\x00" * 31):
         with pytest.raises(RuntimeError, match="at least 32 random bytes"):
             create_app({**production, "SECRET_KEY": short})
@@ -80,9 +92,13 @@ def test_the_generated_secret_key_is_long_enough(tmp_path):
     from tests.conftest import REPOSITORY
 
     key = subprocess.run(
-        ["bash", "-c", f"source {REPOSITORY / 'scripts/_secret.sh'} && printf %s \"$SECRET_KEY\""],
-        cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
-        check=True).stdout
+        ["bash", "-c", f'source {REPOSITORY / "scripts/_secret.sh"} && printf %s "$SECRET_KEY"'],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert len(key.encode()) >= MIN_SECRET_KEY_BYTES
     refuse_unsafe_secrets({"SECRET_KEY": key}, debug=False)
 
@@ -90,8 +106,11 @@ def test_the_generated_secret_key_is_long_enough(tmp_path):
 def test_forwarded_host_is_trusted_only_behind_a_configured_proxy(database_url, tenant):
     from tests.conftest import make_app
 
-    forwarded = {"Host": "proxy.internal", "X-Forwarded-Host": tenant.domain,
-                 "X-Forwarded-Proto": "https"}
+    forwarded = {
+        "Host": "proxy.internal",
+        "X-Forwarded-Host": tenant.domain,
+        "X-Forwarded-Proto": "https",
+    }
     direct = make_app(database_url).test_client()
     assert direct.get("/api/v1/menu", headers=forwarded).status_code == 404
     proxied = make_app(database_url, OMNIORDER_PROXY_HOPS=1).test_client()

@@ -34,15 +34,17 @@ def test_wrong_email_and_wrong_password_get_the_same_answer(app, tenant):
 
 def failure_counts(db_connection, tenant) -> dict:
     """{(scope, email, address): failures} of the limits' running windows."""
-    rows = db_connection.execute(text(
-        f'SELECT scope, email, address, failures FROM "{tenant.schema_name}".login_failures '
-        "WHERE expires_at > now()")).all()
+    rows = db_connection.execute(
+        text(
+            f'SELECT scope, email, address, failures FROM "{tenant.schema_name}".login_failures '
+            "WHERE expires_at > now()"
+        )
+    ).all()
     db_connection.rollback()
     return {(scope, email, address): failures for scope, email, address, failures in rows}
 
 
-def test_five_failures_lock_that_email_from_that_address_for_a_while(app, tenant,
-                                                                     db_connection):
+def test_five_failures_lock_that_email_from_that_address_for_a_while(app, tenant, db_connection):
     add_staff(app, tenant, "cook@x.example", "kitchen")
     staff = Staff(app.test_client(), tenant.domain, address="203.0.113.5")
     for _ in range(5):
@@ -52,7 +54,8 @@ def test_five_failures_lock_that_email_from_that_address_for_a_while(app, tenant
     assert 14 * 60 < int(locked.headers["Retry-After"]) <= 15 * 60
     db_connection.exec_driver_sql(
         f'UPDATE "{tenant.schema_name}".login_failures '
-        "SET expires_at = now() - interval '1 second'")
+        "SET expires_at = now() - interval '1 second'"
+    )
     db_connection.commit()
     assert staff.login("cook@x.example").status_code == 303
     counts = failure_counts(db_connection, tenant)
@@ -66,16 +69,18 @@ def test_an_attackers_failures_do_not_lock_the_owner_out(app, tenant):
     email, not the admin signing in from elsewhere (before: locked out for 15 minutes)."""
     add_staff(app, tenant, "boss@x.example", "admin")
     attacker = Staff(app.test_client(), tenant.domain, address="203.0.113.66")
-    assert [attacker.login("boss@x.example", f"guess {n}").status_code
-            for n in range(6)] == [401] * 5 + [429]
+    assert [attacker.login("boss@x.example", f"guess {n}").status_code for n in range(6)] == [
+        401
+    ] * 5 + [429]
     assert attacker.login("boss@x.example").status_code == 429
     owner = Staff(app.test_client(), tenant.domain, address="198.51.100.7")
     assert owner.login("boss@x.example").status_code == 303
     assert owner.get("/admin/staff").status_code == 200
 
 
-def test_a_flood_from_one_address_is_refused_before_any_hashing(app, tenant, monkeypatch,
-                                                                db_connection):
+def test_a_flood_from_one_address_is_refused_before_any_hashing(
+    app, tenant, monkeypatch, db_connection
+):
     """20 failures per address over all emails; after that no bcrypt at all, so a flood
     cannot slow the other restaurants (before: one hash per attempt, and a row per email)."""
     hashed = []
@@ -99,8 +104,12 @@ def test_distributed_guessing_is_capped_per_email(app, tenant, db_connection):
     """100 failures an hour per email over all addresses, then that email is refused from
     everywhere until the hour is over (before: refused after 5, from anywhere)."""
     add_staff(app, tenant, "boss@x.example", "admin")
-    statuses = [Staff(app.test_client(), tenant.domain, address=f"203.0.113.{n // 4}")
-                .login("boss@x.example", f"guess {n}").status_code for n in range(100)]
+    statuses = [
+        Staff(app.test_client(), tenant.domain, address=f"203.0.113.{n // 4}")
+        .login("boss@x.example", f"guess {n}")
+        .status_code
+        for n in range(100)
+    ]
     assert statuses == [401] * 100
     fresh = Staff(app.test_client(), tenant.domain, address="198.51.100.9")
     capped = fresh.login("boss@x.example")
@@ -108,7 +117,8 @@ def test_distributed_guessing_is_capped_per_email(app, tenant, db_connection):
     assert failure_counts(db_connection, tenant)[("email", "boss@x.example", "")] == 100
     db_connection.exec_driver_sql(
         f'UPDATE "{tenant.schema_name}".login_failures SET expires_at = now() '
-        "WHERE scope = 'email'")
+        "WHERE scope = 'email'"
+    )
     db_connection.commit()
     assert fresh.login("boss@x.example").status_code == 303
 
@@ -125,34 +135,47 @@ def test_expired_failures_are_purged(app, tenant, db_connection):
     db_connection.commit()
     Staff(app.test_client(), tenant.domain, address="198.51.100.10").login("x@x.example", "g")
     left = db_connection.execute(text(f"SELECT scope, email, address FROM {table}")).all()
-    assert sorted(left) == [("address", "", "198.51.100.10"), ("email", "x@x.example", ""),
-                            ("email+address", "x@x.example", "198.51.100.10")]
+    assert sorted(left) == [
+        ("address", "", "198.51.100.10"),
+        ("email", "x@x.example", ""),
+        ("email+address", "x@x.example", "198.51.100.10"),
+    ]
 
 
-@pytest.mark.parametrize("emails, allowed", [(["cook@x.example"] * 12, 5),
-                                             ([f"u{n}@x.example" for n in range(26)], 20)],
-                         ids=["one email: 5", "many emails: 20"])
-def test_concurrent_wrong_passwords_cannot_exceed_the_limit(database_url, tenant, emails,
-                                                             allowed):
+@pytest.mark.parametrize(
+    "emails, allowed",
+    [(["cook@x.example"] * 12, 5), ([f"u{n}@x.example" for n in range(26)], 20)],
+    ids=["one email: 5", "many emails: 20"],
+)
+def test_concurrent_wrong_passwords_cannot_exceed_the_limit(database_url, tenant, emails, allowed):
     """Many workers at once (threads here, on real PostgreSQL): the limit is exact, because
     one statement checks and counts (before: every thread read "0 failures" and hashed)."""
-    app = make_app(database_url, BCRYPT_ROUNDS=6,
-                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 12, "max_overflow": 0})
+    app = make_app(
+        database_url,
+        BCRYPT_ROUNDS=6,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 12, "max_overflow": 0},
+    )
     add_staff(app, tenant, "cook@x.example", "kitchen")
-    guessers = [Staff(app.test_client(), tenant.domain, address="203.0.113.77")
-                for _ in emails]
+    guessers = [Staff(app.test_client(), tenant.domain, address="203.0.113.77") for _ in emails]
     tokens = [guesser.token() for guesser in guessers]
     barrier = threading.Barrier(len(emails))
     statuses = []
 
     def guess(guesser, token, email):
         barrier.wait()
-        statuses.append(guesser.client.post(
-            "/login", data={"email": email, "password": "wrong guess", "csrf_token": token},
-            base_url=guesser.base_url, environ_base=guesser.environ).status_code)
+        statuses.append(
+            guesser.client.post(
+                "/login",
+                data={"email": email, "password": "wrong guess", "csrf_token": token},
+                base_url=guesser.base_url,
+                environ_base=guesser.environ,
+            ).status_code
+        )
 
-    threads = [threading.Thread(target=guess, args=args)
-               for args in zip(guessers, tokens, emails, strict=True)]
+    threads = [
+        threading.Thread(target=guess, args=args)
+        for args in zip(guessers, tokens, emails, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -175,12 +198,10 @@ def test_login_starts_a_fresh_session(app, tenant):
 
 def test_next_is_followed_only_when_local(app, tenant):
     add_staff(app, tenant, "m@x.example", "manager")
-    local = Staff(app.test_client(), tenant.domain).login("m@x.example",
-                                                          next_page="/admin/menu")
+    local = Staff(app.test_client(), tenant.domain).login("m@x.example", next_page="/admin/menu")
     assert local.headers["Location"] == "/admin/menu"
     for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
-        response = Staff(app.test_client(), tenant.domain).login("m@x.example",
-                                                                 next_page=evil)
+        response = Staff(app.test_client(), tenant.domain).login("m@x.example", next_page=evil)
         assert response.headers["Location"] == "/admin"
 
 
@@ -213,8 +234,17 @@ def end_session(how, app, tenant, cook, cook_id):
     return admin.post(path, data)
 
 
-@pytest.mark.parametrize("how", ["logout", "password reset", "role change", "removal",
-                                 "log out everywhere (admin)", "log out everywhere (self)"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "logout",
+        "password reset",
+        "role change",
+        "removal",
+        "log out everywhere (admin)",
+        "log out everywhere (self)",
+    ],
+)
 def test_a_copied_session_cookie_dies_with_the_session(app, tenant, how):
     """A copy of a signed-in cookie (a stolen one) stops working for pages, CSRF-protected
     POSTs and the kitchen poll once the session is ended (before: valid for 31 days)."""
@@ -232,9 +262,11 @@ def test_a_copied_session_cookie_dies_with_the_session(app, tenant, how):
     assert end_session(how, app, tenant, cook, cook_id).status_code in (200, 303)
     page = thief.get("/kitchen")
     assert page.status_code == 302 and page.headers["Location"].startswith("/login")
-    refused = thief.client.post(f"/kitchen/items/{fries}/availability",
-                                data={"available": "false", "csrf_token": csrf_token},
-                                base_url=thief.base_url)
+    refused = thief.client.post(
+        f"/kitchen/items/{fries}/availability",
+        data={"available": "false", "csrf_token": csrf_token},
+        base_url=thief.base_url,
+    )
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
     assert menu(app, tenant)["Fries"].is_available
     poll = thief.get(f"/kitchen/board?since={since}", htmx=True)
@@ -245,9 +277,13 @@ def test_a_session_is_valid_only_on_the_tenant_that_issued_it(app, make_tenant, 
     pizza, sushi = make_tenant(), make_tenant()
     user_id = add_staff(app, pizza, "chef@shared.example", "admin")
     # The same user id and email exist on the other tenant too.
-    db_connection.execute(text(
-        f'INSERT INTO "{sushi.schema_name}".users (id, email, hashed_password, role) '
-        "VALUES (:id, 'chef@shared.example', 'x', 'admin')"), {"id": user_id})
+    db_connection.execute(
+        text(
+            f'INSERT INTO "{sushi.schema_name}".users (id, email, hashed_password, role) '
+            "VALUES (:id, 'chef@shared.example', 'x', 'admin')"
+        ),
+        {"id": user_id},
+    )
     db_connection.commit()
     client = app.test_client()
     on_pizza = Staff(client, pizza.domain)
@@ -263,16 +299,17 @@ def test_a_session_is_valid_only_on_the_tenant_that_issued_it(app, make_tenant, 
 def test_forms_without_csrf_token_are_refused(app, tenant):
     add_staff(app, tenant, "cook@x.example", "kitchen")
     staff = Staff(app.test_client(), tenant.domain)
-    refused = staff.post("/login", {"email": "cook@x.example", "password": PASSWORD},
-                         csrf=False)
+    refused = staff.post("/login", {"email": "cook@x.example", "password": PASSWORD}, csrf=False)
     assert refused.status_code == 400
     cook = signed_in(app, tenant, "manager")
-    response = cook.post(f"/kitchen/orders/{uuid.uuid4()}/advance", {"from": "PENDING"},
-                         csrf=False)
+    response = cook.post(f"/kitchen/orders/{uuid.uuid4()}/advance", {"from": "PENDING"}, csrf=False)
     assert response.status_code == 400
-    forged = cook.client.post(f"/kitchen/orders/{uuid.uuid4()}/advance",
-                              data={"from": "PENDING"}, base_url=cook.base_url,
-                              headers={"X-CSRFToken": "forged"})
+    forged = cook.client.post(
+        f"/kitchen/orders/{uuid.uuid4()}/advance",
+        data={"from": "PENDING"},
+        base_url=cook.base_url,
+        headers={"X-CSRFToken": "forged"},
+    )
     assert forged.status_code == 400
 
 
@@ -315,13 +352,17 @@ def test_role_matrix(app, tenant):
         for role, staff in clients.items():
             response = staff.get(path) if method == "GET" else staff.post(path, {})
             if role == "anonymous":
-                expected = response.status_code == 302 and "/login?next=" in \
-                    response.headers["Location"]
+                expected = (
+                    response.status_code == 302 and "/login?next=" in response.headers["Location"]
+                )
             elif LEVEL[role] < LEVEL[least]:
                 expected = response.status_code == 403
             else:
-                expected = response.status_code not in (401, 403, 500) and "/login" not in \
-                    response.headers.get("Location", "")
+                expected = response.status_code not in (
+                    401,
+                    403,
+                    500,
+                ) and "/login" not in response.headers.get("Location", "")
             outcomes[(method, path, role)] = (expected, response.status_code)
     wrong = {key: status for key, (ok, status) in outcomes.items() if not ok}
     assert wrong == {}

@@ -7,8 +7,9 @@ from sqlalchemy import text
 
 from tests.support.storefront import Customer, change_item, menu, order_count
 
-pytestmark = pytest.mark.tenant(name="Chez Test", theme_config={"preset": "dark",
-                                                             "primary_color": "#0ea5e9"})
+pytestmark = pytest.mark.tenant(
+    name="Chez Test", theme_config={"preset": "dark", "primary_color": "#0ea5e9"}
+)
 
 
 @pytest.fixture
@@ -26,7 +27,11 @@ def test_menu_page_is_themed_and_grouped_by_category_rank(app, customer, tenant)
     assert categories == ["Mains", "Sides", "Drinks"]
     mains = html.split('<h2 class="category">Mains')[1].split('<h2 class="category">')[0]
     assert re.findall(r'<h3 class="item-name">([^<]+)</h3>', mains) == [
-        "Fish &amp; Chips", "Garden Bowl", "Grilled Chicken Plate", "House Burger"]
+        "Fish &amp; Chips",
+        "Garden Bowl",
+        "Grilled Chicken Plate",
+        "House Burger",
+    ]
     assert "$12.50" in html
     assert "https://" not in html.split("<body>")[0]  # no external assets at all
 
@@ -43,8 +48,13 @@ def test_sold_out_item_is_marked_and_cannot_be_added(app, customer, tenant):
 
 def test_menu_text_is_escaped(app, customer, tenant):
     burger = menu(app, tenant)["House Burger"]
-    change_item(app, tenant, burger.id, name="<script>alert(1)</script>",
-                description='"><img src=x onerror=alert(2)>')
+    change_item(
+        app,
+        tenant,
+        burger.id,
+        name="<script>alert(1)</script>",
+        description='"><img src=x onerror=alert(2)>',
+    )
     html = customer.get("/").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -52,11 +62,14 @@ def test_menu_text_is_escaped(app, customer, tenant):
 
 
 def test_hostile_stored_theme_is_dropped_when_rendered(app, customer, tenant, db_connection):
-    db_connection.execute(text(
-        "UPDATE public.tenants SET theme_config = CAST(:theme AS jsonb) WHERE domain = :d"),
-        {"theme": '{"primary_color": "red}</style><script>alert(1)</script>", '
-                  '"font_family": "x;background:url(//evil)", "preset": "nope", "junk": 1}',
-         "d": tenant.domain})
+    db_connection.execute(
+        text("UPDATE public.tenants SET theme_config = CAST(:theme AS jsonb) WHERE domain = :d"),
+        {
+            "theme": '{"primary_color": "red}</style><script>alert(1)</script>", '
+            '"font_family": "x;background:url(//evil)", "preset": "nope", "junk": 1}',
+            "d": tenant.domain,
+        },
+    )
     db_connection.commit()
     html = customer.get("/").text
     assert "<script>alert" not in html and "evil" not in html
@@ -88,8 +101,9 @@ def test_cart_works_without_javascript(app, customer, tenant):
     assert 'Cart (<span id="cart-count">1</span>)' in page
 
 
-def test_checkout_creates_the_order_and_tracking_page_follows_it(app, customer, tenant,
-                                                                 db_connection):
+def test_checkout_creates_the_order_and_tracking_page_follows_it(
+    app, customer, tenant, db_connection
+):
     items = menu(app, tenant)
     customer.add(items["House Burger"].id)
     customer.add(items["Lemonade"].id)
@@ -99,14 +113,15 @@ def test_checkout_creates_the_order_and_tracking_page_follows_it(app, customer, 
     assert re.fullmatch(r"/orders/[0-9a-f-]{36}", tracking_url)
 
     page = customer.get(tracking_url).text
-    assert "Order #<span id=\"order-number\">1001</span>" in page
+    assert 'Order #<span id="order-number">1001</span>' in page
     assert "Thank you, Grace!" in page and "$16.00" in page
     assert "Received — waiting for the kitchen" in page and 'hx-trigger="every 3s"' in page
     assert 'Cart (<span id="cart-count">0</span>)' in customer.get("/").text
 
     order_id = tracking_url.rsplit("/", 1)[1]
     db_connection.exec_driver_sql(
-        f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE' WHERE id = '{order_id}'")
+        f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE' WHERE id = '{order_id}'"
+    )
     db_connection.commit()
     status = customer.get(tracking_url + "/status").text
     assert "Ready for pickup" in status and "hx-trigger" not in status  # polling stops

@@ -35,15 +35,24 @@ def cleanup(app):
 
 
 def test_provision_returns_201_and_the_tenant_serves_its_menu(client, cleanup, db_connection):
-    response = provision(client, {"name": "Pizza Hut", "domain": "api-pizza.localhost",
-                                  "admin_email": "boss@api-pizza.localhost",
-                                  "theme_config": {"preset": "dark"}})
+    response = provision(
+        client,
+        {
+            "name": "Pizza Hut",
+            "domain": "api-pizza.localhost",
+            "admin_email": "boss@api-pizza.localhost",
+            "theme_config": {"preset": "dark"},
+        },
+    )
     cleanup.append("api-pizza.localhost")
     assert response.status_code == 201, response.data
     body = response.get_json()
     assert body["schema_name"] == "tenant_pizzahut"
     assert {body["name"], body["domain"], body["admin_email"]} == {
-        "Pizza Hut", "api-pizza.localhost", "boss@api-pizza.localhost"}
+        "Pizza Hut",
+        "api-pizza.localhost",
+        "boss@api-pizza.localhost",
+    }
     assert len(body["admin_password"]) >= 12 and body["id"]
     assert schema_exists(db_connection, "tenant_pizzahut")
     menu = client.get("/api/v1/menu", headers={"Host": "api-pizza.localhost"})
@@ -51,24 +60,43 @@ def test_provision_returns_201_and_the_tenant_serves_its_menu(client, cleanup, d
 
 
 def test_given_password_is_not_echoed(client, cleanup):
-    response = provision(client, {"name": "Quiet", "domain": "quiet.localhost",
-                                  "admin_email": "a@quiet.localhost",
-                                  "admin_password": "a long passphrase"})
+    response = provision(
+        client,
+        {
+            "name": "Quiet",
+            "domain": "quiet.localhost",
+            "admin_email": "a@quiet.localhost",
+            "admin_password": "a long passphrase",
+        },
+    )
     cleanup.append("quiet.localhost")
     assert response.status_code == 201 and "admin_password" not in response.get_json()
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {SYS_TOKEN}"},
-    {"Authorization": f"Bearer {SYS_TOKEN}x"}, {"Authorization": "Bearer "},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {SYS_TOKEN}"},
+        {"Authorization": f"Bearer {SYS_TOKEN}x"},
+        {"Authorization": "Bearer "},
+    ],
+)
 def test_missing_or_wrong_token_is_401(client, db_connection, headers):
-    response = provision(client, {"name": "X", "domain": "x.localhost",
-                                  "admin_email": "a@x.localhost"}, headers=headers)
+    response = provision(
+        client,
+        {"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost"},
+        headers=headers,
+    )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert db_connection.scalar(text("SELECT count(*) FROM public.tenants WHERE domain = "
-                                     "'x.localhost'")) == 0
+    assert (
+        db_connection.scalar(
+            text("SELECT count(*) FROM public.tenants WHERE domain = 'x.localhost'")
+        )
+        == 0
+    )
 
 
 def test_api_is_disabled_without_a_configured_token(database_url):
@@ -77,18 +105,36 @@ def test_api_is_disabled_without_a_configured_token(database_url):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("body, fields", [
-    ({}, {"name", "domain", "admin_email"}),
-    ({"name": "X", "domain": "x:80", "admin_email": "a@x.localhost"}, {"domain"}),
-    ({"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost",
-      "schema_name": "tenant_x; DROP SCHEMA public"}, {"schema_name"}),
-    ({"name": 5, "domain": ["x"], "admin_email": None}, {"name", "domain", "admin_email"}),
-    ({"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost",
-      "theme_config": {"primary_color": "red</style><script>"}},
-     {"theme_config.primary_color"}),
-    ({"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost", "extra": 1},
-     {"extra"}),
-])
+@pytest.mark.parametrize(
+    "body, fields",
+    [
+        ({}, {"name", "domain", "admin_email"}),
+        ({"name": "X", "domain": "x:80", "admin_email": "a@x.localhost"}, {"domain"}),
+        (
+            {
+                "name": "X",
+                "domain": "x.localhost",
+                "admin_email": "a@x.localhost",
+                "schema_name": "tenant_x; DROP SCHEMA public",
+            },
+            {"schema_name"},
+        ),
+        ({"name": 5, "domain": ["x"], "admin_email": None}, {"name", "domain", "admin_email"}),
+        (
+            {
+                "name": "X",
+                "domain": "x.localhost",
+                "admin_email": "a@x.localhost",
+                "theme_config": {"primary_color": "red</style><script>"},
+            },
+            {"theme_config.primary_color"},
+        ),
+        (
+            {"name": "X", "domain": "x.localhost", "admin_email": "a@x.localhost", "extra": 1},
+            {"extra"},
+        ),
+    ],
+)
 def test_invalid_input_is_400_with_field_messages(client, body, fields):
     response = provision(client, body)
     assert response.status_code == 400
@@ -97,21 +143,29 @@ def test_invalid_input_is_400_with_field_messages(client, body, fields):
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"text"', b""])
 def test_malformed_body_is_400(client, raw):
-    response = client.post("/api/v1/sys/provision", data=raw, headers=AUTH,
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/sys/provision", data=raw, headers=AUTH, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.get_json()["fields"] == {"body": "must be a JSON object"}
 
 
 def test_taken_domain_or_schema_is_409(client, make_tenant):
     tenant = make_tenant()
-    response = provision(client, {"name": "Copy", "domain": tenant.domain,
-                                  "admin_email": "a@copy.localhost"})
+    response = provision(
+        client, {"name": "Copy", "domain": tenant.domain, "admin_email": "a@copy.localhost"}
+    )
     assert response.status_code == 409
     assert response.get_json()["error"] == f"domain {tenant.domain} is already taken"
-    response = provision(client, {"name": "Copy", "domain": "copy.localhost",
-                                  "schema_name": tenant.schema_name,
-                                  "admin_email": "a@copy.localhost"})
+    response = provision(
+        client,
+        {
+            "name": "Copy",
+            "domain": "copy.localhost",
+            "schema_name": tenant.schema_name,
+            "admin_email": "a@copy.localhost",
+        },
+    )
     assert response.status_code == 409
 
 
@@ -123,15 +177,29 @@ def test_healthz_needs_no_tenant(client):
 
 def test_repeated_wrong_tokens_from_one_address_are_refused_for_a_while(client):
     address = {"REMOTE_ADDR": "203.0.113.7"}
-    statuses = [client.post("/api/v1/sys/provision", json={}, environ_base=address,
-                            headers={"Authorization": "Bearer guess"}).status_code
-                for _ in range(12)]
+    statuses = [
+        client.post(
+            "/api/v1/sys/provision",
+            json={},
+            environ_base=address,
+            headers={"Authorization": "Bearer guess"},
+        ).status_code
+        for _ in range(12)
+    ]
     assert statuses == [401] * 10 + [429] * 2
-    blocked = client.post("/api/v1/sys/provision", json={}, environ_base=address,
-                          headers={"Authorization": "Bearer guess"})
+    blocked = client.post(
+        "/api/v1/sys/provision",
+        json={},
+        environ_base=address,
+        headers={"Authorization": "Bearer guess"},
+    )
     assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
-    other = client.post("/api/v1/sys/provision", json={}, environ_base={
-        "REMOTE_ADDR": "198.51.100.1"}, headers={"Authorization": "Bearer guess"})
+    other = client.post(
+        "/api/v1/sys/provision",
+        json={},
+        environ_base={"REMOTE_ADDR": "198.51.100.1"},
+        headers={"Authorization": "Bearer guess"},
+    )
     assert other.status_code == 401  # another address is not affected
 
 
@@ -140,14 +208,20 @@ def test_a_valid_token_is_never_refused_for_other_callers_failures(client):
     behind a proxy without OMNIORDER_PROXY_HOPS), then the right token: it works (before:
     429 for a minute)."""
     shared = {"REMOTE_ADDR": "10.0.0.1"}
-    statuses = [client.get("/api/v1/sys/analytics", environ_base=shared,
-                           headers={"Authorization": f"Bearer guess {n}"}).status_code
-                for n in range(20)]
+    statuses = [
+        client.get(
+            "/api/v1/sys/analytics",
+            environ_base=shared,
+            headers={"Authorization": f"Bearer guess {n}"},
+        ).status_code
+        for n in range(20)
+    ]
     assert statuses == [401] * 10 + [429] * 10
-    assert client.get("/api/v1/sys/analytics", environ_base=shared,
-                      headers=AUTH).status_code == 200
-    assert client.post("/api/v1/sys/provision", json={}, environ_base=shared,
-                       headers=AUTH).status_code == 400  # past the token, to the body check
+    assert client.get("/api/v1/sys/analytics", environ_base=shared, headers=AUTH).status_code == 200
+    assert (
+        client.post("/api/v1/sys/provision", json={}, environ_base=shared, headers=AUTH).status_code
+        == 400
+    )  # past the token, to the body check
 
 
 def test_behind_a_proxy_wrong_tokens_are_counted_per_forwarded_address(database_url):
@@ -157,8 +231,11 @@ def test_behind_a_proxy_wrong_tokens_are_counted_per_forwarded_address(database_
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
 
     def guess(client_address):
-        return client.get("/api/v1/sys/analytics", environ_base=proxy, headers={
-            "Authorization": "Bearer guess", "X-Forwarded-For": client_address}).status_code
+        return client.get(
+            "/api/v1/sys/analytics",
+            environ_base=proxy,
+            headers={"Authorization": "Bearer guess", "X-Forwarded-For": client_address},
+        ).status_code
 
     assert [guess("203.0.113.20") for _ in range(11)] == [401] * 10 + [429]
     assert guess("198.51.100.20") == 401

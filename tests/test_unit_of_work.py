@@ -24,13 +24,15 @@ def test_a_get_that_writes_fails_loudly(app, client, tenant):
 
 
 def test_two_service_calls_share_one_transaction_and_an_error_answer_rolls_both_back(
-        app, client, tenant):
+    app, client, tenant
+):
     @app.post("/two-changes/<int:status>")
     @csrf.exempt
     def two_changes(status):
         category = menu_service.create_category("Late Night")
-        menu_service.create_item({"name": "Midnight Toast", "price": "4.00",
-                                  "category_id": str(category.id)})
+        menu_service.create_item(
+            {"name": "Midnight Toast", "price": "4.00", "category_id": str(category.id)}
+        )
         if status >= 400:
             abort(status)
         return "", status

@@ -14,20 +14,31 @@ csrf.exempt(bp)  # no cookie-authenticated state changes here
 
 @bp.get("/menu")
 def menu():
-    return {"items": [
-        {"id": str(item.id), "category_id": str(item.category_id) if item.category_id else None,
-         "name": item.name, "description": item.description, "price": item.price,
-         "image_url": item.image_url, "is_available": item.is_available}
-        for item in menu_items()
-    ]}
+    return {
+        "items": [
+            {
+                "id": str(item.id),
+                "category_id": str(item.category_id) if item.category_id else None,
+                "name": item.name,
+                "description": item.description,
+                "price": item.price,
+                "image_url": item.image_url,
+                "is_available": item.is_available,
+            }
+            for item in menu_items()
+        ]
+    }
 
 
 @bp.post("/orders")
 @order_limit
 def create_order():
     body = json_object()
-    placed = place_order(body.get("customer_name"), parse_lines(body.get("items")),
-                         idempotency_key=request.headers.get("Idempotency-Key"))
+    placed = place_order(
+        body.get("customer_name"),
+        parse_lines(body.get("items")),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
     return order_as_json(placed.order), 201 if placed.created else 200
 
 

@@ -77,8 +77,11 @@ def check_form_input() -> None:
     for source in (request.args, request.form):
         for key, value in source.items(multi=True):
             refuse_unstorable_text({key: value})
-    if request.path.startswith("/api/") or request.method in READ_ONLY_METHODS \
-            or not request.is_json:
+    if (
+        request.path.startswith("/api/")
+        or request.method in READ_ONLY_METHODS
+        or not request.is_json
+    ):
         return
     body = request_json()
     if not isinstance(body, dict):
@@ -94,9 +97,16 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-HEADINGS = {400: "That did not work", 403: "Not for your role", 404: "Not found",
-            409: "That changed meanwhile", 413: "Too large", 422: "That does not match",
-            429: "Too many requests", 503: "Back in a moment"}
+HEADINGS = {
+    400: "That did not work",
+    403: "Not for your role",
+    404: "Not found",
+    409: "That changed meanwhile",
+    413: "Too large",
+    422: "That does not match",
+    429: "Too many requests",
+    503: "Back in a moment",
+}
 STAFF_PATHS = ("/kitchen", "/admin", "/login")
 
 
@@ -144,10 +154,17 @@ def render_error(status: int, message: str, fields: dict | None = None):
     # Straight from the Jinja environment, without the context processors: they load the
     # signed-in user (a query), so a page about a database outage would itself fail on it.
     # The restaurant's name and theme come from the bound tenant, which is in memory.
-    context = {"status": status, "message": message, "fields": fields or {},
-               "heading": HEADINGS.get(status), "links": ways_on(), **page_theme(g.get("tenant"))}
-    template = "errors/_error.html" if request.headers.get("HX-Request") == "true" \
-        else "errors/error.html"
+    context = {
+        "status": status,
+        "message": message,
+        "fields": fields or {},
+        "heading": HEADINGS.get(status),
+        "links": ways_on(),
+        **page_theme(g.get("tenant")),
+    }
+    template = (
+        "errors/_error.html" if request.headers.get("HX-Request") == "true" else "errors/error.html"
+    )
     return current_app.jinja_env.get_template(template).render(context), status
 
 
@@ -175,8 +192,9 @@ def handle_database_unavailable(error):
     """
     if isinstance(error, OperationalError) or isinstance(error, PoolTimeout):
         current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
-        response = render_error(503, "The restaurant system is busy or restarting; "
-                                     "please try again in a moment.")
+        response = render_error(
+            503, "The restaurant system is busy or restarting; please try again in a moment."
+        )
         return (*response, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     raise error
 

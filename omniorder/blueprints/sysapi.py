@@ -18,7 +18,6 @@ bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
 csrf.exempt(bp)
 
 
-
 # Failed token attempts per client address, per worker process: 10 a minute, then 429 for
 # further WRONG tokens from that address. The token is checked first and a valid one is never
 # refused, so other callers' failures cannot lock the operator out. In process on purpose: it
@@ -64,8 +63,11 @@ def require_system_token():
     with _failures_lock:
         failures = _recent_failures(address, now)
         if len(failures) >= MAX_FAILURES_PER_MINUTE:
-            return ({"error": "Too many failed attempts; wait a minute."}, 429,
-                    {"Retry-After": "60"})
+            return (
+                {"error": "Too many failed attempts; wait a minute."},
+                429,
+                {"Retry-After": "60"},
+            )
         failures.append(now)
         _forget_quiet_addresses(now)
     abort(401, description="A valid system token is required (Authorization: Bearer …).")
@@ -79,8 +81,13 @@ def provision():
     if unknown:
         raise Invalid(fields={str(key)[:40]: "is not a provisioning field" for key in unknown})
     tenant = provision_tenant(**{key: body.get(key) for key in PROVISIONING_FIELDS})
-    answer = {"id": str(tenant.id), "name": tenant.name, "domain": tenant.domain,
-              "schema_name": tenant.schema_name, "admin_email": tenant.admin_email}
+    answer = {
+        "id": str(tenant.id),
+        "name": tenant.name,
+        "domain": tenant.domain,
+        "schema_name": tenant.schema_name,
+        "admin_email": tenant.admin_email,
+    }
     if tenant.generated_password:
         answer["admin_password"] = tenant.generated_password
     return answer, 201
@@ -90,13 +97,16 @@ def provision():
 @tenant_exempt
 def analytics_report():
     """The warehouse's totals per tenant over [from, to]: the same as `flask analytics report`."""
-    report = analytics.report(request.args.get("from"), request.args.get("to"),
-                              request.args.get("domain") or None)
-    return {"tenants": [{"domain": row.domain, "name": row.name, **_figures(row)}
-                        for row in report.rows],
-            "total": _figures(report.total)}
+    report = analytics.report(
+        request.args.get("from"), request.args.get("to"), request.args.get("domain") or None
+    )
+    return {
+        "tenants": [
+            {"domain": row.domain, "name": row.name, **_figures(row)} for row in report.rows
+        ],
+        "total": _figures(report.total),
+    }
 
 
 def _figures(row) -> dict:
-    return {"orders": row.orders, "revenue_cents": row.revenue_cents,
-            "items_sold": row.items_sold}
+    return {"orders": row.orders, "revenue_cents": row.revenue_cents, "items_sold": row.items_sold}

@@ -15,8 +15,13 @@ from sqlalchemy.exc import DataError
 from omniorder.errors import DomainError, Invalid
 from omniorder.unit_of_work import unit_of_work
 
-jobs_option = click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-                           help="Tenant schemas worked on in parallel (processes).")
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Tenant schemas worked on in parallel (processes).",
+)
 
 
 def command(function):
@@ -33,8 +38,10 @@ def command(function):
         except DomainError as error:
             raise click.ClickException(error.message) from None
         except DataError as error:
-            raise click.UsageError("the input contains characters or values that cannot be "
-                                   f"stored: {str(error.orig).splitlines()[0]}") from None
+            raise click.UsageError(
+                "the input contains characters or values that cannot be "
+                f"stored: {str(error.orig).splitlines()[0]}"
+            ) from None
 
     return wrapper
 

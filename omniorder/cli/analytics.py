@@ -29,13 +29,20 @@ def analytics_refresh(full, domain, jobs):
             bar.__enter__()
 
     try:
-        result = analytics.refresh(full=full, jobs=jobs, domain=domain, on_start=start,
-                                   on_result=lambda tenant, error: bar and bar.update(1))
+        result = analytics.refresh(
+            full=full,
+            jobs=jobs,
+            domain=domain,
+            on_start=start,
+            on_result=lambda tenant, error: bar and bar.update(1),
+        )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(f"analytics: {result.refreshed} tenants refreshed, {result.unchanged} unchanged, "
-               f"{len(result.failed)} failed ({time.perf_counter() - started:.2f} s)")
+    click.echo(
+        f"analytics: {result.refreshed} tenants refreshed, {result.unchanged} unchanged, "
+        f"{len(result.failed)} failed ({time.perf_counter() - started:.2f} s)"
+    )
     for tenant, error in sorted(result.failed.items()):
         click.echo(f"failed: {tenant}: {error}", err=True)
     if result.failed:
@@ -55,5 +62,6 @@ def analytics_report(date_from, date_to, domain):
     # is a sum of numbers, not of money, unless every restaurant uses the same currency.
     click.echo(f"{'tenant':<{width}}  {'orders':>8}  {'revenue (minor)':>15}  {'items':>8}")
     for row in [*report.rows, report.total]:
-        click.echo(f"{row.domain:<{width}}  {row.orders:>8}  {row.revenue_cents:>15}"
-                   f"  {row.items_sold:>8}")
+        click.echo(
+            f"{row.domain:<{width}}  {row.orders:>8}  {row.revenue_cents:>15}  {row.items_sold:>8}"
+        )

@@ -21,8 +21,9 @@ def _run_scope(scope: str, direction: str, revision: str, jobs: int) -> bool:
     label = "public" if scope == "public" else "tenants"
     if plan.pending and scope == "tenant":
         with click.progressbar(length=len(plan.pending), label=label, file=sys.stderr) as bar:
-            report = migrations.apply_migration(engine, plan, jobs=jobs,
-                                                on_result=lambda schema, error: bar.update(1))
+            report = migrations.apply_migration(
+                engine, plan, jobs=jobs, on_result=lambda schema, error: bar.update(1)
+            )
     else:
         report = migrations.apply_migration(engine, plan, jobs=jobs)
     target = report.target or "base"
@@ -31,8 +32,10 @@ def _run_scope(scope: str, direction: str, revision: str, jobs: int) -> bool:
         state = "failed" if report.failed else ("migrated" if report.migrated else "already")
         click.echo(f"public: {state} at {target}" if state != "failed" else "public: failed")
     else:
-        click.echo(f"tenants: {len(report.migrated)} migrated to {target}, {report.skipped} "
-                   f"already there, {len(report.failed)} failed ({seconds:.2f} s)")
+        click.echo(
+            f"tenants: {len(report.migrated)} migrated to {target}, {report.skipped} "
+            f"already there, {len(report.failed)} failed ({seconds:.2f} s)"
+        )
     for schema, error in sorted(report.failed.items()):
         click.echo(f"failed: {schema}: {error}", err=True)
     return not report.failed
@@ -47,8 +50,12 @@ def _scopes(scope_option: str, revision: str) -> list[str]:
 
 
 scope_choice = click.option(
-    "--scope", type=click.Choice(["all", "public", "tenant"]), default="all", show_default=True,
-    help="Which schemas; with a revision id it is found from the id.")
+    "--scope",
+    type=click.Choice(["all", "public", "tenant"]),
+    default="all",
+    show_default=True,
+    help="Which schemas; with a revision id it is found from the id.",
+)
 
 
 @db_cli.command("upgrade")

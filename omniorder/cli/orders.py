@@ -10,8 +10,11 @@ orders_cli = AppGroup("orders", help="Cold storage of old orders (Parquet).")
 
 @orders_cli.command("archive")
 @click.option("--older-than", default="12mo", show_default=True, help="e.g. 12mo, 1y, 400d.")
-@click.option("--dest", help="Local folder or s3://bucket/prefix (default: "
-                             "OMNIORDER_ARCHIVE_URI, else instance/archive).")
+@click.option(
+    "--dest",
+    help="Local folder or s3://bucket/prefix (default: "
+    "OMNIORDER_ARCHIVE_URI, else instance/archive).",
+)
 @click.option("--domain", help="Only this tenant.")
 @click.option("--dry-run", is_flag=True, help="Count, move nothing.")
 @jobs_option
@@ -20,15 +23,20 @@ def archive_command(older_than, dest, domain, dry_run, jobs):
     """Move finished orders older than the cutoff out of each tenant into Parquet files."""
     from omniorder.services import archive
 
-    result = archive.archive(older_than=older_than, uri=dest, domain=domain, dry_run=dry_run,
-                             jobs=jobs)
+    result = archive.archive(
+        older_than=older_than, uri=dest, domain=domain, dry_run=dry_run, jobs=jobs
+    )
     verb = "would move" if dry_run else "moved"
-    click.echo(f"archive: {verb} {sum(result.archived.values())} orders from "
-               f"{sum(1 for n in result.archived.values() if n)} tenants, "
-               f"{len(result.failed)} failed")
+    click.echo(
+        f"archive: {verb} {sum(result.archived.values())} orders from "
+        f"{sum(1 for n in result.archived.values() if n)} tenants, "
+        f"{len(result.failed)} failed"
+    )
     for tenant, count in sorted(result.stuck.items()):
-        click.echo(f"not moved: {tenant}: {count} old orders are not DONE "
-                   "(the other orders of their days wait with them)")
+        click.echo(
+            f"not moved: {tenant}: {count} old orders are not DONE "
+            "(the other orders of their days wait with them)"
+        )
     for tenant, error in sorted(result.failed.items()):
         click.echo(f"failed: {tenant}: {error}", err=True)
     if result.failed:

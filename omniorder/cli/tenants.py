@@ -33,7 +33,10 @@ def parse_theme(ctx, param, value):
 def create_tenant(name, domain, schema_name, theme, admin_email, admin_password):
     """Create a restaurant: schema, tables, admin login and a starter menu."""
     tenant = provision_tenant(
-        name=name, domain=domain, schema_name=schema_name, theme_config=theme,
+        name=name,
+        domain=domain,
+        schema_name=schema_name,
+        theme_config=theme,
         admin_email=admin_email,
         admin_password=admin_password,
     )
@@ -65,14 +68,21 @@ def drop_command(domain, yes):
 
 @tenants_cli.command("export")
 @click.argument("domain")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="The zip file to write.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The zip file to write.",
+)
 @command
 def export_command(domain, out):
     """A tenant's data as a zip of JSON files (users without password hashes) + manifest."""
     counts = export.export_tenant(domain, out)
-    click.echo(f"exported {domain} to {out}: " +
-               ", ".join(f"{count} {name}" for name, count in counts.items()))
+    click.echo(
+        f"exported {domain} to {out}: "
+        + ", ".join(f"{count} {name}" for name, count in counts.items())
+    )
 
 
 @click.command("demo")
@@ -82,8 +92,12 @@ def export_command(domain, out):
 def demo_command(port):
     """Provision the demo restaurants if missing and print their URLs and logins."""
     for demo, created in ensure_demo_tenants():
-        click.echo(f"{demo['name']}: http://{demo['domain']}:{port}/ "
-                   f"({'created' if created else 'already there'})")
+        click.echo(
+            f"{demo['name']}: http://{demo['domain']}:{port}/ "
+            f"({'created' if created else 'already there'})"
+        )
         click.echo(f"  admin login: {demo['admin_email']} / {demo['admin_password']}")
-        click.echo(f"  kitchen login: {demo['kitchen_email']} / {demo['kitchen_password']}"
-                   f" (board: http://{demo['domain']}:{port}/kitchen)")
+        click.echo(
+            f"  kitchen login: {demo['kitchen_email']} / {demo['kitchen_password']}"
+            f" (board: http://{demo['domain']}:{port}/kitchen)"
+        )

@@ -45,8 +45,10 @@ class RegistryVersion(db.Model):
     """
 
     __tablename__ = "registry_version"
-    __table_args__ = (CheckConstraint("singleton", name="registry_version_singleton"),
-                      {"schema": "public"})
+    __table_args__ = (
+        CheckConstraint("singleton", name="registry_version_singleton"),
+        {"schema": "public"},
+    )
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     version: Mapped[int] = mapped_column(nullable=False, server_default=text("0"))
@@ -59,10 +61,12 @@ class DailySales(db.Model):
     __table_args__ = {"schema": "public"}
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(Tenant.id, ondelete="CASCADE"), primary_key=True)
+        UUID(as_uuid=True), ForeignKey(Tenant.id, ondelete="CASCADE"), primary_key=True
+    )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     orders: Mapped[int] = mapped_column(Integer, nullable=False)
     revenue_cents: Mapped[int] = mapped_column(BigInteger, nullable=False)
     items_sold: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, server_default=text("now()"))
+        DateTime(timezone=True), nullable=False, server_default=text("now()")
+    )

@@ -55,8 +55,7 @@ class User(db.Model):
     full_name: Mapped[str | None] = mapped_column(String)
     role: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'admin'"))
     # Part of every session id (auth.py): +1 ends all of this person's sessions at once.
-    session_version: Mapped[int] = mapped_column(Integer, nullable=False,
-                                                 server_default=text("0"))
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
 
 
 class Category(db.Model):
@@ -83,9 +82,7 @@ class MenuItem(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     price: Mapped[int] = mapped_column(Integer, nullable=False)
     image_url: Mapped[str | None] = mapped_column(String)
-    is_available: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, server_default=text("true")
-    )
+    is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     # Allergens from the EU list of 14 (services/menu.py ALLERGENS), shown as text.
     allergens: Mapped[list[str]] = mapped_column(
         ARRAY(String), nullable=False, server_default=text("'{}'::character varying[]")
@@ -97,15 +94,17 @@ class OptionGroup(db.Model):
 
     __tablename__ = "option_groups"
     __table_args__ = (
-        CheckConstraint("min_choices >= 0 AND max_choices >= 1 AND max_choices >= min_choices",
-                        name="option_groups_choices_check"),
+        CheckConstraint(
+            "min_choices >= 0 AND max_choices >= 1 AND max_choices >= min_choices",
+            name="option_groups_choices_check",
+        ),
         {"schema": TENANT_SCHEMA_PLACEHOLDER},
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     menu_item_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(MenuItem.id, ondelete="CASCADE"), nullable=False,
-        index=True)
+        UUID(as_uuid=True), ForeignKey(MenuItem.id, ondelete="CASCADE"), nullable=False, index=True
+    )
     name: Mapped[str] = mapped_column(String, nullable=False)
     min_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     max_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
@@ -123,12 +122,14 @@ class Option(db.Model):
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     group_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(OptionGroup.id, ondelete="CASCADE"), nullable=False,
-        index=True)
+        UUID(as_uuid=True),
+        ForeignKey(OptionGroup.id, ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
     name: Mapped[str] = mapped_column(String, nullable=False)
     price_delta: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    is_available: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, server_default=text("true"))
+    is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
 
 
@@ -151,10 +152,12 @@ class Order(db.Model):
     subtotal: Mapped[int] = mapped_column(BigInteger, nullable=False)
     tax: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
     tax_inclusive: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, server_default=text("false"))
+        Boolean, nullable=False, server_default=text("false")
+    )
     tip: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
-    currency: Mapped[str] = mapped_column(String(3), nullable=False,
-                                          server_default=text("'USD'::character varying"))
+    currency: Mapped[str] = mapped_column(
+        String(3), nullable=False, server_default=text("'USD'::character varying")
+    )
     note: Mapped[str | None] = mapped_column(Text)
     items: Mapped[list] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = mapped_column(
@@ -177,8 +180,9 @@ class Order(db.Model):
 Index("ix_tenant_orders_status_created_at", Order.status, Order.created_at)
 # The board's DONE column: the latest done orders, without reading a year of them.
 Index("ix_tenant_orders_status_changed_at", Order.status, Order.status_changed_at)
-Index("ix_tenant_orders_analytics_pending", Order.created_at,
-      postgresql_where=Order.analytics_pending)
+Index(
+    "ix_tenant_orders_analytics_pending", Order.created_at, postgresql_where=Order.analytics_pending
+)
 
 
 class BoardVersion(db.Model):
@@ -190,8 +194,10 @@ class BoardVersion(db.Model):
     """
 
     __tablename__ = "board_version"
-    __table_args__ = (CheckConstraint("singleton", name="board_version_singleton"),
-                      {"schema": TENANT_SCHEMA_PLACEHOLDER})
+    __table_args__ = (
+        CheckConstraint("singleton", name="board_version_singleton"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
@@ -203,12 +209,15 @@ class RestaurantSettings(db.Model):
     """
 
     __tablename__ = "settings"
-    __table_args__ = (CheckConstraint("singleton", name="settings_singleton"),
-                      {"schema": TENANT_SCHEMA_PLACEHOLDER})
+    __table_args__ = (
+        CheckConstraint("singleton", name="settings_singleton"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
-    document: Mapped[dict] = mapped_column(JSONB, nullable=False,
-                                           server_default=text("'{}'::jsonb"))
+    document: Mapped[dict] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
 
 
 class LoginFailure(db.Model):
@@ -226,10 +235,19 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String, primary_key=True)
     address: Mapped[str] = mapped_column(String, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
-                                                 index=True)
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, index=True
+    )
 
 
-TENANT_TABLES = [User.__table__, Category.__table__, MenuItem.__table__, OptionGroup.__table__,
-                 Option.__table__, Order.__table__, RestaurantSettings.__table__,
-                 BoardVersion.__table__, LoginFailure.__table__]
+TENANT_TABLES = [
+    User.__table__,
+    Category.__table__,
+    MenuItem.__table__,
+    OptionGroup.__table__,
+    Option.__table__,
+    Order.__table__,
+    RestaurantSettings.__table__,
+    BoardVersion.__table__,
+    LoginFailure.__table__,
+]

@@ -37,20 +37,30 @@ from omniorder.services.analytics import UTC_DAY, refresh_tenant
 from omniorder.services.tenants import tenants_named
 from omniorder.tenancy.fanout import TenantRef, for_each_tenant
 
-SCHEMA = pa.schema([
-    ("id", pa.string()), ("number", pa.int32()), ("customer_name", pa.string()),
-    ("status", pa.string()), ("total_amount", pa.int64()), ("items", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")),
-    # Since tenant revision t0008; files written before lack them (see _restored_money).
-    ("subtotal", pa.int64()), ("tax", pa.int64()), ("tax_inclusive", pa.bool_()),
-    ("tip", pa.int64()), ("currency", pa.string()), ("note", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("number", pa.int32()),
+        ("customer_name", pa.string()),
+        ("status", pa.string()),
+        ("total_amount", pa.int64()),
+        ("items", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        # Since tenant revision t0008; files written before lack them (see _restored_money).
+        ("subtotal", pa.int64()),
+        ("tax", pa.int64()),
+        ("tax_inclusive", pa.bool_()),
+        ("tip", pa.int64()),
+        ("currency", pa.string()),
+        ("note", pa.string()),
+    ]
+)
 MONEY_COLUMNS = ("subtotal", "tax", "tax_inclusive", "tip", "currency", "note")
 _AGE = re.compile(r"^(\d+)(mo|y|d)$")
 
 
 def cutoff(older_than: str, now: dt.datetime | None = None) -> dt.datetime:
-    """"12mo" / "1y" / "400d" → the instant before which orders are archived."""
+    """ "12mo" / "1y" / "400d" → the instant before which orders are archived."""
     match = _AGE.fullmatch((older_than or "").strip())
     if not match:
         raise Invalid("older_than", "must look like 12mo, 1y or 400d")
@@ -65,8 +75,11 @@ def cutoff(older_than: str, now: dt.datetime | None = None) -> dt.datetime:
 
 def archive_uri(uri: str | None = None) -> str:
     """The destination: given, else OMNIORDER_ARCHIVE_URI, else instance/archive."""
-    return uri or current_app.config.get("OMNIORDER_ARCHIVE_URI") or \
-        os.path.join(current_app.instance_path, "archive")
+    return (
+        uri
+        or current_app.config.get("OMNIORDER_ARCHIVE_URI")
+        or os.path.join(current_app.instance_path, "archive")
+    )
 
 
 def destination(uri: str | None = None) -> tuple[pafs.FileSystem, str]:
@@ -75,7 +88,7 @@ def destination(uri: str | None = None) -> tuple[pafs.FileSystem, str]:
 
 def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
     if uri.startswith("s3://"):
-        bucket_and_prefix = uri[len("s3://"):].strip("/")
+        bucket_and_prefix = uri[len("s3://") :].strip("/")
         endpoint = os.environ.get("OMNIORDER_ARCHIVE_S3_ENDPOINT")
         options = {"region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
         if endpoint:
@@ -107,19 +120,35 @@ def _restored_money(row: dict) -> dict:
     """The money columns of an archived order; a file from before t0008 has none, and such an
     order's subtotal was its total (no tax, no tip), in dollars."""
     if row.get("subtotal") is None:
-        return {"subtotal": row["total_amount"], "tax": 0, "tax_inclusive": False, "tip": 0,
-                "currency": "USD", "note": None}
+        return {
+            "subtotal": row["total_amount"],
+            "tax": 0,
+            "tax_inclusive": False,
+            "tip": 0,
+            "currency": "USD",
+            "note": None,
+        }
     return {column: row[column] for column in MONEY_COLUMNS}
 
 
 def write_month(fs: pafs.FileSystem, directory: str, orders: list[dict]) -> str:
     """Write orders to a new file of the month, read it back, check the ids; return its path."""
-    table = pa.Table.from_pylist([{
-        "id": str(o["id"]), "number": o["number"], "customer_name": o["customer_name"],
-        "status": o["status"], "total_amount": o["total_amount"],
-        "items": json.dumps(o["items"]), "created_at": o["created_at"],
-        **{column: o[column] for column in MONEY_COLUMNS}} for o in orders],
-        schema=SCHEMA)
+    table = pa.Table.from_pylist(
+        [
+            {
+                "id": str(o["id"]),
+                "number": o["number"],
+                "customer_name": o["customer_name"],
+                "status": o["status"],
+                "total_amount": o["total_amount"],
+                "items": json.dumps(o["items"]),
+                "created_at": o["created_at"],
+                **{column: o[column] for column in MONEY_COLUMNS},
+            }
+            for o in orders
+        ],
+        schema=SCHEMA,
+    )
     fs.create_dir(directory, recursive=True)
     path = f"{directory}/part-{uuid.uuid4().hex}.parquet"
     pq.write_table(table, path, filesystem=fs)
@@ -132,25 +161,41 @@ def write_month(fs: pafs.FileSystem, directory: str, orders: list[dict]) -> str:
 
 @dataclass
 class ArchiveReport:
-    archived: dict[str, int] = field(default_factory=dict)   # domain → orders moved
-    stuck: dict[str, int] = field(default_factory=dict)      # domain → old unfinished orders
+    archived: dict[str, int] = field(default_factory=dict)  # domain → orders moved
+    stuck: dict[str, int] = field(default_factory=dict)  # domain → old unfinished orders
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def _archive_tenant(connection: Connection, tenant: TenantRef, *, uri: str,
-                    before: dt.datetime, dry_run: bool, outcome: dict) -> None:
-    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                       {"key": f"omniorder-archive:{tenant.id}"})
-    stuck = connection.execute(select(UTC_DAY, func.count()).where(
-        Order.created_at < before, Order.status != "DONE").group_by(UTC_DAY)).all()
+def _archive_tenant(
+    connection: Connection,
+    tenant: TenantRef,
+    *,
+    uri: str,
+    before: dt.datetime,
+    dry_run: bool,
+    outcome: dict,
+) -> None:
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+        {"key": f"omniorder-archive:{tenant.id}"},
+    )
+    stuck = connection.execute(
+        select(UTC_DAY, func.count())
+        .where(Order.created_at < before, Order.status != "DONE")
+        .group_by(UTC_DAY)
+    ).all()
     outcome["stuck"] = sum(count for _, count in stuck)
     # A day with an unfinished order stays whole in the table: the analytics recompute a day
     # from the table, so a partly archived day would be undercounted once that order moves.
-    finished = (Order.created_at < before, Order.status == "DONE",
-                UTC_DAY.not_in([day for day, _ in stuck]))
+    finished = (
+        Order.created_at < before,
+        Order.status == "DONE",
+        UTC_DAY.not_in([day for day, _ in stuck]),
+    )
     month = func.date_trunc("month", func.timezone("UTC", Order.created_at))
-    months = connection.execute(select(month, func.count()).where(*finished)
-                                .group_by(month).order_by(month)).all()
+    months = connection.execute(
+        select(month, func.count()).where(*finished).group_by(month).order_by(month)
+    ).all()
     outcome["archived"] = sum(count for _, count in months)
     if dry_run or not months:
         return
@@ -159,9 +204,14 @@ def _archive_tenant(connection: Connection, tenant: TenantRef, *, uri: str,
     for start, _ in months:  # one month in memory at a time, whatever the tenant's history
         start = start.replace(tzinfo=dt.UTC)
         end = (start + dt.timedelta(days=32)).replace(day=1)
-        orders = [dict(row) for row in connection.execute(
-            select(Order).where(*finished, Order.created_at >= start, Order.created_at < end)
-            .order_by(Order.number)).mappings()]
+        orders = [
+            dict(row)
+            for row in connection.execute(
+                select(Order)
+                .where(*finished, Order.created_at >= start, Order.created_at < end)
+                .order_by(Order.number)
+            ).mappings()
+        ]
         directory = month_dir(root, tenant.schema_name, start.year, start.month)
         already = archived_ids(fs, directory)
         new = [order for order in orders if str(order["id"]) not in already]
@@ -176,8 +226,15 @@ def _archive_worker(connection, tenant, **options) -> dict:
     return outcome
 
 
-def archive(*, older_than: str = "12mo", uri: str | None = None, domain: str | None = None,
-            dry_run: bool = False, jobs: int = 1, on_result=None) -> ArchiveReport:
+def archive(
+    *,
+    older_than: str = "12mo",
+    uri: str | None = None,
+    domain: str | None = None,
+    dry_run: bool = False,
+    jobs: int = 1,
+    on_result=None,
+) -> ArchiveReport:
     """Move every tenant's finished orders older than the cutoff to Parquet."""
     before = cutoff(older_than)
     target = archive_uri(uri)
@@ -185,8 +242,9 @@ def archive(*, older_than: str = "12mo", uri: str | None = None, domain: str | N
     tenants = tenants_named(domain)
     work = functools.partial(_archive_worker, uri=target, before=before, dry_run=dry_run)
     report = ArchiveReport()
-    for tenant, outcome in for_each_tenant(db.engine, tenants, work, jobs=jobs,
-                                           on_result=on_result).items():
+    for tenant, outcome in for_each_tenant(
+        db.engine, tenants, work, jobs=jobs, on_result=on_result
+    ).items():
         if outcome.error:
             report.failed[tenant.domain] = outcome.error
             continue
@@ -212,14 +270,26 @@ def restore(domain: str, month: str, uri: str | None = None) -> int:
     restored = {}
 
     def work(connection, _tenant):
-        statement = insert(Order).values([{
-            "id": uuid.UUID(r["id"]), "number": r["number"], "customer_name": r["customer_name"],
-            "status": r["status"], "total_amount": r["total_amount"],
-            "items": json.loads(r["items"]), "created_at": r["created_at"],
-            "status_changed_at": r["created_at"], "analytics_pending": False,
-            **_restored_money(r)} for r in rows])
-        result = connection.execute(statement.on_conflict_do_nothing(index_elements=["id"])
-                                    .returning(Order.id))
+        statement = insert(Order).values(
+            [
+                {
+                    "id": uuid.UUID(r["id"]),
+                    "number": r["number"],
+                    "customer_name": r["customer_name"],
+                    "status": r["status"],
+                    "total_amount": r["total_amount"],
+                    "items": json.loads(r["items"]),
+                    "created_at": r["created_at"],
+                    "status_changed_at": r["created_at"],
+                    "analytics_pending": False,
+                    **_restored_money(r),
+                }
+                for r in rows
+            ]
+        )
+        result = connection.execute(
+            statement.on_conflict_do_nothing(index_elements=["id"]).returning(Order.id)
+        )
         restored["count"] = len(result.all())
 
     outcome = for_each_tenant(db.engine, [tenant], work)[tenant]
@@ -234,4 +304,3 @@ def delete_tenant_archive(schema_name: str, uri: str | None = None) -> None:
     directory = f"{root}/tenant={schema_name}"
     if fs.get_file_info(directory).type != pafs.FileType.NotFound:
         fs.delete_dir(directory)
-

@@ -80,10 +80,13 @@ def view_cart(cart: Cart) -> CartView:
     if not cart:
         return CartView([])
     ids = [uuid.UUID(key) for key in cart]
-    items = {str(item.id): item for item in
-             db.session.scalars(select(MenuItem).where(MenuItem.id.in_(ids)))}
-    return CartView([CartLine(items[key], quantity) for key, quantity in cart.items()
-                     if key in items])
+    items = {
+        str(item.id): item
+        for item in db.session.scalars(select(MenuItem).where(MenuItem.id.in_(ids)))
+    }
+    return CartView(
+        [CartLine(items[key], quantity) for key, quantity in cart.items() if key in items]
+    )
 
 
 def order_lines(cart: Cart) -> list[OrderLine]:

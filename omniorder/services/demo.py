@@ -12,8 +12,7 @@ from omniorder.services.tenants import (
 )
 
 # The README's demo restaurants with their logins and menus (data: omniorder/data/).
-DEMO_TENANTS = json.loads((Path(__file__).parent.parent / "data" / "demo_tenants.json")
-                          .read_text())
+DEMO_TENANTS = json.loads((Path(__file__).parent.parent / "data" / "demo_tenants.json").read_text())
 
 
 def ensure_demo_tenants() -> list[tuple[dict, bool]]:
@@ -24,11 +23,15 @@ def ensure_demo_tenants() -> list[tuple[dict, bool]]:
     for demo in DEMO_TENANTS:
         created = False
         if demo["domain"] not in existing:
-            kitchen = StaffLogin(demo["kitchen_email"], "kitchen", "Kitchen tablet",
-                                 demo["kitchen_password"])
+            kitchen = StaffLogin(
+                demo["kitchen_email"], "kitchen", "Kitchen tablet", demo["kitchen_password"]
+            )
             try:
-                provision_tenant(**{key: demo[key] for key in PROVISIONING_FIELDS},
-                                 menu=demo["menu"], staff=(kitchen,))
+                provision_tenant(
+                    **{key: demo[key] for key in PROVISIONING_FIELDS},
+                    menu=demo["menu"],
+                    staff=(kitchen,),
+                )
                 created = True
             except Conflict:  # provisioned concurrently by another process: fine
                 pass

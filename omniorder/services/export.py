@@ -23,8 +23,9 @@ TABLES = {
     "users": select(User.id, User.email, User.full_name, User.role).order_by(User.email),
     "categories": select(Category.__table__).order_by(Category.rank, Category.name),
     "menu_items": select(MenuItem.__table__).order_by(MenuItem.name, MenuItem.id),
-    "orders": select(*(c for c in Order.__table__.c if c.name != "idempotency_key"))
-    .order_by(Order.number),
+    "orders": select(*(c for c in Order.__table__.c if c.name != "idempotency_key")).order_by(
+        Order.number
+    ),
 }
 
 
@@ -44,8 +45,9 @@ def _export_archive(archive: zipfile.ZipFile, tenant) -> int:
     from omniorder.services.archive import destination
 
     fs, root = destination()
-    selector = pafs.FileSelector(f"{root}/tenant={tenant.schema_name}", recursive=True,
-                                 allow_not_found=True)
+    selector = pafs.FileSelector(
+        f"{root}/tenant={tenant.schema_name}", recursive=True, allow_not_found=True
+    )
     count = 0
     with archive.open("archived_orders.json", "w") as entry:
         entry.write(b"[")
@@ -54,8 +56,11 @@ def _export_archive(archive: zipfile.ZipFile, tenant) -> int:
                 continue
             for row in pq.read_table(info.path, filesystem=fs).to_pylist():
                 row["items"] = json.loads(row["items"])
-                entry.write((b"," if count else b"\n") + json.dumps(
-                    row, default=_plain, ensure_ascii=False).encode() + b"\n")
+                entry.write(
+                    (b"," if count else b"\n")
+                    + json.dumps(row, default=_plain, ensure_ascii=False).encode()
+                    + b"\n"
+                )
                 count += 1
         entry.write(b"]\n")
     return count
@@ -66,23 +71,35 @@ def export_tenant(domain: str, out) -> dict[str, int]:
     tenant = tenants_named(domain)[0]
     counts = {}
     engine = engine_for_schema(db.engine, tenant.schema_name)
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
-            engine.connect() as connection:
+    with (
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        engine.connect() as connection,
+    ):
         for name, statement in TABLES.items():
-            result = connection.execution_options(stream_results=True,
-                                                  yield_per=BATCH).execute(statement)
+            result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(
+                statement
+            )
             counts[name] = 0
             with archive.open(f"{name}.json", "w") as entry:
                 entry.write(b"[")
                 for row in result.mappings():
-                    entry.write((b"," if counts[name] else b"\n") + json.dumps(
-                        dict(row), default=_plain, ensure_ascii=False).encode() + b"\n")
+                    entry.write(
+                        (b"," if counts[name] else b"\n")
+                        + json.dumps(dict(row), default=_plain, ensure_ascii=False).encode()
+                        + b"\n"
+                    )
                     counts[name] += 1
                 entry.write(b"]\n")
         counts["archived_orders"] = _export_archive(archive, tenant)
-        manifest = {"tenant": {"id": str(tenant.id), "domain": tenant.domain,
-                               "schema_name": tenant.schema_name},
-                    "exported_at": dt.datetime.now(dt.UTC).isoformat(),
-                    "counts": counts, "password_hashes": "omitted"}
+        manifest = {
+            "tenant": {
+                "id": str(tenant.id),
+                "domain": tenant.domain,
+                "schema_name": tenant.schema_name,
+            },
+            "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+            "counts": counts,
+            "password_hashes": "omitted",
+        }
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
     return counts

@@ -28,8 +28,9 @@ class Board:
 
     @property
     def newest_number(self) -> int:
-        return max((order.number for orders in self.columns.values() for order in orders),
-                   default=0)
+        return max(
+            (order.number for orders in self.columns.values() for order in orders), default=0
+        )
 
 
 def bump_board_version() -> None:
@@ -43,13 +44,13 @@ def board() -> Board:
     at the end of a busy lunch."""
     version, now = db.session.execute(select(BoardVersion.version, func.now())).one()
     open_orders = db.session.scalars(
-        select(Order).where(Order.status.in_(NEXT_STATUS)).order_by(Order.created_at,
-                                                                    Order.number)
+        select(Order).where(Order.status.in_(NEXT_STATUS)).order_by(Order.created_at, Order.number)
     ).all()
     done = db.session.scalars(
-        select(Order).where(Order.status == "DONE",
-                            Order.status_changed_at > now - DONE_VISIBLE_FOR)
-        .order_by(Order.status_changed_at.desc()).limit(DONE_SHOWN)
+        select(Order)
+        .where(Order.status == "DONE", Order.status_changed_at > now - DONE_VISIBLE_FOR)
+        .order_by(Order.status_changed_at.desc())
+        .limit(DONE_SHOWN)
     ).all()
     columns = {status: [] for status in ("PENDING", "COOKING")}
     for order in open_orders:
@@ -63,10 +64,12 @@ def board() -> Board:
 # "Allowed" includes the session version: an ended session (auth.py) gets no 204 either.
 POLL_STATEMENT = select(
     BoardVersion.version,
-    exists().where(User.id == bindparam("staff_id"),
-                   User.session_version == bindparam("session_version"),
-                   User.role == any_(bindparam("roles", list(KITCHEN_ROLES),
-                                               type_=ARRAY(String))))
+    exists()
+    .where(
+        User.id == bindparam("staff_id"),
+        User.session_version == bindparam("session_version"),
+        User.role == any_(bindparam("roles", list(KITCHEN_ROLES), type_=ARRAY(String))),
+    )
     .label("allowed"),
 )
 
@@ -84,7 +87,8 @@ def poll(tenant: TenantRecord, staff_id: uuid.UUID, session_version: int) -> tup
     Flask context (blueprints/kitchen.py)."""
     with tenant.read_engine.connect() as connection:
         version, still_allowed = connection.execute(
-            POLL_STATEMENT, {"staff_id": staff_id, "session_version": session_version}).one()
+            POLL_STATEMENT, {"staff_id": staff_id, "session_version": session_version}
+        ).one()
     return version, still_allowed
 
 

@@ -43,8 +43,11 @@ def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     uncategorised = []
     for item in menu_items():
         by_category.get(item.category_id, uncategorised).append(item)
-    sections = [(category.name, by_category[category.id]) for category in ordered
-                if by_category[category.id]]
+    sections = [
+        (category.name, by_category[category.id])
+        for category in ordered
+        if by_category[category.id]
+    ]
     if uncategorised:
         sections.append(("More", uncategorised))
     return sections
@@ -115,8 +118,11 @@ def rename_category(category_id, name) -> Category:
 
 def move_category(category_id, step: int) -> None:
     """Swap a category with its neighbour above (-1) or below (+1); ranks become 0..n-1."""
-    ordered = list(db.session.scalars(
-        select(Category).order_by(Category.rank, Category.name).with_for_update()))
+    ordered = list(
+        db.session.scalars(
+            select(Category).order_by(Category.rank, Category.name).with_for_update()
+        )
+    )
     index = next((i for i, c in enumerate(ordered) if str(c.id) == str(category_id)), None)
     if index is None:
         raise NotFound("No such category.")
@@ -132,7 +138,8 @@ def delete_category(category_id) -> Category:
     """Only an empty category can go: items are never deleted as a side effect."""
     found = category(category_id, lock=True)  # waits for items being added to it
     count = db.session.scalar(
-        select(func.count()).select_from(MenuItem).where(MenuItem.category_id == found.id))
+        select(func.count()).select_from(MenuItem).where(MenuItem.category_id == found.id)
+    )
     if count:
         raise Conflict(f"{found.name} still has {count} item(s); move or delete them first.")
     db.session.delete(found)
@@ -141,13 +148,15 @@ def delete_category(category_id) -> Category:
 
 
 def _item_fields(fields: dict) -> dict:
-    clean = check_fields({
-        "name": lambda: _text("name", fields.get("name"), required=True),
-        "description": lambda: _text("description", fields.get("description")),
-        "price": lambda: parse_price(fields.get("price")),
-        "image_url": lambda: _image_url(fields.get("image_url")),
-        "category_id": lambda: _category_to_file_under(fields.get("category_id")),
-    })
+    clean = check_fields(
+        {
+            "name": lambda: _text("name", fields.get("name"), required=True),
+            "description": lambda: _text("description", fields.get("description")),
+            "price": lambda: parse_price(fields.get("price")),
+            "image_url": lambda: _image_url(fields.get("image_url")),
+            "category_id": lambda: _category_to_file_under(fields.get("category_id")),
+        }
+    )
     clean["is_available"] = bool(fields.get("is_available"))
     return clean
 

@@ -83,8 +83,9 @@ def clean_idempotency_key(key) -> str | None:
     if key is None or key == "":
         return None
     if not isinstance(key, str) or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        raise Invalid("idempotency_key", f"must be printable, at most {MAX_IDEMPOTENCY_KEY} "
-                                         "characters")
+        raise Invalid(
+            "idempotency_key", f"must be printable, at most {MAX_IDEMPOTENCY_KEY} characters"
+        )
     return key
 
 
@@ -102,8 +103,12 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
 
     wanted = {line.menu_item_id: line.quantity for line in lines}
     # FOR SHARE: an item cannot be sold out or repriced under us until this order commits.
-    items = {item.id: item for item in db.session.scalars(
-        select(MenuItem).where(MenuItem.id.in_(wanted)).with_for_update(read=True))}
+    items = {
+        item.id: item
+        for item in db.session.scalars(
+            select(MenuItem).where(MenuItem.id.in_(wanted)).with_for_update(read=True)
+        )
+    }
     unknown = [str(item_id) for item_id in wanted if item_id not in items]
     if unknown:
         raise Invalid("items", f"unknown menu item {unknown[0]}")
@@ -112,19 +117,30 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
         raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
 
     snapshot = [
-        {"menu_item_id": str(item_id), "name": items[item_id].name,
-         "unit_price": items[item_id].price, "quantity": quantity,
-         "line_total": items[item_id].price * quantity}
+        {
+            "menu_item_id": str(item_id),
+            "name": items[item_id].name,
+            "unit_price": items[item_id].price,
+            "quantity": quantity,
+            "line_total": items[item_id].price * quantity,
+        }
         for item_id, quantity in wanted.items()
     ]
     total = sum(line["line_total"] for line in snapshot)
     if total > MAX_ORDER_TOTAL:
-        raise Invalid("items", f"an order may total at most {MAX_ORDER_TOTAL // 100:,}.00; "
-                               "please split it into smaller orders")
-    values = {"customer_name": customer_name, "items": snapshot, "total_amount": total,
-              "subtotal": total,
-              "idempotency_key": idempotency_key,
-              "request_digest": digest if idempotency_key is not None else None}
+        raise Invalid(
+            "items",
+            f"an order may total at most {MAX_ORDER_TOTAL // 100:,}.00; "
+            "please split it into smaller orders",
+        )
+    values = {
+        "customer_name": customer_name,
+        "items": snapshot,
+        "total_amount": total,
+        "subtotal": total,
+        "idempotency_key": idempotency_key,
+        "request_digest": digest if idempotency_key is not None else None,
+    }
     statement = insert(Order).values(**values).returning(Order.id)
     if idempotency_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=[Order.idempotency_key])
@@ -138,8 +154,13 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
 def request_digest(customer_name: str, lines: list[OrderLine]) -> str:
     """SHA-256 of the order as asked for (cleaned name, lines in item order): the same
     request sent twice has the same digest, whatever its JSON's key order or spacing."""
-    canonical = json.dumps({"customer_name": customer_name, "items": sorted(
-        [str(line.menu_item_id), line.quantity] for line in lines)}, separators=(",", ":"))
+    canonical = json.dumps(
+        {
+            "customer_name": customer_name,
+            "items": sorted([str(line.menu_item_id), line.quantity] for line in lines),
+        },
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -165,9 +186,15 @@ def order_by_id(order_id) -> Order:
 
 
 def order_as_json(order: Order) -> dict:
-    return {"id": str(order.id), "number": order.number, "status": order.status,
-            "customer_name": order.customer_name, "total_amount": order.total_amount,
-            "items": order.items, "created_at": order.created_at.isoformat()}
+    return {
+        "id": str(order.id),
+        "number": order.number,
+        "status": order.status,
+        "customer_name": order.customer_name,
+        "total_amount": order.total_amount,
+        "items": order.items,
+        "created_at": order.created_at.isoformat(),
+    }
 
 
 ORDERS_PAGE = 50

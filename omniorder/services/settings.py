@@ -83,11 +83,15 @@ def _tips(value) -> dict:
     if not isinstance(value.get("enabled"), bool):
         problems["tips.enabled"] = "must be true or false"
     presets = value.get("presets_percent")
-    if not isinstance(presets, list) or len(presets) > MAX_TIP_PRESETS or \
-            not all(_whole_number(p, 1, 100) for p in presets) or len(set(presets)) < len(
-                presets):
-        problems["tips.presets_percent"] = (f"must be a list of at most {MAX_TIP_PRESETS} "
-                                            "different whole percentages, 1 to 100")
+    if (
+        not isinstance(presets, list)
+        or len(presets) > MAX_TIP_PRESETS
+        or not all(_whole_number(p, 1, 100) for p in presets)
+        or len(set(presets)) < len(presets)
+    ):
+        problems["tips.presets_percent"] = (
+            f"must be a list of at most {MAX_TIP_PRESETS} different whole percentages, 1 to 100"
+        )
     if problems:
         raise Invalid(fields=problems)
     return {"enabled": value["enabled"], "presets_percent": sorted(presets)}

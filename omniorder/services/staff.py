@@ -115,8 +115,13 @@ def validate_email(email, field: str = "email") -> str:
         raise Invalid(field, "is required")
     email = email.strip().lower()
     local, _, host = email.partition("@")
-    if not local or "." not in host or len(email) > 254 or not email.isprintable() \
-            or any(c.isspace() for c in email):
+    if (
+        not local
+        or "." not in host
+        or len(email) > 254
+        or not email.isprintable()
+        or any(c.isspace() for c in email)
+    ):
         raise Invalid(field, "must be an email address")
     return email
 
@@ -131,6 +136,7 @@ def validate_password(password, field: str = "password") -> str:
 
 # --- logins -------------------------------------------------------------------------------
 
+
 def _limit_keys(email: str, address: str) -> list[tuple[str, str, str]]:
     """(scope, email, address) of the rows an attempt counts against, in locking order."""
     return sorted([(PAIR, email, address), (ADDRESS, "", address), (EMAIL, email, "")])
@@ -142,40 +148,60 @@ def _count_attempt_statement(email: str, address: str):
     there so that the counting CTE is part of the statement at all."""
     failures = LoginFailure.__table__
     key = tuple_(failures.c.scope, failures.c.email, failures.c.address)
-    cap = case({scope: limit.failures for scope, limit in LIMITS.items()},
-               value=failures.c.scope)
+    cap = case({scope: limit.failures for scope, limit in LIMITS.items()}, value=failures.c.scope)
     # Lock every existing row of this attempt, in key order (no deadlocks between workers);
     # reading them through an aggregate makes PostgreSQL read, and lock, all of them.
     blocking = (failures.c.expires_at > func.now()) & (failures.c.failures >= cap)
-    locked = (select(failures.c.expires_at, blocking.label("blocking"))
-              .where(key.in_(_limit_keys(email, address)))
-              .order_by(failures.c.scope, failures.c.email, failures.c.address)
-              .with_for_update().cte("locked"))
+    locked = (
+        select(failures.c.expires_at, blocking.label("blocking"))
+        .where(key.in_(_limit_keys(email, address)))
+        .order_by(failures.c.scope, failures.c.email, failures.c.address)
+        .with_for_update()
+        .cte("locked")
+    )
     verdict = select(
         func.coalesce(func.bool_and(~locked.c.blocking), true()).label("allowed"),
         func.max(case((locked.c.blocking, locked.c.expires_at))).label("blocked_until"),
     ).cte("verdict")
-    attempt = values(column("scope", String), column("email", String),
-                     column("address", String), column("window", Interval),
-                     name="attempt").data([
-                         (*row, LIMITS[row[0]].window) for row in _limit_keys(email, address)])
-    counted = (
-        insert(failures)
-        .from_select(["scope", "email", "address", "failures", "expires_at"],
-                     select(attempt.c.scope, attempt.c.email, attempt.c.address,
-                            literal(1, Integer), func.now() + attempt.c.window)
-                     .where(select(verdict.c.allowed).scalar_subquery())
-                     .order_by(attempt.c.scope, attempt.c.email, attempt.c.address))
+    attempt = values(
+        column("scope", String),
+        column("email", String),
+        column("address", String),
+        column("window", Interval),
+        name="attempt",
+    ).data([(*row, LIMITS[row[0]].window) for row in _limit_keys(email, address)])
+    counted = insert(failures).from_select(
+        ["scope", "email", "address", "failures", "expires_at"],
+        select(
+            attempt.c.scope,
+            attempt.c.email,
+            attempt.c.address,
+            literal(1, Integer),
+            func.now() + attempt.c.window,
+        )
+        .where(select(verdict.c.allowed).scalar_subquery())
+        .order_by(attempt.c.scope, attempt.c.email, attempt.c.address),
     )
     running = failures.c.expires_at > func.now()
-    counted = counted.on_conflict_do_update(
-        index_elements=[failures.c.scope, failures.c.email, failures.c.address],
-        set_={"failures": case((running, failures.c.failures + 1), else_=1),
-              "expires_at": case((running, failures.c.expires_at),
-                                 else_=counted.excluded.expires_at)},
-    ).returning(failures.c.scope).cte("counted")
-    return select(verdict.c.allowed, verdict.c.blocked_until, func.now(),
-                  select(func.count()).select_from(counted).scalar_subquery())
+    counted = (
+        counted.on_conflict_do_update(
+            index_elements=[failures.c.scope, failures.c.email, failures.c.address],
+            set_={
+                "failures": case((running, failures.c.failures + 1), else_=1),
+                "expires_at": case(
+                    (running, failures.c.expires_at), else_=counted.excluded.expires_at
+                ),
+            },
+        )
+        .returning(failures.c.scope)
+        .cte("counted")
+    )
+    return select(
+        verdict.c.allowed,
+        verdict.c.blocked_until,
+        func.now(),
+        select(func.count()).select_from(counted).scalar_subquery(),
+    )
 
 
 def _count_attempt_in_own_transaction(email: str, address: str) -> None:
@@ -184,13 +210,15 @@ def _count_attempt_in_own_transaction(email: str, address: str) -> None:
     although its request (a 401) is rolled back."""
     with separate_transaction(current_tenant().engine) as connection:
         allowed, blocked_until, now, _ = connection.execute(
-            _count_attempt_statement(email, address)).one()
+            _count_attempt_statement(email, address)
+        ).one()
         if allowed:
             _purge_expired_failures(connection)
     if not allowed:
         seconds = max(1, math.ceil((blocked_until - now).total_seconds()))
         raise TooManyAttempts(
-            f"Too many failed logins. Try again in {math.ceil(seconds / 60)} min.", seconds)
+            f"Too many failed logins. Try again in {math.ceil(seconds / 60)} min.", seconds
+        )
 
 
 def _hand_back_attempt(email: str, address: str) -> None:
@@ -199,15 +227,22 @@ def _hand_back_attempt(email: str, address: str) -> None:
     so the owner signing in does not hand a distributed guesser a fresh hour."""
     failures = LoginFailure.__table__
     key = tuple_(failures.c.scope, failures.c.email, failures.c.address)
-    locked = (select(failures.c.scope, failures.c.email, failures.c.address)
-              .where(key.in_(_limit_keys(email, address)))
-              .order_by(failures.c.scope, failures.c.email, failures.c.address)
-              .with_for_update().cte("locked"))
+    locked = (
+        select(failures.c.scope, failures.c.email, failures.c.address)
+        .where(key.in_(_limit_keys(email, address)))
+        .order_by(failures.c.scope, failures.c.email, failures.c.address)
+        .with_for_update()
+        .cte("locked")
+    )
     db.session.execute(
         update(failures)
         .where(key == tuple_(locked.c.scope, locked.c.email, locked.c.address))
-        .values(failures=case((failures.c.scope == PAIR, 0),
-                              else_=func.greatest(failures.c.failures - 1, 0))))
+        .values(
+            failures=case(
+                (failures.c.scope == PAIR, 0), else_=func.greatest(failures.c.failures - 1, 0)
+            )
+        )
+    )
 
 
 def _purge_expired_failures(connection) -> None:
@@ -215,9 +250,12 @@ def _purge_expired_failures(connection) -> None:
     skipped, never waited for."""
     failures = LoginFailure.__table__
     key = tuple_(failures.c.scope, failures.c.email, failures.c.address)
-    expired = (select(failures.c.scope, failures.c.email, failures.c.address)
-               .where(failures.c.expires_at <= func.now()).limit(PURGE_BATCH)
-               .with_for_update(skip_locked=True))
+    expired = (
+        select(failures.c.scope, failures.c.email, failures.c.address)
+        .where(failures.c.expires_at <= func.now())
+        .limit(PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
     connection.execute(delete(failures).where(key.in_(expired)))
 
 
@@ -229,8 +267,9 @@ def authenticate(email: str, password: str, address: str | None) -> User:
     address = (address or "unknown")[:64]
     _count_attempt_in_own_transaction(email, address)
     user = db.session.scalars(select(User).where(User.email == email)).one_or_none()
-    stored = user.hashed_password.encode() if user else \
-        _dummy_hash(current_app.config["BCRYPT_ROUNDS"])
+    stored = (
+        user.hashed_password.encode() if user else _dummy_hash(current_app.config["BCRYPT_ROUNDS"])
+    )
     if not bcrypt.checkpw((password or "").encode()[:72], stored) or user is None:
         raise WrongCredentials(WRONG_CREDENTIALS)
     _hand_back_attempt(email, address)
@@ -238,6 +277,7 @@ def authenticate(email: str, password: str, address: str | None) -> User:
 
 
 # --- staff --------------------------------------------------------------------------------
+
 
 def list_staff() -> list[User]:
     order = case({role: rank for rank, role in enumerate(ROLES)}, value=User.role)
@@ -260,8 +300,9 @@ def create_staff(email, role, full_name=None, password=None) -> tuple[User, str 
     else:
         password = generated = generate_password()
     full_name = (full_name or "").strip()[:100] or None
-    user = User(email=email, role=role, full_name=full_name,
-                hashed_password=hash_password(password))
+    user = User(
+        email=email, role=role, full_name=full_name, hashed_password=hash_password(password)
+    )
     try:
         with db.session.begin_nested():  # a taken email leaves the unit of work usable
             db.session.add(user)
@@ -282,8 +323,7 @@ def _staff_member(user_id) -> User:
 
 def _guard_last_admin(user: User) -> None:
     """Lock the admins' rows, so two admins demoting each other cannot both succeed."""
-    admins = db.session.scalars(
-        select(User.id).where(User.role == "admin").with_for_update()).all()
+    admins = db.session.scalars(select(User.id).where(User.role == "admin").with_for_update()).all()
     if user.role == "admin" and admins == [user.id]:
         raise Conflict(f"{user.email} is the last admin; make someone else admin first.")
 

@@ -49,13 +49,18 @@ from omniorder.tenancy.schema import create_tenant_schema, drop_tenant_schema
 from omniorder.unit_of_work import after_commit
 
 # What an operator may give when provisioning (CLI options, system API body, OpenAPI schema).
-PROVISIONING_FIELDS = ("name", "domain", "schema_name", "theme_config", "admin_email",
-                       "admin_password")
+PROVISIONING_FIELDS = (
+    "name",
+    "domain",
+    "schema_name",
+    "theme_config",
+    "admin_email",
+    "admin_password",
+)
 MAX_NAME_LENGTH = 200
 
 # A new restaurant's menu until it has its own (data, not code: omniorder/data/).
-STARTER_MENU = json.loads((Path(__file__).parent.parent / "data" / "starter_menu.json")
-                          .read_text())
+STARTER_MENU = json.loads((Path(__file__).parent.parent / "data" / "starter_menu.json").read_text())
 
 
 @dataclass(frozen=True)
@@ -90,18 +95,34 @@ class TenantSummary:
 def _validated(name, domain, schema_name, theme_config, admin_email, admin_password) -> dict:
     """All provisioning inputs checked at once, so the caller hears of every bad field."""
     fields = {}
-    return check_fields({
-        "name": lambda: _validate_name(name),
-        "domain": lambda: validate_domain(domain),
-        "schema_name": lambda: validate_schema_name(schema_name) if schema_name is not None
-        else schema_name_for(fields["name"]) if "name" in fields else None,
-        "theme_config": lambda: validate_theme(theme_config),
-        "admin_email": lambda: validate_email(
-            admin_email if admin_email is not None
-            else f"admin@{fields['domain']}" if "domain" in fields else None, "admin_email"),
-        "admin_password": lambda: None if admin_password is None
-        else validate_password(admin_password, "admin_password"),
-    }, into=fields)
+    return check_fields(
+        {
+            "name": lambda: _validate_name(name),
+            "domain": lambda: validate_domain(domain),
+            "schema_name": lambda: (
+                validate_schema_name(schema_name)
+                if schema_name is not None
+                else schema_name_for(fields["name"])
+                if "name" in fields
+                else None
+            ),
+            "theme_config": lambda: validate_theme(theme_config),
+            "admin_email": lambda: validate_email(
+                admin_email
+                if admin_email is not None
+                else f"admin@{fields['domain']}"
+                if "domain" in fields
+                else None,
+                "admin_email",
+            ),
+            "admin_password": lambda: (
+                None
+                if admin_password is None
+                else validate_password(admin_password, "admin_password")
+            ),
+        },
+        into=fields,
+    )
 
 
 def _validate_name(name) -> str:
@@ -112,9 +133,17 @@ def _validate_name(name) -> str:
     return name.strip()
 
 
-def provision_tenant(*, name, domain, admin_email=None, schema_name=None, theme_config=None,
-                     admin_password=None, menu=STARTER_MENU,
-                     staff: tuple[StaffLogin, ...] = ()) -> ProvisionedTenant:
+def provision_tenant(
+    *,
+    name,
+    domain,
+    admin_email=None,
+    schema_name=None,
+    theme_config=None,
+    admin_password=None,
+    menu=STARTER_MENU,
+    staff: tuple[StaffLogin, ...] = (),
+) -> ProvisionedTenant:
     """Create a restaurant in the caller's unit of work: registry row, schema, tables, version
     stamp, admin (default ``admin@<domain>``, password generated when none is given), further
     `staff` logins and `menu`."""
@@ -123,20 +152,36 @@ def provision_tenant(*, name, domain, admin_email=None, schema_name=None, theme_
     generated = None
     if password is None:
         password = generated = generate_password()
-    logins = [{"email": fields["admin_email"], "hashed_password": hash_password(password),
-               "full_name": "Administrator", "role": "admin"}]
-    logins += [{"email": validate_email(login.email), "full_name": login.full_name,
-                "role": login.role, "hashed_password": hash_password(
-                    validate_password(login.password))} for login in staff]
+    logins = [
+        {
+            "email": fields["admin_email"],
+            "hashed_password": hash_password(password),
+            "full_name": "Administrator",
+            "role": "admin",
+        }
+    ]
+    logins += [
+        {
+            "email": validate_email(login.email),
+            "full_name": login.full_name,
+            "role": login.role,
+            "hashed_password": hash_password(validate_password(login.password)),
+        }
+        for login in staff
+    ]
 
     try:
         with db.session.begin_nested():
             connection = db.session.connection()
             row = connection.execute(
-                insert(Tenant).values(
-                    name=fields["name"], domain=fields["domain"],
-                    schema_name=fields["schema_name"], theme_config=fields["theme_config"],
-                ).returning(Tenant.id, Tenant.created_at)
+                insert(Tenant)
+                .values(
+                    name=fields["name"],
+                    domain=fields["domain"],
+                    schema_name=fields["schema_name"],
+                    theme_config=fields["theme_config"],
+                )
+                .returning(Tenant.id, Tenant.created_at)
             ).one()
             create_tenant_schema(connection, fields["schema_name"])
             _seed(connection, fields["schema_name"], logins, menu)
@@ -149,9 +194,13 @@ def provision_tenant(*, name, domain, admin_email=None, schema_name=None, theme_
 
     after_commit(tenant_registry().invalidate)
     return ProvisionedTenant(
-        id=row.id, name=fields["name"], domain=fields["domain"],
-        schema_name=fields["schema_name"], admin_email=fields["admin_email"],
-        created_at=row.created_at, generated_password=generated,
+        id=row.id,
+        name=fields["name"],
+        domain=fields["domain"],
+        schema_name=fields["schema_name"],
+        admin_email=fields["admin_email"],
+        created_at=row.created_at,
+        generated_password=generated,
     )
 
 
@@ -159,15 +208,22 @@ def _seed(connection, schema_name: str, logins: list[dict], menu: list) -> None:
     """The board counter, the logins and the menu, in the new schema."""
     in_schema = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_name}}
     connection.execute(insert(BoardVersion).values(version=0), execution_options=in_schema)
-    connection.execute(insert(RestaurantSettings).values(document={}),
-                       execution_options=in_schema)
+    connection.execute(insert(RestaurantSettings).values(document={}), execution_options=in_schema)
     connection.execute(insert(User), logins, execution_options=in_schema)
     categories, items = [], []
     for rank, category in enumerate(menu):
         category_id = uuid.uuid4()
         categories.append({"id": category_id, "name": category["name"], "rank": rank})
-        items += [{"category_id": category_id, "description": None, "image_url": None,
-                   "is_available": True, **item} for item in category["items"]]
+        items += [
+            {
+                "category_id": category_id,
+                "description": None,
+                "image_url": None,
+                "is_available": True,
+                **item,
+            }
+            for item in category["items"]
+        ]
     if categories:
         connection.execute(insert(Category), categories, execution_options=in_schema)
     if items:
@@ -207,8 +263,9 @@ def drop_tenant(domain) -> TenantSummary:
     """The GDPR erase: the schema, the registry row (its analytics rows cascade) and, once
     that has committed, the archive files."""
     domain = validate_domain(domain)
-    row = db.session.execute(_SUMMARY.where(Tenant.domain == domain).with_for_update()
-                             ).one_or_none()
+    row = db.session.execute(
+        _SUMMARY.where(Tenant.domain == domain).with_for_update()
+    ).one_or_none()
     if row is None:
         raise NotFound(f"no tenant with domain {domain}")
     drop_tenant_schema(db.session.connection(), row.schema_name)

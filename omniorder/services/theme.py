@@ -45,8 +45,9 @@ def _problems(config: dict) -> dict[str, str]:
     if "font_family" in config and not _one_of(config["font_family"], FONT_STACKS):
         problems["font_family"] = f"must be one of {', '.join(FONT_STACKS)}"
     colour = config.get("primary_color")
-    if "primary_color" in config and not (isinstance(colour, str)
-                                          and _HEX_COLOUR.fullmatch(colour)):
+    if "primary_color" in config and not (
+        isinstance(colour, str) and _HEX_COLOUR.fullmatch(colour)
+    ):
         problems["primary_color"] = "must be a hex colour such as #d62300"
     return problems
 
@@ -69,13 +70,17 @@ def theme_for_render(config) -> dict:
     bad = _problems(config)
     theme = {key: value for key, value in config.items() if key in DEFAULT_THEME and key not in bad}
     merged = {**DEFAULT_THEME, **theme}
-    return {**merged, **PRESETS[merged["preset"]], "font_stack": FONT_STACKS[merged["font_family"]],
-            "on_primary": _text_on(merged["primary_color"])}
+    return {
+        **merged,
+        **PRESETS[merged["preset"]],
+        "font_stack": FONT_STACKS[merged["font_family"]],
+        "on_primary": _text_on(merged["primary_color"]),
+    }
 
 
 def _text_on(colour: str) -> str:
     """Black or white, whichever reads better on `colour` (WCAG relative luminance)."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return "#000000" if luminance > 0.179 else "#ffffff"
@@ -84,11 +89,13 @@ def _text_on(colour: str) -> str:
 def theme_css(config) -> str:
     """The theme as CSS custom properties, built only from validated, allow-listed values."""
     theme = theme_for_render(config)
-    return (":root{"
-            f"--primary:{theme['primary_color']};--on-primary:{theme['on_primary']};"
-            f"--bg:{theme['bg']};--surface:{theme['surface']};--text:{theme['text']};"
-            f"--muted:{theme['muted']};--font:{theme['font_stack']};"
-            "}")
+    return (
+        ":root{"
+        f"--primary:{theme['primary_color']};--on-primary:{theme['on_primary']};"
+        f"--bg:{theme['bg']};--surface:{theme['surface']};--text:{theme['text']};"
+        f"--muted:{theme['muted']};--font:{theme['font_stack']};"
+        "}"
+    )
 
 
 def page_theme(tenant) -> dict:

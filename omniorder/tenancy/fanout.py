@@ -30,7 +30,7 @@ class TenantRef(NamedTuple):
 
 class Outcome(NamedTuple):
     error: str | None  # one line, or None when the tenant's transaction committed
-    value: object      # what the work returned
+    value: object  # what the work returned
 
 
 Work = Callable[[Connection, TenantRef], object]
@@ -50,8 +50,14 @@ def tenant_refs(engine: Engine, domain: str | None = None) -> list[TenantRef]:
         return [TenantRef(*row) for row in connection.execute(statement)]
 
 
-def for_each_tenant(engine: Engine, tenants: list[TenantRef], work: Work, *, jobs: int = 1,
-                    on_result: ResultCallback | None = None) -> dict[TenantRef, Outcome]:
+def for_each_tenant(
+    engine: Engine,
+    tenants: list[TenantRef],
+    work: Work,
+    *,
+    jobs: int = 1,
+    on_result: ResultCallback | None = None,
+) -> dict[TenantRef, Outcome]:
     """Run `work(connection, tenant)` in one transaction per tenant, the connection bound to
     the tenant's schema. With jobs > 1, `work` must be picklable (a module-level function or
     a functools.partial of one)."""
@@ -63,12 +69,14 @@ def for_each_tenant(engine: Engine, tenants: list[TenantRef], work: Work, *, job
 
 def _in_tenant_schema(connection: Connection, tenant: TenantRef, *, work: Work) -> object:
     connection.execution_options(
-        schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema_name})
+        schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema_name}
+    )
     return work(connection, tenant)
 
 
-def fan_out(engine: Engine, tasks: list[Task], *, jobs: int = 1,
-            on_result: ResultCallback | None = None) -> dict:
+def fan_out(
+    engine: Engine, tasks: list[Task], *, jobs: int = 1, on_result: ResultCallback | None = None
+) -> dict:
     """Run every task, here or spread over `jobs` forked workers: each key's `Outcome`."""
     outcomes = {}
 
@@ -92,8 +100,9 @@ def fan_out(engine: Engine, tasks: list[Task], *, jobs: int = 1,
     return outcomes
 
 
-def each_in_transaction(engine: Engine, report: Report, *, keys: Sequence,
-                        work: Callable[[Connection, object], object]) -> None:
+def each_in_transaction(
+    engine: Engine, report: Report, *, keys: Sequence, work: Callable[[Connection, object], object]
+) -> None:
     """A task: `work(connection, key)` for each key in its own transaction on one connection,
     rolled back and reported on any exception, the next key going on."""
     with engine.connect() as connection:

@@ -59,9 +59,10 @@ class RefuseBadHost:
             body, kind = b'{"error": "Bad Host header."}\n', "application/json"
         else:
             body, kind = b"Bad Host header.\n", "text/plain; charset=utf-8"
-        start_response("400 BAD REQUEST", [("Content-Type", kind),
-                                           ("Content-Length", str(len(body))),
-                                           *security_headers()])
+        start_response(
+            "400 BAD REQUEST",
+            [("Content-Type", kind), ("Content-Length", str(len(body))), *security_headers()],
+        )
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 

@@ -75,6 +75,7 @@ def script_directory(scope: str) -> "ScriptDirectory":
 @dataclass(frozen=True)
 class Revisions:
     """What planning needs from one set of revision files."""
+
     ids: frozenset[str]
     heads: frozenset[str]
 
@@ -103,8 +104,11 @@ def _read_revisions(scope: str, migrations_dir: str) -> Revisions | None:
                     return None
         revision, down = values.get("revision"), values.get("down_revision")
         down = () if down is None else (down,) if isinstance(down, str) else down
-        if not isinstance(revision, str) or not isinstance(down, tuple | list) or \
-                not all(isinstance(parent, str) for parent in down):
+        if (
+            not isinstance(revision, str)
+            or not isinstance(down, tuple | list)
+            or not all(isinstance(parent, str) for parent in down)
+        ):
             return None
         parents[revision] = tuple(down)
     referenced = {parent for down in parents.values() for parent in down}
@@ -125,8 +129,10 @@ def revisions(scope: str) -> Revisions:
     found = _read_revisions(scope, migrations_dir)
     if found is None:
         script = _script(scope, migrations_dir)
-        found = Revisions(frozenset(each.revision for each in script.walk_revisions()),
-                          frozenset(script.get_heads()))
+        found = Revisions(
+            frozenset(each.revision for each in script.walk_revisions()),
+            frozenset(script.get_heads()),
+        )
     return found
 
 
@@ -146,9 +152,9 @@ def tenant_schemas(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         if connection.scalar(text("SELECT to_regclass('public.tenants')")) is None:
             raise Conflict("the public schema is not migrated yet: run `flask db upgrade`")
-        return list(connection.scalars(
-            text("SELECT schema_name FROM public.tenants ORDER BY schema_name")
-        ))
+        return list(
+            connection.scalars(text("SELECT schema_name FROM public.tenants ORDER BY schema_name"))
+        )
 
 
 def schema_versions(engine: Engine, schemas: list[str]) -> dict[str, str | None]:
@@ -160,15 +166,22 @@ def schema_versions(engine: Engine, schemas: list[str]) -> dict[str, str | None]
     if not schemas:
         return versions
     with engine.connect() as connection:
-        versioned = list(connection.scalars(text(
-            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relname = 'alembic_version' AND n.nspname = ANY(:schemas)"
-        ), {"schemas": schemas}))
+        versioned = list(
+            connection.scalars(
+                text(
+                    "SELECT n.nspname FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relname = 'alembic_version' AND n.nspname = ANY(:schemas)"
+                ),
+                {"schemas": schemas},
+            )
+        )
         for start in range(0, len(versioned), 1000):
-            chunk = versioned[start:start + 1000]
+            chunk = versioned[start : start + 1000]
             union = " UNION ALL ".join(
                 f"SELECT %s, version_num FROM {quote_schema(s)}.alembic_version"  # noqa: S608
-                if s != "public" else "SELECT %s, version_num FROM public.alembic_version"
+                if s != "public"
+                else "SELECT %s, version_num FROM public.alembic_version"
                 for s in chunk
             )
             for schema, version in connection.exec_driver_sql(union, tuple(chunk)):
@@ -217,7 +230,7 @@ class MigrationPlan:
     revision: str
     target: str | None
     pending: dict[str, str | None]  # every schema not at the target → its current version
-    skipped: int                    # schemas already at the target
+    skipped: int  # schemas already at the target
     unknown: frozenset[str] = frozenset()  # pending, at a version `scope` does not have
 
     def steps(self) -> dict[str | None, list[str]]:
@@ -229,8 +242,9 @@ class MigrationPlan:
         return steps
 
 
-def plan_migration(engine: Engine, *, scope: str, direction: str,
-                   revision: str = "head") -> MigrationPlan:
+def plan_migration(
+    engine: Engine, *, scope: str, direction: str, revision: str = "head"
+) -> MigrationPlan:
     """Which schemas of `scope` are not yet at `revision`, and from where (two queries for all
     tenants, nothing run)."""
     target = _resolve(scope, revision)
@@ -238,23 +252,29 @@ def plan_migration(engine: Engine, *, scope: str, direction: str,
     versions = schema_versions(engine, schemas)
     pending = {schema: versions[schema] for schema in schemas if versions[schema] != target}
     known = revisions(scope).ids if pending else frozenset()
-    unknown = frozenset(schema for schema, version in pending.items()
-                        if version is not None and version not in known)
-    return MigrationPlan(scope, direction, revision, target, pending,
-                         len(schemas) - len(pending), unknown)
+    unknown = frozenset(
+        schema
+        for schema, version in pending.items()
+        if version is not None and version not in known
+    )
+    return MigrationPlan(
+        scope, direction, revision, target, pending, len(schemas) - len(pending), unknown
+    )
 
 
 # Applying: tasks on fanout's pool, each reporting every schema it was given.
 
 
-def apply_migration(engine: Engine, plan: MigrationPlan, *, jobs: int = 1,
-                    on_result: ResultCallback | None = None) -> MigrationReport:
+def apply_migration(
+    engine: Engine, plan: MigrationPlan, *, jobs: int = 1, on_result: ResultCallback | None = None
+) -> MigrationReport:
     """Run the plan on fanout's pool, one transaction per schema; failures are reported, not
     raised, and `on_result(schema, error_or_None)` hears each schema as it finishes."""
     report = MigrationReport(scope=plan.scope, target=plan.target, skipped=plan.skipped)
     for schema in sorted(plan.unknown):  # Alembic could not place it: never guess
-        report.failed[schema] = f"UnknownRevision: {plan.pending[schema]} is not a " \
-            f"{plan.scope} revision"
+        report.failed[schema] = (
+            f"UnknownRevision: {plan.pending[schema]} is not a {plan.scope} revision"
+        )
         if on_result is not None:
             on_result(schema, report.failed[schema])
     outcomes = fan_out(engine, _tasks(plan, jobs), jobs=jobs, on_result=on_result)
@@ -266,8 +286,9 @@ def apply_migration(engine: Engine, plan: MigrationPlan, *, jobs: int = 1,
     return report
 
 
-def migrate(engine: Engine, *, scope: str, direction: str, revision: str = "head",
-            jobs: int = 1) -> MigrationReport:
+def migrate(
+    engine: Engine, *, scope: str, direction: str, revision: str = "head", jobs: int = 1
+) -> MigrationReport:
     """Plan and apply in one call."""
     plan = plan_migration(engine, scope=scope, direction=direction, revision=revision)
     return apply_migration(engine, plan, jobs=jobs)
@@ -290,17 +311,25 @@ def _tasks(plan: MigrationPlan, jobs: int) -> list[Task]:
             sql = render_sql(plan.direction, version, plan.target, migrations_dir)
         for chunk in split(schemas, jobs):
             if sql is None:
-                tasks.append(partial(_run_alembic, schemas=chunk, scope=plan.scope,
-                                     direction=plan.direction, revision=plan.revision,
-                                     migrations_dir=migrations_dir))
+                tasks.append(
+                    partial(
+                        _run_alembic,
+                        schemas=chunk,
+                        scope=plan.scope,
+                        direction=plan.direction,
+                        revision=plan.revision,
+                        migrations_dir=migrations_dir,
+                    )
+                )
             else:
                 replay = partial(_replay_sql, sql=sql, version=version)
                 tasks.append(partial(each_in_transaction, keys=chunk, work=replay))
     return tasks
 
 
-def render_sql(direction: str, current: str | None, target: str | None,
-               migrations_dir: str) -> str | None:
+def render_sql(
+    direction: str, current: str | None, target: str | None, migrations_dir: str
+) -> str | None:
     """The tenant SQL from `current` to `target`, rendered by Alembic offline; None when a
     revision on the way must run online."""
     import io
@@ -335,8 +364,11 @@ def execute_script(connection, sql: str) -> None:
 def _replay_sql(connection, schema: str, *, sql: str, version: str | None) -> None:
     """One tenant's step on the fast path, inside its transaction."""
     lock_and_bind(connection, schema)
-    current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
-        if version is not None else None
+    current = (
+        connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        if version is not None
+        else None
+    )
     if current != version:
         raise RuntimeError(f"found {current}, expected {version}: re-run")
     execute_script(connection, sql)
@@ -345,14 +377,26 @@ def _replay_sql(connection, schema: str, *, sql: str, version: str | None) -> No
 def lock_and_bind(connection, schema_name: str) -> None:
     """Serialise migrators per schema and point search_path at it for this transaction only."""
     connection.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:lock)), "
-             "set_config('search_path', :path, true)"),
-        {"lock": f"omniorder-migrate:{schema_name}",
-         "path": quote_schema(schema_name) if schema_name != "public" else "public"})
+        text(
+            "SELECT pg_advisory_xact_lock(hashtext(:lock)), set_config('search_path', :path, true)"
+        ),
+        {
+            "lock": f"omniorder-migrate:{schema_name}",
+            "path": quote_schema(schema_name) if schema_name != "public" else "public",
+        },
+    )
 
 
-def _run_alembic(engine: Engine, report, *, schemas: list[str], scope: str, direction: str,
-                revision: str, migrations_dir: str) -> None:
+def _run_alembic(
+    engine: Engine,
+    report,
+    *,
+    schemas: list[str],
+    scope: str,
+    direction: str,
+    revision: str,
+    migrations_dir: str,
+) -> None:
     """A task: Alembic online through env.py, which reports each tenant schema."""
     from alembic import command
 

@@ -48,7 +48,8 @@ def is_host_name(name: str) -> bool:
     labels of 1-63 letters, digits and inner hyphens, at most 253 characters, lower case, no
     trailing dot. An IPv4 address passes (its labels are digits); no label may be empty."""
     return len(name) <= MAX_HOST_NAME and all(
-        _HOST_LABEL.fullmatch(label) for label in name.split("."))
+        _HOST_LABEL.fullmatch(label) for label in name.split(".")
+    )
 
 
 def is_valid_host_header(host: str) -> bool:

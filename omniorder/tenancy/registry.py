@@ -90,8 +90,7 @@ class TenantRegistry:
         records = {}
         for row in rows:
             known = previous.get(row["schema_name"])
-            engine = known.engine if known else engine_for_schema(self._engine,
-                                                                  row["schema_name"])
+            engine = known.engine if known else engine_for_schema(self._engine, row["schema_name"])
             records[row["domain"]] = TenantRecord(
                 id=row["id"],
                 name=row["name"],

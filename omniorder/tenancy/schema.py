@@ -27,15 +27,21 @@ def tenant_ddl_script() -> str:
     `create_tenant_schema` replaces with the validated, quoted schema name.
     """
     dialect = postgresql.dialect()
-    options = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: _SCHEMA_TOKEN},
-               "render_schema_translate": True}
+    options = {
+        "schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: _SCHEMA_TOKEN},
+        "render_schema_translate": True,
+    }
     statements = []
     for table in TENANT_TABLES:
         statements.append(str(CreateTable(table).compile(dialect=dialect, **options)).strip())
-        statements += [str(CreateIndex(index).compile(dialect=dialect, **options)).strip()
-                       for index in sorted(table.indexes, key=lambda index: index.name)]
-    statements.append(f"CREATE TABLE {_SCHEMA_TOKEN}.alembic_version (version_num VARCHAR(32) "
-                      "NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+        statements += [
+            str(CreateIndex(index).compile(dialect=dialect, **options)).strip()
+            for index in sorted(table.indexes, key=lambda index: index.name)
+        ]
+    statements.append(
+        f"CREATE TABLE {_SCHEMA_TOKEN}.alembic_version (version_num VARCHAR(32) "
+        "NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+    )
     return ";\n".join(statements)
 
 

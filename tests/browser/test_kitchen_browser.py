@@ -14,8 +14,9 @@ def staff_login(page, login_url, email):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_order_travels_from_storefront_to_board_and_back(browser, live_server, make_tenant, app,
-                                                         tmp_path):
+def test_order_travels_from_storefront_to_board_and_back(
+    browser, live_server, make_tenant, app, tmp_path
+):
     tenant = make_tenant(name="Board Bistro")
     add_staff(app, tenant, "tablet@bistro.example", "kitchen")
     base_url = f"http://{tenant.domain}:{live_server}"
@@ -55,13 +56,25 @@ def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_pa
     client = app.test_client()
     item = client.get("/api/v1/menu", headers={"Host": tenant.domain}).json["items"][0]
     for name in ("Grace Hopper", "Alan Turing"):
-        assert client.post("/api/v1/orders", headers={"Host": tenant.domain}, json={
-            "customer_name": name, "items": [{"menu_item_id": item["id"], "quantity": 1}]}
-        ).status_code == 201
+        assert (
+            client.post(
+                "/api/v1/orders",
+                headers={"Host": tenant.domain},
+                json={
+                    "customer_name": name,
+                    "items": [{"menu_item_id": item["id"], "quantity": 1}],
+                },
+            ).status_code
+            == 201
+        )
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     refused = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     staff_login(page, f"http://{tenant.domain}:{live_server}/login", "owner@diner.example")
     page.wait_for_url(re.compile(r"/admin/menu$"))
     expect(page.get_by_role("link", name="House Burger")).to_be_visible()
@@ -87,21 +100,28 @@ def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_pa
     assert refused == []  # nothing the pages use is blocked by our CSP
 
 
-def test_twenty_open_orders_fit_a_1280x800_tablet_without_scrolling(browser, live_server,
-                                                                    make_tenant, app, tmp_path):
+def test_twenty_open_orders_fit_a_1280x800_tablet_without_scrolling(
+    browser, live_server, make_tenant, app, tmp_path
+):
     tenant = make_tenant(name="Busy Kitchen")
     add_staff(app, tenant, "tablet@busy.example", "kitchen")
     client = app.test_client()
     items = client.get("/api/v1/menu", headers={"Host": tenant.domain}).json["items"]
     for number in range(20):
-        lines = [{"menu_item_id": items[(number + k) % len(items)]["id"], "quantity": k + 1}
-                 for k in range(2)]
-        response = client.post("/api/v1/orders", headers={"Host": tenant.domain},
-                               json={"customer_name": f"Guest {number}", "items": lines})
+        lines = [
+            {"menu_item_id": items[(number + k) % len(items)]["id"], "quantity": k + 1}
+            for k in range(2)
+        ]
+        response = client.post(
+            "/api/v1/orders",
+            headers={"Host": tenant.domain},
+            json={"customer_name": f"Guest {number}", "items": lines},
+        )
         assert response.status_code == 201
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    staff_login(page, f"http://{tenant.domain}:{live_server}/login?next=/kitchen",
-                "tablet@busy.example")
+    staff_login(
+        page, f"http://{tenant.domain}:{live_server}/login?next=/kitchen", "tablet@busy.example"
+    )
     page.wait_for_url(re.compile(r"/kitchen$"))
     for number in range(1001, 1011):
         page.get_by_role("button", name=f"Start cooking #{number} ").click()

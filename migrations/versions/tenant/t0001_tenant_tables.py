@@ -18,8 +18,12 @@ depends_on = None
 
 
 def _uuid_pk() -> sa.Column:
-    return sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True,
-                     server_default=sa.text("gen_random_uuid()"))
+    return sa.Column(
+        "id",
+        postgresql.UUID(as_uuid=True),
+        primary_key=True,
+        server_default=sa.text("gen_random_uuid()"),
+    )
 
 
 def upgrade() -> None:
@@ -59,8 +63,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(), nullable=False, server_default=sa.text("'PENDING'")),
         sa.Column("total_amount", sa.Integer(), nullable=False),
         sa.Column("items", postgresql.JSONB(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.text("now()")),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
+        ),
         sa.CheckConstraint("status IN ('PENDING', 'COOKING', 'DONE')", name="orders_status_check"),
         sa.CheckConstraint("total_amount >= 0", name="orders_total_amount_check"),
     )

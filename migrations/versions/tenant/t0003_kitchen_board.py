@@ -15,8 +15,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("orders", sa.Column("status_changed_at", sa.DateTime(timezone=True),
-                                      nullable=False, server_default=sa.text("now()")))
+    op.add_column(
+        "orders",
+        sa.Column(
+            "status_changed_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("now()"),
+        ),
+    )
     op.execute("UPDATE orders SET status_changed_at = created_at")
     op.create_index("ix_tenant_orders_status_created_at", "orders", ["status", "created_at"])
     op.create_table(

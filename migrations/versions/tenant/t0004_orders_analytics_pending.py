@@ -18,10 +18,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("orders", sa.Column("analytics_pending", sa.Boolean(), nullable=False,
-                                      server_default=sa.text("true")))
-    op.create_index("ix_tenant_orders_analytics_pending", "orders", ["created_at"],
-                    postgresql_where=sa.text("analytics_pending"))
+    op.add_column(
+        "orders",
+        sa.Column(
+            "analytics_pending", sa.Boolean(), nullable=False, server_default=sa.text("true")
+        ),
+    )
+    op.create_index(
+        "ix_tenant_orders_analytics_pending",
+        "orders",
+        ["created_at"],
+        postgresql_where=sa.text("analytics_pending"),
+    )
 
 
 def downgrade() -> None:

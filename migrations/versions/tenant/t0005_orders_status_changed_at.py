@@ -17,8 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_tenant_orders_status_changed_at", "orders",
-                    ["status", "status_changed_at"])
+    op.create_index("ix_tenant_orders_status_changed_at", "orders", ["status", "status_changed_at"])
 
 
 def downgrade() -> None:

@@ -21,8 +21,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("users", sa.Column("session_version", sa.Integer(), nullable=False,
-                                     server_default=sa.text("0")))
+    op.add_column(
+        "users",
+        sa.Column("session_version", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    )
     op.drop_table("login_failures")
     op.create_table(
         "login_failures",

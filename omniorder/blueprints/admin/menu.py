@@ -12,8 +12,12 @@ from omniorder.staff_sessions import staff_required
 
 
 def render_menu(message=None, status=200):
-    return render_template("admin/menu.html", categories=menu_service.categories(),
-                           items=menu_service.menu_items(), message=message), status
+    return render_template(
+        "admin/menu.html",
+        categories=menu_service.categories(),
+        items=menu_service.menu_items(),
+        message=message,
+    ), status
 
 
 @bp.get("/menu")
@@ -35,8 +39,7 @@ def create_category():
 @bp.post("/categories/<uuid:category_id>/rename")
 @staff_required("manager")
 def rename_category(category_id):
-    return menu_action(lambda: menu_service.rename_category(category_id,
-                                                            request.form.get("name")))
+    return menu_action(lambda: menu_service.rename_category(category_id, request.form.get("name")))
 
 
 @bp.post("/categories/<uuid:category_id>/move")
@@ -55,27 +58,39 @@ def delete_category(category_id):
 def item_form(item=None) -> ItemForm:
     form = ItemForm(obj=None)
     if item is not None and request.method == "GET":
-        form = ItemForm(data={"name": item.name, "description": item.description,
-                              "price": amount_for_input(item.price), "image_url": item.image_url,
-                              "category_id": str(item.category_id or ""),
-                              "is_available": item.is_available})
+        form = ItemForm(
+            data={
+                "name": item.name,
+                "description": item.description,
+                "price": amount_for_input(item.price),
+                "image_url": item.image_url,
+                "category_id": str(item.category_id or ""),
+                "is_available": item.is_available,
+            }
+        )
     form.category_id.choices = [SelectChoice("", "— none —")] + [
-        SelectChoice(str(category.id), category.name) for category in menu_service.categories()]
+        SelectChoice(str(category.id), category.name) for category in menu_service.categories()
+    ]
     return form
 
 
 def save_item(form, item_id=None):
     if not form.validate():
-        return render_template("admin/item_form.html", form=form, item_id=item_id,
-                               errors={k: v[0] for k, v in form.errors.items()}), 400
+        return render_template(
+            "admin/item_form.html",
+            form=form,
+            item_id=item_id,
+            errors={k: v[0] for k, v in form.errors.items()},
+        ), 400
     try:
         if item_id is None:
             menu_service.create_item(form.data)
         else:
             menu_service.update_item(item_id, form.data)
     except Invalid as error:
-        return render_template("admin/item_form.html", form=form, item_id=item_id,
-                               errors=error.fields), 400
+        return render_template(
+            "admin/item_form.html", form=form, item_id=item_id, errors=error.fields
+        ), 400
     return redirect(url_for("admin.menu"), code=303)
 
 

@@ -17,11 +17,16 @@ def sales():
     series = analytics.daily_sales(current_tenant().id, days)
     orders = sum(day.orders for day in series)
     revenue = sum(day.revenue_cents for day in series)
-    return render_template("admin/sales.html", series=series, days=days, orders=orders,
-                           revenue=revenue, average=revenue // orders if orders else 0,
-                           peak=max((day.revenue_cents for day in series), default=0),
-                           updated=max((day.updated_at for day in series if day.updated_at),
-                                       default=None))
+    return render_template(
+        "admin/sales.html",
+        series=series,
+        days=days,
+        orders=orders,
+        revenue=revenue,
+        average=revenue // orders if orders else 0,
+        peak=max((day.revenue_cents for day in series), default=0),
+        updated=max((day.updated_at for day in series if day.updated_at), default=None),
+    )
 
 
 @bp.get("/orders")
@@ -30,5 +35,11 @@ def orders():
     """Find an order: by number or customer, by status, newest first, 50 a page."""
     search, status = request.args.get("q", ""), request.args.get("status", "")
     found, more = ordering.find_orders(search, status, request.args.get("before", ""))
-    return render_template("admin/orders.html", orders=found, more=more, search=search,
-                           status=status, statuses=ORDER_STATUSES)
+    return render_template(
+        "admin/orders.html",
+        orders=found,
+        more=more,
+        search=search,
+        status=status,
+        statuses=ORDER_STATUSES,
+    )

@@ -14,9 +14,14 @@ from omniorder.staff_sessions import staff_required
 
 
 def render_staff(message=None, status=200, form=None, password_for=None):
-    return render_template("admin/staff.html", staff=staff_service.list_staff(),
-                           form=form or StaffForm(formdata=None), roles=ROLES,
-                           message=message, password_for=password_for), status
+    return render_template(
+        "admin/staff.html",
+        staff=staff_service.list_staff(),
+        form=form or StaffForm(formdata=None),
+        roles=ROLES,
+        message=message,
+        password_for=password_for,
+    ), status
 
 
 @bp.get("/staff")
@@ -32,12 +37,12 @@ def create_staff():
     if not form.validate():
         return render_staff("Please give an email address and a role.", 400, form)
     try:
-        user, password = staff_service.create_staff(form.email.data, form.role.data,
-                                                    form.full_name.data)
+        user, password = staff_service.create_staff(
+            form.email.data, form.role.data, form.full_name.data
+        )
     except DomainError as error:
         return render_staff(error.message, error.status_code, form)
-    return render_staff(f"{user.email} can now log in.", 201,
-                        password_for=(user.email, password))
+    return render_staff(f"{user.email} can now log in.", 201, password_for=(user.email, password))
 
 
 def staff_action(change):

@@ -14,20 +14,26 @@ from omniorder.tenancy.bind import current_tenant
 @staff_required("admin")
 def theme():
     current = theme_for_render(current_tenant().theme_config)
-    form = ThemeForm(data={key: current[key] for key in ("preset", "primary_color",
-                                                         "font_family")})
+    form = ThemeForm(data={key: current[key] for key in ("preset", "primary_color", "font_family")})
     if request.method == "GET":
         return render_template("admin/theme.html", form=form, preview=current, message=None)
     if not form.validate():
-        return render_template("admin/theme.html", form=form, preview=current,
-                               message="Please fill in every field."), 400
+        return render_template(
+            "admin/theme.html", form=form, preview=current, message="Please fill in every field."
+        ), 400
     try:
-        update_theme(current_tenant().id, {"preset": form.preset.data,
-                                           "primary_color": form.primary_color.data.strip(),
-                                           "font_family": form.font_family.data})
+        update_theme(
+            current_tenant().id,
+            {
+                "preset": form.preset.data,
+                "primary_color": form.primary_color.data.strip(),
+                "font_family": form.font_family.data,
+            },
+        )
     except Invalid as error:
-        return render_template("admin/theme.html", form=form, preview=current,
-                               message=error.message), 400
+        return render_template(
+            "admin/theme.html", form=form, preview=current, message=error.message
+        ), 400
     return redirect(url_for("admin.theme"), code=303)
 
 
@@ -35,6 +41,9 @@ def theme():
 @staff_required("admin")
 def theme_preview():
     """The candidate theme on a sample card; invalid values fall back to the defaults."""
-    candidate = {key: request.args.get(key) for key in ("preset", "primary_color",
-                                                        "font_family") if request.args.get(key)}
+    candidate = {
+        key: request.args.get(key)
+        for key in ("preset", "primary_color", "font_family")
+        if request.args.get(key)
+    }
     return render_template("admin/_theme_preview.html", preview=theme_for_render(candidate))

@@ -19,15 +19,25 @@ def login():
     if request.method == "GET":
         return render_template("auth/login.html", form=form, next_page=next_page)
     if not form.validate():
-        return render_template("auth/login.html", form=form, next_page=next_page,
-                               message="Please enter your email and password."), 400
+        return render_template(
+            "auth/login.html",
+            form=form,
+            next_page=next_page,
+            message="Please enter your email and password.",
+        ), 400
     try:
         user = authenticate(form.email.data, form.password.data, request.remote_addr)
     except DomainError as error:
-        headers = {"Retry-After": str(error.retry_after)} \
-            if isinstance(error, TooManyAttempts) else {}
-        return render_template("auth/login.html", form=form, next_page=next_page,
-                               message=error.message), error.status_code, headers
+        headers = (
+            {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
+        )
+        return (
+            render_template(
+                "auth/login.html", form=form, next_page=next_page, message=error.message
+            ),
+            error.status_code,
+            headers,
+        )
     staff = staff_member(user)
     session.clear()  # a fresh session on login: nothing from before carries over
     login_user(staff)

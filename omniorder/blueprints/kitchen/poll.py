@@ -56,8 +56,11 @@ class UnchangedPollShortcut:
         self.serializer = None
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "GET" \
-                and self.unchanged(environ):
+        if (
+            environ.get("PATH_INFO") == self.path
+            and environ.get("REQUEST_METHOD") == "GET"
+            and self.unchanged(environ)
+        ):
             start_response("204 NO CONTENT", [*security_headers(), ("Vary", "Cookie")])
             return []
         return self.wsgi_app(environ, start_response)
@@ -70,8 +73,7 @@ class UnchangedPollShortcut:
             return False
         try:
             tenant = registry.lookup(normalize_host(get_host(environ)))
-            return answer_poll(tenant, self.session_data(cookie), since[0]) \
-                is PollAnswer.UNCHANGED
+            return answer_poll(tenant, self.session_data(cookie), since[0]) is PollAnswer.UNCHANGED
         except SQLAlchemyError:
             return False  # Flask answers it (503, or 404 for a dropped tenant)
 
@@ -81,6 +83,7 @@ class UnchangedPollShortcut:
             self.serializer = self.app.session_interface.get_signing_serializer(self.app)
         try:
             return self.serializer.loads(
-                cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds()))
+                cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds())
+            )
         except BadSignature:
             return {}

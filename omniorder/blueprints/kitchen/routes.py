@@ -17,17 +17,29 @@ AGE_WARN_MINUTES, AGE_LATE_MINUTES = 10, 20
 
 def render_board(status=200, message=None):
     board = kitchen.board()
-    return render_template("kitchen/_board.html", board=board, token=board_token(board.version),
-                           message=message, warn=AGE_WARN_MINUTES, late=AGE_LATE_MINUTES), status
+    return render_template(
+        "kitchen/_board.html",
+        board=board,
+        token=board_token(board.version),
+        message=message,
+        warn=AGE_WARN_MINUTES,
+        late=AGE_LATE_MINUTES,
+    ), status
 
 
 @bp.get("")
 @staff_required("kitchen")
 def board():
     board = kitchen.board()
-    return render_template("kitchen/board.html", board=board, items=menu_items(),
-                           token=board_token(board.version), message=None,
-                           warn=AGE_WARN_MINUTES, late=AGE_LATE_MINUTES)
+    return render_template(
+        "kitchen/board.html",
+        board=board,
+        items=menu_items(),
+        token=board_token(board.version),
+        message=None,
+        warn=AGE_WARN_MINUTES,
+        late=AGE_LATE_MINUTES,
+    )
 
 
 @bp.get("/board")
@@ -64,8 +76,9 @@ def advance(order_id):
 def availability(item_id):
     available = request.form.get("available")
     if available not in ("true", "false"):
-        return render_template("errors/error.html", status=400,
-                               message="available must be true or false"), 400
+        return render_template(
+            "errors/error.html", status=400, message="available must be true or false"
+        ), 400
     kitchen.set_availability(item_id, available == "true")
     if is_htmx():
         return render_template("kitchen/_menu_panel.html", items=menu_items())

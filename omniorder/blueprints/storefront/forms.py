@@ -19,8 +19,11 @@ class SetQuantityForm(FlaskForm):
 
 class CheckoutForm(FlaskForm):
     customer_name = StringField(
-        "Your name", filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired("Please tell us your name."), Length(max=MAX_CUSTOMER_NAME)])
+        "Your name",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired("Please tell us your name."), Length(max=MAX_CUSTOMER_NAME)],
+    )
     # One key per rendered form: a double click or a retried POST returns the same order.
-    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex,
-                                  validators=[DataRequired(), Length(max=64)])
+    idempotency_key = HiddenField(
+        default=lambda: uuid.uuid4().hex, validators=[DataRequired(), Length(max=64)]
+    )

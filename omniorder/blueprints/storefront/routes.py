@@ -29,9 +29,14 @@ def save_cart(cart: dict) -> None:
 def render_storefront(checkout_form=None, message=None, status=200):
     cart = view_cart(load_cart())
     return render_template(
-        "storefront/index.html", sections=menu_by_category(), cart=cart,
-        checkout_form=checkout_form or CheckoutForm(formdata=None), add_form=AddToCartForm(),
-        quantity_form=SetQuantityForm(), message=message), status
+        "storefront/index.html",
+        sections=menu_by_category(),
+        cart=cart,
+        checkout_form=checkout_form or CheckoutForm(formdata=None),
+        add_form=AddToCartForm(),
+        quantity_form=SetQuantityForm(),
+        message=message,
+    ), status
 
 
 def render_cart(message=None, status=200, checkout_form=None):
@@ -41,16 +46,23 @@ def render_cart(message=None, status=200, checkout_form=None):
             return redirect(url_for("storefront.menu") + "#cart", code=303)
         return render_storefront(checkout_form, message, status)
     return render_template(
-        "storefront/_cart.html", cart=view_cart(load_cart()), oob_count=True,
+        "storefront/_cart.html",
+        cart=view_cart(load_cart()),
+        oob_count=True,
         checkout_form=checkout_form or CheckoutForm(formdata=None),
-        quantity_form=SetQuantityForm(), message=message), status
+        quantity_form=SetQuantityForm(),
+        message=message,
+    ), status
 
 
 def first_error(form) -> str:
     for field, errors in form.errors.items():
         label = getattr(form, field).label.text if hasattr(form, field) else field
-        return f"{label}: {errors[0]}" if field != "csrf_token" else \
-            "Your session expired; please try again."
+        return (
+            f"{label}: {errors[0]}"
+            if field != "csrf_token"
+            else "Your session expired; please try again."
+        )
     return "Please check your input."
 
 
@@ -90,11 +102,11 @@ def checkout():
     if not cart:
         return render_cart("Your cart is empty.", 400, checkout_form=form)
     try:
-        placed = place_order(form.customer_name.data, order_lines(cart),
-                             idempotency_key=form.idempotency_key.data)
+        placed = place_order(
+            form.customer_name.data, order_lines(cart), idempotency_key=form.idempotency_key.data
+        )
     except DomainError as error:
-        return render_cart(error.message.split(": ", 1)[-1], error.status_code,
-                           checkout_form=form)
+        return render_cart(error.message.split(": ", 1)[-1], error.status_code, checkout_form=form)
     save_cart({})
     target = url_for("storefront.order", order_id=placed.order.id)
     if is_htmx():
