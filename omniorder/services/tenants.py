@@ -37,6 +37,7 @@ from omniorder.services.staff import (
     validate_password,
 )
 from omniorder.services.theme import validate_theme
+from omniorder.tenancy.bind import bind_tenant
 from omniorder.tenancy.fanout import TenantRef, tenant_refs
 from omniorder.tenancy.names import (
     TENANT_SCHEMA_PLACEHOLDER,
@@ -44,7 +45,7 @@ from omniorder.tenancy.names import (
     validate_domain,
     validate_schema_name,
 )
-from omniorder.tenancy.registry import tenant_registry
+from omniorder.tenancy.registry import TenantRecord, tenant_registry
 from omniorder.tenancy.schema import create_tenant_schema, drop_tenant_schema
 from omniorder.unit_of_work import after_commit
 
@@ -249,6 +250,18 @@ def tenants_named(domain=None) -> list[TenantRef]:
     if not tenants:
         raise NotFound(f"no tenant with domain {domain}")
     return tenants
+
+
+def bind_tenant_named(domain) -> TenantRecord:
+    """Bind this context (a system API request, a CLI command) to the restaurant serving
+    `domain`, so `db.session` works in its schema inside the caller's unit of work; `NotFound`
+    when there is none. The request's own tenancy hook binds storefront requests instead."""
+    domain = validate_domain(domain)
+    record = tenant_registry().lookup(domain)
+    if record is None:
+        raise NotFound(f"no tenant with domain {domain}")
+    bind_tenant(record)
+    return record
 
 
 _SUMMARY = select(Tenant.name, Tenant.domain, Tenant.schema_name, Tenant.created_at)
