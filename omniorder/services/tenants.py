@@ -38,7 +38,7 @@ from omniorder.services.staff import (
 )
 from omniorder.services.theme import validate_theme
 from omniorder.tenancy.bind import bind_tenant
-from omniorder.tenancy.fanout import TenantRef, tenant_refs
+from omniorder.tenancy.fanout import REF_COLUMNS, TenantRef, tenant_refs
 from omniorder.tenancy.names import (
     TENANT_SCHEMA_PLACEHOLDER,
     schema_name_for,
@@ -83,14 +83,6 @@ class ProvisionedTenant:
     admin_email: str
     created_at: datetime
     generated_password: str | None  # shown once, when none was given
-
-
-@dataclass(frozen=True)
-class TenantSummary:
-    name: str
-    domain: str
-    schema_name: str
-    created_at: datetime
 
 
 def _validated(name, domain, schema_name, theme_config, admin_email, admin_password) -> dict:
@@ -264,20 +256,17 @@ def bind_tenant_named(domain) -> TenantRecord:
     return record
 
 
-_SUMMARY = select(Tenant.name, Tenant.domain, Tenant.schema_name, Tenant.created_at)
+def list_tenants() -> list[TenantRef]:
+    rows = db.session.execute(select(*REF_COLUMNS).order_by(Tenant.created_at, Tenant.domain))
+    return [TenantRef(*row) for row in rows]
 
 
-def list_tenants() -> list[TenantSummary]:
-    rows = db.session.execute(_SUMMARY.order_by(Tenant.created_at, Tenant.domain)).all()
-    return [TenantSummary(*row) for row in rows]
-
-
-def drop_tenant(domain) -> TenantSummary:
+def drop_tenant(domain) -> TenantRef:
     """The GDPR erase: the schema, the registry row (its analytics rows cascade) and, once
     that has committed, the archive files."""
     domain = validate_domain(domain)
     row = db.session.execute(
-        _SUMMARY.where(Tenant.domain == domain).with_for_update()
+        select(*REF_COLUMNS).where(Tenant.domain == domain).with_for_update()
     ).one_or_none()
     if row is None:
         raise NotFound(f"no tenant with domain {domain}")
@@ -285,7 +274,7 @@ def drop_tenant(domain) -> TenantSummary:
     db.session.execute(delete(Tenant).where(Tenant.domain == domain))
     after_commit(tenant_registry().invalidate)
     after_commit(lambda: _delete_archive(row.schema_name))
-    return TenantSummary(*row)
+    return TenantRef(*row)
 
 
 def _delete_archive(schema_name: str) -> None:

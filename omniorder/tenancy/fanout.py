@@ -23,9 +23,13 @@ Key = TypeVar("Key", bound=Hashable)
 
 
 class TenantRef(NamedTuple):
+    """A restaurant as the registry lists it (picklable, for forked workers)."""
+
     id: object
     domain: str
     schema_name: str
+    name: str
+    created_at: object
 
 
 class Outcome(NamedTuple):
@@ -42,8 +46,11 @@ Report = Callable[..., None]
 Task = Callable[[Engine, Report], None]
 
 
+REF_COLUMNS = (Tenant.id, Tenant.domain, Tenant.schema_name, Tenant.name, Tenant.created_at)
+
+
 def tenant_refs(engine: Engine, domain: str | None = None) -> list[TenantRef]:
-    statement = select(Tenant.id, Tenant.domain, Tenant.schema_name).order_by(Tenant.domain)
+    statement = select(*REF_COLUMNS).order_by(Tenant.domain)
     if domain is not None:
         statement = statement.where(Tenant.domain == domain)
     with engine.connect() as connection:
