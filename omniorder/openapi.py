@@ -115,6 +115,52 @@ ANALYTICS = {
     },
 }
 
+TAX = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["rate_bp", "inclusive"],
+    "properties": {
+        "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000},
+        "inclusive": {"type": "boolean"},
+    },
+}
+TIPS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["enabled", "presets_percent"],
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "presets_percent": {
+            "type": "array",
+            "maxItems": 5,
+            "uniqueItems": True,
+            "items": {"type": "integer", "minimum": 1, "maximum": 100},
+        },
+    },
+}
+SETTINGS = {
+    "type": "object",
+    "description": "A restaurant's settings (omniorder/services/settings.py).",
+    "additionalProperties": False,
+    "required": ["timezone", "currency", "locale", "tax", "tips"],
+    "properties": {
+        "timezone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
+        "currency": {"type": "string", "description": "ISO 4217 code, e.g. EUR"},
+        "locale": {"type": "string", "description": "Babel locale, e.g. de_DE"},
+        "tax": TAX,
+        "tips": TIPS,
+    },
+}
+# A PATCH body: any of the keys; objects (tax, tips) are merged one level deep.
+SETTINGS_CHANGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        key: {k: v for k, v in schema.items() if k != "required"}
+        for key, schema in SETTINGS["properties"].items()
+    },
+}
+
 
 def _json(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -155,6 +201,8 @@ def openapi_document() -> dict:
                 "Provision": PROVISION,
                 "Provisioned": PROVISIONED,
                 "Analytics": ANALYTICS,
+                "Settings": SETTINGS,
+                "SettingsChange": SETTINGS_CHANGE,
             },
         },
         "paths": {
@@ -260,6 +308,35 @@ def openapi_document() -> dict:
                         **_errors(400, 401, 404, 429, 503),
                     },
                 }
+            },
+            "/api/v1/sys/tenants/{domain}/settings": {
+                "parameters": [
+                    {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "get": {
+                    "operationId": "tenantSettings",
+                    "security": bearer,
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Settings"}),
+                        **_errors(400, 401, 404, 429, 503),
+                    },
+                },
+                "patch": {
+                    "operationId": "changeTenantSettings",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/SettingsChange"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Settings"}, "Saved"),
+                        **_errors(400, 401, 404, 413, 429, 503),
+                    },
+                },
             },
         },
     }

@@ -120,3 +120,26 @@ def test_real_responses_match_the_document(app, client, make_tenant, document):
         "get",
         client.get(f"{analytics}?domain={uuid.uuid4().hex}.invalid", headers=AUTH),
     )
+
+
+def test_settings_responses_match_the_document(client, tenant, document):
+    path = "/api/v1/sys/tenants/{domain}/settings"
+    url = f"/api/v1/sys/tenants/{tenant.domain}/settings"
+    conforms(document, path, "get", client.get(url, headers=AUTH))
+    changed = client.patch(url, headers=AUTH, json={"tax": {"rate_bp": 1900}, "locale": "de_DE"})
+    assert changed.status_code == 200
+    conforms(document, path, "patch", changed)
+    refused = client.patch(url, headers=AUTH, json={"tax": {"rate_bp": -1}, "nope": 1})
+    assert refused.status_code == 400
+    conforms(document, path, "patch", refused)
+    conforms(document, path, "patch", client.patch(url, headers=AUTH, data="[]"))
+    ghost = "/api/v1/sys/tenants/ghost.invalid/settings"
+    conforms(document, path, "get", client.get(ghost, headers=AUTH))
+    conforms(document, path, "patch", client.patch(ghost, headers=AUTH, json={}))
+    conforms(
+        document,
+        path,
+        "get",
+        client.get("/api/v1/sys/tenants/not%20a%20host/settings", headers=AUTH),
+    )
+    conforms(document, path, "get", client.get(url))

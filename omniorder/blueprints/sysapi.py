@@ -11,7 +11,8 @@ from omniorder.blueprints.error_pages import json_object
 from omniorder.errors import Invalid
 from omniorder.extensions import csrf
 from omniorder.services import analytics
-from omniorder.services.tenants import PROVISIONING_FIELDS, provision_tenant
+from omniorder.services.settings import current_settings, update_settings
+from omniorder.services.tenants import PROVISIONING_FIELDS, bind_tenant_named, provision_tenant
 from omniorder.tenancy.http import tenant_exempt
 
 bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
@@ -110,3 +111,20 @@ def analytics_report():
 
 def _figures(row) -> dict:
     return {"orders": row.orders, "revenue_cents": row.revenue_cents, "items_sold": row.items_sold}
+
+
+@bp.get("/tenants/<domain>/settings")
+@tenant_exempt
+def tenant_settings(domain):
+    """A restaurant's whole settings document: the same as `flask tenants settings DOMAIN`."""
+    bind_tenant_named(domain)
+    return current_settings()
+
+
+@bp.patch("/tenants/<domain>/settings")
+@tenant_exempt
+def change_tenant_settings(domain):
+    """Merge the given keys (objects one level deep) and answer the whole document; 400 with a
+    message per bad key, and nothing saved."""
+    bind_tenant_named(domain)
+    return update_settings(json_object())

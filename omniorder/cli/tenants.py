@@ -1,4 +1,4 @@
-"""``flask tenants create|list|drop|export`` and ``flask demo``."""
+"""``flask tenants create|list|drop|export|settings`` and ``flask demo``."""
 
 import json
 
@@ -8,7 +8,13 @@ from flask.cli import AppGroup, with_appcontext
 from omniorder.cli import command
 from omniorder.services import export
 from omniorder.services.demo import ensure_demo_tenants
-from omniorder.services.tenants import drop_tenant, list_tenants, provision_tenant
+from omniorder.services.settings import current_settings, update_settings
+from omniorder.services.tenants import (
+    bind_tenant_named,
+    drop_tenant,
+    list_tenants,
+    provision_tenant,
+)
 
 tenants_cli = AppGroup("tenants", help="Provision, list and drop restaurants.")
 
@@ -83,6 +89,79 @@ def export_command(domain, out):
         f"exported {domain} to {out}: "
         + ", ".join(f"{count} {name}" for name, count in counts.items())
     )
+
+
+def parse_assignments(ctx, param, values) -> list[tuple[list[str], object]]:
+    """--set KEY=VALUE → (the dotted key's parts, the value): JSON when it parses as JSON, else
+    the bare text (``timezone=Europe/Berlin``)."""
+    assignments = []
+    for assignment in values:
+        path, equals, text = assignment.partition("=")
+        keys = path.strip().split(".")
+        if not equals or not all(keys):
+            raise click.BadParameter(f"{assignment!r} must be KEY=VALUE, e.g. tax.rate_bp=1900")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text
+        except RecursionError:
+            raise click.BadParameter(f"the value of {path} is nested too deeply") from None
+        assignments.append((keys, value))
+    return assignments
+
+
+def read_settings_file(ctx, param, file) -> dict | None:
+    if file is None:
+        return None
+    try:
+        document = json.loads(file.read())
+    except (ValueError, RecursionError):
+        raise click.BadParameter("must be a file holding a JSON object") from None
+    if not isinstance(document, dict):
+        raise click.BadParameter("must be a file holding a JSON object")
+    return document
+
+
+def settings_change(document: dict | None, assignments) -> dict:
+    """The file's partial document with each --set laid over it (dotted keys nest)."""
+    change = dict(document or {})
+    for keys, value in assignments:
+        target = change
+        for key in keys[:-1]:
+            inner = target.get(key)
+            target[key] = dict(inner) if isinstance(inner, dict) else {}
+            target = target[key]
+        target[keys[-1]] = value
+    return change
+
+
+@tenants_cli.command("settings")
+@click.argument("domain")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    callback=parse_assignments,
+    metavar="KEY=VALUE",
+    help="Change one setting: tax.rate_bp=1900, tips.enabled=true, timezone=Europe/Berlin.",
+)
+@click.option(
+    "--json",
+    "document",
+    type=click.File("rb"),
+    callback=read_settings_file,
+    help="A JSON file with the settings to change (a partial document, merged).",
+)
+@command
+def settings_command(domain, assignments, document):
+    """Print a restaurant's settings as JSON, after merging any changes (saved whole or not at
+    all; objects such as tax merge one level deep)."""
+    bind_tenant_named(domain)
+    if assignments or document is not None:
+        settings = update_settings(settings_change(document, assignments))
+    else:
+        settings = current_settings()
+    click.echo(json.dumps(settings, indent=2, ensure_ascii=False))
 
 
 @click.command("demo")

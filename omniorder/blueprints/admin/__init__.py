@@ -1,4 +1,5 @@
-"""The back office: menu, orders and sales (managers and admins), staff and theme (admins).
+"""The back office: menu, orders and sales (managers and admins), staff, theme and settings
+(admins).
 
 One module per capability; ids in paths go through Werkzeug's ``uuid`` converter, so a view
 gets a `uuid.UUID` (compared as one, whatever the letter case of the URL) and a malformed id
@@ -29,4 +30,4 @@ def index():
     return redirect(url_for("admin.menu"))
 
 
-from omniorder.blueprints.admin import menu, orders, staff, theme  # noqa: E402, F401
+from omniorder.blueprints.admin import menu, orders, settings, staff, theme  # noqa: E402, F401

@@ -1,7 +1,17 @@
 """The back office's forms (flask-wtf: CSRF on each)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from omniorder.models import ROLES
@@ -27,3 +37,34 @@ class ThemeForm(FlaskForm):
     preset = SelectField("Preset", choices=list(PRESETS))
     primary_color = StringField("Primary colour (#rrggbb)", validators=[DataRequired()])
     font_family = SelectField("Font", choices=list(FONT_STACKS))
+
+
+# The settings page: one subform per part of the settings document, each a fieldset (opening
+# hours join as one more). The service checks every value; the fields only carry the text.
+class RegionForm(Form):
+    timezone = SelectField("Time zone", validate_choice=False)
+    currency = SelectField("Currency", validate_choice=False)
+    locale = SelectField("Language and number format", validate_choice=False)
+
+
+class TaxForm(Form):
+    rate_percent = StringField("Tax rate (%)")
+    inclusive = RadioField(
+        "Menu prices",
+        choices=[
+            SelectChoice("included", "include tax (VAT, as in most of Europe)"),
+            SelectChoice("added", "exclude tax: it is added at checkout (sales tax, as in the US)"),
+        ],
+        validate_choice=False,
+    )
+
+
+class TipsForm(Form):
+    enabled = BooleanField("Ask for a tip at checkout")
+    presets_percent = StringField("Suggested tips (%)")
+
+
+class SettingsForm(FlaskForm):
+    region = FormField(RegionForm)
+    tax = FormField(TaxForm)
+    tips = FormField(TipsForm)

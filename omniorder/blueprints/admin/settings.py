@@ -1,0 +1,216 @@
+"""The restaurant's settings (admins): one page, one fieldset per part of the settings
+document, saved whole or not at all by the same `update_settings` as ``flask tenants
+settings`` and the system API.
+
+Each part is a `Section`: its subform of `SettingsForm`, how the stored document fills it
+(`load`), how what the admin typed becomes a partial document (`change`, which raises
+`Invalid` keyed by settings paths such as ``tax.rate_bp``) and which of its fields shows the
+message about which path (`fields`). Opening hours (issue 16) join as one more section: a
+subform in forms.py, a `Section` here and a fieldset in the template.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
+from babel.localedata import locale_identifiers
+from babel.numbers import get_currency_name, list_currencies
+from flask import redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
+
+from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin.forms import SettingsForm
+from omniorder.errors import Invalid, check_fields
+from omniorder.money import format_money
+from omniorder.services.settings import (
+    current_settings,
+    merged,
+    percent_for_input,
+    presets_from_text,
+    rate_bp_from_percent,
+    time_zone_names,
+    update_settings,
+    validate_settings,
+)
+from omniorder.staff_sessions import staff_required
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # the subform's name in SettingsForm
+    load: Callable[[dict], dict]  # settings document → the subform's data
+    change: Callable[[object, str], dict]  # (subform, locale) → a partial settings document
+    fields: dict[str, str]  # settings path → the subform's field that shows its message
+
+
+def _load_region(document: dict) -> dict:
+    return {key: document[key] for key in ("timezone", "currency", "locale")}
+
+
+def _change_region(form, locale: str) -> dict:
+    return {key: form[key].data for key in ("timezone", "currency", "locale")}
+
+
+def _load_tax(document: dict) -> dict:
+    tax = document["tax"]
+    return {
+        "rate_percent": percent_for_input(tax["rate_bp"], document["locale"]),
+        "inclusive": "included" if tax["inclusive"] else "added",
+    }
+
+
+def _inclusive(choice) -> bool:
+    if choice not in ("included", "added"):
+        raise Invalid("tax.inclusive", "choose whether menu prices include tax")
+    return choice == "included"
+
+
+def _change_tax(form, locale: str) -> dict:
+    """The rate typed as a percentage in the page's locale, kept in basis points."""
+    tax = check_fields(
+        {
+            "rate_bp": lambda: rate_bp_from_percent(form.rate_percent.data, locale),
+            "inclusive": lambda: _inclusive(form.inclusive.data),
+        }
+    )
+    return {"tax": tax}
+
+
+def _load_tips(document: dict) -> dict:
+    tips = document["tips"]
+    return {
+        "enabled": tips["enabled"],
+        "presets_percent": ", ".join(str(preset) for preset in tips["presets_percent"]),
+    }
+
+
+def _change_tips(form, locale: str) -> dict:
+    presets = presets_from_text(form.presets_percent.data)
+    return {"tips": {"enabled": bool(form.enabled.data), "presets_percent": presets}}
+
+
+SECTIONS = (
+    Section(
+        "region",
+        _load_region,
+        _change_region,
+        {"timezone": "timezone", "currency": "currency", "locale": "locale"},
+    ),
+    Section(
+        "tax",
+        _load_tax,
+        _change_tax,
+        {"tax": "rate_percent", "tax.rate_bp": "rate_percent", "tax.inclusive": "inclusive"},
+    ),
+    Section(
+        "tips",
+        _load_tips,
+        _change_tips,
+        {"tips": "enabled", "tips.enabled": "enabled", "tips.presets_percent": "presets_percent"},
+    ),
+)
+
+
+@cache
+def _currency_choices() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (code, f"{code} · {get_currency_name(code, locale='en')}")
+        for code in sorted(list_currencies())
+    )
+
+
+@cache
+def _locale_choices() -> tuple[tuple[str, str], ...]:
+    """Languages with a country (the country decides the number and currency format), by
+    their English names."""
+    named = [
+        (code, f"{Locale.parse(code).get_display_name('en') or code} · {code}")
+        for code in locale_identifiers()
+        if re.fullmatch(r"[a-z]{2,3}_[A-Z]{2}", code)
+    ]
+    return tuple(sorted(named, key=lambda choice: choice[1].casefold()))
+
+
+def _with_current(choices, current: str) -> list[SelectChoice]:
+    """The choices, with the stored value among them even when the list lacks it (a locale
+    set through the API, say), so saving the page never changes it unasked."""
+    listed = [SelectChoice(value, label) for value, label in choices]
+    if all(choice.value != current for choice in listed):
+        listed.insert(0, SelectChoice(current, current))
+    return listed
+
+
+def settings_form(document: dict) -> SettingsForm:
+    form = SettingsForm(data={section.name: section.load(document) for section in SECTIONS})
+    region = form.region.form
+    region.timezone.choices = _with_current(
+        ((z, z) for z in time_zone_names()), document["timezone"]
+    )
+    region.currency.choices = _with_current(_currency_choices(), document["currency"])
+    region.locale.choices = _with_current(_locale_choices(), document["locale"])
+    return form
+
+
+def _field_problems(form: SettingsForm, problems: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Each problem (settings path → message) as field id → (label, message), for the field
+    that shows it, in the page's order; a path no field shows (none expected) keeps its name."""
+    fields = {
+        path: getattr(form, section.name).form[name]
+        for section in SECTIONS
+        for path, name in section.fields.items()
+    }
+    shown: dict[str, tuple[str, str]] = {}
+    for path, message in problems.items():
+        field = fields.get(path)
+        key, label = (field.id, field.label.text) if field is not None else (path, path)
+        if key in shown:
+            message = f"{shown[key][1]}; {message}"
+        shown[key] = (label, message)
+    order = [field.id for section in SECTIONS for field in getattr(form, section.name).form]
+    return dict(sorted(shown.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else -1))
+
+
+def _page(form: SettingsForm, document: dict, problems: dict[str, str] | None = None):
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        problems=_field_problems(form, problems or {}),
+        saved=request.args.get("saved") == "1" and not problems,
+        example_price=format_money(1100, document["currency"], document["locale"]),
+        example_rate=percent_for_input(825, document["locale"]),
+    )
+
+
+def _changes(form: SettingsForm, locale: str) -> tuple[dict, dict[str, str]]:
+    """The partial document the form asks for, and the problems of what could not be read."""
+    change, problems = {}, {}
+    for section in SECTIONS:
+        try:
+            change.update(section.change(getattr(form, section.name).form, locale))
+        except Invalid as error:
+            problems.update(error.fields)
+    return change, problems
+
+
+@bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
+@staff_required("admin")
+def edit_settings():
+    """The app-wide CSRF protection has refused a POST without its token before this view;
+    every value is checked by the settings service."""
+    document = current_settings()
+    form = settings_form(document)
+    if request.method == "GET":
+        return _page(form, document)
+    change, problems = _changes(form, document["locale"])
+    try:  # nothing is saved while anything is wrong; every problem is reported at once
+        if problems:
+            validate_settings(merged(document, change))
+        else:
+            update_settings(change)
+    except Invalid as error:
+        problems = {**error.fields, **problems}
+    if problems:
+        return _page(form, document, problems), 400
+    return redirect(url_for("admin.settings", saved="1"), code=303)
