@@ -4,6 +4,9 @@ Kept next to nothing else on purpose: tests check real responses against these s
 (tests/test_openapi.py), so a change to the API that is not made here fails the suite.
 """
 
+from omniorder.services.menu import ALLERGENS, MAX_PRICE_CENTS
+from omniorder.services.menu_document import MAX_CATEGORIES, MAX_ITEMS
+from omniorder.services.options import MAX_CHOICES, MAX_GROUPS_PER_ITEM, MAX_OPTIONS_PER_GROUP
 from omniorder.services.tenants import PROVISIONING_FIELDS
 
 UUID = {"type": "string", "format": "uuid"}
@@ -15,10 +18,47 @@ ERROR = {
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+ALLERGEN = {"enum": list(ALLERGENS), "description": "one of the 14 EU allergens"}
+OPTION_GROUP = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "min", "max", "options"],
+    "properties": {
+        "id": UUID,
+        "name": {"type": "string"},
+        "min": {"type": "integer", "minimum": 0, "description": "choices required"},
+        "max": {"type": "integer", "minimum": 1, "description": "choices allowed"},
+        "options": {
+            "type": "array",
+            "description": "in menu order",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "name", "price_delta", "is_available"],
+                "properties": {
+                    "id": UUID,
+                    "name": {"type": "string"},
+                    "price_delta": {"type": "integer", "minimum": 0},
+                    "is_available": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
 MENU_ITEM = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["id", "category_id", "name", "description", "price", "image_url", "is_available"],
+    "required": [
+        "id",
+        "category_id",
+        "name",
+        "description",
+        "price",
+        "image_url",
+        "is_available",
+        "allergens",
+        "option_groups",
+    ],
     "properties": {
         "id": UUID,
         "category_id": {"type": ["string", "null"], "format": "uuid"},
@@ -27,6 +67,8 @@ MENU_ITEM = {
         "price": {"type": "integer", "minimum": 0},
         "image_url": {"type": ["string", "null"]},
         "is_available": {"type": "boolean"},
+        "allergens": {"type": "array", "items": ALLERGEN},
+        "option_groups": {"type": "array", "items": OPTION_GROUP, "description": "in menu order"},
     },
 }
 ORDER_LINE = {
@@ -73,13 +115,96 @@ NEW_ORDER = {
         },
     },
 }
+AMOUNT = {"type": "integer", "minimum": 0, "maximum": MAX_PRICE_CENTS, "description": "minor units"}
+MENU_TEXT = {"type": "string", "minLength": 1, "maxLength": 100}
+DOCUMENT_ITEM = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "price"],
+    "properties": {
+        "name": MENU_TEXT,
+        "description": {"type": ["string", "null"], "maxLength": 1000},
+        "price": AMOUNT,
+        "is_available": {"type": "boolean", "default": True},
+        "image_url": {"type": ["string", "null"], "maxLength": 2000},
+        "allergens": {"type": "array", "items": ALLERGEN, "default": []},
+        "option_groups": {
+            "type": "array",
+            "maxItems": MAX_GROUPS_PER_ITEM,
+            "default": [],
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": MENU_TEXT,
+                    "min": {"type": "integer", "minimum": 0, "maximum": MAX_CHOICES, "default": 0},
+                    "max": {"type": "integer", "minimum": 1, "maximum": MAX_CHOICES, "default": 1},
+                    "options": {
+                        "type": "array",
+                        "maxItems": MAX_OPTIONS_PER_GROUP,
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["name"],
+                            "properties": {
+                                "name": MENU_TEXT,
+                                "price_delta": {**AMOUNT, "default": 0},
+                                "is_available": {"type": "boolean", "default": True},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+MENU_DOCUMENT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["categories"],
+    "description": "A whole menu: categories in menu order; `items` holds items without a "
+    "category (exported only when there are some). Names are unique within their item "
+    "(groups) or group (options); a group's max ≥ min.",
+    "properties": {
+        "categories": {
+            "type": "array",
+            "maxItems": MAX_CATEGORIES,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": MENU_TEXT,
+                    "items": {"type": "array", "maxItems": MAX_ITEMS, "items": DOCUMENT_ITEM},
+                },
+            },
+        },
+        "items": {"type": "array", "maxItems": MAX_ITEMS, "items": DOCUMENT_ITEM},
+    },
+}
+MENU_IMPORTED = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["dry_run", "categories", "items", "option_groups", "options"],
+    "properties": {
+        "dry_run": {"type": "boolean"},
+        **{
+            count: {"type": "integer", "minimum": 0}
+            for count in ("categories", "items", "option_groups", "options")
+        },
+    },
+}
 PROVISION = {
     "type": "object",
     "additionalProperties": False,
     "required": ["name", "domain"],
     "properties": {
-        field: {"type": "object" if field == "theme_config" else "string"}
-        for field in PROVISIONING_FIELDS
+        **{
+            field: {"type": "object" if field == "theme_config" else "string"}
+            for field in PROVISIONING_FIELDS
+        },
+        "menu": {"$ref": "#/components/schemas/MenuDocument"},
     },
 }
 PROVISIONED = {
@@ -199,6 +324,8 @@ def openapi_document() -> dict:
                 "Order": ORDER,
                 "NewOrder": NEW_ORDER,
                 "Provision": PROVISION,
+                "MenuDocument": MENU_DOCUMENT,
+                "MenuImported": MENU_IMPORTED,
                 "Provisioned": PROVISIONED,
                 "Analytics": ANALYTICS,
                 "Settings": SETTINGS,
@@ -213,12 +340,13 @@ def openapi_document() -> dict:
                         "200": _json(
                             {
                                 "type": "object",
-                                "required": ["items"],
+                                "required": ["currency", "items"],
                                 "properties": {
+                                    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
                                     "items": {
                                         "type": "array",
                                         "items": {"$ref": "#/components/schemas/MenuItem"},
-                                    }
+                                    },
                                 },
                             }
                         ),
@@ -289,6 +417,45 @@ def openapi_document() -> dict:
                         **_errors(400, 401, 404, 409, 413, 429, 503),
                     },
                 }
+            },
+            "/api/v1/sys/tenants/{domain}/menu": {
+                "parameters": [
+                    {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "get": {
+                    "operationId": "exportMenu",
+                    "security": bearer,
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MenuDocument"}),
+                        **_errors(400, 401, 404, 429, 503),
+                    },
+                },
+                "put": {
+                    "operationId": "importMenu",
+                    "security": bearer,
+                    "description": "Replace the whole menu in one transaction; any problem "
+                    "(each reported at its path in `fields`) and nothing changes.",
+                    "parameters": [
+                        {
+                            "name": "dry_run",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": ["true", "false"]},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/MenuDocument"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MenuImported"}),
+                        **_errors(400, 401, 404, 413, 429, 503),
+                    },
+                },
             },
             "/api/v1/sys/analytics": {
                 "get": {

@@ -1,45 +1,16 @@
 """Two staff members changing the menu at the same moment: whoever comes second hears 404
 (the row is gone) or 409 (with the reason), never a 500, and nothing is left half-done."""
 
-import threading
 import uuid
 
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import SYS_TOKEN
+from tests.support.races import Actions, race
 from tests.support.staff import signed_in
 
 TRIES = 25
-
-
-def race(first, second) -> list[int]:
-    """Run two staff actions at once (a barrier releases both); their status codes."""
-    barrier = threading.Barrier(2)
-    statuses = [None, None]
-
-    def run(index, action):
-        barrier.wait()
-        statuses[index] = action().status_code
-
-    threads = [
-        threading.Thread(target=run, args=(i, action)) for i, action in enumerate((first, second))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
-
-
-class Actions:
-    """A signed-in staff member with a CSRF token fetched once, so both sides of a race
-    send their POST at the same moment."""
-
-    def __init__(self, staff):
-        self.staff, self.token = staff, staff.token()
-
-    def post(self, path, **data):
-        return lambda: self.staff.post(path, {"csrf_token": self.token, **data}, csrf=False)
 
 
 @pytest.fixture
@@ -129,3 +100,107 @@ def test_category_rename_against_category_delete(app, tenant, two_managers, db_c
         assert delete == 303
         assert rename in (303, 404), rename
         assert count(db_connection, tenant, "categories", category) == 0
+
+
+def new_item_with_choice(db_connection, tenant) -> tuple[str, str, str]:
+    """A new item with a group Size and its option Large: (item, group, option) ids."""
+    item = new_item(db_connection, tenant)
+    schema = tenant.schema_name
+    group = db_connection.scalar(
+        text(
+            f'INSERT INTO "{schema}".option_groups (menu_item_id, name, min_choices, max_choices) '
+            "VALUES (:item, 'Size', 1, 1) RETURNING id"
+        ),
+        {"item": item},
+    )
+    option = db_connection.scalar(
+        text(
+            f'INSERT INTO "{schema}".options (group_id, name, price_delta) '
+            "VALUES (:group, 'Large', 300) RETURNING id"
+        ),
+        {"group": group},
+    )
+    db_connection.commit()
+    return item, str(group), str(option)
+
+
+def test_option_edit_against_item_delete(app, tenant, two_managers, db_connection):
+    editor, manager = two_managers
+    for _ in range(TRIES):
+        item, group, option = new_item_with_choice(db_connection, tenant)
+        edit, delete = race(
+            editor.post(
+                f"/admin/items/{item}/groups/{group}/options/{option}/edit",
+                name="Huge",
+                price_delta="4.00",
+            ),
+            manager.post(f"/admin/items/{item}/delete"),
+        )
+        assert delete == 303
+        assert edit in (303, 404), edit
+        assert count(db_connection, tenant, "options", option) == 0
+
+
+def test_new_option_against_its_group_delete(app, tenant, two_managers, db_connection):
+    editor, manager = two_managers
+    for _ in range(TRIES):
+        item, group, _ = new_item_with_choice(db_connection, tenant)
+        create, delete = race(
+            editor.post(f"/admin/items/{item}/groups/{group}/options", name="Small"),
+            manager.post(f"/admin/items/{item}/groups/{group}/delete"),
+        )
+        assert delete == 303
+        assert create in (303, 404), create
+        orphans = db_connection.scalar(
+            text(f'SELECT count(*) FROM "{tenant.schema_name}".options WHERE group_id = :g'),
+            {"g": group},
+        )
+        assert orphans == 0 and count(db_connection, tenant, "option_groups", group) == 0
+
+
+def test_group_edit_and_option_toggle_against_item_delete(app, tenant, two_managers, db_connection):
+    editor, manager = two_managers
+    for attempt in range(TRIES):
+        item, group, option = new_item_with_choice(db_connection, tenant)
+        change = (
+            editor.post(f"/admin/items/{item}/groups/{group}/edit", name="Sizes", min="0", max="1")
+            if attempt % 2
+            else editor.post(
+                f"/admin/items/{item}/groups/{group}/options/{option}/availability",
+                available="false",
+            )
+        )
+        edit, delete = race(change, manager.post(f"/admin/items/{item}/delete"))
+        assert delete == 303
+        assert edit in (303, 404), edit
+        assert count(db_connection, tenant, "option_groups", group) == 0
+
+
+def test_option_edit_against_a_menu_import(app, client, tenant, two_managers, db_connection):
+    editor, _ = two_managers
+    replace = {"categories": [{"name": "Soups", "items": [{"name": "Miso", "price": 400}]}]}
+
+    def import_menu():
+        return client.put(
+            f"/api/v1/sys/tenants/{tenant.domain}/menu",
+            json=replace,
+            headers={"Authorization": f"Bearer {SYS_TOKEN}"},
+        )
+
+    for _ in range(10):
+        item, group, option = new_item_with_choice(db_connection, tenant)
+        edit, imported = race(
+            editor.post(
+                f"/admin/items/{item}/groups/{group}/options/{option}/edit",
+                name="XL",
+                price_delta="",
+            ),
+            import_menu,
+        )
+        assert imported == 200
+        assert edit in (303, 404), edit
+        names = db_connection.scalars(
+            text(f'SELECT name FROM "{tenant.schema_name}".menu_items')
+        ).all()
+        db_connection.commit()
+        assert names == ["Miso"]

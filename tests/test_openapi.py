@@ -143,3 +143,31 @@ def test_settings_responses_match_the_document(client, tenant, document):
         client.get("/api/v1/sys/tenants/not%20a%20host/settings", headers=AUTH),
     )
     conforms(document, path, "get", client.get(url))
+
+
+def test_menu_documents_and_choices_match_the_document(client, tenant, document):
+    path = "/api/v1/sys/tenants/{domain}/menu"
+    url = f"/api/v1/sys/tenants/{tenant.domain}/menu"
+    exported = client.get(url, headers=AUTH)
+    conforms(document, path, "get", exported)
+    size = {"name": "Size", "min": 1, "max": 1, "options": [{"name": "Large", "price_delta": 300}]}
+    fries = {"name": "Fries", "price": 450, "allergens": ["gluten"], "option_groups": [size]}
+    menu = {
+        "categories": [{"name": "Sides", "items": [fries]}],
+        "items": [{"name": "X", "price": 0}],
+    }
+    for query in ("?dry_run=true", ""):
+        replaced = client.put(url + query, headers=AUTH, json=menu)
+        assert replaced.status_code == 200
+        conforms(document, path, "put", replaced)
+    conforms(document, path, "get", client.get(url, headers=AUTH))
+    conforms(
+        document, "/api/v1/menu", "get", client.get("/api/v1/menu", headers={"Host": tenant.domain})
+    )  # noqa: E501
+    refused = client.put(url, headers=AUTH, json={"categories": [{"name": ""}]})
+    assert refused.status_code == 400
+    conforms(document, path, "put", refused)
+    ghost = "/api/v1/sys/tenants/ghost.invalid/menu"
+    conforms(document, path, "get", client.get(ghost, headers=AUTH))
+    conforms(document, path, "put", client.put(ghost, headers=AUTH, json=menu))
+    conforms(document, path, "get", client.get(url))

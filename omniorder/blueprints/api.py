@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from omniorder.blueprints.error_pages import json_object
 from omniorder.extensions import csrf
 from omniorder.ratelimit import order_limit
-from omniorder.services.menu import menu_items
+from omniorder.services.menu import read_menu
 from omniorder.services.ordering import order_as_json, order_by_id, parse_lines, place_order
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -14,7 +14,10 @@ csrf.exempt(bp)  # no cookie-authenticated state changes here
 
 @bp.get("/menu")
 def menu():
+    """Every item with its allergens and option groups, and the currency: one statement."""
+    menu = read_menu()
     return {
+        "currency": menu.currency,
         "items": [
             {
                 "id": str(item.id),
@@ -24,9 +27,11 @@ def menu():
                 "price": item.price,
                 "image_url": item.image_url,
                 "is_available": item.is_available,
+                "allergens": list(item.allergens),
+                "option_groups": item.option_groups,
             }
-            for item in menu_items()
-        ]
+            for item in menu.items
+        ],
     }
 
 

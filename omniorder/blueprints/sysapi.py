@@ -11,6 +11,7 @@ from omniorder.blueprints.error_pages import json_object
 from omniorder.errors import Invalid
 from omniorder.extensions import csrf
 from omniorder.services import analytics
+from omniorder.services.menu_document import export_menu, import_menu
 from omniorder.services.settings import current_settings, update_settings
 from omniorder.services.tenants import PROVISIONING_FIELDS, bind_tenant_named, provision_tenant
 from omniorder.tenancy.http import tenant_exempt
@@ -74,14 +75,18 @@ def require_system_token():
     abort(401, description="A valid system token is required (Authorization: Bearer …).")
 
 
+# The provisioning body: the CLI's fields and an optional menu document (else the starter menu).
+PROVISION_BODY = (*PROVISIONING_FIELDS, "menu")
+
+
 @bp.post("/provision")
 @tenant_exempt
 def provision():
     body = json_object()
-    unknown = body.keys() - set(PROVISIONING_FIELDS)
+    unknown = body.keys() - set(PROVISION_BODY)
     if unknown:
         raise Invalid(fields={str(key)[:40]: "is not a provisioning field" for key in unknown})
-    tenant = provision_tenant(**{key: body.get(key) for key in PROVISIONING_FIELDS})
+    tenant = provision_tenant(**{key: body.get(key) for key in PROVISION_BODY})
     answer = {
         "id": str(tenant.id),
         "name": tenant.name,
@@ -128,3 +133,24 @@ def change_tenant_settings(domain):
     message per bad key, and nothing saved."""
     bind_tenant_named(domain)
     return update_settings(json_object())
+
+
+@bp.get("/tenants/<domain>/menu")
+@tenant_exempt
+def tenant_menu(domain):
+    """A restaurant's whole menu as one document: the same as `flask menu export DOMAIN`."""
+    bind_tenant_named(domain)
+    return export_menu()
+
+
+@bp.put("/tenants/<domain>/menu")
+@tenant_exempt
+def replace_tenant_menu(domain):
+    """Replace the whole menu (``?dry_run=true``: only check it): the same as `flask menu
+    import`; 400 with a message per problem at its path, and nothing changed."""
+    bind_tenant_named(domain)
+    dry_run = request.args.get("dry_run", "false")
+    if dry_run not in ("true", "false"):
+        raise Invalid("dry_run", "must be true or false")
+    counts = import_menu(json_object(), dry_run=dry_run == "true")
+    return {"dry_run": dry_run == "true", **counts.as_json()}

@@ -5,31 +5,134 @@ the manager deletes the item). Every change therefore locks the row it changes b
 it (``FOR UPDATE``), and a new item locks its category against deletion (``FOR SHARE``): the
 second change waits for the first to commit, then finds the row gone (404), the category gone
 (400) or the category no longer empty (409), instead of failing inside its flush (a 500).
+An item's option groups and options follow the same rule (services/options.py): their
+changes lock the item first.
+
+`read_menu` is the one read of the menu that the storefront, the cart, the kitchen panel,
+the back office and ``GET /api/v1/menu`` share: every item with its allergens and its option
+groups and options in rank order, and the restaurant's currency, in ONE statement.
 """
 
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from omniorder.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.extensions import db
-from omniorder.models import Category, MenuItem
-from omniorder.money import DEFAULT_CURRENCY, DEFAULT_LOCALE, parse_amount
+from omniorder.models import Category, MenuItem, Option, OptionGroup, RestaurantSettings
+from omniorder.money import amount_for_input, parse_amount
+from omniorder.services.settings import current_settings, default_settings
 from omniorder.tenancy.bind import read_connection
 
 MAX_PRICE_CENTS = 10_000_00
 MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000}
 
+# The 14 allergens EU law (Regulation 1169/2011, Annex II) requires a menu to declare, in the
+# order the menu shows them. Stored as these words; shown as text, never as colour alone.
+ALLERGENS = (
+    "celery",
+    "gluten",
+    "crustaceans",
+    "eggs",
+    "fish",
+    "lupin",
+    "milk",
+    "molluscs",
+    "mustard",
+    "nuts",
+    "peanuts",
+    "sesame",
+    "soya",
+    "sulphites",
+)
 
-MENU_STATEMENT = select(MenuItem.__table__).order_by(MenuItem.name, MenuItem.id)
+
+def _json_list(element, *order_by):
+    """A JSON array of `element` in `order_by` order; [] (not NULL) when there is none."""
+    return func.coalesce(
+        func.json_agg(aggregate_order_by(element, *order_by)), literal_column("'[]'::json")
+    )
+
+
+_option = Option.__table__
+_group = OptionGroup.__table__
+_item = MenuItem.__table__
+_OPTIONS_OF_GROUP = (
+    select(
+        _json_list(
+            func.json_build_object(
+                "id", _option.c.id,
+                "name", _option.c.name,
+                "price_delta", _option.c.price_delta,
+                "is_available", _option.c.is_available,
+            ),
+            _option.c.rank, _option.c.name, _option.c.id,
+        )
+    )
+    .where(_option.c.group_id == _group.c.id)
+    .scalar_subquery()
+)  # fmt: skip
+_GROUPS_OF_ITEM = (
+    select(
+        _json_list(
+            func.json_build_object(
+                "id", _group.c.id,
+                "name", _group.c.name,
+                "min", _group.c.min_choices,
+                "max", _group.c.max_choices,
+                "options", _OPTIONS_OF_GROUP,
+            ),
+            _group.c.rank, _group.c.name, _group.c.id,
+        )
+    )
+    .where(_group.c.menu_item_id == _item.c.id)
+    .scalar_subquery()
+)  # fmt: skip
+# One row: the currency of the settings document (its default when the key is missing).
+_RESTAURANT = select(
+    func.coalesce(
+        select(RestaurantSettings.document["currency"].astext).scalar_subquery(),
+        default_settings()["currency"],
+    ).label("currency")
+).subquery("restaurant")
+# Every item (by name) with its option groups as JSON and the restaurant's currency. The FULL
+# JOIN ON true with the one-row settings side keeps the currency when the menu is empty (one
+# row whose item columns are all NULL), so even that answer is one statement.
+MENU_STATEMENT = (
+    select(_item, _GROUPS_OF_ITEM.label("option_groups"), _RESTAURANT.c.currency)
+    .select_from(_item.join(_RESTAURANT, true(), full=True))
+    .order_by(_item.c.name, _item.c.id)
+)
+
+
+@dataclass(frozen=True)
+class MenuView:
+    """The bound restaurant's menu as customers and scripts see it.
+
+    `items`: rows with the item's columns (id, category_id, name, description, price,
+    image_url, is_available, allergens) and `option_groups`: ``[{"id", "name", "min", "max",
+    "options": [{"id", "name", "price_delta", "is_available"}]}]`` in rank order (ids as
+    text)."""
+
+    currency: str
+    items: list
+
+
+def read_menu() -> MenuView:
+    """The whole menu in one statement through a Core connection (no ORM identity map or
+    session: half the menu endpoint's cost)."""
+    with read_connection() as connection:
+        rows = connection.execute(MENU_STATEMENT).all()
+    currency = rows[0].currency if rows else default_settings()["currency"]
+    return MenuView(currency, [row for row in rows if row.id is not None])
 
 
 def menu_items():
-    """Every item of the tenant, sorted by name: one statement returning plain rows through a
-    Core connection (no ORM identity map or session: half the menu endpoint's cost)."""
-    with read_connection() as connection:
-        return connection.execute(MENU_STATEMENT).all()
+    """Every item of the tenant, sorted by name, with allergens and option groups."""
+    return read_menu().items
 
 
 def categories() -> list[Category]:
@@ -53,12 +156,35 @@ def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     return sections
 
 
-def parse_price(text, locale: str = DEFAULT_LOCALE, currency: str = DEFAULT_CURRENCY) -> int:
-    """A price as staff type it in the restaurant's locale → minor units (≤ 10,000.00)."""
-    return parse_amount(text, "price", MAX_PRICE_CENTS, locale, currency)
+def parse_typed_amount(text, field: str) -> int:
+    """An amount staff typed (a price, an option's extra charge) in the bound restaurant's
+    locale and currency → minor units, at most `MAX_PRICE_CENTS`."""
+    settings = current_settings()
+    return parse_amount(text, field, MAX_PRICE_CENTS, settings["locale"], settings["currency"])
 
 
-def _text(field: str, value, required: bool = False) -> str | None:
+def amount_as_typed(minor_units: int) -> str:
+    """What `parse_typed_amount` reads back: a form's value in the restaurant's locale."""
+    settings = current_settings()
+    return amount_for_input(minor_units, settings["locale"], settings["currency"])
+
+
+def clean_allergens(value, field: str = "allergens") -> list[str]:
+    """Allergen names from `ALLERGENS` (a list; duplicates dropped), in the menu's order."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
+        raise Invalid(field, 'must be a list of allergens such as ["gluten", "milk"]')
+    unknown = [name for name in value if name not in ALLERGENS]
+    if unknown:
+        shown = unknown[0].encode("utf-8", "backslashreplace").decode()[:40]
+        raise Invalid(
+            field, f"{shown!r} is not one of the 14 EU allergens ({', '.join(ALLERGENS)})"
+        )
+    return [name for name in ALLERGENS if name in value]
+
+
+def clean_text(field: str, value, required: bool = False) -> str | None:
     value = value.strip() if isinstance(value, str) else ""
     if not value:
         if required:
@@ -71,8 +197,8 @@ def _text(field: str, value, required: bool = False) -> str | None:
     return value
 
 
-def _image_url(value) -> str | None:
-    url = _text("image_url", value)
+def clean_image_url(value) -> str | None:
+    url = clean_text("image_url", value)
     if url is None:
         return None
     parsed = urlparse(url)
@@ -81,7 +207,7 @@ def _image_url(value) -> str | None:
     return url
 
 
-def _get(model, raw_id, label: str, lock=None):
+def get_or_404(model, raw_id, label: str, lock=None):
     """The row, or `NotFound`. `lock`: True (FOR UPDATE, to change or delete it) or
     {"read": True} (FOR SHARE, to keep it while referring to it)."""
     try:
@@ -94,16 +220,16 @@ def _get(model, raw_id, label: str, lock=None):
 
 
 def category(category_id, lock=None) -> Category:
-    return _get(Category, category_id, "category", lock)
+    return get_or_404(Category, category_id, "category", lock)
 
 
 def menu_item(item_id, lock=None) -> MenuItem:
-    return _get(MenuItem, item_id, "menu item", lock)
+    return get_or_404(MenuItem, item_id, "menu item", lock)
 
 
 def create_category(name) -> Category:
     rank = db.session.scalar(select(func.coalesce(func.max(Category.rank) + 1, 0)))
-    created = Category(name=_text("name", name, required=True), rank=rank)
+    created = Category(name=clean_text("name", name, required=True), rank=rank)
     db.session.add(created)
     db.session.flush()
     return created
@@ -111,7 +237,7 @@ def create_category(name) -> Category:
 
 def rename_category(category_id, name) -> Category:
     found = category(category_id, lock=True)
-    found.name = _text("name", name, required=True)
+    found.name = clean_text("name", name, required=True)
     db.session.flush()
     return found
 
@@ -150,10 +276,11 @@ def delete_category(category_id) -> Category:
 def _item_fields(fields: dict) -> dict:
     clean = check_fields(
         {
-            "name": lambda: _text("name", fields.get("name"), required=True),
-            "description": lambda: _text("description", fields.get("description")),
-            "price": lambda: parse_price(fields.get("price")),
-            "image_url": lambda: _image_url(fields.get("image_url")),
+            "name": lambda: clean_text("name", fields.get("name"), required=True),
+            "description": lambda: clean_text("description", fields.get("description")),
+            "price": lambda: parse_typed_amount(fields.get("price"), "price"),
+            "image_url": lambda: clean_image_url(fields.get("image_url")),
+            "allergens": lambda: clean_allergens(fields.get("allergens")),
             "category_id": lambda: _category_to_file_under(fields.get("category_id")),
         }
     )

@@ -24,12 +24,11 @@ from omniorder.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.extensions import db
 from omniorder.models import (
     BoardVersion,
-    Category,
-    MenuItem,
     RestaurantSettings,
     Tenant,
     User,
 )
+from omniorder.services.menu_document import insert_menu, validate_menu_document
 from omniorder.services.staff import (
     generate_password,
     hash_password,
@@ -85,8 +84,9 @@ class ProvisionedTenant:
     generated_password: str | None  # shown once, when none was given
 
 
-def _validated(name, domain, schema_name, theme_config, admin_email, admin_password) -> dict:
-    """All provisioning inputs checked at once, so the caller hears of every bad field."""
+def _validated(name, domain, schema_name, theme_config, admin_email, admin_password, menu):
+    """All provisioning inputs checked at once, so the caller hears of every bad field (a
+    menu's at their paths: ``menu.categories[0].items[1].price``)."""
     fields = {}
     return check_fields(
         {
@@ -113,6 +113,9 @@ def _validated(name, domain, schema_name, theme_config, admin_email, admin_passw
                 if admin_password is None
                 else validate_password(admin_password, "admin_password")
             ),
+            "menu": lambda: validate_menu_document(
+                STARTER_MENU if menu is None else menu, prefix="menu."
+            ),
         },
         into=fields,
     )
@@ -134,13 +137,14 @@ def provision_tenant(
     schema_name=None,
     theme_config=None,
     admin_password=None,
-    menu=STARTER_MENU,
+    menu=None,
     staff: tuple[StaffLogin, ...] = (),
 ) -> ProvisionedTenant:
     """Create a restaurant in the caller's unit of work: registry row, schema, tables, version
     stamp, admin (default ``admin@<domain>``, password generated when none is given), further
-    `staff` logins and `menu`."""
-    fields = _validated(name, domain, schema_name, theme_config, admin_email, admin_password)
+    `staff` logins and `menu` (a menu document as ``flask menu import`` takes it, checked
+    the same way; None: the starter menu)."""
+    fields = _validated(name, domain, schema_name, theme_config, admin_email, admin_password, menu)
     password = fields["admin_password"]
     generated = None
     if password is None:
@@ -177,7 +181,7 @@ def provision_tenant(
                 .returning(Tenant.id, Tenant.created_at)
             ).one()
             create_tenant_schema(connection, fields["schema_name"])
-            _seed(connection, fields["schema_name"], logins, menu)
+            _seed(connection, fields["schema_name"], logins, fields["menu"])
     except IntegrityError as error:
         raise _conflict(error, fields) from None
     except DBAPIError as error:
@@ -197,30 +201,13 @@ def provision_tenant(
     )
 
 
-def _seed(connection, schema_name: str, logins: list[dict], menu: list) -> None:
-    """The board counter, the logins and the menu, in the new schema."""
+def _seed(connection, schema_name: str, logins: list[dict], menu: dict) -> None:
+    """The board counter, the logins and the (validated) menu, in the new schema."""
     in_schema = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_name}}
     connection.execute(insert(BoardVersion).values(version=0), execution_options=in_schema)
     connection.execute(insert(RestaurantSettings).values(document={}), execution_options=in_schema)
     connection.execute(insert(User), logins, execution_options=in_schema)
-    categories, items = [], []
-    for rank, category in enumerate(menu):
-        category_id = uuid.uuid4()
-        categories.append({"id": category_id, "name": category["name"], "rank": rank})
-        items += [
-            {
-                "category_id": category_id,
-                "description": None,
-                "image_url": None,
-                "is_available": True,
-                **item,
-            }
-            for item in category["items"]
-        ]
-    if categories:
-        connection.execute(insert(Category), categories, execution_options=in_schema)
-    if items:
-        connection.execute(insert(MenuItem), items, execution_options=in_schema)
+    insert_menu(connection, menu, in_schema)
 
 
 def _conflict(error: IntegrityError, fields: dict) -> Conflict:

@@ -8,13 +8,16 @@ from wtforms import (
     FormField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from omniorder.models import ROLES
+from omniorder.services.menu import ALLERGENS
 from omniorder.services.theme import FONT_STACKS, PRESETS
 
 
@@ -25,6 +28,14 @@ class ItemForm(FlaskForm):
     image_url = StringField("Image URL (http or https)", validators=[Length(max=2000)])
     category_id = SelectField("Category", choices=[], validate_choice=False)
     is_available = BooleanField("Available", default=True)
+    # One checkbox per EU allergen; the service checks the names (services/menu.py).
+    allergens = SelectMultipleField(
+        "Allergens",
+        choices=[SelectChoice(name, name.capitalize()) for name in ALLERGENS],
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
 
 
 class StaffForm(FlaskForm):

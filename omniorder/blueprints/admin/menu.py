@@ -1,13 +1,13 @@
-"""Categories and items (managers and admins)."""
+"""Categories, items, and each item's option groups and options (managers and admins)."""
 
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from omniorder.blueprints.admin import bp, change_then_return
 from omniorder.blueprints.admin.forms import ItemForm
-from omniorder.errors import Invalid
-from omniorder.money import amount_for_input
+from omniorder.errors import DomainError, Invalid, NotFound
 from omniorder.services import menu as menu_service
+from omniorder.services import options as options_service
 from omniorder.staff_sessions import staff_required
 
 
@@ -55,42 +55,54 @@ def delete_category(category_id):
     return menu_action(lambda: menu_service.delete_category(category_id))
 
 
-def item_form(item=None) -> ItemForm:
+def item_form(item=None, as_stored: bool = False) -> ItemForm:
+    """The item form: what was posted, else (a GET, or `as_stored`) the item as stored."""
     form = ItemForm(obj=None)
-    if item is not None and request.method == "GET":
+    if item is not None and (request.method == "GET" or as_stored):
         form = ItemForm(
+            formdata=None,
             data={
                 "name": item.name,
                 "description": item.description,
-                "price": amount_for_input(item.price),
+                "price": menu_service.amount_as_typed(item.price),
                 "image_url": item.image_url,
                 "category_id": str(item.category_id or ""),
                 "is_available": item.is_available,
-            }
+                "allergens": list(item.allergens),
+            },
         )
+    form.price.label.text = f"Price (e.g. {menu_service.amount_as_typed(1250)})"
     form.category_id.choices = [SelectChoice("", "— none —")] + [
         SelectChoice(str(category.id), category.name) for category in menu_service.categories()
     ]
     return form
 
 
+def render_item(form, item_id=None, errors=None, message=None, status=200):
+    """The item's page: its form and, for an existing item, its option groups."""
+    return render_template(
+        "admin/item_form.html",
+        form=form,
+        item_id=item_id,
+        errors=errors or {},
+        message=message,
+        groups=options_service.option_groups(item_id) if item_id else [],
+        example_amount=menu_service.amount_as_typed(100),
+        amount_as_typed=menu_service.amount_as_typed,
+        typed=request.form if status >= 400 else {},
+    ), status
+
+
 def save_item(form, item_id=None):
     if not form.validate():
-        return render_template(
-            "admin/item_form.html",
-            form=form,
-            item_id=item_id,
-            errors={k: v[0] for k, v in form.errors.items()},
-        ), 400
+        return render_item(form, item_id, {k: v[0] for k, v in form.errors.items()}, status=400)
     try:
         if item_id is None:
             menu_service.create_item(form.data)
         else:
             menu_service.update_item(item_id, form.data)
     except Invalid as error:
-        return render_template(
-            "admin/item_form.html", form=form, item_id=item_id, errors=error.fields
-        ), 400
+        return render_item(form, item_id, error.fields, status=400)
     return redirect(url_for("admin.menu"), code=303)
 
 
@@ -100,7 +112,7 @@ def new_item():
     form = item_form()
     if request.method == "POST":
         return save_item(form)
-    return render_template("admin/item_form.html", form=form, item_id=None, errors={})
+    return render_item(form)
 
 
 @bp.route("/items/<uuid:item_id>/edit", methods=["GET", "POST"])
@@ -110,10 +122,118 @@ def edit_item(item_id):
     form = item_form(item)
     if request.method == "POST":
         return save_item(form, item_id)
-    return render_template("admin/item_form.html", form=form, item_id=item_id, errors={})
+    return render_item(form, item_id)
 
 
 @bp.post("/items/<uuid:item_id>/delete")
 @staff_required("manager")
 def delete_item(item_id):
     return menu_action(lambda: menu_service.delete_item(item_id))
+
+
+# --- option groups and options, on the item's page -----------------------------------------
+
+
+def choices_action(item_id, change):
+    """Run a change to the item's choices; back to its page (303), or the page again with
+    the reason and the error's status. A vanished item, group or option is a plain 404."""
+    try:
+        change()
+    except NotFound:
+        raise
+    except DomainError as error:
+        form = item_form(menu_service.menu_item(item_id), as_stored=True)
+        return render_item(form, item_id, message=error.message, status=error.status_code)
+    return redirect(url_for("admin.edit_item", item_id=item_id) + "#choices", code=303)
+
+
+def step() -> int:
+    return -1 if request.form.get("direction") == "up" else 1
+
+
+@bp.post("/items/<uuid:item_id>/groups")
+@staff_required("manager")
+def create_group(item_id):
+    form = request.form
+    return choices_action(
+        item_id,
+        lambda: options_service.create_group(
+            item_id, form.get("name"), form.get("min"), form.get("max")
+        ),
+    )
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/edit")
+@staff_required("manager")
+def update_group(item_id, group_id):
+    form = request.form
+    return choices_action(
+        item_id,
+        lambda: options_service.update_group(
+            item_id, group_id, form.get("name"), form.get("min"), form.get("max")
+        ),
+    )
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/move")
+@staff_required("manager")
+def move_group(item_id, group_id):
+    return choices_action(item_id, lambda: options_service.move_group(item_id, group_id, step()))
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/delete")
+@staff_required("manager")
+def delete_group(item_id, group_id):
+    return choices_action(item_id, lambda: options_service.delete_group(item_id, group_id))
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/options")
+@staff_required("manager")
+def create_option(item_id, group_id):
+    form = request.form
+    return choices_action(
+        item_id,
+        lambda: options_service.create_option(
+            item_id, group_id, form.get("name"), form.get("price_delta")
+        ),
+    )
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/options/<uuid:option_id>/edit")
+@staff_required("manager")
+def update_option(item_id, group_id, option_id):
+    form = request.form
+    return choices_action(
+        item_id,
+        lambda: options_service.update_option(
+            item_id, group_id, option_id, form.get("name"), form.get("price_delta")
+        ),
+    )
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/options/<uuid:option_id>/availability")
+@staff_required("manager")
+def option_availability(item_id, group_id, option_id):
+    def change():
+        available = request.form.get("available")
+        if available not in ("true", "false"):
+            raise Invalid("available", "must be true or false")
+        options_service.set_option_available(item_id, group_id, option_id, available == "true")
+
+    return choices_action(item_id, change)
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/options/<uuid:option_id>/move")
+@staff_required("manager")
+def move_option(item_id, group_id, option_id):
+    return choices_action(
+        item_id, lambda: options_service.move_option(item_id, group_id, option_id, step())
+    )
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/options/<uuid:option_id>/delete")
+@staff_required("manager")
+def delete_option(item_id, group_id, option_id):
+    return choices_action(
+        item_id, lambda: options_service.delete_option(item_id, group_id, option_id)
+    )
