@@ -73,24 +73,58 @@ MENU_ITEM = {
 }
 ORDER_LINE = {
     "type": "object",
-    "required": ["menu_item_id", "name", "unit_price", "quantity", "line_total"],
+    "required": ["menu_item_id", "name", "unit_price", "options", "quantity", "line_total", "note"],
     "properties": {
         "menu_item_id": {"type": "string"},
         "name": {"type": "string"},
-        "unit_price": {"type": "integer"},
+        "unit_price": {"type": "integer", "description": "item price + option deltas"},
+        "options": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "group", "name", "price_delta"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "group": {"type": "string"},
+                    "name": {"type": "string"},
+                    "price_delta": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
         "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
         "line_total": {"type": "integer"},
+        "note": {"type": ["string", "null"]},
     },
 }
+MONEY = {"type": "integer", "minimum": 0, "description": "minor units of `currency`"}
 ORDER = {
     "type": "object",
-    "required": ["id", "number", "status", "total_amount", "items", "created_at"],
+    "required": [
+        "id",
+        "number",
+        "status",
+        "subtotal",
+        "tax",
+        "tax_inclusive",
+        "tip",
+        "total_amount",
+        "currency",
+        "note",
+        "items",
+        "created_at",
+    ],
     "properties": {
         "id": UUID,
         "number": {"type": "integer", "minimum": 1001},
         "status": {"enum": ["PENDING", "COOKING", "DONE"]},
         "customer_name": {"type": "string"},
-        "total_amount": {"type": "integer", "minimum": 0},
+        "subtotal": MONEY,
+        "tax": {**MONEY, "description": "added to the total, or contained in it (tax_inclusive)"},
+        "tax_inclusive": {"type": "boolean"},
+        "tip": MONEY,
+        "total_amount": {**MONEY, "description": "what the customer pays at the counter"},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "note": {"type": ["string", "null"]},
         "items": {"type": "array", "items": ORDER_LINE},
         "created_at": {"type": "string", "format": "date-time"},
     },
@@ -110,8 +144,35 @@ NEW_ORDER = {
                 "properties": {
                     "menu_item_id": UUID,
                     "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+                    "options": {
+                        "type": "array",
+                        "maxItems": 30,
+                        "uniqueItems": True,
+                        "items": UUID,
+                        "description": "ids of the chosen options of this item's groups",
+                    },
+                    "note": {"type": "string", "maxLength": 140},
                 },
             },
+        },
+        "note": {"type": "string", "maxLength": 280},
+        "tip": {
+            "description": "only when the restaurant takes tips; a preset percentage of the "
+            "subtotal, or an amount in minor units (at most the subtotal)",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["percent"],
+                    "properties": {"percent": {"type": "integer", "minimum": 1, "maximum": 100}},
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["amount"],
+                    "properties": {"amount": {"type": "integer", "minimum": 0}},
+                },
+            ],
         },
     },
 }

@@ -95,9 +95,10 @@ def setup(app, client, make_tenant):
 
 FORMS = [  # (who, path template, fields)
     ("anonymous", "/login", ["email", "password"]),
-    ("customer", "/cart/add", ["item_id", "quantity"]),
-    ("customer", "/cart/set", ["item_id", "quantity"]),
-    ("customer", "/checkout", ["customer_name", "idempotency_key"]),
+    ("customer", "/cart/add", ["item_id", "quantity", "options", "note"]),
+    ("customer", "/cart/set", ["line", "quantity"]),
+    ("customer", "/cart/tip", ["tip", "tip_amount"]),
+    ("customer", "/checkout", ["customer_name", "idempotency_key", "note"]),
     ("manager", "/admin/categories", ["name"]),
     (
         "manager",

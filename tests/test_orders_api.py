@@ -38,18 +38,24 @@ def test_totals_are_computed_by_the_server_and_client_prices_ignored(app, client
             "menu_item_id": str(burger.id),
             "name": "House Burger",
             "unit_price": 1250,
+            "options": [],
             "quantity": 2,
             "line_total": 2500,
+            "note": None,
         },
         {
             "menu_item_id": str(fries.id),
             "name": "Fries",
             "unit_price": 450,
+            "options": [],
             "quantity": 1,
             "line_total": 450,
+            "note": None,
         },
     ]
-    assert order["total_amount"] == 2950
+    assert (order["subtotal"], order["tax"], order["tip"]) == (2950, 0, 0)
+    assert order["total_amount"] == 2950 and order["currency"] == "USD"
+    assert order["note"] is None and order["tax_inclusive"] is False
     assert (
         client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain}).get_json()
         == order

@@ -6,7 +6,9 @@ from omniorder.blueprints.error_pages import json_object
 from omniorder.extensions import csrf
 from omniorder.ratelimit import order_limit
 from omniorder.services.menu import read_menu
-from omniorder.services.ordering import order_as_json, order_by_id, parse_lines, place_order
+from omniorder.services.order_input import parse_lines
+from omniorder.services.ordering import order_as_json, order_by_id, place_order
+from omniorder.services.pricing import parse_tip
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated state changes here
@@ -43,6 +45,8 @@ def create_order():
         body.get("customer_name"),
         parse_lines(body.get("items")),
         idempotency_key=request.headers.get("Idempotency-Key"),
+        note=body.get("note"),
+        tip=parse_tip(body.get("tip")),
     )
     return order_as_json(placed.order), 201 if placed.created else 200
 

@@ -1,11 +1,16 @@
-"""Placing an order: prices and availability are re-read in the same transaction.
+"""Placing an order: prices, options and availability are re-read in the same transaction.
 
-The order's `items` is the spec's JSON snapshot — ``{menu_item_id, name, unit_price, quantity,
-line_total}`` per line, all in cents — so later menu changes never rewrite history. Nothing the
-client says about prices is used. An idempotency key makes a retried or double-submitted
-checkout return the first order instead of creating a second one; the key is stored with a
-digest of the order it asked for, so the same key with another order is refused (422) instead
-of handing the first order (its tracking link, name and items) to whoever sent the second.
+The order's `items` is the JSON snapshot of what was bought, per line: ``{menu_item_id, name,
+unit_price, options: [{id, group, name, price_delta}], quantity, line_total, note}``, amounts in
+the currency's minor unit; the order keeps its subtotal, tax (and whether the prices included
+it), tip, total and currency beside it (services/pricing.py computes them). Later menu and
+settings changes never rewrite history. Nothing the client says about prices is used.
+
+An idempotency key makes a retried or double-submitted checkout return the first order instead
+of creating a second one; the key is stored with a digest of the order it asked for (lines with
+their options and notes, the order's note, the tip), so the same key with another order is
+refused (422) instead of handing the first order (its tracking link, name and items) to
+whoever sent the second.
 """
 
 import hashlib
@@ -20,22 +25,27 @@ from sqlalchemy.dialects.postgresql import insert
 from omniorder.errors import Conflict, Invalid, NotFound, Unprocessable
 from omniorder.extensions import db
 from omniorder.models import ORDER_STATUSES, MenuItem, Order
+from omniorder.money import amount_for_input
 from omniorder.services.kitchen import bump_board_version
+from omniorder.services.order_input import (
+    OrderLine,
+    clean_customer_name,
+    clean_idempotency_key,
+    clean_order_note,
+)
+from omniorder.services.pricing import (
+    Tip,
+    choose_options,
+    option_groups_of,
+    order_totals,
+    priced_line,
+)
+from omniorder.services.settings import current_settings
 
-MAX_QUANTITY = 99
-MAX_LINES = 50
-MAX_CUSTOMER_NAME = 100
-MAX_IDEMPOTENCY_KEY = 200
 # The most one order may total, in minor units (1,000,000.00): far above any real basket, far
 # below what orders.total_amount (bigint) holds, so a total can never overflow the column.
 MAX_ORDER_TOTAL = 100_000_000
 KEY_REUSED = "This Idempotency-Key was already used for a different order; use a new key."
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    menu_item_id: uuid.UUID
-    quantity: int
 
 
 @dataclass(frozen=True)
@@ -44,100 +54,43 @@ class PlacedOrder:
     created: bool  # False when an earlier request with the same key already placed it
 
 
-def clean_customer_name(name) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise Invalid("customer_name", "is required")
-    name = name.strip()
-    if len(name) > MAX_CUSTOMER_NAME:
-        raise Invalid("customer_name", f"must be at most {MAX_CUSTOMER_NAME} characters")
-    if any(ord(character) < 32 or 0x7F <= ord(character) < 0xA0 for character in name):
-        raise Invalid("customer_name", "must not contain control characters")
-    return name
-
-
-def parse_lines(raw_lines) -> list[OrderLine]:
-    """[{"menu_item_id": "<uuid>", "quantity": 2}, …] → OrderLines, or `Invalid`."""
-    if not isinstance(raw_lines, list) or not raw_lines:
-        raise Invalid("items", "must be a non-empty list")
-    if len(raw_lines) > MAX_LINES:
-        raise Invalid("items", f"must have at most {MAX_LINES} lines")
-    lines, seen = [], set()
-    for index, raw in enumerate(raw_lines):
-        if not isinstance(raw, dict):
-            raise Invalid(f"items[{index}]", "must be an object")
-        try:
-            item_id = uuid.UUID(str(raw.get("menu_item_id")))
-        except ValueError:
-            raise Invalid(f"items[{index}].menu_item_id", "must be a menu item id") from None
-        quantity = raw.get("quantity")
-        if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
-            raise Invalid(f"items[{index}].quantity", f"must be a whole number 1..{MAX_QUANTITY}")
-        if item_id in seen:
-            raise Invalid(f"items[{index}].menu_item_id", "appears twice; use one line")
-        seen.add(item_id)
-        lines.append(OrderLine(item_id, quantity))
-    return lines
-
-
-def clean_idempotency_key(key) -> str | None:
-    if key is None or key == "":
-        return None
-    if not isinstance(key, str) or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        raise Invalid(
-            "idempotency_key", f"must be printable, at most {MAX_IDEMPOTENCY_KEY} characters"
-        )
-    return key
-
-
-def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> PlacedOrder:
+def place_order(
+    customer_name,
+    lines: list[OrderLine],
+    idempotency_key=None,
+    note=None,
+    tip: Tip | None = None,
+) -> PlacedOrder:
     """Add a PENDING order to the caller's transaction, or return the one the key placed."""
     customer_name = clean_customer_name(customer_name)
+    note = clean_order_note(note)
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
         raise Invalid("items", "must be a non-empty list")
-    digest = request_digest(customer_name, lines)
+    digest = request_digest(customer_name, lines, note, tip)
     if idempotency_key is not None:
         existing = _order_with_key(idempotency_key, digest)
         if existing is not None:
             return PlacedOrder(existing, created=False)
 
-    wanted = {line.menu_item_id: line.quantity for line in lines}
-    # FOR SHARE: an item cannot be sold out or repriced under us until this order commits.
-    items = {
-        item.id: item
-        for item in db.session.scalars(
-            select(MenuItem).where(MenuItem.id.in_(wanted)).with_for_update(read=True)
-        )
-    }
-    unknown = [str(item_id) for item_id in wanted if item_id not in items]
-    if unknown:
-        raise Invalid("items", f"unknown menu item {unknown[0]}")
-    sold_out = [item.name for item in items.values() if not item.is_available]
-    if sold_out:
-        raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
-
-    snapshot = [
-        {
-            "menu_item_id": str(item_id),
-            "name": items[item_id].name,
-            "unit_price": items[item_id].price,
-            "quantity": quantity,
-            "line_total": items[item_id].price * quantity,
-        }
-        for item_id, quantity in wanted.items()
-    ]
-    total = sum(line["line_total"] for line in snapshot)
-    if total > MAX_ORDER_TOTAL:
+    snapshot = priced_snapshot(lines)
+    settings = current_settings()
+    totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)
+    if totals.total > MAX_ORDER_TOTAL:
+        limit = amount_for_input(MAX_ORDER_TOTAL, "en_US", settings["currency"])
         raise Invalid(
-            "items",
-            f"an order may total at most {MAX_ORDER_TOTAL // 100:,}.00; "
-            "please split it into smaller orders",
+            "items", f"an order may total at most {limit}; please split it into smaller orders"
         )
     values = {
         "customer_name": customer_name,
         "items": snapshot,
-        "total_amount": total,
-        "subtotal": total,
+        "subtotal": totals.subtotal,
+        "tax": totals.tax,
+        "tax_inclusive": totals.tax_inclusive,
+        "tip": totals.tip,
+        "total_amount": totals.total,
+        "currency": settings["currency"],
+        "note": note,
         "idempotency_key": idempotency_key,
         "request_digest": digest if idempotency_key is not None else None,
     }
@@ -151,16 +104,69 @@ def place_order(customer_name, lines: list[OrderLine], idempotency_key=None) -> 
     return PlacedOrder(db.session.get(Order, order_id), created=True)
 
 
-def request_digest(customer_name: str, lines: list[OrderLine]) -> str:
-    """SHA-256 of the order as asked for (cleaned name, lines in item order): the same
-    request sent twice has the same digest, whatever its JSON's key order or spacing."""
-    canonical = json.dumps(
-        {
-            "customer_name": customer_name,
-            "items": sorted([str(line.menu_item_id), line.quantity] for line in lines),
-        },
-        separators=(",", ":"),
-    )
+def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
+    """The order's lines as bought: items and their options read FOR SHARE (nothing can be
+    sold out or repriced under us until the order commits), every choice checked (400 naming
+    each problem), then sold-out items and options (409)."""
+    wanted = {line.menu_item_id for line in lines}
+    items = {
+        item.id: item
+        for item in db.session.scalars(
+            select(MenuItem).where(MenuItem.id.in_(wanted)).with_for_update(read=True)
+        )
+    }
+    unknown = [str(line.menu_item_id) for line in lines if line.menu_item_id not in items]
+    if unknown:
+        raise Invalid("items", f"unknown menu item {unknown[0]}")
+    groups = option_groups_of(items, lock=True)
+    chosen, problems = [], {}
+    for index, line in enumerate(lines):
+        item = items[line.menu_item_id]
+        try:
+            chosen.append(choose_options(item, groups.get(item.id, []), line.options))
+        except Invalid as error:
+            problems[f"items[{index}].options"] = error.fields["options"]
+    if problems:
+        raise Invalid(fields=problems)
+    sold_out = {item.name for item in items.values() if not item.is_available}
+    sold_out |= {
+        f"{items[line.menu_item_id].name} ({choice.option.name})"
+        for line, picked in zip(lines, chosen, strict=True)
+        for choice in picked
+        if not choice.option.is_available
+    }
+    if sold_out:
+        raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
+    return [
+        priced_line(items[line.menu_item_id], picked, line.quantity, line.note)
+        for line, picked in zip(lines, chosen, strict=True)
+    ]
+
+
+def request_digest(
+    customer_name: str, lines: list[OrderLine], note: str | None = None, tip: Tip | None = None
+) -> str:
+    """SHA-256 of the order as asked for (cleaned name, lines in a fixed order with their
+    options and notes, the order's note, the tip): the same request sent twice has the same
+    digest, whatever its JSON's key order or spacing. A plain order (no options, notes or
+    tip) keeps the digest it had before those existed."""
+    asked = {
+        "customer_name": customer_name,
+        "items": sorted(
+            [str(line.menu_item_id), line.quantity]
+            + (
+                [[str(o) for o in line.options], line.note or ""]
+                if line.options or line.note
+                else []
+            )
+            for line in lines
+        ),
+    }
+    if note:
+        asked["note"] = note
+    if tip is not None:
+        asked["tip"] = tip.as_json()
+    canonical = json.dumps(asked, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -185,14 +191,29 @@ def order_by_id(order_id) -> Order:
     return order
 
 
+def order_lines_of(order: Order) -> list[dict]:
+    """The order's snapshot lines, each with `options` and `note` (orders placed before
+    options existed have neither in their snapshot)."""
+    return [
+        {**line, "options": line.get("options") or [], "note": line.get("note")}
+        for line in order.items
+    ]
+
+
 def order_as_json(order: Order) -> dict:
     return {
         "id": str(order.id),
         "number": order.number,
         "status": order.status,
         "customer_name": order.customer_name,
+        "subtotal": order.subtotal,
+        "tax": order.tax,
+        "tax_inclusive": order.tax_inclusive,
+        "tip": order.tip,
         "total_amount": order.total_amount,
-        "items": order.items,
+        "currency": order.currency,
+        "note": order.note,
+        "items": order_lines_of(order),
         "created_at": order.created_at.isoformat(),
     }
 

@@ -78,3 +78,11 @@ document.addEventListener("htmx:configRequest", function (event) {
   // htmx:load fires for the page and for every piece of content htmx swaps in.
   document.addEventListener("htmx:load", function () { apply(document); });
 })();
+
+// Receipt: a Print button (hidden without JavaScript, where the browser's own Print works).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+});

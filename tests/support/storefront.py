@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from omniorder.extensions import db
 from omniorder.models import MenuItem
+from omniorder.services.cart import line_key
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 
@@ -32,31 +33,43 @@ class Customer:
             1
         )
 
-    def add(self, item_id, htmx=False, quantity=1):
-        return self.post(
-            "/cart/add",
-            {"csrf_token": self.csrf_token(), "item_id": str(item_id), "quantity": quantity},
-            htmx=htmx,
-        )
+    def add(self, item_id, htmx=False, quantity=1, options=(), note=None):
+        data = {"csrf_token": self.csrf_token(), "item_id": str(item_id), "quantity": quantity}
+        data["options"] = [str(option) for option in options]
+        if note is not None:
+            data["note"] = note
+        return self.post("/cart/add", data, htmx=htmx)
 
-    def set_quantity(self, item_id, quantity, htmx=False):
+    def set_quantity(self, item_id, quantity, htmx=False, options=(), note=None):
+        """Change the cart line of this item with these options and note."""
         return self.post(
             "/cart/set",
-            {"csrf_token": self.csrf_token(), "item_id": str(item_id), "quantity": quantity},
-            htmx=htmx,
-        )
-
-    def checkout(self, customer_name, key=None, htmx=False):
-        key = key or self.checkout_key()
-        return self.post(
-            "/checkout",
             {
                 "csrf_token": self.csrf_token(),
-                "idempotency_key": key,
-                "customer_name": customer_name,
+                "line": line_key(item_id, options, note),
+                "quantity": quantity,
             },
             htmx=htmx,
         )
+
+    def choose_tip(self, tip, amount="", htmx=False):
+        """tip: "none", a preset percentage ("10") or "custom" with `amount` as typed."""
+        return self.post(
+            "/cart/tip",
+            {"csrf_token": self.csrf_token(), "tip": tip, "tip_amount": amount},
+            htmx=htmx,
+        )
+
+    def checkout(self, customer_name, key=None, htmx=False, note=None):
+        key = key or self.checkout_key()
+        data = {
+            "csrf_token": self.csrf_token(),
+            "idempotency_key": key,
+            "customer_name": customer_name,
+        }
+        if note is not None:
+            data["note"] = note
+        return self.post("/checkout", data, htmx=htmx)
 
 
 def menu(app, tenant) -> dict[str, MenuItem]:

@@ -1,20 +1,28 @@
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from omniorder.services.ordering import MAX_CUSTOMER_NAME, MAX_QUANTITY
+from omniorder.services.order_input import MAX_CUSTOMER_NAME, MAX_QUANTITY
 
 
 class AddToCartForm(FlaskForm):
     item_id = HiddenField(validators=[DataRequired()])
     quantity = IntegerField(default=1, validators=[NumberRange(1, MAX_QUANTITY)])
+    # Option ids from the item's radio buttons and checkboxes; services/cart.py checks them.
+    options = SelectMultipleField(choices=[], validate_choice=False)
+    note = StringField("Note for the kitchen")
 
 
 class SetQuantityForm(FlaskForm):
-    item_id = HiddenField(validators=[DataRequired()])
+    line = HiddenField(validators=[DataRequired()])
     quantity = IntegerField("Quantity", validators=[NumberRange(0, MAX_QUANTITY)])
+
+
+class TipForm(FlaskForm):
+    tip = StringField("Tip")  # "none", a preset percentage, or "custom"
+    tip_amount = StringField("Other amount")
 
 
 class CheckoutForm(FlaskForm):
@@ -23,6 +31,8 @@ class CheckoutForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[DataRequired("Please tell us your name."), Length(max=MAX_CUSTOMER_NAME)],
     )
+    # Checked by services/order_input.py (at most 280 characters), like the API's.
+    note = TextAreaField("Note for the whole order")
     # One key per rendered form: a double click or a retried POST returns the same order.
     idempotency_key = HiddenField(
         default=lambda: uuid.uuid4().hex, validators=[DataRequired(), Length(max=64)]

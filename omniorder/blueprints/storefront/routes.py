@@ -1,14 +1,44 @@
-from flask import make_response, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter import RateLimitExceeded
 
 from omniorder.blueprints.storefront import bp
-from omniorder.blueprints.storefront.forms import AddToCartForm, CheckoutForm, SetQuantityForm
+from omniorder.blueprints.storefront.forms import (
+    AddToCartForm,
+    CheckoutForm,
+    SetQuantityForm,
+    TipForm,
+)
 from omniorder.errors import DomainError, Invalid
 from omniorder.ratelimit import order_limit, retry_after_seconds
-from omniorder.services.cart import add_to_cart, order_lines, set_quantity, view_cart
+from omniorder.services.cart import (
+    add_to_cart,
+    cart_from_session,
+    checkout_tip,
+    choose_tip,
+    empty_cart,
+    order_lines,
+    set_quantity,
+    tip_from_form,
+    view_cart,
+)
 from omniorder.services.menu import menu_by_category
 from omniorder.services.ordering import order_by_id, place_order
+from omniorder.services.pricing import option_groups_of
+from omniorder.services.settings import current_settings
 from omniorder.tenancy.bind import current_tenant
+
+# Browsers drop a cookie over 4096 bytes without a word; the cart lives in the session cookie,
+# so a change that would outgrow it is refused with a message instead.
+MAX_SESSION_COOKIE = 3800
+CART_FULL = "Your cart is full; please place this order or remove something first."
 
 
 def is_htmx() -> bool:
@@ -17,24 +47,27 @@ def is_htmx() -> bool:
 
 def load_cart() -> dict:
     """This tenant's cart from the signed session (one cart per restaurant)."""
-    return dict(session.get("carts", {}).get(str(current_tenant().id), {}))
+    return cart_from_session(session.get("carts", {}).get(str(current_tenant().id)))
 
 
 def save_cart(cart: dict) -> None:
-    carts = dict(session.get("carts", {}))
-    carts[str(current_tenant().id)] = cart
+    """Keep `cart` in the session, or `Invalid` when the session cookie would be too big."""
+    carts = {**session.get("carts", {}), str(current_tenant().id): cart}
+    serializer = current_app.session_interface.get_signing_serializer(current_app)
+    if len(serializer.dumps({**session, "carts": carts})) > MAX_SESSION_COOKIE:
+        raise Invalid("cart", CART_FULL)
     session["carts"] = carts
 
 
 def render_storefront(checkout_form=None, message=None, status=200):
-    cart = view_cart(load_cart())
+    sections = menu_by_category()
+    choices = option_groups_of(item.id for _, items in sections for item in items)
     return render_template(
         "storefront/index.html",
-        sections=menu_by_category(),
-        cart=cart,
+        sections=sections,
+        choices=choices,
+        cart=view_cart(load_cart(), current_settings()),
         checkout_form=checkout_form or CheckoutForm(formdata=None),
-        add_form=AddToCartForm(),
-        quantity_form=SetQuantityForm(),
         message=message,
     ), status
 
@@ -47,10 +80,9 @@ def render_cart(message=None, status=200, checkout_form=None):
         return render_storefront(checkout_form, message, status)
     return render_template(
         "storefront/_cart.html",
-        cart=view_cart(load_cart()),
+        cart=view_cart(load_cart(), current_settings()),
         oob_count=True,
         checkout_form=checkout_form or CheckoutForm(formdata=None),
-        quantity_form=SetQuantityForm(),
         message=message,
     ), status
 
@@ -66,30 +98,58 @@ def first_error(form) -> str:
     return "Please check your input."
 
 
+def shown(error: DomainError) -> str:
+    """A service's message without its field name (the form around it says what it is)."""
+    return error.message.split(": ", 1)[-1]
+
+
 @bp.get("/")
 def menu():
     return render_storefront()
 
 
 def change_cart(form, change):
-    """Validate the form, apply `change(cart, item_id, quantity)`, answer with the cart."""
+    """Validate the form, apply `change(cart)`, answer with the cart."""
     if not form.validate():
         return render_cart(first_error(form), 400)
     try:
-        save_cart(change(load_cart(), form.item_id.data, form.quantity.data))
+        save_cart(change(load_cart()))
     except Invalid as error:
-        return render_cart(error.message.split(": ", 1)[-1], 400)
+        return render_cart(shown(error), 400)
     return render_cart()
 
 
 @bp.post("/cart/add")
 def cart_add():
-    return change_cart(AddToCartForm(), add_to_cart)
+    form = AddToCartForm()
+    return change_cart(
+        form,
+        lambda cart: add_to_cart(
+            cart, form.item_id.data, form.quantity.data, form.options.data, form.note.data
+        ),
+    )
 
 
 @bp.post("/cart/set")
 def cart_set():
-    return change_cart(SetQuantityForm(), set_quantity)
+    form = SetQuantityForm()
+    return change_cart(form, lambda cart: set_quantity(cart, form.line.data, form.quantity.data))
+
+
+@bp.post("/cart/tip")
+def cart_tip():
+    """The customer's tip choice; htmx sends the checkout fields along (hx-include), so the
+    name and note typed so far come back in the re-rendered cart."""
+    form = TipForm()
+    if not form.validate():
+        return render_cart(first_error(form), 400)
+    settings = current_settings()
+    try:
+        tip = tip_from_form(form.tip.data, form.tip_amount.data, settings)
+        save_cart(choose_tip(load_cart(), tip, settings))
+    except Invalid as error:
+        return render_cart(shown(error), 400, checkout_form=CheckoutForm())
+    return render_cart(checkout_form=CheckoutForm())
 
 
 @bp.post("/checkout")
@@ -99,15 +159,19 @@ def checkout():
     if not form.validate():
         return render_cart(first_error(form), 400, checkout_form=form)
     cart = load_cart()
-    if not cart:
+    if not cart["lines"]:
         return render_cart("Your cart is empty.", 400, checkout_form=form)
     try:
         placed = place_order(
-            form.customer_name.data, order_lines(cart), idempotency_key=form.idempotency_key.data
+            form.customer_name.data,
+            order_lines(cart),
+            idempotency_key=form.idempotency_key.data,
+            note=form.note.data,
+            tip=checkout_tip(cart, current_settings()),
         )
     except DomainError as error:
-        return render_cart(error.message.split(": ", 1)[-1], error.status_code, checkout_form=form)
-    save_cart({})
+        return render_cart(shown(error), error.status_code, checkout_form=form)
+    save_cart(empty_cart())
     target = url_for("storefront.order", order_id=placed.order.id)
     if is_htmx():
         response = make_response("", 200)
@@ -124,6 +188,12 @@ def order(order_id):
 @bp.get("/orders/<uuid:order_id>/status")
 def order_status(order_id):
     return render_template("storefront/_order_status.html", order=order_by_id(order_id))
+
+
+@bp.get("/orders/<uuid:order_id>/receipt")
+def receipt(order_id):
+    """A printable receipt: what was bought, the tax, the tip and the total, in local time."""
+    return render_template("storefront/receipt.html", order=order_by_id(order_id))
 
 
 @bp.errorhandler(RateLimitExceeded)

@@ -1,0 +1,97 @@
+"""A restaurant's choices for ordering tests: items with option groups (written through the
+models, not the back office, so these tests do not depend on its pages or the demo data), and
+its tax and tip settings (through the settings service)."""
+
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from omniorder.extensions import db
+from omniorder.models import MenuItem, Option, OptionGroup
+from omniorder.services.settings import update_settings
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.registry import tenant_registry
+from omniorder.unit_of_work import unit_of_work
+
+
+@contextmanager
+def bound(app, tenant):
+    """An app context bound to `tenant` whose work commits at the end of the block."""
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), unit_of_work():
+        yield
+
+
+@dataclass(frozen=True)
+class Dish:
+    """An item with its option ids by option name ("Large", "Basil"…)."""
+
+    id: uuid.UUID
+    name: str
+    price: int
+    options: dict[str, uuid.UUID]
+    groups: dict[str, uuid.UUID]
+
+
+def add_dish(app, tenant, name, price, groups=(), allergens=(), is_available=True) -> Dish:
+    """An item with option groups: groups = [(group name, min, max, [(option, delta) or
+    (option, delta, available)…]), …] in rank order."""
+    with bound(app, tenant):
+        item = MenuItem(
+            name=name, price=price, allergens=list(allergens), is_available=is_available
+        )
+        db.session.add(item)
+        db.session.flush()
+        option_ids, group_ids = {}, {}
+        for rank, (group_name, low, high, options) in enumerate(groups):
+            group = OptionGroup(
+                menu_item_id=item.id,
+                name=group_name,
+                min_choices=low,
+                max_choices=high,
+                rank=rank,
+            )
+            db.session.add(group)
+            db.session.flush()
+            group_ids[group_name] = group.id
+            for option_rank, (option_name, delta, *available) in enumerate(options):
+                option = Option(
+                    group_id=group.id,
+                    name=option_name,
+                    price_delta=delta,
+                    is_available=available[0] if available else True,
+                    rank=option_rank,
+                )
+                db.session.add(option)
+                db.session.flush()
+                option_ids[option_name] = option.id
+        return Dish(item.id, name, price, option_ids, group_ids)
+
+
+def change_option(app, tenant, option_id, **values) -> None:
+    with bound(app, tenant):
+        db.session.execute(update(Option).where(Option.id == option_id).values(**values))
+
+
+def delete_group(app, tenant, group_id) -> None:
+    with bound(app, tenant):
+        db.session.delete(db.session.get(OptionGroup, group_id))
+
+
+def set_settings(app, tenant, **change) -> dict:
+    """Merge `change` into the restaurant's settings (tax={…}, tips={…}, currency=…)."""
+    with bound(app, tenant):
+        return update_settings(change)
+
+
+PIZZA_GROUPS = [
+    ("Size", 1, 1, [("Regular", 0), ("Large", 300)]),
+    ("Extras", 0, 2, [("Basil", 50), ("Olives", 80), ("Truffle", 900, False)]),
+]
+
+
+def add_pizza(app, tenant, name="Margherita", price=1100) -> Dish:
+    """Margherita 11.00: Size (required, one of Regular +0, Large +3.00) and Extras (up to
+    two of Basil +0.50, Olives +0.80, Truffle +9.00 which is sold out); gluten and milk."""
+    return add_dish(app, tenant, name, price, PIZZA_GROUPS, allergens=("gluten", "milk"))
