@@ -511,3 +511,27 @@ def test_the_storefront_writes_prices_the_restaurants_way(
     assert shown in page
     if currency != "USD":
         assert "$11.00" not in page
+
+
+def test_staff_type_prices_in_the_restaurants_locale_and_currency(app, client, tenant):
+    manager = signed_in(app, tenant, "manager")
+    new_item = {"description": "", "image_url": "", "category_id": "", "is_available": "y"}
+
+    configure(client, tenant, locale="de_DE", currency="EUR")
+    created = manager.post("/admin/items/new", {**new_item, "name": "Espresso", "price": "2,50"})
+    assert created.status_code == 303, created.text
+    espresso = menu(app, tenant)["Espresso"]
+    assert espresso.price == 250
+    edit = manager.get(f"/admin/items/{espresso.id}/edit").text
+    assert 'value="2,50"' in edit
+    refused = manager.post("/admin/items/new", {**new_item, "name": "Tea", "price": "2,505"})
+    assert refused.status_code == 400 and "Tea" not in menu(app, tenant)
+
+    configure(client, tenant, locale="ja_JP", currency="JPY")
+    created = manager.post("/admin/items/new", {**new_item, "name": "Ramen", "price": "1,100"})
+    assert created.status_code == 303, created.text
+    assert menu(app, tenant)["Ramen"].price == 1100  # whole yen: JPY has no minor unit
+    refused = manager.post("/admin/items/new", {**new_item, "name": "Gyoza", "price": "450.5"})
+    assert refused.status_code == 400 and "whole amount" in refused.text
+    page = Customer(app.test_client(), tenant.domain).get("/").text
+    assert "￥1,100" in page
