@@ -121,6 +121,39 @@ class CartView:
         return "custom" if self.tip.amount is not None else str(self.tip.percent)
 
 
+@dataclass(frozen=True)
+class MenuGroup:
+    """An item's option group as the menu shows it: read_menu's JSON (services/menu.py),
+    ``{"id", "name", "min", "max", "options": [{"id", "name", "price_delta",
+    "is_available"}]}``."""
+
+    name: str
+    min: int
+    max: int
+    options: list[dict]
+
+    @property
+    def single(self) -> bool:
+        """Exactly one choice is required (a Size): radio buttons, not checkboxes."""
+        return self.min == 1 == self.max
+
+    @property
+    def hint(self) -> str:
+        if self.single:
+            return "choose one"
+        if self.min == 0:
+            return "optional" if self.max >= len(self.options) else f"optional, up to {self.max}"
+        return f"choose {self.min}" if self.min == self.max else f"choose {self.min} to {self.max}"
+
+
+def menu_groups(item) -> list[MenuGroup]:
+    """The option groups of a menu row from `read_menu`, for the item's card."""
+    return [
+        MenuGroup(group["name"], group["min"], group["max"], group["options"])
+        for group in item.option_groups or []
+    ]
+
+
 def _item_id(raw) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))

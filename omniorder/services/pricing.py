@@ -39,20 +39,6 @@ class GroupChoices:
     group: OptionGroup
     options: list[Option]
 
-    @property
-    def single(self) -> bool:
-        """Exactly one choice is required (a Size): radio buttons, not checkboxes."""
-        return self.group.min_choices == 1 == self.group.max_choices
-
-    @property
-    def hint(self) -> str:
-        low, high = self.group.min_choices, self.group.max_choices
-        if self.single:
-            return "choose one"
-        if low == 0:
-            return "optional" if high >= len(self.options) else f"optional, up to {high}"
-        return f"choose {low}" if low == high else f"choose {low} to {high}"
-
 
 def option_groups_of(item_ids, lock: bool = False) -> dict[uuid.UUID, list[GroupChoices]]:
     """The option groups of these items with their options, by item, in menu order (rank).

@@ -24,6 +24,7 @@ from omniorder.services.cart import (
     checkout_tip,
     choose_tip,
     empty_cart,
+    menu_groups,
     order_lines,
     set_quantity,
     tip_from_form,
@@ -31,7 +32,6 @@ from omniorder.services.cart import (
 )
 from omniorder.services.menu import menu_by_category
 from omniorder.services.ordering import order_by_id, place_order
-from omniorder.services.pricing import option_groups_of
 from omniorder.services.settings import current_settings
 from omniorder.tenancy.bind import current_tenant
 
@@ -60,12 +60,10 @@ def save_cart(cart: dict) -> None:
 
 
 def render_storefront(checkout_form=None, message=None, status=200):
-    sections = menu_by_category()
-    choices = option_groups_of(item.id for _, items in sections for item in items)
     return render_template(
         "storefront/index.html",
-        sections=sections,
-        choices=choices,
+        sections=menu_by_category(),
+        menu_groups=menu_groups,
         cart=view_cart(load_cart(), current_settings()),
         checkout_form=checkout_form or CheckoutForm(formdata=None),
         message=message,
