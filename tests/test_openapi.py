@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import SYS_TOKEN
+from tests.support.choices import add_pizza, change_option, set_settings
 from tests.support.storefront import change_item, menu
 
 AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
@@ -171,3 +172,44 @@ def test_menu_documents_and_choices_match_the_document(client, tenant, document)
     conforms(document, path, "get", client.get(ghost, headers=AUTH))
     conforms(document, path, "put", client.put(ghost, headers=AUTH, json=menu))
     conforms(document, path, "get", client.get(url))
+
+
+def test_orders_with_options_notes_and_tips_match_the_document(app, client, tenant, document):
+    pizza = add_pizza(app, tenant)
+    set_settings(app, tenant, tax={"rate_bp": 825, "inclusive": False}, tips={"enabled": True})
+    host = {"Host": tenant.domain}
+    body = {
+        "customer_name": "Opt",
+        "items": [
+            {
+                "menu_item_id": str(pizza.id),
+                "quantity": 2,
+                "options": [str(pizza.options["Large"]), str(pizza.options["Basil"])],
+                "note": "no garlic",
+            }
+        ],
+        "note": "at the door",
+        "tip": {"percent": 10},
+    }
+    jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/NewOrder", "components": document["components"]}
+    ).validate(body)  # what the server accepts, the document allows
+    placed = client.post("/api/v1/orders", json=body, headers=host)
+    assert placed.status_code == 201
+    conforms(document, "/api/v1/orders", "post", placed)
+    path = f"/api/v1/orders/{placed.json['id']}"
+    conforms(document, "/api/v1/orders/{order_id}", "get", client.get(path, headers=host))
+    for bad in (
+        {**body, "tip": {"percent": 12}},
+        {**body, "items": [{**body["items"][0], "options": []}]},
+    ):
+        conforms(
+            document,
+            "/api/v1/orders",
+            "post",
+            client.post("/api/v1/orders", json=bad, headers=host),
+        )
+    change_option(app, tenant, pizza.options["Basil"], is_available=False)
+    sold_out = client.post("/api/v1/orders", json=body, headers=host)
+    assert sold_out.status_code == 409
+    conforms(document, "/api/v1/orders", "post", sold_out)
