@@ -323,9 +323,12 @@ def test_cli_exit_codes_bad_input_2_unknown_restaurant_1(runner, tenant, tmp_pat
     assert latin1.exit_code == 2 and "FILE: must be UTF-8 text" in latin1.output
 
 
-def test_the_system_api_reads_and_replaces_a_menu(runner, client, tenant):
+def test_the_system_api_reads_and_replaces_a_menu(app, runner, client, tenant, count_statements):
     path = f"/api/v1/sys/tenants/{tenant.domain}/menu"
+    statements = count_statements(app)
     assert client.get(path, headers=AUTH).json == export(runner, tenant.domain)
+    reads = [s for s in statements if f"{tenant.schema_name}.menu_items" in s]
+    assert len(reads) == 2  # one statement per export (API, CLI): one snapshot of the menu
     replaced = put_menu(client, tenant.domain, PIZZERIA)
     assert replaced.status_code == 200, replaced.data
     assert replaced.json == {"dry_run": False, **PIZZERIA_COUNTS}

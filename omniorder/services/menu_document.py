@@ -23,12 +23,13 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, literal_column, select
 
 from omniorder.errors import Invalid
 from omniorder.extensions import db
 from omniorder.models import Category, MenuItem, Option, OptionGroup
 from omniorder.services.menu import (
+    ALLERGENS,
     MAX_PRICE_CENTS,
     clean_allergens,
     clean_image_url,
@@ -57,6 +58,7 @@ ITEM_KEYS = (
     "allergens",
     "option_groups",
 )
+ITEM_COLUMNS = ITEM_KEYS[:5]  # as stored in menu_items
 GROUP_KEYS = ("name", "min", "max", "options")
 OPTION_KEYS = ("name", "price_delta", "is_available")
 
@@ -323,49 +325,53 @@ def import_menu(document, dry_run: bool = False) -> MenuCounts:
     return insert_menu(db.session.connection(), clean)
 
 
+def _rows_as_json(*columns):
+    """Every row of the columns' table as a JSON array of objects keyed by column name."""
+    row = func.json_build_object(*(part for column in columns for part in (column.key, column)))
+    return func.coalesce(func.json_agg(row), literal_column("'[]'::json"))
+
+
+# The whole menu in ONE statement, so an export is one snapshot even while an import commits.
+EXPORT_STATEMENT = select(
+    select(_rows_as_json(Category.id, Category.name, Category.rank)).scalar_subquery(),
+    select(_rows_as_json(*MenuItem.__table__.columns)).scalar_subquery(),
+    select(_rows_as_json(*OptionGroup.__table__.columns)).scalar_subquery(),
+    select(_rows_as_json(*Option.__table__.columns)).scalar_subquery(),
+)
+
+
 def export_menu() -> dict:
     """The bound restaurant's menu as the document `import_menu` takes."""
     with read_connection() as connection:
-        categories = connection.execute(select(Category.id, Category.name, Category.rank)).all()
-        items = connection.execute(select(MenuItem.__table__)).all()
-        groups = connection.execute(select(OptionGroup.__table__)).all()
-        options = connection.execute(select(Option.__table__)).all()
+        categories, items, groups, options = connection.execute(EXPORT_STATEMENT).one()
 
     options_of: dict = {}
-    for option in sorted(options, key=lambda o: (o.rank, o.name)):  # names: unique per group
-        options_of.setdefault(option.group_id, []).append(
-            {
-                "name": option.name,
-                "price_delta": option.price_delta,
-                "is_available": option.is_available,
-            }
+    for option in sorted(options, key=lambda o: (o["rank"], o["name"])):  # unique per group
+        options_of.setdefault(option["group_id"], []).append(
+            {key: option[key] for key in OPTION_KEYS}
         )
     groups_of: dict = {}
-    for group in sorted(groups, key=lambda g: (g.rank, g.name)):  # names: unique per item
-        groups_of.setdefault(group.menu_item_id, []).append(
+    for group in sorted(groups, key=lambda g: (g["rank"], g["name"])):  # unique per item
+        groups_of.setdefault(group["menu_item_id"], []).append(
             {
-                "name": group.name,
-                "min": group.min_choices,
-                "max": group.max_choices,
-                "options": options_of.get(group.id, []),
+                "name": group["name"],
+                "min": group["min_choices"],
+                "max": group["max_choices"],
+                "options": options_of.get(group["id"], []),
             }
         )
     items_of: dict = {}
     for item in items:
-        items_of.setdefault(item.category_id, []).append(
+        items_of.setdefault(item["category_id"], []).append(
             {
-                "name": item.name,
-                "description": item.description,
-                "price": item.price,
-                "is_available": item.is_available,
-                "image_url": item.image_url,
-                "allergens": clean_allergens(list(item.allergens)),
-                "option_groups": groups_of.get(item.id, []),
+                **{key: item[key] for key in ITEM_COLUMNS},
+                "allergens": [name for name in ALLERGENS if name in item["allergens"]],
+                "option_groups": groups_of.get(item["id"], []),
             }
         )
     document = {
         "categories": _in_order(
-            ({"name": c.name, "items": _by_name(items_of.get(c.id, []))}, c.rank)
+            ({"name": c["name"], "items": _by_name(items_of.get(c["id"], []))}, c["rank"])
             for c in categories
         )
     }
