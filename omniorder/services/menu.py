@@ -249,14 +249,20 @@ def move_category(category_id, step: int) -> None:
             select(Category).order_by(Category.rank, Category.name).with_for_update()
         )
     )
-    index = next((i for i, c in enumerate(ordered) if str(c.id) == str(category_id)), None)
-    if index is None:
+    if not any(str(each.id) == str(category_id) for each in ordered):
         raise NotFound("No such category.")
+    move_in_order(ordered, next(c.id for c in ordered if str(c.id) == str(category_id)), step)
+
+
+def move_in_order(siblings: list, row_id, step: int) -> None:
+    """Swap a row (category, option group, option) with its neighbour above (-1) or below
+    (+1) among `siblings`, locked and in their current order; ranks become 0..n-1."""
+    index = next(i for i, row in enumerate(siblings) if row.id == row_id)
     target = index + (1 if step > 0 else -1)
-    if 0 <= target < len(ordered):
-        ordered[index], ordered[target] = ordered[target], ordered[index]
-    for rank, each in enumerate(ordered):
-        each.rank = rank
+    if 0 <= target < len(siblings):
+        siblings[index], siblings[target] = siblings[target], siblings[index]
+    for rank, row in enumerate(siblings):
+        row.rank = rank
     db.session.flush()
 
 

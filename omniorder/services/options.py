@@ -20,7 +20,13 @@ from sqlalchemy import select
 from omniorder.errors import Invalid, NotFound, check_fields
 from omniorder.extensions import db
 from omniorder.models import Option, OptionGroup
-from omniorder.services.menu import clean_text, get_or_404, menu_item, parse_typed_amount
+from omniorder.services.menu import (
+    clean_text,
+    get_or_404,
+    menu_item,
+    move_in_order,
+    parse_typed_amount,
+)
 
 MAX_GROUPS_PER_ITEM = 20
 MAX_OPTIONS_PER_GROUP = 50
@@ -120,29 +126,29 @@ def _refuse_taken_name(siblings, name: str, this=None, kind: str = "group") -> N
         raise Invalid("name", f"another {kind} here is called {name}")
 
 
-def _move(siblings: list, row_id, step: int) -> None:
-    """Swap a row with its neighbour above (-1) or below (+1); ranks become 0..n-1."""
-    index = next(i for i, row in enumerate(siblings) if row.id == row_id)
-    target = index + (1 if step > 0 else -1)
-    if 0 <= target < len(siblings):
-        siblings[index], siblings[target] = siblings[target], siblings[index]
-    for rank, row in enumerate(siblings):
-        row.rank = rank
+def _append(row, siblings: list, limit: int, too_many: str, kind: str):
+    """Add a new group or option after its `siblings`: within the limit, its name unique."""
+    if len(siblings) >= limit:
+        raise Invalid("name", too_many)
+    _refuse_taken_name(siblings, row.name, kind=kind)
+    row.rank = max((sibling.rank for sibling in siblings), default=-1) + 1
+    db.session.add(row)
     db.session.flush()
+    return row
 
 
 def create_group(item_id, name, min_choices, max_choices) -> OptionGroup:
     item = menu_item(item_id, lock=True)
     fields = _group_fields(name, min_choices, max_choices)
     siblings = _siblings(OptionGroup, OptionGroup.menu_item_id, item.id)
-    if len(siblings) >= MAX_GROUPS_PER_ITEM:
-        raise Invalid("name", f"an item has at most {MAX_GROUPS_PER_ITEM} option groups")
-    _refuse_taken_name(siblings, fields["name"])
-    rank = max((s.rank for s in siblings), default=-1) + 1
-    group = OptionGroup(menu_item_id=item.id, rank=rank, **fields)
-    db.session.add(group)
-    db.session.flush()
-    return group
+    too_many = f"an item has at most {MAX_GROUPS_PER_ITEM} option groups"
+    return _append(
+        OptionGroup(menu_item_id=item.id, **fields),
+        siblings,
+        MAX_GROUPS_PER_ITEM,
+        too_many,
+        "group",
+    )
 
 
 def update_group(item_id, group_id, name, min_choices, max_choices) -> OptionGroup:
@@ -158,7 +164,9 @@ def update_group(item_id, group_id, name, min_choices, max_choices) -> OptionGro
 
 def move_group(item_id, group_id, step: int) -> None:
     group = _locked_group(item_id, group_id)
-    _move(_siblings(OptionGroup, OptionGroup.menu_item_id, group.menu_item_id), group.id, step)
+    move_in_order(
+        _siblings(OptionGroup, OptionGroup.menu_item_id, group.menu_item_id), group.id, step
+    )
 
 
 def delete_group(item_id, group_id) -> OptionGroup:
@@ -173,14 +181,10 @@ def create_option(item_id, group_id, name, price_delta) -> Option:
     group = _locked_group(item_id, group_id)
     fields = _option_fields(name, price_delta)
     siblings = _siblings(Option, Option.group_id, group.id)
-    if len(siblings) >= MAX_OPTIONS_PER_GROUP:
-        raise Invalid("name", f"a group has at most {MAX_OPTIONS_PER_GROUP} options")
-    _refuse_taken_name(siblings, fields["name"], kind="option")
-    rank = max((s.rank for s in siblings), default=-1) + 1
-    option = Option(group_id=group.id, rank=rank, **fields)
-    db.session.add(option)
-    db.session.flush()
-    return option
+    too_many = f"a group has at most {MAX_OPTIONS_PER_GROUP} options"
+    return _append(
+        Option(group_id=group.id, **fields), siblings, MAX_OPTIONS_PER_GROUP, too_many, "option"
+    )
 
 
 def update_option(item_id, group_id, option_id, name, price_delta) -> Option:
@@ -202,7 +206,7 @@ def set_option_available(item_id, group_id, option_id, available: bool) -> Optio
 
 def move_option(item_id, group_id, option_id, step: int) -> None:
     option = _locked_option(item_id, group_id, option_id)
-    _move(_siblings(Option, Option.group_id, option.group_id), option.id, step)
+    move_in_order(_siblings(Option, Option.group_id, option.group_id), option.id, step)
 
 
 def delete_option(item_id, group_id, option_id) -> Option:
