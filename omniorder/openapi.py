@@ -367,6 +367,24 @@ def _errors(*codes):
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code]) for code in codes}
 
 
+def _restaurant_document(operation_id: str, schema: str) -> dict:
+    """A restaurant's document under /api/v1/sys/tenants/{domain}/…: the path's domain and
+    the GET that reads it (system token)."""
+    return {
+        "parameters": [
+            {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "get": {
+            "operationId": operation_id,
+            "security": [{"systemToken": []}],
+            "responses": {
+                "200": _json({"$ref": f"#/components/schemas/{schema}"}),
+                **_errors(400, 401, 404, 429, 503),
+            },
+        },
+    }
+
+
 def openapi_document() -> dict:
     bearer = [{"systemToken": []}]
     return {
@@ -480,17 +498,7 @@ def openapi_document() -> dict:
                 }
             },
             "/api/v1/sys/tenants/{domain}/menu": {
-                "parameters": [
-                    {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "get": {
-                    "operationId": "exportMenu",
-                    "security": bearer,
-                    "responses": {
-                        "200": _json({"$ref": "#/components/schemas/MenuDocument"}),
-                        **_errors(400, 401, 404, 429, 503),
-                    },
-                },
+                **_restaurant_document("exportMenu", "MenuDocument"),
                 "put": {
                     "operationId": "importMenu",
                     "security": bearer,
@@ -538,17 +546,7 @@ def openapi_document() -> dict:
                 }
             },
             "/api/v1/sys/tenants/{domain}/settings": {
-                "parameters": [
-                    {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "get": {
-                    "operationId": "tenantSettings",
-                    "security": bearer,
-                    "responses": {
-                        "200": _json({"$ref": "#/components/schemas/Settings"}),
-                        **_errors(400, 401, 404, 429, 503),
-                    },
-                },
+                **_restaurant_document("tenantSettings", "Settings"),
                 "patch": {
                     "operationId": "changeTenantSettings",
                     "security": bearer,
