@@ -324,17 +324,62 @@ TIPS = {
         },
     },
 }
+_OPENING_RANGE = {
+    "type": "array",
+    "description": "[start, end] in local time; an end at or before the start is the next day",
+    "minItems": 2,
+    "maxItems": 2,
+    "items": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
+}
+HOURS = {
+    "type": "object",
+    "description": "Opening ranges per weekday, in the restaurant's time zone; a missing or "
+    "empty day is closed. A PATCH merges days: the days it names replace theirs.",
+    "additionalProperties": False,
+    "properties": {
+        day: {"type": "array", "maxItems": 6, "items": _OPENING_RANGE}
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    },
+}
 SETTINGS = {
     "type": "object",
     "description": "A restaurant's settings (omniorder/services/settings.py).",
     "additionalProperties": False,
-    "required": ["timezone", "currency", "locale", "tax", "tips"],
+    "required": [
+        "timezone",
+        "currency",
+        "locale",
+        "tax",
+        "tips",
+        "hours",
+        "closed_dates",
+        "prep_minutes",
+        "slot_minutes",
+        "max_orders_per_slot",
+    ],
     "properties": {
         "timezone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
         "currency": {"type": "string", "description": "ISO 4217 code, e.g. EUR"},
         "locale": {"type": "string", "description": "Babel locale, e.g. de_DE"},
         "tax": TAX,
         "tips": TIPS,
+        "hours": HOURS,
+        "closed_dates": {
+            "type": "array",
+            "maxItems": 400,
+            "uniqueItems": True,
+            "items": {"type": "string", "format": "date"},
+            "description": "Local dates the restaurant is closed (a range starting the day "
+            "before still runs to its end)",
+        },
+        "prep_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
+        "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
+        "max_orders_per_slot": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 10000,
+            "description": "0: no cap",
+        },
     },
 }
 # A PATCH body: any of the keys; objects (tax, tips) are merged one level deep.

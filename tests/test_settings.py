@@ -25,6 +25,13 @@ DEFAULTS = {
     "locale": "en_US",
     "tax": {"rate_bp": 0, "inclusive": False},
     "tips": {"enabled": False, "presets_percent": [10, 15, 20]},
+    "hours": {
+        day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    },
+    "closed_dates": [],
+    "prep_minutes": 15,
+    "slot_minutes": 15,
+    "max_orders_per_slot": 0,
 }
 
 
@@ -107,7 +114,7 @@ BAD_CHANGES = [  # (change, the keys the 400 names)
     ({"tips": {"presets_percent": [10.5]}}, {"tips.presets_percent"}),
     ({"tips": {"presets_percent": [True]}}, {"tips.presets_percent"}),
     ({"tips": {"max": 3}}, {"tips.max"}),
-    ({"hours": {"mon": []}}, {"hours"}),
+    ({"colour": {"mon": []}}, {"colour"}),
     ({"Timezone": "UTC"}, {"Timezone"}),
     ({"timezone": "Europe/Berlin", "currency": "ZZZ"}, {"currency"}),
     ({"locale": "de_DE", "tax": {"rate_bp": 20_000}, "nope": 1}, {"tax.rate_bp", "nope"}),
@@ -276,7 +283,7 @@ def test_cli_merges_a_json_file_and_set_goes_over_it(runner, client, tenant, tmp
         (["--set", "tax.rate_bp=19.5"], "tax.rate_bp"),
         (["--set", "timezone=Mars/Base"], "timezone: must be an IANA time zone"),
         (["--set", "tax.rate=5"], "tax.rate: is not a tax setting"),
-        (["--set", "hours=[]"], "hours: is not a setting"),
+        (["--set", "colour=[]"], "colour: is not a setting"),
         (["--set", "timezone"], "must be KEY=VALUE"),
         (["--set", "=UTC"], "must be KEY=VALUE"),
         (["--set", "tax..rate_bp=1"], "must be KEY=VALUE"),
@@ -385,6 +392,7 @@ def test_admin_types_settings_as_people_write_them(admin, client, tenant, db_con
     )
     assert saved.status_code == 303 and saved.location.endswith("/admin/settings?saved=1")
     assert stored(db_connection, tenant) == {
+        **DEFAULTS,
         "timezone": "Europe/Berlin",
         "currency": "EUR",
         "locale": "de_DE",

@@ -15,6 +15,7 @@ settings`` and ``PATCH /api/v1/sys/tenants/<domain>/settings`` all call `update_
 """
 
 import copy
+import datetime
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -117,6 +118,107 @@ def _tips(value) -> dict:
     return {"enabled": value["enabled"], "presets_percent": sorted(presets)}
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+MAX_RANGES_PER_DAY = 6
+MAX_CLOSED_DATES = 400
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
+
+
+def minutes_of(time: str) -> int:
+    """ "17:30" → 1050; "24:00" → 1440 (a range's end: midnight after its day)."""
+    hours, minutes = time.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _range_problem(value) -> str | None:
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(t, str) for t in value)):
+        return 'must be a pair of times such as ["11:30", "14:30"]'
+    start, end = value
+    if not _TIME.fullmatch(start) or start == "24:00":
+        return f"starts at a time that is not HH:MM from 00:00 to 23:59 ({_key_name(start)})"
+    if not _TIME.fullmatch(end):
+        return f"ends at a time that is not HH:MM from 00:01 to 24:00 ({_key_name(end)})"
+    if minutes_of(start) == minutes_of(end):
+        return "opens and closes at the same time"
+    return None
+
+
+def _span(opening: list[str]) -> tuple[int, int]:
+    """A range as minutes from its day's midnight; one that crosses midnight ends after 1440."""
+    start, end = minutes_of(opening[0]), minutes_of(opening[1])
+    return start, end if end > start else end + MINUTES_PER_DAY
+
+
+def _hours(value) -> dict:
+    problems = _object("hours", value, DAYS)
+    if problems:
+        problems = {path: "is not a day (mon, tue, wed, thu, fri, sat, sun)" for path in problems}
+    clean = {}
+    for day in DAYS:
+        ranges = value.get(day, [])
+        if not isinstance(ranges, list) or len(ranges) > MAX_RANGES_PER_DAY:
+            problems[f"hours.{day}"] = (
+                f"must be a list of at most {MAX_RANGES_PER_DAY} opening ranges [start, end]"
+            )
+            continue
+        bad = {f"hours.{day}[{i}]": _range_problem(r) for i, r in enumerate(ranges)}
+        bad = {path: message for path, message in bad.items() if message}
+        problems.update(bad)
+        if not bad:
+            clean[day] = sorted(([start, end] for start, end in ranges), key=_span)
+    for index, day in enumerate(DAYS):
+        before = DAYS[index - 1]  # Monday's "before" is Sunday: the week wraps
+        if day not in clean or before not in clean:
+            continue
+        spill = [(0, end - MINUTES_PER_DAY) for _, end in map(_span, clean[before])]
+        # (span, position in the given list); -1: the day before's range running past midnight
+        spans = sorted(
+            [(span, -1) for span in spill if span[1] > 0]
+            + [(_span(r), i) for i, r in enumerate(value.get(day, []))]
+        )
+        for (earlier, _), (later, position) in zip(spans, spans[1:], strict=False):
+            if later[0] < earlier[1]:
+                path = f"hours.{day}" if position < 0 else f"hours.{day}[{position}]"
+                problems.setdefault(path, "overlaps another opening range")
+    if problems:
+        raise Invalid(fields=problems)
+    return {day: clean[day] for day in DAYS if day in clean}
+
+
+def _closed_dates(value) -> list[str]:
+    if not isinstance(value, list) or len(value) > MAX_CLOSED_DATES:
+        raise Invalid(
+            "closed_dates", f"must be a list of at most {MAX_CLOSED_DATES} dates (YYYY-MM-DD)"
+        )
+    problems = {}
+    for index, text in enumerate(value):
+        try:
+            if not isinstance(text, str) or len(text) != 10:
+                raise ValueError
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            problems[f"closed_dates[{index}]"] = "must be a date such as 2026-12-25"
+    if problems:
+        raise Invalid(fields=problems)
+    return sorted(set(value))
+
+
+def _minutes_check(key: str, low: int, high: int) -> Callable:
+    def check(value) -> int:
+        if not _whole_number(value, low, high):
+            raise Invalid(key, f"must be a whole number of minutes, {low} to {high}")
+        return value
+
+    return check
+
+
+def _max_orders_per_slot(value) -> int:
+    if not _whole_number(value, 0, 10_000):
+        raise Invalid("max_orders_per_slot", "must be a whole number, 0 (no cap) to 10000")
+    return value
+
+
 # Every setting: its default for a new restaurant and the check that cleans a given value.
 SETTINGS: dict[str, tuple[object, Callable]] = {
     "timezone": ("UTC", _timezone),
@@ -124,6 +226,12 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "locale": ("en_US", _locale),
     "tax": ({"rate_bp": 0, "inclusive": False}, _tax),
     "tips": ({"enabled": False, "presets_percent": [10, 15, 20]}, _tips),
+    # Open all day, every day: restaurants from before opening hours keep taking orders.
+    "hours": ({day: [["00:00", "24:00"]] for day in DAYS}, _hours),
+    "closed_dates": ([], _closed_dates),
+    "prep_minutes": (15, _minutes_check("prep_minutes", 0, 24 * 60)),
+    "slot_minutes": (15, _minutes_check("slot_minutes", 5, 24 * 60)),
+    "max_orders_per_slot": (0, _max_orders_per_slot),
 }
 
 
