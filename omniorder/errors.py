@@ -3,6 +3,7 @@
 
 class DomainError(Exception):
     status_code = 400
+    details: dict = {}  # more keys for a JSON answer's body ({"opens_at": …})
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -15,6 +16,15 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
+
+
+class Closed(Conflict):
+    """An order for now while the restaurant is closed; `opens_at` is when it opens next
+    (ISO 8601 with the restaurant's offset), or None when no opening is planned."""
+
+    def __init__(self, message: str, opens_at: str | None):
+        super().__init__(message)
+        self.details = {"opens_at": opens_at}
 
 
 class Unprocessable(DomainError):

@@ -16,6 +16,12 @@ ERROR = {
     "properties": {
         "error": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "opens_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "409 for an order while the restaurant is closed: when it opens "
+            "next, ISO 8601 with the restaurant's offset (null: no opening planned)",
+        },
     },
 }
 ALLERGEN = {"enum": list(ALLERGENS), "description": "one of the 14 EU allergens"}

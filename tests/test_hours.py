@@ -2,13 +2,22 @@
 database), and a closed restaurant on the storefront, the API and checkout (real PostgreSQL)."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from omniorder.money import format_local_time
 from omniorder.services.hours import is_open, next_opening
-from omniorder.services.settings import current_settings, default_settings, validate_settings
+from omniorder.services.settings import (
+    DAYS,
+    current_settings,
+    default_settings,
+    validate_settings,
+)
 from tests.conftest import SYS_TOKEN
-from tests.support.choices import bound, set_settings
+from tests.support.choices import add_dish, bound, set_settings
+from tests.support.storefront import Customer, order_count
+from tests.test_openapi import conforms
 
 UTC = datetime.UTC
 CLOSED_WEEK = {day: [] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -181,3 +190,140 @@ def test_stored_hours_are_what_the_service_reads(app, tenant):
     assert not is_open(stored, utc(2026, 11, 25, 0, 59))
     assert is_open(stored, utc(2026, 11, 25, 1))
     assert next_opening(stored, utc(2026, 11, 25, 11)) == utc(2026, 12, 2, 1)
+
+
+# --- a closed restaurant over HTTP (hours chosen against the real clock) --------------------
+
+
+def close_until_in_three_days(app, tenant, timezone="Europe/Berlin", locale="en_US") -> str:
+    """Open only 11:30–14:30 on the weekday three days from today (local): closed now, for
+    certain. Returns that weekday's short English name ("Tue")."""
+    today = datetime.datetime.now(ZoneInfo(timezone)).date()
+    open_day = DAYS[(today.weekday() + 3) % 7]
+    set_settings(
+        app,
+        tenant,
+        timezone=timezone,
+        locale=locale,
+        hours={**CLOSED_WEEK, open_day: [["11:30", "14:30"]]},
+    )
+    return open_day.title()
+
+
+def assert_opens_at(text: str, weekday: str, timezone="Europe/Berlin"):
+    opens = datetime.datetime.fromisoformat(text)
+    assert opens.utcoffset() == opens.astimezone(ZoneInfo(timezone)).utcoffset()  # local offset
+    local = opens.astimezone(ZoneInfo(timezone))
+    assert (DAYS[local.weekday()], local.hour, local.minute) == (weekday.lower(), 11, 30)
+    assert opens > datetime.datetime.now(UTC)
+
+
+def test_closed_storefront_says_when_it_opens(app, client, tenant):
+    weekday = close_until_in_three_days(app, tenant)
+    page = Customer(client, tenant.domain).get("/")
+    assert page.status_code == 200
+    assert f"Closed · opens {weekday} 11:30" in page.text
+
+
+def test_closed_storefront_speaks_the_restaurants_locale(app, client, tenant):
+    close_until_in_three_days(app, tenant, locale="de_DE")
+    with bound(app, tenant):
+        settings = current_settings()
+    opens = next_opening(settings, datetime.datetime.now(UTC))
+    expected = format_local_time(opens, "Europe/Berlin", "de_DE", "EEE HH:mm")
+    assert f"Closed · opens {expected}" in Customer(client, tenant.domain).get("/").text
+
+
+def test_api_order_while_closed_is_409_with_opens_at_and_writes_nothing(app, client, tenant):
+    soup = add_dish(app, tenant, "Soup", 500)
+    weekday = close_until_in_three_days(app, tenant)
+    response = client.post(
+        "/api/v1/orders",
+        json={"customer_name": "Ada", "items": [{"menu_item_id": str(soup.id), "quantity": 1}]},
+        headers={"Host": tenant.domain},
+    )
+    assert response.status_code == 409, response.text
+    assert f"Closed · opens {weekday} 11:30" in response.json["error"]
+    assert_opens_at(response.json["opens_at"], weekday)
+    assert order_count(app, tenant) == 0
+
+
+def test_api_order_is_accepted_again_once_open(app, client, tenant):
+    soup = add_dish(app, tenant, "Soup", 500)
+    close_until_in_three_days(app, tenant)
+    set_settings(app, tenant, hours={**CLOSED_WEEK, **default_settings()["hours"]})
+    response = client.post(
+        "/api/v1/orders",
+        json={"customer_name": "Ada", "items": [{"menu_item_id": str(soup.id), "quantity": 1}]},
+        headers={"Host": tenant.domain},
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_retried_order_is_answered_after_closing(app, client, tenant):
+    soup = add_dish(app, tenant, "Soup", 500)
+    body = {"customer_name": "Ada", "items": [{"menu_item_id": str(soup.id), "quantity": 1}]}
+    headers = {"Host": tenant.domain, "Idempotency-Key": "retry-after-closing-1"}
+    first = client.post("/api/v1/orders", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    close_until_in_three_days(app, tenant)
+    again = client.post("/api/v1/orders", json=body, headers=headers)
+    assert again.status_code == 200 and again.json["id"] == first.json["id"]
+
+
+def test_closed_on_a_closed_date_the_api_says_so(app, client, tenant):
+    soup = add_dish(app, tenant, "Soup", 500)
+    today = datetime.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    days = [today + datetime.timedelta(days=n) for n in range(-1, 3)]
+    set_settings(app, tenant, timezone="Europe/Berlin", closed_dates=[d.isoformat() for d in days])
+    response = client.post(
+        "/api/v1/orders",
+        json={"customer_name": "Ada", "items": [{"menu_item_id": str(soup.id), "quantity": 1}]},
+        headers={"Host": tenant.domain},
+    )
+    assert response.status_code == 409, response.text
+    opens = datetime.datetime.fromisoformat(response.json["opens_at"])
+    local = opens.astimezone(ZoneInfo("Europe/Berlin"))
+    assert local.date() == today + datetime.timedelta(days=3) and (local.hour, local.minute) == (
+        0,
+        0,
+    )
+
+
+def test_never_open_is_409_with_a_null_opens_at(app, client, tenant):
+    soup = add_dish(app, tenant, "Soup", 500)
+    set_settings(app, tenant, hours=CLOSED_WEEK)
+    response = client.post(
+        "/api/v1/orders",
+        json={"customer_name": "Ada", "items": [{"menu_item_id": str(soup.id), "quantity": 1}]},
+        headers={"Host": tenant.domain},
+    )
+    assert response.status_code == 409 and response.json["opens_at"] is None
+    assert Customer(client, tenant.domain).get("/").text.count("Closed") >= 1
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_checkout_while_closed_shows_the_cart_with_the_message(app, client, tenant, htmx):
+    soup = add_dish(app, tenant, "Soup", 500)
+    customer = Customer(client, tenant.domain)
+    assert customer.add(soup.id).status_code in (200, 303)
+    weekday = close_until_in_three_days(app, tenant)
+    response = customer.checkout("Grace", htmx=htmx)
+    assert response.status_code == 409
+    assert f"Closed · opens {weekday} 11:30" in response.text
+    assert 'id="cart"' in response.text and "Soup" in response.text
+    assert order_count(app, tenant) == 0
+
+
+def test_the_closed_409_is_as_documented(app, client, tenant):
+    soup = add_dish(app, tenant, "Soup", 500)
+    close_until_in_three_days(app, tenant)
+    document = client.get("/api/v1/openapi.json", headers={"Host": "any.invalid"}).get_json()
+    assert "opens_at" in document["components"]["schemas"]["Error"]["properties"]
+    response = client.post(
+        "/api/v1/orders",
+        json={"customer_name": "Ada", "items": [{"menu_item_id": str(soup.id), "quantity": 1}]},
+        headers={"Host": tenant.domain},
+    )
+    assert response.status_code == 409
+    conforms(document, "/api/v1/orders", "post", response)

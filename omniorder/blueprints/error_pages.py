@@ -145,9 +145,11 @@ def ways_on() -> list[tuple[str, str]]:
     return [(label, href) for label, href in links if href]
 
 
-def render_error(status: int, message: str, fields: dict | None = None):
+def render_error(
+    status: int, message: str, fields: dict | None = None, details: dict | None = None
+):
     if wants_json():
-        body = {"error": message}
+        body = {"error": message, **(details or {})}
         if fields:
             body["fields"] = fields
         return body, status
@@ -170,7 +172,7 @@ def render_error(status: int, message: str, fields: dict | None = None):
 
 def handle_domain_error(error: DomainError):
     fields = error.fields if isinstance(error, Invalid) else None
-    return render_error(error.status_code, error.message, fields)
+    return render_error(error.status_code, error.message, fields, error.details)
 
 
 def handle_http_error(error: HTTPException):

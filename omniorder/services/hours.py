@@ -14,6 +14,8 @@ import datetime
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from omniorder.errors import Closed
+from omniorder.money import format_local_time
 from omniorder.services.settings import DAYS, minutes_of
 
 # How far ahead `next_opening` looks: a year of closed dates plus a week of hours.
@@ -72,3 +74,28 @@ def next_opening(settings: dict, at: datetime.datetime) -> datetime.datetime | N
             if closes > at:
                 return max(opens, at).astimezone(datetime.UTC)
     return None
+
+
+def closed_notice(settings: dict, at: datetime.datetime) -> str | None:
+    """None when open at `at`; else what the storefront shows: "Closed · opens Tue 11:30" in
+    the restaurant's locale and time zone (with the date when it is a week or more away)."""
+    if is_open(settings, at):
+        return None
+    opens = next_opening(settings, at)
+    if opens is None:
+        return "Closed"
+    pattern = "EEE HH:mm" if opens - at < datetime.timedelta(days=6) else "EEE d MMM HH:mm"
+    when = format_local_time(opens, settings["timezone"], settings["locale"], pattern)
+    return f"Closed · opens {when}"
+
+
+def ensure_open(settings: dict, at: datetime.datetime) -> None:
+    """`Closed` (409, with `opens_at`) unless the restaurant takes orders for now at `at`."""
+    notice = closed_notice(settings, at)
+    if notice is None:
+        return
+    opens = next_opening(settings, at)
+    raise Closed(
+        f"{notice}; orders for now are taken while the restaurant is open.",
+        opens.astimezone(ZoneInfo(settings["timezone"])).isoformat() if opens else None,
+    )

@@ -13,6 +13,7 @@ refused (422) instead of handing the first order (its tracking link, name and it
 whoever sent the second.
 """
 
+import datetime
 import hashlib
 import json
 import re
@@ -26,6 +27,7 @@ from omniorder.errors import Conflict, Invalid, NotFound, Unprocessable
 from omniorder.extensions import db
 from omniorder.models import ORDER_STATUSES, MenuItem, Order
 from omniorder.money import amount_for_input
+from omniorder.services.hours import ensure_open
 from omniorder.services.kitchen import bump_board_version
 from omniorder.services.order_input import (
     OrderLine,
@@ -61,7 +63,8 @@ def place_order(
     note=None,
     tip: Tip | None = None,
 ) -> PlacedOrder:
-    """Add a PENDING order to the caller's transaction, or return the one the key placed."""
+    """Add a PENDING order to the caller's transaction, or return the one the key placed
+    (a retry is answered even after closing time); `Closed` (409) outside opening hours."""
     customer_name = clean_customer_name(customer_name)
     note = clean_order_note(note)
     idempotency_key = clean_idempotency_key(idempotency_key)
@@ -73,8 +76,9 @@ def place_order(
         if existing is not None:
             return PlacedOrder(existing, created=False)
 
-    snapshot = priced_snapshot(lines)
     settings = current_settings()
+    ensure_open(settings, datetime.datetime.now(datetime.UTC))  # every order is for now (ASAP)
+    snapshot = priced_snapshot(lines)
     totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)
     if totals.total > MAX_ORDER_TOTAL:
         limit = amount_for_input(MAX_ORDER_TOTAL, "en_US", settings["currency"])

@@ -1,3 +1,5 @@
+import datetime
+
 from flask import (
     current_app,
     make_response,
@@ -30,6 +32,7 @@ from omniorder.services.cart import (
     tip_from_form,
     view_cart,
 )
+from omniorder.services.hours import closed_notice
 from omniorder.services.menu import menu_by_category
 from omniorder.services.ordering import order_by_id, place_order
 from omniorder.services.settings import current_settings
@@ -60,13 +63,15 @@ def save_cart(cart: dict) -> None:
 
 
 def render_storefront(checkout_form=None, message=None, status=200):
+    settings = current_settings()
     return render_template(
         "storefront/index.html",
         sections=menu_by_category(),
         menu_groups=menu_groups,
-        cart=view_cart(load_cart(), current_settings()),
+        cart=view_cart(load_cart(), settings),
         checkout_form=checkout_form or CheckoutForm(formdata=None),
         message=message,
+        closed=closed_notice(settings, datetime.datetime.now(datetime.UTC)),
     ), status
 
 
