@@ -2,6 +2,7 @@
 database), and a closed restaurant on the storefront, the API and checkout (real PostgreSQL)."""
 
 import datetime
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -327,3 +328,20 @@ def test_the_closed_409_is_as_documented(app, client, tenant):
     )
     assert response.status_code == 409
     conforms(document, "/api/v1/orders", "post", response)
+
+
+def test_the_cli_sets_hours_by_day(runner, tenant):
+    def settings_cli(*sets):
+        args = ["tenants", "settings", tenant.domain]
+        return runner.invoke(args=args + [part for text in sets for part in ("--set", text)])
+
+    result = settings_cli('hours.tue=[["17:00", "24:00"]]')
+    assert result.exit_code == 0, result.output
+    hours = json.loads(result.output)["hours"]
+    assert hours["tue"] == [["17:00", "24:00"]] and hours["mon"] == [["00:00", "24:00"]]
+    # past midnight into Wednesday, which is open from 00:00 (the default): refused
+    late = settings_cli('hours.tue=[["17:00", "02:00"]]')
+    assert late.exit_code == 2 and "hours.wed[0]: overlaps another opening range" in late.output
+    both = settings_cli('hours.tue=[["17:00", "02:00"]]', 'hours.wed=[["11:00", "22:00"]]')
+    assert both.exit_code == 0, both.output
+    assert settings_cli("hours.tue=[[1]]").exit_code == 2
