@@ -319,36 +319,28 @@ class Client:
         elif status != 0 and status != 503 and not 400 <= status < 500:
             self.unexpected[f"bad:{kind}:{status}"] += 1
 
+    def _order_request(self, host, customer_name, item_id, quantity):
+        """A JSON order of one line, as a hostile probe sends it."""
+        body = {
+            "customer_name": customer_name,
+            "items": [{"menu_item_id": item_id, "quantity": quantity}],
+        }
+        return (
+            "POST",
+            host,
+            "/api/v1/orders",
+            {"Content-Type": "application/json"},
+            json.dumps(body),
+        )
+
     def _hostile_malformed_json(self, tenant, host, other, foreign_orders, json_headers):
         return ("POST", host, "/api/v1/orders", json_headers, '{"customer_name": ')
 
     def _hostile_zero_quantity(self, tenant, host, other, foreign_orders, json_headers):
-        return (
-            "POST",
-            host,
-            "/api/v1/orders",
-            json_headers,
-            json.dumps(
-                {
-                    "customer_name": "Zero",
-                    "items": [{"menu_item_id": self.menus[tenant]["items"][0], "quantity": 0}],
-                }
-            ),
-        )
+        return self._order_request(host, "Zero", self.menus[tenant]["items"][0], 0)
 
     def _hostile_foreign_item(self, tenant, host, other, foreign_orders, json_headers):
-        return (
-            "POST",
-            host,
-            "/api/v1/orders",
-            json_headers,
-            json.dumps(
-                {
-                    "customer_name": "Thief",
-                    "items": [{"menu_item_id": self.menus[other]["items"][0], "quantity": 1}],
-                }
-            ),
-        )
+        return self._order_request(host, "Thief", self.menus[other]["items"][0], 1)
 
     def _hostile_foreign_order(self, tenant, host, other, foreign_orders, json_headers):
         return ("GET", host, f"/api/v1/orders/{self.random.choice(foreign_orders)}")
@@ -401,18 +393,7 @@ class Client:
 
     def _hostile_surrogate_order(self, tenant, host, other, foreign_orders, json_headers):
         # json.dumps writes the lone surrogate as "\ud800"
-        return (
-            "POST",
-            host,
-            "/api/v1/orders",
-            json_headers,
-            json.dumps(
-                {
-                    "customer_name": "Soak \ud800",
-                    "items": [{"menu_item_id": self.menus[tenant]["items"][0], "quantity": 1}],
-                }
-            ),
-        )
+        return self._order_request(host, "Soak \ud800", self.menus[tenant]["items"][0], 1)
 
     def _hostile_surrogate_form(self, tenant, host, other, foreign_orders, json_headers):
         # Flask-WTF reads a JSON body as the login form
