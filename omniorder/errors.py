@@ -27,6 +27,24 @@ class Closed(Conflict):
         self.details = {"opens_at": opens_at}
 
 
+class Paused(Conflict):
+    """An order for a time while online ordering is paused from the board; `resumes_at` is
+    when the pause ends (ISO 8601 with the restaurant's offset), None when until resumed."""
+
+    def __init__(self, message: str, resumes_at: str | None):
+        super().__init__(message)
+        self.details = {"resumes_at": resumes_at}
+
+
+class SlotFull(Conflict):
+    """A pickup slot that already holds `max_orders_per_slot` orders; `next_slot` is the
+    start of the next slot with room (ISO 8601 with offset), None when none within a week."""
+
+    def __init__(self, message: str, next_slot: str | None):
+        super().__init__(message)
+        self.details = {"next_slot": next_slot}
+
+
 class Unprocessable(DomainError):
     """Well-formed input that contradicts what the server already holds (a reused key)."""
 

@@ -22,6 +22,18 @@ ERROR = {
             "description": "409 for an order while the restaurant is closed: when it opens "
             "next, ISO 8601 with the restaurant's offset (null: no opening planned)",
         },
+        "resumes_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "409 while online orders are paused: when they resume "
+            "(null: until the kitchen resumes them)",
+        },
+        "next_slot": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "409 for a full pickup slot: the next slot with room "
+            "(null: none within a week)",
+        },
     },
 }
 ALLERGEN = {"enum": list(ALLERGENS), "description": "one of the 14 EU allergens"}
@@ -362,6 +374,7 @@ SETTINGS = {
         "prep_minutes",
         "slot_minutes",
         "max_orders_per_slot",
+        "pause",
     ],
     "properties": {
         "timezone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
@@ -385,6 +398,14 @@ SETTINGS = {
             "minimum": 0,
             "maximum": 10000,
             "description": "0: no cap",
+        },
+        "pause": {
+            "type": ["object", "null"],
+            "description": "Online orders paused from the kitchen board: null (taking "
+            "orders), until a moment, or until resumed (until: null)",
+            "additionalProperties": False,
+            "required": ["until"],
+            "properties": {"until": {"type": ["string", "null"], "format": "date-time"}},
         },
     },
 }

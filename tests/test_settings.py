@@ -32,6 +32,7 @@ DEFAULTS = {
     "prep_minutes": 15,
     "slot_minutes": 15,
     "max_orders_per_slot": 0,
+    "pause": None,
 }
 
 

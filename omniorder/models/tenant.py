@@ -28,7 +28,7 @@ from omniorder.extensions import db
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 ROLES = ("admin", "manager", "kitchen")
-ORDER_STATUSES = ("PENDING", "COOKING", "DONE")
+ORDER_STATUSES = ("PENDING", "COOKING", "DONE", "CANCELLED")
 FIRST_ORDER_NUMBER = 1001
 
 
@@ -65,6 +65,8 @@ class Category(db.Model):
     id: Mapped[uuid.UUID] = _uuid_pk()
     name: Mapped[str] = mapped_column(String, nullable=False)
     rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # The kitchen station that prepares this category's items (Grill, Cold, Bar…), or None.
+    station: Mapped[str | None] = mapped_column(String)
 
 
 class MenuItem(db.Model):
@@ -171,6 +173,12 @@ class Order(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()")
     )
+    # When the order should be ready: the pickup slot chosen, or the ASAP estimate at placing
+    # (services/pickup.py). NULL for orders from before estimates existed.
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    pickup_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: ASAP
+    picked_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     # Not yet counted by the analytics warehouse (services/analytics.py).
     analytics_pending: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("true")

@@ -41,12 +41,15 @@ ITEMS_IN_ORDER = literal_column(
 
 
 def _recompute(connection: Connection, tenant: TenantRef, days_filter) -> None:
+    # Cancelled orders count nowhere, yet their day is still written: a day whose only order
+    # was cancelled after it had been counted goes back to 0 instead of keeping the old figure.
+    sold = Order.status != "CANCELLED"
     figures = (
         select(
             UTC_DAY.label("day"),
-            func.count().label("orders"),
-            func.coalesce(func.sum(Order.total_amount), 0).label("revenue_cents"),
-            func.coalesce(func.sum(ITEMS_IN_ORDER), 0).label("items_sold"),
+            func.count().filter(sold).label("orders"),
+            func.coalesce(func.sum(Order.total_amount).filter(sold), 0).label("revenue_cents"),
+            func.coalesce(func.sum(ITEMS_IN_ORDER).filter(sold), 0).label("items_sold"),
         )
         .where(days_filter)
         .group_by(UTC_DAY)

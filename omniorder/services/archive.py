@@ -10,9 +10,9 @@ month's files, write only the orders not there yet, read the file back and compa
 only then delete the month's orders from the tenant's table. Orders are read a month at a
 time, so memory follows the busiest month, not the tenant's whole history. A crash after a
 file is written leaves the orders in the table and in the file; the next run finds their ids
-in the file, writes nothing new and deletes them: exactly one archived copy. Only DONE orders
-move; older orders still PENDING or COOKING are reported, and the other orders of
-their UTC day wait with them, so no day is ever partly archived.
+in the file, writes nothing new and deletes them: exactly one archived copy. Only finished
+orders (DONE or CANCELLED) move; older orders still PENDING or COOKING are reported, and the
+other orders of their UTC day wait with them, so no day is ever partly archived.
 """
 
 import datetime as dt
@@ -53,9 +53,16 @@ SCHEMA = pa.schema(
         ("tip", pa.int64()),
         ("currency", pa.string()),
         ("note", pa.string()),
+        # Since tenant revision t0009; files written before lack them (read back as null).
+        ("ready_at", pa.timestamp("us", tz="UTC")),
+        ("pickup_at", pa.timestamp("us", tz="UTC")),
+        ("picked_up_at", pa.timestamp("us", tz="UTC")),
+        ("cancel_reason", pa.string()),
     ]
 )
 MONEY_COLUMNS = ("subtotal", "tax", "tax_inclusive", "tip", "currency", "note")
+LIFECYCLE_COLUMNS = ("ready_at", "pickup_at", "picked_up_at", "cancel_reason")
+FINISHED = ("DONE", "CANCELLED")
 _AGE = re.compile(r"^(\d+)(mo|y|d)$")
 
 
@@ -143,7 +150,7 @@ def write_month(fs: pafs.FileSystem, directory: str, orders: list[dict]) -> str:
                 "total_amount": o["total_amount"],
                 "items": json.dumps(o["items"]),
                 "created_at": o["created_at"],
-                **{column: o[column] for column in MONEY_COLUMNS},
+                **{column: o[column] for column in MONEY_COLUMNS + LIFECYCLE_COLUMNS},
             }
             for o in orders
         ],
@@ -181,7 +188,7 @@ def _archive_tenant(
     )
     stuck = connection.execute(
         select(UTC_DAY, func.count())
-        .where(Order.created_at < before, Order.status != "DONE")
+        .where(Order.created_at < before, Order.status.not_in(FINISHED))
         .group_by(UTC_DAY)
     ).all()
     outcome["stuck"] = sum(count for _, count in stuck)
@@ -189,7 +196,7 @@ def _archive_tenant(
     # from the table, so a partly archived day would be undercounted once that order moves.
     finished = (
         Order.created_at < before,
-        Order.status == "DONE",
+        Order.status.in_(FINISHED),
         UTC_DAY.not_in([day for day, _ in stuck]),
     )
     month = func.date_trunc("month", func.timezone("UTC", Order.created_at))
@@ -283,6 +290,7 @@ def restore(domain: str, month: str, uri: str | None = None) -> int:
                     "status_changed_at": r["created_at"],
                     "analytics_pending": False,
                     **_restored_money(r),
+                    **{column: r.get(column) for column in LIFECYCLE_COLUMNS},
                 }
                 for r in rows
             ]

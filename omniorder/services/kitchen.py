@@ -10,8 +10,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
-from omniorder.models import BoardVersion, MenuItem, Order, User
+from omniorder.models import BoardVersion, Category, MenuItem, Order, User
 from omniorder.services.menu import menu_item
+from omniorder.services.pickup import pause_setting, utc_now
+from omniorder.services.settings import update_settings
 from omniorder.tenancy.registry import TenantRecord
 
 NEXT_STATUS = {"PENDING": "COOKING", "COOKING": "DONE"}
@@ -38,25 +40,79 @@ def bump_board_version() -> None:
     db.session.execute(update(BoardVersion).values(version=BoardVersion.version + 1))
 
 
-def board() -> Board:
-    """Open orders oldest first, and the latest DONE ones (at most DONE_SHOWN, each for 30
-    minutes after it was done): enough for the pass to check a pickup, never a wall of cards
-    at the end of a busy lunch."""
+def board(station: str | None = None) -> Board:
+    """Open orders, the ones due first first (by ready time, else age), and the latest DONE
+    ones not yet picked up (at most DONE_SHOWN, each for 30 minutes after it was done): enough
+    for the pass to check a pickup, never a wall of cards at the end of a busy lunch.
+
+    With a `station`, each open order keeps only the lines of that station (matched without
+    regard to case) and an order with none is left out: the grill sees what it grills, the
+    full board stays the expo's view."""
     version, now = db.session.execute(select(BoardVersion.version, func.now())).one()
     open_orders = db.session.scalars(
-        select(Order).where(Order.status.in_(NEXT_STATUS)).order_by(Order.created_at, Order.number)
+        select(Order)
+        .where(Order.status.in_(NEXT_STATUS))
+        .order_by(func.coalesce(Order.ready_at, Order.created_at), Order.number)
     ).all()
     done = db.session.scalars(
         select(Order)
-        .where(Order.status == "DONE", Order.status_changed_at > now - DONE_VISIBLE_FOR)
+        .where(
+            Order.status == "DONE",
+            Order.status_changed_at > now - DONE_VISIBLE_FOR,
+            Order.picked_up_at.is_(None),
+        )
         .order_by(Order.status_changed_at.desc())
         .limit(DONE_SHOWN)
     ).all()
     columns = {status: [] for status in ("PENDING", "COOKING")}
     for order in open_orders:
-        columns[order.status].append(order)
+        ticket = station_ticket(order, station) if station else order
+        if ticket is not None:
+            columns[order.status].append(ticket)
     columns["DONE"] = list(done)
     return Board(version, now, columns)
+
+
+@dataclass(frozen=True)
+class StationTicket:
+    """An order as one station sees it: the order's fields, only that station's lines."""
+
+    order: Order
+    items: list[dict]
+
+    def __getattr__(self, name):
+        return getattr(self.order, name)
+
+
+def station_ticket(order: Order, station: str) -> StationTicket | None:
+    wanted = station.casefold()
+    lines = [line for line in order.items if (line.get("station") or "").casefold() == wanted]
+    return StationTicket(order, lines) if lines else None
+
+
+def stations() -> list[str]:
+    """The stations the restaurant has named on its categories, for the board's picker."""
+    return list(
+        db.session.scalars(
+            select(Category.station)
+            .where(Category.station.is_not(None))
+            .distinct()
+            .order_by(Category.station)
+        )
+    )
+
+
+def all_day_counts(board: Board) -> list[tuple[str, int]]:
+    """How many of each item (with its options) the open orders on `board` still need, most
+    first: the cooks' "all day" panel, counted from the board already read (no query)."""
+    counts: dict[str, int] = {}
+    for status in NEXT_STATUS:
+        for order in board.columns[status]:
+            for line in order.items:
+                options = ", ".join(option["name"] for option in line.get("options") or [])
+                name = f"{line['name']} ({options})" if options else line["name"]
+                counts[name] = counts.get(name, 0) + line["quantity"]
+    return sorted(counts.items(), key=lambda count: (-count[1], count[0]))
 
 
 # Built once: constructing the statement cost more than running it (hot path, every 2 s).
@@ -92,28 +148,152 @@ def poll(tenant: TenantRecord, staff_id: uuid.UUID, session_version: int) -> tup
     return version, still_allowed
 
 
+def _order_id(order_id) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(order_id))
+    except ValueError:
+        raise NotFound("No such order.") from None
+
+
+def _move(order_id, conditions: list, values: dict, refusal) -> Order:
+    """One conditional UPDATE: the order changes only if it still is as the tablet saw it, so
+    of two tablets the first tap wins; the other gets `Conflict` with `refusal(order)`."""
+    order_id = _order_id(order_id)
+    moved = db.session.scalar(
+        update(Order).where(Order.id == order_id, *conditions).values(**values).returning(Order.id)
+    )
+    order = db.session.get(Order, order_id, populate_existing=True)
+    if order is None:
+        raise NotFound("No such order.")
+    if moved is None:
+        raise Conflict(refusal(order))
+    bump_board_version()
+    return order
+
+
+def _moved_already(order: Order) -> str:
+    if order.status == "CANCELLED":
+        return "This order was cancelled."
+    if order.picked_up_at is not None:
+        return "This order was already picked up."
+    return "Someone else already moved this order."
+
+
 def advance_order(order_id, from_status: str) -> Order:
     """Move an order one step, only if it is still in `from_status` (first tap wins)."""
     if from_status == "DONE":
         raise Conflict("This order is already done.")
     if from_status not in NEXT_STATUS:
         raise Invalid("from", "must be PENDING or COOKING")
-    try:
-        order_id = uuid.UUID(str(order_id))
-    except ValueError:
-        raise NotFound("No such order.") from None
-    moved = db.session.scalar(
-        update(Order)
-        .where(Order.id == order_id, Order.status == from_status)
-        .values(status=NEXT_STATUS[from_status], status_changed_at=func.now())
-        .returning(Order.id)
+    return _move(
+        order_id,
+        [Order.status == from_status],
+        {"status": NEXT_STATUS[from_status], "status_changed_at": func.now()},
+        _moved_already,
     )
-    if moved is None:
-        if db.session.get(Order, order_id) is None:
-            raise NotFound("No such order.")
-        raise Conflict("Someone else already moved this order.")
+
+
+# Recall: one step back, for an order moved within RECALL_WINDOW. `from` says what the tablet
+# showed: PICKED_UP (the pickup is undone: back in the Done column), DONE or COOKING.
+RECALL_WINDOW = timedelta(minutes=30)
+RECALL_FROM = ("PICKED_UP", "DONE", "COOKING")
+
+
+def recall_order(order_id, from_status: str) -> Order:
+    """Undo a tap: DONE → COOKING, COOKING → PENDING, a pickup → DONE again; 409 when the
+    order is no longer as the tablet showed it or moved more than 30 minutes ago."""
+    if from_status not in RECALL_FROM:
+        raise Invalid("from", "must be PICKED_UP, DONE or COOKING")
+    recent = func.now() - RECALL_WINDOW
+    if from_status == "PICKED_UP":
+        conditions = [Order.status == "DONE", Order.picked_up_at > recent]
+        values = {"picked_up_at": None}
+    else:
+        conditions = [
+            Order.status == from_status,
+            Order.picked_up_at.is_(None),
+            Order.status_changed_at > recent,
+        ]
+        back = {"DONE": "COOKING", "COOKING": "PENDING"}[from_status]
+        values = {"status": back, "status_changed_at": func.now()}
+
+    def refusal(order: Order) -> str:
+        shown = "PICKED_UP" if order.picked_up_at is not None else order.status
+        if shown == from_status:
+            return "Only orders moved within the last 30 minutes can be recalled."
+        return _moved_already(order)
+
+    return _move(order_id, conditions, values, refusal)
+
+
+def mark_picked_up(order_id) -> Order:
+    """The customer collected a DONE order: it leaves the board, their page says so."""
+
+    def refusal(order: Order) -> str:
+        if order.status in NEXT_STATUS:
+            return "This order is not ready yet."
+        return _moved_already(order)
+
+    return _move(
+        order_id,
+        [Order.status == "DONE", Order.picked_up_at.is_(None)],
+        {"picked_up_at": func.now()},
+        refusal,
+    )
+
+
+MAX_CANCEL_REASON = 200
+CANCEL_DONE_ROLES = ("manager", "admin")
+
+
+def clean_cancel_reason(reason) -> str:
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise Invalid("reason", "is required: the customer sees it")
+    if len(reason) > MAX_CANCEL_REASON:
+        raise Invalid("reason", f"must be at most {MAX_CANCEL_REASON} characters")
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in reason):
+        raise Invalid("reason", "must be one line of text")
+    return reason
+
+
+def cancel_order(order_id, reason, role: str) -> Order:
+    """Cancel a PENDING or COOKING order (managers and admins: also a DONE one not yet
+    picked up) with the reason the customer will read. The order leaves sales: its day is
+    recounted by the next analytics refresh (``analytics_pending``)."""
+    reason = clean_cancel_reason(reason)
+    cancellable = list(NEXT_STATUS) + (["DONE"] if role in CANCEL_DONE_ROLES else [])
+
+    def refusal(order: Order) -> str:
+        if order.status == "DONE" and order.picked_up_at is None:
+            return "Only a manager or an admin can cancel an order that is already done."
+        return _moved_already(order)
+
+    return _move(
+        order_id,
+        [Order.status.in_(cancellable), Order.picked_up_at.is_(None)],
+        {
+            "status": "CANCELLED",
+            "status_changed_at": func.now(),
+            "cancel_reason": reason,
+            "analytics_pending": True,
+        },
+        refusal,
+    )
+
+
+def pause_orders(minutes, now: datetime | None = None) -> dict:
+    """Pause online orders for 15, 30 or 60 minutes, or until resumed (0); the board's tablets
+    see it on their next poll. Returns the settings."""
+    settings = update_settings({"pause": pause_setting(minutes, now or utc_now())})
     bump_board_version()
-    return db.session.get(Order, order_id)
+    return settings
+
+
+def resume_orders() -> dict:
+    settings = update_settings({"pause": None})
+    bump_board_version()
+    return settings
 
 
 def set_availability(item_id, available: bool) -> MenuItem:

@@ -25,15 +25,21 @@ from sqlalchemy.dialects.postgresql import insert
 
 from omniorder.errors import Conflict, Invalid, NotFound, Unprocessable
 from omniorder.extensions import db
-from omniorder.models import ORDER_STATUSES, MenuItem, Order
+from omniorder.models import ORDER_STATUSES, Category, MenuItem, Order
 from omniorder.money import amount_for_input
-from omniorder.services.hours import ensure_open
 from omniorder.services.kitchen import bump_board_version
 from omniorder.services.order_input import (
     OrderLine,
     clean_customer_name,
     clean_idempotency_key,
     clean_order_note,
+)
+from omniorder.services.pickup import (
+    check_order_time,
+    ensure_room,
+    local_iso,
+    ready_time,
+    utc_now,
 )
 from omniorder.services.pricing import (
     Tip,
@@ -62,9 +68,16 @@ def place_order(
     idempotency_key=None,
     note=None,
     tip: Tip | None = None,
+    pickup_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
 ) -> PlacedOrder:
     """Add a PENDING order to the caller's transaction, or return the one the key placed
-    (a retry is answered even after closing time); `Closed` (409) outside opening hours."""
+    (a retry is answered even after closing time or once its slot is full).
+
+    `pickup_at` (aware) asks for a scheduled pickup, None for as soon as possible; the order's
+    ``ready_at`` follows services/pickup.py, which also refuses it: `Closed`, `Paused`,
+    `SlotFull` (409) or `Invalid` (400, a pickup time the restaurant cannot serve). `now` is
+    the caller's clock (tests freeze it)."""
     customer_name = clean_customer_name(customer_name)
     note = clean_order_note(note)
     idempotency_key = clean_idempotency_key(idempotency_key)
@@ -77,7 +90,8 @@ def place_order(
             return PlacedOrder(existing, created=False)
 
     settings = current_settings()
-    ensure_open(settings, datetime.datetime.now(datetime.UTC))  # every order is for now (ASAP)
+    now = now or utc_now()
+    check_order_time(settings, pickup_at, now)
     snapshot = priced_snapshot(lines)
     totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)
     if totals.total > MAX_ORDER_TOTAL:
@@ -97,14 +111,19 @@ def place_order(
         "note": note,
         "idempotency_key": idempotency_key,
         "request_digest": digest if idempotency_key is not None else None,
+        "pickup_at": pickup_at,
     }
+    # The board-version row lock serialises this restaurant's order transactions from here
+    # to commit: the queue length and the slot's count below cannot change under us.
+    bump_board_version()
+    values["ready_at"] = ready_time(settings, pickup_at, now)
+    ensure_room(settings, values["ready_at"], now)
     statement = insert(Order).values(**values).returning(Order.id)
     if idempotency_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=[Order.idempotency_key])
     order_id = db.session.scalar(statement)
     if order_id is None:  # a concurrent request with the same key committed first
         return PlacedOrder(_order_with_key(idempotency_key, digest), created=False)
-    bump_board_version()
     return PlacedOrder(db.session.get(Order, order_id), created=True)
 
 
@@ -113,12 +132,15 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
     sold out or repriced under us until the order commits), every choice checked (400 naming
     each problem), then sold-out items and options (409)."""
     wanted = {line.menu_item_id for line in lines}
-    items = {
-        item.id: item
-        for item in db.session.scalars(
-            select(MenuItem).where(MenuItem.id.in_(wanted)).with_for_update(read=True)
-        )
-    }
+    rows = db.session.execute(
+        select(MenuItem, Category.station)
+        .outerjoin(Category, MenuItem.category_id == Category.id)
+        .where(MenuItem.id.in_(wanted))
+        .with_for_update(read=True, of=MenuItem)
+    )
+    items, stations = {}, {}
+    for item, station in rows:
+        items[item.id], stations[item.id] = item, station
     unknown = [str(line.menu_item_id) for line in lines if line.menu_item_id not in items]
     if unknown:
         raise Invalid("items", f"unknown menu item {unknown[0]}")
@@ -141,10 +163,13 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
     }
     if sold_out:
         raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
-    return [
-        priced_line(items[line.menu_item_id], picked, line.quantity, line.note)
-        for line, picked in zip(lines, chosen, strict=True)
-    ]
+    snapshot = []
+    for line, picked in zip(lines, chosen, strict=True):
+        priced = priced_line(items[line.menu_item_id], picked, line.quantity, line.note)
+        if stations[line.menu_item_id]:  # the kitchen station it goes to (kitchen.board)
+            priced["station"] = stations[line.menu_item_id]
+        snapshot.append(priced)
+    return snapshot
 
 
 def request_digest(
@@ -219,7 +244,16 @@ def order_as_json(order: Order) -> dict:
         "note": order.note,
         "items": order_lines_of(order),
         "created_at": order.created_at.isoformat(),
+        "ready_at": _iso(order.ready_at),
+        "pickup_at": _iso(order.pickup_at),
+        "picked_up_at": _iso(order.picked_up_at),
+        "cancel_reason": order.cancel_reason,
     }
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    """In the restaurant's time zone, with its offset (what a customer's app shows)."""
+    return local_iso(current_settings(), moment)
 
 
 ORDERS_PAGE = 50
@@ -237,7 +271,7 @@ def find_orders(search: str = "", status: str = "", before: str = "") -> tuple[l
     if len(search) > 100:
         raise Invalid("q", "must be at most 100 characters")
     if status and status not in ORDER_STATUSES:
-        raise Invalid("status", "must be PENDING, COOKING or DONE")
+        raise Invalid("status", "must be PENDING, COOKING, DONE or CANCELLED")
     if before and not ORDER_NUMBER.fullmatch(before):
         raise Invalid("before", "must be an order number")
     query = select(Order).order_by(Order.number.desc()).limit(ORDERS_PAGE + 1)

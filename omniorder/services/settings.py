@@ -219,6 +219,36 @@ def _max_orders_per_slot(value) -> int:
     return value
 
 
+def parse_moment(value, field: str) -> datetime.datetime:
+    """An ISO 8601 moment with its offset ("2026-11-27T12:15:00+01:00") → aware UTC datetime;
+    `Invalid` on anything else, a moment without an offset included (whose clock would it be?)."""
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(
+            field, "must be a time in ISO 8601 with its offset, such as 2026-11-27T12:15:00+01:00"
+        ) from None
+    if moment.utcoffset() is None:
+        raise Invalid(field, "must include its UTC offset, such as +01:00 or Z")
+    return moment.astimezone(datetime.UTC)
+
+
+def _pause(value) -> dict | None:
+    """Online ordering paused from the board: None (taking orders), or ``{"until": ISO}``
+    (resumes by itself then: nothing needs to run) or ``{"until": null}`` (until resumed)."""
+    if value is None:
+        return None
+    problems = _object("pause", value, ("until",))
+    if problems:
+        raise Invalid(fields=problems)
+    until = value.get("until")
+    if until is None:
+        return {"until": None}
+    return {"until": parse_moment(until, "pause.until").isoformat()}
+
+
 # Every setting: its default for a new restaurant and the check that cleans a given value.
 SETTINGS: dict[str, tuple[object, Callable]] = {
     "timezone": ("UTC", _timezone),
@@ -232,6 +262,7 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "prep_minutes": (15, _minutes_check("prep_minutes", 0, 24 * 60)),
     "slot_minutes": (15, _minutes_check("slot_minutes", 5, 24 * 60)),
     "max_orders_per_slot": (0, _max_orders_per_slot),
+    "pause": (None, _pause),
 }
 
 
