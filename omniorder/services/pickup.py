@@ -172,7 +172,7 @@ def orders_ahead(settings: dict, now: datetime.datetime) -> int:
         .select_from(Order)
         .where(
             Order.status.in_(OPEN_STATUSES),
-            or_(Order.ready_at.is_(None), Order.ready_at <= due_by),
+            or_(Order.pickup_at.is_(None), Order.pickup_at <= due_by),
         )
     )
 
