@@ -115,6 +115,11 @@ ORDER_LINE = {
     },
 }
 MONEY = {"type": "integer", "minimum": 0, "description": "minor units of `currency`"}
+MOMENT = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "ISO 8601 with the restaurant's offset",
+}
 ORDER = {
     "type": "object",
     "required": [
@@ -130,11 +135,15 @@ ORDER = {
         "note",
         "items",
         "created_at",
+        "ready_at",
+        "pickup_at",
+        "picked_up_at",
+        "cancel_reason",
     ],
     "properties": {
         "id": UUID,
         "number": {"type": "integer", "minimum": 1001},
-        "status": {"enum": ["PENDING", "COOKING", "DONE"]},
+        "status": {"enum": ["PENDING", "COOKING", "DONE", "CANCELLED"]},
         "customer_name": {"type": "string"},
         "subtotal": MONEY,
         "tax": {**MONEY, "description": "added to the total, or contained in it (tax_inclusive)"},
@@ -145,6 +154,18 @@ ORDER = {
         "note": {"type": ["string", "null"]},
         "items": {"type": "array", "items": ORDER_LINE},
         "created_at": {"type": "string", "format": "date-time"},
+        "ready_at": {
+            **MOMENT,
+            "description": "when it should be ready: the pickup time, or for as soon as "
+            "possible the estimate made when it was placed (now + prep_minutes + one minute "
+            "per open order ahead); null for orders from before estimates",
+        },
+        "pickup_at": {**MOMENT, "description": "the pickup time asked for; null: ASAP"},
+        "picked_up_at": {**MOMENT, "description": "when the customer collected it"},
+        "cancel_reason": {
+            "type": ["string", "null"],
+            "description": "why the restaurant cancelled it (status CANCELLED)",
+        },
     },
 }
 NEW_ORDER = {
@@ -174,6 +195,15 @@ NEW_ORDER = {
             },
         },
         "note": {"type": "string", "maxLength": 280},
+        "pickup_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "a pickup time (ISO 8601 with its offset, e.g. one of "
+            "GET /api/v1/pickup-slots) at least prep_minutes from now, within opening hours, "
+            "at most 7 days ahead; null or absent: as soon as possible. 400 for a time the "
+            "restaurant cannot serve; 409 with next_slot when its slot is full, with "
+            "resumes_at during a pause",
+        },
         "tip": {
             "description": "only when the restaurant takes tips; a preset percentage of the "
             "subtotal, or an amount in minor units (at most the subtotal)",
@@ -191,6 +221,28 @@ NEW_ORDER = {
                     "properties": {"amount": {"type": "integer", "minimum": 0}},
                 },
             ],
+        },
+    },
+}
+PICKUP_SLOTS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["slots", "asap_available", "notice"],
+    "properties": {
+        "slots": {
+            "type": "array",
+            "description": "slot starts a customer may choose now, in order (ISO 8601 with "
+            "the restaurant's offset): from now + prep_minutes to 7 days ahead, within opening "
+            "hours, without full slots and those during a timed pause",
+            "items": {"type": "string", "format": "date-time"},
+        },
+        "asap_available": {
+            "type": "boolean",
+            "description": "whether an order without pickup_at is taken now (open, not paused)",
+        },
+        "notice": {
+            "type": ["string", "null"],
+            "description": "why not, as the storefront says it (closed, paused), else null",
         },
     },
 }
@@ -255,6 +307,12 @@ MENU_DOCUMENT = {
                 "required": ["name"],
                 "properties": {
                     "name": MENU_TEXT,
+                    "station": {
+                        "type": ["string", "null"],
+                        "maxLength": 40,
+                        "description": "The kitchen station its items go to (Grill, Cold, "
+                        "Bar…); exported only when set.",
+                    },
                     "items": {"type": "array", "maxItems": MAX_ITEMS, "items": DOCUMENT_ITEM},
                 },
             },
@@ -474,6 +532,7 @@ def openapi_document() -> dict:
                 "MenuItem": MENU_ITEM,
                 "Order": ORDER,
                 "NewOrder": NEW_ORDER,
+                "PickupSlots": PICKUP_SLOTS,
                 "Provision": PROVISION,
                 "MenuDocument": MENU_DOCUMENT,
                 "MenuImported": MENU_IMPORTED,
@@ -531,6 +590,15 @@ def openapi_document() -> dict:
                             "Already placed with this Idempotency-Key",
                         ),
                         **_errors(400, 404, 409, 413, 422, 429, 503),
+                    },
+                }
+            },
+            "/api/v1/pickup-slots": {
+                "get": {
+                    "operationId": "pickupSlots",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/PickupSlots"}),
+                        **_errors(404, 503),
                     },
                 }
             },

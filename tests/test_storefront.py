@@ -124,7 +124,14 @@ def test_checkout_creates_the_order_and_tracking_page_follows_it(
     )
     db_connection.commit()
     status = customer.get(tracking_url + "/status").text
-    assert "Ready for pickup" in status and "hx-trigger" not in status  # polling stops
+    assert "Ready for pickup" in status and 'hx-trigger="every 10s"' in status  # until collected
+
+    db_connection.exec_driver_sql(
+        f"UPDATE \"{tenant.schema_name}\".orders SET picked_up_at = now() WHERE id = '{order_id}'"
+    )
+    db_connection.commit()
+    status = customer.get(tracking_url + "/status").text
+    assert "Picked up" in status and "hx-trigger" not in status  # polling stops
 
 
 def test_double_submitted_checkout_creates_one_order(app, customer, tenant):

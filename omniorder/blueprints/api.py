@@ -6,9 +6,11 @@ from omniorder.blueprints.error_pages import json_object
 from omniorder.extensions import csrf
 from omniorder.ratelimit import order_limit
 from omniorder.services.menu import read_menu
-from omniorder.services.order_input import parse_lines
+from omniorder.services.order_input import clean_pickup_at, parse_lines
 from omniorder.services.ordering import order_as_json, order_by_id, place_order
+from omniorder.services.pickup import local_iso, pickup_offer, utc_now
 from omniorder.services.pricing import parse_tip
+from omniorder.services.settings import current_settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated state changes here
@@ -47,6 +49,7 @@ def create_order():
         idempotency_key=request.headers.get("Idempotency-Key"),
         note=body.get("note"),
         tip=parse_tip(body.get("tip")),
+        pickup_at=clean_pickup_at(body.get("pickup_at")),
     )
     return order_as_json(placed.order), 201 if placed.created else 200
 
@@ -54,3 +57,16 @@ def create_order():
 @bp.get("/orders/<uuid:order_id>")
 def get_order(order_id):
     return order_as_json(order_by_id(order_id))
+
+
+@bp.get("/pickup-slots")
+def pickup_slots():
+    """The pickup times a customer may choose now (up to a week ahead), and whether "as soon
+    as possible" is taken: the settings, plus one query only when slots are capped."""
+    settings = current_settings()
+    offer = pickup_offer(settings, utc_now())
+    return {
+        "slots": [local_iso(settings, start) for start in offer.slots],
+        "asap_available": offer.asap_available,
+        "notice": offer.notice,
+    }

@@ -7,17 +7,19 @@ cart; they are read from the menu whenever the cart is shown and again, in the o
 transaction, at checkout, where every choice is checked once more (services/ordering.py).
 """
 
+import datetime
 import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from omniorder.errors import Invalid
 from omniorder.extensions import db
 from omniorder.models import MenuItem
-from omniorder.money import amount_for_input, parse_amount
+from omniorder.money import amount_for_input, format_local_time, parse_amount
 from omniorder.services.order_input import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -25,6 +27,7 @@ from omniorder.services.order_input import (
     clean_note,
     clean_option_ids,
 )
+from omniorder.services.pickup import local_iso, orders_ahead, pickup_offer
 from omniorder.services.pricing import (
     MAX_TIP_AMOUNT,
     ChosenOption,
@@ -302,3 +305,40 @@ def order_lines(cart: Cart) -> list[OrderLine]:
         )
         for item_id, option_ids, note, quantity in cart["lines"]
     ]
+
+
+@dataclass(frozen=True)
+class PickupDay:
+    """One local day of the checkout's pickup <select>: its label and its slots as
+    (value: ISO 8601 with the restaurant's offset, what the customer reads: "18:30")."""
+
+    label: str  # "Thu 26 Nov"
+    slots: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class CheckoutTimes:
+    """The checkout's "When?": as soon as possible (about `asap_minutes`; None while closed
+    or paused, with `notice` saying why) or one of the slots, grouped by local day."""
+
+    asap_minutes: int | None
+    notice: str | None
+    days: list[PickupDay]
+
+
+def checkout_times(settings: dict, now: datetime.datetime) -> CheckoutTimes:
+    """What the checkout offers now; the ASAP estimate reads the queue (one query), so call
+    it only when there is a cart to check out."""
+    offer = pickup_offer(settings, now)
+    minutes = None
+    if offer.asap_available:
+        minutes = settings["prep_minutes"] + orders_ahead(settings, now)
+    zone, locale = settings["timezone"], settings["locale"]
+    days: dict[datetime.date, PickupDay] = {}
+    for start in offer.slots:
+        date = start.astimezone(ZoneInfo(zone)).date()
+        if date not in days:
+            days[date] = PickupDay(format_local_time(start, zone, locale, "EEE d MMM"), [])
+        label = format_local_time(start, zone, locale, "HH:mm")
+        days[date].slots.append((local_iso(settings, start), label))
+    return CheckoutTimes(minutes, offer.notice, list(days.values()))

@@ -1,14 +1,16 @@
 """What a customer asks for, cleaned once at the boundary: the name, the lines (item,
-quantity, chosen options, a note), the order's note and the idempotency key.
+quantity, chosen options, a note), the order's note, the pickup time and the idempotency key.
 
 The JSON API (`parse_lines`) and the storefront's cart (services/cart.py) build the same
 `OrderLine`s through these helpers, so both refuse the same input with the same message.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass
 
 from omniorder.errors import Invalid
+from omniorder.services.settings import parse_moment
 
 MAX_QUANTITY = 99
 MAX_LINES = 50
@@ -133,3 +135,12 @@ def clean_idempotency_key(key) -> str | None:
             "idempotency_key", f"must be printable, at most {MAX_IDEMPOTENCY_KEY} characters"
         )
     return key
+
+
+def clean_pickup_at(value) -> datetime.datetime | None:
+    """The pickup time a customer asked for: None (or empty, the storefront's "as soon as
+    possible") for ASAP, else an ISO 8601 moment with its offset, as an aware UTC datetime.
+    Whether the restaurant can serve it is services/pickup.py's rule, checked when ordering."""
+    if value is None or value == "":
+        return None
+    return parse_moment(value, "pickup_at")

@@ -83,7 +83,7 @@ def place_order(
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
         raise Invalid("items", "must be a non-empty list")
-    digest = request_digest(customer_name, lines, note, tip)
+    digest = request_digest(customer_name, lines, note, tip, pickup_at)
     if idempotency_key is not None:
         existing = _order_with_key(idempotency_key, digest)
         if existing is not None:
@@ -173,12 +173,17 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
 
 
 def request_digest(
-    customer_name: str, lines: list[OrderLine], note: str | None = None, tip: Tip | None = None
+    customer_name: str,
+    lines: list[OrderLine],
+    note: str | None = None,
+    tip: Tip | None = None,
+    pickup_at: datetime.datetime | None = None,
 ) -> str:
     """SHA-256 of the order as asked for (cleaned name, lines in a fixed order with their
-    options and notes, the order's note, the tip): the same request sent twice has the same
-    digest, whatever its JSON's key order or spacing. A plain order (no options, notes or
-    tip) keeps the digest it had before those existed."""
+    options and notes, the order's note, the tip, the pickup time): the same request sent
+    twice has the same digest, whatever its JSON's key order, spacing or the pickup time's
+    offset. A plain order (no options, notes, tip or pickup time) keeps the digest it had
+    before those existed."""
     asked = {
         "customer_name": customer_name,
         "items": sorted(
@@ -195,6 +200,8 @@ def request_digest(
         asked["note"] = note
     if tip is not None:
         asked["tip"] = tip.as_json()
+    if pickup_at is not None:
+        asked["pickup_at"] = pickup_at.astimezone(datetime.UTC).isoformat()
     canonical = json.dumps(asked, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -26,6 +26,7 @@ counted once; every function takes `now`, the caller's clock, so tests freeze it
 
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -34,7 +35,7 @@ from omniorder.errors import Invalid, Paused, SlotFull
 from omniorder.extensions import db
 from omniorder.models import Order
 from omniorder.money import format_local_time
-from omniorder.services.hours import ensure_open, is_open, opening_ranges
+from omniorder.services.hours import closed_notice, ensure_open, is_open, opening_ranges
 
 DAYS_AHEAD = 7
 GRACE = datetime.timedelta(minutes=5)
@@ -221,6 +222,35 @@ def full_slots(settings: dict, now: datetime.datetime) -> set[datetime.datetime]
         return set()
     taken = _taken_per_slot(settings, slot_of(settings, now))
     return {slot for slot, count in taken.items() if count >= cap}
+
+
+def open_slots(settings: dict, now: datetime.datetime) -> list[datetime.datetime]:
+    """The slots to offer a customer now: `slot_starts` without the full ones and, during a
+    timed pause, without those before it ends (they would be refused). One query, and only
+    with a cap."""
+    full = full_slots(settings, now)
+    paused, resumes_at = pause_state(settings, now)
+    earliest = resumes_at if paused and resumes_at is not None else None
+    return [
+        start
+        for start in slot_starts(settings, now)
+        if start not in full and (earliest is None or start >= earliest)
+    ]
+
+
+@dataclass(frozen=True)
+class PickupOffer:
+    """What a customer may choose now: the open slots, whether "as soon as possible" is
+    taken (open and not paused), and why not (the closed and pause notices)."""
+
+    slots: list[datetime.datetime]
+    asap_available: bool
+    notice: str | None
+
+
+def pickup_offer(settings: dict, now: datetime.datetime) -> PickupOffer:
+    notices = [text for text in (closed_notice(settings, now), pause_notice(settings, now)) if text]
+    return PickupOffer(open_slots(settings, now), not notices, "; ".join(notices) or None)
 
 
 def check_order_time(settings: dict, pickup_at, now: datetime.datetime) -> None:

@@ -33,6 +33,9 @@ class CheckoutForm(FlaskForm):
     )
     # Checked by services/order_input.py (at most 280 characters), like the API's.
     note = TextAreaField("Note for the whole order")
+    # "" for as soon as possible, else a slot's ISO 8601 time from the <select>; checked by
+    # services/order_input.py and services/pickup.py like the API's pickup_at.
+    pickup_at = StringField("When?")
     # One key per rendered form: a double click or a retried POST returns the same order.
     idempotency_key = HiddenField(
         default=lambda: uuid.uuid4().hex, validators=[DataRequired(), Length(max=64)]

@@ -18,11 +18,12 @@ from omniorder.blueprints.storefront.forms import (
     SetQuantityForm,
     TipForm,
 )
-from omniorder.errors import DomainError, Invalid
+from omniorder.errors import DomainError, Invalid, SlotFull
 from omniorder.ratelimit import order_limit, retry_after_seconds
 from omniorder.services.cart import (
     add_to_cart,
     cart_from_session,
+    checkout_times,
     checkout_tip,
     choose_tip,
     empty_cart,
@@ -34,7 +35,9 @@ from omniorder.services.cart import (
 )
 from omniorder.services.hours import closed_notice
 from omniorder.services.menu import menu_by_category
+from omniorder.services.order_input import clean_pickup_at
 from omniorder.services.ordering import order_by_id, place_order
+from omniorder.services.pickup import pause_notice, utc_now
 from omniorder.services.settings import current_settings
 from omniorder.tenancy.bind import current_tenant
 
@@ -62,16 +65,27 @@ def save_cart(cart: dict) -> None:
     session["carts"] = carts
 
 
+def cart_panel(settings: dict, now: datetime.datetime, checkout_form=None) -> dict:
+    """What _cart.html needs: the cart, the checkout form and, with something in the cart,
+    the pickup times it offers (the ASAP estimate costs a query, so not for an empty cart)."""
+    cart = view_cart(load_cart(), settings)
+    return {
+        "cart": cart,
+        "checkout_form": checkout_form or CheckoutForm(formdata=None),
+        "times": checkout_times(settings, now) if cart.lines else None,
+    }
+
+
 def render_storefront(checkout_form=None, message=None, status=200):
-    settings = current_settings()
+    settings, now = current_settings(), utc_now()
     return render_template(
         "storefront/index.html",
         sections=menu_by_category(),
         menu_groups=menu_groups,
-        cart=view_cart(load_cart(), settings),
-        checkout_form=checkout_form or CheckoutForm(formdata=None),
         message=message,
-        closed=closed_notice(settings, datetime.datetime.now(datetime.UTC)),
+        closed=closed_notice(settings, now),
+        paused=pause_notice(settings, now),
+        **cart_panel(settings, now, checkout_form),
     ), status
 
 
@@ -83,10 +97,9 @@ def render_cart(message=None, status=200, checkout_form=None):
         return render_storefront(checkout_form, message, status)
     return render_template(
         "storefront/_cart.html",
-        cart=view_cart(load_cart(), current_settings()),
         oob_count=True,
-        checkout_form=checkout_form or CheckoutForm(formdata=None),
         message=message,
+        **cart_panel(current_settings(), utc_now(), checkout_form),
     ), status
 
 
@@ -102,7 +115,10 @@ def first_error(form) -> str:
 
 
 def shown(error: DomainError) -> str:
-    """A service's message without its field name (the form around it says what it is)."""
+    """A service's message without its field name (the form around it says what it is);
+    the pickup time's, which the form labels "When?", says what it is about."""
+    if isinstance(error, Invalid) and "pickup_at" in error.fields:
+        return f"Pickup time {error.fields['pickup_at']}."
     return error.message.split(": ", 1)[-1]
 
 
@@ -171,7 +187,12 @@ def checkout():
             idempotency_key=form.idempotency_key.data,
             note=form.note.data,
             tip=checkout_tip(cart, current_settings()),
+            pickup_at=clean_pickup_at(form.pickup_at.data),
         )
+    except SlotFull as error:  # the next free slot comes back chosen
+        if error.details["next_slot"] is not None:
+            form.pickup_at.data = error.details["next_slot"]
+        return render_cart(shown(error), error.status_code, checkout_form=form)
     except DomainError as error:
         return render_cart(shown(error), error.status_code, checkout_form=form)
     save_cart(empty_cart())
