@@ -228,10 +228,13 @@ def test_poll_without_a_session_asks_for_login(app, tenant):
 def test_ages_escalate_and_done_orders_leave_after_30_minutes(
     app, client, tenant, cook, db_connection
 ):
+    """Orders from before ready times (ready_at NULL) still turn amber at 10 and red at 20
+    minutes of age (the fallback; tests/test_kitchen_lifecycle.py colours by ready time)."""
     fresh, waiting, late, done_recently, done_long_ago = (
         place(client, app, tenant, name) for name in ("Fresh", "Wait", "Late", "Dn", "Old")
     )
     schema = tenant.schema_name
+    db_connection.exec_driver_sql(f'UPDATE "{schema}".orders SET ready_at = NULL')
     for order, minutes in ((waiting, 12), (late, 25)):
         db_connection.exec_driver_sql(
             f"UPDATE \"{schema}\".orders SET created_at = now() - interval '{minutes} minutes' "

@@ -115,6 +115,24 @@ def all_day_counts(board: Board) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda count: (-count[1], count[0]))
 
 
+# Timer colours: against the ready time (amber when due within DUE_SOON, red once past it);
+# an order from before ready times existed falls back to its age.
+DUE_SOON = timedelta(minutes=5)
+AGE_WARN, AGE_LATE = timedelta(minutes=10), timedelta(minutes=20)
+
+
+def urgency(order: Order, now: datetime) -> str:
+    """The ticket's colour, read from across the room: "late", "warn" or "" (done orders)."""
+    if order.status not in NEXT_STATUS:
+        return ""
+    if order.ready_at is not None:
+        if now > order.ready_at:
+            return "late"
+        return "warn" if order.ready_at - now <= DUE_SOON else ""
+    age = now - order.created_at
+    return "late" if age >= AGE_LATE else ("warn" if age >= AGE_WARN else "")
+
+
 # Built once: constructing the statement cost more than running it (hot path, every 2 s).
 # The roles travel as one array parameter: an IN list is re-rendered on every execution.
 # "Allowed" includes the session version: an ended session (auth.py) gets no 204 either.

@@ -8,29 +8,40 @@ document.addEventListener("htmx:configRequest", function (event) {
 });
 
 // Kitchen board: flash and beep when a new order arrives (the board carries the newest
-// order number it shows). The sound can be muted; the choice is kept on the tablet.
+// order number it shows). Browsers block audio until the page gets a tap, so the toggle says
+// "Tap to enable sound" until then, "Sound: on" once audio runs, "Sound: off" when muted;
+// aria-pressed follows (pressed = sound on). Muting is kept on the tablet.
 (function () {
   var newest = null;
+  var audio = null;
+  var AudioContextClass = window.AudioContext || window.webkitAudioContext;
   function muted() { return localStorage.getItem("omniorder-muted") === "1"; }
+  function running() { return audio !== null && audio.state === "running"; }
   function showSoundState() {
     var toggle = document.getElementById("sound-toggle");
     if (!toggle) { return; }
-    toggle.textContent = muted() ? "Sound: off" : "Sound: on";
-    toggle.setAttribute("aria-pressed", muted() ? "true" : "false");
+    var on = !muted() && running();
+    toggle.textContent = muted() ? "Sound: off" : (on ? "Sound: on" : "Tap to enable sound");
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  function unlock() {
+    if (!AudioContextClass) { return; }
+    try {
+      audio = audio || new AudioContextClass();
+      audio.resume().then(showSoundState, showSoundState);
+    } catch (error) { /* no audio on this device */ }
+    showSoundState();
   }
   function beep() {
-    if (muted()) { return; }
-    try {
-      var audio = new (window.AudioContext || window.webkitAudioContext)();
-      var tone = audio.createOscillator();
-      var gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.2;
-      tone.connect(gain);
-      gain.connect(audio.destination);
-      tone.start();
-      tone.stop(audio.currentTime + 0.25);
-    } catch (error) { /* no audio on this device */ }
+    if (muted() || !running()) { return; }
+    var tone = audio.createOscillator();
+    var gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.value = 0.2;
+    tone.connect(gain);
+    gain.connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.25);
   }
   function check(board) {
     var shown = parseInt(board.getAttribute("data-newest") || "0", 10);
@@ -43,23 +54,67 @@ document.addEventListener("htmx:configRequest", function (event) {
     }
     newest = shown;
   }
+  function tappedElsewhere(event) {
+    // Any tap on the board is a user gesture: audio may start now. The toggle does its own.
+    if (event.target.closest && event.target.closest("#sound-toggle")) { return; }
+    if (!muted() && !running()) { unlock(); }
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var board = document.getElementById("board");
     if (board) { check(board); }
-    showSoundState();
     var toggle = document.getElementById("sound-toggle");
-    if (toggle) {
-      toggle.addEventListener("click", function () {
-        localStorage.setItem("omniorder-muted", muted() ? "0" : "1");
-        showSoundState();
-      });
+    if (!toggle) { return; }
+    if (AudioContextClass && !muted() &&
+        (!navigator.userActivation || navigator.userActivation.hasBeenActive)) {
+      unlock();  // allowed without a tap on some kiosks; "suspended" (blocked) elsewhere
     }
+    showSoundState();
+    toggle.addEventListener("click", function () {
+      if (muted()) {
+        localStorage.setItem("omniorder-muted", "0");
+        unlock();
+      } else if (!running()) {
+        unlock();
+      } else {
+        localStorage.setItem("omniorder-muted", "1");
+      }
+      showSoundState();
+    });
+    document.addEventListener("pointerdown", tappedElsewhere, true);
+    document.addEventListener("keydown", tappedElsewhere, true);
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var board = document.getElementById("board");
     if (board && (event.detail.target === board || event.detail.target.id === "board")) {
       check(board);
     }
+  });
+})();
+
+// Kitchen board: the Undo strip after a tap goes away after its seconds; a <details> marked
+// data-remember (the all-day counts) stays open or closed across the board's refreshes; the
+// pause menu closes once its choice is sent.
+(function () {
+  function remembered(details) { return localStorage.getItem("omniorder-open-" + details.id); }
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    root.querySelectorAll("[data-undo-seconds]").forEach(function (strip) {
+      var seconds = parseInt(strip.getAttribute("data-undo-seconds"), 10) || 10;
+      setTimeout(function () { strip.remove(); }, seconds * 1000);
+    });
+    root.querySelectorAll("details[data-remember]").forEach(function (details) {
+      details.open = remembered(details) === "1";
+    });
+  });
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details.matches && details.matches("details[data-remember]")) {
+      localStorage.setItem("omniorder-open-" + details.id, details.open ? "1" : "0");
+    }
+  }, true);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var menu = event.detail.elt.closest && event.detail.elt.closest(".pause-control");
+    if (menu) { menu.open = false; }
   });
 })();
 

@@ -1,45 +1,113 @@
-"""The kitchen tablet's pages: the board, one-tap advances, sold-out toggles, the poll."""
+"""The kitchen tablet's pages: the board, one-tap moves (advance, undo, recall, picked up,
+cancel), pause and resume of online orders, sold-out toggles, the poll."""
 
-from flask import redirect, render_template, request, session, url_for
-from flask_login import logout_user
+from flask import make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 
 from omniorder.blueprints.kitchen import bp
 from omniorder.blueprints.kitchen.poll import PollAnswer, answer_poll
-from omniorder.errors import DomainError
+from omniorder.errors import DomainError, Invalid
 from omniorder.services import kitchen
 from omniorder.services.kitchen import board_token
 from omniorder.services.menu import menu_items
+from omniorder.services.pickup import pause_notice
+from omniorder.services.settings import current_settings
 from omniorder.staff_sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
 
-AGE_WARN_MINUTES, AGE_LATE_MINUTES = 10, 20
+# The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
+# stays the grill's after a reload, without a setting per device on the server.
+STATION_COOKIE = "kitchen_station"
+MAX_STATION = 40
+STATION_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
+UNDO_SECONDS = 10
+# What a tap did, in the words of the Undo strip, by the `from` its recall posts.
+UNDONE = {"COOKING": "started", "DONE": "done", "PICKED_UP": "picked up"}
 
 
-def render_board(status=200, message=None):
-    board = kitchen.board()
-    return render_template(
-        "kitchen/_board.html",
-        board=board,
-        token=board_token(board.version),
-        message=message,
-        warn=AGE_WARN_MINUTES,
-        late=AGE_LATE_MINUTES,
-    ), status
+def clean_station(text: str) -> str | None:
+    """A station name from the query or the cookie; empty means the full (expo) board."""
+    text = text.strip()
+    if len(text) > MAX_STATION:
+        raise Invalid("station", f"must be at most {MAX_STATION} characters")
+    return text or None
+
+
+def chosen_station() -> str | None:
+    """?station= when given, else what this tablet remembers (a bad cookie: the full board)."""
+    if "station" in request.args:
+        return clean_station(request.args["station"])
+    try:
+        return clean_station(request.cookies.get(STATION_COOKIE, ""))
+    except Invalid:
+        return None
+
+
+def board_context(message=None, undo=None) -> dict:
+    """What _board.html shows: the board (of this tablet's station), its all-day counts, the
+    pause banner and, after a tap, the Undo for it."""
+    station = chosen_station()
+    board = kitchen.board(station=station)
+    return {
+        "board": board,
+        "token": board_token(board.version),
+        "station": station,
+        "message": message,
+        "undo": undo,
+        "undo_seconds": UNDO_SECONDS,
+        "all_day": kitchen.all_day_counts(board),
+        "pause_notice": pause_notice(current_settings(), board.now),
+        "urgency": kitchen.urgency,
+    }
+
+
+def render_board(status=200, message=None, undo=None):
+    return render_template("kitchen/_board.html", **board_context(message, undo)), status
+
+
+def board_action(action, undo_from=None):
+    """Run a board action (a service call); answer htmx with the re-rendered board, a plain
+    form post with 303 back to the board. A refusal (DomainError) is the board with its message
+    and status for htmx, the error page otherwise. `undo_from(order)`: the `from` of the
+    recall that undoes this tap, for the Undo strip."""
+    try:
+        order = action()
+    except DomainError as error:
+        if not is_htmx():
+            raise
+        return render_board(error.status_code, error.message)
+    if not is_htmx():
+        return redirect(url_for("kitchen.board"), code=303)
+    undo = None
+    if undo_from is not None:
+        recall_from = undo_from(order)
+        undo = {"order": order, "from": recall_from, "did": UNDONE[recall_from]}
+    return render_board(undo=undo)
 
 
 @bp.get("")
 @staff_required("kitchen")
 def board():
-    board = kitchen.board()
-    return render_template(
-        "kitchen/board.html",
-        board=board,
-        items=menu_items(),
-        token=board_token(board.version),
-        message=None,
-        warn=AGE_WARN_MINUTES,
-        late=AGE_LATE_MINUTES,
+    context = board_context()
+    response = make_response(
+        render_template(
+            "kitchen/board.html",
+            items=menu_items(),
+            stations=kitchen.stations(),
+            **context,
+        )
     )
+    if "station" in request.args:  # remembered by this tablet
+        response.set_cookie(
+            STATION_COOKIE,
+            context["station"] or "",
+            max_age=STATION_COOKIE_AGE,
+            path=url_for("kitchen.board"),
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
 
 
 @bp.get("/board")
@@ -60,15 +128,51 @@ def board_poll():
 @bp.post("/orders/<uuid:order_id>/advance")
 @staff_required("kitchen")
 def advance(order_id):
-    try:
-        kitchen.advance_order(order_id, request.form.get("from", ""))
-    except DomainError as error:
-        if not is_htmx():
-            raise
-        return render_board(error.status_code, error.message)
-    if is_htmx():
-        return render_board()
-    return redirect(url_for("kitchen.board"), code=303)
+    return board_action(
+        lambda: kitchen.advance_order(order_id, request.form.get("from", "")),
+        undo_from=lambda order: order.status,  # COOKING or DONE: recalled from there
+    )
+
+
+@bp.post("/orders/<uuid:order_id>/recall")
+@staff_required("kitchen")
+def recall(order_id):
+    return board_action(lambda: kitchen.recall_order(order_id, request.form.get("from", "")))
+
+
+@bp.post("/orders/<uuid:order_id>/picked-up")
+@staff_required("kitchen")
+def picked_up(order_id):
+    return board_action(
+        lambda: kitchen.mark_picked_up(order_id), undo_from=lambda order: "PICKED_UP"
+    )
+
+
+@bp.post("/orders/<uuid:order_id>/cancel")
+@staff_required("kitchen")
+def cancel(order_id):
+    return board_action(
+        lambda: kitchen.cancel_order(order_id, request.form.get("reason"), current_user.role)
+    )
+
+
+def pause_minutes(text) -> int:
+    """The pause form's choice as minutes; only the board's own choices are numbers here."""
+    if text not in ("15", "30", "60", "0"):
+        raise Invalid("minutes", "must be 15, 30, 60 or 0 (until resumed)")
+    return int(text)
+
+
+@bp.post("/pause")
+@staff_required("kitchen")
+def pause():
+    return board_action(lambda: kitchen.pause_orders(pause_minutes(request.form.get("minutes"))))
+
+
+@bp.post("/resume")
+@staff_required("kitchen")
+def resume():
+    return board_action(kitchen.resume_orders)
 
 
 @bp.post("/items/<uuid:item_id>/availability")
