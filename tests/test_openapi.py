@@ -213,3 +213,54 @@ def test_orders_with_options_notes_and_tips_match_the_document(app, client, tena
     sold_out = client.post("/api/v1/orders", json=body, headers=host)
     assert sold_out.status_code == 409
     conforms(document, "/api/v1/orders", "post", sold_out)
+
+
+def test_pickup_times_and_the_order_lifecycle_match_the_document(app, client, tenant, document):
+    from omniorder.services.kitchen import advance_order, cancel_order, mark_picked_up
+    from tests.support.choices import bound
+
+    host = {"Host": tenant.domain}
+    slots_path = "/api/v1/pickup-slots"
+    offered = client.get(slots_path, headers=host)
+    conforms(document, slots_path, "get", offered)
+    conforms(document, slots_path, "get", client.get(slots_path, headers={"Host": "x.invalid"}))
+    fries = menu(app, tenant)["Fries"]
+    body = {
+        "customer_name": "Pat",
+        "items": [{"menu_item_id": str(fries.id), "quantity": 1}],
+        "pickup_at": offered.json["slots"][0],
+    }
+    jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/NewOrder", "components": document["components"]}
+    ).validate(body)
+    order_path = "/api/v1/orders/{order_id}"
+    scheduled = client.post("/api/v1/orders", json=body, headers=host)
+    assert scheduled.status_code == 201 and scheduled.json["pickup_at"] is not None
+    conforms(document, "/api/v1/orders", "post", scheduled)
+    asap = client.post("/api/v1/orders", json={**body, "pickup_at": None}, headers=host)
+    assert asap.status_code == 201 and asap.json["ready_at"] is not None
+    conforms(document, "/api/v1/orders", "post", asap)
+    for bad in ("soon", "2026-12-01T12:00:00", "2020-01-01T12:00:00Z"):
+        refused = client.post("/api/v1/orders", json={**body, "pickup_at": bad}, headers=host)
+        assert refused.status_code == 400
+        conforms(document, "/api/v1/orders", "post", refused)
+
+    set_settings(app, tenant, max_orders_per_slot=1)
+    full = client.post("/api/v1/orders", json=body, headers=host)
+    assert full.status_code == 409 and full.json["next_slot"]
+    conforms(document, "/api/v1/orders", "post", full)
+    set_settings(app, tenant, pause={"until": None})
+    paused = client.post("/api/v1/orders", json={**body, "pickup_at": None}, headers=host)
+    assert paused.status_code == 409 and paused.json["resumes_at"] is None
+    conforms(document, "/api/v1/orders", "post", paused)
+    conforms(document, slots_path, "get", client.get(slots_path, headers=host))
+
+    with bound(app, tenant):
+        cancel_order(scheduled.json["id"], "Out of fries", "kitchen")
+        advance_order(asap.json["id"], "PENDING")
+        advance_order(asap.json["id"], "COOKING")
+        mark_picked_up(asap.json["id"])
+    for placed, field in ((scheduled, "cancel_reason"), (asap, "picked_up_at")):
+        shown = client.get(f"/api/v1/orders/{placed.json['id']}", headers=host)
+        assert shown.json[field] is not None
+        conforms(document, order_path, "get", shown)

@@ -153,6 +153,29 @@ BAD_BODIES = [
     ("quantity bool", {"customer_name": "G", "items": [{"id": "FRIES", "quantity": True}]}),
     ("unknown id", {"customer_name": "G", "items": [{"id": str(uuid.uuid4()), "quantity": 1}]}),
     ("bad id", {"customer_name": "G", "items": [{"id": "nope", "quantity": 1}]}),
+    ("pickup_at number", {"customer_name": "G", "items": "FRIES", "pickup_at": 1764590400}),
+    ("pickup_at list", {"customer_name": "G", "items": "FRIES", "pickup_at": ["2026"]}),
+    ("pickup_at object", {"customer_name": "G", "items": "FRIES", "pickup_at": {"at": 1}}),
+    ("pickup_at bool", {"customer_name": "G", "items": "FRIES", "pickup_at": True}),
+    ("pickup_at NUL", {"customer_name": "G", "items": "FRIES", "pickup_at": "2026-12-01\x00"}),
+    ("pickup_at surrogate", {"customer_name": "G", "items": "FRIES", "pickup_at": "\ud800"}),
+    ("pickup_at long", {"customer_name": "G", "items": "FRIES", "pickup_at": "2" * 5000}),
+    (
+        "pickup_at year 9999",
+        {"customer_name": "G", "items": "FRIES", "pickup_at": "9999-12-31T23:59:59+14:00"},
+    ),
+    (
+        "pickup_at year 1",
+        {"customer_name": "G", "items": "FRIES", "pickup_at": "0001-01-01T00:00:00-12:00"},
+    ),
+    (
+        "pickup_at before year 1 in UTC",
+        {"customer_name": "G", "items": "FRIES", "pickup_at": "0001-01-01T00:00:00+14:00"},
+    ),
+    (
+        "pickup_at after year 9999 in UTC",
+        {"customer_name": "G", "items": "FRIES", "pickup_at": "9999-12-31T23:59:59-12:00"},
+    ),
     (
         "duplicate lines",
         {

@@ -232,7 +232,10 @@ def parse_moment(value, field: str) -> datetime.datetime:
         ) from None
     if moment.utcoffset() is None:
         raise Invalid(field, "must include its UTC offset, such as +01:00 or Z")
-    return moment.astimezone(datetime.UTC)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise Invalid(field, "is out of range") from None
 
 
 def _pause(value) -> dict | None:
