@@ -58,3 +58,32 @@ def test_ordering_works_with_javascript_off(browser, live_server, make_tenant):
     order_two_items(page, f"http://{tenant.domain}:{live_server}")
     expect(page.locator("#order-number")).to_have_text("1001")
     context.close()
+
+
+def test_customer_picks_a_pickup_slot_and_sees_it_on_the_order_page(
+    browser, live_server, make_tenant
+):
+    from tests.browser.conftest import assert_accessible
+
+    tenant = make_tenant(name="Slot Diner")
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/")
+    page.get_by_role("button", name="Add Fries to your order").click()
+    expect(page.locator("#cart-count")).to_have_text("1")
+    when = page.get_by_label("When?")
+    expect(when).to_have_value("")  # as soon as possible, by default
+    expect(when.locator("option").first).to_contain_text("As soon as possible (about 15 min)")
+    slot = when.locator("optgroup option").nth(3)
+    value, label = slot.get_attribute("value"), slot.inner_text().strip()
+    assert re.fullmatch(r"[0-2][0-9]:[0-5][0-9]", label)
+    when.select_option(value)
+    page.get_by_label("Your name (for pickup)").fill("Ada Lovelace")
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
+
+    expect(page.locator(".ready-time")).to_have_text(re.compile(rf"^Pickup \w{{3}} {label}$"))
+    expect(page.locator(".status-text")).to_have_text("Received — waiting for the kitchen")
+    assert_accessible(page)
+    context.close()
