@@ -275,6 +275,9 @@ def test_an_invalid_document_changes_nothing_and_names_every_problem(
         ({"items": [{"name": "B", "price": 10**30}], "categories": []}, "items[0].price: must be"),
         ({"items": [{"name": "B", "price": 1.5}], "categories": []}, "items[0].price: must be"),
         ({"categories": [{"name": "A"}] * 101}, "categories: must have at most 100 entries"),
+        ({"categories": [{"name": "A", "station": 7}]}, "categories[0].station: must be text"),
+        ({"categories": [{"name": "A", "station": "G" * 41}]}, "station: must be at most 40"),
+        ({"categories": [{"name": "A", "station": "Gr\x00ill"}]}, "station: must not contain"),
     ],
 )
 def test_wrong_shapes_and_types_are_refused_with_their_path(document, problem):
@@ -404,3 +407,5 @@ def test_the_demo_and_starter_menus_are_valid_documents():
     assert margherita["allergens"] == ["gluten", "milk"]
     all_extras = [{**option, "is_available": True} for option in EXTRAS["options"]]
     assert margherita["option_groups"] == [SIZE, {**EXTRAS, "options": all_extras}]
+    # The demo pizzeria's board has stations to filter by (issue 16).
+    assert [c.get("station") for c in clean["categories"]] == ["Oven", "Prep", "Bar"]

@@ -28,7 +28,8 @@ from omniorder.services.settings import current_settings, default_settings
 from omniorder.tenancy.bind import read_connection
 
 MAX_PRICE_CENTS = 10_000_00
-MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000}
+MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000, "station": 40}
+KEEP = object()  # a category's station when the caller does not change it
 
 # The 14 allergens EU law (Regulation 1169/2011, Annex II) requires a menu to declare, in the
 # order the menu shows them. Stored as these words; shown as text, never as colour alone.
@@ -227,17 +228,37 @@ def menu_item(item_id, lock=None) -> MenuItem:
     return get_or_404(MenuItem, item_id, "menu item", lock)
 
 
-def create_category(name) -> Category:
+def clean_station(value) -> str | None:
+    """The kitchen station a category's items go to (Grill, Cold, Bar…): the restaurant's
+    own word, at most 40 characters, trimmed; empty means none. The board matches it without
+    regard to case (kitchen.station_ticket)."""
+    return clean_text("station", value)
+
+
+def _category_fields(name, station) -> dict:
+    """Name and station checked together, so a form hears of both problems at once."""
+    checks = {"name": lambda: clean_text("name", name, required=True)}
+    if station is not KEEP:
+        checks["station"] = lambda: clean_station(station)
+    return check_fields(checks)
+
+
+def create_category(name, station=None) -> Category:
+    clean = _category_fields(name, station)
     rank = db.session.scalar(select(func.coalesce(func.max(Category.rank) + 1, 0)))
-    created = Category(name=clean_text("name", name, required=True), rank=rank)
+    created = Category(name=clean["name"], station=clean["station"], rank=rank)
     db.session.add(created)
     db.session.flush()
     return created
 
 
-def rename_category(category_id, name) -> Category:
+def rename_category(category_id, name, station=KEEP) -> Category:
+    """Change a category's name and, unless `station` is `KEEP`, its station ("" for none)."""
     found = category(category_id, lock=True)
-    found.name = clean_text("name", name, required=True)
+    clean = _category_fields(name, station)
+    found.name = clean["name"]
+    if "station" in clean:
+        found.station = clean["station"]
     db.session.flush()
     return found
 

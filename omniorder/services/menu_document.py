@@ -2,8 +2,9 @@
 (export), and what provisioning seeds.
 
 ```json
-{"categories": [{"name": "Pizzas", "items": [{"name": "Margherita", "description": "…",
-  "price": 1100, "is_available": true, "image_url": null, "allergens": ["gluten", "milk"],
+{"categories": [{"name": "Pizzas", "station": "Oven", "items": [{"name": "Margherita",
+  "description": "…", "price": 1100, "is_available": true, "image_url": null,
+  "allergens": ["gluten", "milk"],
   "option_groups": [{"name": "Size", "min": 1, "max": 1, "options": [
     {"name": "Regular", "price_delta": 0, "is_available": true},
     {"name": "Large", "price_delta": 300, "is_available": true}]}]}]}],
@@ -12,7 +13,9 @@
 
 Amounts are integers in the currency's minor unit. Category order is the document's order
 (it becomes their rank), and so is the order of groups and options; items are listed by name.
-Only ``name`` (and an item's ``price``) is required; the rest has the defaults above. The
+Only ``name`` (and an item's ``price``) is required; the rest has the defaults above; a
+category's ``station`` (the kitchen station its items go to, at most 40 characters) is left
+out when it has none. The
 rules are the back office's (services/menu.py, services/options.py), checked for the whole
 document first: any problem → nothing changes, and every problem is reported at its path
 (``categories[0].items[2].option_groups[0].max: must be ≥ min``). Export → import → export
@@ -48,7 +51,7 @@ MAX_ITEMS = 1000  # in the whole document
 MAX_PROBLEMS = 100  # reported at most; a document that bad is the wrong file
 
 DOCUMENT_KEYS = ("categories", "items")
-CATEGORY_KEYS = ("name", "items")
+CATEGORY_KEYS = ("name", "station", "items")
 ITEM_KEYS = (
     "name",
     "description",
@@ -250,8 +253,10 @@ def _category(problems: _Problems, path: str, raw) -> dict | None:
     if raw is None:
         return None
     items = problems.array(f"{path}.items", raw.get("items"), MAX_ITEMS)
+    station = problems.check(f"{path}.station", _text("station"), raw.get("station"))
     return {
         "name": problems.check(f"{path}.name", _text("name", True), raw.get("name")),
+        **({"station": station} if station is not None else {}),  # as export writes it
         "items": [_item(problems, f"{path}.items[{i}]", x) for i, x in enumerate(items)],
     }
 
@@ -296,7 +301,14 @@ def insert_menu(connection, clean: dict, execution_options=None) -> MenuCounts:
 
     for rank, category in enumerate(clean["categories"]):
         category_id = uuid.uuid4()
-        rows[Category].append({"id": category_id, "name": category["name"], "rank": rank})
+        rows[Category].append(
+            {
+                "id": category_id,
+                "name": category["name"],
+                "station": category.get("station"),
+                "rank": rank,
+            }
+        )
         for item in category["items"]:
             add_item(item, category_id)
     for item in clean["items"]:
@@ -333,7 +345,9 @@ def _rows_as_json(*columns):
 
 # The whole menu in ONE statement, so an export is one snapshot even while an import commits.
 EXPORT_STATEMENT = select(
-    select(_rows_as_json(Category.id, Category.name, Category.rank)).scalar_subquery(),
+    select(
+        _rows_as_json(Category.id, Category.name, Category.station, Category.rank)
+    ).scalar_subquery(),
     select(_rows_as_json(*MenuItem.__table__.columns)).scalar_subquery(),
     select(_rows_as_json(*OptionGroup.__table__.columns)).scalar_subquery(),
     select(_rows_as_json(*Option.__table__.columns)).scalar_subquery(),
@@ -371,13 +385,19 @@ def export_menu() -> dict:
         )
     document = {
         "categories": _in_order(
-            ({"name": c["name"], "items": _by_name(items_of.get(c["id"], []))}, c["rank"])
+            (_exported_category(c, _by_name(items_of.get(c["id"], []))), c["rank"])
             for c in categories
         )
     }
     if items_of.get(None):
         document["items"] = _by_name(items_of[None])
     return document
+
+
+def _exported_category(row: dict, items: list[dict]) -> dict:
+    """A category as the document has it: ``station`` only when it has one."""
+    station = {"station": row["station"]} if row["station"] is not None else {}
+    return {"name": row["name"], **station, "items": items}
 
 
 def _canonical(entry: dict) -> str:

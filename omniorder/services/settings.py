@@ -369,3 +369,47 @@ def presets_from_text(text) -> list[int]:
             "must be whole percentages separated by commas, such as 10, 15, 20",
         )
     return [int(preset.group(1)) for preset in found]
+
+
+# Opening hours as the settings page's weekly table types them. A browser's time input says
+# "00:00" to "23:59" and cannot say "24:00", so a range CLOSING at 00:00 means midnight at the
+# end of its day ("24:00"): 17:00–00:00 is the evening until midnight, 00:00–00:00 the whole day.
+_TYPED_TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
+_TYPED_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def time_for_input(time: str) -> str:
+    """A stored opening time as a time input shows it: "24:00" → "00:00"."""
+    return "00:00" if time == "24:00" else time
+
+
+def range_from_inputs(opens, closes) -> list[str] | None:
+    """One row of the weekly table → ``["17:00", "24:00"]``; None when both are empty (no
+    range); `Invalid` (no field: the caller knows the row's path) when only one is given or
+    a value is not a time. Seconds a browser may add ("17:00:00") are dropped."""
+    opens = opens.strip() if isinstance(opens, str) else ""
+    closes = closes.strip() if isinstance(closes, str) else ""
+    if not opens and not closes:
+        return None
+    if not opens or not closes:
+        raise Invalid("", "needs both an opening and a closing time")
+    if not (_TYPED_TIME.fullmatch(opens) and _TYPED_TIME.fullmatch(closes)):
+        raise Invalid("", "must be times such as 11:30 (HH:MM)")
+    opens, closes = opens[:5], closes[:5]
+    return [opens, "24:00" if closes == "00:00" else closes]
+
+
+def dates_from_text(text) -> list[str]:
+    """Closed dates typed one per line or separated by commas → ["2026-12-25", …] as typed;
+    the settings check then reads each one (and sorts them)."""
+    typed = text.strip() if isinstance(text, str) else ""
+    return [part for part in re.split(r"[,;\s]+", typed) if part] if typed else []
+
+
+def minutes_from_text(text, key: str) -> int:
+    """A whole number typed on the page ("15") → 15; `Invalid` on `key` for anything else
+    (the settings check then decides whether the number is allowed)."""
+    typed = text.strip() if isinstance(text, str) else ""
+    if not _TYPED_NUMBER.fullmatch(typed):
+        raise Invalid(key, "must be a whole number, such as 15")
+    return int(typed)

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from omniorder.models import ROLES
 from omniorder.services.menu import ALLERGENS
+from omniorder.services.settings import DAYS, MAX_RANGES_PER_DAY
 from omniorder.services.theme import FONT_STACKS, PRESETS
 
 
@@ -50,8 +51,8 @@ class ThemeForm(FlaskForm):
     font_family = SelectField("Font", choices=list(FONT_STACKS))
 
 
-# The settings page: one subform per part of the settings document, each a fieldset (opening
-# hours join as one more). The service checks every value; the fields only carry the text.
+# The settings page: one subform per part of the settings document, each a fieldset. The
+# service checks every value; the fields only carry the text.
 class RegionForm(Form):
     timezone = SelectField("Time zone", validate_choice=False)
     currency = SelectField("Currency", validate_choice=False)
@@ -75,7 +76,39 @@ class TipsForm(Form):
     presets_percent = StringField("Suggested tips (%)")
 
 
+# Opening hours: a row per weekday, each with up to MAX_RANGES_PER_DAY (the settings limit)
+# "opens"/"closes" pairs named mon_0_opens, mon_0_closes, …; the page shows as many pairs as
+# the busiest day needs (at least 3), so saving never drops a range set through the API.
+class HoursForm(Form):
+    pass
+
+
+for _day in DAYS:
+    for _index in range(MAX_RANGES_PER_DAY):
+        for _end in ("opens", "closes"):
+            setattr(
+                HoursForm,
+                f"{_day}_{_index}_{_end}",
+                StringField(f"{_day} range {_index + 1} {_end}", widget=widgets.TimeInput()),
+            )
+
+
+class ClosuresForm(Form):
+    closed_dates = TextAreaField("Closed dates")
+
+
+class PickupForm(Form):
+    prep_minutes = StringField("Preparation time (minutes)", widget=widgets.NumberInput(min=0))
+    slot_minutes = StringField("Pickup slot length (minutes)", widget=widgets.NumberInput(min=5))
+    max_orders_per_slot = StringField(
+        "Most orders per pickup slot (0 = no cap)", widget=widgets.NumberInput(min=0)
+    )
+
+
 class SettingsForm(FlaskForm):
     region = FormField(RegionForm)
     tax = FormField(TaxForm)
     tips = FormField(TipsForm)
+    hours = FormField(HoursForm)
+    closures = FormField(ClosuresForm)
+    pickup = FormField(PickupForm)

@@ -33,13 +33,17 @@ def menu_action(change):
 @bp.post("/categories")
 @staff_required("manager")
 def create_category():
-    return menu_action(lambda: menu_service.create_category(request.form.get("name")))
+    form = request.form
+    return menu_action(lambda: menu_service.create_category(form.get("name"), form.get("station")))
 
 
 @bp.post("/categories/<uuid:category_id>/rename")
 @staff_required("manager")
 def rename_category(category_id):
-    return menu_action(lambda: menu_service.rename_category(category_id, request.form.get("name")))
+    """Name and kitchen station; a post without a ``station`` field keeps the station."""
+    form = request.form
+    station = form.get("station", menu_service.KEEP)
+    return menu_action(lambda: menu_service.rename_category(category_id, form.get("name"), station))
 
 
 @bp.post("/categories/<uuid:category_id>/move")

@@ -5,8 +5,8 @@ settings`` and the system API.
 Each part is a `Section`: its subform of `SettingsForm`, how the stored document fills it
 (`load`), how what the admin typed becomes a partial document (`change`, which raises
 `Invalid` keyed by settings paths such as ``tax.rate_bp``) and which of its fields shows the
-message about which path (`fields`). Opening hours (issue 16) join as one more section: a
-subform in forms.py, a `Section` here and a fieldset in the template.
+message about which path (`fields`, or `locate` when that depends on what was typed: the
+weekly hours table, settings_hours.py).
 """
 
 import re
@@ -20,10 +20,11 @@ from babel.numbers import get_currency_name, list_currencies
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin import bp, settings_hours
 from omniorder.blueprints.admin.forms import SettingsForm
 from omniorder.errors import Invalid, check_fields
 from omniorder.money import format_money
+from omniorder.services import pickup
 from omniorder.services.settings import (
     current_settings,
     merged,
@@ -43,6 +44,12 @@ class Section:
     load: Callable[[dict], dict]  # settings document → the subform's data
     change: Callable[[object, str], dict]  # (subform, locale) → a partial settings document
     fields: dict[str, str]  # settings path → the subform's field that shows its message
+    locate: Callable[[object, str], str | None] | None = None  # (subform, path) → field name
+
+    def field_for(self, subform, path: str):
+        """The subform's field that shows the message about `path`, or None."""
+        name = self.fields.get(path) or (self.locate(subform, path) if self.locate else None)
+        return subform[name] if name is not None else None
 
 
 def _load_region(document: dict) -> dict:
@@ -110,6 +117,26 @@ SECTIONS = (
         _change_tips,
         {"tips": "enabled", "tips.enabled": "enabled", "tips.presets_percent": "presets_percent"},
     ),
+    Section(
+        "hours",
+        settings_hours.load_hours,
+        settings_hours.change_hours,
+        {},
+        settings_hours.locate_hours,
+    ),
+    Section(
+        "closures",
+        settings_hours.load_closures,
+        settings_hours.change_closures,
+        {},
+        settings_hours.locate_closures,
+    ),
+    Section(
+        "pickup",
+        settings_hours.load_pickup,
+        settings_hours.change_pickup,
+        {key: key for key in settings_hours.PICKUP_KEYS},
+    ),
 )
 
 
@@ -150,26 +177,43 @@ def settings_form(document: dict) -> SettingsForm:
     )
     region.currency.choices = _with_current(_currency_choices(), document["currency"])
     region.locale.choices = _with_current(_locale_choices(), document["locale"])
+    settings_hours.label_hours(form.hours.form, document["locale"])
     return form
 
 
 def _field_problems(form: SettingsForm, problems: dict[str, str]) -> dict[str, tuple[str, str]]:
     """Each problem (settings path → message) as field id → (label, message), for the field
     that shows it, in the page's order; a path no field shows (none expected) keeps its name."""
-    fields = {
-        path: getattr(form, section.name).form[name]
-        for section in SECTIONS
-        for path, name in section.fields.items()
-    }
     shown: dict[str, tuple[str, str]] = {}
     for path, message in problems.items():
-        field = fields.get(path)
+        field = next(
+            (
+                found
+                for section in SECTIONS
+                if (found := section.field_for(getattr(form, section.name).form, path))
+            ),
+            None,
+        )
         key, label = (field.id, field.label.text) if field is not None else (path, path)
         if key in shown:
             message = f"{shown[key][1]}; {message}"
         shown[key] = (label, message)
     order = [field.id for section in SECTIONS for field in getattr(form, section.name).form]
     return dict(sorted(shown.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else -1))
+
+
+def _service_now(document: dict) -> dict:
+    """What the page says about service right now, from the stored settings: the ASAP ready
+    estimate (pickup.ready_estimate's formula, in minutes from now) and the pause."""
+    now = pickup.utc_now()
+    ahead = pickup.orders_ahead(document, now)
+    paused, resumes_at = pickup.pause_state(document, now)
+    return {
+        "ahead": ahead,
+        "estimate_minutes": document["prep_minutes"] + ahead,
+        "paused": paused,
+        "resumes_at": resumes_at,
+    }
 
 
 def _page(form: SettingsForm, document: dict, problems: dict[str, str] | None = None):
@@ -180,6 +224,9 @@ def _page(form: SettingsForm, document: dict, problems: dict[str, str] | None = 
         saved=request.args.get("saved") == "1" and not problems,
         example_price=format_money(1100, document["currency"], document["locale"]),
         example_rate=percent_for_input(825, document["locale"]),
+        days=settings_hours.weekday_names(document["locale"]),
+        columns=settings_hours.columns(form.hours.form),
+        service=_service_now(document),
     )
 
 

@@ -1,0 +1,145 @@
+"""The service-control part of the settings page: the weekly opening-hours table, closed
+dates and the pickup rules (preparation time, slot length, cap per slot).
+
+The table has one row per weekday and a few "opens"/"closes" pairs per row; a row's filled
+pairs become that day's ranges, in the table's order, so the settings check's messages about
+``hours.mon[1]`` (the day's second range) are shown at the pair that range came from. A
+browser's time input cannot say 24:00: a closing time of 00:00 means midnight at the end of
+the day (services/settings.py, `range_from_inputs`).
+"""
+
+import re
+
+from babel import Locale
+
+from omniorder.errors import Invalid
+from omniorder.services.settings import (
+    DAYS,
+    MAX_RANGES_PER_DAY,
+    dates_from_text,
+    minutes_from_text,
+    range_from_inputs,
+    time_for_input,
+    validate_settings,
+)
+
+MIN_COLUMNS = 3  # pairs shown per day; more when a day already has more ranges
+PICKUP_KEYS = ("prep_minutes", "slot_minutes", "max_orders_per_slot")
+_DAY_PATH = re.compile(rf"hours\.({'|'.join(DAYS)})(?:\[(\d+)\])?")
+
+
+def weekday_names(locale: str) -> dict[str, str]:
+    """mon → "Monday" ("Montag" in de_DE): Babel's wide weekday names, Monday first."""
+    wide = Locale.parse(locale).days["format"]["wide"]
+    return {day: wide[index] for index, day in enumerate(DAYS)}
+
+
+def field_name(day: str, row: int, end: str = "opens") -> str:
+    return f"{day}_{row}_{end}"
+
+
+def load_hours(document: dict) -> dict:
+    data = {}
+    for day, ranges in document["hours"].items():
+        for row, (opens, closes) in enumerate(ranges):
+            data[field_name(day, row)] = opens
+            data[field_name(day, row, "closes")] = time_for_input(closes)
+    return data
+
+
+def _typed(form, day: str, row: int) -> tuple:
+    return form[field_name(day, row)].data, form[field_name(day, row, "closes")].data
+
+
+def change_hours(form, locale: str) -> dict:
+    """The days' ranges, from each row's filled pairs. Which pair each range came from is kept
+    on the form (`rows`) for `locate_hours`."""
+    form.rows = {}
+    hours, problems = {}, {}
+    for day in DAYS:
+        filled = [row for row in range(MAX_RANGES_PER_DAY) if any(_typed(form, day, row))]
+        form.rows[day] = filled
+        hours[day] = []
+        for position, row in enumerate(filled):
+            try:
+                hours[day].append(range_from_inputs(*_typed(form, day, row)))
+            except Invalid as error:
+                problems[f"hours.{day}[{position}]"] = "; ".join(error.fields.values())
+    if problems:  # the days typed well are still checked, so every problem shows at once
+        raise Invalid(fields={**_problems_of(hours, problems), **problems})
+    return {"hours": hours}
+
+
+def _problems_of(hours: dict, bad: dict[str, str]) -> dict[str, str]:
+    """The settings check's problems with the days whose every pair could be read."""
+    readable = {
+        day: ranges
+        for day, ranges in hours.items()
+        if not any(path.startswith(f"hours.{day}[") for path in bad)
+    }
+    try:
+        validate_settings({"hours": readable})
+    except Invalid as error:
+        return error.fields
+    return {}
+
+
+def locate_hours(form, path: str) -> str | None:
+    """The field that shows the message about `path` (``hours.tue[1]`` → the opening time of
+    the pair Tuesday's second range came from; ``hours.tue`` → Tuesday's first pair)."""
+    if path == "hours":
+        return field_name(DAYS[0], 0)
+    found = _DAY_PATH.fullmatch(path)
+    if found is None:
+        return None
+    day, position = found.group(1), found.group(2)
+    rows = getattr(form, "rows", {}).get(day, [])
+    row = 0 if position is None else int(position)
+    return field_name(day, rows[row] if row < len(rows) else 0)
+
+
+def columns(form) -> int:
+    """Pairs to show per day: at least `MIN_COLUMNS`, and every pair that holds a time."""
+    used = [
+        row + 1
+        for day in DAYS
+        for row in range(MAX_RANGES_PER_DAY)
+        if any(value for value in _typed(form, day, row))
+    ]
+    return max([MIN_COLUMNS, *used])
+
+
+def label_hours(form, locale: str) -> None:
+    """Labels in the restaurant's language for the weekday ("Monday, range 2, closes")."""
+    for day, name in weekday_names(locale).items():
+        for row in range(MAX_RANGES_PER_DAY):
+            for end in ("opens", "closes"):
+                form[field_name(day, row, end)].label.text = f"{name}, range {row + 1}, {end}"
+
+
+def load_closures(document: dict) -> dict:
+    return {"closed_dates": "\n".join(document["closed_dates"])}
+
+
+def change_closures(form, locale: str) -> dict:
+    return {"closed_dates": dates_from_text(form.closed_dates.data)}
+
+
+def locate_closures(form, path: str) -> str | None:
+    return "closed_dates" if path.startswith("closed_dates") else None
+
+
+def load_pickup(document: dict) -> dict:
+    return {key: str(document[key]) for key in PICKUP_KEYS}
+
+
+def change_pickup(form, locale: str) -> dict:
+    change, problems = {}, {}
+    for key in PICKUP_KEYS:
+        try:
+            change[key] = minutes_from_text(form[key].data, key)
+        except Invalid as error:
+            problems.update(error.fields)
+    if problems:
+        raise Invalid(fields=problems)
+    return change
