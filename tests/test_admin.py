@@ -9,6 +9,7 @@ from omniorder.extensions import db
 from omniorder.models import Category
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
+from tests.conftest import SYS_TOKEN
 from tests.support.orders import insert_orders
 from tests.support.staff import Staff, add_staff, signed_in
 from tests.support.storefront import menu
@@ -303,3 +304,41 @@ def test_a_restaurant_sees_only_its_own_orders(tenant, manager, make_tenant, db_
 def test_bad_filters_are_400(manager, query):
     response = manager.get(f"/admin/orders?{query}")
     assert response.status_code == 400, response.text
+
+
+def test_cancelled_orders_are_found_with_their_reason_and_pickups_with_their_time(
+    app, tenant, manager, client, db_connection
+):
+    schema = tenant.schema_name
+    cancelled, collected = insert_orders(db_connection, tenant, ["Cara", "Dan"])
+    insert_orders(db_connection, tenant, ["Eve"], status="PENDING")
+    db_connection.execute(
+        text(
+            f"UPDATE \"{schema}\".orders SET status = 'CANCELLED', "  # noqa: S608
+            "cancel_reason = :reason WHERE id = :id"
+        ),
+        {"reason": "<b>Out of dough</b>", "id": cancelled},
+    )
+    db_connection.execute(
+        text(
+            f'UPDATE "{schema}".orders SET picked_up_at = '  # noqa: S608
+            "'2026-11-27 18:05:00+00' WHERE id = :id"
+        ),
+        {"id": collected},
+    )
+    db_connection.commit()
+    changed = client.patch(
+        f"/api/v1/sys/tenants/{tenant.domain}/settings",
+        json={"timezone": "Europe/Berlin", "locale": "de_DE"},
+        headers={"Authorization": f"Bearer {SYS_TOKEN}"},
+    )
+    assert changed.status_code == 200
+
+    page = manager.get("/admin/orders").text
+    assert '<option value="CANCELLED" >Cancelled</option>' in page  # the filter offers it
+    only = manager.get("/admin/orders?status=CANCELLED").text
+    assert "Cara" in only and "Dan" not in only and "Eve" not in only
+    assert "Reason: &lt;b&gt;Out of dough&lt;/b&gt;" in only and "<b>Out" not in only
+    done = manager.get("/admin/orders?status=DONE").text
+    assert "Picked up 27.11.26, 19:05" in done  # the restaurant's clock and locale
+    assert "Picked up" not in manager.get("/admin/orders?status=PENDING").text

@@ -6,6 +6,10 @@ import threading
 from sqlalchemy import text
 
 from omniorder.services import analytics
+from omniorder.services.kitchen import cancel_order
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.registry import tenant_registry
+from omniorder.unit_of_work import unit_of_work
 from tests.conftest import SYS_TOKEN
 from tests.support.orders import insert_orders
 from tests.support.staff import signed_in
@@ -189,3 +193,89 @@ def test_dropping_a_tenant_drops_its_analytics(app, make_tenant, db_connection):
     assert warehouse(db_connection, tenant)
     app.test_cli_runner().invoke(args=["tenants", "drop", tenant.domain, "--yes"])
     assert warehouse(db_connection, tenant) == {}
+
+
+# --- cancelled orders count nowhere (issue 16) -----------------------------------------------
+
+
+def place_fries(app, client, tenant, quantity=3) -> str:
+    """An order through the API, as a customer places it: Fries at 4.50."""
+    item = menu(app, tenant)["Fries"]
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={
+            "customer_name": "Ann",
+            "items": [{"menu_item_id": str(item.id), "quantity": quantity}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json["id"]
+
+
+def cancel(app, tenant, order_id, role="kitchen"):
+    """The board's cancel, as the kitchen service does it (one unit of work)."""
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), unit_of_work():
+        cancel_order(order_id, "Out of potatoes", role)
+
+
+def reported(client, tenant) -> tuple[int, int]:
+    body = client.get(
+        f"/api/v1/sys/analytics?from={TODAY}", headers={"Authorization": f"Bearer {SYS_TOKEN}"}
+    ).json
+    row = next(t for t in body["tenants"] if t["domain"] == tenant.domain)
+    return row["orders"], row["revenue_cents"]
+
+
+def test_an_order_cancelled_before_a_refresh_is_counted_nowhere(
+    app, client, make_tenant, db_connection
+):
+    tenant = make_tenant()
+    place_fries(app, client, tenant, quantity=3)
+    cancel(app, tenant, place_fries(app, client, tenant, quantity=5))
+    refresh(app)
+    assert warehouse(db_connection, tenant) == {TODAY: (1, 1350, 3)}
+    assert reported(client, tenant) == (1, 1350)
+    refresh(app, full=True)
+    assert warehouse(db_connection, tenant) == {TODAY: (1, 1350, 3)}
+
+
+def test_a_counted_order_cancelled_later_leaves_the_days_figures(
+    app, client, make_tenant, db_connection
+):
+    tenant = make_tenant()
+    order_id = place_fries(app, client, tenant)
+    refresh(app)
+    assert warehouse(db_connection, tenant) == {TODAY: (1, 1350, 3)}
+    manager = signed_in(app, tenant, "manager")
+    assert '<dd id="total-orders">1</dd>' in manager.get("/admin/sales").text
+
+    cancel(app, tenant, order_id)
+    assert refresh(app).refreshed == 1  # the cancel marked its day for recounting
+    assert warehouse(db_connection, tenant) == {TODAY: (0, 0, 0)}  # its only order: back to 0
+    page = manager.get("/admin/sales").text
+    assert '<dd id="total-orders">0</dd>' in page
+    assert '<dd id="total-revenue">$0.00</dd>' in page
+    assert reported(client, tenant) == (0, 0)  # the sys API agrees with the sales page
+    output = app.test_cli_runner().invoke(args=["analytics", "report", "--domain", tenant.domain])
+    row = next(line for line in output.output.splitlines() if line.startswith(tenant.domain))
+    assert row.split()[1:3] == ["0", "0"]
+
+
+def test_a_manager_cancelling_a_done_order_takes_it_out_of_sales(
+    app, client, make_tenant, db_connection
+):
+    tenant = make_tenant()
+    done = place_fries(app, client, tenant, quantity=2)
+    place_fries(app, client, tenant, quantity=1)
+    db_connection.execute(
+        text(f"UPDATE \"{tenant.schema_name}\".orders SET status = 'DONE' WHERE id = :id"),
+        {"id": done},
+    )
+    db_connection.commit()
+    refresh(app)
+    assert warehouse(db_connection, tenant) == {TODAY: (2, 1350, 3)}
+    cancel(app, tenant, done, role="manager")
+    refresh(app)
+    assert warehouse(db_connection, tenant) == {TODAY: (1, 450, 1)}
+    assert reported(client, tenant) == (1, 450)

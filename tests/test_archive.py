@@ -242,3 +242,63 @@ def test_archive_to_s3_and_restore(database_url, make_tenant, db_connection, s3_
     )
     assert "restored 1 orders" in restored.output
     assert order_ids(db_connection, tenant) == {moved}
+
+
+def test_cancelled_orders_are_finished_archived_and_restored_with_their_reason(
+    archive_app, make_tenant, db_connection
+):
+    tenant = make_tenant()
+    cancelled = old_order(db_connection, tenant, 14, status="CANCELLED", total=900)
+    collected = old_order(db_connection, tenant, 14, total=1500)
+    picked_up_at = NOW - dt.timedelta(days=31 * 14) + dt.timedelta(minutes=20)
+    db_connection.execute(
+        text(
+            f'UPDATE "{tenant.schema_name}".orders SET cancel_reason = :reason '  # noqa: S608
+            "WHERE id = :id"
+        ),
+        {"reason": "Oven broke — sorry!", "id": cancelled},
+    )
+    db_connection.execute(
+        text(
+            f'UPDATE "{tenant.schema_name}".orders SET picked_up_at = :at '  # noqa: S608
+            "WHERE id = :id"
+        ),
+        {"at": picked_up_at, "id": collected},
+    )
+    db_connection.commit()
+    runner = archive_app.test_cli_runner()
+    assert runner.invoke(args=["analytics", "refresh"]).exit_code == 0
+
+    result = runner.invoke(args=["orders", "archive"])
+    assert result.exit_code == 0, result.output
+    assert "moved 2 orders" in result.output and "not moved" not in result.output  # not stuck
+    assert order_ids(db_connection, tenant) == set()
+
+    month = (NOW - dt.timedelta(days=31 * 14)).strftime("%Y-%m")
+    restored = runner.invoke(
+        args=["orders", "restore", "--domain", tenant.domain, "--month", month]
+    )
+    assert restored.exit_code == 0 and "restored 2 orders" in restored.output
+    rows = {
+        row.id: row
+        for row in db_connection.execute(
+            text(
+                "SELECT id::text, status, cancel_reason, picked_up_at "  # noqa: S608
+                f'FROM "{tenant.schema_name}".orders'
+            )
+        )
+    }
+    db_connection.rollback()
+    assert (rows[cancelled].status, rows[cancelled].cancel_reason) == (
+        "CANCELLED",
+        "Oven broke — sorry!",
+    )
+    assert rows[collected].status == "DONE" and rows[collected].picked_up_at == picked_up_at
+    # The cancelled order counted nowhere before the archive, and still does not.
+    assert runner.invoke(args=["analytics", "refresh", "--full"]).exit_code == 0
+    revenue = db_connection.scalar(
+        text("SELECT sum(revenue_cents) FROM public.analytics WHERE tenant_id = :t"),
+        {"t": tenant.id},
+    )
+    db_connection.rollback()
+    assert revenue == 1500
