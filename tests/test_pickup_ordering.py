@@ -479,8 +479,24 @@ def test_a_picked_up_order_page_ends_with_picked_up(app, client, tenant):
         advance_order(order_id, "COOKING")
     status = customer.get(tracking + "/status").text
     assert "Ready for pickup" in status and "hx-trigger" in status  # until it is collected
+    assert "Ready around" not in status  # the estimate has done its work
     with bound(app, tenant):
         mark_picked_up(order_id)
     for path in (tracking, tracking + "/status"):
         html = customer.get(path).text
         assert '<p class="status-text">Picked up</p>' in html and "hx-trigger" not in html
+
+
+def test_a_restaurant_never_open_offers_no_time_and_says_so(app, client, tenant):
+    set_settings(app, tenant, hours=CLOSED_WEEK)
+    customer = Customer(client, tenant.domain)
+    customer.add(menu(app, tenant)["Fries"].id)
+    html = customer.get("/").text
+    assert 'name="pickup_at"' not in html
+    assert "Closed. No pickup times are available this week." in html
+    assert pickup_slots(client, tenant) == {
+        "slots": [],
+        "asap_available": False,
+        "notice": "Closed",
+    }
+    assert checkout(customer, "Ada").status_code == 409
