@@ -70,7 +70,7 @@ def test_the_weekly_table_saves_hours_closures_and_pickup_rules(admin, tenant, d
     assert input_value(page, "hours-mon_0_opens") == "00:00"
     assert input_value(page, "hours-mon_0_closes") == "00:00"
     assert 'type="time"' in page and ">Monday</th>" in page and ">Sunday</th>" in page
-    assert "A closing time of 00:00 means midnight at the end of the day (24:00)" in page
+    assert "A closing time of 00:00 (12:00 AM on a 12-hour clock) means midnight" in page
 
     saved = save(
         admin,
