@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import assert_accessible
 from tests.support.staff import PASSWORD, add_staff
 
 
@@ -130,3 +131,83 @@ def test_twenty_open_orders_fit_a_1280x800_tablet_without_scrolling(
     page.screenshot(path=str(tmp_path / "busy-board.png"))
     height = page.evaluate("document.scrollingElement.scrollHeight")
     assert height <= 800, f"the board scrolls: {height}px tall"
+
+
+def place_order(app, tenant, name, lines):
+    client = app.test_client()
+    items = {
+        item["name"]: item["id"]
+        for item in client.get("/api/v1/menu", headers={"Host": tenant.domain}).json["items"]
+    }
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={
+            "customer_name": name,
+            "items": [{"menu_item_id": items[item], "quantity": n} for item, n in lines],
+        },
+    )
+    assert response.status_code == 201
+    return response.json
+
+
+def test_a_cook_undoes_a_tap_hands_an_order_over_and_pauses_ordering(
+    browser, live_server, make_tenant, app, tmp_path
+):
+    tenant = make_tenant(name="Undo Diner")
+    add_staff(app, tenant, "cook@undo.example", "kitchen")
+    ada = place_order(app, tenant, "Ada", [("House Burger", 2), ("Lemonade", 1)])
+    bob = place_order(app, tenant, "Bob", [("Fries", 1)])
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    kitchen = context.new_page()
+    kitchen.clock.install()  # the Undo strip's 10 seconds, fast-forwarded below
+    staff_login(
+        kitchen, f"http://{tenant.domain}:{live_server}/login?next=/kitchen", "cook@undo.example"
+    )
+    kitchen.wait_for_url(re.compile(r"/kitchen$"))
+    kitchen.goto(f"http://{tenant.domain}:{live_server}/kitchen")  # no tap: a tablet switched on
+    new, cooking, done = (
+        kitchen.locator(f".column-{name} .card") for name in ("pending", "cooking", "done")
+    )
+    expect(new).to_have_count(2)
+    sound = kitchen.locator("#sound-toggle")
+    expect(sound).to_have_text("Tap to enable sound")  # no tap since the page loaded
+    expect(sound).to_have_attribute("aria-pressed", "false")
+    assert_accessible(kitchen)
+
+    start_ada = f"Start cooking #{ada['number']} Ada: 2× House Burger, 1× Lemonade"
+    kitchen.get_by_role("button", name=start_ada).click()
+    expect(cooking.filter(has_text="Ada")).to_be_visible()
+    expect(sound).to_have_text("Sound: on")  # the tap unlocked audio
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    undo = kitchen.get_by_role("button", name=f"Undo #{ada['number']}")
+    expect(undo).to_be_visible()
+    undo.click()
+    expect(new.filter(has_text="Ada")).to_be_visible()
+    expect(cooking).to_have_count(0)
+
+    kitchen.get_by_role("button", name=f"Start cooking #{bob['number']} Bob").click()
+    kitchen.get_by_role("button", name=f"Done #{bob['number']} Bob").click()
+    expect(done.filter(has_text="Bob")).to_be_visible()
+    assert_accessible(kitchen)  # Done cards with Picked up / Recall, the Undo strip
+    kitchen.get_by_role("button", name=f"Picked up #{bob['number']} Bob").click()
+    expect(done).to_have_count(0)
+    expect(kitchen.get_by_role("button", name=f"Undo #{bob['number']}")).to_be_visible()
+    kitchen.clock.run_for(11000)
+    expect(kitchen.locator(".undo-strip")).to_have_count(0)
+
+    sound.click()
+    expect(sound).to_have_text("Sound: off")
+    expect(sound).to_have_attribute("aria-pressed", "false")
+
+    kitchen.get_by_text("Pause online orders").click()
+    kitchen.get_by_role("button", name="30 min").click()
+    banner = kitchen.locator(".pause-banner")
+    expect(banner).to_contain_text("Online orders are paused · back at ")
+    kitchen.get_by_text("All day").click()
+    expect(kitchen.locator("#all-day")).to_contain_text("2× House Burger")
+    assert_accessible(kitchen)
+    kitchen.screenshot(path=str(tmp_path / "paused-board.png"))
+    kitchen.get_by_role("button", name="Resume").click()
+    expect(banner).to_have_count(0)
+    context.close()
