@@ -311,6 +311,26 @@ def test_a_station_is_checked_with_the_name_and_escaped(app, tenant, manager):
     assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
 
 
+@pytest.mark.parametrize(
+    "typed, status, kept",
+    [
+        ("Ä" * 40, 303, "Ä" * 40),  # 40 characters, not bytes
+        (" " * 50, 303, None),  # only spaces: no station
+        ("x" * 10_000, 400, "Grill"),
+        ("Gr\x00ill", 400, "Grill"),
+        ("Gr\x1bill", 400, "Grill"),
+        ("\u202eGrill", 400, "Grill"),  # a right-to-left override is a control character
+        ("Grill\nCold", 400, "Grill"),
+    ],
+)
+def test_hostile_stations_are_400s_that_change_nothing(app, tenant, manager, typed, status, kept):
+    mains = category_id(app, tenant, "Mains")
+    url = f"/admin/categories/{mains}/rename"
+    assert manager.post(url, {"name": "Mains", "station": "Grill"}).status_code == 303
+    assert manager.post(url, {"name": "Mains", "station": typed}).status_code == status
+    assert categories(app, tenant)["Mains"] == kept
+
+
 def test_stations_ride_the_menu_document_both_ways(app, runner, client, tenant, tmp_path):
     path = f"/api/v1/sys/tenants/{tenant.domain}/menu"
     document = client.get(path, headers=AUTH).json

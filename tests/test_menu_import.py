@@ -278,6 +278,7 @@ def test_an_invalid_document_changes_nothing_and_names_every_problem(
         ({"categories": [{"name": "A", "station": 7}]}, "categories[0].station: must be text"),
         ({"categories": [{"name": "A", "station": "G" * 41}]}, "station: must be at most 40"),
         ({"categories": [{"name": "A", "station": "Gr\x00ill"}]}, "station: must not contain"),
+        ({"categories": [{"name": "A", "station": "Gr\nill"}]}, "station: must be one line"),
     ],
 )
 def test_wrong_shapes_and_types_are_refused_with_their_path(document, problem):

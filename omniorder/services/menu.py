@@ -231,8 +231,11 @@ def menu_item(item_id, lock=None) -> MenuItem:
 def clean_station(value) -> str | None:
     """The kitchen station a category's items go to (Grill, Cold, Bar…): the restaurant's
     own word, at most 40 characters, trimmed; empty means none. The board matches it without
-    regard to case (kitchen.station_ticket)."""
-    return clean_text("station", value)
+    regard to case (kitchen.station_ticket). One line: it is a label on the board's picker."""
+    station = clean_text("station", value)
+    if station is not None and ("\n" in station or "\r" in station):
+        raise Invalid("station", "must be one line")
+    return station
 
 
 def _category_fields(name, station) -> dict:

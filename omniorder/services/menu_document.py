@@ -36,6 +36,7 @@ from omniorder.services.menu import (
     MAX_PRICE_CENTS,
     clean_allergens,
     clean_image_url,
+    clean_station,
     clean_text,
 )
 from omniorder.services.options import (
@@ -216,6 +217,12 @@ def _item(problems: _Problems, path: str, raw) -> dict | None:
     return item
 
 
+def _station(value):
+    if value is not None and not isinstance(value, str):
+        raise Invalid("station", "must be text")
+    return clean_station(value)
+
+
 def _image_url(value):
     if value is not None and not isinstance(value, str):
         raise Invalid("image_url", "must be text")
@@ -253,7 +260,7 @@ def _category(problems: _Problems, path: str, raw) -> dict | None:
     if raw is None:
         return None
     items = problems.array(f"{path}.items", raw.get("items"), MAX_ITEMS)
-    station = problems.check(f"{path}.station", _text("station"), raw.get("station"))
+    station = problems.check(f"{path}.station", _station, raw.get("station"))
     return {
         "name": problems.check(f"{path}.name", _text("name", True), raw.get("name")),
         **({"station": station} if station is not None else {}),  # as export writes it

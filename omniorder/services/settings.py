@@ -375,7 +375,7 @@ def presets_from_text(text) -> list[int]:
 # "00:00" to "23:59" and cannot say "24:00", so a range CLOSING at 00:00 means midnight at the
 # end of its day ("24:00"): 17:00–00:00 is the evening until midnight, 00:00–00:00 the whole day.
 _TYPED_TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
-_TYPED_NUMBER = re.compile(r"[0-9]{1,6}")
+_TYPED_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def time_for_input(time: str) -> str:
