@@ -341,7 +341,7 @@ def test_checkout_offers_asap_and_slots_grouped_by_local_day(app, client, tenant
     labels = re.findall(r'<optgroup label="([^"]+)">', select)
     assert labels == [day.strftime("%a %-d %b") for day in days]  # "Thu 26 Nov"
     first = slots[0]
-    assert f'<option value="{first.isoformat()}">{first.strftime("%H:%M")}</option>' in select
+    assert f'<option value="{first.isoformat()}">{first.strftime("%a %H:%M")}</option>' in select
 
 
 def test_asap_estimate_at_checkout_counts_the_queue(app, client, tenant):
@@ -411,7 +411,7 @@ def test_a_closed_storefront_offers_pickup_times_in_opening_hours(app, client, t
     assert "Closed · opens " in html
     select = when_select(html)
     assert "As soon as possible" not in select
-    assert f'<option value="{at_berlin(day, 11, 30)}">11:30</option>' in select
+    assert f'<option value="{at_berlin(day, 11, 30)}">{day.strftime("%a")} 11:30</option>' in select
     assert f'<optgroup label="{day.strftime("%a %-d %b")}">' in select
     assert checkout(customer, "Ada", at_berlin(day, 12)).status_code == 303
 

@@ -310,7 +310,7 @@ def order_lines(cart: Cart) -> list[OrderLine]:
 @dataclass(frozen=True)
 class PickupDay:
     """One local day of the checkout's pickup <select>: its label and its slots as
-    (value: ISO 8601 with the restaurant's offset, what the customer reads: "18:30")."""
+    (value: ISO 8601 with the restaurant's offset, what the customer reads: "Thu 18:30")."""
 
     label: str  # "Thu 26 Nov"
     slots: list[tuple[str, str]]
@@ -339,6 +339,7 @@ def checkout_times(settings: dict, now: datetime.datetime) -> CheckoutTimes:
         date = start.astimezone(ZoneInfo(zone)).date()
         if date not in days:
             days[date] = PickupDay(format_local_time(start, zone, locale, "EEE d MMM"), [])
-        label = format_local_time(start, zone, locale, "HH:mm")
+        # With its weekday: a closed <select> shows the option alone, without its group.
+        label = format_local_time(start, zone, locale, "EEE HH:mm")
         days[date].slots.append((local_iso(settings, start), label))
     return CheckoutTimes(minutes, offer.notice, list(days.values()))
