@@ -59,8 +59,9 @@ def urgencies(html):
     }
 
 
-def sql(db_connection, tenant, statement):
-    db_connection.exec_driver_sql(statement.replace("{schema}", f'"{tenant.schema_name}"'))
+def sql(db_connection, tenant, statement, *values):
+    statement = statement.replace("{schema}", f'"{tenant.schema_name}"')
+    db_connection.exec_driver_sql(statement, values or None)
     db_connection.commit()
 
 
@@ -485,3 +486,19 @@ def test_the_card_names_its_action_order_customer_and_items(app, client, tenant,
     order = place(client, app, tenant, "Ada", (("House Burger", 2), ("Lemonade", 1)))
     label = f'aria-label="Start cooking #{order["number"]} Ada: 2× House Burger, 1× Lemonade"'
     assert label in cook.get("/kitchen").text
+
+
+@pytest.mark.parametrize("name", ["Café Bar", 'Grill "A"; x=1', "Sushi, cold"])
+def test_any_station_name_is_remembered_as_typed(app, client, tenant, cook, db_connection, name):
+    sql(
+        db_connection,
+        tenant,
+        "UPDATE {schema}.categories SET station = %s WHERE name = 'Mains'",
+        name,
+    )
+    order = place(client, app, tenant, "Ann", (("House Burger", 1),))
+    place(client, app, tenant, "Bob", (("Iced Tea", 1),))
+    assert column(cook.get("/kitchen", query_string={"station": name}).text, "New") == [
+        str(order["number"])
+    ]
+    assert column(cook.get("/kitchen").text, "New") == [str(order["number"])]

@@ -208,6 +208,18 @@ def test_a_cook_undoes_a_tap_hands_an_order_over_and_pauses_ordering(
     expect(kitchen.locator("#all-day")).to_contain_text("2× House Burger")
     assert_accessible(kitchen)
     kitchen.screenshot(path=str(tmp_path / "paused-board.png"))
+    storefront = browser.new_page()
+    storefront.goto(f"http://{tenant.domain}:{live_server}/")
+    expect(storefront.get_by_text("Online orders are paused")).to_be_visible()
     kitchen.get_by_role("button", name="Resume").click()
     expect(banner).to_have_count(0)
+    storefront.reload()
+    expect(storefront.get_by_text("Online orders are paused")).to_have_count(0)
+    storefront.close()
+
+    kitchen.get_by_label(f"Cancel #{ada['number']}…").click()
+    kitchen.get_by_label("Reason (the customer sees it)").fill("Out of buns")
+    assert_accessible(kitchen)  # the open cancel form
+    kitchen.get_by_role("button", name=f"Cancel order #{ada['number']}").click()
+    expect(new).to_have_count(0)
     context.close()
