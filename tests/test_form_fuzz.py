@@ -109,6 +109,9 @@ FORMS = [  # (who, path template, fields)
     ("admin", "/admin/theme", ["preset", "primary_color", "font_family"]),
     ("kitchen", "/kitchen/orders/{order}/advance", ["from"]),
     ("kitchen", "/kitchen/items/{item}/availability", ["available"]),
+    ("kitchen", "/kitchen/orders/{order}/cancel", ["reason"]),
+    ("kitchen", "/kitchen/orders/{order}/recall", ["from"]),
+    ("kitchen", "/kitchen/pause", ["minutes"]),
 ]
 
 

@@ -502,3 +502,21 @@ def test_any_station_name_is_remembered_as_typed(app, client, tenant, cook, db_c
         str(order["number"])
     ]
     assert column(cook.get("/kitchen").text, "New") == [str(order["number"])]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "%00",
+        "%ED%A0%80",  # a lone surrogate, as the bytes a browser would send
+        "%FF%FE",
+        "x" * 5000,
+        "Grill%0D%0ASet-Cookie:%20a=b",
+        "%C3%A4" * 40,
+    ],
+)
+def test_a_hostile_station_is_a_board_or_a_400_never_a_500(app, tenant, cook, query):
+    response = cook.get("/kitchen?station=" + query)
+    assert response.status_code in (200, 400)
+    assert "Set-Cookie: a=b" not in str(response.headers)
+    assert cook.get("/kitchen").status_code == 200  # whatever the cookie now holds

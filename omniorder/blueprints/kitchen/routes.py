@@ -9,7 +9,7 @@ from omniorder.blueprints.kitchen.poll import PollAnswer, answer_poll
 from omniorder.errors import DomainError, Invalid
 from omniorder.services import kitchen
 from omniorder.services.kitchen import board_token
-from omniorder.services.menu import menu_items
+from omniorder.services.menu import clean_station, menu_items
 from omniorder.services.pickup import pause_notice
 from omniorder.services.settings import current_settings
 from omniorder.staff_sessions import is_htmx, login_redirect, staff_required
@@ -18,23 +18,15 @@ from omniorder.tenancy.bind import current_tenant
 # The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
 # stays the grill's after a reload, without a setting per device on the server.
 STATION_COOKIE = "kitchen_station"
-MAX_STATION = 40
 STATION_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
 UNDO_SECONDS = 10
 # What a tap did, in the words of the Undo strip, by the `from` its recall posts.
 UNDONE = {"COOKING": "started", "DONE": "done", "PICKED_UP": "picked up"}
 
 
-def clean_station(text: str) -> str | None:
-    """A station name from the query or the cookie; empty means the full (expo) board."""
-    text = text.strip()
-    if len(text) > MAX_STATION:
-        raise Invalid("station", f"must be at most {MAX_STATION} characters")
-    return text or None
-
-
 def chosen_station() -> str | None:
-    """?station= when given, else what this tablet remembers (a bad cookie: the full board)."""
+    """?station= when given, else what this tablet remembers (a bad cookie: the full board).
+    Checked like the categories' station names (services/menu.py): empty is the expo's board."""
     if "station" in request.args:
         return clean_station(request.args["station"])
     try:
