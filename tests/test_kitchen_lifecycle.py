@@ -236,7 +236,8 @@ def test_an_order_not_ready_cannot_be_picked_up(app, client, tenant, cook):
 def test_without_javascript_a_board_action_returns_to_the_board(app, client, tenant, cook):
     order = place(client, app, tenant)
     response = move(cook, order, "advance", htmx=False, **{"from": "PENDING"})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/kitchen")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/kitchen?")  # with the Undo (below)
     refused = move(cook, order, "picked-up", htmx=False)
     assert refused.status_code == 409 and "not ready yet" in refused.text  # the error page
 
@@ -520,3 +521,16 @@ def test_a_hostile_station_is_a_board_or_a_400_never_a_500(app, tenant, cook, qu
     assert response.status_code in (200, 400)
     assert "Set-Cookie: a=b" not in str(response.headers)
     assert cook.get("/kitchen").status_code == 200  # whatever the cookie now holds
+
+
+def test_without_javascript_the_undo_comes_back_with_the_board(app, client, tenant, cook):
+    order = place(client, app, tenant, "Ada")
+    response = move(cook, order, "advance", htmx=False, **{"from": "PENDING"})
+    assert response.status_code == 303
+    board = cook.get(response.headers["Location"]).text
+    assert undo_button(board) == (order["id"], "COOKING")
+    assert undo_button(cook.get("/kitchen?undo=nonsense&undo_from=COOKING").text) is None
+    assert undo_button(cook.get(f"/kitchen?undo={order['id']}&undo_from=BURNT").text) is None
+    undone = move(cook, order, "recall", htmx=False, **{"from": "COOKING"})
+    assert undone.headers["Location"].endswith("/kitchen")  # an undo offers no undo
+    assert column(cook.get("/kitchen").text, "New") == [str(order["number"])]

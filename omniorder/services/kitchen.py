@@ -173,6 +173,15 @@ def _order_id(order_id) -> uuid.UUID:
         raise NotFound("No such order.") from None
 
 
+def order_on_board(order_id) -> Order:
+    """One order by id (`NotFound` otherwise): what a board without JavaScript needs to offer
+    the Undo of its last tap after the redirect."""
+    order = db.session.get(Order, _order_id(order_id))
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
 def _move(order_id, conditions: list, values: dict, refusal) -> Order:
     """One conditional UPDATE: the order changes only if it still is as the tablet saw it, so
     of two tablets the first tap wins; the other gets `Conflict` with `refusal(order)`."""

@@ -68,19 +68,36 @@ def board_action(action, undo_from=None):
         if not is_htmx():
             raise
         return render_board(error.status_code, error.message)
-    if not is_htmx():
-        return redirect(url_for("kitchen.board"), code=303)
-    undo = None
-    if undo_from is not None:
-        recall_from = undo_from(order)
-        undo = {"order": order, "from": recall_from, "did": UNDONE[recall_from]}
-    return render_board(undo=undo)
+    recall_from = undo_from(order) if undo_from is not None else None
+    if not is_htmx():  # the Undo travels in the address: shown until the next page
+        undo_query = {"undo": order.id, "undo_from": recall_from} if recall_from else {}
+        return redirect(url_for("kitchen.board", **undo_query), code=303)
+    return render_board(undo=undo_offer(order, recall_from))
+
+
+def undo_offer(order, recall_from) -> dict | None:
+    """The Undo strip's data: the order, the `from` its recall posts, what the tap did."""
+    if recall_from is None:
+        return None
+    return {"order": order, "from": recall_from, "did": UNDONE[recall_from]}
+
+
+def undo_from_address() -> dict | None:
+    """The Undo a board without JavaScript was sent back with (?undo=<id>&undo_from=…); a bad
+    or stale one is simply not offered (the recall itself is checked when tapped)."""
+    recall_from = request.args.get("undo_from")
+    if recall_from not in UNDONE or "undo" not in request.args:
+        return None
+    try:
+        return undo_offer(kitchen.order_on_board(request.args["undo"]), recall_from)
+    except DomainError:
+        return None
 
 
 @bp.get("")
 @staff_required("kitchen")
 def board():
-    context = board_context()
+    context = board_context(undo=undo_from_address())
     response = make_response(
         render_template(
             "kitchen/board.html",
