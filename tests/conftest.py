@@ -8,11 +8,13 @@ that test.
 """
 
 import os
+import threading
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from omniorder import create_app
 from omniorder.errors import NotFound
@@ -119,6 +121,17 @@ def tenant(request, make_tenant):
     (e.g. a module's `pytestmark`), else make_tenant's defaults."""
     marker = request.node.get_closest_marker("tenant")
     return make_tenant(*marker.args, **marker.kwargs) if marker else make_tenant()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app on a free loopback port; yields the port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

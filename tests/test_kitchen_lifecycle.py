@@ -400,6 +400,22 @@ def test_a_station_sees_only_its_lines_and_the_tablet_remembers_it(
     assert column(cook.get("/kitchen").text, "New") == [str(both["number"]), str(drinks["number"])]
 
 
+def test_the_picker_lists_a_station_once_whatever_its_case(app, tenant, cook, db_connection):
+    """The board matches stations without regard to case, so its picker does too."""
+    sql(
+        db_connection,
+        tenant,
+        "UPDATE {schema}.categories SET station = 'Grill' WHERE name = 'Mains'",
+    )
+    sql(
+        db_connection,
+        tenant,
+        "UPDATE {schema}.categories SET station = 'grill' WHERE name = 'Drinks'",
+    )
+    page = cook.get("/kitchen").text
+    assert len(re.findall(r">[Gg]rill</a>", page)) == 1
+
+
 def test_a_station_name_is_escaped_and_at_most_40_characters(app, client, tenant, cook):
     place(client, app, tenant)
     assert cook.get("/kitchen?station=" + "g" * 41).status_code == 400

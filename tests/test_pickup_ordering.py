@@ -17,7 +17,6 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-from werkzeug.serving import make_server
 
 from omniorder.services.kitchen import cancel_order
 from omniorder.services.order_input import OrderLine
@@ -264,16 +263,6 @@ def test_pickup_slots_offer_no_full_slot_and_nothing_before_prep(
 
 
 # --- two customers racing for the last place, through real HTTP connections --------------
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port
-    server.shutdown()
-    thread.join()
 
 
 def test_two_customers_racing_for_the_last_place_in_a_slot_one_gets_it(

@@ -34,7 +34,7 @@ def archive_command(older_than, dest, domain, dry_run, jobs):
     )
     for tenant, count in sorted(result.stuck.items()):
         click.echo(
-            f"not moved: {tenant}: {count} old orders are not DONE "
+            f"not moved: {tenant}: {count} old orders are still open (PENDING or COOKING) "
             "(the other orders of their days wait with them)"
         )
     for tenant, error in sorted(result.failed.items()):

@@ -92,14 +92,12 @@ def station_ticket(order: Order, station: str) -> StationTicket | None:
 
 def stations() -> list[str]:
     """The stations the restaurant has named on its categories, for the board's picker."""
-    return list(
-        db.session.scalars(
-            select(Category.station)
-            .where(Category.station.is_not(None))
-            .distinct()
-            .order_by(Category.station)
-        )
-    )
+    named = db.session.scalars(select(Category.station).where(Category.station.is_not(None)))
+    # one entry per station as the board matches them: "Grill" and "grill" are one station
+    by_key = {}
+    for station in sorted(named):
+        by_key.setdefault(station.casefold(), station)
+    return sorted(by_key.values(), key=str.casefold)
 
 
 def all_day_counts(board: Board) -> list[tuple[str, int]]:
