@@ -41,6 +41,9 @@ class Config:
     # transaction mode (before 1.21's max_prepared_statements) a prepared statement may be
     # missing on the next server connection, so OMNIORDER_PGBOUNCER=1 turns prepares off.
     OMNIORDER_PGBOUNCER = os.environ.get("OMNIORDER_PGBOUNCER", "") in ("1", "true", "yes")
+    # A direct server URL for connections that must not go through a pooler in transaction
+    # mode: a background worker's LISTEN (omniorder/jobs.py). Unset: DATABASE_URL.
+    OMNIORDER_LISTEN_URL = os.environ.get("OMNIORDER_LISTEN_URL")
     MAX_CONTENT_LENGTH = 256 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
     # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, trust none).

@@ -1,5 +1,5 @@
-"""Operator commands (``flask tenants|db|analytics|orders|menu|demo``): thin wrappers over the
-same services the HTTP API calls, one module per capability.
+"""Operator commands (``flask tenants|db|analytics|orders|menu|demo|worker|jobs``): thin
+wrappers over the same services the HTTP API calls, one module per capability.
 
 Each command that changes data is one unit of work (`command`): it commits at its end and
 rolls back on any failure. Every failure ends in one readable line and a non-zero exit code:
@@ -47,7 +47,7 @@ def command(function):
 
 
 def init_app(app: Flask) -> None:
-    from omniorder.cli import analytics, db, menu, orders, tenants
+    from omniorder.cli import analytics, db, jobs, menu, orders, tenants
 
     app.cli.add_command(tenants.tenants_cli)
     app.cli.add_command(tenants.demo_command)
@@ -55,3 +55,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(analytics.analytics_cli)
     app.cli.add_command(orders.orders_cli)
     app.cli.add_command(menu.menu_cli)
+    app.cli.add_command(jobs.worker_command)
+    app.cli.add_command(jobs.jobs_cli)

@@ -1,6 +1,6 @@
 """Tables only: the public registry and the per-tenant tables."""
 
-from omniorder.models.public import DailySales, RegistryVersion, Tenant
+from omniorder.models.public import DailySales, JobError, RegistryVersion, Tenant
 from omniorder.models.tenant import (
     ORDER_STATUSES,
     ROLES,
@@ -23,6 +23,7 @@ __all__ = [
     "BoardVersion",
     "Category",
     "DailySales",
+    "JobError",
     "LoginFailure",
     "MenuItem",
     "Option",

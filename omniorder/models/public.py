@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -55,7 +56,8 @@ class RegistryVersion(db.Model):
 
 
 class DailySales(db.Model):
-    """public.analytics: one row per tenant per UTC day (every order created that day)."""
+    """public.analytics: one row per tenant per local day (the restaurant's time zone; every
+    order created that day, cancelled ones counted nowhere). See services/analytics.py."""
 
     __tablename__ = "analytics"
     __table_args__ = {"schema": "public"}
@@ -68,5 +70,21 @@ class DailySales(db.Model):
     revenue_cents: Mapped[int] = mapped_column(BigInteger, nullable=False)
     items_sold: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()")
+    )
+
+
+class JobError(db.Model):
+    """The last error of each background job that failed (procrastinate keeps the status, not
+    the message): what `flask jobs status` shows beside a failed job. Written by the worker's
+    middleware (omniorder/cli/jobs.py); a job's row goes when the job succeeds on a retry."""
+
+    __tablename__ = "job_errors"
+    __table_args__ = {"schema": "public"}
+
+    job_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    task_name: Mapped[str] = mapped_column(String, nullable=False)
+    error: Mapped[str] = mapped_column(Text, nullable=False)
+    failed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()")
     )

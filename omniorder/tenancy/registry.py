@@ -66,6 +66,13 @@ class TenantRegistry:
             record = self._by_domain.get(domain)
         return record
 
+    def by_id(self, tenant_id) -> TenantRecord | None:
+        """The tenant with this id (what a background job carries: a domain can be reused
+        after a drop, an id never), refreshed as `lookup` is; None when it was dropped."""
+        self.refresh(MISS_RECHECK_SECONDS)
+        wanted = uuid.UUID(str(tenant_id))
+        return next((r for r in self._by_domain.values() if r.id == wanted), None)
+
     def invalidate(self) -> None:
         """Make the next lookup check the database (after a change made in this process)."""
         self._checked_at = float("-inf")

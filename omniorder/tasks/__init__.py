@@ -1,0 +1,7 @@
+"""Every background task, one module per capability (procrastinate imports this package).
+
+Tasks are thin: each calls a service, bound to its restaurant (`omniorder.jobs.tenant_task`)
+or over the whole platform (`platform_task`). `flask jobs status` lists them.
+"""
+
+from omniorder.tasks import maintenance  # noqa: F401
