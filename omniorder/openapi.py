@@ -669,6 +669,9 @@ def openapi_document() -> dict:
             "/api/v1/sys/analytics": {
                 "get": {
                     "operationId": "analytics",
+                    "description": "The warehouse's totals per tenant over [from, to] "
+                    "(inclusive YYYY-MM-DD), as of its last refresh. A day is each "
+                    "restaurant's local day, in the time zone of its settings.",
                     "security": bearer,
                     "parameters": [
                         {

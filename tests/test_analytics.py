@@ -294,3 +294,42 @@ def test_a_manager_cancelling_a_done_order_takes_it_out_of_sales(
     refresh(app)
     assert warehouse(db_connection, tenant) == {day: (1, 450, 1)}
     assert reported(client, tenant, day) == (1, 450)
+
+
+# --- local days (issue 17) ---------------------------------------------------------------------
+
+
+def test_a_time_zone_change_is_put_right_by_a_full_refresh(app, make_tenant, db_connection):
+    from tests.support.choices import set_settings
+
+    tenant = make_tenant()
+    day = TODAY - dt.timedelta(days=5)
+    evening = dt.datetime.combine(day, dt.time(20), dt.UTC)  # the next morning in Auckland
+    late = dt.datetime.combine(day - dt.timedelta(days=3), dt.time(10), dt.UTC)  # 23:00 there
+    insert_orders(db_connection, tenant, total=700, created_at=evening)
+    insert_orders(db_connection, tenant, total=300, created_at=late)
+    db_connection.commit()
+    refresh(app)
+    assert warehouse(db_connection, tenant) == {day: (1, 700, 2), late.date(): (1, 300, 2)}
+
+    set_settings(app, tenant, timezone="Pacific/Auckland")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["analytics", "refresh", "--full", "--domain", tenant.domain])
+    assert result.exit_code == 0, result.output
+    after = warehouse(db_connection, tenant)
+    assert after[day + dt.timedelta(days=1)] == (1, 700, 2)  # re-keyed to Auckland's day
+    assert after[day] == (1, 700, 2)  # the old UTC day: no order maps to it, it stays
+    since = str(late.date())
+    result = runner.invoke(
+        args=["analytics", "refresh", "--full", "--since", since, "--domain", tenant.domain]
+    )
+    assert result.exit_code == 0, result.output
+    assert warehouse(db_connection, tenant) == {
+        day + dt.timedelta(days=1): (1, 700, 2),
+        late.date(): (1, 300, 2),
+    }
+
+    alone = runner.invoke(args=["analytics", "refresh", "--since", since])
+    assert alone.exit_code == 2 and "only with a full refresh" in alone.output
+    bad = runner.invoke(args=["analytics", "refresh", "--full", "--since", "monday"])
+    assert bad.exit_code == 2 and "must be a date" in bad.output

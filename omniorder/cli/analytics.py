@@ -13,12 +13,26 @@ analytics_cli = AppGroup("analytics", help="The cross-tenant sales warehouse.")
 
 
 @analytics_cli.command("refresh")
-@click.option("--full", is_flag=True, help="Recompute every day of every tenant.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Recompute every day still in the orders tables (run it after a time-zone change).",
+)
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="With --full: first delete the rows from this local day on (after a time-zone "
+    "change; only days after the last archived one).",
+)
 @click.option("--domain", help="Only this tenant.")
 @jobs_option
 @command
-def analytics_refresh(full, domain, jobs):
-    """Count new orders into public.analytics (incremental unless --full)."""
+def analytics_refresh(full, since, domain, jobs):
+    """Count new orders into public.analytics (incremental unless --full).
+
+    Days are each restaurant's local days (its settings' time zone). After a restaurant changes
+    its time zone, `--full --domain DOMAIN` re-keys the days still in its orders table, and
+    `--since DAY` also drops old-zone rows from DAY on that no order maps to any more."""
     started = time.perf_counter()
     bar = None
 
@@ -31,6 +45,7 @@ def analytics_refresh(full, domain, jobs):
     try:
         result = analytics.refresh(
             full=full,
+            since=since,
             jobs=jobs,
             domain=domain,
             on_start=start,
@@ -50,12 +65,15 @@ def analytics_refresh(full, domain, jobs):
 
 
 @analytics_cli.command("report")
-@click.option("--from", "date_from", help="First day, YYYY-MM-DD (UTC).")
-@click.option("--to", "date_to", help="Last day, YYYY-MM-DD (UTC).")
+@click.option("--from", "date_from", help="First day, YYYY-MM-DD (each restaurant's local day).")
+@click.option("--to", "date_to", help="Last day, YYYY-MM-DD (each restaurant's local day).")
 @click.option("--domain", help="Only this tenant.")
 @command
 def analytics_report(date_from, date_to, domain):
-    """Orders, revenue and items sold per tenant, and the platform total."""
+    """Orders, revenue and items sold per tenant, and the platform total.
+
+    From the warehouse (as of its last refresh); a day is each restaurant's local day, the
+    same days as its sales page."""
     report = analytics.report(date_from, date_to, domain)
     width = max([len(row.domain) for row in report.rows] + [8])
     # Revenue in minor units: restaurants keep their own currencies, so the platform total

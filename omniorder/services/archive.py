@@ -12,7 +12,13 @@ time, so memory follows the busiest month, not the tenant's whole history. A cra
 file is written leaves the orders in the table and in the file; the next run finds their ids
 in the file, writes nothing new and deletes them: exactly one archived copy. Only finished
 orders (DONE or CANCELLED) move; older orders still PENDING or COOKING are reported, and the
-other orders of their UTC day wait with them, so no day is ever partly archived.
+other orders of their day wait with them, so no day is ever partly archived.
+
+A day is the restaurant's local day, as in the warehouse (services/analytics.py): the cutoff
+is moved back to the start of its local day and days are grouped in the zone of its settings,
+read once (held FOR SHARE) in the tenant's transaction, the same zone the refresh run first
+in that transaction counts with. A partly archived day would be undercounted the next time the
+warehouse recomputes it from the table.
 """
 
 import datetime as dt
@@ -33,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert
 from omniorder.errors import Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import Order
-from omniorder.services.analytics import UTC_DAY, refresh_tenant
+from omniorder.services.analytics import local_day, refresh_tenant, time_zone_of
 from omniorder.services.tenants import tenants_named
 from omniorder.tenancy.fanout import TenantRef, for_each_tenant
 
@@ -186,10 +192,13 @@ def _archive_tenant(
         text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
         {"key": f"omniorder-archive:{tenant.id}"},
     )
+    zone = time_zone_of(connection)
+    day = local_day(zone)
+    before = _start_of_local_day(connection, zone, before)
     stuck = connection.execute(
-        select(UTC_DAY, func.count())
+        select(day, func.count())
         .where(Order.created_at < before, Order.status.not_in(FINISHED))
-        .group_by(UTC_DAY)
+        .group_by(day)
     ).all()
     outcome["stuck"] = sum(count for _, count in stuck)
     # A day with an unfinished order stays whole in the table: the analytics recompute a day
@@ -197,7 +206,7 @@ def _archive_tenant(
     finished = (
         Order.created_at < before,
         Order.status.in_(FINISHED),
-        UTC_DAY.not_in([day for day, _ in stuck]),
+        day.not_in([stuck_day for stuck_day, _ in stuck]),
     )
     month = func.date_trunc("month", func.timezone("UTC", Order.created_at))
     months = connection.execute(
@@ -225,6 +234,13 @@ def _archive_tenant(
         if new:
             write_month(fs, directory, new)
         connection.execute(delete(Order).where(Order.id.in_([o["id"] for o in orders])))
+
+
+def _start_of_local_day(connection: Connection, zone: str, moment: dt.datetime) -> dt.datetime:
+    """The start of `moment`'s day in `zone`: the cutoff never splits a local day."""
+    return connection.scalar(
+        select(func.timezone(zone, func.date_trunc("day", func.timezone(zone, moment))))
+    )
 
 
 def _archive_worker(connection, tenant, **options) -> dict:

@@ -1,10 +1,14 @@
 """Order history and sales (managers and admins)."""
 
+import datetime as dt
+
+from babel.dates import format_timedelta
 from flask import render_template, request
 
 from omniorder.blueprints.admin import bp
 from omniorder.models import ORDER_STATUSES
 from omniorder.services import analytics, ordering
+from omniorder.services.settings import current_settings
 from omniorder.staff_sessions import staff_required
 from omniorder.tenancy.bind import current_tenant
 
@@ -12,20 +16,30 @@ from omniorder.tenancy.bind import current_tenant
 @bp.get("/sales")
 @staff_required("manager")
 def sales():
-    """The last 30 or 90 days of this restaurant, from the warehouse (its own rows only)."""
+    """The last 30 or 90 local days of this restaurant: today (and any day with orders the
+    warehouse has not counted yet) live from its orders, the rest from the warehouse."""
     days = 90 if request.args.get("days") == "90" else 30
-    series = analytics.daily_sales(current_tenant().id, days)
+    settings = current_settings()
+    figures = analytics.sales_days(current_tenant().id, days, settings["timezone"])
+    series = figures.series
     orders = sum(day.orders for day in series)
     revenue = sum(day.revenue_cents for day in series)
+    refreshed = figures.refreshed_at
     return render_template(
         "admin/sales.html",
+        figures=figures,
         series=series,
         days=days,
         orders=orders,
         revenue=revenue,
         average=revenue // orders if orders else 0,
         peak=max((day.revenue_cents for day in series), default=0),
-        updated=max((day.updated_at for day in series if day.updated_at), default=None),
+        earlier_live=[day for day in figures.live_days if day != figures.today],
+        time_zone=settings["timezone"],
+        refreshed_ago=refreshed
+        and format_timedelta(
+            refreshed - dt.datetime.now(dt.UTC), add_direction=True, locale=settings["locale"]
+        ),
     )
 
 
