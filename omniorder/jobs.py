@@ -82,11 +82,17 @@ def defer_for_tenant(task_name: str, /, **task_kwargs) -> None:
     defer(task_name, tenant_id=str(current_tenant().id), **task_kwargs)
 
 
+class RetryLater(Exception):
+    """Raised by a task whose writes so far must be kept (an attempt counted, its error noted)
+    while the job is tried again later: `tenant_task` commits, then fails the job, and
+    procrastinate retries it as the task's `retry` strategy says."""
+
+
 def tenant_task(**task_options):
     """Declare a task that runs bound to one restaurant: deferred with ``tenant_id``, run in an
     app context bound to that tenant, as one unit of work (commits at its end, rolls back on
-    an exception, which procrastinate then retries as the task's `retry` says). A job of a
-    restaurant dropped since it was deferred ends quietly."""
+    an exception, which procrastinate then retries as the task's `retry` says; `RetryLater`
+    commits first). A job of a restaurant dropped since it was deferred ends quietly."""
 
     def decorate(function):
         @queue.task(name=task_options.pop("name", function.__name__), **task_options)
@@ -97,12 +103,22 @@ def tenant_task(**task_options):
                 if tenant is None:
                     log.info("skipped %s: tenant %s no longer exists", function.__name__, tenant_id)
                     return None
-                with tenant_context(tenant), unit_of_work():
-                    return function(**kwargs)
+                with tenant_context(tenant):
+                    return _in_unit_of_work(function, kwargs)
 
         return run
 
     return decorate
+
+
+def _in_unit_of_work(function, kwargs):
+    retry = None
+    with unit_of_work():
+        try:
+            return function(**kwargs)
+        except RetryLater as later:
+            retry = later  # leave the block normally: what the task wrote is committed
+    raise retry
 
 
 def platform_task(**task_options):

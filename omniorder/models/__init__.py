@@ -9,11 +9,13 @@ from omniorder.models.tenant import (
     Category,
     LoginFailure,
     MenuItem,
+    Notification,
     Option,
     OptionGroup,
     Order,
     RestaurantSettings,
     User,
+    WebhookEndpoint,
 )
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "JobError",
     "LoginFailure",
     "MenuItem",
+    "Notification",
     "Option",
     "OptionGroup",
     "Order",
@@ -33,4 +36,5 @@ __all__ = [
     "RestaurantSettings",
     "Tenant",
     "User",
+    "WebhookEndpoint",
 ]

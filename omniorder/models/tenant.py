@@ -179,6 +179,10 @@ class Order(db.Model):
     pickup_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: ASAP
     picked_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Optional contact: the e-mail gets the receipt and status messages (services/
+    # notifications.py); the phone is for the restaurant only (no SMS provider is reachable).
+    customer_email: Mapped[str | None] = mapped_column(String)
+    customer_phone: Mapped[str | None] = mapped_column(String)
     # Not yet counted by the analytics warehouse (services/analytics.py).
     analytics_pending: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("true")
@@ -248,6 +252,55 @@ class LoginFailure(db.Model):
     )
 
 
+NOTIFICATION_CHANNELS = ("email", "webhook")
+NOTIFICATION_STATUSES = ("pending", "sent", "failed")
+
+
+class Notification(db.Model):
+    """One message to send, written with the order change that causes it (the outbox): its
+    `key` (order, event, channel) is unique, so it is sent once however often its job runs."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("channel", NOTIFICATION_CHANNELS), name="notifications_channel_check"),
+        CheckConstraint(_in("status", NOTIFICATION_STATUSES), name="notifications_status_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    key: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    channel: Mapped[str] = mapped_column(String, nullable=False)
+    event: Mapped[str] = mapped_column(String, nullable=False)  # order.created|ready|cancelled
+    order_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    recipient: Mapped[str] = mapped_column(String, nullable=False)  # an address or a URL
+    status: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    response_status: Mapped[int | None] = mapped_column(Integer)  # a webhook's HTTP status
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookEndpoint(db.Model):
+    """At most one row: where the restaurant wants its order events POSTed, and the secret
+    their HMAC-SHA256 signature is made with (services/webhooks.py)."""
+
+    __tablename__ = "webhook_endpoint"
+    __table_args__ = (
+        CheckConstraint("singleton", name="webhook_endpoint_singleton"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    url: Mapped[str] = mapped_column(String, nullable=False)
+    secret: Mapped[str] = mapped_column(String, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()")
+    )
+
+
 TENANT_TABLES = [
     User.__table__,
     Category.__table__,
@@ -258,4 +311,6 @@ TENANT_TABLES = [
     RestaurantSettings.__table__,
     BoardVersion.__table__,
     LoginFailure.__table__,
+    Notification.__table__,
+    WebhookEndpoint.__table__,
 ]

@@ -12,6 +12,7 @@ from omniorder.errors import Conflict, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import BoardVersion, Category, MenuItem, Order, User
 from omniorder.services.menu import menu_item
+from omniorder.services.notifications import order_event
 from omniorder.services.pickup import pause_setting, utc_now
 from omniorder.services.settings import update_settings
 from omniorder.tenancy.registry import TenantRecord
@@ -210,12 +211,15 @@ def advance_order(order_id, from_status: str) -> Order:
         raise Conflict("This order is already done.")
     if from_status not in NEXT_STATUS:
         raise Invalid("from", "must be PENDING or COOKING")
-    return _move(
+    order = _move(
         order_id,
         [Order.status == from_status],
         {"status": NEXT_STATUS[from_status], "status_changed_at": func.now()},
         _moved_already,
     )
+    if order.status == "DONE":
+        order_event(order, "order.ready")  # once per order, even if recalled and done again
+    return order
 
 
 # Recall: one step back, for an order moved within RECALL_WINDOW. `from` says what the tablet
@@ -294,7 +298,7 @@ def cancel_order(order_id, reason, role: str) -> Order:
             return "Only a manager or an admin can cancel an order that is already done."
         return _moved_already(order)
 
-    return _move(
+    order = _move(
         order_id,
         [Order.status.in_(cancellable), Order.picked_up_at.is_(None)],
         {
@@ -305,6 +309,8 @@ def cancel_order(order_id, reason, role: str) -> Order:
         },
         refusal,
     )
+    order_event(order, "order.cancelled")
+    return order
 
 
 def pause_orders(minutes, now: datetime | None = None) -> dict:

@@ -6,11 +6,13 @@ The JSON API (`parse_lines`) and the storefront's cart (services/cart.py) build 
 """
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 
-from omniorder.errors import Invalid
+from omniorder.errors import Invalid, check_fields
 from omniorder.services.settings import parse_moment
+from omniorder.tenancy.names import validate_domain
 
 MAX_QUANTITY = 99
 MAX_LINES = 50
@@ -144,3 +146,58 @@ def clean_pickup_at(value) -> datetime.datetime | None:
     if value is None or value == "":
         return None
     return parse_moment(value, "pickup_at")
+
+
+MAX_EMAIL = 254  # RFC 5321's limit for a forward path
+MAX_PHONE = 32
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()./-]{4,30}")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the customer: the e-mail gets the receipt and status messages; the phone
+    is kept for the restaurant only (no SMS provider is reachable from here)."""
+
+    email: str | None = None
+    phone: str | None = None
+
+    def as_json(self) -> dict:
+        return {key: value for key, value in vars(self).items() if value}
+
+
+def clean_email(value) -> str | None:
+    """An address as people type it, checked for shape (one @, no spaces, a real host name);
+    whether it receives mail only its server knows. The domain is lower-cased, IDNA-checked."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value.strip()) > MAX_EMAIL:
+        raise Invalid("email", f"must be an e-mail address of at most {MAX_EMAIL} characters")
+    value = value.strip()
+    if not _EMAIL.fullmatch(value) or _has_control_characters(value):
+        raise Invalid("email", "must be an e-mail address such as ada@example.com")
+    local, domain = value.rsplit("@", 1)
+    try:
+        domain = validate_domain(domain)
+    except Invalid:
+        raise Invalid("email", "must be an e-mail address such as ada@example.com") from None
+    if "." not in domain:
+        raise Invalid("email", "must be an e-mail address such as ada@example.com")
+    return f"{local}@{domain}"
+
+
+def clean_phone(value) -> str | None:
+    """A phone number as typed: digits with spaces, dashes, dots, brackets, a leading +."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not _PHONE.fullmatch(value.strip()):
+        raise Invalid("phone", "must be a phone number such as +49 30 1234567")
+    return value.strip()
+
+
+def clean_contact(email=None, phone=None) -> Contact | None:
+    """Both fields checked at once (one 400 naming each bad one); None when neither given."""
+    contact = Contact(
+        **check_fields({"email": lambda: clean_email(email), "phone": lambda: clean_phone(phone)})
+    )
+    return contact if contact.email or contact.phone else None

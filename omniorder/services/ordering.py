@@ -28,7 +28,9 @@ from omniorder.extensions import db
 from omniorder.models import ORDER_STATUSES, Category, MenuItem, Order
 from omniorder.money import amount_for_input
 from omniorder.services.kitchen import bump_board_version
+from omniorder.services.notifications import order_event
 from omniorder.services.order_input import (
+    Contact,
     OrderLine,
     clean_customer_name,
     clean_idempotency_key,
@@ -70,6 +72,7 @@ def place_order(
     tip: Tip | None = None,
     pickup_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
+    contact: Contact | None = None,
 ) -> PlacedOrder:
     """Add a PENDING order to the caller's transaction, or return the one the key placed
     (a retry is answered even after closing time or once its slot is full).
@@ -77,13 +80,14 @@ def place_order(
     `pickup_at` (aware) asks for a scheduled pickup, None for as soon as possible; the order's
     ``ready_at`` follows services/pickup.py, which also refuses it: `Closed`, `Paused`,
     `SlotFull` (409) or `Invalid` (400, a pickup time the restaurant cannot serve). `now` is
-    the caller's clock (tests freeze it)."""
+    the caller's clock (tests freeze it). `contact` (services/order_input.clean_contact): the
+    customer's e-mail gets the receipt (services/notifications.py), the phone is kept."""
     customer_name = clean_customer_name(customer_name)
     note = clean_order_note(note)
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
         raise Invalid("items", "must be a non-empty list")
-    digest = request_digest(customer_name, lines, note, tip, pickup_at)
+    digest = request_digest(customer_name, lines, note, tip, pickup_at, contact)
     if idempotency_key is not None:
         existing = _order_with_key(idempotency_key, digest)
         if existing is not None:
@@ -112,6 +116,8 @@ def place_order(
         "idempotency_key": idempotency_key,
         "request_digest": digest if idempotency_key is not None else None,
         "pickup_at": pickup_at,
+        "customer_email": contact.email if contact else None,
+        "customer_phone": contact.phone if contact else None,
     }
     # The board-version row lock serialises this restaurant's order transactions from here
     # to commit: the queue length and the slot's count below cannot change under us.
@@ -124,7 +130,9 @@ def place_order(
     order_id = db.session.scalar(statement)
     if order_id is None:  # a concurrent request with the same key committed first
         return PlacedOrder(_order_with_key(idempotency_key, digest), created=False)
-    return PlacedOrder(db.session.get(Order, order_id), created=True)
+    order = db.session.get(Order, order_id)
+    order_event(order, "order.created")  # the receipt and the webhook, with this commit
+    return PlacedOrder(order, created=True)
 
 
 def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
@@ -178,6 +186,7 @@ def request_digest(
     note: str | None = None,
     tip: Tip | None = None,
     pickup_at: datetime.datetime | None = None,
+    contact: Contact | None = None,
 ) -> str:
     """SHA-256 of the order as asked for (cleaned name, lines in a fixed order with their
     options and notes, the order's note, the tip, the pickup time): the same request sent
@@ -202,6 +211,8 @@ def request_digest(
         asked["tip"] = tip.as_json()
     if pickup_at is not None:
         asked["pickup_at"] = pickup_at.astimezone(datetime.UTC).isoformat()
+    if contact is not None:
+        asked["contact"] = contact.as_json()
     canonical = json.dumps(asked, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
