@@ -307,3 +307,29 @@ def test_archival_never_takes_part_of_a_local_day(archive_app, make_tenant, db_c
 
     refresh(archive_app, full=True)  # recomputes only the days still in the table
     assert warehouse(db_connection, tenant) == figures
+
+
+def test_a_daylight_saving_day_is_one_local_day(app, make_tenant, db_connection):
+    """Los Angeles left daylight saving time on 2026-11-01: a 25-hour day, all of it one day."""
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    tenant = make_tenant()
+    set_settings(app, tenant, timezone="America/Los_Angeles")
+    sunday, monday = dt.date(2026, 11, 1), dt.date(2026, 11, 2)
+    for moment, total in (
+        (at(sunday, 0, 30, los_angeles), 100),  # 07:30 UTC (PDT)
+        (at(sunday, 23, 30, los_angeles), 200),  # 07:30 UTC on the 2nd (PST)
+        (at(monday, 0, 30, los_angeles), 400),
+    ):
+        insert_orders(db_connection, tenant, total=total, created_at=moment)
+    db_connection.commit()
+    now = at(dt.date(2026, 11, 3), 12, 0, los_angeles)
+
+    def shown() -> dict:
+        with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+            days = analytics.sales_days(tenant.id, 30, "America/Los_Angeles", now=now)
+        return {d.day: (d.orders, d.revenue_cents, d.live) for d in days.series if d.orders}
+
+    assert shown() == {sunday: (2, 300, True), monday: (1, 400, True)}  # live, not refreshed
+    refresh(app)
+    assert warehouse(db_connection, tenant) == {sunday: (2, 300), monday: (1, 400)}
+    assert shown() == {sunday: (2, 300, False), monday: (1, 400, False)}  # from the warehouse
