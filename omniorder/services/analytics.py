@@ -26,7 +26,8 @@ next day) keeps its old row, because the warehouse cannot tell it from an archiv
 row is put right by ``--full --since DAY`` (rows from DAY on are deleted first; DAY must be
 after the last archived day).
 Zones are chosen when a restaurant opens and seldom change, so the warehouse does not record
-the zone it counted in (that would take a public table; see the issue-17 notes).
+the zone it counted in (that would take another public table and a check of every tenant's
+zone on every run, to catch a change nobody re-keyed).
 """
 
 import datetime as dt
