@@ -210,7 +210,7 @@ def test_log_out_everywhere_ends_anyones_sessions_for_an_admin_and_ones_own_for_
     assert cook.login("cook@x.example").status_code == 303
     page = admin.get("/admin/staff").text
     assert page.count(">Log out everywhere</button>") == page.count("/reset-password") == 4
-    assert page.count('aria-label="Log yourself out everywhere"') == 1
+    assert page.count('aria-label="Log out everywhere: yourself"') == 1
     assert other.post(f"/admin/staff/{cook_id}/logout-everywhere").status_code == 403
     assert cook.get("/kitchen").status_code == 200  # a colleague cannot end my sessions
     ended = admin.post(f"/admin/staff/{cook_id}/logout-everywhere")
