@@ -44,6 +44,13 @@ class Config:
     # A direct server URL for connections that must not go through a pooler in transaction
     # mode: a background worker's LISTEN (omniorder/jobs.py). Unset: DATABASE_URL.
     OMNIORDER_LISTEN_URL = os.environ.get("OMNIORDER_LISTEN_URL")
+    # Webhooks go to public addresses only; 1 also allows loopback, link-local and private
+    # ones (development, tests). Never in production: it opens the internal network (SSRF).
+    OMNIORDER_WEBHOOK_ALLOW_PRIVATE = os.environ.get("OMNIORDER_WEBHOOK_ALLOW_PRIVATE", "") in (
+        "1",
+        "true",
+        "yes",
+    )
     MAX_CONTENT_LENGTH = 256 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
     # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, trust none).

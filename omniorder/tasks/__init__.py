@@ -5,3 +5,4 @@ or over the whole platform (`platform_task`). `flask jobs status` lists them.
 """
 
 from omniorder.tasks import maintenance  # noqa: F401
+from omniorder.tasks import webhooks  # noqa: F401

@@ -30,4 +30,11 @@ def index():
     return redirect(url_for("admin.menu"))
 
 
-from omniorder.blueprints.admin import menu, orders, settings, staff, theme  # noqa: E402, F401
+from omniorder.blueprints.admin import (  # noqa: E402, F401
+    menu,
+    orders,
+    settings,
+    staff,
+    theme,
+    webhooks,
+)

@@ -1,0 +1,465 @@
+"""Restaurant webhooks end to end, on real PostgreSQL with a real HTTP receiver on loopback:
+an admin sets the URL and gets a secret, orders are POSTed signed (checked with the README's
+recipe), failures are retried with backoff for 24 hours, the back office lists deliveries,
+and no URL can point the server at its own network.
+
+The `app` here allows private addresses (OMNIORDER_WEBHOOK_ALLOW_PRIVATE, as a developer's
+machine would), because the receiver listens on 127.0.0.1; `strict_app` is production's
+default, for the address rules.
+"""
+
+import hashlib
+import hmac
+import http.server
+import json
+import re
+import threading
+import time
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import make_app
+from tests.support.staff import signed_in
+from tests.support.storefront import menu
+from tests.test_jobs import run_queue
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url, OMNIORDER_WEBHOOK_ALLOW_PRIVATE=True)
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def strict_app(database_url):
+    app = make_app(database_url, OMNIORDER_WEBHOOK_ALLOW_PRIVATE=False)
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+# The README's recipe ("Webhooks"), as a receiver would copy it.
+def verify(secret: str, headers, body: bytes) -> bool:
+    fields = dict(part.split("=", 1) for part in headers["X-OmniOrder-Signature"].split(","))
+    signed = fields["t"].encode() + b"." + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields["v1"]) and time.time() - int(fields["t"]) < 300
+
+
+class Receiver:
+    """A real HTTP server on a free loopback port that records every request and answers
+    with the statuses it is given, in turn (then 200)."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.answers: list[int] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"path": self.path, "headers": self.headers, "body": body})
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/x")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/orders?source=omniorder"
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(request["body"]) for request in self.requests]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def receiver():
+    running = Receiver()
+    yield running
+    running.stop()
+
+
+def set_webhook(admin, url):
+    return admin.post("/admin/webhooks", {"url": url})
+
+
+def shown_secret(page) -> str:
+    return re.search(r'id="webhook-secret">([^<]+)<', page.text).group(1)
+
+
+def place_order(client, tenant, name="Ada") -> dict:
+    burger = menu(client.application, tenant)["House Burger"]
+    response = client.post(
+        "/api/v1/orders",
+        json={"customer_name": name, "items": [{"menu_item_id": str(burger.id), "quantity": 2}]},
+        headers={"Host": tenant.domain},
+    )
+    assert response.status_code == 201, response.text
+    return response.get_json()
+
+
+def deliveries(db_connection, tenant) -> list[dict]:
+    db_connection.rollback()  # a fresh snapshot
+    rows = db_connection.execute(
+        text(
+            f"SELECT event, order_id::text, status, attempts, response_status, last_error "
+            f'FROM "{tenant.schema_name}".notifications '
+            "WHERE channel = 'webhook' ORDER BY created_at"
+        )
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def waiting_jobs(db_connection, tenant) -> list[float]:
+    """Seconds until each of the restaurant's waiting webhook jobs is due."""
+    db_connection.rollback()
+    return list(
+        db_connection.scalars(
+            text(
+                "SELECT extract(epoch FROM coalesce(scheduled_at, now()) - now())::float "
+                "FROM procrastinate_jobs WHERE queue_name = 'webhooks' AND status = 'todo' "
+                "AND args->>'tenant_id' = :tenant"
+            ),
+            {"tenant": str(tenant.id)},
+        )
+    )
+
+
+def make_retries_due(db_connection, tenant) -> None:
+    db_connection.execute(
+        text(
+            "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE queue_name = 'webhooks' "
+            "AND status = 'todo' AND args->>'tenant_id' = :tenant"
+        ),
+        {"tenant": str(tenant.id)},
+    )
+    db_connection.commit()
+
+
+def move_events_back(db_connection, tenant, interval: str) -> None:
+    db_connection.execute(
+        text(
+            f'UPDATE "{tenant.schema_name}".notifications '
+            f"SET created_at = created_at - interval '{interval}'"
+        )
+    )
+    db_connection.commit()
+
+
+def test_orders_are_posted_signed_and_the_signature_verifies_with_the_readme_recipe(
+    app, client, tenant, receiver
+):
+    admin = signed_in(app, tenant, "admin")
+    saved = set_webhook(admin, receiver.url)
+    assert saved.status_code == 201, saved.text
+    secret = shown_secret(saved)
+    assert len(secret) >= 40 and saved.headers["Cache-Control"] == "no-store"
+    later = admin.get("/admin/webhooks")
+    assert secret not in later.text and receiver.url.replace("&", "&amp;") in later.text
+
+    order = place_order(client, tenant)
+    run_queue(app, "webhooks")
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    headers, body = request["headers"], request["body"]
+    assert request["path"] == "/hooks/orders?source=omniorder"
+    assert verify(secret, headers, body)
+    assert not verify(secret, headers, body.replace(b'"quantity":2', b'"quantity":9'))
+    assert not verify("an old secret", headers, body)
+    assert headers["Content-Type"] == "application/json"
+    assert headers["User-Agent"] == "OmniOrder-Webhooks/1"
+    assert headers["X-OmniOrder-Event"] == "order.created"
+    assert abs(int(headers["X-OmniOrder-Timestamp"]) - time.time()) < 60
+    assert headers["X-OmniOrder-Signature"].startswith(f"t={headers['X-OmniOrder-Timestamp']},v1=")
+    sent = json.loads(body)
+    assert sent["id"] == headers["X-OmniOrder-Delivery"]
+    assert sent["event"] == "order.created"
+    assert sent["restaurant"] == {"domain": tenant.domain, "name": tenant.name}
+    api = client.get(f"/api/v1/orders/{order['id']}", headers={"Host": tenant.domain})
+    assert sent["order"] == api.get_json() == order
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d", sent["created_at"])
+
+    cancelled = admin.post(f"/kitchen/orders/{order['id']}/cancel", {"reason": "Out of <dough>"})
+    assert cancelled.status_code in (200, 303), cancelled.text
+    run_queue(app, "webhooks")
+    assert [body["event"] for body in receiver.bodies()] == ["order.created", "order.cancelled"]
+    second = receiver.requests[1]
+    assert verify(secret, second["headers"], second["body"])
+    assert second["headers"]["X-OmniOrder-Event"] == "order.cancelled"
+    assert receiver.bodies()[1]["order"]["status"] == "CANCELLED"
+    assert receiver.bodies()[1]["order"]["cancel_reason"] == "Out of <dough>"
+    assert len({request["headers"]["X-OmniOrder-Delivery"] for request in receiver.requests}) == 2
+
+
+def test_a_failing_receiver_gets_retries_with_backoff_and_one_delivery_succeeds(
+    app, client, tenant, receiver, db_connection
+):
+    admin = signed_in(app, tenant, "admin")
+    secret = shown_secret(set_webhook(admin, receiver.url))
+    receiver.answers = [500, 500]
+    order = place_order(client, tenant)
+
+    run_queue(app, "webhooks")
+    [delivery] = deliveries(db_connection, tenant)
+    assert (delivery["status"], delivery["attempts"], delivery["response_status"]) == (
+        "pending",
+        1,
+        500,
+    )
+    assert delivery["last_error"] == "answered HTTP 500"
+    [wait] = waiting_jobs(db_connection, tenant)
+    assert 20 < wait <= 30  # 30 s after the first failure
+    page = admin.get("/admin/webhooks").text
+    assert "pending" in page and '<td class="http-status">500</td>' in page
+
+    make_retries_due(db_connection, tenant)
+    run_queue(app, "webhooks")
+    [wait] = waiting_jobs(db_connection, tenant)
+    assert 50 < wait <= 60  # then twice as long
+    make_retries_due(db_connection, tenant)
+    run_queue(app, "webhooks")
+
+    assert waiting_jobs(db_connection, tenant) == []
+    assert deliveries(db_connection, tenant) == [
+        {
+            "event": "order.created",
+            "order_id": order["id"],
+            "status": "sent",
+            "attempts": 3,
+            "response_status": 200,
+            "last_error": None,
+        }
+    ]
+    assert len(receiver.requests) == 3
+    assert len({request["headers"]["X-OmniOrder-Delivery"] for request in receiver.requests}) == 1
+    assert all(verify(secret, r["headers"], r["body"]) for r in receiver.requests)
+    page = admin.get("/admin/webhooks").text
+    assert '<td class="status">sent</td>' in page and '<td class="http-status">200</td>' in page
+
+
+def test_after_24_hours_of_failures_the_delivery_fails_and_is_not_retried(
+    app, client, tenant, receiver, db_connection
+):
+    admin = signed_in(app, tenant, "admin")
+    set_webhook(admin, receiver.url)
+    receiver.answers = [503] * 10
+    place_order(client, tenant)
+    run_queue(app, "webhooks")
+
+    # 10 seconds before the deadline: the next try is at the deadline, not a minute later
+    move_events_back(db_connection, tenant, "23 hours 59 minutes 50 seconds")
+    make_retries_due(db_connection, tenant)
+    run_queue(app, "webhooks")
+    [wait] = waiting_jobs(db_connection, tenant)
+    assert 0 < wait <= 10
+    assert deliveries(db_connection, tenant)[0]["status"] == "pending"
+
+    move_events_back(db_connection, tenant, "1 minute")
+    make_retries_due(db_connection, tenant)
+    run_queue(app, "webhooks")
+    [delivery] = deliveries(db_connection, tenant)
+    assert (delivery["status"], delivery["attempts"], delivery["response_status"]) == (
+        "failed",
+        3,
+        503,
+    )
+    assert delivery["last_error"] == "answered HTTP 503"
+    assert waiting_jobs(db_connection, tenant) == []
+    run_queue(app, "webhooks")
+    assert len(receiver.requests) == 3
+    page = admin.get("/admin/webhooks").text
+    assert '<td class="status">failed</td>' in page and '<td class="http-status">503</td>' in page
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(app, client, tenant, receiver, db_connection):
+    admin = signed_in(app, tenant, "admin")
+    set_webhook(admin, receiver.url)
+    receiver.answers = [302]
+    place_order(client, tenant)
+    run_queue(app, "webhooks")
+    [delivery] = deliveries(db_connection, tenant)
+    assert (delivery["status"], delivery["response_status"]) == ("pending", 302)
+    assert "redirect" in delivery["last_error"]
+    assert len(receiver.requests) == 1
+
+
+def test_the_deliveries_list_escapes_what_it_shows(app, client, tenant, receiver, db_connection):
+    admin = signed_in(app, tenant, "admin")
+    set_webhook(admin, receiver.url)
+    order = place_order(client, tenant)
+    run_queue(app, "webhooks")
+    db_connection.execute(
+        text(
+            f'UPDATE "{tenant.schema_name}".notifications '
+            "SET last_error = '<script>alert(1)</script>', event = '<b>order.created</b>'"
+        )
+    )
+    db_connection.commit()
+    page = admin.get("/admin/webhooks")
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text and "<b>order" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert f"<td>{order['number']}</td>" in page.text
+
+
+def test_a_loopback_url_is_refused_unless_private_addresses_are_allowed(
+    app, strict_app, tenant, receiver
+):
+    strict_admin = signed_in(strict_app, tenant, "admin")
+    refused = set_webhook(strict_admin, receiver.url)
+    assert refused.status_code == 400
+    assert "127.0.0.1, a loopback address" in refused.text
+    assert "No deliveries yet" in refused.text and "Regenerate secret" not in refused.text
+    by_name = set_webhook(strict_admin, f"http://localhost:{receiver.port}/")
+    assert by_name.status_code == 400 and "localhost resolves to" in by_name.text
+    public = set_webhook(strict_admin, "https://8.8.8.8/omniorder")
+    assert public.status_code == 201, public.text
+
+    admin = signed_in(app, tenant, "admin")
+    changed = set_webhook(admin, receiver.url)
+    assert changed.status_code == 200 and "signing secret is unchanged" in changed.text
+    assert 'id="webhook-secret"' not in changed.text
+
+
+HOSTILE_URLS = [
+    ("", "is required"),
+    ("javascript:alert(1)", "must start with https:// or http://"),
+    ("file:///etc/passwd", "must start with https:// or http://"),
+    ("ftp://example.com/orders", "must start with https:// or http://"),
+    ("http:example.com", "must start with https:// or http://"),
+    ("https://user:password@example.com/", "user name or password"),
+    ("https://@example.com/", "user name or password"),
+    ("https://example.com/" + "a" * 2000, "at most 2000 characters"),
+    ("https://example.com/\x00", "control characters"),
+    ("https://exa\tmple.com/", "control characters"),
+    ("https://example.com/\r\nX-Injected: 1", "control characters"),
+    ("https://example.com\\@evil.test/", "backslashes"),
+    ("https://ex ample.com/", "spaces"),
+    ("https://exämple.com/", "non-ASCII"),
+    ("http://[fe80::1]/", "link-local address"),
+    ("http://[fe80::1%25eth0]/", "invalid IPv6 address"),
+    ("http://169.254.169.254/latest/meta-data/", "link-local address"),
+    ("http://10.1.2.3/", "private address"),
+    ("http://192.168.0.10:8080/", "private address"),
+    ("http://100.64.0.1/", "non-public address"),
+    ("http://127.0.0.1:5000/", "loopback address"),
+    ("http://[::1]/", "loopback address"),
+    ("http://[::ffff:127.0.0.1]/", "loopback address"),
+    ("http://[::ffff:a9fe:a9fe]/", "link-local address"),
+    ("http://[fd00::1]/", "private address"),
+    ("http://0.0.0.0/", "unspecified address"),
+    ("http://[::]/", "unspecified address"),
+    ("http://224.0.0.1/", "multicast address"),
+    ("http://240.0.0.1/", "reserved address"),
+    ("http://2130706433/", "IP address written in full"),
+    ("http://0x7f.1/", "IP address written in full"),
+    ("http://127.1/", "IP address written in full"),
+    ("http://0177.0.0.1/", "IP address written in full"),
+    ("http://example.com:99999/", "invalid port"),
+    ("http:///orders", "must name a host"),
+    ("https://hooks.example.com/#top", "#fragment"),
+    ("https://under_score.example.com/", "must name a host"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), HOSTILE_URLS)
+def test_a_hostile_url_is_a_400_and_nothing_is_saved(strict_app, tenant, url, message):
+    admin = signed_in(strict_app, tenant, "admin")
+    response = set_webhook(admin, url)
+    assert response.status_code == 400, response.text
+    assert message in response.text
+    assert "Regenerate secret" not in response.text  # no endpoint was saved
+
+
+def test_a_host_that_resolves_to_a_private_address_at_send_time_is_never_contacted(
+    app, strict_app, client, tenant, receiver, db_connection
+):
+    admin = signed_in(app, tenant, "admin")
+    assert set_webhook(admin, f"http://localhost:{receiver.port}/hook").status_code == 201
+    place_order(client, tenant)
+    run_queue(strict_app, "webhooks")  # a worker with production's rule
+    [delivery] = deliveries(db_connection, tenant)
+    assert (delivery["status"], delivery["attempts"]) == ("failed", 1)
+    assert delivery["last_error"].startswith("not sent: localhost resolves to")
+    assert "loopback address" in delivery["last_error"]
+    assert receiver.requests == []
+    assert waiting_jobs(db_connection, tenant) == []
+
+
+def test_a_regenerated_secret_signs_the_next_deliveries(app, client, tenant, receiver):
+    admin = signed_in(app, tenant, "admin")
+    first = shown_secret(set_webhook(admin, receiver.url))
+    regenerated = admin.post("/admin/webhooks/secret")
+    assert regenerated.status_code == 200
+    second = shown_secret(regenerated)
+    assert second != first and second not in admin.get("/admin/webhooks").text
+    place_order(client, tenant)
+    run_queue(app, "webhooks")
+    [request] = receiver.requests
+    assert verify(second, request["headers"], request["body"])
+    assert not verify(first, request["headers"], request["body"])
+
+
+def test_a_removed_endpoint_gets_no_more_posts(app, client, tenant, receiver, db_connection):
+    admin = signed_in(app, tenant, "admin")
+    set_webhook(admin, receiver.url)
+    receiver.answers = [500]
+    place_order(client, tenant)
+    run_queue(app, "webhooks")
+    removed = admin.post("/admin/webhooks/delete")
+    assert removed.status_code == 303
+    assert "Regenerate secret" not in admin.get("/admin/webhooks").text
+    make_retries_due(db_connection, tenant)
+    run_queue(app, "webhooks")
+    [delivery] = deliveries(db_connection, tenant)
+    assert delivery["status"] == "failed" and delivery["attempts"] == 2
+    assert delivery["last_error"].startswith("endpoint removed")
+    assert len(receiver.requests) == 1
+    place_order(client, tenant, "Grace")  # no endpoint: no delivery at all
+    assert len(deliveries(db_connection, tenant)) == 1
+    assert admin.post("/admin/webhooks/delete").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["kitchen", "manager"])
+def test_only_admins_see_or_change_the_webhook(app, tenant, receiver, role):
+    staff = signed_in(app, tenant, role)
+    assert staff.get("/admin/webhooks").status_code == 403
+    assert set_webhook(staff, receiver.url).status_code == 403
+    assert staff.post("/admin/webhooks/secret").status_code == 403
+    assert staff.post("/admin/webhooks/delete").status_code == 403
+    assert "Webhooks" not in staff.get("/kitchen").text
+
+
+def test_signed_out_visitors_are_sent_to_the_login_page(app, client, tenant):
+    response = client.get("/admin/webhooks", headers={"Host": tenant.domain})
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+def test_changing_the_webhook_needs_the_csrf_token(app, tenant, receiver):
+    admin = signed_in(app, tenant, "admin")
+    assert admin.post("/admin/webhooks", {"url": receiver.url}, csrf=False).status_code == 400
+    page = admin.get("/admin/webhooks")
+    assert "Regenerate secret" not in page.text and 'href="/admin/webhooks"' in page.text
+    set_webhook(admin, receiver.url)
+    assert admin.post("/admin/webhooks/secret", csrf=False).status_code == 400
+    assert admin.post("/admin/webhooks/delete", csrf=False).status_code == 400
+    assert "Regenerate secret" in admin.get("/admin/webhooks").text
