@@ -8,11 +8,14 @@ machine would), because the receiver listens on 127.0.0.1; `strict_app` is produ
 default, for the address rules.
 """
 
+import datetime
 import hashlib
 import hmac
 import http.server
+import inspect
 import json
 import re
+import ssl
 import threading
 import time
 
@@ -20,6 +23,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import make_app
+from tests.support import REPOSITORY
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
 from tests.test_jobs import run_queue
@@ -53,7 +57,7 @@ class Receiver:
     """A real HTTP server on a free loopback port that records every request and answers
     with the statuses it is given, in turn (then 200)."""
 
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None):
         self.requests: list[dict] = []
         self.answers: list[int] = []
         receiver = self
@@ -74,6 +78,9 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.handle_error = lambda *args: None  # a refused TLS handshake
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -463,3 +470,93 @@ def test_changing_the_webhook_needs_the_csrf_token(app, tenant, receiver):
     assert admin.post("/admin/webhooks/secret", csrf=False).status_code == 400
     assert admin.post("/admin/webhooks/delete", csrf=False).status_code == 400
     assert "Regenerate secret" in admin.get("/admin/webhooks").text
+
+
+def certificate_for(folder, host: str) -> str:
+    """A self-signed certificate for `host` (its own authority): the PEM file's path."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = folder / f"{host}.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    return str(path)
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An https receiver on 127.0.0.1 whose certificate names "localhost"; `.names` collects
+    the host names clients ask for (SNI); `.certificate` is its PEM file."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certificate = certificate_for(tmp_path, "localhost")
+    context.load_cert_chain(certificate)
+    names = []
+    context.sni_callback = lambda connection, name, context: names.append(name)
+    running = Receiver(tls=context)
+    running.names, running.certificate = names, certificate
+    yield running
+    running.stop()
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
+    app, client, tenant, tls_receiver, db_connection, monkeypatch
+):
+    monkeypatch.setenv("SSL_CERT_FILE", tls_receiver.certificate)  # trust its authority
+    admin = signed_in(app, tenant, "admin")
+    secret = shown_secret(set_webhook(admin, f"https://localhost:{tls_receiver.port}/hook"))
+    place_order(client, tenant)
+    run_queue(app, "webhooks")
+    [request] = tls_receiver.requests
+    assert verify(secret, request["headers"], request["body"])
+    assert request["headers"]["Host"] == f"localhost:{tls_receiver.port}"
+    assert "localhost" in tls_receiver.names  # SNI names the host, not the address
+    assert deliveries(db_connection, tenant)[0]["status"] == "sent"
+
+
+def test_an_untrusted_or_mismatched_certificate_is_a_failure(
+    app, client, tenant, tls_receiver, db_connection, monkeypatch
+):
+    admin = signed_in(app, tenant, "admin")
+    set_webhook(admin, f"https://localhost:{tls_receiver.port}/hook")
+    place_order(client, tenant)
+    run_queue(app, "webhooks")  # the certificate's authority is not trusted
+    monkeypatch.setenv("SSL_CERT_FILE", tls_receiver.certificate)
+    set_webhook(admin, f"https://127.0.0.1:{tls_receiver.port}/hook")
+    place_order(client, tenant, "Grace")
+    run_queue(app, "webhooks")  # trusted, but it names localhost, not 127.0.0.1
+    untrusted, mismatched = deliveries(db_connection, tenant)
+    assert untrusted["status"] == mismatched["status"] == "pending"
+    assert "certificate verify failed" in untrusted["last_error"]
+    assert "certificate verify failed" in mismatched["last_error"]
+    assert "127.0.0.1" in mismatched["last_error"]
+    assert tls_receiver.requests == []
+
+
+def test_the_readme_recipe_is_the_one_these_tests_verify_with():
+    readme = (REPOSITORY / "README.md").read_text()
+    recipe = re.search(r"```python\n(import hashlib, hmac, time\n.*?)```", readme, re.S).group(1)
+    assert recipe.splitlines()[1:] == inspect.getsource(verify).splitlines()
+    assert len(recipe.splitlines()) == 6
