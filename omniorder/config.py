@@ -63,6 +63,14 @@ class Config:
     # Where the counts live. memory:// is per worker process (gunicorn's N workers allow up to
     # N times the limit); redis://host:port/db gives one exact limit shared by all workers.
     RATELIMIT_STORAGE_URI = os.environ.get("OMNIORDER_RATELIMIT_STORAGE_URI", "memory://")
+    # Customer e-mail (services/mail.py): smtp://user:pass@host:587?starttls=1, or smtps://
+    # for implicit TLS, &timeout=seconds. Unset: each message becomes instance/outbox/*.eml.
+    OMNIORDER_SMTP_URL = os.environ.get("OMNIORDER_SMTP_URL")
+    # The sender's address; its display name is the restaurant's name.
+    OMNIORDER_MAIL_FROM = os.environ.get("OMNIORDER_MAIL_FROM", "orders@localhost")
+    # The port in e-mailed tracking links when the storefront is not on 80/443 (the scheme
+    # is https with OMNIORDER_SECURE_COOKIES=1, else http).
+    OMNIORDER_PUBLIC_PORT = os.environ.get("OMNIORDER_PUBLIC_PORT")
 
 
 MIN_SECRET_KEY_BYTES = 32

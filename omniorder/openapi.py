@@ -7,6 +7,7 @@ Kept next to nothing else on purpose: tests check real responses against these s
 from omniorder.services.menu import ALLERGENS, MAX_PRICE_CENTS
 from omniorder.services.menu_document import MAX_CATEGORIES, MAX_ITEMS
 from omniorder.services.options import MAX_CHOICES, MAX_GROUPS_PER_ITEM, MAX_OPTIONS_PER_GROUP
+from omniorder.services.order_input import MAX_EMAIL, MAX_PHONE
 from omniorder.services.tenants import PROVISIONING_FIELDS
 
 UUID = {"type": "string", "format": "uuid"}
@@ -195,6 +196,23 @@ NEW_ORDER = {
             },
         },
         "note": {"type": "string", "maxLength": 280},
+        "email": {
+            "type": ["string", "null"],
+            "format": "email",
+            "maxLength": MAX_EMAIL,
+            "description": "optional: the customer gets the receipt, 'ready for pickup' and "
+            "'cancelled' (with the reason) by e-mail. An international domain is accepted "
+            "(stored in its IDNA form); before the @ only ASCII letters, digits and . _ + - "
+            "and the like. 400 naming `email` when malformed. Never returned: an Order is "
+            "readable by anyone holding its id",
+        },
+        "phone": {
+            "type": ["string", "null"],
+            "maxLength": MAX_PHONE,
+            "pattern": "^\\+?[0-9][0-9 ()./-]{4,30}$",
+            "description": "optional: for the restaurant only (no text messages are sent). "
+            "400 naming `phone` when malformed. Never returned, like `email`",
+        },
         "pickup_at": {
             "type": ["string", "null"],
             "format": "date-time",

@@ -6,7 +6,7 @@ from omniorder.blueprints.error_pages import json_object
 from omniorder.extensions import csrf
 from omniorder.ratelimit import order_limit
 from omniorder.services.menu import read_menu
-from omniorder.services.order_input import clean_pickup_at, parse_lines
+from omniorder.services.order_input import clean_contact, clean_pickup_at, parse_lines
 from omniorder.services.ordering import order_as_json, order_by_id, place_order
 from omniorder.services.pickup import local_iso, pickup_offer, utc_now
 from omniorder.services.pricing import parse_tip
@@ -42,6 +42,9 @@ def menu():
 @bp.post("/orders")
 @order_limit
 def create_order():
+    """Place an order. The customer's e-mail (for the receipt and status mails) and phone
+    (for the restaurant) are stored but never answered back: anyone holding an order's id
+    may GET it, so the Order JSON carries no contact details (omniorder/openapi.py)."""
     body = json_object()
     placed = place_order(
         body.get("customer_name"),
@@ -50,6 +53,7 @@ def create_order():
         note=body.get("note"),
         tip=parse_tip(body.get("tip")),
         pickup_at=clean_pickup_at(body.get("pickup_at")),
+        contact=clean_contact(body.get("email"), body.get("phone")),
     )
     return order_as_json(placed.order), 201 if placed.created else 200
 

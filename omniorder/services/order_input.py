@@ -151,6 +151,9 @@ def clean_pickup_at(value) -> datetime.datetime | None:
 MAX_EMAIL = 254  # RFC 5321's limit for a forward path
 MAX_PHONE = 32
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+")
+# The part before the @ as mail servers and Python's email package take it unquoted: RFC 5322's
+# dot-atom in ASCII. "a,b@…" or "a(b)@…" would be read as other addresses (services/mail.py).
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()./-]{4,30}")
 
 
@@ -177,6 +180,12 @@ def clean_email(value) -> str | None:
     if not _EMAIL.fullmatch(value) or _has_control_characters(value):
         raise Invalid("email", "must be an e-mail address such as ada@example.com")
     local, domain = value.rsplit("@", 1)
+    if not _LOCAL_PART.fullmatch(local):
+        raise Invalid(
+            "email",
+            "must be an e-mail address such as ada@example.com (before the @: "
+            "letters a-z, digits and . _ + -, no accents, brackets or commas)",
+        )
     try:
         domain = validate_domain(domain)
     except Invalid:

@@ -4,5 +4,8 @@ Tasks are thin: each calls a service, bound to its restaurant (`omniorder.jobs.t
 or over the whole platform (`platform_task`). `flask jobs status` lists them.
 """
 
-from omniorder.tasks import maintenance  # noqa: F401
-from omniorder.tasks import webhooks  # noqa: F401
+from omniorder.tasks import (
+    mail,  # noqa: F401
+    maintenance,  # noqa: F401
+    webhooks,  # noqa: F401
+)

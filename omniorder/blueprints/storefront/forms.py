@@ -33,6 +33,9 @@ class CheckoutForm(FlaskForm):
     )
     # Checked by services/order_input.py (at most 280 characters), like the API's.
     note = TextAreaField("Note for the whole order")
+    # Optional; checked by services/order_input.clean_contact like the API's email and phone.
+    email = StringField("E-mail for your receipt (optional)")
+    phone = StringField("Phone (optional)")
     # "" for as soon as possible, else a slot's ISO 8601 time from the <select>; checked by
     # services/order_input.py and services/pickup.py like the API's pickup_at.
     pickup_at = StringField("When?")

@@ -35,7 +35,7 @@ from omniorder.services.cart import (
 )
 from omniorder.services.hours import closed_notice
 from omniorder.services.menu import menu_by_category
-from omniorder.services.order_input import clean_pickup_at
+from omniorder.services.order_input import clean_contact, clean_pickup_at
 from omniorder.services.ordering import order_by_id, place_order
 from omniorder.services.pickup import pause_notice, utc_now
 from omniorder.services.settings import current_settings
@@ -114,11 +114,18 @@ def first_error(form) -> str:
     return "Please check your input."
 
 
+CONTACT_LABELS = {"email": "E-mail", "phone": "Phone"}
+
+
 def shown(error: DomainError) -> str:
     """A service's message without its field name (the form around it says what it is);
     the pickup time's, which the form labels "When?", says what it is about."""
     if isinstance(error, Invalid) and "pickup_at" in error.fields:
         return f"Pickup time {error.fields['pickup_at']}."
+    if isinstance(error, Invalid) and error.fields.keys() & CONTACT_LABELS:
+        return " ".join(
+            f"{CONTACT_LABELS[field]} {message}." for field, message in error.fields.items()
+        )
     return error.message.split(": ", 1)[-1]
 
 
@@ -188,6 +195,7 @@ def checkout():
             note=form.note.data,
             tip=checkout_tip(cart, current_settings()),
             pickup_at=clean_pickup_at(form.pickup_at.data),
+            contact=clean_contact(form.email.data, form.phone.data),
         )
     except SlotFull as error:  # the next free slot comes back chosen
         if error.details["next_slot"] is not None:
