@@ -71,6 +71,7 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _TOP_LABEL = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_BRACKETED = re.compile(r"\[[^\]]+\](?::[0-9]*)?")  # [IPv6] and a port, nothing after
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # (flag, what the refusal calls it), checked in this order
 _REFUSED_KINDS = (
@@ -127,7 +128,10 @@ def clean_url(raw) -> str:
 
 def parse_url(url: str) -> Target:
     """Where a stored URL points; `Invalid` when it is not an http(s) URL to a plain host."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced "[" or "]"
+        raise Invalid("url", "has an invalid IPv6 address") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not url[len(scheme) :].startswith("://"):
         raise Invalid("url", "must start with https:// or http://")
@@ -148,6 +152,8 @@ def parse_url(url: str) -> Target:
 def _host_address(netloc: str, host: str):
     """The IP address a literal host is, None for a name; `Invalid` for anything else."""
     if netloc.startswith("["):
+        if not _BRACKETED.fullmatch(netloc):
+            raise Invalid("url", "has an invalid IPv6 address")
         try:
             if "%" in host:  # a zone ("%eth0") names one of our own interfaces
                 raise ValueError(host)
