@@ -564,3 +564,23 @@ def test_the_readme_recipe_is_the_one_these_tests_verify_with():
     recipe = re.search(r"```python\n(import hashlib, hmac, time\n.*?)```", readme, re.S).group(1)
     assert recipe.splitlines()[1:] == inspect.getsource(verify).splitlines()
     assert len(recipe.splitlines()) == 6
+
+
+def test_a_ready_order_is_posted_once_even_when_recalled_and_done_again(
+    app, client, tenant, receiver
+):
+    admin = signed_in(app, tenant, "admin")
+    cook = signed_in(app, tenant, "kitchen")
+    secret = shown_secret(set_webhook(admin, receiver.url))
+    order = place_order(client, tenant)
+    for step in ("PENDING", "COOKING"):
+        moved = cook.post(f"/kitchen/orders/{order['id']}/advance", {"from": step})
+        assert moved.status_code in (200, 303), moved.text
+    recalled = cook.post(f"/kitchen/orders/{order['id']}/recall", {"from": "DONE"})
+    assert recalled.status_code in (200, 303), recalled.text
+    cook.post(f"/kitchen/orders/{order['id']}/advance", {"from": "COOKING"})
+    run_queue(app, "webhooks")
+    assert [body["event"] for body in receiver.bodies()] == ["order.created", "order.ready"]
+    ready = receiver.requests[1]
+    assert verify(secret, ready["headers"], ready["body"])
+    assert receiver.bodies()[1]["order"]["status"] == "DONE"
