@@ -98,7 +98,7 @@ FORMS = [  # (who, path template, fields)
     ("customer", "/cart/add", ["item_id", "quantity", "options", "note"]),
     ("customer", "/cart/set", ["line", "quantity"]),
     ("customer", "/cart/tip", ["tip", "tip_amount"]),
-    ("customer", "/checkout", ["customer_name", "idempotency_key", "note"]),
+    ("customer", "/checkout", ["customer_name", "idempotency_key", "note", "email", "phone"]),
     ("manager", "/admin/categories", ["name"]),
     (
         "manager",

@@ -264,3 +264,26 @@ def test_pickup_times_and_the_order_lifecycle_match_the_document(app, client, te
         shown = client.get(f"/api/v1/orders/{placed.json['id']}", headers=host)
         assert shown.json[field] is not None
         conforms(document, order_path, "get", shown)
+
+
+def test_orders_with_contact_details_match_the_document(app, client, tenant, document):
+    """email and phone are in NewOrder; the Order answered never carries them."""
+    host = {"Host": tenant.domain}
+    body = {
+        "customer_name": "Lu",
+        "items": [{"menu_item_id": str(menu(app, tenant)["Fries"].id), "quantity": 1}],
+        "email": "lu@example.com",
+        "phone": "+1 555 0100",
+    }
+    jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/NewOrder", "components": document["components"]},
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    ).validate(body)
+    placed = client.post("/api/v1/orders", json=body, headers=host)
+    assert placed.status_code == 201
+    conforms(document, "/api/v1/orders", "post", placed)
+    assert not {"email", "phone"} & set(document["components"]["schemas"]["Order"]["properties"])
+    assert not {"email", "phone", "customer_email", "customer_phone"} & set(placed.json)
+    refused = client.post("/api/v1/orders", json={**body, "phone": "none"}, headers=host)
+    assert refused.status_code == 400 and "phone" in refused.json["fields"]
+    conforms(document, "/api/v1/orders", "post", refused)

@@ -176,6 +176,16 @@ BAD_BODIES = [
         "pickup_at after year 9999 in UTC",
         {"customer_name": "G", "items": "FRIES", "pickup_at": "9999-12-31T23:59:59-12:00"},
     ),
+    ("email malformed", {"customer_name": "G", "items": "FRIES", "email": "ada.example.com"}),
+    ("email number", {"customer_name": "G", "items": "FRIES", "email": 42}),
+    ("email list", {"customer_name": "G", "items": "FRIES", "email": ["a@example.com"]}),
+    ("email long", {"customer_name": "G", "items": "FRIES", "email": "a@" + "b" * 300 + ".com"}),
+    ("email NUL", {"customer_name": "G", "items": "FRIES", "email": "a\x00@example.com"}),
+    ("email header", {"customer_name": "G", "items": "FRIES", "email": "a@b.com\nBcc: c@d.com"}),
+    ("email surrogate", {"customer_name": "G", "items": "FRIES", "email": "a\udc80@example.com"}),
+    ("phone letters", {"customer_name": "G", "items": "FRIES", "phone": "call me maybe"}),
+    ("phone object", {"customer_name": "G", "items": "FRIES", "phone": {"n": "030 123"}}),
+    ("phone long", {"customer_name": "G", "items": "FRIES", "phone": "1" * 33}),
     (
         "duplicate lines",
         {
@@ -275,3 +285,39 @@ def test_a_huge_but_legitimate_basket_gets_a_clear_limit(app, client, make_tenan
         client, tenant, {"customer_name": "Caterer", "items": [line(item, 2) for item in feasts]}
     )
     assert response.status_code == 201 and response.json["total_amount"] == 100_000_000
+
+
+def test_contact_is_stored_checked_once_and_never_answered(app, client, make_tenant):
+    """The e-mail (an international domain in its IDNA form) and phone are kept for the
+    receipt and the restaurant, never returned (an order is readable by anyone with its id),
+    and belong to what an Idempotency-Key stands for."""
+    from sqlalchemy import select
+
+    from omniorder.extensions import db
+    from omniorder.models import Order
+    from tests.support.choices import bound
+
+    tenant = make_tenant()
+    body = {
+        "customer_name": "Jo",
+        "items": [line(menu(app, tenant)["Fries"])],
+        "email": " Jo@Bücher.Example ",
+        "phone": "+49 (30) 123-4567",
+    }
+    placed = post_order(client, tenant, body, **{"Idempotency-Key": "contact-1"})
+    assert placed.status_code == 201, placed.json
+    shown = client.get(f"/api/v1/orders/{placed.json['id']}", headers={"Host": tenant.domain})
+    for answer in (placed.json, shown.json):
+        assert "Bücher" not in str(answer) and "bcher" not in str(answer)
+        assert "4567" not in str(answer)
+    with bound(app, tenant):
+        order = db.session.scalars(select(Order)).one()
+        assert order.customer_email == "Jo@xn--bcher-kva.example"
+        assert order.customer_phone == "+49 (30) 123-4567"
+    other = post_order(
+        client, tenant, {**body, "email": "else@example.com"}, **{"Idempotency-Key": "contact-1"}
+    )
+    assert other.status_code == 422
+    both = post_order(client, tenant, {**body, "email": "x", "phone": "y"})
+    assert both.status_code == 400 and set(both.json["fields"]) == {"email", "phone"}
+    assert order_count(app, tenant) == 1

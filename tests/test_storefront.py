@@ -179,3 +179,36 @@ def test_empty_cart_checkout_is_refused(customer):
 def test_unknown_order_is_404(customer):
     assert customer.get("/orders/00000000-0000-0000-0000-000000000000").status_code == 404
     assert customer.get("/orders/nope").status_code == 404
+
+
+def test_checkout_takes_an_optional_email_and_phone_for_the_restaurant_only(app, customer, tenant):
+    from sqlalchemy import select
+
+    from omniorder.extensions import db
+    from omniorder.models import Order
+    from tests.support.choices import bound
+
+    customer.add(menu(app, tenant)["Fries"].id)
+    page = customer.get("/").text
+    assert 'type="email"' in page and 'type="tel"' in page
+    assert "Only the restaurant sees your phone number" in page
+    bad = {
+        "csrf_token": customer.csrf_token(),
+        "idempotency_key": customer.checkout_key(),
+        "customer_name": "Kim",
+        "email": "kim@",
+        "phone": "<script>",
+    }
+    refused = customer.post("/checkout", bad, htmx=True)
+    assert refused.status_code == 400
+    assert "E-mail must be an e-mail address" in refused.text
+    assert "Phone must be a phone number" in refused.text
+    assert 'value="kim@"' in refused.text and "&lt;script&gt;" in refused.text  # kept, escaped
+    assert "<script>" not in refused.text.split('id="cart"')[1]
+    assert order_count(app, tenant) == 0
+
+    placed = customer.post("/checkout", {**bad, "email": "kim@example.org", "phone": ""})
+    assert placed.status_code == 303
+    with bound(app, tenant):
+        order = db.session.scalars(select(Order)).one()
+        assert (order.customer_email, order.customer_phone) == ("kim@example.org", None)
