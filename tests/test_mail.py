@@ -13,6 +13,7 @@ import email.policy
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -412,6 +413,32 @@ def test_a_broken_smtp_url_is_kept_as_the_error_and_retried(
     due_now(db_connection, tenant)
     run_queue(app)
     assert len(inbox.to("cfg@example.com")) == 1
+
+
+def test_a_silent_server_or_one_without_starttls_is_a_retried_failure(
+    app, client, tenant, inbox, db_connection
+):
+    """A server that takes the connection and never greets times out; one that cannot
+    STARTTLS when asked to is not sent the message in clear: both are kept and retried."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # the kernel completes the handshake; nobody ever answers
+    try:
+        app.config["OMNIORDER_SMTP_URL"] = f"smtp://127.0.0.1:{silent.getsockname()[1]}?timeout=1"
+        post_order(client, tenant, **fries_order(app, tenant, email="slow@example.com"))
+        run_queue(app)
+    finally:
+        silent.close()
+    [notification] = notifications_of(app, tenant)
+    assert notification.status == "pending" and "timed out" in notification.last_error
+
+    app.config["OMNIORDER_SMTP_URL"] = f"smtp://127.0.0.1:{inbox.port}?starttls=1"
+    due_now(db_connection, tenant)
+    run_queue(app)
+    [notification] = notifications_of(app, tenant)
+    assert (notification.status, notification.attempts) == ("pending", 2)
+    assert "STARTTLS" in notification.last_error
+    assert inbox.messages == []
 
 
 # --- a worker killed mid-send ---------------------------------------------------------------
