@@ -671,3 +671,16 @@ def test_hostile_contact_at_checkout_is_400_with_the_message_and_stores_nothing(
     assert shown in refused.text
     assert order_count(app, tenant) == 0
     assert notifications_of(app, tenant) == []
+
+
+def test_the_restaurant_sees_the_phone_and_email_in_its_order_history(app, client, tenant):
+    from tests.support.staff import signed_in
+
+    post_order(
+        client,
+        tenant,
+        **fries_order(app, tenant, email="pat@example.com", phone="+44 20 7946 0958"),
+    )
+    history = signed_in(app, tenant, "manager").get("/admin/orders").text
+    assert 'href="tel:+442079460958"' in history and "+44 20 7946 0958" in history
+    assert "pat@example.com" in history
