@@ -33,6 +33,7 @@ the storefront is not on the scheme's default port.
 
 import datetime
 import hashlib
+import logging
 import os
 import smtplib
 import ssl
@@ -49,6 +50,8 @@ from omniorder.extensions import db
 from omniorder.models import Notification, Order
 from omniorder.services.notifications import DeliveryError
 from omniorder.tenancy.bind import current_tenant
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0  # seconds for connecting and for each SMTP reply
 SUBJECTS = {
@@ -145,7 +148,7 @@ def build_message(app: Flask, notification: Notification, order: Order) -> Email
     )
     try:
         message["To"] = Address(display_name=order.customer_name, addr_spec=notification.recipient)
-    except (ValueError, IndexError) as error:  # stored before today's stricter check
+    except (ValueError, IndexError) as error:  # kept before clean_email refused its kind
         raise Refused(f"{notification.recipient!r} is not an address mail can go to") from error
     message["From"] = Address(display_name=restaurant.name, addr_spec=sender_address(app))
     message["Date"] = format_datetime(datetime.datetime.now(datetime.UTC))
@@ -243,7 +246,8 @@ class MailSender:
             message = build_message(self.app, notification, self._order(notification))
             url = self.app.config.get("OMNIORDER_SMTP_URL")
             if not url:
-                write_outbox(message, notification.key, self.app.instance_path)
+                path = write_outbox(message, notification.key, self.app.instance_path)
+                log.info("no OMNIORDER_SMTP_URL: the e-mail is in %s", path)
                 return None
             send_smtp(message, self._server(url))
         except Refused:
