@@ -22,11 +22,12 @@ import time
 import pytest
 from sqlalchemy import text
 
+from omniorder.cli.jobs import record_errors
+from omniorder.jobs import queue, use_flask_app, worker_connector
 from tests.conftest import make_app
 from tests.support import REPOSITORY
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
-from tests.test_jobs import run_queue
 
 
 @pytest.fixture
@@ -43,6 +44,19 @@ def strict_app(database_url):
     yield app
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
+
+
+def run_queue(app, name: str) -> None:
+    """Work through queue `name` in this process until it is empty (as in test_jobs.py, which
+    is not imported: its test tasks would be registered twice)."""
+    use_flask_app(app)
+    with queue.replace_connector(worker_connector(app)):
+        queue.run_worker(
+            queues=[name],
+            wait=False,
+            install_signal_handlers=False,
+            worker_middleware=[record_errors],
+        )
 
 
 # The README's recipe ("Webhooks"), as a receiver would copy it.
