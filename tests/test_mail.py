@@ -107,15 +107,30 @@ def app(database_url, inbox):
 
 
 def run_queue(app, name: str = "mail") -> None:
-    """Work through queue `name` in this process until nothing in it is due."""
+    """Work through queue `name` in this process until nothing in it is due. In a thread of
+    its own: the worker's asyncio.run() needs a thread without a running event loop, and the
+    browser tests' Playwright keeps one running in the main thread for the whole session."""
+    failures = []
+
+    def work():
+        try:
+            with queue.replace_connector(worker_connector(app)):
+                queue.run_worker(
+                    queues=[name],
+                    wait=False,
+                    install_signal_handlers=False,
+                    worker_middleware=[record_errors],
+                )
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            failures.append(error)
+
     use_flask_app(app)
-    with queue.replace_connector(worker_connector(app)):
-        queue.run_worker(
-            queues=[name],
-            wait=False,
-            install_signal_handlers=False,
-            worker_middleware=[record_errors],
-        )
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the mail queue did not drain within 2 minutes"
+    if failures:
+        raise failures[0]
 
 
 # --- helpers --------------------------------------------------------------------------------
