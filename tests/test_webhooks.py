@@ -47,16 +47,30 @@ def strict_app(database_url):
 
 
 def run_queue(app, name: str) -> None:
-    """Work through queue `name` in this process until it is empty (as in test_jobs.py, which
-    is not imported: its test tasks would be registered twice)."""
-    use_flask_app(app)
-    with queue.replace_connector(worker_connector(app)):
-        queue.run_worker(
-            queues=[name],
-            wait=False,
-            install_signal_handlers=False,
-            worker_middleware=[record_errors],
-        )
+    """Work through queue `name` until it is empty, as test_jobs.py does (not imported: its
+    test tasks would be registered twice), in a thread of its own: procrastinate's sync worker
+    calls asyncio.run, which refuses to run where the session's Playwright browser (a running
+    event loop in the main thread) is active."""
+    failures = []
+
+    def work():
+        try:
+            use_flask_app(app)
+            with queue.replace_connector(worker_connector(app)):
+                queue.run_worker(
+                    queues=[name],
+                    wait=False,
+                    install_signal_handlers=False,
+                    worker_middleware=[record_errors],
+                )
+        except BaseException as error:  # re-raised in the test's thread
+            failures.append(error)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    if failures:
+        raise failures[0]
 
 
 # The README's recipe ("Webhooks"), as a receiver would copy it.
