@@ -2,8 +2,9 @@
 tenant-bound tasks, failures kept with their error and retried, periodic runs deduplicated
 across two real worker processes.
 
-Tasks declared here run in this process (`run_queue`: a worker that stops when its queue is
-empty); each test uses a queue of its own so it never takes another test's jobs.
+Tasks declared here run in this process (tests/support/jobs.run_queue: a worker that stops
+when its queue is empty); each test uses a queue of its own so it never takes another test's
+jobs.
 """
 
 import os
@@ -16,19 +17,16 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
-from omniorder.cli.jobs import record_errors
 from omniorder.errors import Conflict
 from omniorder.extensions import db
 from omniorder.jobs import (
     defer_for_tenant,
-    queue,
     tenant_task,
-    use_flask_app,
-    worker_connector,
 )
 from omniorder.models import Order
 from tests.support import REPOSITORY
 from tests.support.choices import bound
+from tests.support.jobs import run_queue
 from tests.support.orders import insert_orders
 
 SEEN: dict[str, list] = {}  # what the test tasks saw, by run id
@@ -48,18 +46,6 @@ def fails_first(run_id: str) -> None:
         FAILURES_LEFT[run_id] -= 1
         raise Conflict(f"the kitchen printer is out of paper ({run_id})")
     SEEN.setdefault(run_id, []).append("done")
-
-
-def run_queue(app, name: str) -> None:
-    """Work through queue `name` in this process until it is empty."""
-    use_flask_app(app)
-    with queue.replace_connector(worker_connector(app)):
-        queue.run_worker(
-            queues=[name],
-            wait=False,
-            install_signal_handlers=False,
-            worker_middleware=[record_errors],
-        )
 
 
 def jobs_in(connection, queue_name: str) -> list[tuple]:
