@@ -50,6 +50,8 @@ def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_ten
         "option_groups",
         "options",
         "settings",
+        "notifications",
+        "webhook_endpoint",
     }
     with app.app_context():
         versions = migrate.schema_versions(db.engine, [tenant.schema_name])
