@@ -24,10 +24,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
-from omniorder.cli.jobs import record_errors
 from omniorder.errors import Conflict
 from omniorder.extensions import db
-from omniorder.jobs import defer_for_tenant, queue, use_flask_app, worker_connector
+from omniorder.jobs import defer_for_tenant
 from omniorder.models import Notification
 from omniorder.services.kitchen import advance_order, cancel_order, recall_order
 from omniorder.services.mail import message_id, outbox_name, smtp_server
@@ -37,6 +36,7 @@ from omniorder.tasks.mail import MAX_ATTEMPTS, retry_wait
 from tests.conftest import make_app
 from tests.support import REPOSITORY
 from tests.support.choices import add_pizza, bound, set_settings
+from tests.support.jobs import run_queue
 from tests.support.processes import free_port
 from tests.support.storefront import Customer, change_item, menu, order_count
 
@@ -104,33 +104,6 @@ def app(database_url, inbox):
     yield app
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
-
-
-def run_queue(app, name: str = "mail") -> None:
-    """Work through queue `name` in this process until nothing in it is due. In a thread of
-    its own: the worker's asyncio.run() needs a thread without a running event loop, and the
-    browser tests' Playwright keeps one running in the main thread for the whole session."""
-    failures = []
-
-    def work():
-        try:
-            with queue.replace_connector(worker_connector(app)):
-                queue.run_worker(
-                    queues=[name],
-                    wait=False,
-                    install_signal_handlers=False,
-                    worker_middleware=[record_errors],
-                )
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
-            failures.append(error)
-
-    use_flask_app(app)
-    worker = threading.Thread(target=work)
-    worker.start()
-    worker.join(120)
-    assert not worker.is_alive(), "the mail queue did not drain within 2 minutes"
-    if failures:
-        raise failures[0]
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -207,7 +180,7 @@ def test_an_order_with_an_email_gets_one_receipt_with_lines_totals_time_and_link
     silent = post_order(client, tenant, **fries_order(app, tenant, customer_name="Bo"))
     assert silent.status_code == 201
 
-    run_queue(app)
+    run_queue(app, "mail")
 
     assert len(inbox.messages) == 1  # Bo gave no address: nothing for him
     receipt = inbox.messages[0]
@@ -241,7 +214,7 @@ def test_an_order_with_an_email_gets_one_receipt_with_lines_totals_time_and_link
     assert (notification.status, notification.attempts) == ("sent", 1)
     assert notification.sent_at is not None and notification.last_error is None
 
-    run_queue(app)  # nothing left to do: still one message
+    run_queue(app, "mail")  # nothing left to do: still one message
     assert len(inbox.messages) == 1
 
 
@@ -252,7 +225,7 @@ def test_receipt_speaks_the_restaurants_locale_and_a_pickup_time(app, client, te
         client, tenant, **fries_order(app, tenant, email="kai@example.de", pickup_at=slots[0])
     )
     assert placed.status_code == 201, placed.json
-    run_queue(app)
+    run_queue(app, "mail")
     [receipt] = inbox.to("kai@example.de")
     body = plain(receipt)
     assert re.search(r"\nTotal: [0-9]+,[0-9]{2}\s€\n", body), body  # "4,50 €"
@@ -271,7 +244,7 @@ def test_ready_and_cancelled_mails_once_each_with_the_reason(app, client, tenant
         advance_order(ready.json["id"], "COOKING")
     with bound(app, tenant):
         cancel_order(gone.json["id"], "The fryer broke down", "kitchen")
-    run_queue(app)
+    run_queue(app, "mail")
 
     subjects = sorted(m["Subject"] for m in inbox.to("ready@example.com"))
     number = ready.json["number"]
@@ -313,7 +286,7 @@ def test_a_rolled_back_or_refused_order_leaves_no_notification_and_no_job(
     assert order_count(app, tenant) == 0
     assert notifications_of(app, tenant) == []
     assert mail_jobs(db_connection, tenant) == []
-    run_queue(app)
+    run_queue(app, "mail")
     assert inbox.messages == []
 
 
@@ -336,7 +309,7 @@ def test_an_smtp_outage_delivers_later_exactly_once(app, client, tenant, inbox, 
     inbox.refuse_next = 2  # "451 try again later", twice
     placed = post_order(client, tenant, **fries_order(app, tenant, email="later@example.com"))
 
-    run_queue(app)
+    run_queue(app, "mail")
     [notification] = notifications_of(app, tenant)
     assert (notification.status, notification.attempts) == ("pending", 1)
     assert "451" in notification.last_error
@@ -344,15 +317,15 @@ def test_an_smtp_outage_delivers_later_exactly_once(app, client, tenant, inbox, 
     assert status == "todo" and attempts == 1
     wait = (scheduled_at - db_connection.execute(text("SELECT now()")).scalar()).total_seconds()
     assert retry_wait(1) - 5 < wait <= retry_wait(1)  # backoff: not before its time
-    run_queue(app)  # not due yet: nothing happens
+    run_queue(app, "mail")  # not due yet: nothing happens
     assert notifications_of(app, tenant)[0].attempts == 1
 
     due_now(db_connection, tenant)
-    run_queue(app)
+    run_queue(app, "mail")
     assert notifications_of(app, tenant)[0].attempts == 2
     assert inbox.messages == []
     due_now(db_connection, tenant)
-    run_queue(app)
+    run_queue(app, "mail")
 
     assert inbox.refusals == 2
     [delivered] = inbox.messages
@@ -363,7 +336,7 @@ def test_an_smtp_outage_delivers_later_exactly_once(app, client, tenant, inbox, 
     [(_, status, attempts, _)] = mail_jobs(db_connection, tenant)
     assert (status, attempts) == ("succeeded", 3)
     due_now(db_connection, tenant)
-    run_queue(app)
+    run_queue(app, "mail")
     assert len(inbox.messages) == 1
 
 
@@ -376,7 +349,7 @@ def test_backoff_doubles_up_to_an_hour_over_a_few_hours():
 def test_a_refused_recipient_is_given_up_at_once(app, client, tenant, inbox, db_connection):
     inbox.refuse_rcpt = "550 5.1.1 No such mailbox"
     post_order(client, tenant, **fries_order(app, tenant, email="nobody@example.com"))
-    run_queue(app)
+    run_queue(app, "mail")
     [notification] = notifications_of(app, tenant)
     assert (notification.status, notification.attempts) == ("failed", 1)
     assert "550" in notification.last_error and "No such mailbox" in notification.last_error
@@ -391,7 +364,7 @@ def test_a_message_still_refused_after_the_last_attempt_is_given_up(
     post_order(client, tenant, **fries_order(app, tenant, email="late@example.com"))
     with bound(app, tenant):  # as if it had been tried all afternoon
         db.session.execute(Notification.__table__.update().values(attempts=MAX_ATTEMPTS - 1))
-    run_queue(app)
+    run_queue(app, "mail")
     [notification] = notifications_of(app, tenant)
     assert (notification.status, notification.attempts) == ("failed", MAX_ATTEMPTS)
     assert "451" in notification.last_error
@@ -420,13 +393,13 @@ def test_a_broken_smtp_url_is_kept_as_the_error_and_retried(
 ):
     app.config["OMNIORDER_SMTP_URL"] = "smtp://127.0.0.1?starttls=maybe&tls=1"
     post_order(client, tenant, **fries_order(app, tenant, email="cfg@example.com"))
-    run_queue(app)
+    run_queue(app, "mail")
     [notification] = notifications_of(app, tenant)
     assert notification.status == "pending"
     assert "OMNIORDER_SMTP_URL unknown parameter 'tls'" in notification.last_error
     app.config["OMNIORDER_SMTP_URL"] = f"smtp://127.0.0.1:{inbox.port}"
     due_now(db_connection, tenant)
-    run_queue(app)
+    run_queue(app, "mail")
     assert len(inbox.to("cfg@example.com")) == 1
 
 
@@ -441,7 +414,7 @@ def test_a_silent_server_or_one_without_starttls_is_a_retried_failure(
     try:
         app.config["OMNIORDER_SMTP_URL"] = f"smtp://127.0.0.1:{silent.getsockname()[1]}?timeout=1"
         post_order(client, tenant, **fries_order(app, tenant, email="slow@example.com"))
-        run_queue(app)
+        run_queue(app, "mail")
     finally:
         silent.close()
     [notification] = notifications_of(app, tenant)
@@ -449,7 +422,7 @@ def test_a_silent_server_or_one_without_starttls_is_a_retried_failure(
 
     app.config["OMNIORDER_SMTP_URL"] = f"smtp://127.0.0.1:{inbox.port}?starttls=1"
     due_now(db_connection, tenant)
-    run_queue(app)
+    run_queue(app, "mail")
     [notification] = notifications_of(app, tenant)
     assert (notification.status, notification.attempts) == ("pending", 2)
     assert "STARTTLS" in notification.last_error
@@ -531,14 +504,14 @@ def test_a_mail_job_for_one_restaurant_cannot_send_anothers_notification(
     alpine, bistro = make_tenant(name="Alpine"), make_tenant(name="Bistro")
     app.config["OMNIORDER_SMTP_URL"] = "smtp://127.0.0.1:1"  # Bistro's own job waits
     post_order(client, bistro, **fries_order(app, bistro, email="bistro@example.com"))
-    run_queue(app)
+    run_queue(app, "mail")
     [theirs] = notifications_of(app, bistro)
     assert (theirs.status, theirs.attempts) == ("pending", 1)
     app.config["OMNIORDER_SMTP_URL"] = f"smtp://127.0.0.1:{inbox.port}"
 
     with bound(app, alpine):  # Alpine's job, naming Bistro's notification
         defer_for_tenant("send_email", notification_id=str(theirs.id))
-    run_queue(app)
+    run_queue(app, "mail")
 
     [after] = notifications_of(app, bistro)
     assert (after.status, after.attempts, after.sent_at) == ("pending", 1, None)
@@ -555,7 +528,7 @@ def test_without_an_smtp_url_each_message_is_one_eml_file_in_the_outbox(
     app.config["OMNIORDER_SMTP_URL"] = None
     app.instance_path = str(tmp_path)
     placed = post_order(client, tenant, **fries_order(app, tenant, email="file@example.com"))
-    run_queue(app)
+    run_queue(app, "mail")
     key = f"{placed.json['id']}:order.created:email"
     outbox = tmp_path / "outbox"
     assert [path.name for path in outbox.iterdir()] == [outbox_name(key)]
@@ -571,7 +544,7 @@ def test_without_an_smtp_url_each_message_is_one_eml_file_in_the_outbox(
     with bound(app, tenant):  # a rerun (a crash before the commit) replaces its file
         db.session.execute(Notification.__table__.update().values(status="pending"))
         defer_for_tenant("send_email", notification_id=str(notification.id))
-    run_queue(app)
+    run_queue(app, "mail")
     assert [path.name for path in outbox.iterdir()] == [outbox_name(key)]
     assert notifications_of(app, tenant)[0].status == "sent"
     assert inbox.messages == []
@@ -650,7 +623,7 @@ def test_checkout_takes_an_email_and_a_phone_and_mails_the_receipt(app, client, 
     }
     placed = customer.post("/checkout", data)
     assert placed.status_code == 303
-    run_queue(app)
+    run_queue(app, "mail")
     [receipt] = inbox.to("cy@example.com")
     assert receipt["Subject"].startswith("Your order #")
     with bound(app, tenant):

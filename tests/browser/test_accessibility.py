@@ -19,6 +19,7 @@ BACK_OFFICE = [
     "/admin/staff",
     "/admin/theme",
     "/admin/settings",
+    "/admin/webhooks",
 ]
 
 
