@@ -215,3 +215,25 @@ def test_revision_ids_are_found_however_the_file_spells_them(
         migrate.forget_revision_files()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_migration_script_is_split_at_its_top_level_semicolons_only():
+    """Each statement is sent alone (Citus refuses several DDL commands in one string), so the
+    split must keep semicolons inside strings, quoted names, dollar-quoted bodies and comments."""
+    from omniorder.tenancy.migrate import sql_statements
+
+    script = (
+        "-- Running upgrade a -> b\n\nALTER TABLE orders ADD COLUMN x TEXT;\n\n"
+        "CREATE INDEX ix ON orders (x);\n\n"
+        "INSERT INTO t VALUES ('a;b', 'it''s; fine', \"odd;name\");\n"
+        "CREATE FUNCTION f() RETURNS void AS $body$ BEGIN PERFORM 1; END; $body$ "
+        "LANGUAGE plpgsql;\n"
+        "/* c; */ UPDATE alembic_version SET version_num='b';\n-- done;\n"
+    )
+    assert sql_statements(script) == [
+        "-- Running upgrade a -> b\n\nALTER TABLE orders ADD COLUMN x TEXT",
+        "CREATE INDEX ix ON orders (x)",
+        "INSERT INTO t VALUES ('a;b', 'it''s; fine', \"odd;name\")",
+        "CREATE FUNCTION f() RETURNS void AS $body$ BEGIN PERFORM 1; END; $body$ LANGUAGE plpgsql",
+        "/* c; */ UPDATE alembic_version SET version_num='b'",
+    ]

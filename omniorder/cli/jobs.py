@@ -24,7 +24,7 @@ from omniorder.tasks.maintenance import SCHEDULES, schedule, stalled_after
 KEEP_ERROR = (
     "INSERT INTO public.job_errors (job_id, task_name, error) "
     "VALUES (%(job_id)s, %(task_name)s, %(error)s) "
-    "ON CONFLICT (job_id) DO UPDATE SET error = EXCLUDED.error, failed_at = now()"
+    "ON CONFLICT (job_id) DO UPDATE SET error = EXCLUDED.error, failed_at = EXCLUDED.failed_at"
 )
 FORGET_ERROR = "DELETE FROM public.job_errors WHERE job_id = %(job_id)s"
 

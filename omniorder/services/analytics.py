@@ -115,7 +115,7 @@ def _recompute(connection: Connection, tenant: TenantRef, day, days_filter) -> N
                 "orders": statement.excluded.orders,
                 "revenue_cents": statement.excluded.revenue_cents,
                 "items_sold": statement.excluded.items_sold,
-                "updated_at": func.now(),
+                "updated_at": statement.excluded.updated_at,  # its default, now(): Citus-safe
             },
         )
     )

@@ -36,15 +36,17 @@ import math
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import bcrypt
 from flask import current_app
 from sqlalchemy import (
+    DateTime,
     Integer,
     Interval,
     String,
+    bindparam,
     case,
     column,
     delete,
@@ -182,7 +184,11 @@ def _count_attempt_statement(email: str, address: str):
         .where(select(verdict.c.allowed).scalar_subquery())
         .order_by(attempt.c.scope, attempt.c.email, attempt.c.address),
     )
-    running = failures.c.expires_at > func.now()
+    # A bound moment, not now(): Citus refuses non-IMMUTABLE functions in DO UPDATE SET on a
+    # distributed table (a tenant's schema on a cluster); the app's clock is as good here.
+    running = failures.c.expires_at > bindparam(
+        "now", datetime.now(UTC), type_=DateTime(timezone=True)
+    )
     counted = (
         counted.on_conflict_do_update(
             index_elements=[failures.c.scope, failures.c.email, failures.c.address],
@@ -255,8 +261,12 @@ def _purge_expired_failures(connection) -> None:
         .where(failures.c.expires_at <= func.now())
         .limit(PURGE_BATCH)
         .with_for_update(skip_locked=True)
+        .subquery("expired")
     )
-    connection.execute(delete(failures).where(key.in_(expired)))
+    # DELETE … USING, not WHERE (a, b, c) IN (SELECT …), which Citus cannot send to a worker
+    connection.execute(
+        delete(failures).where(key == tuple_(expired.c.scope, expired.c.email, expired.c.address))
+    )
 
 
 def authenticate(email: str, password: str, address: str | None) -> User:

@@ -15,6 +15,7 @@ where the last one stopped.
 """
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -351,14 +352,43 @@ def render_sql(
     return buffer.getvalue()
 
 
-def execute_script(connection, sql: str) -> None:
-    """Run a multi-statement script as is (simple query protocol: no parameters, no % parsing),
-    inside the connection's current transaction."""
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql)
-    finally:
-        cursor.close()
+_STATEMENT_PARTS = re.compile(
+    r"(?P<dollar>\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?P=tag)?\$)"  # $$...$$, $body$...$body$
+    r"|'(?:[^']|'')*'"  # a string, '' inside
+    r'|"(?:[^"]|"")*"'  # a quoted name, "" inside
+    r"|--[^\n]*|/\*.*?\*/"  # comments
+    r"|(?P<end>;)|[^;'\"$/-]+|.",
+    re.DOTALL,
+)
+
+
+def sql_statements(script: str) -> list[str]:
+    """A SQL script split at its top-level semicolons (not those inside quotes, dollar-quoted
+    bodies or comments), without empty or comment-only pieces."""
+    statements, current = [], []
+    for part in _STATEMENT_PARTS.finditer(script):
+        if part.group("end"):
+            statements.append("".join(current))
+            current = []
+        else:
+            current.append(part.group(0))
+    statements.append("".join(current))
+    return [s.strip() for s in statements if _without_comments(s).strip()]
+
+
+def _without_comments(statement: str) -> str:
+    return re.sub(r"--[^\n]*|/\*.*?\*/", "", statement, flags=re.DOTALL)
+
+
+def execute_statements(connection, statements: list[str]) -> None:
+    """Run statements one by one inside the connection's current transaction. One at a time
+    because Citus sends a DDL statement's whole query string on to its workers and refuses a
+    string of several commands there (CREATE INDEX, ADD FOREIGN KEY on a distributed tenant
+    schema); a few more round trips than one multi-statement string, small beside the DDL's
+    own work. ``no_parameters``: the statement goes to the driver without a parameter list,
+    so a % in it is SQL, not a placeholder."""
+    for statement in statements:
+        connection.exec_driver_sql(statement, execution_options={"no_parameters": True})
 
 
 def _replay_sql(connection, schema: str, *, sql: str, version: str | None) -> None:
@@ -371,7 +401,7 @@ def _replay_sql(connection, schema: str, *, sql: str, version: str | None) -> No
     )
     if current != version:
         raise RuntimeError(f"found {current}, expected {version}: re-run")
-    execute_script(connection, sql)
+    execute_statements(connection, sql_statements(sql))
 
 
 def lock_and_bind(connection, schema_name: str) -> None:

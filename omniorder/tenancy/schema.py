@@ -1,4 +1,4 @@
-"""A tenant schema's DDL: created from the models in one statement batch, dropped whole.
+"""A tenant schema's DDL: created from the models, statement by statement, dropped whole.
 
 This is SQL the ORM does not express (schema DDL with a validated, quoted name), so it lives
 in tenancy with `quote_schema`; the lifecycle around it (registry row, admin, starter menu,
@@ -12,18 +12,18 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from omniorder.models import TENANT_TABLES
-from omniorder.tenancy.migrate import tenant_head_revision
+from omniorder.tenancy.migrate import execute_statements, tenant_head_revision
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER, quote_schema
 
 _SCHEMA_TOKEN = "omniorder_schema_token_"
 
 
 @cache
-def tenant_ddl_script() -> str:
+def tenant_ddl_statements() -> tuple[str, ...]:
     """CREATE TABLE/INDEX for every tenant table, rendered once per process from the models.
 
-    Sent as ONE multi-statement string (no parameters, so PostgreSQL's simple query protocol),
-    which is as fast as hand-written DDL. The schema appears as a token that
+    Sent one statement at a time (`execute_statements`; Citus refuses several DDL commands in
+    one string) without compiling anything per tenant. The schema appears as a token that
     `create_tenant_schema` replaces with the validated, quoted schema name.
     """
     dialect = postgresql.dialect()
@@ -42,7 +42,7 @@ def tenant_ddl_script() -> str:
         f"CREATE TABLE {_SCHEMA_TOKEN}.alembic_version (version_num VARCHAR(32) "
         "NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
     )
-    return ";\n".join(statements)
+    return tuple(statements)
 
 
 def create_tenant_schema(connection: Connection, schema_name: str) -> None:
@@ -50,7 +50,10 @@ def create_tenant_schema(connection: Connection, schema_name: str) -> None:
     history), inside the caller's transaction."""
     quoted = quote_schema(schema_name)
     connection.exec_driver_sql(f"CREATE SCHEMA {quoted}")
-    connection.exec_driver_sql(tenant_ddl_script().replace(_SCHEMA_TOKEN, quoted))
+    execute_statements(
+        connection,
+        [statement.replace(_SCHEMA_TOKEN, quoted) for statement in tenant_ddl_statements()],
+    )
     connection.exec_driver_sql(
         f"INSERT INTO {quoted}.alembic_version (version_num) VALUES (%s)",  # noqa: S608
         (tenant_head_revision(),),
