@@ -9,11 +9,13 @@ that test.
 
 import os
 import threading
+import time
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import make_server
 
 from omniorder import create_app
@@ -42,7 +44,10 @@ def database_url():
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        workers = citus_workers(connection)
     url = server.set(database=name).render_as_string(hide_password=False)
+    if workers is not None:
+        make_citus_database(url, server, workers)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         report = migrate.migrate(
@@ -52,8 +57,69 @@ def database_url():
         app.extensions["sqlalchemy"].engine.dispose()
     yield url
     with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        drop_database(connection, name, workers)
     admin.dispose()
+
+
+def citus_workers(admin_connection) -> list[tuple[str, int]] | None:
+    """The worker nodes when the test server is a Citus coordinator (scripts/citus up), else
+    None: the tests then run on one PostgreSQL server."""
+    citus = "SELECT 1 FROM pg_extension WHERE extname = 'citus'"
+    if admin_connection.exec_driver_sql(citus).first() is None:
+        return None
+    nodes = "SELECT node_name, node_port FROM citus_get_active_worker_nodes() ORDER BY 2"
+    return [tuple(row) for row in admin_connection.exec_driver_sql(nodes)]
+
+
+def make_citus_database(url: str, server, workers) -> None:
+    """A fresh database on a Citus coordinator is plain PostgreSQL (its CREATE DATABASE reaches
+    the workers, the extension does not): add the extension on every node and register them."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE EXTENSION citus")
+        _on_workers(connection, workers, "CREATE EXTENSION IF NOT EXISTS citus")
+        connection.execute(
+            text("SELECT citus_set_coordinator_host(:host, :port)"),
+            {"host": server.host or "127.0.0.1", "port": server.port or 5432},
+        )
+        for host, port in workers:
+            connection.execute(text("SELECT citus_add_node(:h, :p)"), {"h": host, "p": port})
+    engine.dispose()
+
+
+def _on_workers(connection, workers, command: str) -> None:
+    connection.execute(
+        text("SELECT * FROM master_run_on_worker(:hosts, :ports, :commands, true)"),
+        {
+            "hosts": [host for host, _ in workers],
+            "ports": [port for _, port in workers],
+            "commands": [command] * len(workers),
+        },
+    )
+
+
+def drop_database(admin_connection, name: str, workers) -> None:
+    """DROP DATABASE … WITH (FORCE); on Citus a worker may still hold a session of a backend
+    FORCE just ended, so its sessions are ended first, the drop retried, and any copy left on
+    a worker dropped there."""
+    for attempt in range(5):
+        if workers:
+            admin_connection.execute(
+                text(
+                    "SELECT run_command_on_workers(format('SELECT pg_terminate_backend(pid) "
+                    "FROM pg_stat_activity WHERE datname = %L', CAST(:name AS text)))"
+                ),
+                {"name": name},
+            )
+        try:
+            admin_connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            break
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            time.sleep(1)
+    if workers:
+        _on_workers(admin_connection, workers, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_app(database_url, **config):

@@ -9,7 +9,7 @@ from sqlalchemy import event, select, text
 
 from omniorder.errors import Conflict, Invalid
 from omniorder.extensions import db
-from omniorder.models import Category, MenuItem, User
+from omniorder.models import TENANT_TABLES, Category, MenuItem, User
 from omniorder.services.tenants import drop_tenant, provision_tenant
 from omniorder.tenancy import migrate
 from omniorder.tenancy.bind import tenant_context
@@ -272,3 +272,24 @@ def test_drop_erases_schema_and_registry_row(app, make_tenant, db_connection):
         drop_tenant(tenant.domain)
     assert registry_row(db_connection, tenant.domain) is None
     assert not schema_exists(db_connection, tenant.schema_name)
+
+
+def test_a_new_restaurant_lives_on_one_node(make_tenant, db_connection):
+    """On a Citus coordinator a new restaurant's schema is a distributed schema, every table of
+    it on one worker (queries naming it are routed there); on one PostgreSQL server it is a
+    plain schema of that server."""
+    tenant = make_tenant()
+    citus = "SELECT 1 FROM pg_extension WHERE extname = 'citus'"
+    if db_connection.exec_driver_sql(citus).first() is None:
+        assert schema_exists(db_connection, tenant.schema_name)
+        return
+    distributed = db_connection.exec_driver_sql("SELECT schema_name::text FROM citus_schemas")
+    assert tenant.schema_name in distributed.scalars().all()
+    placements = db_connection.execute(
+        text(
+            "SELECT count(DISTINCT table_name), count(DISTINCT (nodename, nodeport)) "
+            "FROM citus_shards WHERE table_name::text LIKE :tables"
+        ),
+        {"tables": f"{tenant.schema_name}.%"},
+    ).one()
+    assert placements == (len(TENANT_TABLES) + 1, 1)  # + alembic_version; one node
