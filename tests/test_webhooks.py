@@ -163,12 +163,18 @@ def make_retries_due(db_connection, tenant) -> None:
 
 
 def move_events_back(db_connection, tenant, interval: str) -> None:
-    db_connection.execute(
-        text(
-            f'UPDATE "{tenant.schema_name}".notifications '
-            f"SET created_at = created_at - interval '{interval}'"
+    """Each event `interval` earlier (computed by a SELECT, then written as values: Citus
+    refuses a STABLE function of a column in an UPDATE's SET)."""
+    table = f'"{tenant.schema_name}".notifications'
+    moved = db_connection.execute(
+        text(f"SELECT id, created_at - CAST(:interval AS interval) FROM {table}"),  # noqa: S608
+        {"interval": interval},
+    ).all()
+    for notification_id, created_at in moved:
+        db_connection.execute(
+            text(f"UPDATE {table} SET created_at = :at WHERE id = :id"),  # noqa: S608
+            {"at": created_at, "id": notification_id},
         )
-    )
     db_connection.commit()
 
 
