@@ -1,9 +1,10 @@
-"""Operator commands (``flask tenants|db|analytics|orders|menu|demo|worker|jobs``): thin
+"""Operator commands (``flask tenants|db|analytics|orders|menu|demo|worker|jobs|cluster``): thin
 wrappers over the same services the HTTP API calls, one module per capability.
 
 Each command that changes data is one unit of work (`command`): it commits at its end and
 rolls back on any failure. Every failure ends in one readable line and a non-zero exit code:
-2 for bad input, 1 for everything else (conflicts, unknown tenants, failed migrations).
+2 for bad input (and a cluster command on plain PostgreSQL), 1 for everything else
+(conflicts, unknown tenants, failed migrations).
 """
 
 import functools
@@ -13,6 +14,7 @@ from flask import Flask
 from sqlalchemy.exc import DataError
 
 from omniorder.errors import DomainError, Invalid
+from omniorder.services.cluster import NeedsCitus
 from omniorder.unit_of_work import unit_of_work
 
 jobs_option = click.option(
@@ -35,6 +37,10 @@ def command(function):
                 return function(*args, **kwargs)
         except Invalid as error:
             raise click.UsageError(error.message) from None
+        except NeedsCitus as error:
+            needs_citus = click.ClickException(error.message)
+            needs_citus.exit_code = 2
+            raise needs_citus from None
         except DomainError as error:
             raise click.ClickException(error.message) from None
         except DataError as error:
@@ -47,7 +53,7 @@ def command(function):
 
 
 def init_app(app: Flask) -> None:
-    from omniorder.cli import analytics, db, jobs, menu, orders, tenants
+    from omniorder.cli import analytics, cluster, db, jobs, menu, orders, tenants
 
     app.cli.add_command(tenants.tenants_cli)
     app.cli.add_command(tenants.demo_command)
@@ -57,3 +63,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(menu.menu_cli)
     app.cli.add_command(jobs.worker_command)
     app.cli.add_command(jobs.jobs_cli)
+    app.cli.add_command(cluster.cluster_cli)

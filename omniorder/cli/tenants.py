@@ -1,4 +1,4 @@
-"""``flask tenants create|list|drop|export|settings`` and ``flask demo``."""
+"""``flask tenants create|list|drop|export|settings|placement|move`` and ``flask demo``."""
 
 import json
 
@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from omniorder.cli import command
-from omniorder.services import export
+from omniorder.services import cluster, export
 from omniorder.services.demo import ensure_demo_tenants
 from omniorder.services.settings import current_settings, update_settings
 from omniorder.services.tenants import (
@@ -70,6 +70,31 @@ def drop_command(domain, yes):
         click.confirm(f"Drop {domain} and ALL its data? This cannot be undone", abort=True)
     tenant = drop_tenant(domain)
     click.echo(f"dropped {tenant.domain} (schema {tenant.schema_name})")
+
+
+@tenants_cli.command("placement")
+@command
+def placement_command():
+    """On a Citus cluster: one line per tenant: domain, schema, node (HOST:PORT), size."""
+    for placement in cluster.placements():
+        node = placement.node or "coordinator (not distributed)"
+        click.echo(
+            f"{placement.domain}\t{placement.schema_name}\t{node}\t"
+            f"{cluster.human_size(placement.size_bytes)}"
+        )
+
+
+@tenants_cli.command("move")
+@click.argument("domain")
+@click.option("--to", "to", required=True, metavar="HOST:PORT", help="The worker node to move to.")
+@command
+def move_command(domain, to):
+    """On a Citus cluster: move a restaurant to another worker node while it keeps serving."""
+    move = cluster.move_tenant(domain, to, report=click.echo)
+    if move.moved:
+        click.echo(f"moved {move.domain} to {move.target}")
+    else:
+        click.echo(f"{move.domain} is already on {move.target}; nothing moved")
 
 
 @tenants_cli.command("export")
