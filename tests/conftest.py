@@ -133,6 +133,9 @@ def make_app(database_url, **config):
         "WTF_CSRF_ENABLED": True,
         # Tests place many orders from one address; tests/test_rate_limit.py turns it on.
         "OMNIORDER_ORDER_RATE_LIMIT": "off",
+        # Many tests write straight into the database, which no change feed hears of; the
+        # feed's own tests (tests/test_change_feed.py, the gunicorn ones) turn it on.
+        "OMNIORDER_PUSH_INVALIDATION": False,
     }
     settings.update(config)
     return create_app(settings)

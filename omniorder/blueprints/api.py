@@ -1,11 +1,11 @@
 """The tenant JSON API (Host picks the restaurant): what scripts and benchmarks use."""
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from omniorder.blueprints.error_pages import json_object
 from omniorder.extensions import csrf
 from omniorder.ratelimit import order_limit
-from omniorder.services.menu import read_menu
+from omniorder.services.menu import menu_api_body
 from omniorder.services.order_input import clean_contact, clean_pickup_at, parse_lines
 from omniorder.services.ordering import order_as_json, order_by_id, place_order
 from omniorder.services.pickup import local_iso, pickup_offer, utc_now
@@ -18,25 +18,13 @@ csrf.exempt(bp)  # no cookie-authenticated state changes here
 
 @bp.get("/menu")
 def menu():
-    """Every item with its allergens and option groups, and the currency: one statement."""
-    menu = read_menu()
-    return {
-        "currency": menu.currency,
-        "items": [
-            {
-                "id": str(item.id),
-                "category_id": str(item.category_id) if item.category_id else None,
-                "name": item.name,
-                "description": item.description,
-                "price": item.price,
-                "image_url": item.image_url,
-                "is_available": item.is_available,
-                "allergens": list(item.allergens),
-                "option_groups": item.option_groups,
-            }
-            for item in menu.items
-        ],
-    }
+    """Every item with its allergens and option groups, and the currency: one statement, none
+    when this worker holds it already; ``304`` for a client that has this version."""
+    body, etag = menu_api_body()
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.cache_control.no_cache = True  # keep it, but ask again before using it
+    return response.make_conditional(request)
 
 
 @bp.post("/orders")

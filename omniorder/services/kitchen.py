@@ -15,6 +15,7 @@ from omniorder.services.menu import menu_item
 from omniorder.services.notifications import order_event
 from omniorder.services.pickup import pause_setting, utc_now
 from omniorder.services.settings import update_settings
+from omniorder.tenancy.changes import ChangeFeed
 from omniorder.tenancy.registry import TenantRecord
 
 NEXT_STATUS = {"PENDING": "COOKING", "COOKING": "DONE"}
@@ -152,17 +153,48 @@ def board_token(version: int) -> str:
     return f"{version}-{int(time.time() // 60)}"
 
 
-def poll(tenant: TenantRecord, staff_id: uuid.UUID, session_version: int) -> tuple[int, bool]:
-    """(board version, is this session of this staff member still allowed on the board) in
-    ONE statement.
+def poll(
+    tenant: TenantRecord, staff_id: uuid.UUID, session_version: int, feed: ChangeFeed | None
+) -> tuple[int, bool]:
+    """(board version, is this session of this staff member still allowed on the board).
 
-    Takes the tenant explicitly: the WSGI shortcut for unchanged polls calls it outside any
-    Flask context (blueprints/kitchen.py)."""
+    While this worker's change feed listens, both come from its memory, kept fresh by the
+    board's and the staff's notifications: an unchanged poll issues no statement. Otherwise
+    (no feed, or not listening) ONE statement answers both.
+
+    Takes the tenant and the feed explicitly: the WSGI shortcut for unchanged polls calls it
+    outside any Flask context (blueprints/kitchen/poll.py)."""
+    if feed is not None and feed.healthy:
+        schema = tenant.schema_name
+        version = feed.cached(schema, "board", "version", lambda: _board_version(tenant), _small)
+        staff = feed.cached(schema, "staff", "kitchen", lambda: _kitchen_staff(tenant), _small)
+        return version, staff.get(staff_id) == session_version
     with tenant.read_engine.connect() as connection:
         version, still_allowed = connection.execute(
             POLL_STATEMENT, {"staff_id": staff_id, "session_version": session_version}
         ).one()
     return version, still_allowed
+
+
+BOARD_VERSION_STATEMENT = select(BoardVersion.version)
+KITCHEN_STAFF_STATEMENT = select(User.id, User.session_version).where(
+    User.role == any_(bindparam("roles", list(KITCHEN_ROLES), type_=ARRAY(String)))
+)
+
+
+def _board_version(tenant: TenantRecord) -> int:
+    with tenant.read_engine.connect() as connection:
+        return connection.execute(BOARD_VERSION_STATEMENT).scalar_one()
+
+
+def _kitchen_staff(tenant: TenantRecord) -> dict[uuid.UUID, int]:
+    """Who may be on the board: each kitchen-role staff member's current session version."""
+    with tenant.read_engine.connect() as connection:
+        return dict(connection.execute(KITCHEN_STAFF_STATEMENT).tuples())
+
+
+def _small(value) -> int:
+    return 64 + 64 * (len(value) if isinstance(value, dict) else 0)
 
 
 def _order_id(order_id) -> uuid.UUID:

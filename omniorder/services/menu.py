@@ -13,10 +13,12 @@ the back office and ``GET /api/v1/menu`` share: every item with its allergens an
 groups and options in rank order, and the restaurant's currency, in ONE statement.
 """
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from flask import current_app
 from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -25,7 +27,8 @@ from omniorder.extensions import db
 from omniorder.models import Category, MenuItem, Option, OptionGroup, RestaurantSettings
 from omniorder.money import amount_for_input, parse_amount
 from omniorder.services.settings import current_settings, default_settings
-from omniorder.tenancy.bind import read_connection
+from omniorder.tenancy.bind import current_tenant, read_connection
+from omniorder.tenancy.changes import cached_for_request
 
 MAX_PRICE_CENTS = 10_000_00
 MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000, "station": 40}
@@ -136,12 +139,58 @@ def menu_items():
     return read_menu().items
 
 
+def menu_as_json(menu: MenuView) -> dict:
+    """The menu API's document (omniorder/openapi.py's Menu)."""
+    return {
+        "currency": menu.currency,
+        "items": [
+            {
+                "id": str(item.id),
+                "category_id": str(item.category_id) if item.category_id else None,
+                "name": item.name,
+                "description": item.description,
+                "price": item.price,
+                "image_url": item.image_url,
+                "is_available": item.is_available,
+                "allergens": list(item.allergens),
+                "option_groups": item.option_groups,
+            }
+            for item in menu.items
+        ],
+    }
+
+
+def menu_api_body() -> tuple[bytes, str]:
+    """The menu API's JSON body and its ETag (a digest of the body, so every worker gives a
+    menu the same one). Served from this worker's memory while its change feed listens: a
+    warm request issues no statement (tenancy/changes.py)."""
+
+    def load():
+        body = (current_app.json.dumps(menu_as_json(read_menu())) + "\n").encode()
+        return body, hashlib.blake2b(body, digest_size=16).hexdigest()
+
+    return cached_for_request(
+        current_tenant().schema_name, "menu", "api", load, lambda value: len(value[0]) + 200
+    )
+
+
 def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.rank, Category.name)))
 
 
 def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
-    """(category name, items by name) in rank order; uncategorised items come last."""
+    """(category name, items by name) in rank order; uncategorised items come last. The
+    storefront's sections: from memory while the change feed listens, as the menu API."""
+    return cached_for_request(
+        current_tenant().schema_name,
+        "menu",
+        "sections",
+        _menu_by_category,
+        lambda sections: len(repr(sections)) + 200,
+    )
+
+
+def _menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     ordered = categories()
     by_category: dict = {category.id: [] for category in ordered}
     uncategorised = []

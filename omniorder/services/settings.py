@@ -30,6 +30,8 @@ from sqlalchemy import select, update
 from omniorder.errors import Invalid
 from omniorder.extensions import db
 from omniorder.models import RestaurantSettings
+from omniorder.tenancy.bind import current_tenant
+from omniorder.tenancy.changes import cached_for_request
 
 MAX_TIP_PRESETS = 5
 
@@ -303,10 +305,19 @@ def merged(current: dict, change) -> dict:
 
 
 def current_settings() -> dict:
-    """The bound restaurant's settings (defaults filled in), read once per request."""
+    """The bound restaurant's settings (defaults filled in), read once per request (from this
+    worker's memory on a read while its change feed listens: tenancy/changes.py)."""
     if "restaurant_settings" not in g:
-        stored = db.session.scalar(select(RestaurantSettings.document)) or {}
-        g.restaurant_settings = {**default_settings(), **stored}
+        g.restaurant_settings = cached_for_request(
+            current_tenant().schema_name,
+            "menu",
+            "settings",
+            lambda: {
+                **default_settings(),
+                **(db.session.scalar(select(RestaurantSettings.document)) or {}),
+            },
+            lambda document: len(repr(document)) + 200,
+        )
     return g.restaurant_settings
 
 

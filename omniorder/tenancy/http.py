@@ -14,7 +14,9 @@ from werkzeug.exceptions import NotFound
 
 from omniorder.extensions import db
 from omniorder.security import security_headers
+from omniorder.tenancy import changes
 from omniorder.tenancy.bind import bind_tenant
+from omniorder.tenancy.changes import change_feed
 from omniorder.tenancy.names import is_valid_host_header, normalize_host
 from omniorder.tenancy.registry import tenant_registry
 
@@ -29,6 +31,7 @@ def tenant_exempt(view):
 
 
 def bind_request_tenant() -> None:
+    change_feed()  # this worker's listener, started by its first request
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "tenant_exempt", False):
         return
@@ -82,6 +85,7 @@ def answer_dropped_tenant(error: ProgrammingError):
 
 
 def init_app(app: Flask) -> None:
+    changes.init_app(app)
     app.before_request(bind_request_tenant)
     app.register_error_handler(ProgrammingError, answer_dropped_tenant)
     static_view = app.view_functions.get("static")

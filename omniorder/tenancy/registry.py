@@ -55,10 +55,11 @@ class TenantRegistry:
         self._by_domain: dict[str, TenantRecord] = {}
         self._version: int | None = None
         self._checked_at = float("-inf")
+        self._pushed = False  # a change feed re-reads us on every change (tenancy/changes.py)
 
     def lookup(self, domain: str) -> TenantRecord | None:
         """The tenant serving `domain` (already normalized), or None."""
-        if time.monotonic() - self._checked_at >= self._check_interval:
+        if not self._pushed and time.monotonic() - self._checked_at >= self._check_interval:
             self.refresh()
         record = self._by_domain.get(domain)
         if record is None and time.monotonic() - self._checked_at >= MISS_RECHECK_SECONDS:
@@ -72,6 +73,14 @@ class TenantRegistry:
         self.refresh(MISS_RECHECK_SECONDS)
         wanted = uuid.UUID(str(tenant_id))
         return next((r for r in self._by_domain.values() if r.id == wanted), None)
+
+    def pushed(self, listening: bool) -> None:
+        """The change feed's call: listening, it re-reads the registry now (after each
+        registry notification, and once it has started listening) and periodic checks stop;
+        not listening, lookups check every interval again."""
+        if listening:
+            self.refresh(max_age=0.0)
+        self._pushed = listening
 
     def invalidate(self) -> None:
         """Make the next lookup check the database (after a change made in this process)."""

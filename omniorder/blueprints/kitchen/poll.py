@@ -23,6 +23,7 @@ from omniorder.security import security_headers
 from omniorder.services import kitchen
 from omniorder.services.kitchen import board_token
 from omniorder.staff_sessions import staff_session_for
+from omniorder.tenancy.changes import change_feed
 from omniorder.tenancy.names import normalize_host
 from omniorder.tenancy.registry import REGISTRY
 
@@ -34,13 +35,14 @@ class PollAnswer(enum.Enum):
     SESSION_ENDED = "signed out, then to the login page"
 
 
-def answer_poll(tenant, session_data, since: str | None) -> PollAnswer:
+def answer_poll(tenant, session_data, since: str | None, feed) -> PollAnswer:
     """What a poll from this signed session, showing board token `since`, should hear; one
-    statement (board version + is this session still one of the kitchen's)."""
+    statement (board version + is this session still one of the kitchen's), none while the
+    worker's change `feed` listens and holds both."""
     signed = staff_session_for(tenant, session_data)
     if signed is None:
         return PollAnswer.NOT_SIGNED_IN
-    version, allowed = kitchen.poll(tenant, signed.user_id, signed.version)
+    version, allowed = kitchen.poll(tenant, signed.user_id, signed.version, feed)
     if not allowed:
         return PollAnswer.SESSION_ENDED
     return PollAnswer.UNCHANGED if since == board_token(version) else PollAnswer.CHANGED
@@ -73,7 +75,8 @@ class UnchangedPollShortcut:
             return False
         try:
             tenant = registry.lookup(normalize_host(get_host(environ)))
-            return answer_poll(tenant, self.session_data(cookie), since[0]) is PollAnswer.UNCHANGED
+            answer = answer_poll(tenant, self.session_data(cookie), since[0], change_feed(self.app))
+            return answer is PollAnswer.UNCHANGED
         except SQLAlchemyError:
             return False  # Flask answers it (503, or 404 for a dropped tenant)
 

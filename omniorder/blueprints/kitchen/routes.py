@@ -14,6 +14,7 @@ from omniorder.services.pickup import pause_notice
 from omniorder.services.settings import current_settings
 from omniorder.staff_sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
+from omniorder.tenancy.changes import change_feed
 
 # The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
 # stays the grill's after a reload, without a setting per device on the server.
@@ -124,7 +125,7 @@ def board_poll():
     """The 2-second poll: one statement, and 204 (nothing to swap) while nothing changed.
     Unchanged polls rarely get here: `UnchangedPollShortcut` answers them before Flask does,
     through the same `answer_poll`."""
-    answer = answer_poll(current_tenant(), session, request.args.get("since"))
+    answer = answer_poll(current_tenant(), session, request.args.get("since"), change_feed())
     if answer is PollAnswer.SESSION_ENDED:
         logout_user()
     if answer in (PollAnswer.SESSION_ENDED, PollAnswer.NOT_SIGNED_IN):
