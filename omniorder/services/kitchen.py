@@ -190,7 +190,9 @@ def _board_version(tenant: TenantRecord) -> int:
 def _kitchen_staff(tenant: TenantRecord) -> dict[uuid.UUID, int]:
     """Who may be on the board: each kitchen-role staff member's current session version."""
     with tenant.read_engine.connect() as connection:
-        return dict(connection.execute(KITCHEN_STAFF_STATEMENT).tuples())
+        return {
+            user_id: version for user_id, version in connection.execute(KITCHEN_STAFF_STATEMENT)
+        }
 
 
 def _small(value) -> int:

@@ -1,0 +1,186 @@
+"""Changes pushed by PostgreSQL to every worker (omniorder/tenancy/changes.py).
+
+Two apps on the same database stand for two workers: what one changes, the other hears of
+through its own listening connection. Nothing is mocked: the notifications are PostgreSQL's,
+the listener's backend is really terminated.
+"""
+
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from omniorder.extensions import db
+from omniorder.tenancy.changes import APPLICATION_NAME, change_feed, stop_change_feed
+from tests.conftest import make_app
+from tests.support.staff import Staff, add_staff, signed_in
+from tests.test_kitchen import since_token
+
+WITHIN = 0.1  # seconds: how soon every worker must have heard of a change
+
+
+@pytest.fixture
+def workers(database_url):
+    """Two apps with push invalidation on, each with its listener running."""
+    apps = [make_app(database_url, OMNIORDER_PUSH_INVALIDATION=True) for _ in range(2)]
+    for app in apps:
+        wait_until(lambda app=app: change_feed(app).healthy)
+    yield apps
+    for app in apps:
+        stop_change_feed(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def wait_until(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def menu_of(client, tenant, **headers):
+    return client.get("/api/v1/menu", headers={"Host": tenant.domain, **headers})
+
+
+def sell_out(app, tenant, item_id) -> None:
+    """The kitchen's sold-out toggle, on `app` (another worker)."""
+    cook = signed_in(app, tenant, "kitchen")
+    response = cook.post(f"/kitchen/items/{item_id}/availability", {"available": "false"})
+    assert response.status_code in (200, 303), response.text
+
+
+def available(response, item_id) -> bool:
+    return next(i for i in response.get_json()["items"] if i["id"] == item_id)["is_available"]
+
+
+def test_a_warm_menu_request_issues_no_statement_and_answers_304(
+    workers, make_tenant, count_statements
+):
+    app, _ = workers
+    tenant = make_tenant()
+    client = app.test_client()
+    first = menu_of(client, tenant)
+    assert first.status_code == 200 and first.get_json()["items"]
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+
+    statements = count_statements(app)
+    again = menu_of(client, tenant)
+    assert statements == []  # routing and the menu from memory
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    unchanged = menu_of(client, tenant, **{"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert statements == []
+
+
+def test_sold_out_reaches_the_other_worker_within_100_ms(workers, make_tenant):
+    storefront_worker, kitchen_worker = workers
+    tenant = make_tenant()
+    client = storefront_worker.test_client()
+    warm = menu_of(client, tenant)
+    item_id = warm.get_json()["items"][0]["id"]
+    assert available(warm, item_id)
+
+    sell_out(kitchen_worker, tenant, item_id)
+    changed_at = time.monotonic()
+    time.sleep(WITHIN)
+    response = menu_of(client, tenant)
+    assert not available(response, item_id), time.monotonic() - changed_at
+    assert response.headers["ETag"] != warm.headers["ETag"]
+    assert menu_of(client, tenant, **{"If-None-Match": warm.headers["ETag"]}).status_code == 200
+    page = client.get("/", headers={"Host": tenant.domain})
+    assert "Sold out" in page.text
+
+
+def test_no_stale_answer_after_the_listener_is_killed(workers, make_tenant, database_url):
+    """The listener's backend is terminated and, while it is gone, another worker changes the
+    menu: that notification is lost, yet no request afterwards sees the old menu (the worker
+    reads afresh until it listens again, then flushes)."""
+    app, other = workers
+    tenant = make_tenant()
+    client = app.test_client()
+    item_id = menu_of(client, tenant).get_json()["items"][0]["id"]
+    feed = change_feed(app)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": APPLICATION_NAME},
+        ).scalar_one()
+        connection.commit()
+    assert killed == 2  # both workers' listeners
+    sell_out(other, tenant, item_id)  # its notification reaches no listener
+    seen = []
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        seen.append(available(menu_of(client, tenant), item_id))
+        time.sleep(0.01)
+    engine.dispose()
+    assert seen and not any(seen)  # never the stale "available"
+    assert feed.healthy  # it listens again
+
+
+def test_an_unchanged_kitchen_poll_issues_no_statement(workers, make_tenant, count_statements):
+    app, other = workers
+    tenant = make_tenant()
+    cook = signed_in(app, tenant, "kitchen")
+    path = f"/kitchen/board?since={since_token(cook.get('/kitchen').text)}"
+    assert cook.get(path, htmx=True).status_code == 204  # fills the feed's memory
+    statements = count_statements(app)
+    assert cook.get(path, htmx=True).status_code == 204
+    assert statements == []
+
+    customer = other.test_client()
+    menu = menu_of(customer, tenant).get_json()
+    placed = customer.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={
+            "customer_name": "Ann",
+            "items": [{"menu_item_id": menu["items"][0]["id"], "quantity": 1}],
+        },
+    )
+    assert placed.status_code == 201, placed.text
+    time.sleep(WITHIN)
+    changed = cook.get(path, htmx=True)
+    assert changed.status_code == 200 and "Ann" in changed.text
+
+
+def test_a_removed_cook_is_signed_out_by_the_next_poll(workers, make_tenant):
+    app, other = workers
+    tenant = make_tenant()
+    email = f"cook@{tenant.domain}"
+    user_id = add_staff(app, tenant, email, "kitchen")
+    cook = Staff(app.test_client(), tenant.domain)
+    assert cook.login(email).status_code == 303
+    path = f"/kitchen/board?since={since_token(cook.get('/kitchen').text)}"
+    assert cook.get(path, htmx=True).status_code == 204
+
+    admin = signed_in(other, tenant, "admin")
+    removed = admin.post(f"/admin/staff/{user_id}/delete")
+    assert removed.status_code in (200, 303), removed.text
+    time.sleep(WITHIN)
+    ended = cook.get(path, htmx=True)
+    assert ended.status_code != 204 and "/login" in ended.headers.get("HX-Redirect", "") + (
+        ended.headers.get("Location", "")
+    )
+
+
+def test_the_cache_stays_within_its_bound(database_url, make_tenant):
+    bound = 20_000
+    app = make_app(database_url, OMNIORDER_PUSH_INVALIDATION=True, OMNIORDER_CACHE_BYTES=bound)
+    feed = change_feed(app)
+    wait_until(lambda: feed.healthy)
+    client = app.test_client()
+    tenants = [make_tenant() for _ in range(12)]
+    for tenant in tenants:
+        assert menu_of(client, tenant).status_code == 200
+        assert client.get("/", headers={"Host": tenant.domain}).status_code == 200
+    stats = feed.stats()
+    assert 0 < stats["bytes"] <= bound and stats["entries"] < 3 * len(tenants), stats
+    stop_change_feed(app)
+    with app.app_context():
+        db.engine.dispose()
