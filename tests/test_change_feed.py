@@ -184,3 +184,53 @@ def test_the_cache_stays_within_its_bound(database_url, make_tenant):
     stop_change_feed(app)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "validator",
+    ["*", 'W/"x"', '"' * 4000, "not-quoted", ",,,", '"a", W/', "é\u00ff", '"\\"'],
+)
+def test_hostile_if_none_match_headers_get_the_menu_or_304(workers, make_tenant, validator):
+    app, _ = workers
+    tenant = make_tenant()
+    client = app.test_client()
+    etag = menu_of(client, tenant).headers["ETag"]
+    response = menu_of(client, tenant, **{"If-None-Match": validator})
+    assert response.status_code in (200, 304), response.status_code
+    if response.status_code == 200:
+        assert response.get_json()["items"] and response.headers["ETag"] == etag
+    listed = menu_of(client, tenant, **{"If-None-Match": f'"other", {etag}'})
+    assert listed.status_code == 304
+
+
+def test_behind_pgbouncer_without_a_listen_url_the_feed_stays_off(database_url):
+    """LISTEN through pgbouncer in transaction mode would hear nothing, and a worker that
+    believed it listened would serve stale menus: without OMNIORDER_LISTEN_URL it reads
+    afresh instead."""
+    app = make_app(database_url, OMNIORDER_PUSH_INVALIDATION=True, OMNIORDER_PGBOUNCER=True)
+    assert change_feed(app) is None
+    app = make_app(
+        database_url,
+        OMNIORDER_PUSH_INVALIDATION=True,
+        OMNIORDER_PGBOUNCER=True,
+        OMNIORDER_LISTEN_URL=database_url,
+    )
+    feed = change_feed(app)
+    wait_until(lambda: feed.healthy)
+    stop_change_feed(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_worker_that_made_a_change_serves_it_at_once(workers, make_tenant):
+    """No wait for its own notification: the committing worker forgets what it cached."""
+    app, _ = workers
+    tenant = make_tenant()
+    client = app.test_client()
+    item_id = menu_of(client, tenant).get_json()["items"][0]["id"]
+    for _ in range(20):
+        sell_out(app, tenant, item_id)
+        assert not available(menu_of(client, tenant), item_id)
+        cook = signed_in(app, tenant, "kitchen")
+        cook.post(f"/kitchen/items/{item_id}/availability", {"available": "true"})
+        assert available(menu_of(client, tenant), item_id)

@@ -109,7 +109,12 @@ def test_threads_on_many_hosts_only_ever_see_their_own_rows(app, make_tenant):
         assert sum(pool.map(hammer, range(8))) == 0
 
 
-def test_warm_menu_request_is_one_statement(database_url, make_tenant, count_statements):
+def test_warm_menu_request_without_a_change_feed_is_one_statement(
+    database_url, make_tenant, count_statements
+):
+    """Push invalidation off (or its listener down): the menu is read afresh, in one
+    statement naming the tenant's schema. With the feed listening it is none
+    (tests/test_change_feed.py)."""
     app = make_app(database_url, OMNIORDER_REGISTRY_CHECK_INTERVAL=3600.0)
     tenant = make_tenant()
     client = app.test_client()

@@ -35,6 +35,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
@@ -101,6 +102,10 @@ def announce_before_commit(connection) -> None:
     if not changed:
         return
     payloads = sorted(topic if schema is None else f"{topic} {schema}" for topic, schema in changed)
+    for feed in list(_FEEDS_OF_THIS_PROCESS):  # read your own writes without waiting
+        for payload in payloads:
+            if not payload.startswith("registry"):
+                feed.apply(payload)
     placeholders = ", ".join(["pg_notify(%s, %s)"] * len(payloads))
     arguments = [value for payload in payloads for value in (CHANNEL, payload)]
     cursor = connection.connection.dbapi_connection.cursor()
@@ -131,6 +136,10 @@ def install_hooks(engine: Engine) -> None:
 
 # ------------------------------------------------------------------------------ listening
 
+# The feeds of this process: a transaction's changes are applied to them as it commits, so
+# the worker that made a change serves it at once (the notification follows for the others).
+_FEEDS_OF_THIS_PROCESS: "weakref.WeakSet[ChangeFeed]" = weakref.WeakSet()
+
 
 class _Entry:
     __slots__ = ("value", "size")
@@ -155,6 +164,7 @@ class ChangeFeed:
         self._healthy = False
         self._stopped = threading.Event()
         self.notifications = 0
+        _FEEDS_OF_THIS_PROCESS.add(self)
         self._thread = threading.Thread(target=self._listen, name="omniorder-changes", daemon=True)
         self._thread.start()
 
@@ -199,6 +209,7 @@ class ChangeFeed:
     def stop(self) -> None:
         """Stop listening (within WAKE_SECONDS) and serve nothing from memory any more."""
         self._stopped.set()
+        _FEEDS_OF_THIS_PROCESS.discard(self)
         self._thread.join(5)
 
     def _listen(self) -> None:
@@ -214,7 +225,8 @@ class ChangeFeed:
                     checked = time.monotonic()
                     while not self._stopped.is_set():
                         for notification in connection.notifies(timeout=WAKE_SECONDS):
-                            self._apply(notification.payload)
+                            self.notifications += 1
+                            self.apply(notification.payload)
                         if time.monotonic() - checked > KEEPALIVE_SECONDS:
                             connection.execute("SELECT 1")  # still there?
                             checked = time.monotonic()
@@ -240,8 +252,8 @@ class ChangeFeed:
             with self._lock:
                 self._healthy = True
 
-    def _apply(self, payload: str) -> None:
-        self.notifications += 1
+    def apply(self, payload: str) -> None:
+        """A change to a topic: forget what is cached of it (registry: re-read it)."""
         topic, _, schema = payload.partition(" ")
         if topic == "registry":
             self._on_registry_change(True)
@@ -264,6 +276,8 @@ def change_feed(app: Flask | None = None) -> ChangeFeed | None:
     app = app or current_app._get_current_object()
     if not app.config.get("OMNIORDER_PUSH_INVALIDATION"):
         return None
+    if app.config.get("OMNIORDER_PGBOUNCER") and not app.config.get("OMNIORDER_LISTEN_URL"):
+        return None  # LISTEN through a pooler in transaction mode would hear nothing
     started = app.extensions.get(FEED)
     if started is not None and started[0] == os.getpid():
         return started[1]
