@@ -1,6 +1,8 @@
 """Host → tenant, cached in each process and kept fresh cheaply.
 
-Each worker holds the whole registry in memory. At most every
+Each worker holds the whole registry in memory. While the worker's change feed listens
+(`omniorder.tenancy.changes`), it re-reads the registry the moment a registry notification
+arrives and does no periodic check at all (`pushed`). Otherwise, at most every
 ``OMNIORDER_REGISTRY_CHECK_INTERVAL`` seconds one request reads a single row,
 ``public.registry_version``, which a trigger bumps in the same transaction as any change to
 ``public.tenants``; only when it moved is the registry read again (one query). So a tenant
