@@ -17,7 +17,7 @@ import time
 
 import psycopg
 
-from bench import analytics, http, migrations, operations, provisioning, soak
+from bench import analytics, citus, http, migrations, operations, provisioning, soak
 from bench.common import (
     FIXED_HASH,
     RESULTS,
@@ -113,6 +113,9 @@ def main(parts: list[str]) -> None:
     if SCALE and "scale" in wanted:
         print(f"scale ({SCALE} tenants) …", flush=True)
         save("scale", {**meta, **scale_run(SCALE)})
+    if "citus" in parts:  # only when named: it needs scripts/citus's cluster
+        print("citus cluster vs one node …", flush=True)
+        save("citus", {**meta, **citus.run()})
     if soak.REQUESTS and "soak" in wanted:
         print(f"soak ({soak.REQUESTS:,} mixed requests over {soak.TENANTS} tenants) …", flush=True)
         save("soak", {**meta, **soak.run()})

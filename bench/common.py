@@ -31,9 +31,10 @@ def server_url() -> str:
 
 
 @contextmanager
-def scratch_database(label: str):
-    """A fresh database for one measurement, dropped afterwards; yields its URL."""
-    server = make_url(server_url())
+def scratch_database(label: str, server: str | None = None):
+    """A fresh database for one measurement, dropped afterwards; yields its URL. `server`: a
+    server URL other than `server_url()` (bench/citus.py's cluster coordinator)."""
+    server = make_url(server or server_url())
     name = f"omniorder_bench_{label}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
