@@ -98,7 +98,7 @@ def announce_before_commit(connection) -> None:
     """Engine hook (commit, called just before COMMIT is sent): one round trip that queues
     a notification per changed topic and schema; PostgreSQL delivers them on commit. Sent on
     the DBAPI connection itself, beneath SQLAlchemy's transaction bookkeeping."""
-    changed = connection.info.pop(_CHANGED, None)
+    changed = None if connection.invalidated else connection.info.pop(_CHANGED, None)
     if not changed:
         return
     payloads = sorted(topic if schema is None else f"{topic} {schema}" for topic, schema in changed)
@@ -116,8 +116,10 @@ def announce_before_commit(connection) -> None:
 
 
 def forget_writes(connection) -> None:
-    """Engine hook (rollback): what a rolled-back transaction wrote was never committed."""
-    connection.info.pop(_CHANGED, None)
+    """Engine hook (rollback): what a rolled-back transaction wrote was never committed. A
+    connection that died has no info left to clear (and may not be touched before rollback)."""
+    if not connection.invalidated:
+        connection.info.pop(_CHANGED, None)
 
 
 def forget_writes_at_checkin(dbapi_connection, record) -> None:
