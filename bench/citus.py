@@ -22,6 +22,7 @@ import subprocess
 import time
 from contextlib import ExitStack, contextmanager
 
+import psycopg
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -30,6 +31,7 @@ from bench.common import (
     REPOSITORY,
     add_orders,
     bench_app,
+    conninfo,
     migrate_public,
     scratch_database,
     summary,
@@ -96,7 +98,7 @@ def p95(samples: list[float]) -> float:
 
 
 def ratio(cluster: float, one_node: float) -> float:
-    return round(cluster / one_node, 2)
+    return round(cluster / one_node, 2) if one_node else None
 
 
 def provisioning(urls: dict, tenants: int) -> dict:
@@ -218,14 +220,40 @@ def refreshing(urls: dict, tenants: int, runs: int) -> dict:
     return report
 
 
-def on_worker(cluster: str, where: dict, domains: list[str], runs: int, duration: int) -> dict:
+def statement_round_trips(urls: dict, domains: list[str], count: int = 2000) -> dict:
+    """One psycopg connection per target, `SELECT * FROM "tenant_bN".menu_items` rotated over
+    the tenants `count` times (targets interleaved in blocks of 100): the per-statement cost of
+    each path without HTTP, Flask or gunicorn around it."""
+    connections = {
+        target: psycopg.connect(conninfo(url), autocommit=True) for target, url in urls.items()
+    }
+    schemas = [f"tenant_{domain.split('.')[0]}" for domain in domains]
+    samples = {target: [] for target in urls}
+    for block in range(count // 100):
+        for target, connection in connections.items():
+            for index in range(100):
+                schema = schemas[(block * 100 + index) % len(schemas)]
+                statement = f'SELECT * FROM "{schema}".menu_items'  # noqa: S608
+                samples[target].append(
+                    timed(lambda c=connection, s=statement: c.execute(s).fetchall())
+                )
+    for connection in connections.values():
+        connection.close()
+    return {
+        target: {"median_us": round(statistics.median(v) * 1000), "p95_us": round(p95(v) * 1000)}
+        for target, v in samples.items()
+    }
+
+
+def on_worker(urls: dict, where: dict, domains: list[str], runs: int, duration: int) -> dict:
     """The app connected to a worker instead of the coordinator. A worker has Citus' metadata
     (synced since Citus 11), so a query naming a tenant schema is planned there and runs
     locally when the schema lives on that worker, one worker-to-worker hop otherwise. The
     registry tables (public.tenants, public.registry_version) are local to the coordinator;
     they are added to Citus' metadata (citus_add_local_table_to_metadata, cascading through
     foreign keys) so a worker can read them too; the registry is read once per check
-    interval, not per request."""
+    interval, not per request. Measured with the one-node and coordinator paths interleaved."""
+    cluster = urls["cluster"]
     sql(
         cluster,
         "SELECT citus_add_local_table_to_metadata('public.tenants', "
@@ -235,13 +263,18 @@ def on_worker(cluster: str, where: dict, domains: list[str], runs: int, duration
     ports = sorted(set(where.values()))
     worker = make_url(cluster).set(port=ports[0]).render_as_string(hide_password=False)
     local = [domain for domain in domains if where[f"tenant_{domain.split('.')[0]}"] == ports[0]]
+    paths = {"one_node": urls["one_node"], "coordinator": cluster, "worker": worker}
     report = {"worker_port": ports[0]}
     for name, hosts in (("all_tenants", domains), ("tenants_on_that_worker", local)):
-        both = menu({"coordinator": cluster, "worker": worker}, hosts, runs, duration)
-        both["ratio_worker_vs_coordinator"] = ratio(
-            both["worker"]["req_per_s"], both["coordinator"]["req_per_s"]
-        )
-        report[name] = both
+        load = os.getloadavg()[0]
+        measured = menu(paths, hosts, runs, duration)
+        for path in ("coordinator", "worker"):
+            measured[f"ratio_{path}_vs_one_node"] = ratio(
+                measured[path]["req_per_s"], measured["one_node"]["req_per_s"]
+            )
+        measured["statements"] = statement_round_trips(paths, hosts)
+        measured["load_average_before"] = load
+        report[name] = measured
     return report
 
 
@@ -273,21 +306,25 @@ def run(tenants: int = TENANTS, http_tenants: int = HTTP_TENANTS) -> dict:
     domains = [f"b{index}.bench.localhost" for index in range(http_tenants)]
     with databases(server) as urls:
         print(f"citus: provisioning {tenants} tenants on both …", flush=True)
+        loads = report["load_average_before"] = {"provisioning": os.getloadavg()[0]}
         report["provisioning"] = provisioning(urls, tenants)
         report["placement"] = layout(urls["cluster"], domains)
         print(f"citus: menu over {http_tenants} tenants …", flush=True)
+        loads["menu"] = os.getloadavg()[0]
         report["menu"] = menu(urls, domains, RUNS, DURATION)
         report["menu"]["ratio_req_per_s"] = ratio(
             report["menu"]["cluster"]["req_per_s"], report["menu"]["one_node"]["req_per_s"]
         )
         print(f"citus: migrations across {tenants} tenants …", flush=True)
+        loads["migrations"] = os.getloadavg()[0]
         report["migrations"] = migrating(urls, tenants, RUNS)
         print(f"citus: analytics refresh over {tenants} tenants × {ORDERS} orders …", flush=True)
         for url in urls.values():
             add_orders(url, tenants, ORDERS)
+        loads["analytics"] = os.getloadavg()[0]
         report["analytics"] = refreshing(urls, tenants, RUNS)
         print("citus: menu with the app on a worker …", flush=True)
         report["menu_on_worker"] = on_worker(
-            urls["cluster"], report["placement"]["where"], domains, RUNS, DURATION
+            urls, report["placement"]["where"], domains, RUNS, DURATION
         )
     return report
