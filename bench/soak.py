@@ -536,6 +536,16 @@ def outage(results: list[dict]) -> dict:
     return {"failed_responses": len(failures), "client_outage_s": round(recovered - failures[0], 2)}
 
 
+def change_feed_listeners(url: str) -> int:
+    """Backends LISTENing for the change feed on this database (one per gunicorn worker while
+    push invalidation is on and its feed is healthy)."""
+    with psycopg.connect(conninfo(url)) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'omniorder-changes' "
+            "AND datname = current_database()"
+        ).fetchone()[0]
+
+
 def soak(
     url: str, app_url: str, tenants: int, requests: int, restart=None, environment=None
 ) -> dict:
@@ -552,6 +562,9 @@ def soak(
         "OMNIORDER_ORDER_RATE_LIMIT": "off",
         **(environment or {}),
     }
+    push = environment.get(
+        "OMNIORDER_PUSH_INVALIDATION", os.environ.get("OMNIORDER_PUSH_INVALIDATION", "1")
+    ) in ("1", "true", "yes")
     progress = multiprocessing.Value("l", 0)
     per_client = requests // CLIENTS
     restart_window = {}
@@ -574,10 +587,12 @@ def soak(
                 restart_window["started"] = time.time()
             pending.wait(0.1)
         results = pending.get()
+        listeners = change_feed_listeners(url)  # while gunicorn still runs
     server_log.seek(0)
+    log_lines = server_log.readlines()
     logged = Counter(
         line.split(" in ")[0].split("] ")[-1]
-        for line in server_log
+        for line in log_lines
         if line.startswith("[") and "] " in line
     )
     server_log.close()
@@ -609,6 +624,9 @@ def soak(
         "requests": sum(everything.values()),
         "tenants": len(menus),
         "clients": CLIENTS,
+        "push_invalidation": push,
+        "change_feed_listeners_at_end": listeners,
+        "change_feed_lost_lines": sum("change feed lost" in line for line in log_lines),
         "seconds": round(seconds, 1),
         "req_per_s": round(sum(everything.values()) / seconds),
         "p50_ms": percentile(latencies, 0.5),
@@ -644,8 +662,13 @@ def run(requests: int = REQUESTS, tenants: int = TENANTS) -> dict:
         if on_tcp(url):
             print("  soak through pgbouncer …", flush=True)
             with pgbouncer(url, pool_size=4) as bounced:
+                # LISTEN needs a session of its own: the change feed goes straight to PostgreSQL.
                 results["pgbouncer"] = soak(
-                    url, bounced, tenants, requests, environment={"OMNIORDER_PGBOUNCER": "1"}
+                    url,
+                    bounced,
+                    tenants,
+                    requests,
+                    environment={"OMNIORDER_PGBOUNCER": "1", "OMNIORDER_LISTEN_URL": url},
                 )
         else:
             results["pgbouncer"] = {"skipped": "needs PostgreSQL on TCP"}

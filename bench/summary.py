@@ -29,13 +29,19 @@ def soak_lines(soak: dict) -> list[str]:
         f"## Soak: mixed traffic over {first['tenants']} tenants, {first['clients']} "
         "client processes (bench/soak.py)",
         "",
-        "| run | requests | req/s | p50 ms | p99 ms | 5xx (500) | cross-tenant rows | "
-        "orders acknowledged | orders lost |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| run | push invalidation (listeners at end) | requests | req/s | p50 ms | p99 ms | "
+        "5xx (500) | cross-tenant rows | orders acknowledged | orders lost |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, run in runs.items():
+        push = run.get("push_invalidation")
+        push = (
+            "—"
+            if push is None
+            else f"{'on' if push else 'off'} ({run['change_feed_listeners_at_end']})"
+        )
         lines.append(
-            f"| {name} | {run['requests']:,} | {run['req_per_s']:,} | {run['p50_ms']} | "
+            f"| {name} | {push} | {run['requests']:,} | {run['req_per_s']:,} | {run['p50_ms']} | "
             f"{run['p99_ms']} | {run['responses_5xx']} ({run['responses_500']}) | "
             f"{run['cross_tenant_rows']} | {run['orders_acknowledged']:,} | "
             f"{run['orders_lost']} |"
@@ -105,38 +111,81 @@ def _migrations_lines(migr: dict) -> list[str]:
     return lines
 
 
-def _http_lines(http: dict) -> list[str]:
-    lines = []
-    lines += [
-        "## HTTP (gunicorn 2 sync workers, wrk -t1 -c4, median of runs)",
-        "",
-        "| endpoint | req/s | p50 ms | p99 ms | non-2xx |",
-        "|---|---|---|---|---|",
-    ]
-    for key, value in http.items():
+def _ratio(ratios: dict, key: str) -> str:
+    found = ratios.get(key)
+    if not found:
+        return "—"
+    return f"**{found['median_of_rounds']:.2f}×** ({found['of_medians']:.2f}× of medians)"
+
+
+def _load_table(results: dict) -> list[str]:
+    lines = ["| load | req/s | p50 ms | p99 ms | non-2xx or 3xx |", "|---|---|---|---|---|"]
+    for key, value in results.items():
         if isinstance(value, dict) and "req_per_s" in value:
             lines.append(
                 f"| {key} | {value['req_per_s']} | {value['p50_ms']} | "
                 f"{value['p99_ms']} | {value['non_2xx']} |"
             )
-    menu = next(v for k, v in http.items() if k.startswith("menu_") and "tenants" in k)
-    plain, bare = http.get("plain_baseline"), http.get("bare_limit")
-    poll = next((v for k, v in http.items() if k.startswith("kitchen_poll")), None)
-    lines.append("")
-    if plain and bare:
-        lines.append(
-            f"Menu over many tenants / plain baseline: "
-            f"**{menu['req_per_s'] / plain['req_per_s']:.2f}×** (target ≥ 0.9); "
-            f"/ bare limit: **{menu['req_per_s'] / bare['req_per_s']:.2f}×** "
-            f"(target ≥ 0.55); / django-tenants (1,105 req/s): "
-            f"**{menu['req_per_s'] / DJANGO_TENANTS['menu_rps']:.2f}×**."
-        )
-    if poll:
-        lines.append(
-            f"Unchanged kitchen poll / menu: "
-            f"**{poll['req_per_s'] / menu['req_per_s']:.2f}×** (target ≥ 1.5)."
-        )
-    lines.append("")
+    return lines
+
+
+def _load_average(results: dict) -> str:
+    load = results.get("load_average")
+    if not load:
+        return ""
+    return (
+        f"Load average (1 min) on the 2 cores: {load['before'][0]:.1f} before, "
+        f"{load['after'][0]:.1f} after ({results.get('seconds', '?')} s)."
+    )
+
+
+def _memory_lines(memory: dict) -> list[str]:
+    if not memory:
+        return []
+    return [
+        f"Per-worker memory after the same load over {memory['tenants']:,} tenants: RSS "
+        f"{memory['mean_rss_kib_push_on'] / 1024:.1f} MiB push on vs "
+        f"{memory['mean_rss_kib_push_off'] / 1024:.1f} MiB off (private "
+        f"{memory['mean_private_kib_push_on'] / 1024:.1f} vs "
+        f"{memory['mean_private_kib_push_off'] / 1024:.1f} MiB: "
+        f"{memory['private_kib_difference_bytes_per_tenant']:,} bytes a tenant); the cache's "
+        f"own estimate: {memory['cache_estimate_bytes_per_worker'] / 1024:.0f} KiB a worker, "
+        f"{memory['cache_estimate_bytes_per_tenant']:,} bytes a tenant (menu body "
+        f"{memory['menu_body_bytes']['mean']:,} bytes + 200).",
+    ]
+
+
+def _http_lines(http: dict) -> list[str]:
+    lines = [
+        "## HTTP (gunicorn 2 sync workers, wrk -t1 -c4; every server up at once, loads "
+        "interleaved round by round; median of rounds)",
+        "",
+        *_load_table(http),
+        "",
+    ]
+    ratios = http.get("ratios")
+    if not ratios:  # a run from before issue 19
+        return [*lines, ""]
+    lines += [
+        "| ratio (median of per-round ratios) | push on | push off | target |",
+        "|---|---|---|---|",
+        f"| menu / bare WSGI | {_ratio(ratios, 'menu_vs_bare_push_on')} | "
+        f"{_ratio(ratios, 'menu_vs_bare_push_off')} | ≥ 1.0 |",
+        f"| menu / plain Flask | {_ratio(ratios, 'menu_vs_plain_push_on')} | "
+        f"{_ratio(ratios, 'menu_vs_plain_push_off')} | |",
+        f"| unchanged kitchen poll / menu | {_ratio(ratios, 'poll_vs_menu_push_on')} | "
+        f"{_ratio(ratios, 'poll_vs_menu_push_off')} | ≥ 1.5 |",
+        "",
+        f"Push on / off: menu {_ratio(ratios, 'menu_push_on_vs_off')}, unchanged poll "
+        f"{_ratio(ratios, 'poll_push_on_vs_off')}; menu with a matching If-None-Match (304) / "
+        f"menu (200), push on: {_ratio(ratios, 'if_none_match_vs_menu_push_on')}. "
+        f"Checks: {http.get('checks')}.",
+        "",
+        *_memory_lines(http.get("memory")),
+        "",
+        _load_average(http),
+        "",
+    ]
     return lines
 
 
@@ -154,12 +203,24 @@ def _scale_lines(scale: dict) -> list[str]:
         f"add column {scale['migrations']['add_column_jobs1_s']['median_s']} s "
         f"(--jobs 1), {scale['migrations']['add_column_jobs2_s']['median_s']} s "
         f"(--jobs 2), downgrade {scale['migrations']['downgrade_jobs1_s']['median_s']} s",
+        "",
     ]
-    for key, value in scale["http"].items():
-        lines.append(
-            f"- HTTP {key}: {value['req_per_s']} req/s, p99 {value['p99_ms']} ms, "
-            f"non-2xx {value['non_2xx']}"
-        )
+    http = scale["http"]
+    lines += _load_table(http)
+    ratios = http.get("ratios")
+    if ratios:
+        many = scale["tenants"]
+        lines += [
+            "",
+            f"Menu over {many:,} tenants / over 50 of the same database (target: within 10 %):"
+            f" push on {_ratio(ratios, f'menu_{many}_vs_50_push_on')}, push off "
+            f"{_ratio(ratios, f'menu_{many}_vs_50_push_off')}; push on / off over {many:,}: "
+            f"{_ratio(ratios, 'menu_push_on_vs_off')}.",
+            "",
+            *_memory_lines(http.get("memory")),
+            "",
+            _load_average(http),
+        ]
     lines.append("")
     return lines
 
