@@ -7,10 +7,8 @@ when its queue is empty); each test uses a queue of its own so it never takes an
 jobs.
 """
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 
@@ -24,9 +22,8 @@ from omniorder.jobs import (
     tenant_task,
 )
 from omniorder.models import Order
-from tests.support import REPOSITORY
 from tests.support.choices import bound
-from tests.support.jobs import run_queue
+from tests.support.jobs import flask_worker, run_queue
 from tests.support.orders import insert_orders
 
 SEEN: dict[str, list] = {}  # what the test tasks saw, by run id
@@ -134,24 +131,8 @@ def test_jobs_status_lists_every_periodic_job_with_its_schedule(runner):
 
 
 def start_worker(database_url: str, cron: str) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "FLASK_APP": "omniorder",
-        "OMNIORDER_DEV": "1",
-        "OMNIORDER_STALLED_CRON": cron,
-        # the others far away, so only the one under test runs
-        "OMNIORDER_ANALYTICS_CRON": "0 0 1 1 *",
-        "OMNIORDER_ARCHIVE_CRON": "0 0 1 1 *",
-        "OMNIORDER_CLEANUP_CRON": "0 0 1 1 *",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "worker", "--queue", "default", "--concurrency", "2"],
-        cwd=REPOSITORY,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    return flask_worker(
+        database_url, ["--queue", "default", "--concurrency", "2"], OMNIORDER_STALLED_CRON=cron
     )
 
 

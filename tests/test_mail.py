@@ -15,7 +15,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -34,9 +33,8 @@ from omniorder.services.order_input import Contact, OrderLine
 from omniorder.services.ordering import place_order
 from omniorder.tasks.mail import MAX_ATTEMPTS, retry_wait
 from tests.conftest import make_app
-from tests.support import REPOSITORY
 from tests.support.choices import add_pizza, bound, set_settings
-from tests.support.jobs import run_queue
+from tests.support.jobs import flask_worker, run_queue
 from tests.support.processes import free_port
 from tests.support.storefront import Customer, change_item, menu, order_count
 
@@ -433,25 +431,12 @@ def test_a_silent_server_or_one_without_starttls_is_a_retried_failure(
 
 
 def start_worker(database_url: str, smtp_url: str) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "FLASK_APP": "omniorder",
-        "OMNIORDER_DEV": "1",
-        "OMNIORDER_SMTP_URL": smtp_url,
-        "OMNIORDER_WORKER_STALLED_AFTER": "2",
-        "OMNIORDER_STALLED_CRON": "* * * * * *",
-        "OMNIORDER_ANALYTICS_CRON": "0 0 1 1 *",
-        "OMNIORDER_ARCHIVE_CRON": "0 0 1 1 *",
-        "OMNIORDER_CLEANUP_CRON": "0 0 1 1 *",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "worker", "--queue", "mail", "--queue", "default"],
-        cwd=REPOSITORY,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    return flask_worker(
+        database_url,
+        ["--queue", "mail", "--queue", "default"],
+        OMNIORDER_SMTP_URL=smtp_url,
+        OMNIORDER_WORKER_STALLED_AFTER="2",
+        OMNIORDER_STALLED_CRON="* * * * * *",
     )
 
 

@@ -1,9 +1,41 @@
-"""Background jobs in tests: run a queue in this process until nothing in it is due."""
+"""Background jobs in tests: run a queue in this process until nothing in it is due, or
+start a real ``flask worker`` process."""
 
+import os
+import subprocess
+import sys
 import threading
 
 from omniorder.cli.jobs import record_errors
 from omniorder.jobs import queue, use_flask_app, worker_connector
+from tests.support import REPOSITORY
+
+# Periodic jobs far away (the first of January), so only what a test turns on runs.
+QUIET_SCHEDULES = {
+    "OMNIORDER_ANALYTICS_CRON": "0 0 1 1 *",
+    "OMNIORDER_ARCHIVE_CRON": "0 0 1 1 *",
+    "OMNIORDER_CLEANUP_CRON": "0 0 1 1 *",
+}
+
+
+def flask_worker(database_url: str, arguments: list[str], **environment: str) -> subprocess.Popen:
+    """A `flask worker` process (own session, so a test can signal it alone) with `arguments`
+    and `environment` on top of quiet schedules; its output is piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker", *arguments],
+        cwd=REPOSITORY,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "FLASK_APP": "omniorder",
+            "OMNIORDER_DEV": "1",
+            **QUIET_SCHEDULES,
+            **environment,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def run_queue(app, name: str) -> None:
