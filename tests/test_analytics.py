@@ -6,12 +6,8 @@ import threading
 from sqlalchemy import text
 
 from omniorder.services import analytics
-from omniorder.services.kitchen import cancel_order
-from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
 from tests.conftest import SYS_TOKEN
-from tests.support.orders import insert_orders
+from tests.support.orders import cancel, insert_orders, place_fries
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
 
@@ -208,27 +204,6 @@ def test_dropping_a_tenant_drops_its_analytics(app, make_tenant, db_connection):
 
 
 # --- cancelled orders count nowhere (issue 16) -----------------------------------------------
-
-
-def place_fries(app, client, tenant, quantity=3) -> str:
-    """An order through the API, as a customer places it: Fries at 4.50."""
-    item = menu(app, tenant)["Fries"]
-    response = client.post(
-        "/api/v1/orders",
-        headers={"Host": tenant.domain},
-        json={
-            "customer_name": "Ann",
-            "items": [{"menu_item_id": str(item.id), "quantity": quantity}],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json["id"]
-
-
-def cancel(app, tenant, order_id, role="kitchen"):
-    """The board's cancel, as the kitchen service does it (one unit of work)."""
-    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), unit_of_work():
-        cancel_order(order_id, "Out of potatoes", role)
 
 
 def reported(client, tenant, day) -> tuple[int, int]:

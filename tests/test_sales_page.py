@@ -9,15 +9,12 @@ import pytest
 from sqlalchemy import text
 
 from omniorder.services import analytics
-from omniorder.services.kitchen import cancel_order
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
 from tests.conftest import SYS_TOKEN, make_app
 from tests.support.choices import set_settings
-from tests.support.orders import insert_orders
+from tests.support.orders import cancel, insert_orders, place_fries
 from tests.support.staff import signed_in
-from tests.support.storefront import menu
 
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 
@@ -29,26 +26,6 @@ def local_today(zone) -> dt.date:
 def at(day: dt.date, hour: int, minute: int, zone) -> dt.datetime:
     """A moment of a local day, in UTC as it is stored."""
     return dt.datetime.combine(day, dt.time(hour, minute), zone).astimezone(dt.UTC)
-
-
-def place_fries(app, client, tenant, quantity=3) -> str:
-    """An order through the API, as a customer places it: Fries at 4.50."""
-    item = menu(app, tenant)["Fries"]
-    response = client.post(
-        "/api/v1/orders",
-        headers={"Host": tenant.domain},
-        json={
-            "customer_name": "Ann",
-            "items": [{"menu_item_id": str(item.id), "quantity": quantity}],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json["id"]
-
-
-def cancel(app, tenant, order_id, role="kitchen"):
-    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), unit_of_work():
-        cancel_order(order_id, "Out of potatoes", role)
 
 
 def refresh(app, **options):

@@ -6,7 +6,12 @@ import datetime as dt
 from sqlalchemy import insert
 
 from omniorder.models import Order
+from omniorder.services.kitchen import cancel_order
+from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
+from omniorder.tenancy.registry import tenant_registry
+from omniorder.unit_of_work import unit_of_work
+from tests.support.storefront import menu
 
 
 def insert_orders(
@@ -46,3 +51,25 @@ def insert_orders(
         execution_options={"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: tenant.schema_name}},
     )
     return [str(order_id) for order_id in ids]
+
+
+def place_fries(app, client, tenant, quantity=3) -> str:
+    """An order through the API, as a customer places it: Fries at 4.50 (the test menu of
+    tests/support/storefront.py). Returns its id."""
+    item = menu(app, tenant)["Fries"]
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={
+            "customer_name": "Ann",
+            "items": [{"menu_item_id": str(item.id), "quantity": quantity}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json["id"]
+
+
+def cancel(app, tenant, order_id, role="kitchen"):
+    """The board's cancel, as the kitchen service does it (one unit of work)."""
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), unit_of_work():
+        cancel_order(order_id, "Out of potatoes", role)
