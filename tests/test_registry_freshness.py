@@ -49,6 +49,8 @@ def test_a_new_restaurant_answers_on_every_worker_at_once(app, make_tenant, data
         "OMNIORDER_BCRYPT_ROUNDS": "4",
         "OMNIORDER_REGISTRY_CHECK_INTERVAL": "30",
         "OMNIORDER_ORDER_RATE_LIMIT": "off",
+        # The fallback under test: no change feed (tests/test_push_workers.py tests the feed).
+        "OMNIORDER_PUSH_INVALIDATION": "0",
     }
     try:
         with gunicorn("wsgi:app", environment, workers=4) as port, ThreadPoolExecutor(40) as pool:
