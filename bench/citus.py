@@ -7,8 +7,9 @@ becomes a distributed schema on one worker; the *one-node* database is a plain d
 same server without the extension. Same binaries, same machine, so cluster / one-node isolates
 what Citus costs. Workloads: provisioning (interleaved tenant by tenant), the menu endpoint
 over 50 tenants (gunicorn + wrk, runs interleaved), a migration across all tenants (no-op, add
-a column, its downgrade), analytics refresh over all tenants; then the menu with the app
-connected straight to a worker ("query from any node").
+a column, its downgrade), analytics refresh over all tenants; then the menu and one bare
+statement per path (one node, through the coordinator, the app connected straight to a worker:
+"query from any node"), interleaved.
 
     BENCH_CITUS_URL=postgresql+psycopg://postgres@127.0.0.1:PORT/omniorder python -m bench citus
 
