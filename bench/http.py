@@ -7,13 +7,15 @@ minutes apart on the same machine under the same background load. Ratios are giv
 ratios of the medians and as the median of the per-round ratios.
 
 With more than 50 domains (the scale run) the menu is also loaded over the first 50 of the
-same database: the "2,000 vs 50 tenants" comparison. After the last round each worker's
-memory is read from /proc (RSS and private bytes), push on vs off after the same load, and
-the per-worker cache's own estimate is computed from the menu bodies (ChangeFeed stores a
-menu as its JSON body + 200 bytes).
+same database: the "2,000 vs 50 tenants" comparison. Each load is warmed up first (1 s per
+200 domains, at least 2 s), so that every worker holds every tenant's menu before timing.
+After the last round each worker's memory is read from /proc (RSS and private bytes), push
+on vs off after the same load, and the per-worker cache's own estimate is computed from the
+menu bodies (ChangeFeed stores a menu as its JSON body + 200 bytes).
 """
 
 import http.client
+import math
 import os
 import re
 import shutil
@@ -200,9 +202,9 @@ def worker_memory(port: int) -> dict:
     return workers
 
 
-def interleaved(loads: dict, runs: int, duration: int) -> dict:
-    """`loads`: label → (port, lua, path). A 2 s warm-up of each, then `runs` rounds, each
-    load once per round, the order rotated by one every round."""
+def interleaved(loads: dict, runs: int, duration: int, warm_up: int = 2) -> dict:
+    """`loads`: label → (port, lua, path). A `warm_up` s run of each, then `runs` rounds,
+    each load once per round, the order rotated by one every round."""
     labels = list(loads)
     samples = {label: [] for label in labels}
     with ExitStack() as stack:
@@ -213,7 +215,7 @@ def interleaved(loads: dict, runs: int, duration: int) -> dict:
             script.flush()
             scripts[label] = script.name
         for label, (port, _, path) in loads.items():
-            wrk_once(port, scripts[label], path, 2)
+            wrk_once(port, scripts[label], path, warm_up)
         for round_index in range(runs):
             for label in labels[round_index % len(labels) :] + labels[: round_index % len(labels)]:
                 port, _, path = loads[label]
@@ -308,7 +310,8 @@ def run(
             )
             for name, label in (("plain", "plain_baseline"), ("bare", "bare_limit")):
                 loads[label] = (ports[name], MENU_LUA % lua_list(domains), "/api/v1/menu")
-        results = interleaved(loads, runs, duration)
+        # Long enough for both workers to have cached every tenant (steady state) at scale.
+        results = interleaved(loads, runs, duration, warm_up=max(2, math.ceil(many / 200)))
         memory = {push: worker_memory(ports[push]) for push in ("push_on", "push_off")}
     results["checks"] = checks
     results["ratios"] = ratios(results, many, baselines, poll)

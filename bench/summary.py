@@ -160,6 +160,8 @@ def _http_lines(http: dict) -> list[str]:
         "## HTTP (gunicorn 2 sync workers, wrk -t1 -c4; every server up at once, loads "
         "interleaved round by round; median of rounds)",
         "",
+        f"{http.get('runs', '?')} rounds × {http.get('duration_s', '?')} s of wrk per load.",
+        "",
         *_load_table(http),
         "",
     ]
@@ -206,7 +208,11 @@ def _scale_lines(scale: dict) -> list[str]:
         "",
     ]
     http = scale["http"]
-    lines += _load_table(http)
+    lines += [
+        f"{scale.get('runs', '?')} rounds × {scale.get('duration_s', '?')} s of wrk per load.",
+        "",
+        *_load_table(http),
+    ]
     ratios = http.get("ratios")
     if ratios:
         many = scale["tenants"]
