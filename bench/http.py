@@ -62,6 +62,14 @@ end
 """
 
 
+def noop_204(environ, start_response):
+    """The floor of gunicorn + wrk on this machine (`gunicorn bench.http:noop_204`): a WSGI
+    callable that answers 204 at once. 1 / its rate is what every request costs before any
+    application code runs (wrk, accept, HTTP parsing, closing the connection)."""
+    start_response("204 No Content", [])
+    return [b""]
+
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
@@ -259,6 +267,7 @@ def run(
     if baselines:
         specs["plain"] = ("bench.plain_app:app", environment)
         specs["bare"] = ("bench.bare_wsgi:app", environment)
+        specs["noop"] = ("bench.http:noop_204", environment)
     many = len(domains)
     few = domains[:COMPARE_TENANTS]
     cookies = session_cookies(url, domains, SECRET) if poll else None
@@ -308,7 +317,11 @@ def run(
                 MENU_ETAG_LUA % (lua_list(domains), lua_list(etags)),
                 "/api/v1/menu",
             )
-            for name, label in (("plain", "plain_baseline"), ("bare", "bare_limit")):
+            for name, label in (
+                ("plain", "plain_baseline"),
+                ("bare", "bare_limit"),
+                ("noop", "noop_floor"),
+            ):
                 loads[label] = (ports[name], MENU_LUA % lua_list(domains), "/api/v1/menu")
         # Long enough for both workers to have cached every tenant (steady state) at scale.
         results = interleaved(loads, runs, duration, warm_up=max(2, math.ceil(many / 200)))
@@ -328,6 +341,8 @@ def ratios(results: dict, many: int, baselines: bool, poll: bool) -> dict:
         if baselines:
             found[f"menu_vs_bare_{push}"] = ratio(results, menu, "bare_limit")
             found[f"menu_vs_plain_{push}"] = ratio(results, menu, "plain_baseline")
+        if baselines:
+            found[f"floor_vs_menu_{push}"] = ratio(results, "noop_floor", menu)
         if poll:
             found[f"poll_vs_menu_{push}"] = ratio(
                 results, f"kitchen_poll_{many}_tenants_{push}", menu

@@ -32,6 +32,11 @@ What is counted:
   Clients retry an order with the same Idempotency-Key on 503 or a refused connection, as
   the API asks them to, so an order caught by the restart is stored once.
 
+Push invalidation (omniorder/tenancy/changes.py) is as the environment sets it, on by default;
+each run reports it, the change-feed listeners in pg_stat_activity at the end and the "change
+feed lost" lines the workers logged. Through pgbouncer the feed listens straight on PostgreSQL
+(OMNIORDER_LISTEN_URL): LISTEN needs a session of its own.
+
 The restart run uses a throwaway embedded cluster (so it never stops a server anything else
 uses): half-way through it is stopped (`pg_ctl stop -m fast`, killing every connection) and
 started again after `BENCH_SOAK_DOWN_SECONDS` (2); the outage seen by clients runs from the

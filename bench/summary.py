@@ -177,6 +177,9 @@ def _http_lines(http: dict) -> list[str]:
         f"{_ratio(ratios, 'menu_vs_plain_push_off')} | |",
         f"| unchanged kitchen poll / menu | {_ratio(ratios, 'poll_vs_menu_push_on')} | "
         f"{_ratio(ratios, 'poll_vs_menu_push_off')} | ≥ 1.5 |",
+        f"| no-op WSGI app (the gunicorn + wrk floor) / menu | "
+        f"{_ratio(ratios, 'floor_vs_menu_push_on')} | "
+        f"{_ratio(ratios, 'floor_vs_menu_push_off')} | |",
         "",
         f"Push on / off: menu {_ratio(ratios, 'menu_push_on_vs_off')}, unchanged poll "
         f"{_ratio(ratios, 'poll_push_on_vs_off')}; menu with a matching If-None-Match (304) / "
