@@ -120,15 +120,18 @@ def register_commands(app: Flask) -> None:
 
 def register_middleware(app: Flask) -> None:
     """WSGI layers around Flask, innermost first: the unchanged kitchen poll answered before
-    Flask (through the view's own `answer_poll`), bad Host headers refused with a 400, and
+    Flask (through the view's own `answer_poll`), a menu the worker holds answered from its
+    memory (the view's own bytes and ETag), bad Host headers refused with a 400, and
     ProxyFix for exactly OMNIORDER_PROXY_HOPS trusted proxies, outermost, so both layers
     inside it see the host and client address the proxy forwarded."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from omniorder.blueprints.api import WarmMenuShortcut
     from omniorder.blueprints.kitchen.poll import UnchangedPollShortcut
     from omniorder.tenancy.http import RefuseBadHost
 
     app.wsgi_app = UnchangedPollShortcut(app, app.wsgi_app)
+    app.wsgi_app = WarmMenuShortcut(app, app.wsgi_app)
     app.wsgi_app = RefuseBadHost(app.wsgi_app)
     hops = app.config.get("OMNIORDER_PROXY_HOPS", 0)
     if hops:

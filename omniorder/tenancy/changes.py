@@ -180,6 +180,17 @@ class ChangeFeed:
         with self._lock:
             return {"entries": len(self._values), "bytes": self._bytes, "healthy": self._healthy}
 
+    def held(self, schema: str, topic: str, kind: str):
+        """What is held of `kind` right now, or None (not held, or not listening)."""
+        if not self._healthy:
+            return None
+        with self._lock:
+            entry = self._values.get((schema, topic, kind))
+            if entry is None:
+                return None
+            self._values.move_to_end((schema, topic, kind))
+            return entry.value
+
     def cached(
         self, schema: str, topic: str, kind: str, load: Callable[[], T], size: Callable[[T], int]
     ) -> T:
