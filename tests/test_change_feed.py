@@ -9,9 +9,10 @@ import time
 
 import pytest
 from flask import request
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
-from omniorder.extensions import db
+from omniorder.extensions import csrf, db
+from omniorder.models import MenuItem
 from omniorder.tenancy.changes import APPLICATION_NAME, change_feed, stop_change_feed
 from tests.conftest import make_app
 from tests.support.staff import Staff, add_staff, signed_in
@@ -255,3 +256,29 @@ def test_the_worker_that_made_a_change_serves_it_at_once(workers, make_tenant):
         cook = signed_in(app, tenant, "kitchen")
         cook.post(f"/kitchen/items/{item_id}/availability", {"available": "true"})
         assert available(menu_of(client, tenant), item_id)
+
+
+def test_a_connection_lost_just_before_commit_is_a_503(database_url, make_tenant):
+    """The notification goes out on the request's connection just before COMMIT: when that
+    connection is gone by then, the answer is the outage's 503, never a 500, and nothing is
+    stored."""
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
+    tenant = make_tenant()
+    monitor = create_engine(database_url, isolation_level="AUTOCOMMIT")
+
+    @app.post("/lose-connection")
+    @csrf.exempt
+    def lose_connection():
+        db.session.execute(insert(MenuItem).values(name="Never stored", price=1))
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with monitor.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        return "written"
+
+    response = app.test_client().post("/lose-connection", headers={"Host": tenant.domain})
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    names = [item["name"] for item in menu_of(app.test_client(), tenant).get_json()["items"]]
+    assert "Never stored" not in names
+    monitor.dispose()
+    with app.app_context():
+        db.engine.dispose()

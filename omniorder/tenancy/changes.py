@@ -44,6 +44,7 @@ import psycopg
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 
 from omniorder.tenancy.bind import READ_ONLY_METHODS
@@ -106,11 +107,18 @@ def announce_before_commit(connection) -> None:
         for payload in payloads:
             if not payload.startswith("registry"):
                 feed.apply(payload)
-    placeholders = ", ".join(["pg_notify(%s, %s)"] * len(payloads))
+    statement = "SELECT " + ", ".join(["pg_notify(%s, %s)"] * len(payloads))
     arguments = [value for payload in payloads for value in (CHANNEL, payload)]
-    cursor = connection.connection.dbapi_connection.cursor()
+    dbapi_connection = connection.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"SELECT {placeholders}", arguments)  # noqa: S608 (placeholders only)
+        cursor.execute(statement, arguments)
+    except psycopg.Error as error:
+        # As SQLAlchemy would raise it (a lost server is an OperationalError: 503, not 500).
+        lost = connection.dialect.is_disconnect(error, dbapi_connection, cursor)
+        raise DBAPIError.instance(
+            statement, arguments, error, psycopg.Error, connection_invalidated=lost
+        ) from error
     finally:
         cursor.close()
 
