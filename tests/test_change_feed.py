@@ -272,7 +272,9 @@ def test_a_connection_lost_just_before_commit_is_a_503(database_url, make_tenant
         db.session.execute(insert(MenuItem).values(name="Never stored", price=1))
         pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
         with monitor.connect() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            connection.execute(
+                text("SELECT pg_terminate_backend(CAST(:pid AS integer), 5000)"), {"pid": pid}
+            )
         return "written"
 
     response = app.test_client().post("/lose-connection", headers={"Host": tenant.domain})
