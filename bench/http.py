@@ -146,8 +146,8 @@ def session_cookies(url: str, domains: list[str], secret: str) -> list[str]:
     from sqlalchemy import select
 
     from bench.common import bench_app
-    from omniorder.extensions import db
-    from omniorder.models import User
+    from omniorder.core.database import db
+    from omniorder.staff.models import User
     from omniorder.tenancy.bind import tenant_context
     from omniorder.tenancy.registry import tenant_registry
 

@@ -42,11 +42,11 @@ class Config:
     # missing on the next server connection, so OMNIORDER_PGBOUNCER=1 turns prepares off.
     OMNIORDER_PGBOUNCER = os.environ.get("OMNIORDER_PGBOUNCER", "") in ("1", "true", "yes")
     # A direct server URL for connections that must not go through a pooler in transaction
-    # mode: a background worker's LISTEN (omniorder/jobs.py) and each web worker's change
-    # feed (omniorder/tenancy/changes.py). Unset: DATABASE_URL.
+    # mode: a background worker's LISTEN (omniorder/jobs/engine.py) and each web worker's change
+    # feed (omniorder/cache/changes.py). Unset: DATABASE_URL.
     OMNIORDER_LISTEN_URL = os.environ.get("OMNIORDER_LISTEN_URL")
     # Each worker LISTENs for changes and serves the menu, the registry and unchanged kitchen
-    # polls from memory while it listens (omniorder/tenancy/changes.py); 0 turns it off.
+    # polls from memory while it listens (omniorder/cache/changes.py); 0 turns it off.
     OMNIORDER_PUSH_INVALIDATION = os.environ.get("OMNIORDER_PUSH_INVALIDATION", "1") in (
         "1",
         "true",

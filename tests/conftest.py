@@ -2,7 +2,7 @@
 test's tenant.
 
 The server is the one in TEST_DATABASE_URL (or DATABASE_URL); without either, the embedded
-PostgreSQL of `omniorder.embedded_db` is started under instance/test-postgres. Each test
+PostgreSQL of `omniorder.core.embedded_postgres` is started under instance/test-postgres. Each test
 session gets its own database, dropped at the end; each tenant a test makes is dropped after
 that test.
 """
@@ -19,10 +19,10 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import make_server
 
 from omniorder import create_app
-from omniorder.errors import NotFound
-from omniorder.services.tenants import drop_tenant, provision_tenant
+from omniorder.core.errors import NotFound
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.platform.tenants import drop_tenant, provision_tenant
 from omniorder.tenancy import migrate
-from omniorder.unit_of_work import unit_of_work
 from tests.support import REPOSITORY
 
 SYS_TOKEN = "test-system-token-" + "x" * 20
@@ -32,7 +32,7 @@ def _server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         return url
-    from omniorder.embedded_db import start_embedded_postgres
+    from omniorder.core.embedded_postgres import start_embedded_postgres
 
     return start_embedded_postgres(REPOSITORY / "instance" / "test-postgres", "postgres")
 
@@ -236,8 +236,9 @@ def add_failing_write_route(app) -> None:
     Nothing of it may ever be seen, by the next request or by anyone else."""
     from sqlalchemy import insert
 
-    from omniorder.extensions import csrf, db
-    from omniorder.models import MenuItem
+    from omniorder.core.database import db
+    from omniorder.menu.models import MenuItem
+    from omniorder.web.extensions import csrf
 
     @app.post("/explode")
     @csrf.exempt

@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from omniorder.extensions import db
-from omniorder.models import Category
+from omniorder.core.database import db
+from omniorder.menu.models import Category
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.conftest import SYS_TOKEN

@@ -5,7 +5,7 @@ import threading
 
 from sqlalchemy import text
 
-from omniorder.services import analytics
+from omniorder.analytics import sales as analytics
 from tests.conftest import SYS_TOKEN
 from tests.support.orders import cancel, insert_orders, place_fries
 from tests.support.staff import signed_in

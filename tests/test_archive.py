@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
 
-from omniorder.services import archive
+from omniorder.analytics import archive
 from tests.conftest import make_app
 from tests.support.orders import insert_orders
 from tests.support.processes import free_port, wait_for_port

@@ -1,4 +1,4 @@
-"""Changes pushed by PostgreSQL to every worker (omniorder/tenancy/changes.py).
+"""Changes pushed by PostgreSQL to every worker (omniorder/cache/changes.py).
 
 Two apps on the same database stand for two workers: what one changes, the other hears of
 through its own listening connection. Nothing is mocked: the notifications are PostgreSQL's,
@@ -11,9 +11,10 @@ import pytest
 from flask import request
 from sqlalchemy import create_engine, insert, text
 
-from omniorder.extensions import csrf, db
-from omniorder.models import MenuItem
-from omniorder.tenancy.changes import APPLICATION_NAME, change_feed, stop_change_feed
+from omniorder.cache.changes import APPLICATION_NAME, change_feed, stop_change_feed
+from omniorder.core.database import db
+from omniorder.menu.models import MenuItem
+from omniorder.web.extensions import csrf
 from tests.conftest import make_app
 from tests.support.staff import Staff, add_staff, signed_in
 from tests.test_kitchen import since_token

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import text
 
-from omniorder.services.demo import DEMO_TENANTS
+from omniorder.platform.demo import DEMO_TENANTS
 from omniorder.tenancy import migrate
 from tests.conftest import schema_exists
 

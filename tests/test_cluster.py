@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from omniorder.services import cluster
-from omniorder.services.tenants import provision_tenant
+from omniorder.cluster import nodes as cluster
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.platform.tenants import provision_tenant
 from omniorder.tenancy import migrate
-from omniorder.unit_of_work import unit_of_work
 from tests.conftest import citus_workers, drop_database, make_app, make_citus_database
 from tests.support.orders import insert_orders
 from tests.support.staff import signed_in

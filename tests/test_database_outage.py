@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from omniorder.extensions import db
-from omniorder.services.tenants import provision_tenant
+from omniorder.core.database import db
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.platform.tenants import provision_tenant
 from omniorder.tenancy import migrate
-from omniorder.unit_of_work import unit_of_work
 from tests.conftest import make_app
 from tests.support.processes import restartable_postgres
 from tests.support.staff import Staff

@@ -11,9 +11,9 @@ SCRIPT = """
 import sys
 from omniorder import create_app
 from omniorder.tenancy import migrate
-from omniorder.services.tenants import list_tenants, provision_tenant
-from omniorder.unit_of_work import unit_of_work
-from omniorder.extensions import db
+from omniorder.platform.tenants import list_tenants, provision_tenant
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.core.database import db
 
 app = create_app({"BCRYPT_ROUNDS": 4, "TESTING": True}, instance_path=sys.argv[1])
 with app.app_context():
@@ -64,7 +64,7 @@ def test_a_terminated_app_stops_its_embedded_server(tmp_path):
     }
     code = (
         "import time; from omniorder import create_app; "
-        "from omniorder.extensions import db; "
+        "from omniorder.core.database import db; "
         f"app = create_app({{'TESTING': True}}, instance_path={str(tmp_path)!r}); "
         "app.app_context().push(); db.engine.connect().close(); "
         "print('up', flush=True); "

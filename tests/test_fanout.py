@@ -6,8 +6,8 @@ import functools
 import pytest
 from sqlalchemy import insert, text
 
-from omniorder.extensions import db
-from omniorder.models import Category
+from omniorder.core.database import db
+from omniorder.menu.models import Category
 from omniorder.tenancy.fanout import for_each_tenant, tenant_refs
 
 

@@ -281,7 +281,7 @@ def test_the_admin_theme_form_stores_only_a_clean_colour(app, tenant, db_connect
 
 
 def test_a_stored_colour_with_a_newline_is_dropped_when_rendered():
-    from omniorder.services.theme import theme_css, theme_for_render
+    from omniorder.settings.theme import theme_css, theme_for_render
 
     theme = {"primary_color": "#aabbcc\n", "preset": ["dark"], "font_family": {"x": 1}}
     assert theme_for_render(theme)["primary_color"] == "#c2410c"

@@ -7,14 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from omniorder.money import format_local_time
-from omniorder.services.hours import is_open, next_opening
-from omniorder.services.settings import (
-    DAYS,
-    current_settings,
-    default_settings,
-    validate_settings,
-)
+from omniorder.core.money import format_local_time
+from omniorder.settings.document import DAYS, current_settings, default_settings, validate_settings
+from omniorder.settings.hours import is_open, next_opening
 from tests.conftest import SYS_TOKEN
 from tests.support.choices import add_dish, bound, set_settings
 from tests.support.storefront import Customer, order_count

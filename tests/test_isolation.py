@@ -6,8 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select, text
 
-from omniorder.extensions import db
-from omniorder.models import MenuItem, Order, User
+from omniorder.core.database import db
+from omniorder.menu.models import MenuItem
+from omniorder.ordering.models import Order
+from omniorder.staff.models import User
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.conftest import add_failing_write_route, make_app

@@ -1,4 +1,4 @@
-"""The job engine (omniorder/jobs.py, procrastinate) on real PostgreSQL: transactional enqueue,
+"""The job engine (omniorder/jobs/engine.py, procrastinate) on real PostgreSQL: transactional enqueue,
 tenant-bound tasks, failures kept with their error and retried, periodic runs deduplicated
 across two real worker processes.
 
@@ -15,13 +15,10 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
-from omniorder.errors import Conflict
-from omniorder.extensions import db
-from omniorder.jobs import (
-    defer_for_tenant,
-    tenant_task,
-)
-from omniorder.models import Order
+from omniorder.core.database import db
+from omniorder.core.errors import Conflict
+from omniorder.jobs.engine import defer_for_tenant, tenant_task
+from omniorder.ordering.models import Order
 from tests.support.choices import bound
 from tests.support.jobs import flask_worker, run_queue
 from tests.support.orders import insert_orders

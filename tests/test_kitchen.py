@@ -7,7 +7,7 @@ import time
 import pytest
 from flask import request
 
-from omniorder.extensions import db
+from omniorder.core.database import db
 from tests.conftest import make_app
 from tests.support.staff import add_staff, signed_in
 from tests.support.storefront import menu, order_count
@@ -259,7 +259,7 @@ def test_ages_escalate_and_done_orders_leave_after_30_minutes(
 
 def test_done_column_shows_the_latest_dozen_newest_first(app, client, tenant, cook, db_connection):
     """After a busy lunch the pass sees the latest done orders, not a wall of cards."""
-    from omniorder.services.kitchen import DONE_SHOWN
+    from omniorder.kitchen.board import DONE_SHOWN
 
     orders = [place(client, app, tenant, f"Guest {n}") for n in range(DONE_SHOWN + 3)]
     for minutes_ago, order in enumerate(reversed(orders)):  # the last placed, done last

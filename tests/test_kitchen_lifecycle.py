@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import insert
 
-from omniorder.models import Order
+from omniorder.ordering.models import Order
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 from tests.support.races import Actions, race
 from tests.support.staff import signed_in

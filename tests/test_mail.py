@@ -23,15 +23,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
-from omniorder.errors import Conflict
-from omniorder.extensions import db
-from omniorder.jobs import defer_for_tenant
-from omniorder.models import Notification
-from omniorder.services.kitchen import advance_order, cancel_order, recall_order
-from omniorder.services.mail import message_id, outbox_name, smtp_server
-from omniorder.services.order_input import Contact, OrderLine
-from omniorder.services.ordering import place_order
-from omniorder.tasks.mail import MAX_ATTEMPTS, retry_wait
+from omniorder.core.database import db
+from omniorder.core.errors import Conflict
+from omniorder.jobs.engine import defer_for_tenant
+from omniorder.kitchen.board import advance_order, cancel_order, recall_order
+from omniorder.notifications.mail import message_id, outbox_name, smtp_server
+from omniorder.notifications.mail_tasks import MAX_ATTEMPTS, retry_wait
+from omniorder.notifications.models import Notification
+from omniorder.ordering.checkout import place_order
+from omniorder.ordering.order_input import Contact, OrderLine
 from tests.conftest import make_app
 from tests.support.choices import add_pizza, bound, set_settings
 from tests.support.jobs import flask_worker, run_queue
@@ -612,7 +612,7 @@ def test_checkout_takes_an_email_and_a_phone_and_mails_the_receipt(app, client, 
     [receipt] = inbox.to("cy@example.com")
     assert receipt["Subject"].startswith("Your order #")
     with bound(app, tenant):
-        from omniorder.models import Order
+        from omniorder.ordering.models import Order
 
         order = db.session.scalars(select(Order)).one()
         assert (order.customer_email, order.customer_phone) == ("cy@example.com", "030 1234567")

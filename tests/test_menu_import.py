@@ -7,11 +7,11 @@ import json
 import pytest
 from sqlalchemy import text
 
-from omniorder.errors import Invalid
-from omniorder.services.demo import DEMO_TENANTS
-from omniorder.services.menu_document import validate_menu_document
-from omniorder.services.tenants import STARTER_MENU, drop_tenant, provision_tenant
-from omniorder.unit_of_work import unit_of_work
+from omniorder.core.errors import Invalid
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.menu.document import validate_menu_document
+from omniorder.platform.demo import DEMO_TENANTS
+from omniorder.platform.tenants import STARTER_MENU, drop_tenant, provision_tenant
 from tests.conftest import SYS_TOKEN
 from tests.support.orders import insert_orders
 

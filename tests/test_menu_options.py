@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
-from omniorder.services.settings import update_settings
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.settings.document import update_settings
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
 from tests.conftest import make_app
 from tests.support.staff import Staff, signed_in
 from tests.support.storefront import menu
@@ -173,8 +173,8 @@ def test_groups_and_options_are_built_on_the_item_page(app, client, tenant, mana
     # Deleting the item takes its groups and options with it.
     assert manager.post(f"/admin/items/{fries.id}/delete").status_code == 303
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
-        from omniorder.extensions import db
-        from omniorder.models import Option, OptionGroup
+        from omniorder.core.database import db
+        from omniorder.menu.models import Option, OptionGroup
 
         assert db.session.scalar(db.select(db.func.count()).select_from(OptionGroup)) == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(Option)) == 0
@@ -360,7 +360,7 @@ def test_the_menu_api_has_allergens_choices_and_currency_in_one_statement(
 
 
 def empty_menu(app, tenant) -> None:
-    from omniorder.services.menu_document import import_menu
+    from omniorder.menu.document import import_menu
 
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
         with unit_of_work():

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from omniorder.extensions import db
+from omniorder.core.database import db
 from omniorder.tenancy import migrate
 from tests.conftest import make_app
 from tests.support.migrations import add_loyalty_revision, copy_migrations

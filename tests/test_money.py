@@ -2,8 +2,8 @@
 
 import pytest
 
-from omniorder.errors import Invalid
-from omniorder.money import amount_for_input, format_local_time, format_money, parse_amount
+from omniorder.core.errors import Invalid
+from omniorder.core.money import amount_for_input, format_local_time, format_money, parse_amount
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
 

@@ -216,7 +216,7 @@ def test_orders_with_options_notes_and_tips_match_the_document(app, client, tena
 
 
 def test_pickup_times_and_the_order_lifecycle_match_the_document(app, client, tenant, document):
-    from omniorder.services.kitchen import advance_order, cancel_order, mark_picked_up
+    from omniorder.kitchen.board import advance_order, cancel_order, mark_picked_up
     from tests.support.choices import bound
 
     host = {"Host": tenant.domain}

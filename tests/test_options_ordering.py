@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from omniorder.services.order_input import OrderLine
-from omniorder.services.ordering import request_digest
-from omniorder.services.pricing import Tip
+from omniorder.ordering.checkout import request_digest
+from omniorder.ordering.order_input import OrderLine
+from omniorder.ordering.pricing import Tip
 from tests.support.choices import add_dish, add_pizza, change_option, delete_group, set_settings
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, change_item, order_count
@@ -424,7 +424,7 @@ def test_a_cart_that_would_outgrow_its_cookie_is_refused_with_a_message(customer
 def test_the_receipt_shows_the_order_in_local_time(app, customer, tenant, pizza):
     from datetime import datetime
 
-    from omniorder.money import format_local_time
+    from omniorder.core.money import format_local_time
 
     set_settings(
         app,

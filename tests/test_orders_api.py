@@ -293,8 +293,8 @@ def test_contact_is_stored_checked_once_and_never_answered(app, client, make_ten
     and belong to what an Idempotency-Key stands for."""
     from sqlalchemy import select
 
-    from omniorder.extensions import db
-    from omniorder.models import Order
+    from omniorder.core.database import db
+    from omniorder.ordering.models import Order
     from tests.support.choices import bound
 
     tenant = make_tenant()

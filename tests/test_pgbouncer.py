@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
-from omniorder.extensions import db
+from omniorder.core.database import db
 from omniorder.tenancy import migrate
 from tests.conftest import add_failing_write_route, make_app
 from tests.support.migrations import add_loyalty_revision, copy_migrations

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from omniorder.services.kitchen import cancel_order
-from omniorder.services.order_input import OrderLine
-from omniorder.services.ordering import request_digest
+from omniorder.kitchen.board import cancel_order
+from omniorder.ordering.checkout import request_digest
+from omniorder.ordering.order_input import OrderLine
 from tests.conftest import SYS_TOKEN
 from tests.support.choices import bound, set_settings
 from tests.support.storefront import Customer, menu, order_count
@@ -457,7 +457,7 @@ def test_a_cancelled_order_page_shows_the_reason_as_text_and_stops_polling(app, 
 
 
 def test_a_picked_up_order_page_ends_with_picked_up(app, client, tenant):
-    from omniorder.services.kitchen import advance_order, mark_picked_up
+    from omniorder.kitchen.board import advance_order, mark_picked_up
 
     customer = Customer(client, tenant.domain)
     customer.add(menu(app, tenant)["Fries"].id)

@@ -4,7 +4,7 @@ snapshot on the order; the rules alone, then through POST /api/v1/orders on real
 import pytest
 from sqlalchemy import text
 
-from omniorder.services.pricing import round_half_up, tax_on
+from omniorder.ordering.pricing import round_half_up, tax_on
 from tests.support.choices import add_dish, set_settings
 from tests.support.storefront import order_count
 

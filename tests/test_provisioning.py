@@ -7,14 +7,16 @@ import bcrypt
 import pytest
 from sqlalchemy import event, select, text
 
-from omniorder.errors import Conflict, Invalid
-from omniorder.extensions import db
-from omniorder.models import TENANT_TABLES, Category, MenuItem, User
-from omniorder.services.tenants import drop_tenant, provision_tenant
+from omniorder.core.database import db
+from omniorder.core.errors import Conflict, Invalid
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.menu.models import Category, MenuItem
+from omniorder.platform.tenants import drop_tenant, provision_tenant
+from omniorder.staff.models import User
 from omniorder.tenancy import migrate
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
+from omniorder.tenancy.schema import tenant_tables
 from tests.conftest import schema_exists
 
 
@@ -292,4 +294,4 @@ def test_a_new_restaurant_lives_on_one_node(make_tenant, db_connection):
         ),
         {"tables": f"{tenant.schema_name}.%"},
     ).one()
-    assert placements == (len(TENANT_TABLES) + 1, 1)  # + alembic_version; one node
+    assert placements == (len(tenant_tables()) + 1, 1)  # + alembic_version; one node

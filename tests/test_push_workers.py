@@ -1,4 +1,4 @@
-"""Push invalidation across a real 4-worker gunicorn (omniorder/tenancy/changes.py).
+"""Push invalidation across a real 4-worker gunicorn (omniorder/cache/changes.py).
 
 Each gunicorn worker LISTENs on its own connection; a change committed anywhere (here: by
 the test's own app, or by the system API on one of the workers) must reach all four within
@@ -18,13 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import create_engine, text
 
-from omniorder.errors import NotFound
-from omniorder.services.kitchen import set_availability
-from omniorder.services.tenants import drop_tenant
+from omniorder.cache.changes import APPLICATION_NAME
+from omniorder.core.errors import NotFound
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.kitchen.board import set_availability
+from omniorder.platform.tenants import drop_tenant
 from omniorder.tenancy.bind import tenant_context
-from omniorder.tenancy.changes import APPLICATION_NAME
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
 from tests.conftest import SYS_TOKEN
 from tests.support.processes import gunicorn
 from tests.test_pgbouncer import pgbouncer_url  # noqa: F401 (a fixture, asked for by name)

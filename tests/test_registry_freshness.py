@@ -5,9 +5,9 @@ import http.client
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from omniorder.errors import NotFound
-from omniorder.services.tenants import drop_tenant
-from omniorder.unit_of_work import unit_of_work
+from omniorder.core.errors import NotFound
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.platform.tenants import drop_tenant
 from tests.conftest import SYS_TOKEN
 from tests.support.processes import gunicorn
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from omniorder.services import analytics
+from omniorder.analytics import sales as analytics
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.conftest import SYS_TOKEN, make_app

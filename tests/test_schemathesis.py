@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from omniorder.services.tenants import drop_tenant, list_tenants
-from omniorder.unit_of_work import unit_of_work
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.platform.tenants import drop_tenant, list_tenants
 from tests.conftest import REPOSITORY, SYS_TOKEN
 from tests.support.processes import gunicorn
 

@@ -13,20 +13,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from omniorder.errors import Closed, Invalid, Paused, SlotFull
-from omniorder.extensions import db
-from omniorder.models import Order
-from omniorder.services.kitchen import cancel_order, pause_orders, resume_orders
-from omniorder.services.order_input import OrderLine
-from omniorder.services.ordering import place_order
-from omniorder.services.pickup import (
+from omniorder.core.database import db
+from omniorder.core.errors import Closed, Invalid, Paused, SlotFull
+from omniorder.kitchen.board import cancel_order, pause_orders, resume_orders
+from omniorder.ordering.checkout import place_order
+from omniorder.ordering.models import Order
+from omniorder.ordering.order_input import OrderLine
+from omniorder.ordering.pickup import (
     check_order_time,
     pause_state,
     ready_estimate,
     slot_of,
     slot_starts,
 )
-from omniorder.services.settings import (
+from omniorder.settings.document import (
     current_settings,
     default_settings,
     update_settings,

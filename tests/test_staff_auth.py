@@ -8,7 +8,7 @@ import bcrypt
 import pytest
 from sqlalchemy import text
 
-from omniorder.extensions import db
+from omniorder.core.database import db
 from tests.conftest import make_app
 from tests.support.staff import PASSWORD, Staff, add_staff, signed_in
 from tests.support.storefront import menu

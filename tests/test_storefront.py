@@ -184,8 +184,8 @@ def test_unknown_order_is_404(customer):
 def test_checkout_takes_an_optional_email_and_phone_for_the_restaurant_only(app, customer, tenant):
     from sqlalchemy import select
 
-    from omniorder.extensions import db
-    from omniorder.models import Order
+    from omniorder.core.database import db
+    from omniorder.ordering.models import Order
     from tests.support.choices import bound
 
     customer.add(menu(app, tenant)["Fries"].id)

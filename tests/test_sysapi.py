@@ -26,8 +26,8 @@ def provision(client, body, headers=AUTH):
 def cleanup(app):
     domains = []
     yield domains
-    from omniorder.services.tenants import drop_tenant
-    from omniorder.unit_of_work import unit_of_work
+    from omniorder.core.unit_of_work import unit_of_work
+    from omniorder.platform.tenants import drop_tenant
 
     with app.app_context(), unit_of_work():
         for domain in domains:

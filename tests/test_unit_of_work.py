@@ -5,10 +5,11 @@ import pytest
 from flask import abort
 from sqlalchemy import func, insert, select
 
-from omniorder.extensions import csrf, db
-from omniorder.models import MenuItem
-from omniorder.services import menu as menu_service
-from omniorder.unit_of_work import WriteDuringRead, after_commit, unit_of_work
+from omniorder.core.database import db
+from omniorder.core.unit_of_work import WriteDuringRead, after_commit, unit_of_work
+from omniorder.menu import catalog as menu_service
+from omniorder.menu.models import MenuItem
+from omniorder.web.extensions import csrf
 from tests.support.storefront import menu
 
 

@@ -5,19 +5,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import is_resource_modified
 from werkzeug.wsgi import get_host
 
-from omniorder.blueprints.error_pages import json_object
-from omniorder.extensions import csrf
-from omniorder.ratelimit import order_limit
-from omniorder.security import security_headers
-from omniorder.services.menu import menu_api_body
-from omniorder.services.order_input import clean_contact, clean_pickup_at, parse_lines
-from omniorder.services.ordering import order_as_json, order_by_id, place_order
-from omniorder.services.pickup import local_iso, pickup_offer, utc_now
-from omniorder.services.pricing import parse_tip
-from omniorder.services.settings import current_settings
-from omniorder.tenancy.changes import change_feed
+from omniorder.cache.changes import change_feed
+from omniorder.menu.catalog import menu_api_body
+from omniorder.ordering.checkout import order_as_json, order_by_id, place_order
+from omniorder.ordering.order_input import clean_contact, clean_pickup_at, parse_lines
+from omniorder.ordering.pickup import local_iso, pickup_offer, utc_now
+from omniorder.ordering.pricing import parse_tip
+from omniorder.settings.document import current_settings
 from omniorder.tenancy.names import normalize_host
 from omniorder.tenancy.registry import REGISTRY
+from omniorder.web.error_pages import json_object
+from omniorder.web.extensions import csrf
+from omniorder.web.headers import security_headers
+from omniorder.web.ratelimit import order_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated state changes here
@@ -88,7 +88,7 @@ class WarmMenuShortcut:
 def create_order():
     """Place an order. The customer's e-mail (for the receipt and status mails) and phone
     (for the restaurant) are stored but never answered back: anyone holding an order's id
-    may GET it, so the Order JSON carries no contact details (omniorder/openapi.py)."""
+    may GET it, so the Order JSON carries no contact details (omniorder/platform/openapi.py)."""
     body = json_object()
     placed = place_order(
         body.get("customer_name"),

@@ -5,9 +5,9 @@ from flask import Blueprint, current_app, send_from_directory
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from omniorder.extensions import db
-from omniorder.openapi import openapi_document
-from omniorder.tenancy.http import tenant_exempt
+from omniorder.core.database import db
+from omniorder.platform.openapi import openapi_document
+from omniorder.web.hosts import tenant_exempt
 
 bp = Blueprint("platform", __name__)
 
@@ -27,7 +27,7 @@ def healthz():
 @bp.get("/api/v1/openapi.json")
 @tenant_exempt
 def openapi():
-    """The API's OpenAPI 3.1 description (omniorder/openapi.py)."""
+    """The API's OpenAPI 3.1 description (omniorder/platform/openapi.py)."""
     return openapi_document()
 
 

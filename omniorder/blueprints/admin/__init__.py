@@ -8,8 +8,8 @@ is a 404 before any view.
 
 from flask import Blueprint, redirect, url_for
 
-from omniorder.errors import DomainError
-from omniorder.staff_sessions import staff_required
+from omniorder.core.errors import DomainError
+from omniorder.staff.sessions import staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

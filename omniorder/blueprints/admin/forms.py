@@ -16,10 +16,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from omniorder.models import ROLES
-from omniorder.services.menu import ALLERGENS
-from omniorder.services.settings import DAYS, MAX_RANGES_PER_DAY
-from omniorder.services.theme import FONT_STACKS, PRESETS
+from omniorder.menu.catalog import ALLERGENS
+from omniorder.settings.document import DAYS, MAX_RANGES_PER_DAY
+from omniorder.settings.theme import FONT_STACKS, PRESETS
+from omniorder.staff.models import ROLES
 
 
 class ItemForm(FlaskForm):

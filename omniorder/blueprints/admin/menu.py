@@ -5,10 +5,10 @@ from wtforms.fields.choices import SelectChoice
 
 from omniorder.blueprints.admin import bp, change_then_return
 from omniorder.blueprints.admin.forms import ItemForm
-from omniorder.errors import DomainError, Invalid, NotFound
-from omniorder.services import menu as menu_service
-from omniorder.services import options as options_service
-from omniorder.staff_sessions import staff_required
+from omniorder.core.errors import DomainError, Invalid, NotFound
+from omniorder.menu import catalog as menu_service
+from omniorder.menu import options as options_service
+from omniorder.staff.sessions import staff_required
 
 
 def render_menu(message=None, status=200):

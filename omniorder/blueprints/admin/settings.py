@@ -22,10 +22,10 @@ from wtforms.fields.choices import SelectChoice
 
 from omniorder.blueprints.admin import bp, settings_hours
 from omniorder.blueprints.admin.forms import SettingsForm
-from omniorder.errors import Invalid, check_fields
-from omniorder.money import format_money
-from omniorder.services import pickup
-from omniorder.services.settings import (
+from omniorder.core.errors import Invalid, check_fields
+from omniorder.core.money import format_money
+from omniorder.ordering import pickup
+from omniorder.settings.document import (
     current_settings,
     merged,
     percent_for_input,
@@ -35,7 +35,7 @@ from omniorder.services.settings import (
     update_settings,
     validate_settings,
 )
-from omniorder.staff_sessions import staff_required
+from omniorder.staff.sessions import staff_required
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import re
 
 from babel import Locale
 
-from omniorder.errors import Invalid
-from omniorder.services.settings import (
+from omniorder.core.errors import Invalid
+from omniorder.settings.document import (
     DAYS,
     MAX_RANGES_PER_DAY,
     dates_from_text,

@@ -4,9 +4,9 @@ from flask import redirect, render_template, request, url_for
 
 from omniorder.blueprints.admin import bp
 from omniorder.blueprints.admin.forms import ThemeForm
-from omniorder.errors import Invalid
-from omniorder.services.theme import theme_for_render, update_theme
-from omniorder.staff_sessions import staff_required
+from omniorder.core.errors import Invalid
+from omniorder.settings.theme import theme_for_render, update_theme
+from omniorder.staff.sessions import staff_required
 from omniorder.tenancy.bind import current_tenant
 
 

@@ -4,9 +4,9 @@ deliveries. The rules live in services/webhooks.py."""
 from flask import make_response, redirect, render_template, request, url_for
 
 from omniorder.blueprints.admin import bp
-from omniorder.errors import DomainError
-from omniorder.services import webhooks
-from omniorder.staff_sessions import staff_required
+from omniorder.core.errors import DomainError
+from omniorder.notifications import webhooks
+from omniorder.staff.sessions import staff_required
 
 
 def render_webhooks(message=None, status=200, secret=None, url_value=None):

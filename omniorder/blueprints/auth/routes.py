@@ -3,9 +3,9 @@ from flask_login import current_user, login_user, logout_user
 
 from omniorder.blueprints.auth import bp
 from omniorder.blueprints.auth.forms import LoginForm
-from omniorder.errors import DomainError
-from omniorder.services.staff import TooManyAttempts, authenticate, end_sessions
-from omniorder.staff_sessions import safe_next, staff_member
+from omniorder.core.errors import DomainError
+from omniorder.staff.accounts import TooManyAttempts, authenticate, end_sessions
+from omniorder.staff.sessions import safe_next, staff_member
 
 
 def home_for(staff) -> str:

@@ -19,13 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_host
 
-from omniorder.security import security_headers
-from omniorder.services import kitchen
-from omniorder.services.kitchen import board_token
-from omniorder.staff_sessions import staff_session_for
-from omniorder.tenancy.changes import change_feed
+from omniorder.cache.changes import change_feed
+from omniorder.kitchen import board as kitchen
+from omniorder.kitchen.board import board_token
+from omniorder.staff.sessions import staff_session_for
 from omniorder.tenancy.names import normalize_host
 from omniorder.tenancy.registry import REGISTRY
+from omniorder.web.headers import security_headers
 
 
 class PollAnswer(enum.Enum):

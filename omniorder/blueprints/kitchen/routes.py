@@ -6,15 +6,15 @@ from flask_login import current_user, logout_user
 
 from omniorder.blueprints.kitchen import bp
 from omniorder.blueprints.kitchen.poll import PollAnswer, answer_poll
-from omniorder.errors import DomainError, Invalid
-from omniorder.services import kitchen
-from omniorder.services.kitchen import board_token
-from omniorder.services.menu import clean_station, menu_items
-from omniorder.services.pickup import pause_notice
-from omniorder.services.settings import current_settings
-from omniorder.staff_sessions import is_htmx, login_redirect, staff_required
+from omniorder.cache.changes import change_feed
+from omniorder.core.errors import DomainError, Invalid
+from omniorder.kitchen import board as kitchen
+from omniorder.kitchen.board import board_token
+from omniorder.menu.catalog import clean_station, menu_items
+from omniorder.ordering.pickup import pause_notice
+from omniorder.settings.document import current_settings
+from omniorder.staff.sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
-from omniorder.tenancy.changes import change_feed
 
 # The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
 # stays the grill's after a reload, without a setting per device on the server.

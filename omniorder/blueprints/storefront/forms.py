@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from omniorder.services.order_input import MAX_CUSTOMER_NAME, MAX_QUANTITY
+from omniorder.ordering.order_input import MAX_CUSTOMER_NAME, MAX_QUANTITY
 
 
 class AddToCartForm(FlaskForm):

@@ -1,0 +1,48 @@
+"""The customer's e-mails, sent by a worker from the "mail" queue (services/mail.py).
+
+A message that cannot go out yet (the mail server is down, busy or answers 4xx) is tried
+again with exponential backoff: 30 s, 1, 2, 4, 8, 16, 32 minutes, then hourly, 12 attempts
+over about five hours; then, or at once on a permanent refusal (5xx for the recipient or the
+message), the notification is marked 'failed' with its last error for the back office. The
+job itself then ends successfully: there is nothing left to retry.
+"""
+
+from flask import current_app
+from procrastinate import BaseRetryStrategy, RetryDecision
+
+from omniorder.jobs.engine import tenant_task
+from omniorder.notifications import outbox as notifications
+from omniorder.notifications.mail import MailSender
+from omniorder.notifications.models import Notification
+
+MAX_ATTEMPTS = 12
+FIRST_WAIT = 30  # seconds before the second attempt; doubled each time
+LONGEST_WAIT = 3600
+
+
+def retry_wait(attempts: int) -> int:
+    """Seconds to wait after `attempts` failed attempts (1 → 30 s, 2 → 60 s, … at most 1 h)."""
+    return min(FIRST_WAIT * 2 ** (attempts - 1), LONGEST_WAIT)
+
+
+class MailBackoff(BaseRetryStrategy):
+    """procrastinate's side of the backoff: it reschedules the job after each failure (a
+    `RetryLater` from `deliver`, or any other error such as a lost database connection)."""
+
+    def get_retry_decision(self, *, exception, job) -> RetryDecision | None:
+        failed = job.attempts + 1  # procrastinate counts the attempts before this one
+        if failed >= MAX_ATTEMPTS:
+            return None
+        return RetryDecision(retry_in={"seconds": retry_wait(failed)})
+
+
+@tenant_task(name="send_email", queue="mail", retry=MailBackoff())
+def send_email(notification_id: str) -> str | None:
+    """Send one notification's e-mail unless it went out already; its status afterwards."""
+    sender = MailSender(current_app._get_current_object())
+
+    def give_up(notification: Notification) -> bool:
+        return sender.refused or notification.attempts >= MAX_ATTEMPTS
+
+    notification = notifications.deliver(notification_id, sender, give_up)
+    return notification.status if notification is not None else None

@@ -1,0 +1,729 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
+
+Kept next to nothing else on purpose: tests check real responses against these schemas
+(tests/test_openapi.py), so a change to the API that is not made here fails the suite.
+"""
+
+from omniorder.menu.catalog import ALLERGENS, MAX_PRICE_CENTS
+from omniorder.menu.document import MAX_CATEGORIES, MAX_ITEMS
+from omniorder.menu.options import MAX_CHOICES, MAX_GROUPS_PER_ITEM, MAX_OPTIONS_PER_GROUP
+from omniorder.ordering.order_input import MAX_EMAIL, MAX_PHONE
+from omniorder.platform.tenants import PROVISIONING_FIELDS
+
+UUID = {"type": "string", "format": "uuid"}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "opens_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "409 for an order while the restaurant is closed: when it opens "
+            "next, ISO 8601 with the restaurant's offset (null: no opening planned)",
+        },
+        "resumes_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "409 while online orders are paused: when they resume "
+            "(null: until the kitchen resumes them)",
+        },
+        "next_slot": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "409 for a full pickup slot: the next slot with room "
+            "(null: none within a week)",
+        },
+    },
+}
+ALLERGEN = {"enum": list(ALLERGENS), "description": "one of the 14 EU allergens"}
+OPTION_GROUP = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "min", "max", "options"],
+    "properties": {
+        "id": UUID,
+        "name": {"type": "string"},
+        "min": {"type": "integer", "minimum": 0, "description": "choices required"},
+        "max": {"type": "integer", "minimum": 1, "description": "choices allowed"},
+        "options": {
+            "type": "array",
+            "description": "in menu order",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "name", "price_delta", "is_available"],
+                "properties": {
+                    "id": UUID,
+                    "name": {"type": "string"},
+                    "price_delta": {"type": "integer", "minimum": 0},
+                    "is_available": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+MENU_ITEM = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "id",
+        "category_id",
+        "name",
+        "description",
+        "price",
+        "image_url",
+        "is_available",
+        "allergens",
+        "option_groups",
+    ],
+    "properties": {
+        "id": UUID,
+        "category_id": {"type": ["string", "null"], "format": "uuid"},
+        "name": {"type": "string"},
+        "description": {"type": ["string", "null"]},
+        "price": {"type": "integer", "minimum": 0},
+        "image_url": {"type": ["string", "null"]},
+        "is_available": {"type": "boolean"},
+        "allergens": {"type": "array", "items": ALLERGEN},
+        "option_groups": {"type": "array", "items": OPTION_GROUP, "description": "in menu order"},
+    },
+}
+ORDER_LINE = {
+    "type": "object",
+    "required": ["menu_item_id", "name", "unit_price", "options", "quantity", "line_total", "note"],
+    "properties": {
+        "menu_item_id": {"type": "string"},
+        "name": {"type": "string"},
+        "unit_price": {"type": "integer", "description": "item price + option deltas"},
+        "options": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "group", "name", "price_delta"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "group": {"type": "string"},
+                    "name": {"type": "string"},
+                    "price_delta": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+        "line_total": {"type": "integer"},
+        "note": {"type": ["string", "null"]},
+    },
+}
+MONEY = {"type": "integer", "minimum": 0, "description": "minor units of `currency`"}
+MOMENT = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "ISO 8601 with the restaurant's offset",
+}
+ORDER = {
+    "type": "object",
+    "required": [
+        "id",
+        "number",
+        "status",
+        "subtotal",
+        "tax",
+        "tax_inclusive",
+        "tip",
+        "total_amount",
+        "currency",
+        "note",
+        "items",
+        "created_at",
+        "ready_at",
+        "pickup_at",
+        "picked_up_at",
+        "cancel_reason",
+    ],
+    "properties": {
+        "id": UUID,
+        "number": {"type": "integer", "minimum": 1001},
+        "status": {"enum": ["PENDING", "COOKING", "DONE", "CANCELLED"]},
+        "customer_name": {"type": "string"},
+        "subtotal": MONEY,
+        "tax": {**MONEY, "description": "added to the total, or contained in it (tax_inclusive)"},
+        "tax_inclusive": {"type": "boolean"},
+        "tip": MONEY,
+        "total_amount": {**MONEY, "description": "what the customer pays at the counter"},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "note": {"type": ["string", "null"]},
+        "items": {"type": "array", "items": ORDER_LINE},
+        "created_at": {"type": "string", "format": "date-time"},
+        "ready_at": {
+            **MOMENT,
+            "description": "when it should be ready: the pickup time, or for as soon as "
+            "possible the estimate made when it was placed (now + prep_minutes + one minute "
+            "per open order ahead); null for orders from before estimates",
+        },
+        "pickup_at": {**MOMENT, "description": "the pickup time asked for; null: ASAP"},
+        "picked_up_at": {**MOMENT, "description": "when the customer collected it"},
+        "cancel_reason": {
+            "type": ["string", "null"],
+            "description": "why the restaurant cancelled it (status CANCELLED)",
+        },
+    },
+}
+NEW_ORDER = {
+    "type": "object",
+    "required": ["customer_name", "items"],
+    "properties": {
+        "customer_name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 50,
+            "items": {
+                "type": "object",
+                "required": ["menu_item_id", "quantity"],
+                "properties": {
+                    "menu_item_id": UUID,
+                    "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+                    "options": {
+                        "type": "array",
+                        "maxItems": 30,
+                        "uniqueItems": True,
+                        "items": UUID,
+                        "description": "ids of the chosen options of this item's groups",
+                    },
+                    "note": {"type": "string", "maxLength": 140},
+                },
+            },
+        },
+        "note": {"type": "string", "maxLength": 280},
+        "email": {
+            "type": ["string", "null"],
+            "format": "email",
+            "maxLength": MAX_EMAIL,
+            "description": "optional: the customer gets the receipt, 'ready for pickup' and "
+            "'cancelled' (with the reason) by e-mail. An international domain is accepted "
+            "(stored in its IDNA form); before the @ only ASCII letters, digits and . _ + - "
+            "and the like. 400 naming `email` when malformed. Never returned: an Order is "
+            "readable by anyone holding its id",
+        },
+        "phone": {
+            "type": ["string", "null"],
+            "maxLength": MAX_PHONE,
+            "pattern": "^\\+?[0-9][0-9 ()./-]{4,30}$",
+            "description": "optional: for the restaurant only (no text messages are sent). "
+            "400 naming `phone` when malformed. Never returned, like `email`",
+        },
+        "pickup_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "a pickup time (ISO 8601 with its offset, e.g. one of "
+            "GET /api/v1/pickup-slots) at least prep_minutes from now, within opening hours, "
+            "at most 7 days ahead; null or absent: as soon as possible. 400 for a time the "
+            "restaurant cannot serve; 409 with next_slot when its slot is full, with "
+            "resumes_at during a pause",
+        },
+        "tip": {
+            "description": "only when the restaurant takes tips; a preset percentage of the "
+            "subtotal, or an amount in minor units (at most the subtotal)",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["percent"],
+                    "properties": {"percent": {"type": "integer", "minimum": 1, "maximum": 100}},
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["amount"],
+                    "properties": {"amount": {"type": "integer", "minimum": 0}},
+                },
+            ],
+        },
+    },
+}
+PICKUP_SLOTS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["slots", "asap_available", "notice"],
+    "properties": {
+        "slots": {
+            "type": "array",
+            "description": "slot starts a customer may choose now, in order (ISO 8601 with "
+            "the restaurant's offset): from now + prep_minutes to 7 days ahead, within opening "
+            "hours, without full slots and those during a timed pause",
+            "items": {"type": "string", "format": "date-time"},
+        },
+        "asap_available": {
+            "type": "boolean",
+            "description": "whether an order without pickup_at is taken now (open, not paused)",
+        },
+        "notice": {
+            "type": ["string", "null"],
+            "description": "why not, as the storefront says it (closed, paused), else null",
+        },
+    },
+}
+AMOUNT = {"type": "integer", "minimum": 0, "maximum": MAX_PRICE_CENTS, "description": "minor units"}
+MENU_TEXT = {"type": "string", "minLength": 1, "maxLength": 100}
+DOCUMENT_ITEM = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "price"],
+    "properties": {
+        "name": MENU_TEXT,
+        "description": {"type": ["string", "null"], "maxLength": 1000},
+        "price": AMOUNT,
+        "is_available": {"type": "boolean", "default": True},
+        "image_url": {"type": ["string", "null"], "maxLength": 2000},
+        "allergens": {"type": "array", "items": ALLERGEN, "default": []},
+        "option_groups": {
+            "type": "array",
+            "maxItems": MAX_GROUPS_PER_ITEM,
+            "default": [],
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": MENU_TEXT,
+                    "min": {"type": "integer", "minimum": 0, "maximum": MAX_CHOICES, "default": 0},
+                    "max": {"type": "integer", "minimum": 1, "maximum": MAX_CHOICES, "default": 1},
+                    "options": {
+                        "type": "array",
+                        "maxItems": MAX_OPTIONS_PER_GROUP,
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["name"],
+                            "properties": {
+                                "name": MENU_TEXT,
+                                "price_delta": {**AMOUNT, "default": 0},
+                                "is_available": {"type": "boolean", "default": True},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+MENU_DOCUMENT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["categories"],
+    "description": "A whole menu: categories in menu order; `items` holds items without a "
+    "category (exported only when there are some). Names are unique within their item "
+    "(groups) or group (options); a group's max ≥ min.",
+    "properties": {
+        "categories": {
+            "type": "array",
+            "maxItems": MAX_CATEGORIES,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": MENU_TEXT,
+                    "station": {
+                        "type": ["string", "null"],
+                        "maxLength": 40,
+                        "description": "The kitchen station its items go to (Grill, Cold, "
+                        "Bar…); exported only when set.",
+                    },
+                    "items": {"type": "array", "maxItems": MAX_ITEMS, "items": DOCUMENT_ITEM},
+                },
+            },
+        },
+        "items": {"type": "array", "maxItems": MAX_ITEMS, "items": DOCUMENT_ITEM},
+    },
+}
+MENU_IMPORTED = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["dry_run", "categories", "items", "option_groups", "options"],
+    "properties": {
+        "dry_run": {"type": "boolean"},
+        **{
+            count: {"type": "integer", "minimum": 0}
+            for count in ("categories", "items", "option_groups", "options")
+        },
+    },
+}
+PROVISION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "domain"],
+    "properties": {
+        **{
+            field: {"type": "object" if field == "theme_config" else "string"}
+            for field in PROVISIONING_FIELDS
+        },
+        "menu": {"$ref": "#/components/schemas/MenuDocument"},
+    },
+}
+PROVISIONED = {
+    "type": "object",
+    "required": ["id", "name", "domain", "schema_name", "admin_email"],
+    "properties": {
+        "id": UUID,
+        "name": {"type": "string"},
+        "domain": {"type": "string"},
+        "schema_name": {"type": "string"},
+        "admin_email": {"type": "string"},
+        "admin_password": {"type": "string"},
+    },
+}
+FIGURES = {
+    "orders": {"type": "integer"},
+    "revenue_cents": {"type": "integer"},
+    "items_sold": {"type": "integer"},
+}
+ANALYTICS = {
+    "type": "object",
+    "required": ["tenants", "total"],
+    "properties": {
+        "tenants": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["domain", "name", *FIGURES],
+                "properties": {"domain": {"type": "string"}, "name": {"type": "string"}, **FIGURES},
+            },
+        },
+        "total": {"type": "object", "required": list(FIGURES), "properties": FIGURES},
+    },
+}
+
+TAX = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["rate_bp", "inclusive"],
+    "properties": {
+        "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000},
+        "inclusive": {"type": "boolean"},
+    },
+}
+TIPS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["enabled", "presets_percent"],
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "presets_percent": {
+            "type": "array",
+            "maxItems": 5,
+            "uniqueItems": True,
+            "items": {"type": "integer", "minimum": 1, "maximum": 100},
+        },
+    },
+}
+_OPENING_RANGE = {
+    "type": "array",
+    "description": "[start, end] in local time; an end at or before the start is the next day",
+    "minItems": 2,
+    "maxItems": 2,
+    "items": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
+}
+HOURS = {
+    "type": "object",
+    "description": "Opening ranges per weekday, in the restaurant's time zone; a missing or "
+    "empty day is closed. A PATCH merges days: the days it names replace theirs.",
+    "additionalProperties": False,
+    "properties": {
+        day: {"type": "array", "maxItems": 6, "items": _OPENING_RANGE}
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    },
+}
+SETTINGS = {
+    "type": "object",
+    "description": "A restaurant's settings (omniorder/settings/document.py).",
+    "additionalProperties": False,
+    "required": [
+        "timezone",
+        "currency",
+        "locale",
+        "tax",
+        "tips",
+        "hours",
+        "closed_dates",
+        "prep_minutes",
+        "slot_minutes",
+        "max_orders_per_slot",
+        "pause",
+    ],
+    "properties": {
+        "timezone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
+        "currency": {"type": "string", "description": "ISO 4217 code, e.g. EUR"},
+        "locale": {"type": "string", "description": "Babel locale, e.g. de_DE"},
+        "tax": TAX,
+        "tips": TIPS,
+        "hours": HOURS,
+        "closed_dates": {
+            "type": "array",
+            "maxItems": 400,
+            "uniqueItems": True,
+            "items": {"type": "string", "format": "date"},
+            "description": "Local dates the restaurant is closed (a range starting the day "
+            "before still runs to its end)",
+        },
+        "prep_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
+        "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
+        "max_orders_per_slot": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 10000,
+            "description": "0: no cap",
+        },
+        "pause": {
+            "type": ["object", "null"],
+            "description": "Online orders paused from the kitchen board: null (taking "
+            "orders), until a moment, or until resumed (until: null)",
+            "additionalProperties": False,
+            "required": ["until"],
+            "properties": {"until": {"type": ["string", "null"], "format": "date-time"}},
+        },
+    },
+}
+# A PATCH body: any of the keys; objects (tax, tips) are merged one level deep.
+SETTINGS_CHANGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        key: {k: v for k, v in schema.items() if k != "required"}
+        for key, schema in SETTINGS["properties"].items()
+    },
+}
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes):
+    text = {
+        400: "Invalid input",
+        401: "Missing or wrong token",
+        404: "Not found",
+        409: "Conflict",
+        413: "Body too large",
+        422: "Idempotency-Key already used for a different order",
+        429: "Too many requests (failed attempts, or orders from one address); "
+        "retry after Retry-After seconds",
+        503: "Database unavailable; retry after Retry-After seconds",
+    }
+    return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code]) for code in codes}
+
+
+def _restaurant_document(operation_id: str, schema: str) -> dict:
+    """A restaurant's document under /api/v1/sys/tenants/{domain}/…: the path's domain and
+    the GET that reads it (system token)."""
+    return {
+        "parameters": [
+            {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "get": {
+            "operationId": operation_id,
+            "security": [{"systemToken": []}],
+            "responses": {
+                "200": _json({"$ref": f"#/components/schemas/{schema}"}),
+                **_errors(400, 401, 404, 429, 503),
+            },
+        },
+    }
+
+
+def openapi_document() -> dict:
+    bearer = [{"systemToken": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OmniOrder API",
+            "version": "1",
+            "description": "Tenant endpoints answer for the restaurant named by the Host "
+            "header; /api/v1/sys endpoints need the system token.",
+        },
+        "components": {
+            "securitySchemes": {"systemToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": ERROR,
+                "MenuItem": MENU_ITEM,
+                "Order": ORDER,
+                "NewOrder": NEW_ORDER,
+                "PickupSlots": PICKUP_SLOTS,
+                "Provision": PROVISION,
+                "MenuDocument": MENU_DOCUMENT,
+                "MenuImported": MENU_IMPORTED,
+                "Provisioned": PROVISIONED,
+                "Analytics": ANALYTICS,
+                "Settings": SETTINGS,
+                "SettingsChange": SETTINGS_CHANGE,
+            },
+        },
+        "paths": {
+            "/api/v1/menu": {
+                "get": {
+                    "operationId": "menu",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["currency", "items"],
+                                "properties": {
+                                    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                                    "items": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/MenuItem"},
+                                    },
+                                },
+                            }
+                        ),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/v1/orders": {
+                "post": {
+                    "operationId": "placeOrder",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 200},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewOrder"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Order"}, "Placed"),
+                        "200": _json(
+                            {"$ref": "#/components/schemas/Order"},
+                            "Already placed with this Idempotency-Key",
+                        ),
+                        **_errors(400, 404, 409, 413, 422, 429, 503),
+                    },
+                }
+            },
+            "/api/v1/pickup-slots": {
+                "get": {
+                    "operationId": "pickupSlots",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/PickupSlots"}),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/v1/orders/{order_id}": {
+                "get": {
+                    "operationId": "order",
+                    "parameters": [
+                        {
+                            "name": "order_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Order"}),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/v1/sys/provision": {
+                "post": {
+                    "operationId": "provision",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Provision"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Provisioned"}, "Provisioned"),
+                        **_errors(400, 401, 404, 409, 413, 429, 503),
+                    },
+                }
+            },
+            "/api/v1/sys/tenants/{domain}/menu": {
+                **_restaurant_document("exportMenu", "MenuDocument"),
+                "put": {
+                    "operationId": "importMenu",
+                    "security": bearer,
+                    "description": "Replace the whole menu in one transaction; any problem "
+                    "(each reported at its path in `fields`) and nothing changes.",
+                    "parameters": [
+                        {
+                            "name": "dry_run",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": ["true", "false"]},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/MenuDocument"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MenuImported"}),
+                        **_errors(400, 401, 404, 413, 429, 503),
+                    },
+                },
+            },
+            "/api/v1/sys/analytics": {
+                "get": {
+                    "operationId": "analytics",
+                    "description": "The warehouse's totals per tenant over [from, to] "
+                    "(inclusive YYYY-MM-DD), as of its last refresh. A day is each "
+                    "restaurant's local day, in the time zone of its settings.",
+                    "security": bearer,
+                    "parameters": [
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        }
+                        for name in ("from", "to", "domain")
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Analytics"}),
+                        **_errors(400, 401, 404, 429, 503),
+                    },
+                }
+            },
+            "/api/v1/sys/tenants/{domain}/settings": {
+                **_restaurant_document("tenantSettings", "Settings"),
+                "patch": {
+                    "operationId": "changeTenantSettings",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/SettingsChange"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Settings"}, "Saved"),
+                        **_errors(400, 401, 404, 413, 429, 503),
+                    },
+                },
+            },
+        },
+    }
