@@ -143,12 +143,13 @@ def register_middleware(app: Flask) -> None:
     inside it see the host and client address the proxy forwarded."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from omniorder.blueprints.api import WarmMenuShortcut
-    from omniorder.blueprints.kitchen.poll import UnchangedPollShortcut
+    from omniorder.blueprints.api import held_menu
+    from omniorder.blueprints.kitchen.poll import unchanged_poll
     from omniorder.web.hosts import RefuseBadHost
+    from omniorder.web.shortcuts import Shortcut
 
-    app.wsgi_app = UnchangedPollShortcut(app, app.wsgi_app)
-    app.wsgi_app = WarmMenuShortcut(app, app.wsgi_app)
+    app.wsgi_app = Shortcut(app, app.wsgi_app, "kitchen.board_poll", unchanged_poll)
+    app.wsgi_app = Shortcut(app, app.wsgi_app, "api.menu", held_menu)
     app.wsgi_app = RefuseBadHost(app.wsgi_app)
     hops = app.config.get("OMNIORDER_PROXY_HOPS", 0)
     if hops:

@@ -66,7 +66,7 @@ def test_a_warm_menu_request_issues_no_statement_and_answers_304(
     workers, make_tenant, count_statements
 ):
     """The first request fills the worker's memory through Flask; the next are answered from
-    it before Flask (`WarmMenuShortcut`) with the same bytes and headers, and no statement."""
+    it before Flask (`held_menu`) with the same bytes and headers, and no statement."""
     app, _ = workers
     flask_requests = []
     app.before_request(lambda: flask_requests.append(request.path))

@@ -1,5 +1,5 @@
-"""The job engine (omniorder/jobs/engine.py, procrastinate) on real PostgreSQL: transactional enqueue,
-tenant-bound tasks, failures kept with their error and retried, periodic runs deduplicated
+"""The job engine (omniorder/jobs/engine.py, procrastinate) on real PostgreSQL: transactional
+enqueue, tenant-bound tasks, failures kept with their error and retried, periodic runs deduplicated
 across two real worker processes.
 
 Tasks declared here run in this process (tests/support/jobs.run_queue: a worker that stops

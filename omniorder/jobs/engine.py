@@ -12,7 +12,8 @@ pgqueuer is async-first and schedules its periodic jobs per process.
 - Its tables live in ``public`` (``procrastinate_*``), created by the public revision
   ``p0003_job_engine`` from the SQL shipped with the pinned version, so ``flask db upgrade``
   is the one command that prepares a database.
-- `queue` is the one procrastinate App; tasks are declared in each capability's tasks module (`TASK_MODULES`). A worker
+- `queue` is the one procrastinate App; tasks are declared in each capability's tasks module
+  (`TASK_MODULES`). A worker
   (``flask worker``, omniorder/jobs/cli.py) gives it a connector to the database; a web request
   needs none, because `defer` runs on the request's connection.
 - `tenant_task` runs a task bound to its restaurant through the same binding as a request

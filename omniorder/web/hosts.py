@@ -17,7 +17,7 @@ from omniorder.cache.changes import change_feed
 from omniorder.core.database import db
 from omniorder.tenancy.bind import bind_tenant
 from omniorder.tenancy.names import is_valid_host_header, normalize_host
-from omniorder.tenancy.registry import tenant_registry
+from omniorder.tenancy.registry import TenantRecord, TenantRegistry, tenant_registry
 from omniorder.web.headers import security_headers
 
 log = logging.getLogger(__name__)
@@ -30,12 +30,18 @@ def tenant_exempt(view):
     return view
 
 
+def tenant_for_host(registry: TenantRegistry, host: str) -> TenantRecord | None:
+    """The restaurant a Host header names: the one rule for requests through Flask and for the
+    answers given before it (`omniorder.web.shortcuts`)."""
+    return registry.lookup(normalize_host(host))
+
+
 def bind_request_tenant() -> None:
     change_feed()  # this worker's listener, started by its first request
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "tenant_exempt", False):
         return
-    tenant = tenant_registry().lookup(normalize_host(request.host))
+    tenant = tenant_for_host(tenant_registry(), request.host)
     if tenant is None:
         abort(404, description=NO_RESTAURANT)
     bind_tenant(tenant)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 
-from omniorder.jobs.engine.cli import record_errors
+from omniorder.jobs.cli import record_errors
 
 from omniorder.jobs.engine import queue, use_flask_app, worker_connector
 from tests.support import REPOSITORY
