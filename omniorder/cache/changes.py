@@ -7,8 +7,9 @@ not a trigger: on Citus the tenant tables live on worker nodes, where a trigger'
 reach nobody, while the app's session is on the coordinator, where the listeners are. The
 writes are seen by one engine hook (`track_write`: every INSERT, UPDATE and DELETE the app
 issues, ORM flushes included), so no service can forget to announce one. What a table is
-about (its *topic*) is `TOPICS`: the menu (items, options, categories, settings), the board
-(orders, board version), the staff (users), the registry (public.tenants). A payload is
+about (its *topic*) each model declares in its table's `info` (`CHANGE_TOPIC`): the menu
+(items, options, categories, settings), the board (orders, board version), the staff (users),
+the registry (public.tenants). A payload is
 ``"<topic> <schema>"`` (``"registry"`` for the registry).
 
 **Who listens.** Each worker process keeps one connection that LISTENs (`ChangeFeed`), opened
@@ -47,7 +48,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 
-from omniorder.core.database import db, reads_only
+from omniorder.core.database import CHANGE_TOPIC, db, reads_only
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 from omniorder.tenancy.registry import tenant_registry
 
@@ -56,17 +57,6 @@ T = TypeVar("T")
 
 CHANNEL = "omniorder_changes"
 APPLICATION_NAME = "omniorder-changes"  # how the listeners show in pg_stat_activity
-TOPICS = {
-    "menu_items": "menu",
-    "categories": "menu",
-    "option_groups": "menu",
-    "options": "menu",
-    "settings": "menu",
-    "orders": "board",
-    "board_version": "board",
-    "users": "staff",
-    "tenants": "registry",
-}
 _CHANGED = "omniorder.changed"  # key in the DBAPI connection's info: {(topic, schema)}
 RECONNECT_SECONDS = (0.05, 0.1, 0.2, 0.5, 1.0)
 WAKE_SECONDS = 0.5  # the listener looks at its stop flag this often
@@ -81,7 +71,7 @@ def track_write(connection, clauseelement, multiparams, params, execution_option
     if not isinstance(clauseelement, UpdateBase):
         return
     table = getattr(clauseelement, "table", None)
-    topic = TOPICS.get(getattr(table, "name", None))
+    topic = getattr(table, "info", {}).get(CHANGE_TOPIC)
     if topic is None:
         return
     schema = None

@@ -20,6 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The key of a table's `info` that names what its changes are about (the menu, the board…):
+# each model declares its own, and the change feed (`omniorder.cache.changes`) announces it.
+CHANGE_TOPIC = "change_topic"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READS_ONLY = "omniorder_reads_only"
 

@@ -7,7 +7,7 @@ halfway leaves nothing behind:
 
 * an HTTP request that writes (any method but GET, HEAD, OPTIONS) commits when its response
   is a success (< 400) and rolls back when it is an error or an exception escaped the view
-  (`UnitOfWorkFlask.dispatch_request`). A failed commit is an exception like any other, so the
+  (`omniorder.web.app.UnitOfWorkFlask`). A failed commit is an exception like any other, so the
   error handlers answer it (409, 503…), never a half-written 200;
 * a CLI command or a job wraps its work in `unit_of_work()`;
 * a GET or HEAD never writes: it runs on the tenant's autocommit read engine, which refuses
@@ -23,12 +23,11 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from omniorder.core.database import db, decide_access, reads_only
+from omniorder.core.database import db
 
 log = logging.getLogger(__name__)
 _AFTER_COMMIT = "omniorder.after_commit"
@@ -37,29 +36,6 @@ _READ_STATEMENT = re.compile(r"\s*(SELECT|SHOW)\b", re.IGNORECASE)
 
 class WriteDuringRead(RuntimeError):
     """A statement that is not a read reached a read-only engine (a GET that writes)."""
-
-
-class UnitOfWorkFlask(Flask):
-    """Flask, with each writing request as one transaction around its view."""
-
-    def preprocess_request(self):
-        # Read or write is decided here, once, before any hook or view runs.
-        decide_access(request.method)
-        return super().preprocess_request()
-
-    def dispatch_request(self):
-        if reads_only():
-            return super().dispatch_request()
-        try:
-            response = self.make_response(super().dispatch_request())
-            if response.status_code < 400:
-                db.session.commit()
-            else:
-                db.session.rollback()
-        except BaseException:
-            rollback_quietly()
-            raise
-        return response
 
 
 @contextmanager

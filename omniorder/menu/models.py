@@ -14,13 +14,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import db, uuid_pk
+from omniorder.core.database import CHANGE_TOPIC, db, uuid_pk
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 
 class Category(db.Model):
     __tablename__ = "categories"
-    __table_args__ = {"schema": TENANT_SCHEMA_PLACEHOLDER}
+    __table_args__ = {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}}
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String, nullable=False)
@@ -33,7 +33,7 @@ class MenuItem(db.Model):
     __tablename__ = "menu_items"
     __table_args__ = (
         CheckConstraint("price >= 0", name="menu_items_price_check"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -60,7 +60,7 @@ class OptionGroup(db.Model):
             "min_choices >= 0 AND max_choices >= 1 AND max_choices >= min_choices",
             name="option_groups_choices_check",
         ),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -79,7 +79,7 @@ class Option(db.Model):
     __tablename__ = "options"
     __table_args__ = (
         CheckConstraint("price_delta >= 0", name="options_price_delta_check"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

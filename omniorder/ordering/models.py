@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import db, one_of, uuid_pk
+from omniorder.core.database import CHANGE_TOPIC, db, one_of, uuid_pk
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 ORDER_STATUSES = ("PENDING", "COOKING", "DONE", "CANCELLED")
@@ -31,7 +31,7 @@ class Order(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("status", ORDER_STATUSES), name="orders_status_check"),
         CheckConstraint("total_amount >= 0", name="orders_total_amount_check"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "board"}},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -101,7 +101,7 @@ class BoardVersion(db.Model):
     __tablename__ = "board_version"
     __table_args__ = (
         CheckConstraint("singleton", name="board_version_singleton"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "board"}},
     )
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))

@@ -8,7 +8,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import db
+from omniorder.core.database import CHANGE_TOPIC, db
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 
@@ -20,7 +20,7 @@ class RestaurantSettings(db.Model):
     __tablename__ = "settings"
     __table_args__ = (
         CheckConstraint("singleton", name="settings_singleton"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
     )
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))

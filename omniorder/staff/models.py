@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import db, one_of, uuid_pk
+from omniorder.core.database import CHANGE_TOPIC, db, one_of, uuid_pk
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 ROLES = ("admin", "manager", "kitchen")
@@ -23,7 +23,7 @@ class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(one_of("role", ROLES), name="users_role_check"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "staff"}},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

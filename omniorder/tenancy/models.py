@@ -13,12 +13,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import db
+from omniorder.core.database import CHANGE_TOPIC, db
 
 
 class Tenant(db.Model):
     __tablename__ = "tenants"
-    __table_args__ = {"schema": "public"}
+    __table_args__ = {"schema": "public", "info": {CHANGE_TOPIC: "registry"}}
 
     id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")

@@ -7,7 +7,6 @@ import sys
 import threading
 
 from omniorder.jobs.cli import record_errors
-
 from omniorder.jobs.engine import queue, use_flask_app, worker_connector
 from tests.support import REPOSITORY
 

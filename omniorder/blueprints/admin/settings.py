@@ -248,7 +248,7 @@ def edit_settings():
     every value is checked by the settings service."""
     document = current_settings()
     form = settings_form(document)
-    if request.method == "GET":
+    if not form.is_submitted():
         return _page(form, document)
     change, problems = _changes(form, document["locale"])
     try:  # nothing is saved while anything is wrong; every problem is reported at once

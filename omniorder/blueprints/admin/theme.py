@@ -15,7 +15,7 @@ from omniorder.tenancy.bind import current_tenant
 def theme():
     current = theme_for_render(current_tenant().theme_config)
     form = ThemeForm(data={key: current[key] for key in ("preset", "primary_color", "font_family")})
-    if request.method == "GET":
+    if not form.is_submitted():
         return render_template("admin/theme.html", form=form, preview=current, message=None)
     if not form.validate():
         return render_template(

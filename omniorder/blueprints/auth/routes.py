@@ -16,7 +16,7 @@ def home_for(staff) -> str:
 def login():
     form = LoginForm()
     next_page = safe_next(request.args.get("next"))
-    if request.method == "GET":
+    if not form.is_submitted():
         return render_template("auth/login.html", form=form, next_page=next_page)
     if not form.validate():
         return render_template(
