@@ -11,9 +11,8 @@ from flask import current_app
 from procrastinate import BaseRetryStrategy, RetryDecision
 
 from omniorder.jobs import tenant_task
-from omniorder.models import Notification
 from omniorder.services import notifications
-from omniorder.services.mail import MailSender
+from omniorder.services.mail import MailChannel
 
 MAX_ATTEMPTS = 12
 FIRST_WAIT = 30  # seconds before the second attempt; doubled each time
@@ -27,22 +26,20 @@ def retry_wait(attempts: int) -> int:
 
 class MailBackoff(BaseRetryStrategy):
     """procrastinate's side of the backoff: it reschedules the job after each failure (a
-    `RetryLater` from `deliver`, or any other error such as a lost database connection)."""
+    `RetryLater` from `deliver`, or any other error such as a lost database connection); a
+    `RetryAt` (another run of the job is still sending) at the moment it names."""
 
     def get_retry_decision(self, *, exception, job) -> RetryDecision | None:
+        if isinstance(exception, notifications.RetryAt):
+            return RetryDecision(retry_at=exception.at)
         failed = job.attempts + 1  # procrastinate counts the attempts before this one
         if failed >= MAX_ATTEMPTS:
             return None
         return RetryDecision(retry_in={"seconds": retry_wait(failed)})
 
 
-@tenant_task(name="send_email", queue="mail", retry=MailBackoff())
+@tenant_task(name="send_email", queue="mail", retry=MailBackoff(), own_transactions=True)
 def send_email(notification_id: str) -> str | None:
     """Send one notification's e-mail unless it went out already; its status afterwards."""
-    sender = MailSender(current_app._get_current_object())
-
-    def give_up(notification: Notification) -> bool:
-        return sender.refused or notification.attempts >= MAX_ATTEMPTS
-
-    notification = notifications.deliver(notification_id, sender, give_up)
-    return notification.status if notification is not None else None
+    channel = MailChannel(current_app._get_current_object(), MAX_ATTEMPTS)
+    return notifications.deliver(notification_id, channel)
