@@ -3,8 +3,10 @@
 A message that cannot go out yet (the mail server is down, busy or answers 4xx) is tried
 again with exponential backoff: 30 s, 1, 2, 4, 8, 16, 32 minutes, then hourly, 12 attempts
 over about five hours; then, or at once on a permanent refusal (5xx for the recipient or the
-message), the notification is marked 'failed' with its last error for the back office. The
-job itself then ends successfully: there is nothing left to retry.
+message, or a message that cannot be written), the notification is marked 'failed' with its
+last error for the back office (/admin/emails). The job itself then ends successfully: there
+is nothing left to retry. No transaction is open while the server is talked to
+(services/notifications.py).
 """
 
 from flask import current_app
