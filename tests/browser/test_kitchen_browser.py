@@ -273,3 +273,48 @@ def test_a_half_typed_cancel_reason_survives_the_poll_and_the_box_stays_on_scree
     page.get_by_role("button", name=f"Cancel order #{ada['number']}").click()
     expect(page.locator(".card", has_text="Ada")).to_have_count(0)
     page.context.close()
+
+
+def order_status(app, tenant, order_id) -> str:
+    response = app.test_client().get(f"/api/v1/orders/{order_id}", headers={"Host": tenant.domain})
+    return response.json["status"]
+
+
+def test_offline_the_board_says_so_and_refuses_a_tap(browser, live_server, make_tenant, app):
+    tenant = make_tenant(name="Offline Diner")
+    add_staff(app, tenant, "cook@offline.example", "kitchen")
+    ada = place_order(app, tenant, "Ada", [("Fries", 1)])
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    staff_login(
+        page, f"http://{tenant.domain}:{live_server}/login?next=/kitchen", "cook@offline.example"
+    )
+    page.wait_for_url(re.compile(r"/kitchen$"))
+    banner = page.get_by_text(re.compile(r"Offline — last update \d+ s ago"))
+    refused = page.get_by_text("Tap not sent")
+    start = page.get_by_role("button", name=f"Start cooking #{ada['number']} Ada")
+    expect(banner).to_be_hidden()
+
+    context.set_offline(True)  # the tablet loses the network
+    expect(banner).to_be_visible(timeout=5000)
+    start.click()
+    expect(refused).to_be_visible()
+    assert order_status(app, tenant, ada["id"]) == "PENDING"
+    assert_accessible(page)
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=5000)
+    expect(refused).to_be_hidden()
+
+    # The server stops answering (hung, not refused): the poll's deadline notices.
+    held = []
+    page.route("**/kitchen/board?*", lambda route: held.append(route))  # never answered
+    expect(banner).to_be_visible(timeout=5000)
+    start.click()
+    expect(refused).to_be_visible()
+    assert order_status(app, tenant, ada["id"]) == "PENDING"
+    page.unroute("**/kitchen/board?*")
+    expect(banner).to_be_hidden(timeout=5000)
+    start.click()  # back online, a tap goes through
+    expect(page.locator(".column-cooking .card", has_text="Ada")).to_be_visible()
+    assert order_status(app, tenant, ada["id"]) == "COOKING"
+    context.close()
