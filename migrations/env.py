@@ -20,6 +20,7 @@ from alembic import context
 from omniorder.core.database import db
 from omniorder.tenancy.fanout import each_in_transaction
 from omniorder.tenancy.migrate import lock_and_bind
+from omniorder.tenancy.schema import keep_on_coordinator
 
 config = context.config
 scope = config.attributes.get("scope")
@@ -59,6 +60,7 @@ if context.is_offline_mode():
     render_tenant_sql()
 elif scope == "public":
     with config.attributes["engine"].connect() as connection, connection.begin():
+        keep_on_coordinator(connection)
         migrate_schema(connection, "public")
 else:  # one transaction per tenant; a failure is rolled back and reported, the rest go on
     each_in_transaction(

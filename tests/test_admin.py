@@ -342,3 +342,46 @@ def test_cancelled_orders_are_found_with_their_reason_and_pickups_with_their_tim
     done = manager.get("/admin/orders?status=DONE").text
     assert "Picked up 27.11.26, 19:05" in done  # the restaurant's clock and locale
     assert "Picked up" not in manager.get("/admin/orders?status=PENDING").text
+
+
+def shown_rows(page: str) -> dict[int, str]:
+    """Each order's row as a person reads it: its text, tags dropped, spaces collapsed."""
+    rows = re.findall(r'<tr data-number="(\d+)">(.*?)</tr>', page, re.S)
+    return {int(n): " ".join(re.sub(r"<[^>]+>", " ", row).split()) for n, row in rows}
+
+
+def test_orders_show_when_they_are_picked_up_and_whether_they_were(
+    tenant, manager, client, db_connection
+):
+    asap, slot, collected = insert_orders(db_connection, tenant, ["Asa", "Sol", "Col"])
+    moments = {  # order → (pickup_at, ready_at, picked_up_at), UTC
+        asap: (None, "2026-11-27 11:40+00", None),
+        slot: ("2026-11-28 12:15+00", "2026-11-28 12:15+00", None),
+        collected: (None, "2026-11-27 17:55+00", "2026-11-27 18:05+00"),
+    }
+    for order_id, (pickup_at, ready_at, picked_up_at) in moments.items():
+        db_connection.execute(
+            text(
+                f'UPDATE "{tenant.schema_name}".orders SET pickup_at = :pickup, '  # noqa: S608
+                "ready_at = :ready, picked_up_at = :picked WHERE id = :id"
+            ),
+            {"pickup": pickup_at, "ready": ready_at, "picked": picked_up_at, "id": order_id},
+        )
+    db_connection.commit()
+    changed = client.patch(
+        f"/api/v1/sys/tenants/{tenant.domain}/settings",
+        json={"timezone": "Europe/Berlin", "locale": "de_DE"},
+        headers={"Authorization": f"Bearer {SYS_TOKEN}"},
+    )
+    assert changed.status_code == 200
+
+    page = manager.get("/admin/orders").text
+    assert re.search(r"<th[^>]*>Pickup</th>", page)
+    rows = shown_rows(page)
+    asap_row, slot_row, collected_row = (rows[n] for n in sorted(rows))
+    assert "ASAP Ready about 27.11.26, 12:40" in asap_row and "Done" in asap_row
+    assert "Slot 28.11.26, 13:15" in slot_row and "ASAP" not in slot_row
+    assert "Picked up 27.11.26, 19:05" in collected_row
+    assert "ASAP Ready about 27.11.26, 18:55" in collected_row
+    assert "Done" not in collected_row  # its status is that it was picked up
+    assert re.search(r'<button class="button"[^>]*>Find</button>', page)  # styled as the others

@@ -303,3 +303,65 @@ def test_a_restaurant_keeps_taking_orders_while_it_moves(database_url, make_tena
     assert {row.idempotency_key: (row.id, row.number) for row in stored} == acknowledged
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def image_like_database(database_url, workers):
+    """A new database set up as the official Citus container image sets up its `postgres`
+    database, and the app's own superuser role to run the app in it.
+
+    The image creates the citus extension as the bootstrap superuser (`postgres`) on every
+    node before anything else, and its membership manager registers each worker with
+    `citus_add_node` alone. The app then connects as its own superuser, so the citus
+    extension's owner is not the role that runs `flask db upgrade`."""
+    server = make_url(database_url)
+    suffix = uuid.uuid4().hex[:8]
+    name, role = f"omniorder_image_{suffix}", f"omniorder_app_{suffix}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # a Citus database: both propagate to the workers
+        connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN SUPERUSER')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name)
+    bootstrap = create_engine(url, isolation_level="AUTOCOMMIT")
+    with bootstrap.connect() as connection:
+        connection.exec_driver_sql("CREATE EXTENSION citus")
+        hosts = [worker.rsplit(":", 1) for worker in workers]
+        connection.execute(
+            text("SELECT * FROM master_run_on_worker(:hosts, :ports, :commands, true)"),
+            {
+                "hosts": [host for host, _ in hosts],
+                "ports": [int(port) for _, port in hosts],
+                "commands": ["CREATE EXTENSION IF NOT EXISTS citus"] * len(hosts),
+            },
+        )
+        for host, port in hosts:
+            connection.execute(text("SELECT citus_add_node(:h, :p)"), {"h": host, "p": int(port)})
+    bootstrap.dispose()
+    yield url.set(username=role).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        drop_database(connection, name, citus_workers(connection))
+        connection.exec_driver_sql(f'DROP ROLE "{role}"')
+    admin.dispose()
+
+
+@pytest.mark.citus
+def test_upgrade_prepares_a_database_set_up_like_the_citus_image(image_like_database, workers):
+    """`flask db upgrade` in a database like the Citus image's `postgres` database, as a role
+    that does not own the citus extension, then a restaurant provisioned and its menu served:
+    the database works as one made as deploy/citus.md says."""
+    app = make_app(image_like_database)
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "public: migrated at p0003_job_engine"
+    created = runner.invoke(
+        args=["tenants", "create", "--name", "Image Pizza", "--domain", "image.localhost"]
+    )
+    assert created.exit_code == 0, created.output
+    assert placement_of(app, "image.localhost").node in workers
+    menu = app.test_client().get("/api/v1/menu", headers={"Host": "image.localhost"})
+    assert menu.status_code == 200 and menu.get_json()["items"]
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()

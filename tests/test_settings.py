@@ -89,6 +89,8 @@ BAD_CHANGES = [  # (change, the keys the 400 names)
     ({"currency": "ZZZ"}, {"currency"}),
     ({"currency": "eur"}, {"currency"}),
     ({"currency": None}, {"currency"}),
+    ({"currency": "ADP"}, {"currency"}),  # the Andorran peseta, withdrawn in 2002
+    ({"currency": "XXX"}, {"currency"}),  # ISO 4217's "no currency"
     ({"locale": "zz_ZZ"}, {"locale"}),
     ({"locale": "de-DE"}, {"locale"}),
     ({"locale": ""}, {"locale"}),
@@ -441,6 +443,7 @@ def test_admin_types_settings_as_people_write_them(admin, client, tenant, db_con
         ("tips-presets_percent", "1 2 3 4 5 6", "at most 5"),
         ("region-timezone", "Mars/Base", "IANA time zone"),
         ("region-currency", "ZZZ", "ISO 4217"),
+        ("region-currency", "ADP", "ADP (Andorran Peseta) is no longer in use"),
         ("region-locale", "zz_ZZ", "a locale such as de_DE"),
     ],
 )
@@ -485,6 +488,93 @@ def test_a_locale_set_by_the_operator_survives_a_save_of_the_page(client, admin,
     fields = {**PAGE_FIELDS, "region-locale": "de"}
     assert admin.post("/admin/settings", fields).status_code == 303
     assert client.get(settings_url(tenant.domain), headers=AUTH).json["locale"] == "de"
+
+
+def options(page: str, name: str) -> list[str]:
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option[^>]* value="([^"]*)"', select)
+
+
+def groups(page: str, name: str) -> list[tuple[str, list[str]]]:
+    """A select's option groups, in the page's order: (label, the values it offers)."""
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
+    return [
+        (label, re.findall(r'<option[^>]* value="([^"]*)"', body))
+        for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select, re.S)
+    ]
+
+
+def test_the_page_offers_the_currencies_in_use_today(admin):
+    offered = options(admin.get("/admin/settings").text, "region-currency")
+    assert {"EUR", "USD", "JPY", "CHF", "GBP"} <= set(offered)
+    for withdrawn in ("ADP", "DEM", "HRK", "ZWD", "XXX", "XAU"):  # and no test or metal codes
+        assert withdrawn not in offered
+    assert len(offered) == len(set(offered)) < 200
+
+
+def test_a_withdrawn_currency_is_refused_as_a_new_value(client, runner, tenant, db_connection):
+    refused = patch(client, tenant.domain, {"currency": "ADP"})
+    assert refused.status_code == 400
+    assert "ADP (Andorran Peseta) is no longer in use" in refused.json["fields"]["currency"]
+    printed = runner.invoke(args=["tenants", "settings", tenant.domain, "--set", "currency=HRK"])
+    assert printed.exit_code != 0 and "is no longer in use" in printed.output
+    assert stored(db_connection, tenant) == {}
+
+
+def test_a_restaurant_holding_a_withdrawn_currency_still_works_and_can_change_it(
+    client, admin, tenant, db_connection
+):
+    """A restaurant that chose a currency before it was withdrawn (or before this rule) keeps
+    it until someone changes it: its pages render, other settings save, and a new currency can
+    be chosen, but the withdrawn one cannot be chosen again."""
+    db_connection.execute(
+        text(f'UPDATE "{tenant.schema_name}".settings SET document = :document'),  # noqa: S608
+        {"document": json.dumps({**DEFAULTS, "currency": "ADP", "locale": "ca_AD"})},
+    )
+    # as a write of the app would, so every worker's cached settings are dropped
+    db_connection.execute(
+        text(f"SELECT pg_notify('omniorder_changes', 'menu {tenant.schema_name}')")
+    )
+    db_connection.commit()
+    page = admin.get("/admin/settings")
+    assert page.status_code == 200
+    assert selected(page.text, "region-currency") == "ADP"
+    assert "ADP · Andorran Peseta (no longer in use)" in page.text
+    kept = {**PAGE_FIELDS, "region-currency": "ADP", "region-locale": "ca_AD"}
+    assert admin.post("/admin/settings", {**kept, "tax-rate_percent": "4,5"}).status_code == 303
+    assert stored(db_connection, tenant)["currency"] == "ADP"
+    assert configure(client, tenant, tips={"enabled": True})["currency"] == "ADP"
+    storefront = Customer(client, tenant.domain).get("/")
+    assert storefront.status_code == 200
+    assert admin.post("/admin/settings", {**kept, "region-currency": "EUR"}).status_code == 303
+    assert stored(db_connection, tenant)["currency"] == "EUR"
+    again = admin.post("/admin/settings", kept)
+    assert again.status_code == 400 and "is no longer in use" in again.text
+    assert stored(db_connection, tenant)["currency"] == "EUR"
+
+
+def test_locales_are_grouped_by_language_with_the_restaurants_first(client, admin, tenant):
+    configure(client, tenant, locale="de_AT")
+    page = admin.get("/admin/settings").text
+    assert selected(page, "region-locale") == "de_AT"
+    shown = groups(page, "region-locale")
+    label, first = shown[0]
+    assert label == "German" and first[0] == "de_AT"
+    assert {"de_DE", "de_CH"} <= set(first)
+    labels = [label for label, _ in shown[1:]]
+    assert labels == sorted(labels, key=str.casefold) and "German" not in labels
+    english = dict(shown)["English"]
+    assert {"en_US", "en_GB", "en_IN"} <= set(english)
+    group = re.search(r'<optgroup label="English">(.*?)</optgroup>', page, re.S).group(1)
+    names = re.findall(r"<option[^>]*>([^<]*)</option>", group)
+    assert names[:2] == ["English (American Samoa) · en_AS", "English (Anguilla) · en_AI"]
+    assert names == sorted(names, key=str.casefold)  # by country, as people look for them
+    offered = [code for _, codes in shown for code in codes]
+    assert len(offered) == len(set(offered))
+    # Countries only: each one formats numbers and dates as people there write them;
+    # scripts are countries' too (Serbian in Latin letters, Chinese as written in Taiwan).
+    assert {"sr_Latn_RS", "zh_Hant_TW", "zh_Hans_CN", "ja_JP"} <= set(offered)
+    assert not {"de", "en", "en_001", "es_419", "en_US_POSIX"} & set(offered)
 
 
 hostile = st.one_of(

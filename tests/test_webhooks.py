@@ -341,6 +341,8 @@ def test_a_loopback_url_is_refused_unless_private_addresses_are_allowed(
     refused = set_webhook(strict_admin, receiver.url)
     assert refused.status_code == 400
     assert "127.0.0.1, a loopback address" in refused.text
+    assert "use a public https:// address" in refused.text  # what the admin can do
+    assert "OMNIORDER_" not in refused.text and "README" not in refused.text
     assert "No deliveries yet" in refused.text and "Regenerate secret" not in refused.text
     by_name = set_webhook(strict_admin, f"http://localhost:{receiver.port}/")
     assert by_name.status_code == 400 and "localhost resolves to" in by_name.text

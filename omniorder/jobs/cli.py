@@ -1,18 +1,25 @@
 """``flask worker`` runs background jobs; ``flask jobs status|retry`` shows and retries them.
 
 A worker is a plain process: run as many as needed, on as many machines as reach the
-database (deploy/README.md). SIGTERM (or Ctrl-C) stops it gracefully: it takes no new job and
+database (deploy/workers.md). Without ``--queue`` it runs two pools of slots side by side:
+one for webhooks, whose receivers are the restaurants' and may be slow, and one for every
+other queue (mail, maintenance), so a receiver, however slow, never holds a slot the mail
+needs. SIGTERM (or Ctrl-C) stops it gracefully: it takes no new job and
 waits up to ``--graceful`` seconds for the running ones; a job it could not finish is found by
 the stalled-jobs task once the worker's heartbeat is older than OMNIORDER_WORKER_STALLED_AFTER
 seconds, and tried again.
 """
 
+import asyncio
 import datetime
+import signal
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from procrastinate.worker import Worker
 from sqlalchemy import text
 
 from omniorder.analytics.tasks import SCHEDULES, schedule, stalled_after
@@ -47,9 +54,42 @@ async def record_errors(call_next, context, worker):
     return result
 
 
+WEBHOOKS = "webhooks"
+
+
+def pools(queues: tuple[str, ...], concurrency: int, webhook_concurrency: int) -> list:
+    """(queues, slots) of each pool: the queues asked for, or webhooks apart from the rest."""
+    if queues:
+        return [(list(queues), concurrency)]
+    queue.perform_import_paths()
+    others = sorted({task.queue for task in queue.tasks.values()} - {WEBHOOKS})
+    return [(others, concurrency), ([WEBHOOKS], webhook_concurrency)]
+
+
+async def run_pools(slots: list, **options) -> None:
+    """One procrastinate worker per pool in this process, all stopped by SIGTERM or SIGINT.
+    Our tasks are sync: each runs in a thread of the loop's executor, which gets a thread per
+    slot (the default has cpu count + 4, fewer than the slots of two pools may be)."""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=sum(n for _, n in slots)))
+    workers = [
+        Worker(app=queue, queues=names, concurrency=n, name=f"worker {'+'.join(names)}", **options)
+        for names, n in slots
+    ]
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, lambda: [worker.stop() for worker in workers])
+    async with queue.open_async():
+        await asyncio.gather(*(worker.run() for worker in workers))
+
+
 @click.command("worker")
 @click.option("--queue", "queues", multiple=True, help="Queues to take jobs from (default: all).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--webhook-concurrency",
+    type=click.IntRange(1, 64),
+    help="Without --queue: slots of the webhooks pool (default: --concurrency).",
+)
 @click.option(
     "--graceful",
     type=click.FloatRange(0),
@@ -58,7 +98,7 @@ async def record_errors(call_next, context, worker):
     help="Seconds a stop waits for running jobs.",
 )
 @with_appcontext
-def worker_command(queues, concurrency, graceful):
+def worker_command(queues, concurrency, webhook_concurrency, graceful):
     """Run background jobs (notifications, webhooks, analytics refresh, archival) until
     stopped."""
     app = current_app._get_current_object()
@@ -66,15 +106,18 @@ def worker_command(queues, concurrency, graceful):
     with db.engine.connect():  # starts the embedded server when DATABASE_URL is unset
         pass
     heartbeat = max(stalled_after() / 3, 0.5)
-    click.echo(f"worker: queues {', '.join(queues) or 'all'}, concurrency {concurrency}")
+    slots = pools(queues, concurrency, webhook_concurrency or concurrency)
+    click.echo("worker: " + "; ".join(f"{', '.join(q)} ({n} at once)" for q, n in slots))
     with queue.replace_connector(worker_connector(app)):
-        queue.run_worker(
-            queues=list(queues) or None,
-            concurrency=concurrency,
-            shutdown_graceful_timeout=graceful,
-            update_heartbeat_interval=heartbeat,
-            stalled_worker_timeout=stalled_after(),
-            worker_middleware=[record_errors],
+        asyncio.run(
+            run_pools(
+                slots,
+                shutdown_graceful_timeout=graceful,
+                update_heartbeat_interval=heartbeat,
+                stalled_worker_timeout=stalled_after(),
+                worker_middleware=[record_errors],
+                install_signal_handlers=False,
+            )
         )
 
 

@@ -73,7 +73,7 @@ def worker_connector(app: Flask) -> procrastinate.PsycopgConnector:
     url = app.config.get("OMNIORDER_LISTEN_URL")
     with app.app_context():
         target = conninfo(db.engine.url) if not url else url.replace("+psycopg", "")
-    return procrastinate.PsycopgConnector(conninfo=target, min_size=1, max_size=4)
+    return procrastinate.PsycopgConnector(conninfo=target, min_size=1, max_size=8)
 
 
 def defer(task_name: str, /, **task_kwargs) -> None:
@@ -98,7 +98,11 @@ def tenant_task(**task_options):
     """Declare a task that runs bound to one restaurant: deferred with ``tenant_id``, run in an
     app context bound to that tenant, as one unit of work (commits at its end, rolls back on
     an exception, which procrastinate then retries as the task's `retry` says; `RetryLater`
-    commits first). A job of a restaurant dropped since it was deferred ends quietly."""
+    commits first). A job of a restaurant dropped since it was deferred ends quietly.
+
+    ``own_transactions=True``: the task runs its own units of work instead, for one that must
+    commit before it talks to another server and record the outcome after (notifications)."""
+    own_transactions = task_options.pop("own_transactions", False)
 
     def decorate(function):
         @queue.task(name=task_options.pop("name", function.__name__), **task_options)
@@ -110,6 +114,8 @@ def tenant_task(**task_options):
                     log.info("skipped %s: tenant %s no longer exists", function.__name__, tenant_id)
                     return None
                 with tenant_context(tenant):
+                    if own_transactions:
+                        return function(**kwargs)
                     return _in_unit_of_work(function, kwargs)
 
         return run

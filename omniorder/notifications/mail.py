@@ -8,17 +8,21 @@ which is what deciding on a retry needs. The mail extensions for Flask wrap thes
 modules and add nothing we use; our retries and bookkeeping are services/notifications.py's.
 
 Where mail goes: ``OMNIORDER_SMTP_URL`` (``smtp://user:password@host:587?starttls=1``,
-``smtps://host:465`` for implicit TLS, ``&timeout=30`` seconds; user and password
+``smtps://host:465`` for implicit TLS, ``&timeout=10``: seconds for the whole exchange, from
+the connection to the server's last reply, however slowly it answers; user and password
 percent-encoded). Without it each message is written to ``instance/outbox/<key>.eml`` (open it
 in any mail program), one file per notification key, so a rerun overwrites its file.
 
 What is retried (`notifications.deliver` retries a `DeliveryError`, tasks/mail.py backs off):
-- temporary, so `DeliveryError`: a refused, reset or timed-out connection, a TLS failure, the
-  server hanging up, any 4xx reply, and refusals of *our* side (the login, the sender address,
-  a malformed OMNIORDER_SMTP_URL): the operator fixes those and the queued mail then goes out.
-- permanent, so `Refused` (status 'failed' at once): a 5xx reply to the recipient (no such
-  mailbox) or to the message itself, since the same message to the same address would get
-  the same answer.
+- temporary, so `DeliveryError`: a refused, reset or timed-out connection (the deadline
+  above), a TLS failure, the server hanging up, any 4xx reply, and refusals of *our* side
+  (the login, the sender address, a malformed OMNIORDER_SMTP_URL): the operator fixes those
+  and the queued mail then goes out.
+- permanent, so `Refused` (status 'failed' at once, with its error): a 5xx reply to the
+  recipient (no such mailbox) or to the message itself, since the same message to the same
+  address would get the same answer, and a message that cannot be written at all (an address
+  mail cannot go to, a name with a line break in a header): it would fail the same way
+  every time.
 
 The Message-ID is derived from the notification's key, so the one duplicate the outbox
 cannot rule out (the server accepted, the worker died before its commit) carries the same
@@ -32,6 +36,7 @@ the storefront is not on the scheme's default port.
 """
 
 import datetime
+import email.errors
 import hashlib
 import logging
 import os
@@ -47,14 +52,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import Flask, render_template
 
 from omniorder.core.database import db
+from omniorder.core.deadline import Deadline
 from omniorder.notifications.models import Notification
-from omniorder.notifications.outbox import DeliveryError
+from omniorder.notifications.outbox import Claim, DeliveryError, Undeliverable
 from omniorder.ordering.models import Order
 from omniorder.tenancy.bind import current_tenant
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 30.0  # seconds for connecting and for each SMTP reply
+DEFAULT_TIMEOUT = 10.0  # seconds for the whole exchange with the server
 SUBJECTS = {
     "order.created": "Your order #{number} at {restaurant}",
     "order.ready": "Your order #{number} is ready for pickup",
@@ -63,7 +69,7 @@ SUBJECTS = {
 TEMPLATES = {"order.created": "receipt", "order.ready": "ready", "order.cancelled": "cancelled"}
 
 
-class Refused(DeliveryError):
+class Refused(Undeliverable):
     """A permanent refusal: sending the same message to the same address again is futile."""
 
 
@@ -135,7 +141,17 @@ def sender_address(app: Flask) -> str:
 
 def build_message(app: Flask, notification: Notification, order: Order) -> EmailMessage:
     """The notification's e-mail: its event's text and HTML templates, rendered for the order
-    in the bound restaurant's locale, time zone and the order's currency."""
+    in the bound restaurant's locale, time zone and the order's currency. `Refused` when it
+    cannot be written (it never could be: the same data makes the same message)."""
+    try:
+        message = _message(app, notification, order)
+        message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as SMTP will
+    except (ValueError, IndexError, UnicodeError, email.errors.MessageError) as error:
+        raise Refused(f"the message cannot be written: {error}"[:1000]) from None
+    return message
+
+
+def _message(app: Flask, notification: Notification, order: Order) -> EmailMessage:
     restaurant = current_tenant()
     context = {
         "order": order,
@@ -149,8 +165,8 @@ def build_message(app: Flask, notification: Notification, order: Order) -> Email
     )
     try:
         message["To"] = Address(display_name=order.customer_name, addr_spec=notification.recipient)
-    except (ValueError, IndexError) as error:  # kept before clean_email refused its kind
-        raise Refused(f"{notification.recipient!r} is not an address mail can go to") from error
+    except (ValueError, IndexError):  # kept before clean_email refused its kind
+        raise Refused(f"{notification.recipient!r} is not an address mail can go to") from None
     message["From"] = Address(display_name=restaurant.name, addr_spec=sender_address(app))
     message["Date"] = format_datetime(datetime.datetime.now(datetime.UTC))
     message["Message-ID"] = message_id(notification.key)
@@ -170,14 +186,27 @@ def _by_code(code: int, what: str, reply) -> DeliveryError:
     return error(f"{what}: {code} {reply}"[:1000])
 
 
-def _connect(server: SmtpServer) -> smtplib.SMTP:
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, its connection made and watched by the exchange's `Deadline`."""
+
+    def __init__(self, deadline: Deadline, **options):
+        self.deadline = deadline
+        super().__init__(timeout=deadline.seconds, **options)
+
+    def _get_socket(self, host, port, timeout):
+        return self.deadline.connect(host, port)
+
+
+class _SMTPS(smtplib.SMTP_SSL, _SMTP):
+    """Implicit TLS over the watched connection (`_SMTP._get_socket`, then SMTP_SSL's wrap)."""
+
+
+def _connect(server: SmtpServer, deadline: Deadline) -> smtplib.SMTP:
     """A connection ready to send: TLS as configured, logged in when a user is given."""
     context = ssl.create_default_context()
-    if server.security == "tls":
-        smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout, context=context)
-    else:
-        smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+    smtp = _SMTPS(deadline, context=context) if server.security == "tls" else _SMTP(deadline)
     try:
+        smtp.connect(server.host, server.port)
         if server.security == "starttls":
             smtp.starttls(context=context)
         if server.username:
@@ -189,24 +218,30 @@ def _connect(server: SmtpServer) -> smtplib.SMTP:
 
 
 def send_smtp(message: EmailMessage, server: SmtpServer) -> None:
-    """Hand `message` to the server; `Refused` or `DeliveryError` as the module says."""
-    try:
-        smtp = _connect(server)
+    """Hand `message` to the server within `server.timeout` seconds in all; `Refused` or
+    `DeliveryError` as the module says."""
+    with Deadline(server.timeout) as deadline:
         try:
-            smtp.send_message(message)
-        finally:
-            _quit_quietly(smtp)
-    except smtplib.SMTPRecipientsRefused as error:
-        code, reply = next(iter(error.recipients.values()))
-        raise _by_code(code, "recipient refused", reply) from None
-    except smtplib.SMTPDataError as error:
-        raise _by_code(error.smtp_code, "message refused", error.smtp_error) from None
-    except smtplib.SMTPResponseException as error:  # greeting, login, sender: our side
-        raise DeliveryError(
-            f"{type(error).__name__}: {error.smtp_code} {error.smtp_error!r}"[:1000]
-        ) from None
-    except (smtplib.SMTPException, OSError) as error:  # refused, reset, timeout, TLS, hung up
-        raise DeliveryError(f"{type(error).__name__}: {error}"[:1000]) from None
+            smtp = _connect(server, deadline)
+            try:
+                smtp.send_message(message)
+            finally:
+                _quit_quietly(smtp)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = next(iter(error.recipients.values()))
+            raise _by_code(code, "recipient refused", reply) from None
+        except smtplib.SMTPDataError as error:
+            raise _by_code(error.smtp_code, "message refused", error.smtp_error) from None
+        except smtplib.SMTPResponseException as error:  # greeting, login, sender: our side
+            raise DeliveryError(
+                f"{type(error).__name__}: {error.smtp_code} {error.smtp_error!r}"[:1000]
+            ) from None
+        except (smtplib.SMTPException, OSError, UnicodeError) as error:  # refused, reset, TLS…
+            if deadline.expired:
+                raise DeliveryError(
+                    f"{server.host} sent no complete answer within {server.timeout:g} s"
+                ) from None
+            raise DeliveryError(f"{type(error).__name__}: {error}"[:1000]) from None
 
 
 def _quit_quietly(smtp: smtplib.SMTP) -> None:
@@ -233,28 +268,44 @@ def write_outbox(message: EmailMessage, key: str, instance_path: str) -> Path:
     return target
 
 
-class MailSender:
-    """`notifications.deliver`'s `send` for the e-mail channel: builds the notification's
-    message and sends it by SMTP, or writes it to the outbox without OMNIORDER_SMTP_URL.
-    `refused` says the last failure was permanent (the task's `give_up` reads it)."""
+class MailChannel:
+    """`notifications.deliver`'s channel for e-mail: the message is built from the database
+    while the claim is open, then sent by SMTP, or written to the outbox without
+    OMNIORDER_SMTP_URL. Attempts: `tasks.mail` says how many and how far apart."""
 
-    def __init__(self, app: Flask):
+    name = "email"
+    slots_per_restaurant = None  # one server, the operator's, and a deadline on every send
+
+    def __init__(self, app: Flask, max_attempts: int):
         self.app = app
-        self.refused = False
+        self.max_attempts = max_attempts
 
-    def __call__(self, notification: Notification) -> None:
+    def deadline_seconds(self) -> float:
         try:
-            message = build_message(self.app, notification, self._order(notification))
-            url = self.app.config.get("OMNIORDER_SMTP_URL")
-            if not url:
-                path = write_outbox(message, notification.key, self.app.instance_path)
-                log.info("no OMNIORDER_SMTP_URL: the e-mail is in %s", path)
-                return None
-            send_smtp(message, self._server(url))
-        except Refused:
-            self.refused = True
-            raise
+            return self._server().timeout
+        except DeliveryError:
+            return DEFAULT_TIMEOUT
+
+    def prepare(self, notification: Notification) -> tuple[EmailMessage, str]:
+        message = build_message(self.app, notification, self._order(notification))
+        if self.app.config.get("OMNIORDER_SMTP_URL"):
+            self._server()  # a broken URL is this attempt's error
+        return message, notification.key
+
+    def send(self, prepared: tuple[EmailMessage, str]) -> None:
+        message, key = prepared
+        if not self.app.config.get("OMNIORDER_SMTP_URL"):
+            path = write_outbox(message, key, self.app.instance_path)
+            log.info("no OMNIORDER_SMTP_URL: the e-mail is in %s", path)
+            return None
+        send_smtp(message, self._server())
         return None
+
+    def out_of_time(self, claim: Claim) -> bool:
+        return claim.attempt >= self.max_attempts
+
+    def next_try(self, claim: Claim) -> None:
+        return None  # tasks/mail.py's backoff
 
     @staticmethod
     def _order(notification: Notification) -> Order:
@@ -263,9 +314,8 @@ class MailSender:
             raise Refused("the order no longer exists")
         return order
 
-    @staticmethod
-    def _server(url: str) -> SmtpServer:
+    def _server(self) -> SmtpServer:
         try:
-            return smtp_server(url)
+            return smtp_server(self.app.config.get("OMNIORDER_SMTP_URL") or "")
         except ValueError as error:
             raise DeliveryError(f"OMNIORDER_SMTP_URL {error}") from None

@@ -50,6 +50,8 @@ class Notification(db.Model):
         DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # while an attempt is on the wire: another run of its job keeps off until then
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class WebhookEndpoint(db.Model):

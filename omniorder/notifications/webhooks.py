@@ -14,17 +14,23 @@ Why it is built this way:
 - **Never to our own network (SSRF).** Saving a URL and every send resolve its host and
   refuse loopback, link-local (169.254.169.254, the cloud metadata service), private,
   unique-local, multicast, unspecified, reserved and other non-public addresses, IPv4 inside
-  IPv6 too, unless ``OMNIORDER_WEBHOOK_ALLOW_PRIVATE=1`` (development and tests). The POST
+  IPv6 too, unless ``OMNIORDER_WEBHOOK_ALLOW_PRIVATE=1`` (development and tests; the admin's
+  message says to use a public address, the log names the variable). The POST
   then connects to the very address that was checked (the Host header and, for https, SNI
   and certificate verification keep the host name), so a DNS answer that changes between
   the check and the connection (rebinding) cannot redirect it. Hosts are names or IP
   literals written in full: ``http://2130706433/`` and ``http://0x7f.1/`` are refused,
   because resolvers read them as 127.0.0.1.
-- **Retried, then given up.** A network error or a non-2xx answer (a redirect too: none is
-  followed) is kept on the notification and retried after 30 s, 1, 2, 4 … minutes, at most an
-  hour apart, until 24 hours after the event; the attempt then is the last and the delivery
-  is "failed". A refusal that retrying cannot mend (an address that is not allowed, the
-  endpoint removed, the order gone) fails at once.
+- **10 seconds in all.** Connecting, sending and reading the answer share one wall-clock
+  deadline (services/deadline.py): a receiver that answers one byte at a time is cut off at
+  10 s like a silent one. No transaction is open meanwhile (services/notifications.py), and
+  one restaurant has `SLOTS_PER_RESTAURANT` deliveries on the wire at most, so a slow
+  receiver holds one worker slot, never everyone's.
+- **Retried, then given up.** A network error, the deadline or a non-2xx answer (a redirect
+  too: none is followed) is kept on the notification and retried after 30 s, 1, 2, 4 …
+  minutes, at most an hour apart, until 24 hours after the event; the attempt then is the
+  last and the delivery is "failed". A refusal that retrying cannot mend (an address that is
+  not allowed, the endpoint removed, the order gone) fails at once.
 """
 
 import datetime
@@ -33,12 +39,11 @@ import hmac
 import http.client
 import ipaddress
 import json
+import logging
 import re
 import secrets
-import socket
 import ssl
 import time
-import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -47,19 +52,22 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from omniorder.core.database import db
+from omniorder.core.deadline import Deadline
 from omniorder.core.errors import Invalid, NotFound
-from omniorder.jobs.engine import RetryLater
 from omniorder.notifications import outbox as notifications
 from omniorder.notifications.models import Notification, WebhookEndpoint
-from omniorder.notifications.outbox import DeliveryError
+from omniorder.notifications.outbox import Claim, DeliveryError, Undeliverable
 from omniorder.ordering.checkout import order_as_json
 from omniorder.ordering.models import Order
 from omniorder.ordering.pickup import local_iso, utc_now
 from omniorder.settings.document import current_settings
 from omniorder.tenancy.bind import current_tenant
 
+log = logging.getLogger(__name__)
+
 MAX_URL_LENGTH = 2000
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 10  # for the whole POST: connecting, sending, the answer
+SLOTS_PER_RESTAURANT = 1  # of one restaurant's deliveries on the wire at once
 USER_AGENT = "OmniOrder-Webhooks/1"
 GIVE_UP_AFTER = datetime.timedelta(hours=24)
 FIRST_WAIT_SECONDS = 30
@@ -84,18 +92,6 @@ _REFUSED_KINDS = (
     ("is_private", "private"),
 )
 _ALWAYS_REFUSED = {"unspecified", "multicast"}  # never a receiver, even in development
-
-
-class Undeliverable(DeliveryError):
-    """A failure that trying again cannot mend: the delivery fails at once."""
-
-
-class RetryAt(RetryLater):
-    """`RetryLater` with the moment of the next attempt (tasks/webhooks.py schedules it)."""
-
-    def __init__(self, message: str, at: datetime.datetime):
-        super().__init__(message)
-        self.at = at
 
 
 # The URL
@@ -215,23 +211,31 @@ class NotResolved(Exception):
     """The URL's host name has no address (now)."""
 
 
-def checked_addresses(target: Target, private_allowed: bool) -> list[str]:
-    """The addresses to connect to, every one allowed; else `AddressRefused` / `NotResolved`."""
+def checked_addresses(target: Target, private_allowed: bool, deadline: Deadline) -> list[str]:
+    """The addresses to connect to, every one allowed; else `AddressRefused` / `NotResolved`.
+    The refusal speaks to the restaurant's admin; the operator's switch is only logged."""
     if target.address is not None:
         found = [target.address]
     else:
         try:
-            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as error:
+            infos = deadline.resolve(target.host, target.port)
+        except (OSError, UnicodeError) as error:
             raise NotResolved(f"{target.host} cannot be resolved ({error})") from None
         found = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     for address in found:
         kind = refused_kind(address, private_allowed)
         if kind:
             where = f"{target.host} resolves to" if target.address is None else "the address is"
+            log.info(
+                "webhook to %s refused: %s is %s (OMNIORDER_WEBHOOK_ALLOW_PRIVATE=1 allows "
+                "private addresses, for development)",
+                target.host,
+                address,
+                kind,
+            )
             raise AddressRefused(
-                f"{where} {address}, a {kind} address; webhooks go to public addresses only "
-                "(OMNIORDER_WEBHOOK_ALLOW_PRIVATE=1 allows private ones)"
+                f"{where} {address}, a {kind} address, which cannot receive webhooks: "
+                "use a public https:// address"
             )
     return [str(address) for address in found]
 
@@ -250,7 +254,8 @@ def _check_url_to_save(raw) -> str:
     if target.address is None and allow_private():
         return url
     try:
-        checked_addresses(target, allow_private())
+        with Deadline(TIMEOUT_SECONDS) as deadline:
+            checked_addresses(target, allow_private(), deadline)
     except (AddressRefused, NotResolved) as refusal:
         raise Invalid("url", str(refusal)) from None
     return url
@@ -293,22 +298,9 @@ def remove_endpoint() -> None:
         raise NotFound("No webhook is set.")
 
 
-@dataclass(frozen=True)
-class Delivery:
-    notification: Notification
-    order_number: int | None  # None once the order is archived
-
-
-def recent_deliveries(limit: int = 50) -> list[Delivery]:
+def recent_deliveries(limit: int = 50) -> list[notifications.Message]:
     """The latest webhook deliveries with their orders' numbers, newest first."""
-    rows = notifications.recent_notifications("webhook", limit)
-    order_ids = {row.order_id for row in rows if row.order_id}
-    numbers = dict(
-        db.session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids))).all()
-        if order_ids
-        else []
-    )
-    return [Delivery(row, numbers.get(row.order_id)) for row in rows]
+    return notifications.recent_messages("webhook", limit)
 
 
 # Sending
@@ -346,18 +338,19 @@ def signed_request(notification: Notification, order: Order, secret: str) -> tup
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the addresses checked (in turn), whatever DNS says by now; the Host
-    header still names the host."""
+    """Connects to the addresses checked (in turn), whatever DNS says by now, within the
+    POST's deadline; the Host header still names the host."""
 
-    def __init__(self, host: str, port: int, addresses: list[str]):
-        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
+    def __init__(self, host: str, port: int, addresses: list[str], deadline: Deadline):
+        super().__init__(host, port, timeout=deadline.seconds)
         self._addresses = addresses
+        self._deadline = deadline
 
     def connect(self):
         failure = None
         for address in self._addresses:
             try:
-                self.sock = socket.create_connection((address, self.port), self.timeout)
+                self.sock = self._deadline.connect(address, self.port)
                 return
             except OSError as error:
                 failure = error
@@ -375,25 +368,30 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
-    """POST to `url` after checking its addresses; the 2xx status, else `DeliveryError`."""
+    """POST to `url` after checking its addresses, all within `TIMEOUT_SECONDS`; the 2xx
+    status, else `DeliveryError`."""
     target = parse_url(url)
-    try:
-        addresses = checked_addresses(target, allow_private())
-    except AddressRefused as refusal:
-        raise Undeliverable(f"not sent: {refusal}") from None
-    except NotResolved as error:
-        raise DeliveryError(str(error)) from None
-    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = kind(target.host, target.port, addresses)
-    try:
-        connection.request("POST", target.path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(RESPONSE_BYTES_READ)
-    except (OSError, http.client.HTTPException) as error:
-        reason = str(error) or type(error).__name__
-        raise DeliveryError(f"could not reach {target.host}: {reason}") from None
-    finally:
-        connection.close()
+    with Deadline(TIMEOUT_SECONDS) as deadline:
+        try:
+            addresses = checked_addresses(target, allow_private(), deadline)
+        except AddressRefused as refusal:
+            raise Undeliverable(f"not sent: {refusal}") from None
+        except NotResolved as error:
+            raise DeliveryError(str(error)) from None
+        kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+        connection = kind(target.host, target.port, addresses, deadline)
+        try:
+            connection.request("POST", target.path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read(RESPONSE_BYTES_READ)
+        except (OSError, http.client.HTTPException) as error:
+            if deadline.expired:
+                reason = f"{target.host} sent no complete answer within {TIMEOUT_SECONDS} s"
+                raise DeliveryError(reason) from None
+            reason = str(error) or type(error).__name__
+            raise DeliveryError(f"could not reach {target.host}: {reason}") from None
+        finally:
+            connection.close()
     if 300 <= response.status < 400:
         raise DeliveryError(
             f"answered {response.status} (a redirect; webhooks follow none)", response.status
@@ -403,54 +401,44 @@ def post(url: str, body: bytes, headers: dict) -> int:
     return response.status
 
 
-class _Attempt:
-    """One run of a delivery job: sends, and says whether a failure is final."""
+class WebhookChannel:
+    """`notifications.deliver`'s channel for webhooks: the signed request is made from the
+    database while the claim is open, then POSTed; retried until 24 hours after the event."""
 
-    def __init__(self):
-        self.final = False
-        self.notification: Notification | None = None
+    name = "webhook"
+    slots_per_restaurant = SLOTS_PER_RESTAURANT
 
-    def send(self, notification: Notification) -> int:
-        self.notification = notification
+    def deadline_seconds(self) -> float:
+        return TIMEOUT_SECONDS
+
+    def prepare(self, notification: Notification) -> tuple[str, bytes, dict]:
+        current = endpoint()
+        if current is None:
+            raise Undeliverable("endpoint removed: the restaurant no longer has a webhook")
+        order = db.session.get(Order, notification.order_id) if notification.order_id else None
+        if order is None:
+            raise Undeliverable("the order no longer exists")
         try:
-            return _send(notification)
-        except Undeliverable:
-            self.final = True
-            raise
+            parse_url(notification.recipient)
+        except Invalid as error:
+            raise Undeliverable(f"not sent: {error.message}") from None
+        body, headers = signed_request(notification, order, current.secret)
+        return notification.recipient, body, headers
 
-    def give_up(self, notification: Notification) -> bool:
-        return self.final or utc_now() >= notification.created_at + GIVE_UP_AFTER
+    def send(self, request: tuple[str, bytes, dict]) -> int:
+        return post(*request)
 
-    def next_try(self) -> datetime.datetime:
+    def out_of_time(self, claim: Claim) -> bool:
+        return utc_now() >= claim.created_at + GIVE_UP_AFTER
+
+    def next_try(self, claim: Claim) -> datetime.datetime:
         """30 s after the first failure, then twice as long each time, at most an hour, and
         never after the deadline (the last try is at 24 hours)."""
-        notification = self.notification
-        wait = min(
-            FIRST_WAIT_SECONDS * 2 ** max(notification.attempts - 1, 0), LONGEST_WAIT_SECONDS
-        )
-        deadline = notification.created_at + GIVE_UP_AFTER
+        wait = min(FIRST_WAIT_SECONDS * 2 ** max(claim.attempt - 1, 0), LONGEST_WAIT_SECONDS)
+        deadline = claim.created_at + GIVE_UP_AFTER
         return min(utc_now() + datetime.timedelta(seconds=wait), deadline)
 
 
-def _send(notification: Notification) -> int:
-    current = endpoint()
-    if current is None:
-        raise Undeliverable("endpoint removed: the restaurant no longer has a webhook")
-    order = db.session.get(Order, notification.order_id) if notification.order_id else None
-    if order is None:
-        raise Undeliverable("the order no longer exists")
-    try:
-        parse_url(notification.recipient)
-    except Invalid as error:
-        raise Undeliverable(f"not sent: {error.message}") from None
-    body, headers = signed_request(notification, order, current.secret)
-    return post(notification.recipient, body, headers)
-
-
-def deliver_webhook(notification_id: str) -> None:
+def deliver_webhook(notification_id: str) -> str | None:
     """Send one webhook notification (its job's work); `RetryAt` when it must be tried again."""
-    attempt = _Attempt()
-    try:
-        notifications.deliver(uuid.UUID(str(notification_id)), attempt.send, attempt.give_up)
-    except RetryLater as later:
-        raise RetryAt(str(later), attempt.next_try()) from later
+    return notifications.deliver(notification_id, WebhookChannel())

@@ -23,7 +23,15 @@ from decimal import Decimal
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_decimal, get_decimal_symbol, list_currencies
+from babel.core import get_global
+from babel.localedata import locale_identifiers
+from babel.numbers import (
+    format_decimal,
+    get_currency_name,
+    get_decimal_symbol,
+    get_territory_currencies,
+    is_currency,
+)
 from flask import g
 from sqlalchemy import select, update
 
@@ -62,9 +70,38 @@ def _timezone(value) -> str:
     return value
 
 
+@cache
+def _tender(since: datetime.date | None) -> frozenset[str]:
+    """The ISO 4217 currencies that were legal tender in some territory at any time from
+    `since` (None: only today) to today, as CLDR records them."""
+    today = datetime.date.today()
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, since or today, today, non_tender=False)
+        if is_currency(code)
+    )
+
+
+def current_currencies() -> frozenset[str]:
+    """The currencies a restaurant may choose: legal tender somewhere today (153 with Babel
+    2.19), computed once per process. ``list_currencies()`` names 307: withdrawn ones too (the
+    Andorran peseta, the Deutsche Mark, the Croatian kuna), funds, metals and test codes."""
+    return _tender(None)
+
+
+def _currency_problem(value) -> str:
+    if not isinstance(value, str) or not is_currency(value):
+        return "must be an ISO 4217 currency code such as EUR"
+    named = f"{value} ({get_currency_name(value, locale='en')})"
+    if value in _tender(datetime.date(1800, 1, 1)):
+        return f"{named} is no longer in use: choose a currency in use today, such as EUR"
+    return f"{named} is not money a restaurant charges in: choose a currency such as EUR"
+
+
 def _currency(value) -> str:
-    if not isinstance(value, str) or value not in list_currencies():
-        raise Invalid("currency", "must be an ISO 4217 currency code such as EUR")
+    if not (isinstance(value, str) and value in current_currencies()):
+        raise Invalid("currency", _currency_problem(value))
     return value
 
 
@@ -271,19 +308,43 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
 }
 
 
+# Settings whose allowed values shrink with time (ISO 4217 withdraws currencies): the value a
+# restaurant holds already stays until it is changed, so its pages render and its other
+# settings save; only a new value must be allowed today.
+KEPT_WHILE_UNCHANGED = frozenset({"currency"})
+
+
+def accepted_values() -> dict[str, list[str]]:
+    """What the `timezone`, `currency` and `locale` settings accept as a new value, sorted:
+    the enums the OpenAPI document states. A locale is also accepted in another letter case
+    (``de_de``) or as Babel can parse it (``zh_TW``), and stored as Babel writes it; a
+    restaurant's currency withdrawn after it was chosen stays until it is changed."""
+    return {
+        "timezone": time_zone_names(),
+        "currency": sorted(current_currencies()),
+        "locale": sorted(locale_identifiers()),
+    }
+
+
 def default_settings() -> dict:
     return {key: copy.deepcopy(default) for key, (default, _) in SETTINGS.items()}
 
 
-def validate_settings(document) -> dict:
-    """The complete, clean document, or `Invalid` naming every bad key (dotted paths)."""
+def validate_settings(document, stored: dict | None = None) -> dict:
+    """The complete, clean document, or `Invalid` naming every bad key (dotted paths).
+    `stored`: the restaurant's current document, whose values of `KEPT_WHILE_UNCHANGED` are
+    accepted as they are."""
     if not isinstance(document, dict):
         raise Invalid("settings", "must be an object")
     problems = {_key_name(key): "is not a setting" for key in document.keys() - SETTINGS.keys()}
     clean = {}
     for key, (default, check) in SETTINGS.items():
+        value = document.get(key, copy.deepcopy(default))
+        if key in KEPT_WHILE_UNCHANGED and stored is not None and value == stored.get(key):
+            clean[key] = value
+            continue
         try:
-            clean[key] = check(document.get(key, copy.deepcopy(default)))
+            clean[key] = check(value)
         except Invalid as error:
             problems.update(error.fields)
     if problems:
@@ -327,8 +388,11 @@ def update_settings(change) -> dict:
     The row is read afresh and locked (``FOR UPDATE``): two changes at the same moment (an
     operator's PATCH of ``tax``, an admin's save of ``tips``) are merged one after the other,
     so neither is lost."""
-    stored = db.session.scalar(select(RestaurantSettings.document).with_for_update()) or {}
-    document = validate_settings(merged({**default_settings(), **stored}, change))
+    stored = {
+        **default_settings(),
+        **(db.session.scalar(select(RestaurantSettings.document).with_for_update()) or {}),
+    }
+    document = validate_settings(merged(stored, change), stored)
     db.session.execute(update(RestaurantSettings).values(document=document))
     g.restaurant_settings = document
     return document

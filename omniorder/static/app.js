@@ -118,6 +118,65 @@ document.addEventListener("htmx:configRequest", function (event) {
   });
 })();
 
+// Kitchen board offline: the poll has a deadline; a request that fails, times out or meets a
+// server error (the database's outage is a 503) shows "Offline — last update N s ago" until the
+// server answers again, and while offline a tap (any htmx post on the board's page) is refused
+// with a visible message instead of being lost. Refused, not queued: the board shown may be
+// stale, so the cook looks again before tapping.
+(function () {
+  var POLL_DEADLINE_MS = 2500;  // every 2 s + this: offline shown within 5 s of losing the server
+  var lastAnswer = Date.now();
+  var offline = false;
+  var ticker = null;
+  function banner() { return document.getElementById("offline-banner"); }
+  function refusal() { return banner().querySelector("[data-offline-refused]"); }
+  function showAge() {
+    var seconds = Math.max(0, Math.round((Date.now() - lastAnswer) / 1000));
+    banner().querySelector("[data-offline-seconds]").textContent = seconds;
+  }
+  function goOffline() {
+    if (offline) { return; }
+    offline = true;
+    showAge();
+    banner().hidden = false;
+    ticker = setInterval(showAge, 1000);
+  }
+  function goOnline() {
+    lastAnswer = Date.now();
+    if (!offline) { return; }
+    offline = false;
+    clearInterval(ticker);
+    banner().hidden = true;
+    refusal().hidden = true;
+  }
+  function refuse() {
+    var note = refusal();
+    note.hidden = false;
+    note.textContent = note.textContent;  // announced again by the alert on every refused tap
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (banner() && event.detail.elt.id === "board" && event.detail.verb === "get") {
+      event.detail.timeout = POLL_DEADLINE_MS;
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (banner() && offline && event.detail.requestConfig.verb !== "get") {
+      event.preventDefault();
+      refuse();
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!banner()) { return; }
+    var status = event.detail.xhr.status;  // 0: no answer (offline, refused, timed out)
+    if (status > 0 && status < 500) {
+      goOnline();
+      return;
+    }
+    goOffline();
+    if (event.detail.requestConfig.verb !== "get") { refuse(); }
+  });
+})();
+
 // Theme preview: its colours arrive as data attributes and are applied through the CSSOM,
 // which the Content-Security-Policy allows (inline style attributes it does not).
 (function () {

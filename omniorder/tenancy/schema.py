@@ -65,6 +65,21 @@ def distribute_on_citus(connection: Connection) -> None:
         connection.exec_driver_sql("SET LOCAL citus.enable_schema_based_sharding = on")
 
 
+def keep_on_coordinator(connection: Connection) -> None:
+    """On a Citus coordinator, create what this transaction creates on the coordinator only:
+    ``public`` (registry, warehouse, job queue) is ordinary tables there (deploy/citus.md), so
+    nothing in it belongs on the workers. Left on, Citus copies the types and functions a
+    public revision makes (procrastinate's schema) to every worker and records them in its
+    metadata through two connections per worker, the migrating role's and the citus
+    extension owner's; when those differ (the Citus image's ``postgres`` database, migrated
+    as the app's own role), both write the same metadata row and wait on each other until
+    Citus cancels the upgrade as a distributed deadlock. ``SET LOCAL``: this transaction
+    only. On plain PostgreSQL nothing changes."""
+    citus = connection.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
+    if citus.first() is not None:
+        connection.exec_driver_sql("SET LOCAL citus.enable_ddl_propagation = off")
+
+
 def create_tenant_schema(connection: Connection, schema_name: str) -> None:
     """Schema + tenant tables + Alembic version at head (no replay of the migration
     history), inside the caller's transaction."""

@@ -3,11 +3,15 @@ and receipt, the login page, the kitchen board and each back-office page, as chr
 them. The flows' own browser tests check their pages in more states; this one makes sure no
 page is left out."""
 
+import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
+from omniorder.settings.theme import PRESETS
 from tests.browser.conftest import assert_accessible
+from tests.support.orders import insert_orders
 from tests.support.staff import PASSWORD, add_staff
 
 BACK_OFFICE = [
@@ -69,3 +73,75 @@ def test_the_kitchen_board_passes_axe(signed_in):
     base, page = signed_in
     page.goto(base + "/kitchen")
     assert_accessible(page)
+
+
+# A primary colour per preset: the demo restaurants' (pizza: bold, sushi: dark) and the default,
+# so both texts on the primary colour (white, black) are met.
+PRIMARY = {"light": "#c2410c", "bold": "#d62300", "dark": "#0ea5e9"}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_kitchen_board_state_passes_axe_in_every_theme_preset(
+    browser, live_server, make_tenant, app, db_connection, preset
+):
+    tenant = make_tenant(
+        name="Axe Grill", theme_config={"preset": preset, "primary_color": PRIMARY[preset]}
+    )
+    add_staff(app, tenant, "chef@axe.example", "manager")  # a manager: Cancel on Done cards too
+    now = dt.datetime.now(dt.UTC)
+    for name, status, minutes in (
+        ("Ada", "PENDING", 0),
+        ("Bob", "PENDING", 12),  # amber
+        ("Cy", "PENDING", 25),  # red
+        ("Di", "COOKING", 25),
+        ("Eve", "DONE", 3),
+    ):
+        insert_orders(
+            db_connection,
+            tenant,
+            [name],
+            status=status,
+            created_at=now - dt.timedelta(minutes=minutes),
+        )
+    db_connection.commit()
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/login?next=/kitchen")
+    page.get_by_label("Email").fill("chef@axe.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/kitchen$"))
+    expect(page.locator(".card.late")).to_have_count(2)
+    assert_accessible(page)
+
+    page.get_by_role("button", name=re.compile(r"^Start cooking #\d+ Ada")).click()
+    expect(page.locator(".undo-strip")).to_be_visible()
+    assert_accessible(page)  # the Undo strip
+
+    page.get_by_text("Sold out…").click()
+    page.get_by_role("button", name="Mark sold out: Fries").click()
+    expect(page.get_by_role("button", name="Back on sale: Fries")).to_be_visible()
+    assert_accessible(page)  # the drawer, with both kinds of button
+    page.get_by_text("Sold out…").click()
+
+    page.get_by_text("Station: All (expo)").click()
+    assert_accessible(page)
+    page.get_by_text("Station: All (expo)").click()
+
+    page.get_by_text("Pause online orders").click()
+    assert_accessible(page)  # the pause panel
+    page.get_by_role("button", name="30 min").click()
+    expect(page.locator(".pause-banner")).to_be_visible()
+    assert_accessible(page)  # the pause banner
+
+    page.get_by_text("All day").click()
+    expect(page.locator("#all-day ul")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label(re.compile(r"^Cancel #\d+…")).first.click()
+    box = page.locator(".card-cancel[open]")
+    box.get_by_label("Reason (the customer sees it)").fill("No dough")
+    assert_accessible(page)  # the cancel box on a New card
+    page.get_by_label(re.compile(r"^Cancel #\d+…")).first.click()
+    page.locator(".column-done").get_by_label(re.compile(r"^Cancel #\d+…")).click()
+    assert_accessible(page)  # and on a Done card
+    page.context.close()

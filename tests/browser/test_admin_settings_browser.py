@@ -1,12 +1,15 @@
 """An admin sets the opening hours in the Settings page's weekly table with the browser's own
-time inputs, and a manager names a category's kitchen station; both pages pass axe."""
+time inputs and picks a locale from the list grouped by language, a manager names a category's
+kitchen station and reads the orders list; every page passes axe."""
 
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from tests.browser.conftest import assert_accessible
 from tests.conftest import SYS_TOKEN
+from tests.support.orders import insert_orders
 from tests.support.staff import PASSWORD, add_staff
 
 
@@ -83,3 +86,59 @@ def test_a_manager_names_a_categorys_station(browser, live_server, make_tenant, 
     station.press("Enter")
     page.wait_for_url(re.compile(r"/admin/menu$"))
     expect(page.get_by_label("Station of Mains")).to_have_value("Grill")
+
+
+def test_an_admin_picks_a_locale_from_its_language_group(browser, live_server, make_tenant, app):
+    tenant = make_tenant(name="Locale Diner")
+    add_staff(app, tenant, "owner@locale.example", "admin")
+    base = f"http://{tenant.domain}:{live_server}"
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, f"{base}/login", "owner@locale.example")
+    page.wait_for_url(re.compile(r"/admin/menu$"))
+    page.goto(f"{base}/admin/settings")
+    locale = page.get_by_label("Language and number format")
+    groups = locale.locator("optgroup")
+    expect(groups.first).to_have_attribute("label", "English")  # the restaurant's language
+    expect(locale.locator("optgroup:first-child > option").first).to_have_text(
+        "English (United States) · en_US"
+    )
+    expect(locale.locator('optgroup[label="German"] > option[value="de_CH"]')).to_have_text(
+        "German (Switzerland) · de_CH"
+    )
+    expect(page.get_by_label("Currency").locator('option[value="ADP"]')).to_have_count(0)
+    locale.select_option(label="German (Switzerland) · de_CH")
+    page.get_by_label("Currency").select_option("CHF")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    expect(page.get_by_text("CHF\u00a011.00 today")).to_be_visible()  # as the Swiss write it
+    expect(groups.first).to_have_attribute("label", "German")  # now the restaurant's own first
+    expect(locale.locator("option").first).to_have_text("German (Switzerland) · de_CH")
+    assert_accessible(page)
+
+
+def test_a_manager_reads_pickup_times_in_the_orders_list(
+    browser, live_server, make_tenant, app, db_connection
+):
+    tenant = make_tenant(name="Pickup Diner")
+    add_staff(app, tenant, "boss@pickup.example", "manager")
+    asap, collected = insert_orders(db_connection, tenant, ["Asa", "Col"])
+    db_connection.execute(
+        text(
+            f'UPDATE "{tenant.schema_name}".orders SET ready_at = now(), '  # noqa: S608
+            "picked_up_at = CASE WHEN id = :collected THEN now() END"
+        ),
+        {"collected": collected},
+    )
+    db_connection.commit()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, f"http://{tenant.domain}:{live_server}/login", "boss@pickup.example")
+    page.wait_for_url(re.compile(r"/admin/menu$"))
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderRadius]"
+    back_office_button = page.get_by_role("link", name="New item").evaluate(style)
+    page.get_by_role("link", name="Orders").click()
+    expect(page.get_by_role("columnheader", name="Pickup")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Picked up \d"))).to_have_count(1)
+    expect(page.get_by_text(re.compile(r"^Ready about \d"))).to_have_count(2)
+    find = page.get_by_role("button", name="Find")
+    assert find.evaluate(style) == back_office_button  # styled as the other buttons
+    assert_accessible(page)

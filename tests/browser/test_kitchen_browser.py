@@ -2,9 +2,11 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
+from tests.support.orders import insert_orders
 from tests.support.staff import PASSWORD, add_staff
 
 
@@ -222,4 +224,97 @@ def test_a_cook_undoes_a_tap_hands_an_order_over_and_pauses_ordering(
     assert_accessible(kitchen)  # the open cancel form
     kitchen.get_by_role("button", name=f"Cancel order #{ada['number']}").click()
     expect(new).to_have_count(0)
+    context.close()
+
+
+def inside(box, viewport) -> bool:
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= viewport["width"]
+        and box["y"] + box["height"] <= viewport["height"]
+    )
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 800, "height": 1280}], ids=str
+)
+def test_a_half_typed_cancel_reason_survives_the_poll_and_the_box_stays_on_screen(
+    browser, live_server, make_tenant, app, db_connection, viewport
+):
+    tenant = make_tenant(name="Rush Diner")
+    add_staff(app, tenant, "chef@rush.example", "manager")  # Cancel on Done cards too
+    ada = place_order(app, tenant, "Ada", [("Fries", 1)])
+    for name in ("Bob", "Cy"):
+        place_order(app, tenant, name, [("Fries", 1)])
+    insert_orders(db_connection, tenant, ["Eve"], status="DONE")
+    db_connection.commit()
+    page = browser.new_context(viewport=viewport).new_page()  # a tablet
+    staff_login(
+        page, f"http://{tenant.domain}:{live_server}/login?next=/kitchen", "chef@rush.example"
+    )
+    page.wait_for_url(re.compile(r"/kitchen$"))
+    left = page.locator(".column-pending .card").first  # the New column's left-most card
+    expect(left).to_contain_text("Ada")
+    left.get_by_label(f"Cancel #{ada['number']}…").click()
+    reason = left.get_by_label("Reason (the customer sees it)")
+    reason.press_sequentially("Out of bu")
+
+    place_order(app, tenant, "Dee", [("Fries", 1)])  # the next poll brings a new board
+    expect(page.locator(".column-pending .card", has_text="Dee")).to_be_visible(timeout=5000)
+    expect(reason).to_have_value("Out of bu")
+    page.keyboard.type("ns")  # the cook types on where they were
+    expect(reason).to_have_value("Out of buns")
+    assert inside(left.locator(".card-cancel").bounding_box(), viewport)
+
+    done = page.locator(".column-done .card", has_text="Eve")
+    done.get_by_label(re.compile(r"^Cancel #\d+…")).click()
+    assert inside(done.locator(".card-cancel").bounding_box(), viewport)
+    page.get_by_role("button", name=f"Cancel order #{ada['number']}").click()
+    expect(page.locator(".card", has_text="Ada")).to_have_count(0)
+    page.context.close()
+
+
+def order_status(app, tenant, order_id) -> str:
+    response = app.test_client().get(f"/api/v1/orders/{order_id}", headers={"Host": tenant.domain})
+    return response.json["status"]
+
+
+def test_offline_the_board_says_so_and_refuses_a_tap(browser, live_server, make_tenant, app):
+    tenant = make_tenant(name="Offline Diner")
+    add_staff(app, tenant, "cook@offline.example", "kitchen")
+    ada = place_order(app, tenant, "Ada", [("Fries", 1)])
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    staff_login(
+        page, f"http://{tenant.domain}:{live_server}/login?next=/kitchen", "cook@offline.example"
+    )
+    page.wait_for_url(re.compile(r"/kitchen$"))
+    banner = page.get_by_text(re.compile(r"Offline — last update \d+ s ago"))
+    refused = page.get_by_text("Tap not sent")
+    start = page.get_by_role("button", name=f"Start cooking #{ada['number']} Ada")
+    expect(banner).to_be_hidden()
+
+    context.set_offline(True)  # the tablet loses the network
+    expect(banner).to_be_visible(timeout=5000)
+    start.click()
+    expect(refused).to_be_visible()
+    assert order_status(app, tenant, ada["id"]) == "PENDING"
+    assert_accessible(page)
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=5000)
+    expect(refused).to_be_hidden()
+
+    # The server stops answering (hung, not refused): the poll's deadline notices.
+    held = []
+    page.route("**/kitchen/board?*", lambda route: held.append(route))  # never answered
+    expect(banner).to_be_visible(timeout=5000)
+    start.click()
+    expect(refused).to_be_visible()
+    assert order_status(app, tenant, ada["id"]) == "PENDING"
+    page.unroute("**/kitchen/board?*")
+    expect(banner).to_be_hidden(timeout=5000)
+    start.click()  # back online, a tap goes through
+    expect(page.locator(".column-cooking .card", has_text="Ada")).to_be_visible()
+    assert order_status(app, tenant, ada["id"]) == "COOKING"
     context.close()

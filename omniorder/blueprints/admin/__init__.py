@@ -31,6 +31,7 @@ def index():
 
 
 from omniorder.blueprints.admin import (  # noqa: E402, F401
+    emails,
     menu,
     orders,
     settings,

@@ -9,14 +9,13 @@ message about which path (`fields`, or `locate` when that depends on what was ty
 weekly hours table, settings_hours.py).
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.localedata import locale_identifiers
-from babel.numbers import get_currency_name, list_currencies
+from babel.numbers import get_currency_name
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
@@ -26,6 +25,7 @@ from omniorder.core.errors import Invalid, check_fields
 from omniorder.core.money import format_money
 from omniorder.ordering import pickup
 from omniorder.settings.document import (
+    current_currencies,
     current_settings,
     merged,
     percent_for_input,
@@ -140,29 +140,78 @@ SECTIONS = (
 )
 
 
+def _currency_label(code: str) -> str:
+    return f"{code} · {get_currency_name(code, locale='en')}"
+
+
 @cache
 def _currency_choices() -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (code, f"{code} · {get_currency_name(code, locale='en')}")
-        for code in sorted(list_currencies())
-    )
+    """The currencies in use today (the settings check refuses any other as a new value)."""
+    return tuple((code, _currency_label(code)) for code in sorted(current_currencies()))
+
+
+def _currency_select(current: str) -> list[SelectChoice]:
+    """The currencies in use, and the restaurant's own first when it is no longer in use (it
+    keeps it until it changes it), so saving the page never changes it unasked."""
+    listed = [SelectChoice(value, label) for value, label in _currency_choices()]
+    if current not in current_currencies():
+        listed.insert(0, SelectChoice(current, f"{_currency_label(current)} (no longer in use)"))
+    return listed
+
+
+def _locale_names(code: str) -> tuple[str, str]:
+    """A locale's language by its English name ("German" for de_AT) and its label on the page
+    ("German (Austria) · de_AT"); the code itself for what Babel cannot name."""
+    try:
+        locale = Locale.parse(code)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code, code
+    return locale.get_language_name("en") or code, f"{locale.get_display_name('en')} · {code}"
 
 
 @cache
-def _locale_choices() -> tuple[tuple[str, str], ...]:
-    """Languages with a country (the country decides the number and currency format), by
-    their English names."""
-    named = [
-        (code, f"{Locale.parse(code).get_display_name('en') or code} · {code}")
-        for code in locale_identifiers()
-        if re.fullmatch(r"[a-z]{2,3}_[A-Z]{2}", code)
-    ]
-    return tuple(sorted(named, key=lambda choice: choice[1].casefold()))
+def _locale_groups() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The locales of a language in a country (728 with Babel 2.19), grouped by language.
+
+    The country decides how amounts and dates are written (de_CH writes 1’234.50, de_DE
+    1.234,50), so a language alone (de), a region (es_419, en_001) or a variant (en_US_POSIX)
+    is not offered, though the settings check accepts every locale Babel knows; scripts are
+    (sr_Latn_RS, zh_Hant_TW). A language Babel cannot name in English (apc_SY) is left out.
+    Minority languages (br_FR, se_NO) and a language abroad (en_DE: English words, German
+    numbers) stay: a restaurant may serve them, and the groups keep the list short to scan.
+    Groups and locales are sorted by their English names."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code in locale_identifiers():
+        locale = Locale.parse(code)
+        if locale.variant or not (locale.territory or "").isalpha():
+            continue
+        language, label = _locale_names(code)
+        if language != code:
+            groups.setdefault(language, []).append((code, label))
+    return {
+        language: tuple(sorted(groups[language], key=lambda choice: choice[1].casefold()))
+        for language in sorted(groups, key=str.casefold)
+    }
+
+
+def _locale_select(current: str) -> list[SelectChoice]:
+    """The locales by language, the restaurant's language first with its own locale first,
+    listed even when the page does not offer it (a locale set through the API, say)."""
+    own, label = _locale_names(current)
+    groups = _locale_groups()
+    order = [own, *(language for language in groups if language != own)]
+    listed = []
+    for language in order:
+        choices = groups.get(language, ())
+        if language == own:
+            choices = [(current, label), *(c for c in choices if c[0] != current)]
+        listed += [SelectChoice(value, label, optgroup=language) for value, label in choices]
+    return listed
 
 
 def _with_current(choices, current: str) -> list[SelectChoice]:
-    """The choices, with the stored value among them even when the list lacks it (a locale
-    set through the API, say), so saving the page never changes it unasked."""
+    """The choices, with the stored value among them even when the list lacks it, so saving
+    the page never changes it unasked."""
     listed = [SelectChoice(value, label) for value, label in choices]
     if all(choice.value != current for choice in listed):
         listed.insert(0, SelectChoice(current, current))
@@ -175,8 +224,8 @@ def settings_form(document: dict) -> SettingsForm:
     region.timezone.choices = _with_current(
         ((z, z) for z in time_zone_names()), document["timezone"]
     )
-    region.currency.choices = _with_current(_currency_choices(), document["currency"])
-    region.locale.choices = _with_current(_locale_choices(), document["locale"])
+    region.currency.choices = _currency_select(document["currency"])
+    region.locale.choices = _locale_select(document["locale"])
     settings_hours.label_hours(form.hours.form, document["locale"])
     return form
 
@@ -253,7 +302,7 @@ def edit_settings():
     change, problems = _changes(form, document["locale"])
     try:  # nothing is saved while anything is wrong; every problem is reported at once
         if problems:
-            validate_settings(merged(document, change))
+            validate_settings(merged(document, change), document)
         else:
             update_settings(change)
     except Invalid as error:
