@@ -1,9 +1,10 @@
-"""Periodic upkeep: the analytics warehouse, archival, expired rows, stalled jobs.
+"""Periodic upkeep: the analytics warehouse, archival, expired rows.
 
-Each schedule is a cron expression from the environment (read when the worker starts), listed
-by `flask jobs status`. procrastinate records every periodic run in the database before it
-defers it, so with any number of workers on any number of machines each run is deferred once;
-a task's `lock` also keeps two runs of one task from overlapping when one runs long.
+Each schedule is a cron expression from the environment (read when the worker starts,
+`periodic_schedule`), listed by `flask jobs status`. procrastinate records every periodic run
+in the database before it defers it, so with any number of workers on any number of
+machines each run is deferred once; a task's `lock` also keeps two runs of one task from
+overlapping when one runs long.
 """
 
 import datetime
@@ -14,55 +15,38 @@ from sqlalchemy import delete, func, update
 from omniorder.analytics import archive
 from omniorder.analytics import sales as analytics
 from omniorder.core.database import db
-from omniorder.jobs.engine import platform_task, queue
+from omniorder.jobs.engine import periodic_schedule, platform_task, queue
 from omniorder.ordering.models import Order
 from omniorder.staff.models import LoginFailure
 from omniorder.tenancy.fanout import for_each_tenant, tenants_named
 
-# periodic id → (environment variable, default cron, what it does)
-SCHEDULES = {
-    "analytics-refresh": (
+IDEMPOTENCY_KEY_HOURS = 24
+
+
+@queue.periodic(
+    cron=periodic_schedule(
+        "analytics-refresh",
         "OMNIORDER_ANALYTICS_CRON",
         "*/5 * * * *",
         "count new and changed orders into public.analytics",
     ),
-    "archive": (
-        "OMNIORDER_ARCHIVE_CRON",
-        "30 3 * * *",
-        "move finished orders older than OMNIORDER_ARCHIVE_AFTER (12mo) to Parquet",
-    ),
-    "cleanup": (
-        "OMNIORDER_CLEANUP_CRON",
-        "17 * * * *",
-        "forget idempotency keys after 24 h, delete expired login-failure rows",
-    ),
-    "retry-stalled-jobs": (
-        "OMNIORDER_STALLED_CRON",
-        "* * * * *",
-        "retry the jobs of a worker that stopped sending heartbeats",
-    ),
-}
-IDEMPOTENCY_KEY_HOURS = 24
-
-
-def stalled_after() -> float:
-    """Seconds without a heartbeat after which a worker counts as dead (its jobs retried)."""
-    return float(os.environ.get("OMNIORDER_WORKER_STALLED_AFTER") or 30)
-
-
-def schedule(periodic_id: str) -> str:
-    variable, default, _ = SCHEDULES[periodic_id]
-    return os.environ.get(variable) or default
-
-
-@queue.periodic(cron=schedule("analytics-refresh"), periodic_id="analytics-refresh")
+    periodic_id="analytics-refresh",
+)
 @platform_task(name="analytics_refresh", lock="analytics-refresh", queueing_lock="analytics")
 def analytics_refresh(timestamp: int) -> dict:
     report = analytics.refresh()
     return {"refreshed": report.refreshed, "failed": report.failed}
 
 
-@queue.periodic(cron=schedule("archive"), periodic_id="archive")
+@queue.periodic(
+    cron=periodic_schedule(
+        "archive",
+        "OMNIORDER_ARCHIVE_CRON",
+        "30 3 * * *",
+        "move finished orders older than OMNIORDER_ARCHIVE_AFTER (12mo) to Parquet",
+    ),
+    periodic_id="archive",
+)
 @platform_task(name="archive_orders", lock="archive", queueing_lock="archive")
 def archive_orders(timestamp: int) -> dict:
     """Archival as `flask orders archive` runs it, with its safety: whole days only, each
@@ -86,7 +70,15 @@ def _forget_expired(connection, tenant) -> int:
     return keys + failures
 
 
-@queue.periodic(cron=schedule("cleanup"), periodic_id="cleanup")
+@queue.periodic(
+    cron=periodic_schedule(
+        "cleanup",
+        "OMNIORDER_CLEANUP_CRON",
+        "17 * * * *",
+        "forget idempotency keys after 24 h, delete expired login-failure rows",
+    ),
+    periodic_id="cleanup",
+)
 @platform_task(name="cleanup", lock="cleanup", queueing_lock="cleanup")
 def cleanup(timestamp: int) -> dict:
     """Idempotency keys are honoured for 24 hours (a retry comes within minutes; Stripe keeps
@@ -97,16 +89,3 @@ def cleanup(timestamp: int) -> dict:
         "rows": sum(o.value or 0 for o in outcomes.values()),
         "failed": {t.domain: o.error for t, o in outcomes.items() if o.error},
     }
-
-
-@queue.periodic(cron=schedule("retry-stalled-jobs"), periodic_id="retry-stalled-jobs")
-@queue.task(name="retry_stalled_jobs", queueing_lock="retry-stalled-jobs")
-async def retry_stalled_jobs(timestamp: int) -> int:
-    """A worker killed mid-job leaves its job 'doing'; once the worker's heartbeat is older
-    than the stalled timeout, the job is tried again (its task's idempotency makes that safe)."""
-    stalled = list(
-        await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after())
-    )
-    for job in stalled:
-        await queue.job_manager.retry_job(job)
-    return len(stalled)

@@ -22,11 +22,18 @@ from flask.cli import AppGroup, with_appcontext
 from procrastinate.worker import Worker
 from sqlalchemy import text
 
-from omniorder.analytics.tasks import SCHEDULES, schedule, stalled_after
 from omniorder.core.commands import command
 from omniorder.core.database import db
 from omniorder.core.errors import Conflict, NotFound
-from omniorder.jobs.engine import queue, use_flask_app, worker_connector
+from omniorder.jobs.engine import (
+    SCHEDULES,
+    import_task_modules,
+    queue,
+    schedule,
+    stalled_after,
+    use_flask_app,
+    worker_connector,
+)
 
 KEEP_ERROR = (
     "INSERT INTO public.job_errors (job_id, task_name, error) "
@@ -169,6 +176,7 @@ def status():
         ).all()
     )
     click.echo("periodic:")
+    import_task_modules()
     for periodic_id, (variable, _, purpose) in SCHEDULES.items():
         stamp = last_runs.get(periodic_id)
         last = datetime.datetime.fromtimestamp(stamp, datetime.UTC) if stamp else None

@@ -22,7 +22,9 @@ pgqueuer is async-first and schedules its periodic jobs per process.
 """
 
 import functools
+import importlib
 import logging
+import os
 
 import procrastinate
 from flask import Flask
@@ -151,3 +153,52 @@ def platform_task(**task_options):
         return run
 
     return decorate
+
+
+# periodic id → (environment variable, default cron, what it does): each task module records
+# its own with `periodic_schedule`; `flask jobs status` lists them.
+SCHEDULES: dict[str, tuple[str, str, str]] = {}
+
+
+def periodic_schedule(periodic_id: str, variable: str, default: str, purpose: str) -> str:
+    """Record a periodic task's schedule and return its cron: the environment's, else
+    `default` (read when the worker starts)."""
+    SCHEDULES[periodic_id] = (variable, default, purpose)
+    return schedule(periodic_id)
+
+
+def schedule(periodic_id: str) -> str:
+    variable, default, _ = SCHEDULES[periodic_id]
+    return os.environ.get(variable) or default
+
+
+def import_task_modules() -> None:
+    """Import every task module (`TASK_MODULES`), so their tasks and schedules are known."""
+    for name in TASK_MODULES:
+        importlib.import_module(name)
+
+
+def stalled_after() -> float:
+    """Seconds without a heartbeat after which a worker counts as dead (its jobs retried)."""
+    return float(os.environ.get("OMNIORDER_WORKER_STALLED_AFTER") or 30)
+
+
+@queue.periodic(
+    cron=periodic_schedule(
+        "retry-stalled-jobs",
+        "OMNIORDER_STALLED_CRON",
+        "* * * * *",
+        "retry the jobs of a worker that stopped sending heartbeats",
+    ),
+    periodic_id="retry-stalled-jobs",
+)
+@queue.task(name="retry_stalled_jobs", queueing_lock="retry-stalled-jobs")
+async def retry_stalled_jobs(timestamp: int) -> int:
+    """A worker killed mid-job leaves its job 'doing'; once the worker's heartbeat is older
+    than the stalled timeout, the job is tried again (its task's idempotency makes that safe)."""
+    stalled = list(
+        await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after())
+    )
+    for job in stalled:
+        await queue.job_manager.retry_job(job)
+    return len(stalled)

@@ -3,7 +3,7 @@ one that failed or waits for a retry, why. The rules live in services/notificati
 
 from flask import render_template
 
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin.base import bp
 from omniorder.notifications import outbox as notifications
 from omniorder.staff.sessions import staff_required
 

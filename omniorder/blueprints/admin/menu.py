@@ -3,7 +3,7 @@
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import bp, change_then_return
+from omniorder.blueprints.admin.base import bp, change_then_return
 from omniorder.blueprints.admin.forms import ItemForm
 from omniorder.core.errors import DomainError, Invalid, NotFound
 from omniorder.menu import catalog as menu_service

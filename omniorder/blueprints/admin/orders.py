@@ -6,7 +6,7 @@ from babel.dates import format_timedelta
 from flask import render_template, request
 
 from omniorder.analytics import sales as analytics
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin.base import bp
 from omniorder.ordering import checkout as ordering
 from omniorder.ordering.models import ORDER_STATUSES
 from omniorder.settings.document import current_settings

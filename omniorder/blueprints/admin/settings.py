@@ -19,7 +19,8 @@ from babel.numbers import get_currency_name
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import bp, settings_hours
+from omniorder.blueprints.admin import settings_hours
+from omniorder.blueprints.admin.base import bp
 from omniorder.blueprints.admin.forms import SettingsForm
 from omniorder.core.errors import Invalid, check_fields
 from omniorder.core.money import format_money

@@ -5,7 +5,7 @@ import uuid
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from omniorder.blueprints.admin import bp, change_then_return
+from omniorder.blueprints.admin.base import bp, change_then_return
 from omniorder.blueprints.admin.forms import StaffForm
 from omniorder.core.errors import DomainError
 from omniorder.staff import accounts as staff_service

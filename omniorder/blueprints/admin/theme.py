@@ -2,7 +2,7 @@
 
 from flask import redirect, render_template, request, url_for
 
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin.base import bp
 from omniorder.blueprints.admin.forms import ThemeForm
 from omniorder.core.errors import Invalid
 from omniorder.settings.theme import theme_for_render, update_theme

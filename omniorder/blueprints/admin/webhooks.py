@@ -3,7 +3,7 @@ deliveries. The rules live in services/webhooks.py."""
 
 from flask import make_response, redirect, render_template, request, url_for
 
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import DomainError
 from omniorder.notifications import webhooks
 from omniorder.staff.sessions import staff_required

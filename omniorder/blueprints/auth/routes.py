@@ -1,11 +1,12 @@
-from flask import redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from omniorder.blueprints.auth import bp
 from omniorder.blueprints.auth.forms import LoginForm
 from omniorder.core.errors import DomainError
 from omniorder.staff.accounts import TooManyAttempts, authenticate, end_sessions
 from omniorder.staff.sessions import safe_next, staff_member
+
+bp = Blueprint("auth", __name__)
 
 
 def home_for(staff) -> str:

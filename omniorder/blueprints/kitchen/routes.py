@@ -1,10 +1,9 @@
 """The kitchen tablet's pages: the board, one-tap moves (advance, undo, recall, picked up,
 cancel), pause and resume of online orders, sold-out toggles, the poll."""
 
-from flask import make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from omniorder.blueprints.kitchen import bp
 from omniorder.blueprints.kitchen.poll import PollAnswer, answer_poll
 from omniorder.cache.changes import change_feed
 from omniorder.core.errors import DomainError, Invalid
@@ -15,6 +14,8 @@ from omniorder.ordering.pickup import pause_notice
 from omniorder.settings.document import current_settings
 from omniorder.staff.sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
+
+bp = Blueprint("kitchen", __name__, url_prefix="/kitchen")
 
 # The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
 # stays the grill's after a reload, without a setting per device on the server.

@@ -11,7 +11,6 @@ from flask import (
 )
 from flask_limiter import RateLimitExceeded
 
-from omniorder.blueprints.storefront import bp
 from omniorder.blueprints.storefront.forms import (
     AddToCartForm,
     CheckoutForm,
@@ -40,6 +39,8 @@ from omniorder.settings.document import current_settings
 from omniorder.settings.hours import closed_notice
 from omniorder.tenancy.bind import current_tenant
 from omniorder.web.ratelimit import order_limit, retry_after_seconds
+
+bp = Blueprint("storefront", __name__)
 
 # Browsers drop a cookie over 4096 bytes without a word; the cart lives in the session cookie,
 # so a change that would outgrow it is refused with a message instead.
