@@ -1,6 +1,7 @@
 import datetime
 
 from flask import (
+    Blueprint,
     current_app,
     make_response,
     redirect,
