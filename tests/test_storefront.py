@@ -212,3 +212,53 @@ def test_checkout_takes_an_optional_email_and_phone_for_the_restaurant_only(app,
     with bound(app, tenant):
         order = db.session.scalars(select(Order)).one()
         assert (order.customer_email, order.customer_phone) == ("kim@example.org", None)
+
+
+FLASK_STUB = """#!/bin/sh
+log="$(dirname "$0")/../../calls.log"
+echo "$1 ${OMNIORDER_PUBLIC_PORT-unset}" >> "$log"
+if [ "$1" = run ]; then  # serve until the worker has started, as the real server would
+  for _ in $(seq 100); do grep -q '^worker ' "$log" && exit 0; sleep 0.1; done
+fi
+"""
+
+
+@pytest.mark.parametrize(
+    "environment, link",
+    [
+        ({}, "http://pizza.localhost:5000/orders/"),
+        ({"PORT": "8123"}, "http://pizza.localhost:8123/orders/"),
+        ({"PORT": "8123", "OMNIORDER_PUBLIC_PORT": "443"}, "http://pizza.localhost:443/orders/"),
+        ({"PORT": "8123", "OMNIORDER_PUBLIC_PORT": ""}, "http://pizza.localhost/orders/"),
+    ],
+)
+def test_scripts_run_gives_its_worker_the_port_it_serves_on(tmp_path, environment, link):
+    """scripts/run, its flask and python replaced by stubs that log what they were run with:
+    the worker (which e-mails the tracking links) gets the port the web server serves on,
+    unless OMNIORDER_PUBLIC_PORT is set (even empty)."""
+    import shutil
+    import subprocess
+    import uuid
+
+    from omniorder import create_app
+    from omniorder.services.mail import tracking_url
+    from tests.support import REPOSITORY
+
+    shutil.copytree(REPOSITORY / "scripts", tmp_path / "scripts")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("flask", "python"):
+        (bin_dir / name).write_text(FLASK_STUB)
+        (bin_dir / name).chmod(0o755)
+    subprocess.run(  # its exit status is the stopped worker's, so not checked
+        [str(tmp_path / "scripts" / "run")],
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 40, **environment},
+        capture_output=True,
+        timeout=60,
+    )
+    calls = dict(line.split(" ", 1) for line in (tmp_path / "calls.log").read_text().splitlines())
+    assert calls["run"] == calls["worker"]  # the web server and the worker agree
+    port = None if calls["worker"] in ("unset", "") else calls["worker"]
+    app = create_app({"TESTING": True, "OMNIORDER_PUBLIC_PORT": port})
+    with app.app_context():
+        assert tracking_url(app, "pizza.localhost", uuid.UUID(int=1)).startswith(link)
