@@ -262,3 +262,22 @@ def test_scripts_run_gives_its_worker_the_port_it_serves_on(tmp_path, environmen
     app = create_app({"TESTING": True, "OMNIORDER_PUBLIC_PORT": port})
     with app.app_context():
         assert tracking_url(app, "pizza.localhost", uuid.UUID(int=1)).startswith(link)
+
+
+def test_a_cancelled_order_says_nothing_about_paying(app, customer, tenant):
+    """The payment line lives in the polled status, so an open page loses it when the kitchen
+    cancels; the receipt of a cancelled order does not mention payment either."""
+    from tests.support.orders import cancel
+
+    customer.add(menu(app, tenant)["House Burger"].id)
+    tracking = customer.checkout("Ada").headers["Location"]
+    order_id = tracking.rsplit("/", 1)[1]
+    status = customer.get(tracking + "/status").text
+    assert "Payment at the counter:" in status and "please pay when you pick up" in status
+    assert "Payment at the counter" in customer.get(tracking + "/receipt").text
+
+    cancel(app, tenant, order_id)
+    for path in (tracking, tracking + "/status", tracking + "/receipt"):
+        page = customer.get(path).text
+        assert "Cancelled" in page, path
+        assert not re.search(r"\bpay", page, re.IGNORECASE), path
