@@ -531,3 +531,26 @@ def test_notes_are_escaped_wherever_they_are_shown(app, client, tenant, pizza):
     for html in pages:
         assert hostile not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_an_amount_typed_in_other_amount_counts_without_picking_its_radio(
+    app, customer, tenant, pizza
+):
+    """Without JavaScript typing cannot pick "Other amount": a typed amount counts with the
+    choice the form was shown with (or none), and loses only to another choice picked."""
+    set_settings(app, tenant, tips={"enabled": True, "presets_percent": [10, 15]})
+    customer.add(pizza.id, options=[pizza.options["Regular"]])
+    assert customer.choose_tip("none", "2.00").status_code == 303  # shown with "No tip" checked
+    cart = customer.get("/").text
+    assert 'id="cart-tip">$2.00<' in cart and 'value="custom" checked' in cart
+    cart = customer.choose_tip("", "2.50", htmx=True).text  # no choice at all
+    assert 'id="cart-tip">$2.50<' in cart
+    cart = customer.choose_tip("none", "2.50", htmx=True).text  # "No tip" picked instead
+    assert 'id="cart-tip">$0.00<' in cart and 'value="none" checked' in cart
+    cart = customer.choose_tip("10", htmx=True).text
+    assert 'id="cart-tip">$1.10<' in cart
+    cart = customer.choose_tip("10", "3.00", htmx=True).text  # shown with 10% checked
+    assert 'id="cart-tip">$3.00<' in cart and 'value="3.00"' in cart
+    cart = customer.choose_tip("15", "3.00", htmx=True).text  # 15% picked, the amount left
+    assert 'id="cart-tip">$1.65<' in cart and 'value="15" checked' in cart
+    assert checkout_order(app, customer, tenant)["tip"] == 165

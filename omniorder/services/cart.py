@@ -119,9 +119,7 @@ class CartView:
 
     @property
     def tip_value(self) -> str:
-        if self.tip is None:
-            return "none"
-        return "custom" if self.tip.amount is not None else str(self.tip.percent)
+        return tip_value(self.tip)
 
 
 @dataclass(frozen=True)
@@ -213,14 +211,28 @@ def choose_tip(cart: Cart, tip: Tip | None, settings: dict) -> Cart:
     return {**cart, "tip": tip.as_json() if tip else None}
 
 
-def tip_from_form(choice, amount_text, settings: dict) -> Tip | None:
+def tip_value(tip: Tip | None) -> str:
+    """The tip form's radio button for this tip: "none", a preset percentage or "custom"."""
+    if tip is None:
+        return "none"
+    return "custom" if tip.amount is not None else str(tip.percent)
+
+
+def tip_from_form(choice, amount_text, settings: dict, shown: str = "none") -> Tip | None:
     """The tip form's answer: "none", a preset percentage, or "custom" with an amount typed
-    in the restaurant's locale (left empty: nothing yet)."""
-    choice = (choice or "none").strip()
-    if choice == "none":
+    in the restaurant's locale (left empty: nothing yet).
+
+    An amount typed in "Other amount" counts unless the customer picked another choice: with
+    "custom", with no choice, and with `shown`, the choice the form was shown with (without
+    JavaScript typing cannot pick "Other amount", so a customer types and presses Apply with
+    the old choice still checked; with JavaScript typing picks it, static/app.js)."""
+    choice = (choice or "").strip()
+    text = (amount_text or "").strip()
+    if text and choice in ("", shown):
+        choice = "custom"
+    if choice in ("", "none"):
         return None
     if choice == "custom":
-        text = (amount_text or "").strip()
         if not text:
             return Tip(amount=0)
         locale, currency = settings["locale"], settings["currency"]

@@ -87,3 +87,30 @@ def test_customer_picks_a_pickup_slot_and_sees_it_on_the_order_page(
     expect(page.locator(".status-text")).to_have_text("Received — waiting for the kitchen")
     assert_accessible(page)
     context.close()
+
+
+def test_an_amount_typed_in_other_amount_is_the_tip_with_and_without_javascript(
+    browser, live_server, make_tenant, app
+):
+    from tests.support.choices import set_settings
+
+    tenant = make_tenant(name="Tip Diner")
+    set_settings(app, tenant, tips={"enabled": True, "presets_percent": [10, 15]})
+    for javascript in (True, False):
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, java_script_enabled=javascript
+        )
+        page = context.new_page()
+        page.goto(f"http://{tenant.domain}:{live_server}/")
+        page.get_by_role("button", name="Add Fries to your order").click()
+        expect(page.locator("#cart-count")).to_have_text("1")
+        expect(page.get_by_role("radio", name="No tip")).to_be_checked()
+        page.get_by_role("textbox", name="Other amount").fill("2.00")
+        if javascript:  # typing picks "Other amount"; leaving the field sends it
+            expect(page.get_by_role("radio", name="Other amount")).to_be_checked()
+            page.get_by_role("textbox", name="Other amount").press("Tab")
+        else:  # the radio stays on "No tip"
+            page.get_by_role("button", name="Apply tip").click()
+        expect(page.locator("#cart-tip")).to_have_text("$2.00")
+        expect(page.get_by_role("radio", name="Other amount")).to_be_checked()
+        context.close()

@@ -31,6 +31,7 @@ from omniorder.services.cart import (
     order_lines,
     set_quantity,
     tip_from_form,
+    tip_value,
     view_cart,
 )
 from omniorder.services.hours import closed_notice
@@ -169,10 +170,11 @@ def cart_tip():
     form = TipForm()
     if not form.validate():
         return render_cart(first_error(form), 400)
-    settings = current_settings()
+    settings, cart = current_settings(), load_cart()
     try:
-        tip = tip_from_form(form.tip.data, form.tip_amount.data, settings)
-        save_cart(choose_tip(load_cart(), tip, settings))
+        checked = tip_value(checkout_tip(cart, settings))  # the radio the form was shown with
+        tip = tip_from_form(form.tip.data, form.tip_amount.data, settings, checked)
+        save_cart(choose_tip(cart, tip, settings))
     except Invalid as error:
         return render_cart(shown(error), 400, checkout_form=CheckoutForm())
     return render_cart(checkout_form=CheckoutForm())
