@@ -36,10 +36,12 @@ from omniorder.services.pricing import (
     Totals,
     check_tip_choice,
     choose_options,
+    missing_choice,
     option_groups_of,
     order_totals,
     parse_tip,
     round_half_up,
+    unorderable,
 )
 
 Cart = dict
@@ -134,6 +136,10 @@ class MenuGroup:
     options: list[dict]
 
     @property
+    def available(self) -> int:
+        return sum(bool(option["is_available"]) for option in self.options)
+
+    @property
     def single(self) -> bool:
         """Exactly one choice is required (a Size): radio buttons, not checkboxes."""
         return self.min == 1 == self.max
@@ -147,12 +153,28 @@ class MenuGroup:
         return f"choose {self.min}" if self.min == self.max else f"choose {self.min} to {self.max}"
 
 
-def menu_groups(item) -> list[MenuGroup]:
-    """The option groups of a menu row from `read_menu`, for the item's card."""
+def _all_groups(item) -> list[MenuGroup]:
     return [
         MenuGroup(group["name"], group["min"], group["max"], group["options"])
         for group in item.option_groups or []
     ]
+
+
+def menu_groups(item) -> list[MenuGroup]:
+    """The option groups a menu row from `read_menu` shows on the item's card: those with an
+    option on sale (a group with none offers nothing to choose; if it is required, the item
+    cannot be ordered: `unavailable_reason`). The JSON menu lists every group as it is, with each
+    option's is_available, so a script can apply the same rule."""
+    return [group for group in _all_groups(item) if group.available]
+
+
+def unavailable_reason(item) -> str | None:
+    """Why the item's card cannot offer it today (pricing.missing_choice), or None."""
+    for group in _all_groups(item):
+        reason = missing_choice(group.name, group.min, group.available)
+        if reason:
+            return reason
+    return None
 
 
 def _item_id(raw) -> uuid.UUID:
@@ -173,7 +195,11 @@ def add_to_cart(cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None
         raise Invalid("item_id", f"{item.name} is sold out")
     options = clean_option_ids(list(option_ids or ()))
     note = clean_note(note)
-    chosen = choose_options(item, option_groups_of([item.id]).get(item.id, []), options)
+    groups = option_groups_of([item.id]).get(item.id, [])
+    reason = unorderable(item, groups)
+    if reason:
+        raise Invalid("item_id", reason)
+    chosen = choose_options(item, groups, options)
     sold_out = [choice.option.name for choice in chosen if not choice.option.is_available]
     if sold_out:
         raise Invalid("options", f"{', '.join(sold_out)} is sold out")

@@ -32,6 +32,7 @@ from omniorder.services.cart import (
     set_quantity,
     tip_from_form,
     tip_value,
+    unavailable_reason,
     view_cart,
 )
 from omniorder.services.hours import closed_notice
@@ -83,6 +84,7 @@ def render_storefront(checkout_form=None, message=None, status=200):
         "storefront/index.html",
         sections=menu_by_category(),
         menu_groups=menu_groups,
+        unavailable_reason=unavailable_reason,
         message=message,
         closed=closed_notice(settings, now),
         paused=pause_notice(settings, now),
