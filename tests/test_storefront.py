@@ -96,7 +96,8 @@ def test_cart_updates_with_htmx_partials(app, customer, tenant):
 def test_cart_works_without_javascript(app, customer, tenant):
     burger = menu(app, tenant)["House Burger"]
     response = customer.add(burger.id)
-    assert response.status_code == 303 and response.headers["Location"].endswith("/#cart")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/#item-{burger.id}")
     page = customer.get("/").text
     assert 'Cart (<span id="cart-count">1</span>)' in page
 
@@ -281,3 +282,37 @@ def test_a_cancelled_order_says_nothing_about_paying(app, customer, tenant):
         page = customer.get(path).text
         assert "Cancelled" in page, path
         assert not re.search(r"\bpay", page, re.IGNORECASE), path
+
+
+def cart_bar(html):
+    return html.split('id="cart-bar"')[1].split("</div>")[0]
+
+
+def test_the_cart_bar_confirms_an_add_with_and_without_javascript(app, customer, tenant):
+    items = menu(app, tenant)
+    assert "View cart" not in cart_bar(customer.get("/").text)  # empty cart: no bar
+
+    response = customer.add(items["House Burger"].id, htmx=True)
+    bar = response.text.split('<div id="cart-bar"')[1].split("</div>")[0]
+    assert 'hx-swap-oob="innerHTML"' in bar  # swapped inside: the live region stays
+    assert "Added House Burger to your order." in bar
+    assert '<span id="cart-bar-count">1 item</span>' in bar and ">$12.50</strong>" in bar
+
+    fries = items["Fries"]
+    response = customer.add(fries.id)  # without JavaScript: back at the item
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/#item-{fries.id}")
+    page = customer.get("/").text
+    assert f'id="item-{fries.id}"' in page
+    bar = cart_bar(page)
+    assert "Added Fries to your order." in bar and 'href="/#cart"' in bar
+    assert '<span id="cart-bar-count">2 items</span>' in bar and ">$17.00</strong>" in bar
+    assert "Added" not in cart_bar(customer.get("/").text)  # said once
+    response = customer.set_quantity(fries.id, 0, htmx=True)
+    assert '<span id="cart-bar-count">1 item</span>' in response.text
+
+    tracking = customer.checkout("Ada").headers["Location"]
+    assert "View cart" not in cart_bar(customer.get(tracking).text)  # checked out: empty
+    customer.add(fries.id)
+    for path in (tracking, tracking + "/receipt"):  # on every storefront page
+        assert '<span id="cart-bar-count">1 item</span>' in cart_bar(customer.get(path).text)

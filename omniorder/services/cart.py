@@ -184,10 +184,12 @@ def _item_id(raw) -> uuid.UUID:
         raise Invalid("item_id", "is not a menu item") from None
 
 
-def add_to_cart(cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None) -> Cart:
+def add_to_cart(
+    cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None
+) -> tuple[Cart, MenuItem]:
     """Add `quantity` of an available item with these options and note; the same line again
     adds up (at most 99). Every choice is checked now, so the customer hears of a missing
-    size at once rather than at checkout."""
+    size at once rather than at checkout. Returns the new cart and the item added."""
     item = db.session.get(MenuItem, _item_id(item_id))
     if item is None:
         raise Invalid("item_id", "is not on the menu")
@@ -213,7 +215,7 @@ def add_to_cart(cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None
         if len(lines) >= MAX_LINES:
             raise Invalid("item_id", f"a cart holds at most {MAX_LINES} lines")
         lines.append([str(item.id), [str(option) for option in options], note or "", quantity])
-    return {**cart, "lines": lines}
+    return {**cart, "lines": lines}, item
 
 
 def set_quantity(cart: Cart, key, quantity: int) -> Cart:

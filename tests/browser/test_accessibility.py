@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from omniorder.services.theme import PRESETS
 from tests.browser.conftest import assert_accessible
 from tests.support.staff import PASSWORD, add_staff
 
@@ -69,3 +70,14 @@ def test_the_kitchen_board_passes_axe(signed_in):
     base, page = signed_in
     page.goto(base + "/kitchen")
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_the_cart_bar_passes_axe_on_every_theme_preset(browser, live_server, make_tenant, preset):
+    tenant = make_tenant(name=f"Bar {preset}", theme_config={"preset": preset})
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/")
+    page.get_by_role("button", name="Add Lemonade to your order").click()
+    page.locator(".cart-bar-added").wait_for()
+    assert_accessible(page)
+    page.context.close()
