@@ -24,6 +24,7 @@ BACK_OFFICE = [
     "/admin/theme",
     "/admin/settings",
     "/admin/webhooks",
+    "/admin/emails",
 ]
 
 
