@@ -203,6 +203,26 @@ def test_repeated_wrong_tokens_from_one_address_are_refused_for_a_while(client):
     assert other.status_code == 401  # another address is not affected
 
 
+def test_wrong_tokens_from_one_ipv6_subscriber_count_together(client):
+    """Each of 12 guesses from another address of one /64 (before: every address had its own
+    10 a minute, and an IPv6 subscriber holds 2**64 of them)."""
+    statuses = [
+        client.get(
+            "/api/v1/sys/analytics",
+            environ_base={"REMOTE_ADDR": f"2001:db8:5:5:{n:x}::{n:x}"},
+            headers={"Authorization": "Bearer guess"},
+        ).status_code
+        for n in range(1, 13)
+    ]
+    assert statuses == [401] * 10 + [429] * 2
+    neighbour = client.get(
+        "/api/v1/sys/analytics",
+        environ_base={"REMOTE_ADDR": "2001:db8:5:6::1"},
+        headers={"Authorization": "Bearer guess"},
+    )
+    assert neighbour.status_code == 401  # the next /64 is another subscriber
+
+
 def test_a_valid_token_is_never_refused_for_other_callers_failures(client):
     """20 wrong tokens from the operator's own address (all callers share one address
     behind a proxy without OMNIORDER_PROXY_HOPS), then the right token: it works (before:

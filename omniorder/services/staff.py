@@ -28,8 +28,10 @@ are hashed against a dummy hash, so a wrong email takes as long as a wrong passw
 
 Services here change the session and flush; the request (or `unit_of_work()`) commits.
 
-The client address is the caller's business (the login view passes ``request.remote_addr``,
-which ProxyFix takes from X-Forwarded-For when ``OMNIORDER_PROXY_HOPS`` > 0).
+The client address is the caller's business: the login view passes the client's network
+(``ratelimit.request_network``: an IPv4 address, or the /64 of an IPv6 one, since one subscriber
+holds a whole /64), from ``request.remote_addr``, which ProxyFix takes from X-Forwarded-For when
+``OMNIORDER_PROXY_HOPS`` > 0.
 """
 
 import math
