@@ -67,9 +67,11 @@ from omniorder.errors import Conflict, DomainError, Invalid, NotFound
 from omniorder.extensions import db
 from omniorder.models import ROLES, LoginFailure, User
 from omniorder.tenancy.bind import current_tenant
+from omniorder.text_input import clean_line
 from omniorder.unit_of_work import separate_transaction
 
 MIN_PASSWORD_LENGTH = 8
+MAX_FULL_NAME = 100
 WRONG_CREDENTIALS = "Wrong email or password."
 
 
@@ -311,7 +313,7 @@ def create_staff(email, role, full_name=None, password=None) -> tuple[User, str 
         password = validate_password(password)
     else:
         password = generated = generate_password()
-    full_name = (full_name or "").strip()[:100] or None
+    full_name = clean_line("full_name", full_name, limit=MAX_FULL_NAME)
     user = User(
         email=email, role=role, full_name=full_name, hashed_password=hash_password(password)
     )
