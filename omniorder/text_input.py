@@ -12,6 +12,7 @@ surrogates), Zl and Zp (line and paragraph separators). The two joiners of categ
 allowed, since emoji sequences (🧑‍🍳) and Persian or Indic spelling need them.
 """
 
+import functools
 import unicodedata
 
 from omniorder.errors import Invalid
@@ -48,3 +49,31 @@ def clean_line(field: str, value, *, limit: int, required: bool = False) -> str 
     if len(value) > limit:
         raise Invalid(field, f"must be at most {limit} characters")
     return value
+
+
+# The OpenAPI pattern names the refused characters of the BMP only, outside the surrogates:
+# regular expression engines (ECMA-262 without the u flag, schemathesis) differ beyond that.
+PATTERN_SCANNED = (*range(0xD800), *range(0xE000, 0x10000))
+
+
+def _escaped(code_point: int) -> str:
+    return f"\\u{code_point:04x}"
+
+
+@functools.cache
+def line_pattern() -> str:
+    """`clean_line`'s rule as a regular expression (for the OpenAPI document): at least one
+    character that is neither white space nor refused, and no refused character."""
+    ranges: list[list[int]] = []
+    for code_point in PATTERN_SCANNED:
+        if first_control_character(chr(code_point)) is None:
+            continue
+        if ranges and ranges[-1][1] == code_point - 1:
+            ranges[-1][1] = code_point
+        else:
+            ranges.append([code_point, code_point])
+    refused = "".join(
+        _escaped(low) if low == high else f"{_escaped(low)}-{_escaped(high)}"
+        for low, high in ranges
+    )
+    return f"^[^{refused}]*[^{refused}\\s][^{refused}]*$"

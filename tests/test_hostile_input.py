@@ -456,3 +456,17 @@ def test_a_control_character_in_a_menu_name_is_400_at_its_path(client, tenant, w
     assert client.get(url, headers=AUTH).json == before
     clean = client.put(f"{url}?dry_run=true", json=menu_document(), headers=AUTH)
     assert clean.status_code == 200  # the document is fine but for the name
+
+
+def test_the_documented_name_pattern_is_the_rule_the_server_applies():
+    """The OpenAPI document's pattern for names refuses exactly what `clean_line` refuses, in
+    the Basic Multilingual Plane (schemathesis generates from it)."""
+    import re as regex
+
+    from omniorder.text_input import first_control_character, line_pattern
+
+    pattern = regex.compile(line_pattern())
+    for code_point in (*range(0xD800), *range(0xE000, 0x10000)):
+        character = chr(code_point)
+        documented = pattern.search(f"a{character}b") is not None
+        assert documented == (first_control_character(character) is None), hex(code_point)

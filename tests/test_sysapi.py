@@ -272,3 +272,12 @@ def test_a_nul_byte_in_a_login_email_is_refused_not_a_500(app, make_tenant):
     tenant = make_tenant()
     response = Staff(app.test_client(), tenant.domain).login("a\x00@b.example", "x" * 10)
     assert response.status_code in (400, 401)
+
+
+def test_analytics_takes_only_what_the_document_states(client):
+    """YYYY-MM-DD only, as the OpenAPI document says (before: "20261125" and "2026-W48-3" were
+    read by fromisoformat, an empty `from` or `domain` meant none)."""
+    for query in ("from=20261125", "to=2026-W48-3", "from=", "domain="):
+        response = client.get(f"/api/v1/sys/analytics?{query}", headers=AUTH)
+        assert response.status_code == 400, query
+    assert client.get("/api/v1/sys/analytics?from=2026-11-25", headers=AUTH).status_code == 200

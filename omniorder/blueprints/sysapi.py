@@ -107,7 +107,7 @@ def analytics_report():
     """The warehouse's totals per tenant over [from, to] (each restaurant's local days, as on
     its sales page): the same as `flask analytics report`."""
     report = analytics.report(
-        request.args.get("from"), request.args.get("to"), request.args.get("domain") or None
+        request.args.get("from"), request.args.get("to"), request.args.get("domain")
     )
     return {
         "tenants": [
