@@ -20,7 +20,7 @@ from psycopg import errors as pg_errors
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from omniorder.errors import Conflict, Invalid, NotFound, check_fields
+from omniorder.errors import Conflict, NotFound, check_fields
 from omniorder.extensions import db
 from omniorder.models import (
     BoardVersion,
@@ -46,6 +46,7 @@ from omniorder.tenancy.names import (
 )
 from omniorder.tenancy.registry import TenantRecord, tenant_registry
 from omniorder.tenancy.schema import create_tenant_schema, drop_tenant_schema
+from omniorder.text_input import clean_line
 from omniorder.unit_of_work import after_commit
 
 # What an operator may give when provisioning (CLI options, system API body, OpenAPI schema).
@@ -90,7 +91,7 @@ def _validated(name, domain, schema_name, theme_config, admin_email, admin_passw
     fields = {}
     return check_fields(
         {
-            "name": lambda: _validate_name(name),
+            "name": lambda: clean_line("name", name, limit=MAX_NAME_LENGTH, required=True),
             "domain": lambda: validate_domain(domain),
             "schema_name": lambda: (
                 validate_schema_name(schema_name)
@@ -119,14 +120,6 @@ def _validated(name, domain, schema_name, theme_config, admin_email, admin_passw
         },
         into=fields,
     )
-
-
-def _validate_name(name) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise Invalid("name", "is required")
-    if len(name.strip()) > MAX_NAME_LENGTH:
-        raise Invalid("name", f"must be at most {MAX_NAME_LENGTH} characters")
-    return name.strip()
 
 
 def provision_tenant(

@@ -4,6 +4,7 @@ from flask_login import current_user, login_user, logout_user
 from omniorder.blueprints.auth import bp
 from omniorder.blueprints.auth.forms import LoginForm
 from omniorder.errors import DomainError
+from omniorder.ratelimit import request_network
 from omniorder.services.staff import TooManyAttempts, authenticate, end_sessions
 from omniorder.staff_sessions import safe_next, staff_member
 
@@ -26,7 +27,7 @@ def login():
             message="Please enter your email and password.",
         ), 400
     try:
-        user = authenticate(form.email.data, form.password.data, request.remote_addr)
+        user = authenticate(form.email.data, form.password.data, request_network())
     except DomainError as error:
         headers = (
             {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
