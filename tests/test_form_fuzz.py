@@ -17,7 +17,15 @@ from werkzeug.datastructures import MultiDict
 from tests.support.staff import Staff, signed_in
 from tests.support.storefront import Customer, menu
 
-TABLES = ("users", "categories", "menu_items", "orders", "board_version")
+TABLES = (
+    "users",
+    "categories",
+    "menu_items",
+    "option_groups",
+    "options",
+    "orders",
+    "board_version",
+)
 hostile = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.characters(max_codepoint=31), max_size=20),
@@ -139,3 +147,71 @@ def test_hostile_form_input(app, setup, db_connection, who, path, fields):
             assert snapshot(db_connection, tenant) == before, (url, values)
 
     attempt()
+
+
+# --- control characters in the names staff set (issue 24 item 4) ----------------------------
+
+BAD_NAMES = [
+    "Evil\r\nBcc: x@example.com",
+    "Two\nlines",
+    "Tab\tbed",
+    "Nul\x00led",
+    "Next\x85line",
+    "Line\u2028break",
+    "Evil\u202egnp",
+]
+NAME_FORMS = [  # (path template, the other fields that make the form valid, the name field)
+    ("/admin/categories", {}, "name"),
+    ("/admin/categories", {"name": "Grill things"}, "station"),
+    ("/admin/categories/{category}/rename", {}, "name"),
+    ("/admin/categories/{category}/rename", {"name": "Sides"}, "station"),
+    ("/admin/items/new", {"price": "3.50"}, "name"),
+    ("/admin/items/{item}/edit", {"price": "3.50"}, "name"),
+    ("/admin/items/{item}/groups", {"min": "0", "max": "1"}, "name"),
+    ("/admin/items/{item}/groups/{group}/edit", {"min": "0", "max": "1"}, "name"),
+    ("/admin/items/{item}/groups/{group}/options", {"price_delta": "0"}, "name"),
+    ("/admin/items/{item}/groups/{group}/options/{option}/edit", {"price_delta": "0"}, "name"),
+    ("/admin/staff", {"email": "new.cook@x.example", "role": "kitchen"}, "full_name"),
+    ("/admin/staff", {"role": "kitchen"}, "email"),
+]
+
+
+@pytest.fixture
+def with_choices(app, setup):
+    """`setup` with a group ("Dips") holding an option ("Aioli") on the item."""
+    tenant, item, order, staff, customer = setup
+    manager = staff["admin"]
+    created = manager.post(
+        f"/admin/items/{item.id}/groups", {"name": "Dips", "min": "0", "max": "1"}
+    )
+    assert created.status_code == 303
+    page = manager.get(f"/admin/items/{item.id}/edit").text
+    group = re.search(r"/groups/([0-9a-f-]{36})/edit", page).group(1)
+    added = manager.post(
+        f"/admin/items/{item.id}/groups/{group}/options", {"name": "Aioli", "price_delta": "0"}
+    )
+    assert added.status_code == 303
+    page = manager.get(f"/admin/items/{item.id}/edit").text
+    option = re.search(r"/options/([0-9a-f-]{36})/edit", page).group(1)
+    return tenant, item, group, option, manager
+
+
+@pytest.mark.parametrize(
+    "path, fields, field", NAME_FORMS, ids=[f"{f[0]} {f[2]}" for f in NAME_FORMS]
+)
+def test_a_name_with_a_control_character_is_refused_by_every_form(
+    app, with_choices, db_connection, path, fields, field
+):
+    """Every form where staff name something (a category, its station, an item, a group, an
+    option, a staff member) refuses line breaks, tabs, NUL, C1 and bidi controls: 400 with the
+    reason, nothing written (before: a category "Evil\r\nBcc: …" and any staff name passed)."""
+    tenant, item, group, option, admin = with_choices
+    category = item.category_id
+    url = path.format(item=item.id, group=group, option=option, category=category)
+    for name in BAD_NAMES:
+        before = snapshot(db_connection, tenant)
+        value = name if field != "email" else name.replace(" ", "") + "@x.example"
+        response = admin.post(url, {**fields, field: value})
+        assert response.status_code == 400, (url, name, response.status_code)
+        assert "control characters" in response.text or "email address" in response.text
+        assert snapshot(db_connection, tenant) == before, (url, name)

@@ -350,3 +350,123 @@ def test_a_cart_error_without_javascript_is_shown_once(app, customer, tenant):
     assert response.text.count('role="alert"') == 1
     htmx = customer.add(fries.id, quantity=100, htmx=True)
     assert htmx.status_code == 400 and htmx.text.count('role="alert"') == 1
+
+
+# --- issue 24 item 4: control characters in the names an operator or admin sets -----------
+
+# Each would end up in a mail header, a kitchen ticket or a page: a line break injects a header
+# ("Bcc:"), a tab or NUL breaks a ticket, a bidi override turns a name around on screen.
+CONTROL_NAMES = {
+    "CR LF": "Evil\r\nBcc: x@example.com",
+    "LF": "Two\nlines",
+    "tab": "Tab\tbed",
+    "NUL": "Nul\x00led",
+    "ESC": "Esc\x1b[31mred",
+    "DEL": "Del\x7fete",
+    "C1 NEL": "Next\x85line",
+    "line separator": "Line\u2028break",
+    "right-to-left override": "Evil\u202egnp.exe",
+    "byte order mark": "Bom\ufeffb",
+}
+CONTROL_IDS = list(CONTROL_NAMES)
+
+
+def assert_refused_name(response, field):
+    assert response.status_code == 400, response.text
+    assert "control characters" in response.json["fields"][field], response.json
+    response.text.encode()  # the character is named, not echoed: the answer is valid UTF-8
+    assert_security_headers(response)
+
+
+@pytest.mark.parametrize("name", CONTROL_NAMES.values(), ids=CONTROL_IDS)
+def test_a_control_character_in_a_restaurant_name_is_refused_at_provisioning(
+    client, db_connection, name
+):
+    """Before: "Evil\\r\\nBcc: x@example.com" was accepted, and every e-mail of the restaurant
+    then failed."""
+    response = provision(client, {"name": name, "domain": "evil.localhost"})
+    assert_refused_name(response, "name")
+    assert registry_rows(db_connection, "evil.localhost") == 0
+
+
+@pytest.mark.parametrize(
+    "name", [*CONTROL_NAMES.values(), "Undecodable \udcff byte"], ids=[*CONTROL_IDS, "surrogate"]
+)
+def test_flask_tenants_create_refuses_a_control_character_in_the_name(runner, db_connection, name):
+    result = runner.invoke(
+        args=["tenants", "create", "--name", name, "--domain", "evil-cli.localhost"]
+    )
+    assert result.exit_code == 2, result.output
+    error = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(error) == 1 and error[0].startswith("Error: name: must be one line of text")
+    assert "Traceback" not in result.output
+    assert registry_rows(db_connection, "evil-cli.localhost") == 0
+
+
+MENU_NAME_PATHS = {  # where a name sits in a menu document → the path the answer names
+    "category": ("categories[0].name", lambda d, v: d["categories"][0].update(name=v)),
+    "station": ("categories[0].station", lambda d, v: d["categories"][0].update(station=v)),
+    "item": (
+        "categories[0].items[0].name",
+        lambda d, v: d["categories"][0]["items"][0].update(name=v),
+    ),
+    "option group": (
+        "categories[0].items[0].option_groups[0].name",
+        lambda d, v: d["categories"][0]["items"][0]["option_groups"][0].update(name=v),
+    ),
+    "option": (
+        "categories[0].items[0].option_groups[0].options[0].name",
+        lambda d, v: d["categories"][0]["items"][0]["option_groups"][0]["options"][0].update(
+            name=v
+        ),
+    ),
+}
+
+
+def menu_document() -> dict:
+    return {
+        "categories": [
+            {
+                "name": "Pizzas",
+                "station": "Oven",
+                "items": [
+                    {
+                        "name": "Margherita",
+                        "price": 1100,
+                        "option_groups": [
+                            {"name": "Size", "min": 1, "max": 1, "options": [{"name": "Large"}]}
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize("where", MENU_NAME_PATHS)
+@pytest.mark.parametrize("name", ["Evil\r\nBcc: x@example.com", "Tab\tbed", "Evil\u202egnp"])
+def test_a_control_character_in_a_menu_name_is_400_at_its_path(client, tenant, where, name):
+    path, put_name = MENU_NAME_PATHS[where]
+    url = f"/api/v1/sys/tenants/{tenant.domain}/menu"
+    before = client.get(url, headers=AUTH).json
+    document = menu_document()
+    put_name(document, name)
+    response = client.put(url, json=document, headers=AUTH)
+    assert_refused_name(response, path)
+    assert client.get(url, headers=AUTH).json == before
+    clean = client.put(f"{url}?dry_run=true", json=menu_document(), headers=AUTH)
+    assert clean.status_code == 200  # the document is fine but for the name
+
+
+def test_the_documented_name_pattern_is_the_rule_the_server_applies():
+    """The OpenAPI document's pattern for names refuses exactly what `clean_line` refuses, in
+    the Basic Multilingual Plane (schemathesis generates from it)."""
+    import re as regex
+
+    from omniorder.core.text_input import first_control_character, line_pattern
+
+    pattern = regex.compile(line_pattern())
+    for code_point in (*range(0xD800), *range(0xE000, 0x10000)):
+        character = chr(code_point)
+        documented = pattern.search(f"a{character}b") is not None
+        assert documented == (first_control_character(character) is None), hex(code_point)

@@ -112,6 +112,7 @@ def put_menu(client, domain, document, query=""):
 
 
 PIZZERIA_COUNTS = {"categories": 3, "items": 4, "option_groups": 3, "options": 8}
+ITEM = {"name": "Bread", "price": 300}
 
 
 def test_a_new_restaurant_exports_the_starter_menu(runner, tenant):
@@ -269,7 +270,10 @@ def test_an_invalid_document_changes_nothing_and_names_every_problem(
         ({"categories": ["Pizzas"]}, "categories[0]: must be an object"),
         ({"categories": [{"name": 7}]}, "categories[0].name: must be text"),
         ({"categories": [{"name": "x" * 101}]}, "categories[0].name: must be at most 100"),
-        ({"categories": [{"name": "\ud800"}]}, "categories[0].name: must not contain control"),
+        (
+            {"categories": [{"name": "\ud800"}]},
+            "categories[0].name: must be one line of text without control",
+        ),
         ({"categories": [{"name": "A", "items": [{"name": "B"}]}]}, "items[0].price: must be"),
         ({"items": [{"name": "B", "price": True}], "categories": []}, "items[0].price: must be"),
         ({"items": [{"name": "B", "price": 10**30}], "categories": []}, "items[0].price: must be"),
@@ -277,8 +281,24 @@ def test_an_invalid_document_changes_nothing_and_names_every_problem(
         ({"categories": [{"name": "A"}] * 101}, "categories: must have at most 100 entries"),
         ({"categories": [{"name": "A", "station": 7}]}, "categories[0].station: must be text"),
         ({"categories": [{"name": "A", "station": "G" * 41}]}, "station: must be at most 40"),
-        ({"categories": [{"name": "A", "station": "Gr\x00ill"}]}, "station: must not contain"),
+        ({"categories": [{"name": "A", "station": "Gr\x00ill"}]}, "station: must be one line"),
         ({"categories": [{"name": "A", "station": "Gr\nill"}]}, "station: must be one line"),
+        # null is no list: before, {"categories": null} emptied the whole menu (issue 24)
+        ({"categories": None}, "categories: must be a list"),
+        ({"categories": "Pizzas"}, "categories: must be a list"),
+        ({"categories": {"name": "Pizzas"}}, "categories: must be a list"),
+        ({"categories": [], "items": None}, "items: must be a list"),
+        ({"categories": [{"name": "A", "items": None}]}, "categories[0].items: must be a list"),
+        ({"categories": [], "items": [ITEM | {"option_groups": None}]}, "option_groups: must be a"),
+        ({"categories": [], "items": [ITEM | {"allergens": None}]}, "allergens: must be a list"),
+        ({"categories": [], "items": [ITEM | {"allergens": "milk"}]}, "allergens: must be a list"),
+        (
+            {
+                "categories": [],
+                "items": [ITEM | {"option_groups": [{"name": "S", "options": None}]}],
+            },
+            "option_groups[0].options: must be a list",
+        ),
     ],
 )
 def test_wrong_shapes_and_types_are_refused_with_their_path(document, problem):
@@ -302,6 +322,23 @@ def test_a_dry_run_checks_and_changes_nothing(runner, client, tenant, tmp_path):
     assert export(runner, tenant.domain) == before
 
 
+@pytest.mark.parametrize("categories", [None, "Pizzas", {}, 0], ids=["null", "text", "object", "0"])
+def test_a_menu_without_a_list_of_categories_changes_nothing(
+    runner, client, tenant, tmp_path, categories
+):
+    """Before: `PUT …/menu` and `flask menu import` with {"categories": null} emptied the whole
+    menu (200); the list is required (README), so it is 400 / exit 2 and the menu stays."""
+    before = export(runner, tenant.domain)
+    refused = put_menu(client, tenant.domain, {"categories": categories})
+    assert refused.status_code == 400
+    assert refused.json["fields"] == {"categories": "must be a list"}
+    result = import_file(runner, tmp_path, tenant.domain, {"categories": categories})
+    assert result.exit_code == 2 and "categories: must be a list" in result.output
+    assert "Traceback" not in result.output
+    assert export(runner, tenant.domain) == before
+    assert before["categories"]  # there was a menu to lose
+
+
 LONE_SURROGATE_KEY = '{"categories": [{"name": "A", "\\ud800": 1}]}'
 NUL_NAME = '{"categories": [{"name": "A\\u0000B"}]}'
 
@@ -317,7 +354,11 @@ def test_cli_exit_codes_bad_input_2_unknown_restaurant_1(runner, tenant, tmp_pat
         (runner.invoke(args=["menu", "export", "ghost.localhost"]), 1, ghost),
         (runner.invoke(args=["menu", "export", "bad\x00domain"]), 2, "Error: domain"),
         (import_file(runner, tmp_path, tenant.domain, LONE_SURROGATE_KEY), 2, r"\ud800: is not a"),
-        (import_file(runner, tmp_path, tenant.domain, NUL_NAME), 2, "must not contain control"),
+        (
+            import_file(runner, tmp_path, tenant.domain, NUL_NAME),
+            2,
+            "must be one line of text without control",
+        ),
     ]
     for result, code, message in cases:
         assert result.exit_code == code, result.output

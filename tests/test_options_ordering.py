@@ -531,3 +531,88 @@ def test_notes_are_escaped_wherever_they_are_shown(app, client, tenant, pizza):
     for html in pages:
         assert hostile not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_an_amount_typed_in_other_amount_counts_without_picking_its_radio(
+    app, customer, tenant, pizza
+):
+    """Without JavaScript typing cannot pick "Other amount": a typed amount counts with the
+    choice the form was shown with (or none), and loses only to another choice picked."""
+    set_settings(app, tenant, tips={"enabled": True, "presets_percent": [10, 15]})
+    customer.add(pizza.id, options=[pizza.options["Regular"]])
+    assert customer.choose_tip("none", "2.00").status_code == 303  # shown with "No tip" checked
+    cart = customer.get("/").text
+    assert 'id="cart-tip">$2.00<' in cart and 'value="custom" checked' in cart
+    cart = customer.choose_tip("", "2.50", htmx=True).text  # no choice at all
+    assert 'id="cart-tip">$2.50<' in cart
+    cart = customer.choose_tip("none", "2.50", htmx=True).text  # "No tip" picked instead
+    assert 'id="cart-tip">$0.00<' in cart and 'value="none" checked' in cart
+    cart = customer.choose_tip("10", htmx=True).text
+    assert 'id="cart-tip">$1.10<' in cart
+    cart = customer.choose_tip("10", "3.00", htmx=True).text  # shown with 10% checked
+    assert 'id="cart-tip">$3.00<' in cart and 'value="3.00"' in cart
+    cart = customer.choose_tip("15", "3.00", htmx=True).text  # 15% picked, the amount left
+    assert 'id="cart-tip">$1.65<' in cart and 'value="15" checked' in cart
+    assert checkout_order(app, customer, tenant)["tip"] == 165
+
+
+# --- option groups without an available option --------------------------------------------
+
+
+def item_card(html, name):
+    return html.split(f'<h3 class="item-name">{name}</h3>')[1].split("</li>")[0]
+
+
+def test_a_group_without_an_available_option_is_hidden(app, client, customer, tenant):
+    """An optional group with no options, or only sold-out ones, offers nothing: the card
+    does not show it, and the item is ordered without it (the JSON menu lists it as it is)."""
+    salad = add_dish(
+        app,
+        tenant,
+        "Salad",
+        700,
+        [("Extras", 0, 2, []), ("Dressing", 0, 1, [("Ranch", 50, False)])],
+    )
+    card = item_card(customer.get("/").text, "Salad")
+    assert "<fieldset" not in card and "Extras" not in card and "Dressing" not in card
+    assert "from $7.00" not in card and "/cart/add" in card
+    assert customer.add(salad.id).status_code == 303
+    groups = {
+        item["name"]: item["option_groups"]
+        for item in client.get("/api/v1/menu", headers={"Host": tenant.domain}).json["items"]
+    }["Salad"]
+    assert [group["name"] for group in groups] == ["Extras", "Dressing"]
+    response = post_order(
+        client,
+        tenant,
+        {"customer_name": "Una", "items": [{"menu_item_id": str(salad.id), "quantity": 1}]},
+    )
+    assert response.status_code == 201, response.json
+
+
+@pytest.mark.parametrize(
+    "size_options",
+    [[], [("Regular", 0, False), ("Large", 300, False)]],
+    ids=["no options", "all sold out"],
+)
+def test_an_item_whose_required_group_has_no_available_option_is_unavailable(
+    app, client, customer, tenant, size_options
+):
+    soup = add_dish(
+        app, tenant, "Soup", 600, [("Size", 1, 1, size_options), ("Extras", 0, 1, [("Bread", 90)])]
+    )
+    card = item_card(customer.get("/").text, "Soup")
+    assert '<span class="badge">Unavailable</span>' in card and "/cart/add" not in card
+    response = customer.add(soup.id, htmx=True)
+    assert response.status_code == 400
+    assert "Soup cannot be ordered right now: no Size is available" in response.text
+    response = post_order(
+        client,
+        tenant,
+        {"customer_name": "Vi", "items": [{"menu_item_id": str(soup.id), "quantity": 1}]},
+    )
+    assert response.status_code == 409
+    assert response.json["error"] == (
+        "Sorry, Soup cannot be ordered right now: no Size is available."
+    )
+    assert order_count(app, tenant) == 0

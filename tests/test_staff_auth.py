@@ -100,6 +100,33 @@ def test_a_flood_from_one_address_is_refused_before_any_hashing(
     assert len(hashed) == 21
 
 
+def test_one_ipv6_subscriber_is_one_address_for_the_throttle(app, tenant, db_connection):
+    """An IPv6 client holds a whole /64: guesses from 2**64 addresses of it count together,
+    as one address (before: each address was a fresh one, so one subscriber alone reached the
+    per-email cap of 100 and locked the owner out for an hour)."""
+    add_staff(app, tenant, "boss@x.example", "admin")
+    statuses = [
+        Staff(app.test_client(), tenant.domain, address=f"2001:db8:7:7::{n:x}")
+        .login("boss@x.example", f"guess {n}")
+        .status_code
+        for n in range(1, 8)
+    ]
+    assert statuses == [401] * 5 + [429] * 2  # the pair limit: 5 for that email from that /64
+    sprayed = [
+        Staff(app.test_client(), tenant.domain, address=f"2001:db8:7:7:{n:x}::1")
+        .login(f"user{n}@x.example", "guess")
+        .status_code
+        for n in range(20)
+    ]
+    assert sprayed == [401] * 15 + [429] * 5  # the address limit: 20 over all emails
+    counts = failure_counts(db_connection, tenant)
+    assert counts[("address", "", "2001:db8:7:7::/64")] == 20
+    assert counts[("email+address", "boss@x.example", "2001:db8:7:7::/64")] == 5
+    assert counts[("email", "boss@x.example", "")] == 5
+    owner = Staff(app.test_client(), tenant.domain, address="2001:db8:7:8::1")  # next /64
+    assert owner.login("boss@x.example").status_code == 303
+
+
 def test_distributed_guessing_is_capped_per_email(app, tenant, db_connection):
     """100 failures an hour per email over all addresses, then that email is refused from
     everywhere until the hour is over (before: refused after 5, from anywhere)."""

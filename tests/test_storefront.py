@@ -96,7 +96,8 @@ def test_cart_updates_with_htmx_partials(app, customer, tenant):
 def test_cart_works_without_javascript(app, customer, tenant):
     burger = menu(app, tenant)["House Burger"]
     response = customer.add(burger.id)
-    assert response.status_code == 303 and response.headers["Location"].endswith("/#cart")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/#item-{burger.id}")
     page = customer.get("/").text
     assert 'Cart (<span id="cart-count">1</span>)' in page
 
@@ -212,3 +213,106 @@ def test_checkout_takes_an_optional_email_and_phone_for_the_restaurant_only(app,
     with bound(app, tenant):
         order = db.session.scalars(select(Order)).one()
         assert (order.customer_email, order.customer_phone) == ("kim@example.org", None)
+
+
+FLASK_STUB = """#!/bin/sh
+log="$(dirname "$0")/../../calls.log"
+echo "$1 ${OMNIORDER_PUBLIC_PORT-unset}" >> "$log"
+if [ "$1" = run ]; then  # serve until the worker has started, as the real server would
+  for _ in $(seq 100); do grep -q '^worker ' "$log" && exit 0; sleep 0.1; done
+fi
+"""
+
+
+@pytest.mark.parametrize(
+    "environment, link",
+    [
+        ({}, "http://pizza.localhost:5000/orders/"),
+        ({"PORT": "8123"}, "http://pizza.localhost:8123/orders/"),
+        ({"PORT": "8123", "OMNIORDER_PUBLIC_PORT": "443"}, "http://pizza.localhost:443/orders/"),
+        ({"PORT": "8123", "OMNIORDER_PUBLIC_PORT": ""}, "http://pizza.localhost/orders/"),
+    ],
+)
+def test_scripts_run_gives_its_worker_the_port_it_serves_on(tmp_path, environment, link):
+    """scripts/run, its flask and python replaced by stubs that log what they were run with:
+    the worker (which e-mails the tracking links) gets the port the web server serves on,
+    unless OMNIORDER_PUBLIC_PORT is set (even empty)."""
+    import shutil
+    import subprocess
+    import uuid
+
+    from omniorder import create_app
+    from omniorder.notifications.mail import tracking_url
+    from tests.support import REPOSITORY
+
+    shutil.copytree(REPOSITORY / "scripts", tmp_path / "scripts")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("flask", "python"):
+        (bin_dir / name).write_text(FLASK_STUB)
+        (bin_dir / name).chmod(0o755)
+    subprocess.run(  # its exit status is the stopped worker's, so not checked
+        [str(tmp_path / "scripts" / "run")],
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 40, **environment},
+        capture_output=True,
+        timeout=60,
+    )
+    calls = dict(line.split(" ", 1) for line in (tmp_path / "calls.log").read_text().splitlines())
+    assert calls["run"] == calls["worker"]  # the web server and the worker agree
+    port = None if calls["worker"] in ("unset", "") else calls["worker"]
+    app = create_app({"TESTING": True, "OMNIORDER_PUBLIC_PORT": port})
+    with app.app_context():
+        assert tracking_url(app, "pizza.localhost", uuid.UUID(int=1)).startswith(link)
+
+
+def test_a_cancelled_order_says_nothing_about_paying(app, customer, tenant):
+    """The payment line lives in the polled status, so an open page loses it when the kitchen
+    cancels; the receipt of a cancelled order does not mention payment either."""
+    from tests.support.orders import cancel
+
+    customer.add(menu(app, tenant)["House Burger"].id)
+    tracking = customer.checkout("Ada").headers["Location"]
+    order_id = tracking.rsplit("/", 1)[1]
+    status = customer.get(tracking + "/status").text
+    assert "Payment at the counter:" in status and "please pay when you pick up" in status
+    assert "Payment at the counter" in customer.get(tracking + "/receipt").text
+
+    cancel(app, tenant, order_id)
+    for path in (tracking, tracking + "/status", tracking + "/receipt"):
+        page = customer.get(path).text
+        assert "Cancelled" in page, path
+        assert not re.search(r"\bpay", page, re.IGNORECASE), path
+
+
+def cart_bar(html):
+    return html.split('id="cart-bar"')[1].split("</div>")[0]
+
+
+def test_the_cart_bar_confirms_an_add_with_and_without_javascript(app, customer, tenant):
+    items = menu(app, tenant)
+    assert "View cart" not in cart_bar(customer.get("/").text)  # empty cart: no bar
+
+    response = customer.add(items["House Burger"].id, htmx=True)
+    bar = response.text.split('<div id="cart-bar"')[1].split("</div>")[0]
+    assert 'hx-swap-oob="innerHTML"' in bar  # swapped inside: the live region stays
+    assert "Added House Burger to your order." in bar
+    assert '<span id="cart-bar-count">1 item</span>' in bar and ">$12.50</strong>" in bar
+
+    fries = items["Fries"]
+    response = customer.add(fries.id)  # without JavaScript: back at the item
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/#item-{fries.id}")
+    page = customer.get("/").text
+    assert f'id="item-{fries.id}"' in page
+    bar = cart_bar(page)
+    assert "Added Fries to your order." in bar and 'href="/#cart"' in bar
+    assert '<span id="cart-bar-count">2 items</span>' in bar and ">$17.00</strong>" in bar
+    assert "Added" not in cart_bar(customer.get("/").text)  # said once
+    response = customer.set_quantity(fries.id, 0, htmx=True)
+    assert '<span id="cart-bar-count">1 item</span>' in response.text
+
+    tracking = customer.checkout("Ada").headers["Location"]
+    assert "View cart" not in cart_bar(customer.get(tracking).text)  # checked out: empty
+    customer.add(fries.id)
+    for path in (tracking, tracking + "/receipt"):  # on every storefront page
+        assert '<span id="cart-bar-count">1 item</span>' in cart_bar(customer.get(path).text)

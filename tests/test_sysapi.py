@@ -203,6 +203,26 @@ def test_repeated_wrong_tokens_from_one_address_are_refused_for_a_while(client):
     assert other.status_code == 401  # another address is not affected
 
 
+def test_wrong_tokens_from_one_ipv6_subscriber_count_together(client):
+    """Each of 12 guesses from another address of one /64 (before: every address had its own
+    10 a minute, and an IPv6 subscriber holds 2**64 of them)."""
+    statuses = [
+        client.get(
+            "/api/v1/sys/analytics",
+            environ_base={"REMOTE_ADDR": f"2001:db8:5:5:{n:x}::{n:x}"},
+            headers={"Authorization": "Bearer guess"},
+        ).status_code
+        for n in range(1, 13)
+    ]
+    assert statuses == [401] * 10 + [429] * 2
+    neighbour = client.get(
+        "/api/v1/sys/analytics",
+        environ_base={"REMOTE_ADDR": "2001:db8:5:6::1"},
+        headers={"Authorization": "Bearer guess"},
+    )
+    assert neighbour.status_code == 401  # the next /64 is another subscriber
+
+
 def test_a_valid_token_is_never_refused_for_other_callers_failures(client):
     """20 wrong tokens from the operator's own address (all callers share one address
     behind a proxy without OMNIORDER_PROXY_HOPS), then the right token: it works (before:
@@ -252,3 +272,12 @@ def test_a_nul_byte_in_a_login_email_is_refused_not_a_500(app, make_tenant):
     tenant = make_tenant()
     response = Staff(app.test_client(), tenant.domain).login("a\x00@b.example", "x" * 10)
     assert response.status_code in (400, 401)
+
+
+def test_analytics_takes_only_what_the_document_states(client):
+    """YYYY-MM-DD only, as the OpenAPI document says (before: "20261125" and "2026-W48-3" were
+    read by fromisoformat, an empty `from` or `domain` meant none)."""
+    for query in ("from=20261125", "to=2026-W48-3", "from=", "domain="):
+        response = client.get(f"/api/v1/sys/analytics?{query}", headers=AUTH)
+        assert response.status_code == 400, query
+    assert client.get("/api/v1/sys/analytics?from=2026-11-25", headers=AUTH).status_code == 200

@@ -32,6 +32,7 @@ zone on every run, to catch a change nobody re-keyed).
 
 import datetime as dt
 import functools
+import re
 import zoneinfo
 from dataclasses import dataclass
 
@@ -232,10 +233,17 @@ class SalesRow:
     items_sold: int
 
 
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what the OpenAPI document states
+
+
 def parse_day(value, field: str) -> dt.date | None:
-    if value in (None, ""):
+    """A YYYY-MM-DD date, or None when not given (fromisoformat alone would also take
+    "20261125" and "2026-W48-3", which the document does not promise)."""
+    if value is None:
         return None
     try:
+        if not DAY.fullmatch(str(value)):
+            raise ValueError
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise Invalid(field, "must be a date such as 2026-11-25") from None

@@ -16,14 +16,16 @@ from omniorder.tenancy.registry import bind_tenant_named
 from omniorder.web.error_pages import json_object
 from omniorder.web.extensions import csrf
 from omniorder.web.hosts import tenant_exempt
+from omniorder.web.ratelimit import request_network
 
 bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
 csrf.exempt(bp)
 
 
-# Failed token attempts per client address, per worker process: 10 a minute, then 429 for
-# further WRONG tokens from that address. The token is checked first and a valid one is never
-# refused, so other callers' failures cannot lock the operator out. In process on purpose: it
+# Failed token attempts per client network (an IPv4 address, an IPv6 /64: `request_network`),
+# per worker process: 10 a minute, then 429 for further WRONG tokens from that network. The
+# token is checked first and a valid one is never refused, so other callers' failures cannot
+# lock the operator out. In process on purpose: it
 # needs no shared store and still caps a guesser at a few hundred tries an hour per worker
 # against a 32+ character token; the real defence is the token's length. Behind a proxy the
 # client address is the proxy's unless OMNIORDER_PROXY_HOPS counts it (then ProxyFix takes it
@@ -62,7 +64,7 @@ def require_system_token():
         abort(404)
     if _valid_token(expected):
         return None
-    address, now = request.remote_addr or "?", time.monotonic()
+    address, now = request_network(), time.monotonic()
     with _failures_lock:
         failures = _recent_failures(address, now)
         if len(failures) >= MAX_FAILURES_PER_MINUTE:
@@ -106,7 +108,7 @@ def analytics_report():
     """The warehouse's totals per tenant over [from, to] (each restaurant's local days, as on
     its sales page): the same as `flask analytics report`."""
     report = analytics.report(
-        request.args.get("from"), request.args.get("to"), request.args.get("domain") or None
+        request.args.get("from"), request.args.get("to"), request.args.get("domain")
     )
     return {
         "tenants": [

@@ -26,6 +26,7 @@ from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
+from omniorder.core.text_input import clean_line
 from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
 from omniorder.settings.document import current_settings, default_settings
 from omniorder.settings.models import RestaurantSettings
@@ -235,21 +236,25 @@ def clean_allergens(value, field: str = "allergens") -> list[str]:
     return [name for name in ALLERGENS if name in value]
 
 
-def clean_text(field: str, value, required: bool = False) -> str | None:
+def clean_name(value, field: str = "name") -> str:
+    """A category's, item's, option group's or option's name: one line (text_input)."""
+    return clean_line(field, value, limit=MAX_TEXT["name"], required=True)
+
+
+def clean_description(value) -> str | None:
+    """An item's description: text that may hold line breaks, nothing else unprintable."""
     value = value.strip() if isinstance(value, str) else ""
     if not value:
-        if required:
-            raise Invalid(field, "is required")
         return None
-    if len(value) > MAX_TEXT[field]:
-        raise Invalid(field, f"must be at most {MAX_TEXT[field]} characters")
+    if len(value) > MAX_TEXT["description"]:
+        raise Invalid("description", f"must be at most {MAX_TEXT['description']} characters")
     if not value.replace("\n", "").replace("\r", "").isprintable():
-        raise Invalid(field, "must not contain control characters")
+        raise Invalid("description", "must not contain control characters")
     return value
 
 
 def clean_image_url(value) -> str | None:
-    url = clean_text("image_url", value)
+    url = clean_line("image_url", value, limit=MAX_TEXT["image_url"])
     if url is None:
         return None
     parsed = urlparse(url)
@@ -282,15 +287,12 @@ def clean_station(value) -> str | None:
     """The kitchen station a category's items go to (Grill, Cold, Bar…): the restaurant's
     own word, at most 40 characters, trimmed; empty means none. The board matches it without
     regard to case (kitchen.station_ticket). One line: it is a label on the board's picker."""
-    station = clean_text("station", value)
-    if station is not None and ("\n" in station or "\r" in station):
-        raise Invalid("station", "must be one line")
-    return station
+    return clean_line("station", value, limit=MAX_TEXT["station"])
 
 
 def _category_fields(name, station) -> dict:
     """Name and station checked together, so a form hears of both problems at once."""
-    checks = {"name": lambda: clean_text("name", name, required=True)}
+    checks = {"name": lambda: clean_name(name)}
     if station is not KEEP:
         checks["station"] = lambda: clean_station(station)
     return check_fields(checks)
@@ -356,8 +358,8 @@ def delete_category(category_id) -> Category:
 def _item_fields(fields: dict) -> dict:
     clean = check_fields(
         {
-            "name": lambda: clean_text("name", fields.get("name"), required=True),
-            "description": lambda: clean_text("description", fields.get("description")),
+            "name": lambda: clean_name(fields.get("name")),
+            "description": lambda: clean_description(fields.get("description")),
             "price": lambda: parse_typed_amount(fields.get("price"), "price"),
             "image_url": lambda: clean_image_url(fields.get("image_url")),
             "allergens": lambda: clean_allergens(fields.get("allergens")),

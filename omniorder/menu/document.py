@@ -13,7 +13,8 @@
 
 Amounts are integers in the currency's minor unit. Category order is the document's order
 (it becomes their rank), and so is the order of groups and options; items are listed by name.
-Only ``name`` (and an item's ``price``) is required; the rest has the defaults above; a
+``categories`` is required, and in it only ``name`` (and an item's ``price``); the rest has
+the defaults above (a list may be left out, but null is refused, not read as empty); a
 category's ``station`` (the kitchen station its items go to, at most 40 characters) is left
 out when it has none. The
 rules are the back office's (services/menu.py, services/options.py), checked for the whole
@@ -34,9 +35,10 @@ from omniorder.menu.catalog import (
     ALLERGENS,
     MAX_PRICE_CENTS,
     clean_allergens,
+    clean_description,
     clean_image_url,
+    clean_name,
     clean_station,
-    clean_text,
 )
 from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
 from omniorder.menu.options import (
@@ -111,8 +113,9 @@ class _Problems:
         return value
 
     def array(self, path: str, value, most: int) -> list:
-        if value is None:
-            return []
+        """`value` when it is a list of at most `most` entries; else [] after noting why. A
+        list may be left out (the caller passes [] for a missing key), but null is no list:
+        ``{"categories": null}`` must not read as "no categories" and empty the menu."""
         if not isinstance(value, list):
             self.add(path, "must be a list")
             return []
@@ -122,13 +125,10 @@ class _Problems:
         return value
 
 
-def _text(field: str, required: bool = False):
-    def check(value):
-        if value is not None and not isinstance(value, str):
-            raise Invalid(field, "must be text")
-        return clean_text(field, value, required)
-
-    return check
+def _description(value):
+    if value is not None and not isinstance(value, str):
+        raise Invalid("description", "must be text")
+    return clean_description(value)
 
 
 def _whole(low: int, high: int, what: str = "a whole number"):
@@ -138,6 +138,12 @@ def _whole(low: int, high: int, what: str = "a whole number"):
         return value
 
     return check
+
+
+def _allergens(value) -> list[str]:
+    if value is None:  # the form's "none ticked"; in a document, leave the key out
+        raise Invalid("allergens", 'must be a list of allergens such as ["gluten", "milk"]')
+    return clean_allergens(value)
 
 
 def _flag(value) -> bool:
@@ -168,7 +174,7 @@ def _option(problems: _Problems, path: str, raw) -> dict | None:
     if raw is None:
         return None
     return {
-        "name": problems.check(f"{path}.name", _text("name", True), raw.get("name")),
+        "name": problems.check(f"{path}.name", clean_name, raw.get("name")),
         "price_delta": problems.check(f"{path}.price_delta", _amount, raw.get("price_delta", 0)),
         "is_available": problems.check(
             f"{path}.is_available", _flag, raw.get("is_available", True)
@@ -181,13 +187,13 @@ def _group(problems: _Problems, path: str, raw) -> dict | None:
     if raw is None:
         return None
     group = {
-        "name": problems.check(f"{path}.name", _text("name", True), raw.get("name")),
+        "name": problems.check(f"{path}.name", clean_name, raw.get("name")),
         "min": problems.check(f"{path}.min", _whole(0, MAX_CHOICES), raw.get("min", 0)),
         "max": problems.check(f"{path}.max", _whole(1, MAX_CHOICES), raw.get("max", 1)),
     }
     if group["min"] is not None and group["max"] is not None:
         problems.check(f"{path}.max", check_choices, group["min"], group["max"])
-    options = problems.array(f"{path}.options", raw.get("options"), MAX_OPTIONS_PER_GROUP)
+    options = problems.array(f"{path}.options", raw.get("options", []), MAX_OPTIONS_PER_GROUP)
     _unique_names(problems, f"{path}.options", options, "option")
     group["options"] = [_option(problems, f"{path}.options[{i}]", o) for i, o in enumerate(options)]
     return group
@@ -198,35 +204,23 @@ def _item(problems: _Problems, path: str, raw) -> dict | None:
     if raw is None:
         return None
     item = {
-        "name": problems.check(f"{path}.name", _text("name", True), raw.get("name")),
-        "description": problems.check(
-            f"{path}.description", _text("description"), raw.get("description")
-        ),
+        "name": problems.check(f"{path}.name", clean_name, raw.get("name")),
+        "description": problems.check(f"{path}.description", _description, raw.get("description")),
         "price": problems.check(f"{path}.price", _amount, raw.get("price")),
         "is_available": problems.check(
             f"{path}.is_available", _flag, raw.get("is_available", True)
         ),
-        "image_url": problems.check(f"{path}.image_url", _image_url, raw.get("image_url")),
-        "allergens": problems.check(f"{path}.allergens", clean_allergens, raw.get("allergens")),
+        "image_url": problems.check(f"{path}.image_url", clean_image_url, raw.get("image_url")),
+        "allergens": problems.check(f"{path}.allergens", _allergens, raw.get("allergens", [])),
     }
-    groups = problems.array(f"{path}.option_groups", raw.get("option_groups"), MAX_GROUPS_PER_ITEM)
+    groups = problems.array(
+        f"{path}.option_groups", raw.get("option_groups", []), MAX_GROUPS_PER_ITEM
+    )
     _unique_names(problems, f"{path}.option_groups", groups, "group")
     item["option_groups"] = [
         _group(problems, f"{path}.option_groups[{i}]", g) for i, g in enumerate(groups)
     ]
     return item
-
-
-def _station(value):
-    if value is not None and not isinstance(value, str):
-        raise Invalid("station", "must be text")
-    return clean_station(value)
-
-
-def _image_url(value):
-    if value is not None and not isinstance(value, str):
-        raise Invalid("image_url", "must be text")
-    return clean_image_url(value)
 
 
 def validate_menu_document(document, prefix: str = "") -> dict:
@@ -239,13 +233,13 @@ def validate_menu_document(document, prefix: str = "") -> dict:
         if "categories" not in document:
             problems.add(f"{prefix}categories", "is required (a list, possibly empty)")
         categories = problems.array(
-            f"{prefix}categories", document.get("categories"), MAX_CATEGORIES
+            f"{prefix}categories", document.get("categories", []), MAX_CATEGORIES
         )
         clean["categories"] = [
             _category(problems, f"{prefix}categories[{index}]", raw)
             for index, raw in enumerate(categories)
         ]
-        loose = problems.array(f"{prefix}items", document.get("items"), MAX_ITEMS)
+        loose = problems.array(f"{prefix}items", document.get("items", []), MAX_ITEMS)
         clean["items"] = [_item(problems, f"{prefix}items[{i}]", x) for i, x in enumerate(loose)]
         total = len(clean["items"]) + sum(len(c["items"]) for c in clean["categories"] if c)
         if total > MAX_ITEMS:
@@ -259,10 +253,10 @@ def _category(problems: _Problems, path: str, raw) -> dict | None:
     raw = problems.object(path, raw, CATEGORY_KEYS)
     if raw is None:
         return None
-    items = problems.array(f"{path}.items", raw.get("items"), MAX_ITEMS)
-    station = problems.check(f"{path}.station", _station, raw.get("station"))
+    items = problems.array(f"{path}.items", raw.get("items", []), MAX_ITEMS)
+    station = problems.check(f"{path}.station", clean_station, raw.get("station"))
     return {
-        "name": problems.check(f"{path}.name", _text("name", True), raw.get("name")),
+        "name": problems.check(f"{path}.name", clean_name, raw.get("name")),
         **({"station": station} if station is not None else {}),  # as export writes it
         "items": [_item(problems, f"{path}.items[{i}]", x) for i, x in enumerate(items)],
     }

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from omniorder.core.database import db
 from omniorder.core.errors import Invalid, NotFound, check_fields
 from omniorder.menu.catalog import (
-    clean_text,
+    clean_name,
     get_or_404,
     menu_item,
     move_in_order,
@@ -53,7 +53,7 @@ def check_choices(min_choices: int, max_choices: int) -> None:
 def _group_fields(name, min_choices, max_choices) -> dict:
     clean = check_fields(
         {
-            "name": lambda: clean_text("name", name, required=True),
+            "name": lambda: clean_name(name),
             "min": lambda: parse_count(min_choices, "min"),
             "max": lambda: parse_count(max_choices, "max"),
         }
@@ -65,7 +65,7 @@ def _group_fields(name, min_choices, max_choices) -> dict:
 def _option_fields(name, price_delta) -> dict:
     return check_fields(
         {
-            "name": lambda: clean_text("name", name, required=True),
+            "name": lambda: clean_name(name),
             "price_delta": lambda: (
                 0
                 if price_delta is None or (isinstance(price_delta, str) and not price_delta.strip())

@@ -36,10 +36,12 @@ from omniorder.ordering.pricing import (
     Totals,
     check_tip_choice,
     choose_options,
+    missing_choice,
     option_groups_of,
     order_totals,
     parse_tip,
     round_half_up,
+    unorderable,
 )
 
 Cart = dict
@@ -119,9 +121,7 @@ class CartView:
 
     @property
     def tip_value(self) -> str:
-        if self.tip is None:
-            return "none"
-        return "custom" if self.tip.amount is not None else str(self.tip.percent)
+        return tip_value(self.tip)
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,10 @@ class MenuGroup:
     min: int
     max: int
     options: list[dict]
+
+    @property
+    def available(self) -> int:
+        return sum(bool(option["is_available"]) for option in self.options)
 
     @property
     def single(self) -> bool:
@@ -149,12 +153,28 @@ class MenuGroup:
         return f"choose {self.min}" if self.min == self.max else f"choose {self.min} to {self.max}"
 
 
-def menu_groups(item) -> list[MenuGroup]:
-    """The option groups of a menu row from `read_menu`, for the item's card."""
+def _all_groups(item) -> list[MenuGroup]:
     return [
         MenuGroup(group["name"], group["min"], group["max"], group["options"])
         for group in item.option_groups or []
     ]
+
+
+def menu_groups(item) -> list[MenuGroup]:
+    """The option groups a menu row from `read_menu` shows on the item's card: those with an
+    option on sale (a group with none offers nothing to choose; if it is required, the item
+    cannot be ordered: `unavailable_reason`). The JSON menu lists every group as it is, with each
+    option's is_available, so a script can apply the same rule."""
+    return [group for group in _all_groups(item) if group.available]
+
+
+def unavailable_reason(item) -> str | None:
+    """Why the item's card cannot offer it today (pricing.missing_choice), or None."""
+    for group in _all_groups(item):
+        reason = missing_choice(group.name, group.min, group.available)
+        if reason:
+            return reason
+    return None
 
 
 def _item_id(raw) -> uuid.UUID:
@@ -164,10 +184,12 @@ def _item_id(raw) -> uuid.UUID:
         raise Invalid("item_id", "is not a menu item") from None
 
 
-def add_to_cart(cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None) -> Cart:
+def add_to_cart(
+    cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None
+) -> tuple[Cart, MenuItem]:
     """Add `quantity` of an available item with these options and note; the same line again
     adds up (at most 99). Every choice is checked now, so the customer hears of a missing
-    size at once rather than at checkout."""
+    size at once rather than at checkout. Returns the new cart and the item added."""
     item = db.session.get(MenuItem, _item_id(item_id))
     if item is None:
         raise Invalid("item_id", "is not on the menu")
@@ -175,7 +197,11 @@ def add_to_cart(cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None
         raise Invalid("item_id", f"{item.name} is sold out")
     options = clean_option_ids(list(option_ids or ()))
     note = clean_note(note)
-    chosen = choose_options(item, option_groups_of([item.id]).get(item.id, []), options)
+    groups = option_groups_of([item.id]).get(item.id, [])
+    reason = unorderable(item, groups)
+    if reason:
+        raise Invalid("item_id", reason)
+    chosen = choose_options(item, groups, options)
     sold_out = [choice.option.name for choice in chosen if not choice.option.is_available]
     if sold_out:
         raise Invalid("options", f"{', '.join(sold_out)} is sold out")
@@ -189,7 +215,7 @@ def add_to_cart(cart: Cart, item_id, quantity: int = 1, option_ids=(), note=None
         if len(lines) >= MAX_LINES:
             raise Invalid("item_id", f"a cart holds at most {MAX_LINES} lines")
         lines.append([str(item.id), [str(option) for option in options], note or "", quantity])
-    return {**cart, "lines": lines}
+    return {**cart, "lines": lines}, item
 
 
 def set_quantity(cart: Cart, key, quantity: int) -> Cart:
@@ -213,14 +239,28 @@ def choose_tip(cart: Cart, tip: Tip | None, settings: dict) -> Cart:
     return {**cart, "tip": tip.as_json() if tip else None}
 
 
-def tip_from_form(choice, amount_text, settings: dict) -> Tip | None:
+def tip_value(tip: Tip | None) -> str:
+    """The tip form's radio button for this tip: "none", a preset percentage or "custom"."""
+    if tip is None:
+        return "none"
+    return "custom" if tip.amount is not None else str(tip.percent)
+
+
+def tip_from_form(choice, amount_text, settings: dict, shown: str = "none") -> Tip | None:
     """The tip form's answer: "none", a preset percentage, or "custom" with an amount typed
-    in the restaurant's locale (left empty: nothing yet)."""
-    choice = (choice or "none").strip()
-    if choice == "none":
+    in the restaurant's locale (left empty: nothing yet).
+
+    An amount typed in "Other amount" counts unless the customer picked another choice: with
+    "custom", with no choice, and with `shown`, the choice the form was shown with (without
+    JavaScript typing cannot pick "Other amount", so a customer types and presses Apply with
+    the old choice still checked; with JavaScript typing picks it, static/app.js)."""
+    choice = (choice or "").strip()
+    text = (amount_text or "").strip()
+    if text and choice in ("", shown):
+        choice = "custom"
+    if choice in ("", "none"):
         return None
     if choice == "custom":
-        text = (amount_text or "").strip()
         if not text:
             return Tip(amount=0)
         locale, currency = settings["locale"], settings["currency"]

@@ -44,6 +44,7 @@ from omniorder.ordering.pricing import (
     option_groups_of,
     order_totals,
     priced_line,
+    unorderable,
 )
 from omniorder.settings.document import current_settings
 
@@ -148,6 +149,11 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
     if unknown:
         raise Invalid("items", f"unknown menu item {unknown[0]}")
     groups = option_groups_of(items, lock=True)
+    # An item whose required group has nothing on sale: a 409 naming the missing choice,
+    # before the per-line checks would ask the client to "choose a Size" it cannot choose.
+    blocked = {unorderable(item, groups.get(item.id, [])) for item in items.values()} - {None}
+    if blocked:
+        raise Conflict(f"Sorry, {'; '.join(sorted(blocked))}.")
     chosen, problems = [], {}
     for index, line in enumerate(lines):
         item = items[line.menu_item_id]

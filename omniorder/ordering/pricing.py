@@ -97,6 +97,27 @@ def _count_problem(choices: GroupChoices, count: int) -> str | None:
     return None
 
 
+def missing_choice(group_name: str, min_choices: int, available: int) -> str | None:
+    """Why a group stops its item from being ordered today: it asks for more choices than it
+    has options on sale (none at all, or all sold out); None when a customer can satisfy it.
+    The storefront's cards (services/cart.py) and every order apply this one rule."""
+    if available >= min_choices:
+        return None
+    if not available:
+        return f"no {group_name} is available"
+    return f"too few {group_name} are available"
+
+
+def unorderable(item: MenuItem, groups: list[GroupChoices]) -> str | None:
+    """Why no customer can order `item` with these groups today, or None (see `missing_choice`)."""
+    for choices in groups:
+        available = sum(option.is_available for option in choices.options)
+        reason = missing_choice(choices.group.name, choices.group.min_choices, available)
+        if reason:
+            return f"{item.name} cannot be ordered right now: {reason}"
+    return None
+
+
 def choose_options(item: MenuItem, groups: list[GroupChoices], option_ids) -> list[ChosenOption]:
     """The options chosen for one line of `item`, in menu order; `Invalid` (field "options")
     naming every problem: an option that is not one of this item's, too few or too many in a

@@ -4,13 +4,36 @@ Kept next to nothing else on purpose: tests check real responses against these s
 (tests/test_openapi.py), so a change to the API that is not made here fails the suite.
 """
 
-from omniorder.menu.catalog import ALLERGENS, MAX_PRICE_CENTS
+from babel.localedata import locale_identifiers
+from babel.numbers import list_currencies
+
+from omniorder.core.text_input import line_pattern
+from omniorder.menu.catalog import ALLERGENS, MAX_PRICE_CENTS, MAX_TEXT
 from omniorder.menu.document import MAX_CATEGORIES, MAX_ITEMS
 from omniorder.menu.options import MAX_CHOICES, MAX_GROUPS_PER_ITEM, MAX_OPTIONS_PER_GROUP
 from omniorder.ordering.order_input import MAX_EMAIL, MAX_PHONE
-from omniorder.platform.tenants import PROVISIONING_FIELDS
+from omniorder.platform.tenants import MAX_NAME_LENGTH
+from omniorder.settings.document import MAX_CLOSED_DATES, MAX_RANGES_PER_DAY, time_zone_names
+from omniorder.staff.accounts import MIN_PASSWORD_LENGTH
+from omniorder.tenancy.names import MAX_HOST_NAME, MAX_IDENTIFIER_BYTES
 
 UUID = {"type": "string", "format": "uuid"}
+# What the server enforces, stated so that an outside client (schemathesis) can rely on it.
+HOST_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN = {
+    "type": "string",
+    "maxLength": MAX_HOST_NAME,
+    "pattern": f"^{HOST_LABEL}(\\.{HOST_LABEL})*$",
+    "description": "a host name such as pizza.example.com (lower case, no port)",
+}
+DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+
+def line(most: int) -> dict:
+    """One line of text (omniorder/core/text_input.py): not blank, no control characters."""
+    return {"type": "string", "minLength": 1, "maxLength": most, "pattern": line_pattern()}
+
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -265,7 +288,7 @@ PICKUP_SLOTS = {
     },
 }
 AMOUNT = {"type": "integer", "minimum": 0, "maximum": MAX_PRICE_CENTS, "description": "minor units"}
-MENU_TEXT = {"type": "string", "minLength": 1, "maxLength": 100}
+MENU_TEXT = line(MAX_TEXT["name"])
 DOCUMENT_ITEM = {
     "type": "object",
     "additionalProperties": False,
@@ -326,8 +349,8 @@ MENU_DOCUMENT = {
                 "properties": {
                     "name": MENU_TEXT,
                     "station": {
+                        **line(MAX_TEXT["station"]),
                         "type": ["string", "null"],
-                        "maxLength": 40,
                         "description": "The kitchen station its items go to (Grill, Cold, "
                         "Bar…); exported only when set.",
                     },
@@ -355,12 +378,29 @@ PROVISION = {
     "additionalProperties": False,
     "required": ["name", "domain"],
     "properties": {
-        **{
-            field: {"type": "object" if field == "theme_config" else "string"}
-            for field in PROVISIONING_FIELDS
+        "name": line(MAX_NAME_LENGTH),
+        "domain": DOMAIN,
+        "schema_name": {
+            "type": "string",
+            "pattern": "^tenant_[a-z0-9_]+$",
+            "maxLength": MAX_IDENTIFIER_BYTES,
+            "description": "default: tenant_ and the name's letters and digits",
         },
+        "theme_config": {"type": "object"},
+        "admin_email": {"type": "string", "format": "email", "maxLength": 254},
+        "admin_password": {"type": "string", "minLength": MIN_PASSWORD_LENGTH},
         "menu": {"$ref": "#/components/schemas/MenuDocument"},
     },
+    "allOf": [
+        {  # the schema name is made from the name's ASCII letters and digits
+            "if": {"not": {"required": ["schema_name"]}},
+            "then": {"properties": {"name": {"pattern": "[A-Za-z0-9]"}}},
+        },
+        {  # the admin's e-mail is admin@<domain>, which needs a dot
+            "if": {"not": {"required": ["admin_email"]}},
+            "then": {"properties": {"domain": {"pattern": "\\."}}},
+        },
+    ],
 }
 PROVISIONED = {
     "type": "object",
@@ -420,7 +460,10 @@ TIPS = {
 }
 _OPENING_RANGE = {
     "type": "array",
-    "description": "[start, end] in local time; an end at or before the start is the next day",
+    "description": "[start, end] in local time, HH:MM; a start is before 24:00, an end at or "
+    "before the start is the next day. "
+    "The ranges of a day, and a range running past midnight and the next day's, must not "
+    "overlap (400).",
     "minItems": 2,
     "maxItems": 2,
     "items": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
@@ -431,7 +474,7 @@ HOURS = {
     "empty day is closed. A PATCH merges days: the days it names replace theirs.",
     "additionalProperties": False,
     "properties": {
-        day: {"type": "array", "maxItems": 6, "items": _OPENING_RANGE}
+        day: {"type": "array", "maxItems": MAX_RANGES_PER_DAY, "items": _OPENING_RANGE}
         for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     },
 }
@@ -453,17 +496,17 @@ SETTINGS = {
         "pause",
     ],
     "properties": {
-        "timezone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
-        "currency": {"type": "string", "description": "ISO 4217 code, e.g. EUR"},
-        "locale": {"type": "string", "description": "Babel locale, e.g. de_DE"},
+        "timezone": {"enum": time_zone_names(), "description": "IANA time zone"},
+        "currency": {"enum": sorted(list_currencies()), "description": "ISO 4217 code"},
+        "locale": {"enum": sorted(locale_identifiers()), "description": "Babel locale"},
         "tax": TAX,
         "tips": TIPS,
         "hours": HOURS,
         "closed_dates": {
             "type": "array",
-            "maxItems": 400,
+            "maxItems": MAX_CLOSED_DATES,
             "uniqueItems": True,
-            "items": {"type": "string", "format": "date"},
+            "items": DATE,
             "description": "Local dates the restaurant is closed (a range starting the day "
             "before still runs to its end)",
         },
@@ -519,9 +562,7 @@ def _restaurant_document(operation_id: str, schema: str) -> dict:
     """A restaurant's document under /api/v1/sys/tenants/{domain}/…: the path's domain and
     the GET that reads it (system token)."""
     return {
-        "parameters": [
-            {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
-        ],
+        "parameters": [{"name": "domain", "in": "path", "required": True, "schema": DOMAIN}],
         "get": {
             "operationId": operation_id,
             "security": [{"systemToken": []}],
@@ -692,13 +733,8 @@ def openapi_document() -> dict:
                     "restaurant's local day, in the time zone of its settings.",
                     "security": bearer,
                     "parameters": [
-                        {
-                            "name": name,
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string"},
-                        }
-                        for name in ("from", "to", "domain")
+                        {"name": name, "in": "query", "required": False, "schema": schema}
+                        for name, schema in (("from", DATE), ("to", DATE), ("domain", DOMAIN))
                     ],
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Analytics"}),

@@ -21,12 +21,12 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from omniorder.core.database import db
-from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
+from omniorder.core.errors import Conflict, NotFound, check_fields
+from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import after_commit
 from omniorder.menu.document import insert_menu, validate_menu_document
 from omniorder.ordering.models import BoardVersion
 from omniorder.settings.models import RestaurantSettings
-from omniorder.settings.theme import validate_theme
 from omniorder.staff.accounts import (
     generate_password,
     hash_password,
@@ -87,7 +87,7 @@ def _validated(name, domain, schema_name, theme_config, admin_email, admin_passw
     fields = {}
     return check_fields(
         {
-            "name": lambda: _validate_name(name),
+            "name": lambda: clean_line("name", name, limit=MAX_NAME_LENGTH, required=True),
             "domain": lambda: validate_domain(domain),
             "schema_name": lambda: (
                 validate_schema_name(schema_name)
@@ -116,14 +116,6 @@ def _validated(name, domain, schema_name, theme_config, admin_email, admin_passw
         },
         into=fields,
     )
-
-
-def _validate_name(name) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise Invalid("name", "is required")
-    if len(name.strip()) > MAX_NAME_LENGTH:
-        raise Invalid("name", f"must be at most {MAX_NAME_LENGTH} characters")
-    return name.strip()
 
 
 def provision_tenant(

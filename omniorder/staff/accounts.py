@@ -28,8 +28,10 @@ are hashed against a dummy hash, so a wrong email takes as long as a wrong passw
 
 Services here change the session and flush; the request (or `unit_of_work()`) commits.
 
-The client address is the caller's business (the login view passes ``request.remote_addr``,
-which ProxyFix takes from X-Forwarded-For when ``OMNIORDER_PROXY_HOPS`` > 0).
+The client address is the caller's business: the login view passes the client's network
+(``ratelimit.request_network``: an IPv4 address, or the /64 of an IPv6 one, since one subscriber
+holds a whole /64), from ``request.remote_addr``, which ProxyFix takes from X-Forwarded-For when
+``OMNIORDER_PROXY_HOPS`` > 0.
 """
 
 import math
@@ -63,11 +65,13 @@ from sqlalchemy.exc import IntegrityError
 
 from omniorder.core.database import db
 from omniorder.core.errors import Conflict, DomainError, Invalid, NotFound
+from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import separate_transaction
 from omniorder.staff.models import ROLES, LoginFailure, User
 from omniorder.tenancy.bind import current_tenant
 
 MIN_PASSWORD_LENGTH = 8
+MAX_FULL_NAME = 100
 WRONG_CREDENTIALS = "Wrong email or password."
 
 
@@ -309,7 +313,7 @@ def create_staff(email, role, full_name=None, password=None) -> tuple[User, str 
         password = validate_password(password)
     else:
         password = generated = generate_password()
-    full_name = (full_name or "").strip()[:100] or None
+    full_name = clean_line("full_name", full_name, limit=MAX_FULL_NAME)
     user = User(
         email=email, role=role, full_name=full_name, hashed_password=hash_password(password)
     )

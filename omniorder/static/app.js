@@ -193,6 +193,16 @@ document.addEventListener("htmx:configRequest", function (event) {
   document.addEventListener("htmx:load", function () { apply(document); });
 })();
 
+// Storefront tip: typing an amount in "Other amount" picks "Other amount", so the amount is
+// not thrown away (the server reads a typed amount the same way without JavaScript,
+// services/cart.tip_from_form); htmx sends the form when the field changes.
+document.addEventListener("input", function (event) {
+  var field = event.target;
+  if (field.name !== "tip_amount" || !field.form || field.value.trim() === "") { return; }
+  var other = field.form.querySelector('input[name="tip"][value="custom"]');
+  if (other) { other.checked = true; }
+});
+
 // Receipt: a Print button (hidden without JavaScript, where the browser's own Print works).
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-print]").forEach(function (button) {

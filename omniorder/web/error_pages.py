@@ -172,10 +172,12 @@ def handle_domain_error(error: DomainError):
 
 
 def handle_http_error(error: HTTPException):
-    response = render_error(error.code or 500, error.description or error.name)
+    """The error in our layout (or JSON), keeping the headers werkzeug gives it: a 405's
+    ``Allow``, which RFC 9110 requires."""
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     if error.code == 401:
-        return (*response, {"WWW-Authenticate": "Bearer"})
-    return response
+        headers["WWW-Authenticate"] = "Bearer"
+    return (*render_error(error.code or 500, error.description or error.name), headers)
 
 
 RETRY_AFTER_SECONDS = 2

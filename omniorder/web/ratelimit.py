@@ -1,5 +1,7 @@
 """The order rate limit: storefront checkout and ``POST /api/v1/orders`` together, per client
-address per restaurant, so nobody can script orders onto a kitchen's board.
+network per restaurant, so nobody can script orders onto a kitchen's board. The client network
+(`request_network`: an IPv4 address, an IPv6 /64) is also what the login throttle and the
+system API's failure counter key on.
 
 Only the views decorated with `order_limit` are limited. Its check runs in the view's wrapper,
 after the tenancy hook has bound the restaurant (and after CSRF), so the key names the
@@ -48,8 +50,14 @@ def client_network(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
+def request_network() -> str:
+    """The network this request comes from, the one key every throttle counts a client by
+    (the order limit, the staff login's failures, the system API's wrong tokens)."""
+    return client_network(request.remote_addr)
+
+
 def restaurant_and_client() -> str:
-    return f"{current_tenant().id}/{client_network(request.remote_addr)}"
+    return f"{current_tenant().id}/{request_network()}"
 
 
 # One budget for both ways of ordering: the storefront and the API share the scope "orders".

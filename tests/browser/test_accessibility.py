@@ -24,6 +24,7 @@ BACK_OFFICE = [
     "/admin/theme",
     "/admin/settings",
     "/admin/webhooks",
+    "/admin/emails",
 ]
 
 
@@ -144,4 +145,14 @@ def test_every_kitchen_board_state_passes_axe_in_every_theme_preset(
     page.get_by_label(re.compile(r"^Cancel #\d+…")).first.click()
     page.locator(".column-done").get_by_label(re.compile(r"^Cancel #\d+…")).click()
     assert_accessible(page)  # and on a Done card
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_the_cart_bar_passes_axe_on_every_theme_preset(browser, live_server, make_tenant, preset):
+    tenant = make_tenant(name=f"Bar {preset}", theme_config={"preset": preset})
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/")
+    page.get_by_role("button", name="Add Lemonade to your order").click()
+    page.locator(".cart-bar-added").wait_for()
+    assert_accessible(page)
     page.context.close()

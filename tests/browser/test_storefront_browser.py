@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 
@@ -86,4 +87,63 @@ def test_customer_picks_a_pickup_slot_and_sees_it_on_the_order_page(
     expect(page.locator(".ready-time")).to_have_text(f"Pickup {label}")
     expect(page.locator(".status-text")).to_have_text("Received — waiting for the kitchen")
     assert_accessible(page)
+    context.close()
+
+
+def test_an_amount_typed_in_other_amount_is_the_tip_with_and_without_javascript(
+    browser, live_server, make_tenant, app
+):
+    from tests.support.choices import set_settings
+
+    tenant = make_tenant(name="Tip Diner")
+    set_settings(app, tenant, tips={"enabled": True, "presets_percent": [10, 15]})
+    for javascript in (True, False):
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, java_script_enabled=javascript
+        )
+        page = context.new_page()
+        page.goto(f"http://{tenant.domain}:{live_server}/")
+        page.get_by_role("button", name="Add Fries to your order").click()
+        expect(page.locator("#cart-count")).to_have_text("1")
+        expect(page.get_by_role("radio", name="No tip")).to_be_checked()
+        page.get_by_role("textbox", name="Other amount").fill("2.00")
+        if javascript:  # typing picks "Other amount"; leaving the field sends it
+            expect(page.get_by_role("radio", name="Other amount")).to_be_checked()
+            page.get_by_role("textbox", name="Other amount").press("Tab")
+        else:  # the radio stays on "No tip"
+            page.get_by_role("button", name="Apply tip").click()
+        expect(page.locator("#cart-tip")).to_have_text("$2.00")
+        expect(page.get_by_role("radio", name="Other amount")).to_be_checked()
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no JavaScript"])
+def test_after_add_on_a_phone_the_cart_bar_is_in_view(
+    browser, live_server, make_tenant, javascript
+):
+    """A phone: the cart link has scrolled away and the cart is far below. After Add, the
+    customer still sees the item and, at the bottom of the screen, the bar with the count
+    and the total; at the end of the page the bar covers nothing."""
+    tenant = make_tenant(name="Phone Diner")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/")
+    expect(page.locator(".cart-bar-link")).to_have_count(0)
+    page.get_by_role("button", name="Add Lemonade to your order").click()
+
+    bar = page.locator(".cart-bar-link")
+    expect(bar).to_be_in_viewport(ratio=1)
+    expect(bar).to_have_text(re.compile(r"^\s*View cart\s*·\s*1 item\s*·\s*\$3\.50\s*$"))
+    expect(page.locator(".cart-bar-added")).to_have_text("Added Lemonade to your order.")
+    expect(page.locator(".item", has_text="Lemonade")).to_be_in_viewport()
+    assert page.locator(".site-header").evaluate("e => e.getBoundingClientRect().bottom < 0")
+
+    bar.click()  # to the cart
+    expect(page.locator("#cart")).to_be_in_viewport()
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    place = page.get_by_role("button", name=re.compile("Place order"))
+    expect(place).to_be_in_viewport(ratio=1)
+    assert place.bounding_box()["y"] + place.bounding_box()["height"] <= bar.bounding_box()["y"]
     context.close()

@@ -5,6 +5,7 @@ from omniorder.blueprints.auth.forms import LoginForm
 from omniorder.core.errors import DomainError
 from omniorder.staff.accounts import TooManyAttempts, authenticate, end_sessions
 from omniorder.staff.sessions import safe_next, staff_member
+from omniorder.web.ratelimit import request_network
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +28,7 @@ def login():
             message="Please enter your email and password.",
         ), 400
     try:
-        user = authenticate(form.email.data, form.password.data, request.remote_addr)
+        user = authenticate(form.email.data, form.password.data, request_network())
     except DomainError as error:
         headers = (
             {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}

@@ -3,6 +3,7 @@ import datetime
 from flask import (
     Blueprint,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -31,6 +32,8 @@ from omniorder.ordering.cart import (
     order_lines,
     set_quantity,
     tip_from_form,
+    tip_value,
+    unavailable_reason,
     view_cart,
 )
 from omniorder.ordering.checkout import order_by_id, place_order
@@ -84,6 +87,7 @@ def render_storefront(checkout_form=None, message=None, status=200):
         "storefront/index.html",
         sections=menu_by_category(),
         menu_groups=menu_groups,
+        unavailable_reason=unavailable_reason,
         message=message,
         closed=closed_notice(settings, now),
         paused=pause_notice(settings, now),
@@ -91,8 +95,9 @@ def render_storefront(checkout_form=None, message=None, status=200):
     ), status
 
 
-def render_cart(message=None, status=200, checkout_form=None):
-    """The cart panel alone for htmx (plus the header count, out of band), else the page."""
+def render_cart(message=None, status=200, checkout_form=None, added=None):
+    """The cart panel alone for htmx (plus the header count and the cart bar, out of band),
+    else the page."""
     if not is_htmx():
         if status == 200:
             return redirect(url_for("storefront.menu") + "#cart", code=303)
@@ -101,6 +106,7 @@ def render_cart(message=None, status=200, checkout_form=None):
         "storefront/_cart.html",
         oob_count=True,
         message=message,
+        added=added,
         **cart_panel(current_settings(), utc_now(), checkout_form),
     ), status
 
@@ -149,13 +155,23 @@ def change_cart(form, change):
 
 @bp.post("/cart/add")
 def cart_add():
+    """Add a line; the customer stays where they are, and the cart bar at the bottom of the
+    screen says what was added (without JavaScript: back at the item, the bar flashed)."""
     form = AddToCartForm()
-    return change_cart(
-        form,
-        lambda cart: add_to_cart(
-            cart, form.item_id.data, form.quantity.data, form.options.data, form.note.data
-        ),
-    )
+    if not form.validate():
+        return render_cart(first_error(form), 400)
+    try:
+        cart, item = add_to_cart(
+            load_cart(), form.item_id.data, form.quantity.data, form.options.data, form.note.data
+        )
+        save_cart(cart)
+    except Invalid as error:
+        return render_cart(shown(error), 400)
+    added = f"Added {item.name} to your order."
+    if is_htmx():
+        return render_cart(added=added)
+    flash(added, "cart")
+    return redirect(url_for("storefront.menu") + f"#item-{item.id}", code=303)
 
 
 @bp.post("/cart/set")
@@ -171,10 +187,11 @@ def cart_tip():
     form = TipForm()
     if not form.validate():
         return render_cart(first_error(form), 400)
-    settings = current_settings()
+    settings, cart = current_settings(), load_cart()
     try:
-        tip = tip_from_form(form.tip.data, form.tip_amount.data, settings)
-        save_cart(choose_tip(load_cart(), tip, settings))
+        checked = tip_value(checkout_tip(cart, settings))  # the radio the form was shown with
+        tip = tip_from_form(form.tip.data, form.tip_amount.data, settings, checked)
+        save_cart(choose_tip(cart, tip, settings))
     except Invalid as error:
         return render_cart(shown(error), 400, checkout_form=CheckoutForm())
     return render_cart(checkout_form=CheckoutForm())
@@ -214,9 +231,14 @@ def checkout():
     return redirect(target, code=303)
 
 
+def bar_cart():
+    """The cart for the cart bar of a page without the cart panel (no query when empty)."""
+    return view_cart(load_cart(), current_settings())
+
+
 @bp.get("/orders/<uuid:order_id>")
 def order(order_id):
-    return render_template("storefront/order.html", order=order_by_id(order_id))
+    return render_template("storefront/order.html", order=order_by_id(order_id), cart=bar_cart())
 
 
 @bp.get("/orders/<uuid:order_id>/status")
@@ -227,7 +249,7 @@ def order_status(order_id):
 @bp.get("/orders/<uuid:order_id>/receipt")
 def receipt(order_id):
     """A printable receipt: what was bought, the tax, the tip and the total, in local time."""
-    return render_template("storefront/receipt.html", order=order_by_id(order_id))
+    return render_template("storefront/receipt.html", order=order_by_id(order_id), cart=bar_cart())
 
 
 @bp.errorhandler(RateLimitExceeded)
