@@ -27,6 +27,7 @@ from omniorder.core.unit_of_work import after_commit
 from omniorder.menu.document import insert_menu, validate_menu_document
 from omniorder.ordering.models import BoardVersion
 from omniorder.settings.models import RestaurantSettings
+from omniorder.settings.theme import validate_theme
 from omniorder.staff.accounts import (
     generate_password,
     hash_password,
