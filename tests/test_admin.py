@@ -340,7 +340,7 @@ def test_cancelled_orders_are_found_with_their_reason_and_pickups_with_their_tim
     assert "Cara" in only and "Dan" not in only and "Eve" not in only
     assert "Reason: &lt;b&gt;Out of dough&lt;/b&gt;" in only and "<b>Out" not in only
     done = manager.get("/admin/orders?status=DONE").text
-    assert "Picked up 27.11.26, 19:05" in done  # the restaurant's clock and locale
+    assert "Picked up Fr., 27. Nov., 19:05" in done  # the restaurant's clock and locale
     assert "Picked up" not in manager.get("/admin/orders?status=PENDING").text
 
 
