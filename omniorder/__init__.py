@@ -109,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
 def register_templating(app: Flask) -> None:
     """The bound tenant and its theme for every template; the `money` and `local_time`
     filters in the restaurant's currency, locale and time zone."""
-    from omniorder.web import templating
+    from omniorder.settings import templating
 
     templating.init_app(app)
 
@@ -157,14 +157,15 @@ def register_middleware(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Security headers and the CSP nonce on every response."""
-    from omniorder.web import headers as security
+    """Security headers and the CSP nonce on every response; the input checks on every request."""
+    from omniorder.web import headers, input
 
-    security.init_app(app)
+    headers.init_app(app)
+    input.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:
     """Domain errors and HTTP errors → JSON under /api, a page elsewhere."""
-    from omniorder.web import error_pages
+    from omniorder.blueprints import errors
 
-    error_pages.init_app(app)
+    errors.init_app(app)

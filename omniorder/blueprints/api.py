@@ -9,8 +9,8 @@ from omniorder.ordering.order_input import clean_contact, clean_pickup_at, parse
 from omniorder.ordering.pickup import local_iso, pickup_offer, utc_now
 from omniorder.ordering.pricing import parse_tip
 from omniorder.settings.document import current_settings
-from omniorder.web.error_pages import json_object
 from omniorder.web.extensions import csrf
+from omniorder.web.input import json_object
 from omniorder.web.ratelimit import order_limit
 from omniorder.web.shortcuts import ShortAnswer, ShortRequest
 

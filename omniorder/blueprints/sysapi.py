@@ -13,9 +13,9 @@ from omniorder.menu.document import export_menu, import_menu
 from omniorder.platform.tenants import PROVISIONING_FIELDS, provision_tenant
 from omniorder.settings.document import current_settings, update_settings
 from omniorder.tenancy.registry import bind_tenant_named
-from omniorder.web.error_pages import json_object
 from omniorder.web.extensions import csrf
 from omniorder.web.hosts import tenant_exempt
+from omniorder.web.input import json_object
 from omniorder.web.ratelimit import request_network
 
 bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
