@@ -26,7 +26,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from tests.support.processes import gunicorn
+from harness.processes import gunicorn
 
 SECRET = "bench-secret-key-" + "x" * 20
 COMPARE_TENANTS = 50  # the scale run's menu is also loaded over this many of its tenants

@@ -64,7 +64,7 @@ import psycopg
 
 from bench.common import conninfo, scratch_database
 from bench.provisioning import populate
-from tests.support.processes import gunicorn, on_tcp, pgbouncer, restartable_postgres
+from harness.processes import gunicorn, on_tcp, pgbouncer, restartable_postgres
 
 REQUESTS = int(os.environ.get("BENCH_SOAK_REQUESTS", 100_000))
 CLIENTS = int(os.environ.get("BENCH_SOAK_CLIENTS", 4))

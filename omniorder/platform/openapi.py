@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
 
 Kept next to nothing else on purpose: tests check real responses against these schemas
-(tests/test_openapi.py), so a change to the API that is not made here fails the suite.
+(tests/web/test_openapi.py), so a change to the API that is not made here fails the suite.
 """
 
 from babel.localedata import locale_identifiers

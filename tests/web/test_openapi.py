@@ -1,0 +1,294 @@
+"""The published OpenAPI document stays true: real responses are checked against it."""
+
+import uuid
+
+import jsonschema
+import pytest
+
+from tests.support.app import SYS_TOKEN
+from tests.support.choices import add_pizza, change_option, set_settings
+from tests.support.openapi import conforms
+from tests.support.storefront import change_item, menu
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/v1/openapi.json", headers={"Host": "any.invalid"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["openapi"].startswith("3.1")
+    return body
+
+
+AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
+
+
+def test_real_responses_match_the_document(app, client, make_tenant, document):
+    tenant, other = make_tenant(), make_tenant()
+    host = {"Host": tenant.domain}
+    conforms(document, "/api/v1/menu", "get", client.get("/api/v1/menu", headers=host))
+    conforms(
+        document,
+        "/api/v1/menu",
+        "get",
+        client.get("/api/v1/menu", headers={"Host": "nobody.invalid"}),
+    )
+
+    fries = menu(app, tenant)["Fries"]
+    body = {"customer_name": "Ann", "items": [{"menu_item_id": str(fries.id), "quantity": 2}]}
+    placed = client.post("/api/v1/orders", json=body, headers={**host, "Idempotency-Key": "a"})
+    conforms(document, "/api/v1/orders", "post", placed)
+    conforms(
+        document,
+        "/api/v1/orders",
+        "post",
+        client.post("/api/v1/orders", json=body, headers={**host, "Idempotency-Key": "a"}),
+    )
+    conforms(
+        document,
+        "/api/v1/orders",
+        "post",
+        client.post("/api/v1/orders", json={"items": []}, headers=host),
+    )
+    conforms(
+        document,
+        "/api/v1/orders",
+        "post",
+        client.post(
+            "/api/v1/orders", data=b"x" * 300_000, headers=host, content_type="application/json"
+        ),
+    )
+    change_item(app, tenant, fries.id, is_available=False)
+    conforms(
+        document, "/api/v1/orders", "post", client.post("/api/v1/orders", json=body, headers=host)
+    )
+
+    order_path = "/api/v1/orders/{order_id}"
+    conforms(
+        document, order_path, "get", client.get(f"/api/v1/orders/{placed.json['id']}", headers=host)
+    )
+    conforms(
+        document,
+        order_path,
+        "get",
+        client.get(f"/api/v1/orders/{placed.json['id']}", headers={"Host": other.domain}),
+    )
+
+    provision = "/api/v1/sys/provision"
+    created = client.post(
+        provision,
+        headers=AUTH,
+        json={"name": "Spec Diner", "domain": "spec.localhost", "admin_email": "a@spec.localhost"},
+    )
+    try:
+        conforms(document, provision, "post", created)
+        conforms(
+            document,
+            provision,
+            "post",
+            client.post(
+                provision,
+                headers=AUTH,
+                json={
+                    "name": "Spec Diner",
+                    "domain": "spec.localhost",
+                    "admin_email": "a@b.example",
+                },
+            ),
+        )
+        conforms(document, provision, "post", client.post(provision, headers=AUTH, json={}))
+        conforms(document, provision, "post", client.post(provision, json={}))
+    finally:
+        app.test_cli_runner().invoke(args=["tenants", "drop", "spec.localhost", "--yes"])
+
+    analytics = "/api/v1/sys/analytics"
+    conforms(document, analytics, "get", client.get(analytics, headers=AUTH))
+    conforms(document, analytics, "get", client.get(f"{analytics}?from=nope", headers=AUTH))
+    conforms(
+        document,
+        analytics,
+        "get",
+        client.get(f"{analytics}?domain={uuid.uuid4().hex}.invalid", headers=AUTH),
+    )
+
+
+def test_settings_responses_match_the_document(client, tenant, document):
+    path = "/api/v1/sys/tenants/{domain}/settings"
+    url = f"/api/v1/sys/tenants/{tenant.domain}/settings"
+    conforms(document, path, "get", client.get(url, headers=AUTH))
+    changed = client.patch(url, headers=AUTH, json={"tax": {"rate_bp": 1900}, "locale": "de_DE"})
+    assert changed.status_code == 200
+    conforms(document, path, "patch", changed)
+    refused = client.patch(url, headers=AUTH, json={"tax": {"rate_bp": -1}, "nope": 1})
+    assert refused.status_code == 400
+    conforms(document, path, "patch", refused)
+    conforms(document, path, "patch", client.patch(url, headers=AUTH, data="[]"))
+    ghost = "/api/v1/sys/tenants/ghost.invalid/settings"
+    conforms(document, path, "get", client.get(ghost, headers=AUTH))
+    conforms(document, path, "patch", client.patch(ghost, headers=AUTH, json={}))
+    conforms(
+        document,
+        path,
+        "get",
+        client.get("/api/v1/sys/tenants/not%20a%20host/settings", headers=AUTH),
+    )
+    conforms(document, path, "get", client.get(url))
+
+
+def test_menu_documents_and_choices_match_the_document(client, tenant, document):
+    path = "/api/v1/sys/tenants/{domain}/menu"
+    url = f"/api/v1/sys/tenants/{tenant.domain}/menu"
+    exported = client.get(url, headers=AUTH)
+    conforms(document, path, "get", exported)
+    size = {"name": "Size", "min": 1, "max": 1, "options": [{"name": "Large", "price_delta": 300}]}
+    fries = {"name": "Fries", "price": 450, "allergens": ["gluten"], "option_groups": [size]}
+    menu = {
+        "categories": [{"name": "Sides", "items": [fries]}],
+        "items": [{"name": "X", "price": 0}],
+    }
+    for query in ("?dry_run=true", ""):
+        replaced = client.put(url + query, headers=AUTH, json=menu)
+        assert replaced.status_code == 200
+        conforms(document, path, "put", replaced)
+    conforms(document, path, "get", client.get(url, headers=AUTH))
+    conforms(
+        document, "/api/v1/menu", "get", client.get("/api/v1/menu", headers={"Host": tenant.domain})
+    )  # noqa: E501
+    refused = client.put(url, headers=AUTH, json={"categories": [{"name": ""}]})
+    assert refused.status_code == 400
+    conforms(document, path, "put", refused)
+    ghost = "/api/v1/sys/tenants/ghost.invalid/menu"
+    conforms(document, path, "get", client.get(ghost, headers=AUTH))
+    conforms(document, path, "put", client.put(ghost, headers=AUTH, json=menu))
+    conforms(document, path, "get", client.get(url))
+
+
+def test_orders_with_options_notes_and_tips_match_the_document(app, client, tenant, document):
+    pizza = add_pizza(app, tenant)
+    set_settings(app, tenant, tax={"rate_bp": 825, "inclusive": False}, tips={"enabled": True})
+    host = {"Host": tenant.domain}
+    body = {
+        "customer_name": "Opt",
+        "items": [
+            {
+                "menu_item_id": str(pizza.id),
+                "quantity": 2,
+                "options": [str(pizza.options["Large"]), str(pizza.options["Basil"])],
+                "note": "no garlic",
+            }
+        ],
+        "note": "at the door",
+        "tip": {"percent": 10},
+    }
+    jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/NewOrder", "components": document["components"]}
+    ).validate(body)  # what the server accepts, the document allows
+    placed = client.post("/api/v1/orders", json=body, headers=host)
+    assert placed.status_code == 201
+    conforms(document, "/api/v1/orders", "post", placed)
+    path = f"/api/v1/orders/{placed.json['id']}"
+    conforms(document, "/api/v1/orders/{order_id}", "get", client.get(path, headers=host))
+    for bad in (
+        {**body, "tip": {"percent": 12}},
+        {**body, "items": [{**body["items"][0], "options": []}]},
+    ):
+        conforms(
+            document,
+            "/api/v1/orders",
+            "post",
+            client.post("/api/v1/orders", json=bad, headers=host),
+        )
+    change_option(app, tenant, pizza.options["Basil"], is_available=False)
+    sold_out = client.post("/api/v1/orders", json=body, headers=host)
+    assert sold_out.status_code == 409
+    conforms(document, "/api/v1/orders", "post", sold_out)
+
+
+def test_pickup_times_and_the_order_lifecycle_match_the_document(app, client, tenant, document):
+    from omniorder.kitchen.board import advance_order, cancel_order, mark_picked_up
+    from tests.support.choices import bound
+
+    host = {"Host": tenant.domain}
+    slots_path = "/api/v1/pickup-slots"
+    offered = client.get(slots_path, headers=host)
+    conforms(document, slots_path, "get", offered)
+    conforms(document, slots_path, "get", client.get(slots_path, headers={"Host": "x.invalid"}))
+    fries = menu(app, tenant)["Fries"]
+    body = {
+        "customer_name": "Pat",
+        "items": [{"menu_item_id": str(fries.id), "quantity": 1}],
+        "pickup_at": offered.json["slots"][0],
+    }
+    jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/NewOrder", "components": document["components"]}
+    ).validate(body)
+    order_path = "/api/v1/orders/{order_id}"
+    scheduled = client.post("/api/v1/orders", json=body, headers=host)
+    assert scheduled.status_code == 201 and scheduled.json["pickup_at"] is not None
+    conforms(document, "/api/v1/orders", "post", scheduled)
+    asap = client.post("/api/v1/orders", json={**body, "pickup_at": None}, headers=host)
+    assert asap.status_code == 201 and asap.json["ready_at"] is not None
+    conforms(document, "/api/v1/orders", "post", asap)
+    for bad in ("soon", "2026-12-01T12:00:00", "2020-01-01T12:00:00Z"):
+        refused = client.post("/api/v1/orders", json={**body, "pickup_at": bad}, headers=host)
+        assert refused.status_code == 400
+        conforms(document, "/api/v1/orders", "post", refused)
+
+    set_settings(app, tenant, max_orders_per_slot=1)
+    full = client.post("/api/v1/orders", json=body, headers=host)
+    assert full.status_code == 409 and full.json["next_slot"]
+    conforms(document, "/api/v1/orders", "post", full)
+    set_settings(app, tenant, pause={"until": None})
+    paused = client.post("/api/v1/orders", json={**body, "pickup_at": None}, headers=host)
+    assert paused.status_code == 409 and paused.json["resumes_at"] is None
+    conforms(document, "/api/v1/orders", "post", paused)
+    conforms(document, slots_path, "get", client.get(slots_path, headers=host))
+
+    with bound(app, tenant):
+        cancel_order(scheduled.json["id"], "Out of fries", "kitchen")
+        advance_order(asap.json["id"], "PENDING")
+        advance_order(asap.json["id"], "COOKING")
+        mark_picked_up(asap.json["id"])
+    for placed, field in ((scheduled, "cancel_reason"), (asap, "picked_up_at")):
+        shown = client.get(f"/api/v1/orders/{placed.json['id']}", headers=host)
+        assert shown.json[field] is not None
+        conforms(document, order_path, "get", shown)
+
+
+def test_orders_with_contact_details_match_the_document(app, client, tenant, document):
+    """email and phone are in NewOrder; the Order answered never carries them."""
+    host = {"Host": tenant.domain}
+    body = {
+        "customer_name": "Lu",
+        "items": [{"menu_item_id": str(menu(app, tenant)["Fries"].id), "quantity": 1}],
+        "email": "lu@example.com",
+        "phone": "+1 555 0100",
+    }
+    jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/NewOrder", "components": document["components"]},
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    ).validate(body)
+    placed = client.post("/api/v1/orders", json=body, headers=host)
+    assert placed.status_code == 201
+    conforms(document, "/api/v1/orders", "post", placed)
+    assert not {"email", "phone"} & set(document["components"]["schemas"]["Order"]["properties"])
+    assert not {"email", "phone", "customer_email", "customer_phone"} & set(placed.json)
+    refused = client.post("/api/v1/orders", json={**body, "phone": "none"}, headers=host)
+    assert refused.status_code == 400 and "phone" in refused.json["fields"]
+    conforms(document, "/api/v1/orders", "post", refused)
+
+
+def test_every_405_names_the_allowed_methods(client, tenant, document):
+    """RFC 9110: a 405 carries `Allow` (before: the JSON error answer dropped it, on every
+    path of the document; schemathesis's unsupported_method check)."""
+    for path, operations in document["paths"].items():
+        documented = {method.upper() for method in operations if method != "parameters"}
+        url = path.replace("{domain}", tenant.domain).replace("{order_id}", str(uuid.uuid4()))
+        for method in ("TRACE", "DELETE", "PATCH", "PUT", "POST"):
+            if method in documented:
+                continue
+            response = client.open(url, method=method, headers={"Host": tenant.domain, **AUTH})
+            assert response.status_code == 405, (method, path, response.status_code)
+            allowed = {name.strip() for name in response.headers.get("Allow", "").split(",")}
+            assert documented <= allowed, (method, path, response.headers.get("Allow"))
+            assert response.get_json()["error"]
