@@ -73,7 +73,7 @@ class Config:
     # Where the counts live. memory:// is per worker process (gunicorn's N workers allow up to
     # N times the limit); redis://host:port/db gives one exact limit shared by all workers.
     RATELIMIT_STORAGE_URI = os.environ.get("OMNIORDER_RATELIMIT_STORAGE_URI", "memory://")
-    # Customer e-mail (services/mail.py): smtp://user:pass@host:587?starttls=1, or smtps://
+    # Customer e-mail (notifications/mail.py): smtp://user:pass@host:587?starttls=1, or smtps://
     # for implicit TLS, &timeout=seconds. Unset: each message becomes instance/outbox/*.eml.
     OMNIORDER_SMTP_URL = os.environ.get("OMNIORDER_SMTP_URL")
     # The sender's address; its display name is the restaurant's name.

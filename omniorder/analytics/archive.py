@@ -14,7 +14,7 @@ in the file, writes nothing new and deletes them: exactly one archived copy. Onl
 orders (DONE or CANCELLED) move; older orders still PENDING or COOKING are reported, and the
 other orders of their day wait with them, so no day is ever partly archived.
 
-A day is the restaurant's local day, as in the warehouse (services/analytics.py): the cutoff
+A day is the restaurant's local day, as in the warehouse (analytics/sales.py): the cutoff
 is moved back to the start of its local day and days are grouped in the zone of its settings,
 read once (held FOR SHARE) in the tenant's transaction, the same zone the refresh run first
 in that transaction counts with. A partly archived day would be undercounted the next time the

@@ -20,7 +20,7 @@ from omniorder.tenancy.models import Tenant
 
 class DailySales(db.Model):
     """public.analytics: one row per tenant per local day (the restaurant's time zone; every
-    order created that day, cancelled ones counted nowhere). See services/analytics.py."""
+    order created that day, cancelled ones counted nowhere). See analytics/sales.py."""
 
     __tablename__ = "analytics"
     __table_args__ = {"schema": "public"}

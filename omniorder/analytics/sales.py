@@ -3,7 +3,7 @@
 A day is the restaurant's own: the calendar day of `created_at` in the time zone of its settings
 (an order at 23:30 in Auckland counts on that Auckland day, not on the UTC day before). The zone
 is read from the tenant's settings row in the refresh's own transaction, held with FOR SHARE
-until it ends, so every day of one run (and of one archival, services/archive.py) uses one zone.
+until it ends, so every day of one run (and of one archival, analytics/archive.py) uses one zone.
 
 A refresh is incremental and exact. Each order carries `analytics_pending`; a tenant's refresh
 flips the flags of the pending orders and recomputes (not increments) their days from the
@@ -153,7 +153,7 @@ def refresh_tenant_fully(
     """Recompute every local day that still has orders in the tenant's table.
 
     Days whose orders were archived keep their figures: the archive counted them before it
-    deleted them, and it only ever takes whole local days (services/archive.py), so no day is
+    deleted them, and it only ever takes whole local days (analytics/archive.py), so no day is
     recomputed from part of its orders. Rows are deleted only from `since` on (the operator
     vouches that nothing from that day on was archived), because a row whose day has no orders
     left in the table may be an archived day: the warehouse cannot tell the two apart.

@@ -6,7 +6,7 @@ Amounts typed by staff are read in the restaurant's locale with Babel (`parse_am
 en_US ``1,250.00`` is 1250.00 and ``2,50`` is refused as ambiguous (it reads as 250 by the
 grouping rules and as 2.50 to a European hand), in de_DE ``2,50`` and ``1.250,00`` are read as
 written. A plain machine amount (``2.50``) is accepted in every locale where it cannot mean
-anything else. Callers pass the restaurant's settings (services/settings.py).
+anything else. Callers pass the restaurant's settings (settings/document.py).
 """
 
 import re

@@ -5,7 +5,7 @@ the manager deletes the item). Every change therefore locks the row it changes b
 it (``FOR UPDATE``), and a new item locks its category against deletion (``FOR SHARE``): the
 second change waits for the first to commit, then finds the row gone (404), the category gone
 (400) or the category no longer empty (409), instead of failing inside its flush (a 500).
-An item's option groups and options follow the same rule (services/options.py): their
+An item's option groups and options follow the same rule (menu/options.py): their
 changes lock the item first.
 
 `read_menu` is the one read of the menu that the storefront, the cart, the kitchen panel,

@@ -1,5 +1,5 @@
 """``flask menu export|import``: a restaurant's whole menu as one JSON document
-(services/menu_document.py), the same as ``GET``/``PUT /api/v1/sys/tenants/<domain>/menu``."""
+(menu/document.py), the same as ``GET``/``PUT /api/v1/sys/tenants/<domain>/menu``."""
 
 import json
 

@@ -17,7 +17,7 @@ Amounts are integers in the currency's minor unit. Category order is the documen
 the defaults above (a list may be left out, but null is refused, not read as empty); a
 category's ``station`` (the kitchen station its items go to, at most 40 characters) is left
 out when it has none. The
-rules are the back office's (services/menu.py, services/options.py), checked for the whole
+rules are the back office's (menu/catalog.py, menu/options.py), checked for the whole
 document first: any problem → nothing changes, and every problem is reported at its path
 (``categories[0].items[2].option_groups[0].max: must be ≥ min``). Export → import → export
 gives the same document.
@@ -326,7 +326,7 @@ def import_menu(document, dry_run: bool = False) -> MenuCounts:
     clean = validate_menu_document(document)
     if dry_run:
         return counts(clean)
-    # Lock every item, then every category, in id order (services/menu.py's rule: a change
+    # Lock every item, then every category, in id order (menu/catalog.py's rule: a change
     # locks the item first): edits in flight finish first and then find their row gone (404),
     # a new item waiting to be filed under a category finds the category gone (400), and two
     # imports queue instead of deadlocking.

@@ -45,7 +45,7 @@ class MenuItem(db.Model):
     price: Mapped[int] = mapped_column(Integer, nullable=False)
     image_url: Mapped[str | None] = mapped_column(String)
     is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
-    # Allergens from the EU list of 14 (services/menu.py ALLERGENS), shown as text.
+    # Allergens from the EU list of 14 (menu/catalog.py ALLERGENS), shown as text.
     allergens: Mapped[list[str]] = mapped_column(
         ARRAY(String), nullable=False, server_default=text("'{}'::character varying[]")
     )

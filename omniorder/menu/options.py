@@ -1,7 +1,7 @@
 """An item's option groups (Size: min 1, max 1; Extras: min 0, max 3) and their options,
 kept by the back office in the item's page.
 
-Locking, as for the rest of the menu (services/menu.py): every change here locks the ITEM
+Locking, as for the rest of the menu (menu/catalog.py): every change here locks the ITEM
 first (``FOR UPDATE``), then the group or option it changes. So changes to one item's
 choices queue behind each other and behind an edit or delete of the item itself (which lock
 the item too), and whoever comes second finds a deleted item, group or option gone (404)

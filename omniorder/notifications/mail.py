@@ -5,7 +5,7 @@ library: they are maintained with Python itself, already speak everything needed
 with encoded headers and a plain-text part with an HTML alternative; SMTP with STARTTLS,
 implicit TLS and AUTH) and tell a refused recipient from a lost connection by exception type,
 which is what deciding on a retry needs. The mail extensions for Flask wrap these same two
-modules and add nothing we use; our retries and bookkeeping are services/notifications.py's.
+modules and add nothing we use; our retries and bookkeeping are notifications/outbox.py's.
 
 Where mail goes: ``OMNIORDER_SMTP_URL`` (``smtp://user:password@host:587?starttls=1``,
 ``smtps://host:465`` for implicit TLS, ``&timeout=10``: seconds for the whole exchange, from
@@ -13,7 +13,7 @@ the connection to the server's last reply, however slowly it answers; user and p
 percent-encoded). Without it each message is written to ``instance/outbox/<key>.eml`` (open it
 in any mail program), one file per notification key, so a rerun overwrites its file.
 
-What is retried (`notifications.deliver` retries a `DeliveryError`, tasks/mail.py backs off):
+What is retried (`notifications.deliver` retries a `DeliveryError`, mail_tasks.py backs off):
 - temporary, so `DeliveryError`: a refused, reset or timed-out connection (the deadline
   above), a TLS failure, the server hanging up, any 4xx reply, and refusals of *our* side
   (the login, the sender address, a malformed OMNIORDER_SMTP_URL): the operator fixes those
@@ -305,7 +305,7 @@ class MailChannel:
         return claim.attempt >= self.max_attempts
 
     def next_try(self, claim: Claim) -> None:
-        return None  # tasks/mail.py's backoff
+        return None  # mail_tasks.py's backoff
 
     @staticmethod
     def _order(notification: Notification) -> Order:

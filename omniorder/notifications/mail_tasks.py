@@ -1,4 +1,4 @@
-"""The customer's e-mails, sent by a worker from the "mail" queue (services/mail.py).
+"""The customer's e-mails, sent by a worker from the "mail" queue (notifications/mail.py).
 
 A message that cannot go out yet (the mail server is down, busy or answers 4xx) is tried
 again with exponential backoff: 30 s, 1, 2, 4, 8, 16, 32 minutes, then hourly, 12 attempts
@@ -6,7 +6,7 @@ over about five hours; then, or at once on a permanent refusal (5xx for the reci
 message, or a message that cannot be written), the notification is marked 'failed' with its
 last error for the back office (/admin/emails). The job itself then ends successfully: there
 is nothing left to retry. No transaction is open while the server is talked to
-(services/notifications.py).
+(notifications/outbox.py).
 """
 
 from flask import current_app

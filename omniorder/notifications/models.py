@@ -56,7 +56,7 @@ class Notification(db.Model):
 
 class WebhookEndpoint(db.Model):
     """At most one row: where the restaurant wants its order events POSTed, and the secret
-    their HMAC-SHA256 signature is made with (services/webhooks.py)."""
+    their HMAC-SHA256 signature is made with (notifications/webhooks.py)."""
 
     __tablename__ = "webhook_endpoint"
     __table_args__ = (

@@ -13,10 +13,10 @@ left is a crash between the receiving server's "accepted" and our commit, which 
 every message carries its key (the e-mail's Message-ID, the webhook's X-OmniOrder-Delivery)
 so the receiver can drop the copy.
 
-A channel (services/mail.py, services/webhooks.py) sends in three steps, so no transaction or
+A channel (notifications/mail.py, notifications/webhooks.py) sends in three steps, so no transaction or
 row lock is ever held while another server is waited on: `deliver` *claims* the row in a short
 transaction (counts the attempt, sets a lease, `prepare`s the message from the database) and
-commits; the channel `send`s it within one wall-clock deadline (services/deadline.py); a new
+commits; the channel `send`s it within one wall-clock deadline (core/deadline.py); a new
 transaction records the outcome. The lease (`claimed_until`, the deadline and a margin) keeps
 a second run of the same job from sending while the first may still be talking; once it has
 passed (the worker died mid-send) the message may be claimed again, so delivery stays at least

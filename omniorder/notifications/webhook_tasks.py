@@ -1,6 +1,6 @@
 """Webhook deliveries: one job per notification, retried when its POST failed.
 
-A failed POST ends the job with `RetryAt` (services/webhooks.py), which says when to try
+A failed POST ends the job with `RetryAt` (notifications/webhooks.py), which says when to try
 next (30 s, then doubling, at most an hour apart, the last at 24 hours after the event), as
 does a delivery waiting for its restaurant's slot (a second or so); `WebhookBackoff`
 schedules exactly that. The "webhooks" queue has worker slots of its own (`flask worker`), so

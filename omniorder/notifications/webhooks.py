@@ -22,8 +22,8 @@ Why it is built this way:
   literals written in full: ``http://2130706433/`` and ``http://0x7f.1/`` are refused,
   because resolvers read them as 127.0.0.1.
 - **10 seconds in all.** Connecting, sending and reading the answer share one wall-clock
-  deadline (services/deadline.py): a receiver that answers one byte at a time is cut off at
-  10 s like a silent one. No transaction is open meanwhile (services/notifications.py), and
+  deadline (core/deadline.py): a receiver that answers one byte at a time is cut off at
+  10 s like a silent one. No transaction is open meanwhile (notifications/outbox.py), and
   one restaurant has `SLOTS_PER_RESTAURANT` deliveries on the wire at most, so a slow
   receiver holds one worker slot, never everyone's.
 - **Retried, then given up.** A network error, the deadline or a non-2xx answer (a redirect

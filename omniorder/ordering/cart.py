@@ -4,7 +4,7 @@
 {"amount": 150}}``. A line is an item with its chosen options and its note: the same item with
 other options or another note is another line (`line_key`). Prices are never stored in the
 cart; they are read from the menu whenever the cart is shown and again, in the order's own
-transaction, at checkout, where every choice is checked once more (services/ordering.py).
+transaction, at checkout, where every choice is checked once more (ordering/checkout.py).
 """
 
 import datetime
@@ -126,7 +126,7 @@ class CartView:
 
 @dataclass(frozen=True)
 class MenuGroup:
-    """An item's option group as the menu shows it: read_menu's JSON (services/menu.py),
+    """An item's option group as the menu shows it: read_menu's JSON (menu/catalog.py),
     ``{"id", "name", "min", "max", "options": [{"id", "name", "price_delta",
     "is_available"}]}``."""
 

@@ -3,7 +3,7 @@
 The order's `items` is the JSON snapshot of what was bought, per line: ``{menu_item_id, name,
 unit_price, options: [{id, group, name, price_delta}], quantity, line_total, note}``, amounts in
 the currency's minor unit; the order keeps its subtotal, tax (and whether the prices included
-it), tip, total and currency beside it (services/pricing.py computes them). Later menu and
+it), tip, total and currency beside it (ordering/pricing.py computes them). Later menu and
 settings changes never rewrite history. Nothing the client says about prices is used.
 
 An idempotency key makes a retried or double-submitted checkout return the first order instead
@@ -74,10 +74,10 @@ def place_order(
     (a retry is answered even after closing time or once its slot is full).
 
     `pickup_at` (aware) asks for a scheduled pickup, None for as soon as possible; the order's
-    ``ready_at`` follows services/pickup.py, which also refuses it: `Closed`, `Paused`,
+    ``ready_at`` follows ordering/pickup.py, which also refuses it: `Closed`, `Paused`,
     `SlotFull` (409) or `Invalid` (400, a pickup time the restaurant cannot serve). `now` is
-    the caller's clock (tests freeze it). `contact` (services/order_input.clean_contact): the
-    customer's e-mail gets the receipt (services/notifications.py), the phone is kept."""
+    the caller's clock (tests freeze it). `contact` (ordering/order_input.clean_contact): the
+    customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept."""
     customer_name = clean_customer_name(customer_name)
     note = clean_order_note(note)
     idempotency_key = clean_idempotency_key(idempotency_key)

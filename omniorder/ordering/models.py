@@ -65,16 +65,16 @@ class Order(db.Model):
         DateTime(timezone=True), nullable=False, server_default=text("now()")
     )
     # When the order should be ready: the pickup slot chosen, or the ASAP estimate at placing
-    # (services/pickup.py). NULL for orders from before estimates existed.
+    # (ordering/pickup.py). NULL for orders from before estimates existed.
     ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     pickup_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: ASAP
     picked_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    # Optional contact: the e-mail gets the receipt and status messages (services/
-    # notifications.py); the phone is for the restaurant only (no SMS provider is reachable).
+    # Optional contact: the e-mail gets the receipt and status messages (notifications/
+    # outbox.py); the phone is for the restaurant only (no SMS provider is reachable).
     customer_email: Mapped[str | None] = mapped_column(String)
     customer_phone: Mapped[str | None] = mapped_column(String)
-    # Not yet counted by the analytics warehouse (services/analytics.py).
+    # Not yet counted by the analytics warehouse (analytics/sales.py).
     analytics_pending: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("true")
     )

@@ -1,7 +1,7 @@
 """What a customer asks for, cleaned once at the boundary: the name, the lines (item,
 quantity, chosen options, a note), the order's note, the pickup time and the idempotency key.
 
-The JSON API (`parse_lines`) and the storefront's cart (services/cart.py) build the same
+The JSON API (`parse_lines`) and the storefront's cart (ordering/cart.py) build the same
 `OrderLine`s through these helpers, so both refuse the same input with the same message.
 """
 
@@ -142,7 +142,7 @@ def clean_idempotency_key(key) -> str | None:
 def clean_pickup_at(value) -> datetime.datetime | None:
     """The pickup time a customer asked for: None (or empty, the storefront's "as soon as
     possible") for ASAP, else an ISO 8601 moment with its offset, as an aware UTC datetime.
-    Whether the restaurant can serve it is services/pickup.py's rule, checked when ordering."""
+    Whether the restaurant can serve it is ordering/pickup.py's rule, checked when ordering."""
     if value is None or value == "":
         return None
     return parse_moment(value, "pickup_at")
@@ -152,7 +152,7 @@ MAX_EMAIL = 254  # RFC 5321's limit for a forward path
 MAX_PHONE = 32
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+")
 # The part before the @ as mail servers and Python's email package take it unquoted: RFC 5322's
-# dot-atom in ASCII. "a,b@…" or "a(b)@…" would be read as other addresses (services/mail.py).
+# dot-atom in ASCII. "a,b@…" or "a(b)@…" would be read as other addresses (notifications/mail.py).
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()./-]{4,30}")
 

@@ -1,6 +1,6 @@
 """When an order can be collected: pickup slots, the ready estimate, the cap per slot, pauses.
 
-Rules (all in the restaurant's time zone through services/hours.py, so daylight saving is
+Rules (all in the restaurant's time zone through settings/hours.py, so daylight saving is
 counted once; every function takes `now`, the caller's clock, so tests freeze it):
 
 - **Slots** run every ``slot_minutes`` from the opening of each opening range, while the slot

@@ -100,7 +100,7 @@ def _count_problem(choices: GroupChoices, count: int) -> str | None:
 def missing_choice(group_name: str, min_choices: int, available: int) -> str | None:
     """Why a group stops its item from being ordered today: it asks for more choices than it
     has options on sale (none at all, or all sold out); None when a customer can satisfy it.
-    The storefront's cards (services/cart.py) and every order apply this one rule."""
+    The storefront's cards (ordering/cart.py) and every order apply this one rule."""
     if available >= min_choices:
         return None
     if not available:

@@ -13,7 +13,7 @@ from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 
 class RestaurantSettings(db.Model):
-    """One row: the restaurant's settings document (services/settings.py validates it as a
+    """One row: the restaurant's settings document (settings/document.py validates it as a
     whole and fills in the defaults; time zone, currency, locale, tax, tips, and more to come).
     """
 

@@ -36,7 +36,7 @@ class User(db.Model):
 
 
 class LoginFailure(db.Model):
-    """Failed staff logins per limit, shared by every worker (see services/staff.py).
+    """Failed staff logins per limit, shared by every worker (see staff/accounts.py).
 
     One row per limit that counts: ``scope`` names it ('email+address', 'address' or
     'email'), and the key columns it does not use are ''. A row's window ends at

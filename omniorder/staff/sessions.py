@@ -7,7 +7,7 @@ pizza.localhost to sushi.localhost is anonymous there even if a user with the sa
 A signed cookie cannot be taken back, so the version is what makes sessions revocable: the
 loader (and the kitchen poll) accept the session only while it equals the user's
 ``session_version``, read in the same one statement that loads the user. Logout, a password
-reset, a role change and "Log out everywhere" raise the version (services/staff.py), which
+reset, a role change and "Log out everywhere" raise the version (staff/accounts.py), which
 ends every session of that person, copied cookies included; removal deletes the row.
 """
 

@@ -1,6 +1,6 @@
 """Pickup slots, the ready estimate, the cap per slot and the pause, on a frozen clock.
 
-The rules live in services/pickup.py; every function there takes `now`, and so does
+The rules live in ordering/pickup.py; every function there takes `now`, and so does
 `place_order`, so these tests fix the moment instead of sleeping. The pure rules are checked
 without a database; the rest place real orders in a real restaurant schema.
 """

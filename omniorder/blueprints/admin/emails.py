@@ -1,5 +1,5 @@
 """The customers' e-mails (managers and admins): the last ones, with their status and, for
-one that failed or waits for a retry, why. The rules live in services/notifications.py."""
+one that failed or waits for a retry, why. The rules live in notifications/outbox.py."""
 
 from flask import render_template
 

@@ -29,7 +29,7 @@ class ItemForm(FlaskForm):
     image_url = StringField("Image URL (http or https)", validators=[Length(max=2000)])
     category_id = SelectField("Category", choices=[], validate_choice=False)
     is_available = BooleanField("Available", default=True)
-    # One checkbox per EU allergen; the service checks the names (services/menu.py).
+    # One checkbox per EU allergen; the service checks the names (menu/catalog.py).
     allergens = SelectMultipleField(
         "Allergens",
         choices=[SelectChoice(name, name.capitalize()) for name in ALLERGENS],

@@ -1,5 +1,5 @@
 """The restaurant's webhook (admins): its URL, its signing secret (shown once), the last
-deliveries. The rules live in services/webhooks.py."""
+deliveries. The rules live in notifications/webhooks.py."""
 
 from flask import make_response, redirect, render_template, request, url_for
 

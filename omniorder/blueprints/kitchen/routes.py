@@ -28,7 +28,7 @@ UNDONE = {"COOKING": "started", "DONE": "done", "PICKED_UP": "picked up"}
 
 def chosen_station() -> str | None:
     """?station= when given, else what this tablet remembers (a bad cookie: the full board).
-    Checked like the categories' station names (services/menu.py): empty is the expo's board."""
+    Checked like the categories' station names (menu/catalog.py): empty is the expo's board."""
     if "station" in request.args:
         return clean_station(request.args["station"])
     try:
