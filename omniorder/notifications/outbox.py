@@ -13,7 +13,7 @@ left is a crash between the receiving server's "accepted" and our commit, which 
 every message carries its key (the e-mail's Message-ID, the webhook's X-OmniOrder-Delivery)
 so the receiver can drop the copy.
 
-A channel (notifications/mail.py, notifications/webhooks.py) sends in three steps, so no transaction or
+A channel (`mail.py`, `webhooks.py` beside this module) sends in three steps, so no transaction or
 row lock is ever held while another server is waited on: `deliver` *claims* the row in a short
 transaction (counts the attempt, sets a lease, `prepare`s the message from the database) and
 commits; the channel `send`s it within one wall-clock deadline (core/deadline.py); a new
