@@ -65,10 +65,11 @@ WEBHOOKS = "webhooks"
 
 
 def pools(queues: tuple[str, ...], concurrency: int, webhook_concurrency: int) -> list:
-    """(queues, slots) of each pool: the queues asked for, or webhooks apart from the rest."""
+    """(queues, slots) of each pool: the queues asked for, or webhooks apart from the rest.
+    Every task module is imported first: a worker runs tasks by their registered names."""
+    import_task_modules()
     if queues:
         return [(list(queues), concurrency)]
-    queue.perform_import_paths()
     others = sorted({task.queue for task in queue.tasks.values()} - {WEBHOOKS})
     return [(others, concurrency), ([WEBHOOKS], webhook_concurrency)]
 
