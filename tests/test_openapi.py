@@ -240,9 +240,9 @@ def test_pickup_times_and_the_order_lifecycle_match_the_document(app, client, te
     asap = client.post("/api/v1/orders", json={**body, "pickup_at": None}, headers=host)
     assert asap.status_code == 201 and asap.json["ready_at"] is not None
     conforms(document, "/api/v1/orders", "post", asap)
-    for bad in ("soon", "2026-12-01T12:00:00", "2020-01-01T12:00:00Z"):
+    for bad, status in (("soon", 400), ("2026-12-01T12:00:00", 400), ("2020-01-01T12:00:00Z", 422)):
         refused = client.post("/api/v1/orders", json={**body, "pickup_at": bad}, headers=host)
-        assert refused.status_code == 400
+        assert refused.status_code == status, refused.data
         conforms(document, "/api/v1/orders", "post", refused)
 
     set_settings(app, tenant, max_orders_per_slot=1)

@@ -46,9 +46,9 @@ def _has_control_characters(text: str, allowed: str = "") -> bool:
 def clean_customer_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise Invalid("customer_name", "is required")
-    name = name.strip()
-    if len(name) > MAX_CUSTOMER_NAME:
+    if len(name) > MAX_CUSTOMER_NAME:  # as given: what the document's maxLength counts
         raise Invalid("customer_name", f"must be at most {MAX_CUSTOMER_NAME} characters")
+    name = name.strip()
     if _has_control_characters(name):
         raise Invalid("customer_name", "must not contain control characters")
     return name
@@ -61,11 +61,11 @@ def clean_note(note, field: str = "note", limit: int = MAX_LINE_NOTE) -> str | N
         return None
     if not isinstance(note, str):
         raise Invalid(field, "must be text")
+    if len(note) > limit:  # as given: what the document's maxLength counts
+        raise Invalid(field, f"must be at most {limit} characters")
     note = note.replace("\r\n", "\n").strip()
     if not note:
         return None
-    if len(note) > limit:
-        raise Invalid(field, f"must be at most {limit} characters")
     if _has_control_characters(note, allowed="\n" if limit == MAX_ORDER_NOTE else ""):
         raise Invalid(field, "must not contain control characters")
     return note

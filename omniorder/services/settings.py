@@ -35,7 +35,7 @@ from babel.numbers import (
 from flask import g
 from sqlalchemy import select, update
 
-from omniorder.errors import Invalid
+from omniorder.errors import BrokenRule, Invalid
 from omniorder.extensions import db
 from omniorder.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
@@ -178,9 +178,11 @@ def _range_problem(value) -> str | None:
         return f"starts at a time that is not HH:MM from 00:00 to 23:59 ({_key_name(start)})"
     if not _TIME.fullmatch(end):
         return f"ends at a time that is not HH:MM from 00:01 to 24:00 ({_key_name(end)})"
-    if minutes_of(start) == minutes_of(end):
-        return "opens and closes at the same time"
     return None
+
+
+SAME_TIME = "opens and closes at the same time"
+OVERLAP = "overlaps another opening range"
 
 
 def _span(opening: list[str]) -> tuple[int, int]:
@@ -206,6 +208,23 @@ def _hours(value) -> dict:
         problems.update(bad)
         if not bad:
             clean[day] = sorted(([start, end] for start, end in ranges), key=_span)
+    if problems:
+        raise Invalid(fields=problems)
+    broken = _broken_hours_rules(value, clean)
+    if broken:
+        raise BrokenRule(fields=broken)
+    return {day: clean[day] for day in DAYS if day in clean}
+
+
+def _broken_hours_rules(value: dict, clean: dict) -> dict[str, str]:
+    """The rules across well-formed ranges, which JSON Schema cannot state: a range opens
+    and closes at different times, and no two ranges overlap (across midnight too)."""
+    broken = {
+        f"hours.{day}[{index}]": SAME_TIME
+        for day in DAYS
+        for index, (start, end) in enumerate(value.get(day, []))
+        if start == end
+    }
     for index, day in enumerate(DAYS):
         before = DAYS[index - 1]  # Monday's "before" is Sunday: the week wraps
         if day not in clean or before not in clean:
@@ -219,10 +238,8 @@ def _hours(value) -> dict:
         for (earlier, _), (later, position) in zip(spans, spans[1:], strict=False):
             if later[0] < earlier[1]:
                 path = f"hours.{day}" if position < 0 else f"hours.{day}[{position}]"
-                problems.setdefault(path, "overlaps another opening range")
-    if problems:
-        raise Invalid(fields=problems)
-    return {day: clean[day] for day in DAYS if day in clean}
+                broken.setdefault(path, OVERLAP)
+    return broken
 
 
 def _closed_dates(value) -> list[str]:
@@ -331,12 +348,14 @@ def default_settings() -> dict:
 
 
 def validate_settings(document, stored: dict | None = None) -> dict:
-    """The complete, clean document, or `Invalid` naming every bad key (dotted paths).
-    `stored`: the restaurant's current document, whose values of `KEPT_WHILE_UNCHANGED` are
-    accepted as they are."""
+    """The complete, clean document, or `Invalid` naming every bad key (dotted paths): a
+    `BrokenRule` (422) when every value is well-formed and only a rule across them is broken
+    (opening ranges that overlap). `stored`: the restaurant's current document, whose values
+    of `KEPT_WHILE_UNCHANGED` are accepted as they are."""
     if not isinstance(document, dict):
         raise Invalid("settings", "must be an object")
     problems = {_key_name(key): "is not a setting" for key in document.keys() - SETTINGS.keys()}
+    malformed = bool(problems)
     clean = {}
     for key, (default, check) in SETTINGS.items():
         value = document.get(key, copy.deepcopy(default))
@@ -347,8 +366,9 @@ def validate_settings(document, stored: dict | None = None) -> dict:
             clean[key] = check(value)
         except Invalid as error:
             problems.update(error.fields)
+            malformed = malformed or not isinstance(error, BrokenRule)
     if problems:
-        raise Invalid(fields=problems)
+        raise (Invalid if malformed else BrokenRule)(fields=problems)
     return clean
 
 
