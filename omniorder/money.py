@@ -10,11 +10,11 @@ anything else. Callers pass the restaurant's settings (services/settings.py).
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_skeleton, format_time, get_datetime_format
 from babel.numbers import (
     NumberFormatError,
     format_currency,
@@ -41,10 +41,29 @@ def format_money(
 
 
 def format_local_time(
-    moment: datetime, timezone: str = "UTC", locale: str = DEFAULT_LOCALE, format: str = "short"
+    moment: datetime,
+    timezone: str = "UTC",
+    locale: str = DEFAULT_LOCALE,
+    now: datetime | None = None,
 ) -> str:
-    """A stored UTC moment as the restaurant's clock shows it, in its locale's words."""
-    return format_datetime(moment, format=format, tzinfo=ZoneInfo(timezone), locale=locale)
+    """A stored UTC moment as the restaurant's clock shows it, the one way every page, e-mail
+    and ticket writes a time: on the restaurant's today (its time zone) the time alone, on
+    another day with the weekday and date, and the year when it is not this year. The locale
+    decides the words and whether the clock has 12 or 24 hours (CLDR's short time: "1:15 PM"
+    in en_US, "13:15" in de_DE), so "Mon, Dec 14, 1:15 PM" and "Mo., 14. Dez., 13:15"."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    time = format_time(local, "short", locale=locale)
+    if local.date() == today:
+        return time
+    date = format_skeleton("MMMEd" if local.year == today.year else "yMMMEd", local, locale=locale)
+    return get_datetime_format("short", locale=locale).format(time, date)
+
+
+def format_local_day(moment: datetime, timezone: str = "UTC", locale: str = DEFAULT_LOCALE) -> str:
+    """The restaurant's local date of `moment` with its weekday: "Mon, Dec 14" (en_US)."""
+    return format_skeleton("MMMEd", moment.astimezone(ZoneInfo(timezone)), locale=locale)
 
 
 def _decimal_pattern(precision: int) -> str:

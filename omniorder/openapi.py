@@ -620,7 +620,7 @@ SETTINGS = {
         "pause": {
             "type": ["object", "null"],
             "description": "Online orders paused from the kitchen board: null (taking "
-            "orders), until a moment, or until resumed (until: null)",
+            "orders), until a moment (at most 7 days ahead), or until resumed (until: null)",
             "additionalProperties": False,
             "required": ["until"],
             "properties": {"until": {"type": ["string", "null"], "format": "date-time"}},

@@ -1,6 +1,9 @@
 """What every template may use: the bound restaurant with its theme, and the two filters that
 turn stored values into what a person reads in that restaurant, `money` (minor units → its
-currency in its locale) and `local_time` (UTC → its time zone and locale)."""
+currency in its locale) and `local_time` (UTC → its time zone and locale: the time alone on
+its today, with the weekday and date on another day; money.format_local_time)."""
+
+import datetime
 
 from flask import Flask, g
 
@@ -19,9 +22,10 @@ def money(minor_units, currency: str | None = None) -> str:
     return format_money(minor_units, currency or settings["currency"], settings["locale"])
 
 
-def local_time(moment, format: str = "short") -> str:
+def local_time(moment) -> str:
     settings = _settings()
-    return format_local_time(moment, settings["timezone"], settings["locale"], format)
+    now = datetime.datetime.now(datetime.UTC)
+    return format_local_time(moment, settings["timezone"], settings["locale"], now)
 
 
 def init_app(app: Flask) -> None:

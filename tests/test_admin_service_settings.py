@@ -15,6 +15,7 @@ from omniorder.models import Category
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.conftest import SYS_TOKEN
+from tests.support.clock import shown
 from tests.support.orders import insert_orders
 from tests.support.staff import signed_in
 from tests.test_settings import PAGE_FIELDS
@@ -207,7 +208,8 @@ def test_a_pause_from_the_board_is_shown_read_only(client, admin, tenant):
     change = {"timezone": "Europe/Berlin", "pause": {"until": until.isoformat()}}
     url = f"/api/v1/sys/tenants/{tenant.domain}/settings"
     assert client.patch(url, json=change, headers=AUTH).status_code == 200
-    local = until.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+    berlin = ZoneInfo("Europe/Berlin")
+    local = shown(until.astimezone(berlin), today=dt.datetime.now(berlin).date())
     page = admin.get("/admin/settings").text
     assert f"Online orders paused until {local} — resume from the kitchen board." in page
 

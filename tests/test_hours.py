@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from omniorder.money import format_local_time
 from omniorder.services.hours import is_open, next_opening
 from omniorder.services.settings import (
     DAYS,
@@ -17,6 +16,7 @@ from omniorder.services.settings import (
 )
 from tests.conftest import SYS_TOKEN
 from tests.support.choices import add_dish, bound, set_settings
+from tests.support.clock import shown
 from tests.support.storefront import Customer, order_count
 from tests.test_openapi import conforms
 
@@ -230,6 +230,14 @@ def close_until_in_three_days(app, tenant, timezone="Europe/Berlin", locale="en_
     return open_day.title()
 
 
+def opening_in_three_days(timezone="Europe/Berlin", locale="en_US") -> str:
+    """The notice's moment for `close_until_in_three_days`: "Thu, Dec 10, 11:30 AM"."""
+    zone = ZoneInfo(timezone)
+    today = datetime.datetime.now(zone).date()
+    opens = datetime.datetime.combine(today + datetime.timedelta(days=3), datetime.time(11, 30))
+    return shown(opens.replace(tzinfo=zone), locale, today)
+
+
 def assert_opens_at(text: str, weekday: str, timezone="Europe/Berlin"):
     opens = datetime.datetime.fromisoformat(text)
     assert opens.utcoffset() == opens.astimezone(ZoneInfo(timezone)).utcoffset()  # local offset
@@ -239,18 +247,15 @@ def assert_opens_at(text: str, weekday: str, timezone="Europe/Berlin"):
 
 
 def test_closed_storefront_says_when_it_opens(app, client, tenant):
-    weekday = close_until_in_three_days(app, tenant)
+    close_until_in_three_days(app, tenant)
     page = Customer(client, tenant.domain).get("/")
     assert page.status_code == 200
-    assert f"Closed · opens {weekday} 11:30" in page.text
+    assert f"Closed · opens {opening_in_three_days()}" in page.text
 
 
 def test_closed_storefront_speaks_the_restaurants_locale(app, client, tenant):
     close_until_in_three_days(app, tenant, locale="de_DE")
-    with bound(app, tenant):
-        settings = current_settings()
-    opens = next_opening(settings, datetime.datetime.now(UTC))
-    expected = format_local_time(opens, "Europe/Berlin", "de_DE", "EEE HH:mm")
+    expected = opening_in_three_days(locale="de_DE")  # "Do., 10. Dez., 11:30"
     assert f"Closed · opens {expected}" in Customer(client, tenant.domain).get("/").text
 
 
@@ -263,7 +268,7 @@ def test_api_order_while_closed_is_409_with_opens_at_and_writes_nothing(app, cli
         headers={"Host": tenant.domain},
     )
     assert response.status_code == 409, response.text
-    assert f"Closed · opens {weekday} 11:30" in response.json["error"]
+    assert f"Closed · opens {opening_in_three_days()}" in response.json["error"]
     assert_opens_at(response.json["opens_at"], weekday)
     assert order_count(app, tenant) == 0
 
@@ -327,10 +332,10 @@ def test_checkout_while_closed_shows_the_cart_with_the_message(app, client, tena
     soup = add_dish(app, tenant, "Soup", 500)
     customer = Customer(client, tenant.domain)
     assert customer.add(soup.id).status_code in (200, 303)
-    weekday = close_until_in_three_days(app, tenant)
+    close_until_in_three_days(app, tenant)
     response = customer.checkout("Grace", htmx=htmx)
     assert response.status_code == 409
-    assert f"Closed · opens {weekday} 11:30" in response.text
+    assert f"Closed · opens {opening_in_three_days()}" in response.text
     assert 'id="cart"' in response.text and "Soup" in response.text
     assert order_count(app, tenant) == 0
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 
 from omniorder.models import Order
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
+from tests.support import clock
 from tests.support.races import Actions, race
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, menu
@@ -298,8 +299,8 @@ def test_pause_for_15_minutes_shows_on_every_tablet_and_refuses_orders_until_res
     until = dt.datetime.fromisoformat(stored_settings(db_connection, tenant)["pause"]["until"])
     expected = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15)
     assert abs(until - expected) < dt.timedelta(minutes=1)
-    shown = until.astimezone(dt.UTC).strftime("%H:%M")  # the test tenant's zone is UTC
-    assert f"back at {shown}" in board.text
+    back = clock.shown(until.astimezone(dt.UTC), today=dt.datetime.now(dt.UTC).date())  # zone UTC
+    assert f"back at {back}" in board.text
 
     polled = other_tablet.get(f"/kitchen/board?since={token}", htmx=True)
     assert polled.status_code == 200 and "Online orders are paused" in polled.text
@@ -484,7 +485,8 @@ def test_timers_count_against_the_ready_time(app, client, tenant, cook, db_conne
     assert levels[soon["number"]] == "warn" and levels[past["number"]] == "late"
     assert levels[later["number"]] == "" and levels[old["number"]] == "late"  # age: fallback
     ready = dt.datetime.fromisoformat(tracked(client, tenant, later)["ready_at"])
-    assert f"Ready {ready.astimezone(dt.UTC):%H:%M}" in page
+    today = dt.datetime.now(dt.UTC).date()
+    assert f"Ready {clock.shown(ready.astimezone(dt.UTC), today=today)}" in page
 
 
 def test_a_scheduled_ticket_shows_its_pickup_time(app, client, tenant, cook, db_connection):
@@ -496,7 +498,8 @@ def test_a_scheduled_ticket_shows_its_pickup_time(app, client, tenant, cook, db_
         f"ready_at = timestamptz '2026-11-26 18:30+00' WHERE id = '{order['id']}'",
     )
     card = cook.get("/kitchen").text.split(f'data-number="{order["number"]}"')[1].split("</li>")[0]
-    assert "Pickup 18:30" in card and "Ready" not in card  # ready at the pickup time
+    # another day: with its weekday and date; ready at the pickup time
+    assert f"Pickup Thu, Nov 26, 6:30{clock.NNBSP}PM" in card and "Ready" not in card
 
 
 def test_the_card_names_its_action_order_customer_and_items(app, client, tenant, cook):

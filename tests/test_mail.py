@@ -228,7 +228,7 @@ def test_receipt_speaks_the_restaurants_locale_and_a_pickup_time(app, client, te
     [receipt] = inbox.to("kai@example.de")
     body = plain(receipt)
     assert re.search(r"\nTotal: [0-9]+,[0-9]{2}\s€\n", body), body  # "4,50 €"
-    assert re.search(r"placed [0-9]{2}\.[0-9]{2}\.[0-9]{4}", body), body  # 26.11.2026
+    assert re.search(r"placed [0-9]{2}:[0-9]{2}\n", body), body  # 14:05: today, 24 hours
     assert "Pickup " in body and "Ready around" not in body
 
 

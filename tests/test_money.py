@@ -95,7 +95,17 @@ def test_times_are_shown_on_the_restaurants_clock():
     import datetime as dt
 
     noon_utc = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
-    assert format_local_time(noon_utc, "Europe/Berlin", "de_DE") == "01.07.26, 14:00"
-    assert format_local_time(noon_utc, "America/New_York", "en_US") == "7/1/26, 8:00\u202fAM"
+    same_day = dt.datetime(2026, 7, 1, 20, 0, tzinfo=dt.UTC)
+    assert format_local_time(noon_utc, "Europe/Berlin", "de_DE", same_day) == "14:00"
+    assert format_local_time(noon_utc, "America/New_York", "en_US", same_day) == "8:00\u202fAM"
+    # The restaurant's today: 23:30 UTC on July 1 is already July 2 in Berlin.
+    next_day = dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC)
+    assert format_local_time(noon_utc, "Europe/Berlin", "de_DE", next_day) == "Mi., 1. Juli, 14:00"
+    assert format_local_time(noon_utc, "America/New_York", "en_US", next_day) == "8:00\u202fAM"
     winter = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)  # daylight saving is the zone's
-    assert format_local_time(winter, "Europe/Berlin", "de_DE") == "15.01.26, 13:00"
+    assert format_local_time(winter, "Europe/Berlin", "de_DE", noon_utc) == "Do., 15. Jan., 13:00"
+    other_year = dt.datetime(2027, 1, 4, 17, 0, tzinfo=dt.UTC)
+    assert format_local_time(other_year, "America/New_York", "en_US", noon_utc) == (
+        "Mon, Jan 4, 2027, 12:00\u202fPM"
+    )
+    assert format_local_time(other_year, "Asia/Tokyo", "ja_JP", noon_utc) == "2027年1月5日(火) 2:00"

@@ -23,6 +23,7 @@ from omniorder.services.order_input import OrderLine
 from omniorder.services.ordering import request_digest
 from tests.conftest import SYS_TOKEN
 from tests.support.choices import bound, set_settings
+from tests.support.clock import local_day, shown
 from tests.support.storefront import Customer, menu, order_count
 
 UTC = datetime.UTC
@@ -328,9 +329,10 @@ def test_checkout_offers_asap_and_slots_grouped_by_local_day(app, client, tenant
     slots = [moment(slot) for slot in pickup_slots(client, tenant)["slots"]]
     days = sorted({slot.date() for slot in slots})  # a UTC restaurant: its local days
     labels = re.findall(r'<optgroup label="([^"]+)">', select)
-    assert labels == [day.strftime("%a %-d %b") for day in days]  # "Thu 26 Nov"
-    first = slots[0]
-    assert f'<option value="{first.isoformat()}">{first.strftime("%a %H:%M")}</option>' in select
+    assert labels == [local_day(day) for day in days]  # "Thu, Nov 26"
+    first = slots[0]  # today's: the time alone; another day's with its date
+    label = shown(first, today=now().date())
+    assert f'<option value="{first.isoformat()}">{label}</option>' in select
 
 
 def test_asap_estimate_at_checkout_counts_the_queue(app, client, tenant):
@@ -352,10 +354,11 @@ def test_checkout_with_a_chosen_slot_shows_the_pickup_time(app, client, tenant, 
     tracking = response.headers.get("HX-Redirect") or response.headers["Location"]
     local = moment(slot).astimezone(BERLIN)
     expected = f'Pickup <time datetime="{moment(slot).astimezone(UTC).isoformat()}">'
+    label = shown(local, today=now().astimezone(BERLIN).date())
     page = customer.get(tracking).text
-    assert expected in page and f"{local.strftime('%a %H:%M')}</time>" in page
+    assert expected in page and f"{label}</time>" in page
     receipt = customer.get(tracking + "/receipt").text
-    assert "Pickup <time" in receipt and f"{local.strftime('%a %H:%M')}</time>" in receipt
+    assert "Pickup <time" in receipt and f"{label}</time>" in receipt
 
 
 def test_an_asap_order_page_says_when_it_should_be_ready(app, client, tenant, db_connection):
@@ -366,8 +369,8 @@ def test_an_asap_order_page_says_when_it_should_be_ready(app, client, tenant, db
     ready_at = db_connection.exec_driver_sql(
         f"SELECT ready_at FROM \"{tenant.schema_name}\".orders WHERE id = '{order_id}'"
     ).scalar()
-    shown = ready_at.astimezone(UTC).strftime("%H:%M")  # a UTC restaurant
-    expected = f'Ready around <time datetime="{ready_at.isoformat()}">{shown}</time>'
+    label = shown(ready_at.astimezone(UTC), today=now().date())  # a UTC restaurant
+    expected = f'Ready around <time datetime="{ready_at.isoformat()}">{label}</time>'
     assert expected in customer.get(tracking).text
     assert expected in customer.get(tracking + "/status").text
     assert "Ready around" in customer.get(tracking + "/receipt").text
@@ -379,7 +382,7 @@ def test_a_paused_storefront_says_so_and_offers_only_pickup_times(app, client, t
     customer = Customer(client, tenant.domain)
     customer.add(menu(app, tenant)["Fries"].id)
     html = customer.get("/").text
-    back = until.astimezone(BERLIN).strftime("%H:%M")
+    back = shown(until.astimezone(BERLIN), today=now().astimezone(BERLIN).date())
     assert f"Online orders are paused · back at {back}" in html
     select = when_select(html)
     assert "As soon as possible" not in select and 'value=""' not in select
@@ -400,8 +403,10 @@ def test_a_closed_storefront_offers_pickup_times_in_opening_hours(app, client, t
     assert "Closed · opens " in html
     select = when_select(html)
     assert "As soon as possible" not in select
-    assert f'<option value="{at_berlin(day, 11, 30)}">{day.strftime("%a")} 11:30</option>' in select
-    assert f'<optgroup label="{day.strftime("%a %-d %b")}">' in select
+    opens = moment(at_berlin(day, 11, 30))
+    label = shown(opens, today=now().astimezone(BERLIN).date())  # "Thu, Dec 10, 11:30 AM"
+    assert f'<option value="{opens.isoformat()}">{label}</option>' in select
+    assert f'<optgroup label="{local_day(day)}">' in select
     assert checkout(customer, "Ada", at_berlin(day, 12)).status_code == 303
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from omniorder.errors import Invalid
 from omniorder.extensions import db
 from omniorder.models import MenuItem
-from omniorder.money import amount_for_input, format_local_time, parse_amount
+from omniorder.money import amount_for_input, format_local_day, format_local_time, parse_amount
 from omniorder.services.order_input import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -350,9 +350,10 @@ def order_lines(cart: Cart) -> list[OrderLine]:
 @dataclass(frozen=True)
 class PickupDay:
     """One local day of the checkout's pickup <select>: its label and its slots as
-    (value: ISO 8601 with the restaurant's offset, what the customer reads: "Thu 18:30")."""
+    (value: ISO 8601 with the restaurant's offset, what the customer reads: "6:30 PM" today,
+    "Thu, Nov 26, 6:30 PM" on another day)."""
 
-    label: str  # "Thu 26 Nov"
+    label: str  # "Thu, Nov 26"
     slots: list[tuple[str, str]]
 
 
@@ -378,8 +379,8 @@ def checkout_times(settings: dict, now: datetime.datetime) -> CheckoutTimes:
     for start in offer.slots:
         date = start.astimezone(ZoneInfo(zone)).date()
         if date not in days:
-            days[date] = PickupDay(format_local_time(start, zone, locale, "EEE d MMM"), [])
-        # With its weekday: a closed <select> shows the option alone, without its group.
-        label = format_local_time(start, zone, locale, "EEE HH:mm")
+            days[date] = PickupDay(format_local_day(start, zone, locale), [])
+        # With its date on another day: a closed <select> shows the option alone.
+        label = format_local_time(start, zone, locale, now)
         days[date].slots.append((local_iso(settings, start), label))
     return CheckoutTimes(minutes, offer.notice, list(days.values()))

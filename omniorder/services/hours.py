@@ -77,15 +77,14 @@ def next_opening(settings: dict, at: datetime.datetime) -> datetime.datetime | N
 
 
 def closed_notice(settings: dict, at: datetime.datetime) -> str | None:
-    """None when open at `at`; else what the storefront shows: "Closed · opens Tue 11:30" in
-    the restaurant's locale and time zone (with the date when it is a week or more away)."""
+    """None when open at `at`; else what the storefront shows: "Closed · opens 5:30 PM" (today)
+    or "Closed · opens Tue, Dec 8, 11:30 AM", in the restaurant's locale and time zone."""
     if is_open(settings, at):
         return None
     opens = next_opening(settings, at)
     if opens is None:
         return "Closed"
-    pattern = "EEE HH:mm" if opens - at < datetime.timedelta(days=6) else "EEE d MMM HH:mm"
-    when = format_local_time(opens, settings["timezone"], settings["locale"], pattern)
+    when = format_local_time(opens, settings["timezone"], settings["locale"], at)
     return f"Closed · opens {when}"
 
 

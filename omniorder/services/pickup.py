@@ -88,7 +88,7 @@ def pause_notice(settings: dict, now: datetime.datetime) -> str | None:
         return None
     if resumes_at is None:
         return "Online orders are paused"
-    when = format_local_time(resumes_at, settings["timezone"], settings["locale"], "HH:mm")
+    when = format_local_time(resumes_at, settings["timezone"], settings["locale"], now)
     return f"Online orders are paused · back at {when}"
 
 
@@ -211,7 +211,7 @@ def ensure_room(settings: dict, ready_at: datetime.datetime, now: datetime.datet
         return
     later = (start for start in slot_starts(settings, now) if start > slot)
     free = next((start for start in later if taken.get(start, 0) < cap), None)
-    when = format_local_time(slot, settings["timezone"], settings["locale"], "EEE HH:mm")
+    when = format_local_time(slot, settings["timezone"], settings["locale"], now)
     raise SlotFull(
         f"The {when} pickup slot is full; please choose a later time.", local_iso(settings, free)
     )

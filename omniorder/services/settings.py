@@ -294,9 +294,19 @@ def parse_moment(value, field: str) -> datetime.datetime:
         raise Invalid(field, "is out of range") from None
 
 
+# A timed pause ends at most a week ahead ("until resumed" is the longer pause) and not before
+# 2000: every moment kept in the document is one every time zone can show (9999-12-31T23:59Z is
+# year 10000 in Berlin, and formatting it failed on every page). The minute of slack is for
+# clocks that differ: a 7-day pause set by one worker stays valid when another re-checks it.
+PAUSE_DAYS = 7
+_PAUSE_SLACK = datetime.timedelta(minutes=1)
+_EARLIEST_PAUSE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
 def _pause(value) -> dict | None:
     """Online ordering paused from the board: None (taking orders), or ``{"until": ISO}``
-    (resumes by itself then: nothing needs to run) or ``{"until": null}`` (until resumed)."""
+    (resumes by itself then, at most `PAUSE_DAYS` ahead: nothing needs to run) or
+    ``{"until": null}`` (until resumed)."""
     if value is None:
         return None
     problems = _object("pause", value, ("until",))
@@ -305,7 +315,33 @@ def _pause(value) -> dict | None:
     until = value.get("until")
     if until is None:
         return {"until": None}
-    return {"until": parse_moment(until, "pause.until").isoformat()}
+    moment = parse_moment(until, "pause.until")
+    latest = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=PAUSE_DAYS)
+    if not _EARLIEST_PAUSE <= moment <= latest + _PAUSE_SLACK:
+        raise Invalid(
+            "pause.until",
+            f"must be at most {PAUSE_DAYS} days ahead; "
+            'for a longer pause use {"until": null} (until resumed)',
+        )
+    return {"until": moment.isoformat()}
+
+
+def _readable(stored: dict) -> dict:
+    """The stored document with the defaults filled in. A timed pause the check now refuses
+    (stored before the pause had its bound) is read as what it meant: one that has ended
+    (before 2000) as none, one far ahead ("until 9999-12-31") as paused until resumed, which
+    every page can show and the board's Resume (or the API's ``"pause": null``) ends."""
+    document = {**default_settings(), **stored}
+    try:
+        _pause(document["pause"])
+    except Invalid:
+        until = document["pause"].get("until") if isinstance(document["pause"], dict) else None
+        try:
+            ended = parse_moment(until, "pause.until") < _EARLIEST_PAUSE
+        except Invalid:
+            ended = False
+        document["pause"] = None if ended else {"until": None}
+    return document
 
 
 # Every setting: its default for a new restaurant and the check that cleans a given value.
@@ -393,10 +429,7 @@ def current_settings() -> dict:
             current_tenant().schema_name,
             "menu",
             "settings",
-            lambda: {
-                **default_settings(),
-                **(db.session.scalar(select(RestaurantSettings.document)) or {}),
-            },
+            lambda: _readable(db.session.scalar(select(RestaurantSettings.document)) or {}),
             lambda document: len(repr(document)) + 200,
         )
     return g.restaurant_settings
@@ -408,10 +441,9 @@ def update_settings(change) -> dict:
     The row is read afresh and locked (``FOR UPDATE``): two changes at the same moment (an
     operator's PATCH of ``tax``, an admin's save of ``tips``) are merged one after the other,
     so neither is lost."""
-    stored = {
-        **default_settings(),
-        **(db.session.scalar(select(RestaurantSettings.document).with_for_update()) or {}),
-    }
+    stored = _readable(
+        db.session.scalar(select(RestaurantSettings.document).with_for_update()) or {}
+    )
     document = validate_settings(merged(stored, change), stored)
     db.session.execute(update(RestaurantSettings).values(document=document))
     g.restaurant_settings = document

@@ -77,7 +77,8 @@ def test_customer_picks_a_pickup_slot_and_sees_it_on_the_order_page(
     expect(when.locator("option").first).to_contain_text("As soon as possible (about 15 min)")
     slot = when.locator("optgroup option").nth(3)
     value, label = slot.get_attribute("value"), slot.inner_text().strip()
-    assert re.fullmatch(r"\w{3} [0-2][0-9]:[0-5][0-9]", label)  # "Thu 18:30"
+    # "6:30 PM" today, "Thu, Dec 10, 6:30 PM" on another day (en_US: a 12-hour clock)
+    assert re.fullmatch(r"(\w{3}, \w{3} [0-9]{1,2}, )?[0-9]{1,2}:[0-5][0-9]\u202f[AP]M", label)
     when.select_option(value)
     page.get_by_label("Your name (for pickup)").fill("Ada Lovelace")
     assert_accessible(page)
