@@ -237,7 +237,12 @@ NEW_ORDER = {
                 },
             },
         },
-        "note": {"type": "string", "maxLength": 280, "pattern": ORDER_NOTE},
+        "note": {
+            "type": "string",
+            "maxLength": 280,
+            "pattern": ORDER_NOTE,
+            "description": "may hold line breaks (CRLF counts as one character)",
+        },
         "email": {
             "type": ["string", "null"],
             "format": "email",
@@ -251,7 +256,9 @@ NEW_ORDER = {
         "phone": {
             "type": ["string", "null"],
             "maxLength": MAX_PHONE,
-            "pattern": "^\\+?[0-9][0-9 ()./-]{4,30}$",
+            # services/order_input.py's rule on the trimmed text: white space around it is
+            # dropped, so the number itself ends in a digit or a sign
+            "pattern": "^\\s*\\+?[0-9][0-9 ()./-]{3,29}[0-9()./-]\\s*$",
             "description": "optional: for the restaurant only (no text messages are sent). "
             "400 naming `phone` when malformed. Never returned, like `email`",
         },
@@ -620,7 +627,8 @@ SETTINGS = {
         "pause": {
             "type": ["object", "null"],
             "description": "Online orders paused from the kitchen board: null (taking "
-            "orders), until a moment (at most 7 days ahead), or until resumed (until: null)",
+            "orders), until a moment (at most 7 days ahead, and not before 2000: else 422), "
+            "or until resumed (until: null)",
             "additionalProperties": False,
             "required": ["until"],
             "properties": {"until": {"type": ["string", "null"], "format": "date-time"}},
@@ -633,7 +641,8 @@ SETTINGS_CHANGE = {
     "type": "object",
     "additionalProperties": False,
     "description": "Rules a schema cannot state, across well-formed values (opening ranges "
-    "that overlap or open and close at the same time): 422, each at its path in `fields`.",
+    "that overlap or open and close at the same time, a pause beyond 7 days from now): 422, "
+    "each at its path in `fields`.",
     "properties": {
         **{
             key: {k: v for k, v in schema.items() if k != "required"}

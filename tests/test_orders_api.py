@@ -159,14 +159,6 @@ BAD_BODIES = [
     ("pickup_at NUL", {"customer_name": "G", "items": "FRIES", "pickup_at": "2026-12-01\x00"}),
     ("pickup_at surrogate", {"customer_name": "G", "items": "FRIES", "pickup_at": "\ud800"}),
     ("pickup_at long", {"customer_name": "G", "items": "FRIES", "pickup_at": "2" * 5000}),
-    (
-        "pickup_at before year 1 in UTC",
-        {"customer_name": "G", "items": "FRIES", "pickup_at": "0001-01-01T00:00:00+14:00"},
-    ),
-    (
-        "pickup_at after year 9999 in UTC",
-        {"customer_name": "G", "items": "FRIES", "pickup_at": "9999-12-31T23:59:59-12:00"},
-    ),
     ("email malformed", {"customer_name": "G", "items": "FRIES", "email": "ada.example.com"}),
     ("email number", {"customer_name": "G", "items": "FRIES", "email": 42}),
     ("email list", {"customer_name": "G", "items": "FRIES", "email": ["a@example.com"]}),
@@ -203,6 +195,16 @@ REFUSED_BODIES = [
     (
         "pickup_at year 1",
         {"customer_name": "G", "items": "FRIES", "pickup_at": "0001-01-01T00:00:00-12:00"},
+        422,
+    ),
+    (
+        "pickup_at before year 1 in UTC",
+        {"customer_name": "G", "items": "FRIES", "pickup_at": "0001-01-01T00:00:00+14:00"},
+        422,
+    ),
+    (
+        "pickup_at after year 9999 in UTC",
+        {"customer_name": "G", "items": "FRIES", "pickup_at": "9999-12-31T23:59:59-12:00"},
         422,
     ),
     ("tip while tips are off", {"customer_name": "G", "items": "FRIES", "tip": {"amount": 1}}, 409),

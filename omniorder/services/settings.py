@@ -290,8 +290,8 @@ def parse_moment(value, field: str) -> datetime.datetime:
         raise Invalid(field, "must include its UTC offset, such as +01:00 or Z")
     try:
         return moment.astimezone(datetime.UTC)
-    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
-        raise Invalid(field, "is out of range") from None
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC: well-formed
+        raise BrokenRule(field, "is out of range") from None
 
 
 # A timed pause ends at most a week ahead ("until resumed" is the longer pause) and not before
@@ -318,7 +318,7 @@ def _pause(value) -> dict | None:
     moment = parse_moment(until, "pause.until")
     latest = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=PAUSE_DAYS)
     if not _EARLIEST_PAUSE <= moment <= latest + _PAUSE_SLACK:
-        raise Invalid(
+        raise BrokenRule(  # a well-formed moment: no schema can state "within 7 days of now"
             "pause.until",
             f"must be at most {PAUSE_DAYS} days ahead; "
             'for a longer pause use {"until": null} (until resumed)',
