@@ -318,6 +318,9 @@ PICKUP_SLOTS = {
 }
 
 
+URL_START = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\s]+([/?#]|\\s*$)"
+
+
 def blank(most: int) -> dict:
     """White space only, which an optional one-line field reads as none."""
     return {"type": "string", "maxLength": most, "pattern": "^\\s*$"}
@@ -344,7 +347,8 @@ DOCUMENT_ITEM = {
             "anyOf": [
                 {
                     **line(MAX_TEXT["image_url"]),
-                    "allOf": [{"pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\s]"}],
+                    # the host part (up to / ? #) without brackets, which urlparse refuses
+                    "allOf": [{"pattern": URL_START}],
                 },
                 blank(MAX_TEXT["image_url"]),
                 {"type": "null"},
@@ -388,7 +392,7 @@ MENU_DOCUMENT = {
     "required": ["categories"],
     "description": "A whole menu: categories in menu order; `items` holds items without a "
     "category (exported only when there are some). Rules a schema cannot state (422, each "
-    f"at its path in `fields`): names are unique within their item (groups) or group "
+    "at its path in `fields`): names are unique within their item (groups) or group "
     f"(options); a group's max ≥ min; at most {MAX_ITEMS} items in all.",
     "properties": {
         "categories": {
@@ -430,7 +434,7 @@ MENU_IMPORTED = {
 }
 
 
-def _GIVEN(key: str) -> dict:  # noqa: N802 (reads as a schema keyword)
+def _given(key: str) -> dict:
     """A provisioning field given (present and not null)."""
     return {"required": [key], "properties": {key: {"type": "string"}}}
 
@@ -477,11 +481,11 @@ PROVISION = {
     },
     "allOf": [
         {  # the schema name is made from the name's ASCII letters and digits
-            "if": {"not": _GIVEN("schema_name")},
+            "if": {"not": _given("schema_name")},
             "then": {"properties": {"name": {"pattern": "[A-Za-z0-9]"}}},
         },
         {  # the admin's e-mail is admin@<domain>, which needs a dot
-            "if": {"not": _GIVEN("admin_email")},
+            "if": {"not": _given("admin_email")},
             "then": {"properties": {"domain": {"pattern": "\\."}}},
         },
     ],
