@@ -672,7 +672,7 @@ def _errors(*codes, **texts):
         401: "Missing or wrong token",
         404: "Not found",
         409: "Conflict",
-        413: "Body too large",
+        413: "Body too large (over 256 KiB)",
         422: "Well-formed input that breaks a rule a schema cannot state (each at its path "
         "in `fields`)",
         429: "Too many requests (failed attempts, or orders from one address); "
