@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from omniorder.config import Config, refuse_unsafe_secrets
+from omniorder.core.json_input import JSONProvider
 from omniorder.web.app import UnitOfWorkFlask
 
 
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     if test_config:
         app.config.from_mapping(test_config)
     refuse_unsafe_secrets(app.config, app.debug)
+    app.json = JSONProvider(app)  # 2.0 is the integer 2, as in JSON Schema
     app.json.sort_keys = False
     configure_database(app)
     register_extensions(app)

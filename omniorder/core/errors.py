@@ -70,17 +70,28 @@ class Invalid(DomainError):
         super().__init__("; ".join(f"{name}: {text}" for name, text in self.fields.items()))
 
 
+class BrokenRule(Invalid):
+    """Well-formed input that breaks a rule a JSON Schema cannot state: opening ranges that
+    overlap, an option group whose max is below its min, two options of one name, a tip above
+    the subtotal. 422, so that a client tells it from malformed input (400): the OpenAPI
+    document declares it where it can happen, and schemathesis accepts it (schemathesis.toml)."""
+
+    status_code = 422
+
+
 def check_fields(checks: dict, into: dict | None = None) -> dict:
     """Run every check (field → a callable returning the clean value) and return the values;
-    one `Invalid` naming every bad field, so a form or an API caller hears of all at once.
-    `into` receives each value as it is made, for checks that depend on earlier ones."""
+    one `Invalid` naming every bad field, so a form or an API caller hears of all at once
+    (a `BrokenRule` when each of them broke a rule). `into` receives each value as it is made,
+    for checks that depend on earlier ones."""
     values = {} if into is None else into
-    problems = {}
+    problems, malformed = {}, False
     for field, check in checks.items():
         try:
             values[field] = check()
         except Invalid as error:
             problems.update(error.fields)
+            malformed = malformed or not isinstance(error, BrokenRule)
     if problems:
-        raise Invalid(fields=problems)
+        raise (Invalid if malformed else BrokenRule)(fields=problems)
     return values

@@ -38,6 +38,8 @@ def clean_line(field: str, value, *, limit: int, required: bool = False) -> str 
         value = ""
     if not isinstance(value, str):
         raise Invalid(field, "must be text")
+    if len(value) > limit:  # as given, white space included: what a JSON Schema's maxLength counts
+        raise Invalid(field, f"must be at most {limit} characters")
     value = unicodedata.normalize("NFC", value.strip())
     if not value:
         if required:
@@ -61,19 +63,50 @@ def _escaped(code_point: int) -> str:
 
 
 @functools.cache
-def line_pattern() -> str:
-    """`clean_line`'s rule as a regular expression (for the OpenAPI document): at least one
-    character that is neither white space nor refused, and no refused character."""
+def _refused_class(allowed: str = "") -> str:
+    """The refused characters but `allowed`, as the inside of a regular expression's class."""
     ranges: list[list[int]] = []
     for code_point in PATTERN_SCANNED:
-        if first_control_character(chr(code_point)) is None:
+        if first_control_character(chr(code_point)) is None or chr(code_point) in allowed:
             continue
         if ranges and ranges[-1][1] == code_point - 1:
             ranges[-1][1] = code_point
         else:
             ranges.append([code_point, code_point])
-    refused = "".join(
+    return "".join(
         _escaped(low) if low == high else f"{_escaped(low)}-{_escaped(high)}"
         for low, high in ranges
     )
+
+
+def line_pattern() -> str:
+    """`clean_line`'s rule as a regular expression (for the OpenAPI document): at least one
+    character that is neither white space nor refused, and no refused character."""
+    refused = _refused_class()
     return f"^[^{refused}]*[^{refused}\\s][^{refused}]*$"
+
+
+def text_pattern() -> str:
+    """`clean_text`'s rule as a regular expression: no refused character but line breaks."""
+    return f"^[^{_refused_class(LINE_BREAKS)}]*$"
+
+
+LINE_BREAKS = "\n\r"
+
+
+def clean_text(field: str, value, *, limit: int) -> str | None:
+    """`value` as text of a few lines (a description): trimmed, at most `limit` characters,
+    None when empty; line breaks are allowed, the other characters `clean_line` refuses not."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(field, "must be text")
+    if len(value) > limit:  # as given, white space included: what a JSON Schema's maxLength counts
+        raise Invalid(field, f"must be at most {limit} characters")
+    value = value.strip()
+    if not value:
+        return None
+    refused = first_control_character(value.replace("\n", "").replace("\r", ""))
+    if refused is not None:
+        raise Invalid(field, f"must not contain control characters (it holds U+{ord(refused):04X})")
+    return value

@@ -26,7 +26,7 @@ from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
-from omniorder.core.text_input import clean_line
+from omniorder.core.text_input import clean_line, clean_text
 from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
 from omniorder.settings.document import current_settings, default_settings
 from omniorder.settings.models import RestaurantSettings
@@ -242,23 +242,22 @@ def clean_name(value, field: str = "name") -> str:
 
 
 def clean_description(value) -> str | None:
-    """An item's description: text that may hold line breaks, nothing else unprintable."""
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        return None
-    if len(value) > MAX_TEXT["description"]:
-        raise Invalid("description", f"must be at most {MAX_TEXT['description']} characters")
-    if not value.replace("\n", "").replace("\r", "").isprintable():
-        raise Invalid("description", "must not contain control characters")
-    return value
+    """An item's description: text that may hold line breaks, and no control character (a
+    no-break space, an emoji newer than Python's Unicode tables are fine)."""
+    return clean_text(
+        "description", value if isinstance(value, str) else None, limit=MAX_TEXT["description"]
+    )
 
 
 def clean_image_url(value) -> str | None:
     url = clean_line("image_url", value, limit=MAX_TEXT["image_url"])
     if url is None:
         return None
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    try:
+        parsed = urlparse(url)
+    except ValueError:  # "http://[": not an address urlparse can read
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise Invalid("image_url", "must be an http:// or https:// address")
     return url
 

@@ -6,6 +6,7 @@ import json
 import click
 from flask.cli import AppGroup
 
+from omniorder.core import json_input
 from omniorder.core.commands import command
 from omniorder.core.errors import Invalid
 from omniorder.menu.document import export_menu, import_menu
@@ -36,7 +37,7 @@ def export_command(domain, out):
 
 def read_document(file) -> object:
     try:
-        return json.loads(file.read())
+        return json_input.loads(file.read())
     except UnicodeDecodeError:
         raise Invalid("FILE", "must be UTF-8 text") from None
     except (ValueError, RecursionError) as error:

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, func, insert, literal_column, select
 
 from omniorder.core.database import db
-from omniorder.core.errors import Invalid
+from omniorder.core.errors import BrokenRule, Invalid
 from omniorder.menu.catalog import (
     ALLERGENS,
     MAX_PRICE_CENTS,
@@ -81,22 +81,34 @@ class MenuCounts:
 
 
 class _Problems:
-    """Every problem of a document, each at its path."""
+    """Every problem of a document, each at its path; `malformed`: whether any of them is a
+    malformed value (else each is a broken rule: a group's max below its min, two options of
+    one name, too many items in all)."""
 
     def __init__(self):
         self.found: dict[str, str] = {}
+        self.malformed = False
 
     def add(self, path: str, message: str) -> None:
+        self.malformed = True
+        self.rule(path, message)
+
+    def rule(self, path: str, message: str) -> None:
         if len(self.found) < MAX_PROBLEMS:
             self.found[path] = message
 
-    def check(self, path: str, check, *args):
-        """`check(*args)`'s value, or None after noting its `Invalid` at `path`."""
+    def refusal(self) -> Invalid:
+        """The document's error: 422 when it only breaks rules, else 400."""
+        return (Invalid if self.malformed else BrokenRule)(fields=self.found)
+
+    def check(self, path: str, check, *args, rule: bool = False):
+        """`check(*args)`'s value, or None after noting its `Invalid` at `path` (`rule`: the
+        check is of a rule across values, each well-formed on its own)."""
         try:
             return check(*args)
         except Invalid as error:
             for message in error.fields.values():
-                self.add(path, message)
+                (self.rule if rule else self.add)(path, message)
             return None
 
     def object(self, path: str, value, keys: tuple[str, ...], inside: str | None = None):
@@ -165,7 +177,7 @@ def _unique_names(problems: _Problems, path: str, entries: list, kind: str) -> N
             key = name.strip().casefold()
             if key in seen:
                 shown = name.strip().encode("utf-8", "backslashreplace").decode()[:100]
-                problems.add(f"{path}[{index}].name", f"another {kind} here is called {shown}")
+                problems.rule(f"{path}[{index}].name", f"another {kind} here is called {shown}")
             seen.add(key)
 
 
@@ -192,7 +204,7 @@ def _group(problems: _Problems, path: str, raw) -> dict | None:
         "max": problems.check(f"{path}.max", _whole(1, MAX_CHOICES), raw.get("max", 1)),
     }
     if group["min"] is not None and group["max"] is not None:
-        problems.check(f"{path}.max", check_choices, group["min"], group["max"])
+        problems.check(f"{path}.max", check_choices, group["min"], group["max"], rule=True)
     options = problems.array(f"{path}.options", raw.get("options", []), MAX_OPTIONS_PER_GROUP)
     _unique_names(problems, f"{path}.options", options, "option")
     group["options"] = [_option(problems, f"{path}.options[{i}]", o) for i, o in enumerate(options)]
@@ -225,7 +237,8 @@ def _item(problems: _Problems, path: str, raw) -> dict | None:
 
 def validate_menu_document(document, prefix: str = "") -> dict:
     """The clean document (defaults filled in, allergens in the menu's order), or one
-    `Invalid` naming every problem by its path (after `prefix`, e.g. "menu.")."""
+    `Invalid` naming every problem by its path (after `prefix`, e.g. "menu."): a `BrokenRule`
+    (422) when the document is well-formed and only breaks the rules across its values."""
     problems = _Problems()
     document = problems.object(prefix.rstrip(".") or "menu", document, DOCUMENT_KEYS, prefix)
     clean = {"categories": [], "items": []}
@@ -243,9 +256,9 @@ def validate_menu_document(document, prefix: str = "") -> dict:
         clean["items"] = [_item(problems, f"{prefix}items[{i}]", x) for i, x in enumerate(loose)]
         total = len(clean["items"]) + sum(len(c["items"]) for c in clean["categories"] if c)
         if total > MAX_ITEMS:
-            problems.add(f"{prefix}categories", f"a menu has at most {MAX_ITEMS} items")
+            problems.rule(f"{prefix}categories", f"a menu has at most {MAX_ITEMS} items")
     if problems.found:
-        raise Invalid(fields=problems.found)
+        raise problems.refusal()
     return clean
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from omniorder.core.database import db
-from omniorder.core.errors import Conflict, Invalid, NotFound, Unprocessable
+from omniorder.core.errors import BrokenRule, Conflict, Invalid, NotFound, Unprocessable
 from omniorder.core.money import amount_for_input
 from omniorder.kitchen.board import bump_board_version
 from omniorder.menu.models import Category, MenuItem
@@ -75,7 +75,7 @@ def place_order(
 
     `pickup_at` (aware) asks for a scheduled pickup, None for as soon as possible; the order's
     ``ready_at`` follows ordering/pickup.py, which also refuses it: `Closed`, `Paused`,
-    `SlotFull` (409) or `Invalid` (400, a pickup time the restaurant cannot serve). `now` is
+    `SlotFull` (409) or `BrokenRule` (422, a pickup time the restaurant cannot serve). `now` is
     the caller's clock (tests freeze it). `contact` (ordering/order_input.clean_contact): the
     customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept."""
     customer_name = clean_customer_name(customer_name)
@@ -96,7 +96,7 @@ def place_order(
     totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)
     if totals.total > MAX_ORDER_TOTAL:
         limit = amount_for_input(MAX_ORDER_TOTAL, "en_US", settings["currency"])
-        raise Invalid(
+        raise BrokenRule(
             "items", f"an order may total at most {limit}; please split it into smaller orders"
         )
     values = {
@@ -133,7 +133,7 @@ def place_order(
 
 def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
     """The order's lines as bought: items and their options read FOR SHARE (nothing can be
-    sold out or repriced under us until the order commits), every choice checked (400 naming
+    sold out or repriced under us until the order commits), every choice checked (422 naming
     each problem), then sold-out items and options (409)."""
     wanted = {line.menu_item_id for line in lines}
     rows = db.session.execute(
@@ -146,8 +146,10 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
     for item, station in rows:
         items[item.id], stations[item.id] = item, station
     unknown = [str(line.menu_item_id) for line in lines if line.menu_item_id not in items]
-    if unknown:
-        raise Invalid("items", f"unknown menu item {unknown[0]}")
+    if unknown:  # a well-formed id the menu does not hold (now): the client's menu is stale
+        raise Conflict(
+            f"Menu item {unknown[0]} is not on this restaurant's menu; read GET /api/v1/menu again."
+        )
     groups = option_groups_of(items, lock=True)
     # An item whose required group has nothing on sale: a 409 naming the missing choice,
     # before the per-line checks would ask the client to "choose a Size" it cannot choose.
@@ -161,8 +163,8 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
             chosen.append(choose_options(item, groups.get(item.id, []), line.options))
         except Invalid as error:
             problems[f"items[{index}].options"] = error.fields["options"]
-    if problems:
-        raise Invalid(fields=problems)
+    if problems:  # well-formed option ids that break the item's group rules
+        raise BrokenRule(fields=problems)
     sold_out = {item.name for item in items.values() if not item.is_available}
     sold_out |= {
         f"{items[line.menu_item_id].name} ({choice.option.name})"

@@ -46,9 +46,9 @@ def _has_control_characters(text: str, allowed: str = "") -> bool:
 def clean_customer_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise Invalid("customer_name", "is required")
-    name = name.strip()
-    if len(name) > MAX_CUSTOMER_NAME:
+    if len(name) > MAX_CUSTOMER_NAME:  # as given: what the document's maxLength counts
         raise Invalid("customer_name", f"must be at most {MAX_CUSTOMER_NAME} characters")
+    name = name.strip()
     if _has_control_characters(name):
         raise Invalid("customer_name", "must not contain control characters")
     return name
@@ -61,11 +61,12 @@ def clean_note(note, field: str = "note", limit: int = MAX_LINE_NOTE) -> str | N
         return None
     if not isinstance(note, str):
         raise Invalid(field, "must be text")
-    note = note.replace("\r\n", "\n").strip()
+    note = note.replace("\r\n", "\n")  # a textarea's line break is one character
+    if len(note) > limit:  # white space around it included, as the document's maxLength counts
+        raise Invalid(field, f"must be at most {limit} characters")
+    note = note.strip()
     if not note:
         return None
-    if len(note) > limit:
-        raise Invalid(field, f"must be at most {limit} characters")
     if _has_control_characters(note, allowed="\n" if limit == MAX_ORDER_NOTE else ""):
         raise Invalid(field, "must not contain control characters")
     return note
@@ -199,7 +200,11 @@ def clean_phone(value) -> str | None:
     """A phone number as typed: digits with spaces, dashes, dots, brackets, a leading +."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if not isinstance(value, str) or not _PHONE.fullmatch(value.strip()):
+    if (
+        not isinstance(value, str)
+        or len(value) > MAX_PHONE  # as given: what the document's maxLength counts
+        or not _PHONE.fullmatch(value.strip())
+    ):
         raise Invalid("phone", "must be a phone number such as +49 30 1234567")
     return value.strip()
 

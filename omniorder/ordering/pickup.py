@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 
 from omniorder.core.database import db
-from omniorder.core.errors import Invalid, Paused, SlotFull
+from omniorder.core.errors import BrokenRule, Invalid, Paused, SlotFull
 from omniorder.core.money import format_local_time
 from omniorder.ordering.models import Order
 from omniorder.settings.hours import closed_notice, ensure_open, is_open, opening_ranges
@@ -152,14 +152,16 @@ def slot_starts(
 
 
 def check_pickup_at(settings: dict, pickup_at: datetime.datetime, now: datetime.datetime) -> None:
-    """`Invalid` on ``pickup_at`` for a time the restaurant cannot serve."""
+    """`BrokenRule` (422) on ``pickup_at`` for a well-formed time the restaurant cannot serve."""
     prep = settings["prep_minutes"]
     if pickup_at < now + _minutes(settings, "prep_minutes") - GRACE:
-        raise Invalid("pickup_at", f"must be at least {prep} minutes from now (preparation time)")
+        raise BrokenRule(
+            "pickup_at", f"must be at least {prep} minutes from now (preparation time)"
+        )
     if pickup_at > now + datetime.timedelta(days=DAYS_AHEAD):
-        raise Invalid("pickup_at", f"must be at most {DAYS_AHEAD} days ahead")
+        raise BrokenRule("pickup_at", f"must be at most {DAYS_AHEAD} days ahead")
     if not is_open(settings, pickup_at):
-        raise Invalid("pickup_at", "is outside the restaurant's opening hours")
+        raise BrokenRule("pickup_at", "is outside the restaurant's opening hours")
 
 
 # Ready estimate and cap (they read the bound restaurant's orders)
@@ -255,7 +257,7 @@ def pickup_offer(settings: dict, now: datetime.datetime) -> PickupOffer:
 
 def check_order_time(settings: dict, pickup_at, now: datetime.datetime) -> None:
     """Whether the restaurant takes an order for `pickup_at` (None: as soon as possible):
-    `Closed` or `Paused` (409), `Invalid` (400, a pickup time it cannot serve)."""
+    `Closed` or `Paused` (409), `BrokenRule` (422, a pickup time it cannot serve)."""
     if pickup_at is None:
         ensure_open(settings, now)
     else:

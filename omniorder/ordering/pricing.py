@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from omniorder.core.database import db
-from omniorder.core.errors import Invalid
+from omniorder.core.errors import BrokenRule, Conflict, Invalid
 from omniorder.menu.models import MenuItem, Option, OptionGroup
 
 BASIS_POINTS = 10_000
@@ -192,14 +192,15 @@ def parse_tip(raw, field: str = "tip") -> Tip | None:
 
 
 def check_tip_choice(tip: Tip | None, tips: dict) -> None:
-    """`Invalid` when the restaurant takes no tips, or `tip` is not one of its presets."""
+    """`Conflict` (409, like an order while closed: the request is well-formed, the
+    restaurant's settings refuse it) when it takes no tips, or `tip` is not one of its presets."""
     if tip is None:
         return
     if not tips["enabled"]:
-        raise Invalid("tip", "this restaurant does not take tips")
+        raise Conflict("This restaurant does not take tips; order without a tip.")
     if tip.percent is not None and tip.percent not in tips["presets_percent"]:
         presets = ", ".join(f"{percent}%" for percent in tips["presets_percent"])
-        raise Invalid("tip.percent", f"must be one of the presets: {presets}")
+        raise Conflict(f"This restaurant's tips are {presets}, or an amount; choose one of them.")
 
 
 def tip_on(subtotal: int, tip: Tip | None, tips: dict) -> int:
@@ -211,7 +212,7 @@ def tip_on(subtotal: int, tip: Tip | None, tips: dict) -> int:
     if tip.percent is not None:
         return round_half_up(subtotal * tip.percent, 100)
     if tip.amount > subtotal:
-        raise Invalid("tip.amount", "must be at most the subtotal")
+        raise BrokenRule("tip.amount", "must be at most the subtotal")
     return tip.amount
 
 

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from omniorder.cluster import nodes as cluster
+from omniorder.core import json_input
 from omniorder.core.commands import command
 from omniorder.platform import export
 from omniorder.platform.demo import ensure_demo_tenants
@@ -20,7 +21,7 @@ def parse_theme(ctx, param, value):
     if value is None:
         return None
     try:
-        return json.loads(value)
+        return json_input.loads(value)
     except ValueError:
         raise click.BadParameter("must be a JSON object") from None
 
@@ -123,7 +124,7 @@ def parse_assignments(ctx, param, values) -> list[tuple[list[str], object]]:
         if not equals or not all(keys):
             raise click.BadParameter(f"{assignment!r} must be KEY=VALUE, e.g. tax.rate_bp=1900")
         try:
-            value = json.loads(text)
+            value = json_input.loads(text)
         except ValueError:
             value = text
         except RecursionError:
@@ -136,7 +137,7 @@ def read_settings_file(ctx, param, file) -> dict | None:
     if file is None:
         return None
     try:
-        document = json.loads(file.read())
+        document = json_input.loads(file.read())
     except (ValueError, RecursionError):
         raise click.BadParameter("must be a file holding a JSON object") from None
     if not isinstance(document, dict):

@@ -4,16 +4,15 @@ Kept next to nothing else on purpose: tests check real responses against these s
 (tests/web/test_openapi.py), so a change to the API that is not made here fails the suite.
 """
 
-from babel.localedata import locale_identifiers
-from babel.numbers import list_currencies
-
-from omniorder.core.text_input import line_pattern
+from omniorder.core.text_input import line_pattern, text_pattern
 from omniorder.menu.catalog import ALLERGENS, MAX_PRICE_CENTS, MAX_TEXT
 from omniorder.menu.document import MAX_CATEGORIES, MAX_ITEMS
 from omniorder.menu.options import MAX_CHOICES, MAX_GROUPS_PER_ITEM, MAX_OPTIONS_PER_GROUP
 from omniorder.ordering.order_input import MAX_EMAIL, MAX_PHONE
+from omniorder.ordering.pricing import MAX_TIP_AMOUNT
 from omniorder.platform.tenants import MAX_NAME_LENGTH
-from omniorder.settings.document import MAX_CLOSED_DATES, MAX_RANGES_PER_DAY, time_zone_names
+from omniorder.settings.document import MAX_CLOSED_DATES, MAX_RANGES_PER_DAY, accepted_values
+from omniorder.settings.theme import DEFAULT_THEME, FONT_STACKS, PRESETS
 from omniorder.staff.accounts import MIN_PASSWORD_LENGTH
 from omniorder.tenancy.names import MAX_HOST_NAME, MAX_IDENTIFIER_BYTES
 
@@ -32,6 +31,14 @@ DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]
 def line(most: int) -> dict:
     """One line of text (omniorder/core/text_input.py): not blank, no control characters."""
     return {"type": "string", "minLength": 1, "maxLength": most, "pattern": line_pattern()}
+
+
+# What a customer types (ordering/order_input.py): no C0 or C1 control character; the order's
+# note may hold line breaks.
+CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+CUSTOMER_TEXT = f"^[^{CONTROL}]*$"
+CUSTOMER_NAME = f"^[^{CONTROL}]*[^{CONTROL}\\s][^{CONTROL}]*$"
+ORDER_NOTE = "^([^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f]|\\r\\n)*$"
 
 
 ERROR = {
@@ -196,7 +203,13 @@ NEW_ORDER = {
     "type": "object",
     "required": ["customer_name", "items"],
     "properties": {
-        "customer_name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "customer_name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "pattern": CUSTOMER_NAME,
+            "description": "not blank, without control characters",
+        },
         "items": {
             "type": "array",
             "minItems": 1,
@@ -205,20 +218,31 @@ NEW_ORDER = {
                 "type": "object",
                 "required": ["menu_item_id", "quantity"],
                 "properties": {
-                    "menu_item_id": UUID,
+                    "menu_item_id": {
+                        **UUID,
+                        "description": "an item of GET /api/v1/menu; 409 when the menu no "
+                        "longer holds it",
+                    },
                     "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
                     "options": {
                         "type": "array",
                         "maxItems": 30,
                         "uniqueItems": True,
                         "items": UUID,
-                        "description": "ids of the chosen options of this item's groups",
+                        "description": "ids of the chosen options of this item's groups; "
+                        "422 when they break a group's rules (too few, too many, not of this "
+                        "item)",
                     },
-                    "note": {"type": "string", "maxLength": 140},
+                    "note": {"type": "string", "maxLength": 140, "pattern": CUSTOMER_TEXT},
                 },
             },
         },
-        "note": {"type": "string", "maxLength": 280},
+        "note": {
+            "type": "string",
+            "maxLength": 280,
+            "pattern": ORDER_NOTE,
+            "description": "may hold line breaks (CRLF counts as one character)",
+        },
         "email": {
             "type": ["string", "null"],
             "format": "email",
@@ -232,7 +256,9 @@ NEW_ORDER = {
         "phone": {
             "type": ["string", "null"],
             "maxLength": MAX_PHONE,
-            "pattern": "^\\+?[0-9][0-9 ()./-]{4,30}$",
+            # ordering/order_input.py's rule on the trimmed text: white space around it is
+            # dropped, so the number itself ends in a digit or a sign
+            "pattern": "^\\s*\\+?[0-9][0-9 ()./-]{3,29}[0-9()./-]\\s*$",
             "description": "optional: for the restaurant only (no text messages are sent). "
             "400 naming `phone` when malformed. Never returned, like `email`",
         },
@@ -241,13 +267,14 @@ NEW_ORDER = {
             "format": "date-time",
             "description": "a pickup time (ISO 8601 with its offset, e.g. one of "
             "GET /api/v1/pickup-slots) at least prep_minutes from now, within opening hours, "
-            "at most 7 days ahead; null or absent: as soon as possible. 400 for a time the "
+            "at most 7 days ahead; null or absent: as soon as possible. 422 for a time the "
             "restaurant cannot serve; 409 with next_slot when its slot is full, with "
             "resumes_at during a pause",
         },
         "tip": {
-            "description": "only when the restaurant takes tips; a preset percentage of the "
-            "subtotal, or an amount in minor units (at most the subtotal)",
+            "description": "only when the restaurant takes tips (else 409); a preset "
+            "percentage of the subtotal (another percentage: 409), or an amount in minor "
+            "units, at most the subtotal (422)",
             "oneOf": [
                 {
                     "type": "object",
@@ -259,7 +286,9 @@ NEW_ORDER = {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["amount"],
-                    "properties": {"amount": {"type": "integer", "minimum": 0}},
+                    "properties": {
+                        "amount": {"type": "integer", "minimum": 0, "maximum": MAX_TIP_AMOUNT}
+                    },
                 },
             ],
         },
@@ -287,6 +316,16 @@ PICKUP_SLOTS = {
         },
     },
 }
+
+
+URL_START = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\s]+([/?#]|\\s*$)"
+
+
+def blank(most: int) -> dict:
+    """White space only, which an optional one-line field reads as none."""
+    return {"type": "string", "maxLength": most, "pattern": "^\\s*$"}
+
+
 AMOUNT = {"type": "integer", "minimum": 0, "maximum": MAX_PRICE_CENTS, "description": "minor units"}
 MENU_TEXT = line(MAX_TEXT["name"])
 DOCUMENT_ITEM = {
@@ -295,10 +334,26 @@ DOCUMENT_ITEM = {
     "required": ["name", "price"],
     "properties": {
         "name": MENU_TEXT,
-        "description": {"type": ["string", "null"], "maxLength": 1000},
+        "description": {
+            "type": ["string", "null"],
+            "maxLength": MAX_TEXT["description"],
+            "pattern": text_pattern(),
+            "description": "a few lines, without other control characters",
+        },
         "price": AMOUNT,
         "is_available": {"type": "boolean", "default": True},
-        "image_url": {"type": ["string", "null"], "maxLength": 2000},
+        "image_url": {
+            "description": "an http:// or https:// address; null or blank: none",
+            "anyOf": [
+                {
+                    **line(MAX_TEXT["image_url"]),
+                    # the host part (up to / ? #) without brackets, which urlparse refuses
+                    "allOf": [{"pattern": URL_START}],
+                },
+                blank(MAX_TEXT["image_url"]),
+                {"type": "null"},
+            ],
+        },
         "allergens": {"type": "array", "items": ALLERGEN, "default": []},
         "option_groups": {
             "type": "array",
@@ -336,8 +391,9 @@ MENU_DOCUMENT = {
     "additionalProperties": False,
     "required": ["categories"],
     "description": "A whole menu: categories in menu order; `items` holds items without a "
-    "category (exported only when there are some). Names are unique within their item "
-    "(groups) or group (options); a group's max ≥ min.",
+    "category (exported only when there are some). Rules a schema cannot state (422, each "
+    "at its path in `fields`): names are unique within their item (groups) or group "
+    f"(options); a group's max ≥ min; at most {MAX_ITEMS} items in all.",
     "properties": {
         "categories": {
             "type": "array",
@@ -349,10 +405,13 @@ MENU_DOCUMENT = {
                 "properties": {
                     "name": MENU_TEXT,
                     "station": {
-                        **line(MAX_TEXT["station"]),
-                        "type": ["string", "null"],
                         "description": "The kitchen station its items go to (Grill, Cold, "
-                        "Bar…); exported only when set.",
+                        "Bar…); exported only when set. Null or blank: none.",
+                        "anyOf": [
+                            line(MAX_TEXT["station"]),
+                            blank(MAX_TEXT["station"]),
+                            {"type": "null"},
+                        ],
                     },
                     "items": {"type": "array", "maxItems": MAX_ITEMS, "items": DOCUMENT_ITEM},
                 },
@@ -373,6 +432,13 @@ MENU_IMPORTED = {
         },
     },
 }
+
+
+def _given(key: str) -> dict:
+    """A provisioning field given (present and not null)."""
+    return {"required": [key], "properties": {key: {"type": "string"}}}
+
+
 PROVISION = {
     "type": "object",
     "additionalProperties": False,
@@ -381,23 +447,45 @@ PROVISION = {
         "name": line(MAX_NAME_LENGTH),
         "domain": DOMAIN,
         "schema_name": {
-            "type": "string",
+            "type": ["string", "null"],
             "pattern": "^tenant_[a-z0-9_]+$",
             "maxLength": MAX_IDENTIFIER_BYTES,
-            "description": "default: tenant_ and the name's letters and digits",
+            "description": "null or absent: tenant_ and the name's letters and digits",
         },
-        "theme_config": {"type": "object"},
-        "admin_email": {"type": "string", "format": "email", "maxLength": 254},
-        "admin_password": {"type": "string", "minLength": MIN_PASSWORD_LENGTH},
-        "menu": {"$ref": "#/components/schemas/MenuDocument"},
+        "theme_config": {
+            "type": ["object", "null"],
+            "description": "the storefront's look; a property left out (or null for all) "
+            f"keeps the default {DEFAULT_THEME}",
+            "additionalProperties": False,
+            "properties": {
+                "preset": {"enum": list(PRESETS)},
+                "primary_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                "font_family": {"enum": list(FONT_STACKS)},
+            },
+        },
+        "admin_email": {
+            "type": ["string", "null"],
+            "format": "email",
+            "maxLength": 254,
+            "description": "null or absent: admin@ and the domain",
+        },
+        "admin_password": {
+            "type": ["string", "null"],
+            "minLength": MIN_PASSWORD_LENGTH,
+            "description": "null or absent: one is made and answered once",
+        },
+        "menu": {
+            "anyOf": [{"$ref": "#/components/schemas/MenuDocument"}, {"type": "null"}],
+            "description": "null or absent: the starter menu",
+        },
     },
     "allOf": [
         {  # the schema name is made from the name's ASCII letters and digits
-            "if": {"not": {"required": ["schema_name"]}},
+            "if": {"not": _given("schema_name")},
             "then": {"properties": {"name": {"pattern": "[A-Za-z0-9]"}}},
         },
         {  # the admin's e-mail is admin@<domain>, which needs a dot
-            "if": {"not": {"required": ["admin_email"]}},
+            "if": {"not": _given("admin_email")},
             "then": {"properties": {"domain": {"pattern": "\\."}}},
         },
     ],
@@ -460,24 +548,43 @@ TIPS = {
 }
 _OPENING_RANGE = {
     "type": "array",
-    "description": "[start, end] in local time, HH:MM; a start is before 24:00, an end at or "
-    "before the start is the next day. "
-    "The ranges of a day, and a range running past midnight and the next day's, must not "
-    "overlap (400).",
+    "description": "[start, end] in local time, HH:MM: a start from 00:00 to 23:59, an end "
+    "from 00:00 to 24:00; an end before the start is the next day. Rules a schema cannot "
+    "state (422): a range opens and closes at different times, and the ranges of a day, and "
+    "a range running past midnight and the next day's, do not overlap.",
+    "minItems": 2,
+    "maxItems": 2,
+    "prefixItems": [
+        {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+        {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
+    ],
+    "items": False,
+}
+# As answered: the same ranges, stated without prefixItems, which schemathesis 4 cannot read in
+# a response schema (it checks answers against an older draft's tuple form).
+_SAVED_RANGE = {
+    "type": "array",
+    "description": "[start, end] in local time, HH:MM (a start before 24:00)",
     "minItems": 2,
     "maxItems": 2,
     "items": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
 }
-HOURS = {
-    "type": "object",
-    "description": "Opening ranges per weekday, in the restaurant's time zone; a missing or "
-    "empty day is closed. A PATCH merges days: the days it names replace theirs.",
-    "additionalProperties": False,
-    "properties": {
-        day: {"type": "array", "maxItems": MAX_RANGES_PER_DAY, "items": _OPENING_RANGE}
-        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    },
-}
+
+
+def _hours(opening_range: dict) -> dict:
+    return {
+        "type": "object",
+        "description": "Opening ranges per weekday, in the restaurant's time zone; a missing "
+        "or empty day is closed. A PATCH merges days: the days it names replace theirs.",
+        "additionalProperties": False,
+        "properties": {
+            day: {"type": "array", "maxItems": MAX_RANGES_PER_DAY, "items": opening_range}
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    }
+
+
+ACCEPTED = accepted_values()
 SETTINGS = {
     "type": "object",
     "description": "A restaurant's settings (omniorder/settings/document.py).",
@@ -496,19 +603,22 @@ SETTINGS = {
         "pause",
     ],
     "properties": {
-        "timezone": {"enum": time_zone_names(), "description": "IANA time zone"},
-        "currency": {"enum": sorted(list_currencies()), "description": "ISO 4217 code"},
-        "locale": {"enum": sorted(locale_identifiers()), "description": "Babel locale"},
+        "timezone": {"enum": ACCEPTED["timezone"], "description": "IANA time zone"},
+        "currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "ISO 4217 code (one withdrawn since it was chosen stays until changed)",
+        },
+        "locale": {"enum": ACCEPTED["locale"], "description": "Babel locale"},
         "tax": TAX,
         "tips": TIPS,
-        "hours": HOURS,
+        "hours": _hours(_SAVED_RANGE),
         "closed_dates": {
             "type": "array",
             "maxItems": MAX_CLOSED_DATES,
-            "uniqueItems": True,
             "items": DATE,
             "description": "Local dates the restaurant is closed (a range starting the day "
-            "before still runs to its end)",
+            "before still runs to its end); saved sorted, each date once",
         },
         "prep_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
         "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
@@ -521,20 +631,32 @@ SETTINGS = {
         "pause": {
             "type": ["object", "null"],
             "description": "Online orders paused from the kitchen board: null (taking "
-            "orders), until a moment (at most 7 days ahead), or until resumed (until: null)",
+            "orders), until a moment (at most 7 days ahead, and not before 2000: else 422), "
+            "or until resumed (until: null)",
             "additionalProperties": False,
             "required": ["until"],
             "properties": {"until": {"type": ["string", "null"], "format": "date-time"}},
         },
     },
 }
-# A PATCH body: any of the keys; objects (tax, tips) are merged one level deep.
+# A PATCH body: any of the keys; objects (tax, tips) are merged one level deep. A new currency
+# is one in use today; the restaurant's own (even if withdrawn since) is accepted unchanged.
 SETTINGS_CHANGE = {
     "type": "object",
     "additionalProperties": False,
+    "description": "Rules a schema cannot state, across well-formed values (opening ranges "
+    "that overlap or open and close at the same time, a pause beyond 7 days from now): 422, "
+    "each at its path in `fields`.",
     "properties": {
-        key: {k: v for k, v in schema.items() if k != "required"}
-        for key, schema in SETTINGS["properties"].items()
+        **{
+            key: {k: v for k, v in schema.items() if k != "required"}
+            for key, schema in SETTINGS["properties"].items()
+        },
+        "currency": {
+            "enum": ACCEPTED["currency"],
+            "description": "ISO 4217 code of a currency in use today",
+        },
+        "hours": _hours(_OPENING_RANGE),
     },
 }
 
@@ -543,18 +665,21 @@ def _json(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*codes):
+def _errors(*codes, **texts):
+    """The error answers of an operation; `texts` (``e422=…``) tells what a code means there."""
     text = {
-        400: "Invalid input",
+        400: "Malformed input (each problem at its path in `fields`)",
         401: "Missing or wrong token",
         404: "Not found",
         409: "Conflict",
-        413: "Body too large",
-        422: "Idempotency-Key already used for a different order",
+        413: "Body too large (over 256 KiB)",
+        422: "Well-formed input that breaks a rule a schema cannot state (each at its path "
+        "in `fields`)",
         429: "Too many requests (failed attempts, or orders from one address); "
         "retry after Retry-After seconds",
         503: "Database unavailable; retry after Retry-After seconds",
     }
+    text |= {int(key.removeprefix("e")): value for key, value in texts.items()}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code]) for code in codes}
 
 
@@ -631,7 +756,12 @@ def openapi_document() -> dict:
                             "name": "Idempotency-Key",
                             "in": "header",
                             "required": False,
-                            "schema": {"type": "string", "maxLength": 200},
+                            "schema": {
+                                "type": "string",
+                                "maxLength": 200,
+                                # printable Latin-1 (an HTTP header's characters)
+                                "pattern": "^[\\u0020-\\u007e\\u00a1-\\u00ac\\u00ae-\\u00ff]*$",
+                            },
                         }
                     ],
                     "requestBody": {
@@ -648,7 +778,22 @@ def openapi_document() -> dict:
                             {"$ref": "#/components/schemas/Order"},
                             "Already placed with this Idempotency-Key",
                         ),
-                        **_errors(400, 404, 409, 413, 422, 429, 503),
+                        **_errors(
+                            400,
+                            404,
+                            409,
+                            413,
+                            422,
+                            429,
+                            503,
+                            e409="The restaurant cannot take it now: closed (opens_at), "
+                            "paused (resumes_at), its pickup slot full (next_slot), an item "
+                            "sold out or no longer on the menu, a tip it does not take",
+                            e422="Idempotency-Key already used for a different order, or a "
+                            "rule a schema cannot state: a pickup time the restaurant cannot "
+                            "serve, options that break a group's rules, a tip above the "
+                            "subtotal, a total above the limit",
+                        ),
                     },
                 }
             },
@@ -692,7 +837,18 @@ def openapi_document() -> dict:
                     },
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/Provisioned"}, "Provisioned"),
-                        **_errors(400, 401, 404, 409, 413, 429, 503),
+                        **_errors(
+                            400,
+                            401,
+                            404,
+                            409,
+                            413,
+                            422,
+                            429,
+                            503,
+                            e409="The domain or schema name is taken",
+                            e422="The menu breaks a rule a schema cannot state (MenuDocument)",
+                        ),
                     },
                 }
             },
@@ -721,7 +877,7 @@ def openapi_document() -> dict:
                     },
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/MenuImported"}),
-                        **_errors(400, 401, 404, 413, 429, 503),
+                        **_errors(400, 401, 404, 413, 422, 429, 503),
                     },
                 },
             },
@@ -757,7 +913,7 @@ def openapi_document() -> dict:
                     },
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Settings"}, "Saved"),
-                        **_errors(400, 401, 404, 413, 429, 503),
+                        **_errors(400, 401, 404, 413, 422, 429, 503),
                     },
                 },
             },

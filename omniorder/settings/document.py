@@ -37,7 +37,7 @@ from sqlalchemy import select, update
 
 from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
-from omniorder.core.errors import Invalid
+from omniorder.core.errors import BrokenRule, Invalid
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
 
@@ -178,9 +178,11 @@ def _range_problem(value) -> str | None:
         return f"starts at a time that is not HH:MM from 00:00 to 23:59 ({_key_name(start)})"
     if not _TIME.fullmatch(end):
         return f"ends at a time that is not HH:MM from 00:01 to 24:00 ({_key_name(end)})"
-    if minutes_of(start) == minutes_of(end):
-        return "opens and closes at the same time"
     return None
+
+
+SAME_TIME = "opens and closes at the same time"
+OVERLAP = "overlaps another opening range"
 
 
 def _span(opening: list[str]) -> tuple[int, int]:
@@ -206,6 +208,23 @@ def _hours(value) -> dict:
         problems.update(bad)
         if not bad:
             clean[day] = sorted(([start, end] for start, end in ranges), key=_span)
+    if problems:
+        raise Invalid(fields=problems)
+    broken = _broken_hours_rules(value, clean)
+    if broken:
+        raise BrokenRule(fields=broken)
+    return {day: clean[day] for day in DAYS if day in clean}
+
+
+def _broken_hours_rules(value: dict, clean: dict) -> dict[str, str]:
+    """The rules across well-formed ranges, which JSON Schema cannot state: a range opens
+    and closes at different times, and no two ranges overlap (across midnight too)."""
+    broken = {
+        f"hours.{day}[{index}]": SAME_TIME
+        for day in DAYS
+        for index, (start, end) in enumerate(value.get(day, []))
+        if start == end
+    }
     for index, day in enumerate(DAYS):
         before = DAYS[index - 1]  # Monday's "before" is Sunday: the week wraps
         if day not in clean or before not in clean:
@@ -219,10 +238,8 @@ def _hours(value) -> dict:
         for (earlier, _), (later, position) in zip(spans, spans[1:], strict=False):
             if later[0] < earlier[1]:
                 path = f"hours.{day}" if position < 0 else f"hours.{day}[{position}]"
-                problems.setdefault(path, "overlaps another opening range")
-    if problems:
-        raise Invalid(fields=problems)
-    return {day: clean[day] for day in DAYS if day in clean}
+                broken.setdefault(path, OVERLAP)
+    return broken
 
 
 def _closed_dates(value) -> list[str]:
@@ -273,8 +290,8 @@ def parse_moment(value, field: str) -> datetime.datetime:
         raise Invalid(field, "must include its UTC offset, such as +01:00 or Z")
     try:
         return moment.astimezone(datetime.UTC)
-    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
-        raise Invalid(field, "is out of range") from None
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC: well-formed
+        raise BrokenRule(field, "is out of range") from None
 
 
 # A timed pause ends at most a week ahead ("until resumed" is the longer pause) and not before
@@ -301,7 +318,7 @@ def _pause(value) -> dict | None:
     moment = parse_moment(until, "pause.until")
     latest = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=PAUSE_DAYS)
     if not _EARLIEST_PAUSE <= moment <= latest + _PAUSE_SLACK:
-        raise Invalid(
+        raise BrokenRule(  # a well-formed moment: no schema can state "within 7 days of now"
             "pause.until",
             f"must be at most {PAUSE_DAYS} days ahead; "
             'for a longer pause use {"until": null} (until resumed)',
@@ -367,12 +384,14 @@ def default_settings() -> dict:
 
 
 def validate_settings(document, stored: dict | None = None) -> dict:
-    """The complete, clean document, or `Invalid` naming every bad key (dotted paths).
-    `stored`: the restaurant's current document, whose values of `KEPT_WHILE_UNCHANGED` are
-    accepted as they are."""
+    """The complete, clean document, or `Invalid` naming every bad key (dotted paths): a
+    `BrokenRule` (422) when every value is well-formed and only a rule across them is broken
+    (opening ranges that overlap). `stored`: the restaurant's current document, whose values
+    of `KEPT_WHILE_UNCHANGED` are accepted as they are."""
     if not isinstance(document, dict):
         raise Invalid("settings", "must be an object")
     problems = {_key_name(key): "is not a setting" for key in document.keys() - SETTINGS.keys()}
+    malformed = bool(problems)
     clean = {}
     for key, (default, check) in SETTINGS.items():
         value = document.get(key, copy.deepcopy(default))
@@ -383,8 +402,9 @@ def validate_settings(document, stored: dict | None = None) -> dict:
             clean[key] = check(value)
         except Invalid as error:
             problems.update(error.fields)
+            malformed = malformed or not isinstance(error, BrokenRule)
     if problems:
-        raise Invalid(fields=problems)
+        raise (Invalid if malformed else BrokenRule)(fields=problems)
     return clean
 
 

@@ -393,6 +393,58 @@ def test_the_system_api_reads_and_replaces_a_menu(app, runner, client, tenant, c
     assert client.get(path, headers=AUTH).json == PIZZERIA
 
 
+def test_a_well_formed_document_breaking_the_rules_is_422_and_changes_nothing(
+    runner, client, tenant
+):
+    """Rules no JSON Schema can state (a group's max ≥ min, names unique in their group) are
+    the only problems: 422, so a client tells them from a malformed document (400)."""
+    before = export(runner, tenant.domain)
+    size = {"name": "Size", "min": 2, "max": 1, "options": [{"name": "S"}, {"name": "s"}]}
+    document = {"categories": [], "items": [{**ITEM, "option_groups": [size]}]}
+    answer = put_menu(client, tenant.domain, document)
+    assert answer.status_code == 422, answer.data
+    assert answer.json["fields"] == {
+        "items[0].option_groups[0].max": "must be ≥ min",
+        "items[0].option_groups[0].options[1].name": "another option here is called s",
+    }
+    malformed = {"categories": [], "items": [{**ITEM, "price": "3", "option_groups": [size]}]}
+    assert put_menu(client, tenant.domain, malformed).status_code == 400
+    provisioned = client.post(
+        "/api/v1/sys/provision",
+        json={"name": "Rules", "domain": "rules.localhost", "menu": document},
+        headers=AUTH,
+    )
+    assert provisioned.status_code == 422
+    assert "menu.items[0].option_groups[0].max" in provisioned.json["fields"]
+    assert export(runner, tenant.domain) == before
+
+
+def test_whole_numbers_written_as_floats_are_integers_in_the_api_and_the_cli(
+    runner, client, tenant, tmp_path
+):
+    """JSON has one number type: 1100.0 is the price 1100, for `flask menu import` and the
+    system API alike; 1100.5 is refused by both."""
+    group = {
+        "name": "Size",
+        "min": 1.0,
+        "max": 1.0,
+        "options": [{"name": "L", "price_delta": 50.0}],
+    }
+    document = {
+        "categories": [],
+        "items": [{"name": "Pie", "price": 1100.0, "option_groups": [group]}],
+    }
+    imported = import_file(runner, tmp_path, tenant.domain, document)
+    assert imported.exit_code == 0, imported.output
+    exported = export(runner, tenant.domain)["items"][0]
+    assert exported["price"] == 1100 and type(exported["price"]) is int
+    assert exported["option_groups"][0]["options"][0]["price_delta"] == 50
+    assert put_menu(client, tenant.domain, document).status_code == 200
+    fraction = {"categories": [], "items": [{"name": "Pie", "price": 1100.5}]}
+    assert import_file(runner, tmp_path, tenant.domain, fraction).exit_code == 2
+    assert put_menu(client, tenant.domain, fraction).status_code == 400
+
+
 # --- provisioning takes the same document ---------------------------------------------------
 
 

@@ -102,6 +102,9 @@ OPTION_ERRORS = [
     ),
     ("another item's option", lambda p, o: [o["Large"], o["Other"]], "options", "has no option"),
     ("unknown option", lambda p, o: [o["Large"], uuid.uuid4()], "options", "has no option"),
+]
+# Malformed: 400.
+MALFORMED_OPTIONS = [
     ("option twice", lambda p, o: [o["Large"], o["Large"]], "options", "lists an option twice"),
     ("not a list", lambda p, o: str(o["Large"]), "options", "must be a list"),
     ("not an id", lambda p, o: [o["Large"], "large"], "options", "must be a list of option ids"),
@@ -111,11 +114,15 @@ OPTION_ERRORS = [
 
 
 @pytest.mark.parametrize(
-    "label, options, field, message", OPTION_ERRORS, ids=[e[0] for e in OPTION_ERRORS]
+    "label, options, field, message, status",
+    [(*e, 422) for e in OPTION_ERRORS] + [(*e, 400) for e in MALFORMED_OPTIONS],
+    ids=[e[0] for e in OPTION_ERRORS + MALFORMED_OPTIONS],
 )
-def test_every_bad_choice_is_400_with_its_message(
-    app, client, tenant, pizza, label, options, field, message
+def test_every_bad_choice_is_refused_with_its_message(
+    app, client, tenant, pizza, label, options, field, message, status
 ):
+    """Well-formed option ids that break the item's group rules are 422 (no schema can state
+    those rules); a malformed list is 400."""
     other = add_dish(app, tenant, "Calzone", 1200, [("Filling", 1, 1, [("Other", 0)])])
     ids = options(pizza, {**pizza.options, **other.options})
     line = {
@@ -126,7 +133,7 @@ def test_every_bad_choice_is_400_with_its_message(
         else ids,
     }
     response = post_order(client, tenant, {"customer_name": "Cy", "items": [line]})
-    assert response.status_code == 400, response.json
+    assert response.status_code == status, response.json
     assert message in response.json["fields"][f"items[0].{field}"]
     assert order_count(app, tenant) == 0
 
@@ -134,7 +141,7 @@ def test_every_bad_choice_is_400_with_its_message(
 def test_each_bad_line_is_named_in_one_answer(app, client, tenant, pizza):
     items = [pizza_line(pizza, "Basil"), pizza_line(pizza, "Large"), pizza_line(pizza)]
     response = post_order(client, tenant, {"customer_name": "Di", "items": items})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert set(response.json["fields"]) == {"items[0].options", "items[2].options"}
 
 
@@ -345,20 +352,20 @@ def test_custom_tips_and_refused_tips_on_the_storefront(app, customer, tenant, p
     cart = customer.choose_tip("custom", "2.00", htmx=True).text
     assert 'id="cart-tip">$2.00<' in cart and 'value="2.00"' in cart
     assert customer.choose_tip("custom", "2,50", htmx=True).status_code == 400  # ambiguous
-    assert customer.choose_tip("12", htmx=True).status_code == 400  # not a preset
+    assert customer.choose_tip("12", htmx=True).status_code == 409  # not a preset
     assert customer.choose_tip("lots", htmx=True).status_code == 400
 
     cart = customer.choose_tip("custom", "99.00", htmx=True).text  # the cart may still grow
     assert "Tip: must be at most the subtotal" in cart
     refused = customer.checkout("Hal")
-    assert refused.status_code == 400 and "at most the subtotal" in refused.text
+    assert refused.status_code == 422 and "at most the subtotal" in refused.text
     customer.choose_tip("none")
     assert checkout_order(app, customer, tenant)["tip"] == 0
 
     set_settings(app, tenant, tips={"enabled": False})
     customer.add(pizza.id, options=[pizza.options["Regular"]])
     response = customer.choose_tip("10", htmx=True)
-    assert response.status_code == 400 and "does not take tips" in response.text
+    assert response.status_code == 409 and "does not take tips" in response.text
 
 
 def test_a_tip_chosen_before_tips_were_turned_off_is_not_charged(app, customer, tenant, pizza):
@@ -399,7 +406,7 @@ def test_an_option_removed_after_adding_is_explained_in_the_cart(app, customer, 
     cart = customer.get("/").text.split('id="cart"')[1]
     assert "Please remove this line and add it again: Margherita has no option" in cart
     response = customer.checkout("Jo")
-    assert response.status_code == 400 and "has no option" in response.text
+    assert response.status_code == 422 and "has no option" in response.text
     assert order_count(app, tenant) == 0
 
 

@@ -124,10 +124,6 @@ def test_tips_preset_and_custom(app, client, tenant, tip, expected):
 @pytest.mark.parametrize(
     "tips, tip, field, message",
     [
-        ({"enabled": False}, {"percent": 10}, "tip", "does not take tips"),
-        ({"enabled": False}, {"amount": 100}, "tip", "does not take tips"),
-        ({"enabled": True}, {"percent": 12}, "tip.percent", "one of the presets: 10%, 15%"),
-        ({"enabled": True}, {"amount": 1451}, "tip.amount", "at most the subtotal"),
         ({"enabled": True}, {"amount": 10**30}, "tip.amount", "at most the subtotal"),
         ({"enabled": True}, {"amount": -1}, "tip.amount", "0 or more"),
         ({"enabled": True}, {"amount": 1.5}, "tip.amount", "whole number"),
@@ -147,6 +143,29 @@ def test_bad_tips_are_400_and_nothing_is_written(app, client, tenant, tips, tip,
     response = post_order(client, tenant, body)
     assert response.status_code == 400, response.json
     assert message in response.json["fields"][field]
+    assert order_count(app, tenant) == 0
+
+
+@pytest.mark.parametrize(
+    "tips, tip, status, message",
+    [
+        # the restaurant's settings refuse it, as they refuse an order while closed
+        ({"enabled": False}, {"percent": 10}, 409, "This restaurant does not take tips"),
+        ({"enabled": False}, {"amount": 100}, 409, "This restaurant does not take tips"),
+        ({"enabled": True}, {"percent": 12}, 409, "tips are 10%, 15%, or an amount"),
+        # a rule no schema can state: at most the subtotal
+        ({"enabled": True}, {"amount": 1451}, 422, "tip.amount: must be at most the subtotal"),
+    ],
+)
+def test_well_formed_tips_the_restaurant_refuses_are_409_or_422(
+    app, client, tenant, tips, tip, status, message
+):
+    dish = add_dish(app, tenant, "Plate", 1450)
+    set_settings(app, tenant, tips={**tips, "presets_percent": [10, 15]})
+    body = {"customer_name": "Tipper", "items": lines((dish, 1)), "tip": tip}
+    response = post_order(client, tenant, body)
+    assert response.status_code == status, response.json
+    assert message in response.json["error"]
     assert order_count(app, tenant) == 0
 
 
@@ -173,7 +192,7 @@ def test_the_order_cap_applies_to_the_total_with_tax(app, client, tenant, db_con
     }  # a subtotal of exactly 1,000,000.00: the cap
     set_settings(app, tenant, tax={"rate_bp": 100, "inclusive": False})
     response = post_order(client, tenant, body)
-    assert response.status_code == 400 and "at most 1,000,000.00" in response.json["error"]
+    assert response.status_code == 422 and "at most 1,000,000.00" in response.json["error"]
     set_settings(app, tenant, tax={"rate_bp": 100, "inclusive": True})
     response = post_order(client, tenant, body)  # included tax: the total is the subtotal
     assert response.status_code == 201 and response.json["total_amount"] == 100_000_000

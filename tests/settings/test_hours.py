@@ -38,17 +38,20 @@ def settings(timezone="Europe/Berlin", closed_dates=(), **hours) -> dict:
 # --- the settings keys ----------------------------------------------------------------------
 
 
-BAD_HOURS = [
+# Well-formed ranges that break a rule JSON Schema cannot state: 422.
+BROKEN_HOURS = [
     ({"hours": {"mon": [["11:30", "14:30"], ["14:00", "22:00"]]}}, "hours.mon[1]", "overlaps"),
     (
         {"hours": {"sun": [["22:00", "03:00"]], "mon": [["02:00", "05:00"]]}},
         "hours.mon[0]",
         "overlaps",
     ),
+    ({"hours": {"mon": [["10:00", "10:00"]]}}, "hours.mon[0]", "same time"),
+]
+BAD_HOURS = [
     ({"hours": {"mon": [["25:00", "26:00"]]}}, "hours.mon[0]", "HH:MM"),
     ({"hours": {"mon": [["24:00", "10:00"]]}}, "hours.mon[0]", "HH:MM"),
     ({"hours": {"mon": [["9:00", "10:00"]]}}, "hours.mon[0]", "HH:MM"),
-    ({"hours": {"mon": [["10:00", "10:00"]]}}, "hours.mon[0]", "same time"),
     ({"hours": {"mon": [["10:00"]]}}, "hours.mon[0]", "pair of times"),
     ({"hours": {"mon": [[10, 11]]}}, "hours.mon[0]", "pair of times"),
     ({"hours": {"mon": "11-14"}}, "hours.mon", "list"),
@@ -71,6 +74,22 @@ def test_bad_hours_are_400_naming_the_dotted_path(client, tenant, change, path, 
     )
     assert response.status_code == 400, response.text
     assert words in response.json["fields"][path]
+
+
+@pytest.mark.parametrize("change, path, words", BROKEN_HOURS, ids=[c[1] for c in BROKEN_HOURS])
+def test_hours_breaking_a_rule_are_422_naming_the_dotted_path(client, tenant, change, path, words):
+    """The OpenAPI document states each range's form; what it cannot state (ranges that
+    overlap, across midnight too, or open and close at once) is 422, and nothing is saved."""
+    url = f"/api/v1/sys/tenants/{tenant.domain}/settings"
+    auth = {"Authorization": f"Bearer {SYS_TOKEN}"}
+    before = client.get(url, headers=auth).json
+    response = client.patch(url, json=change, headers=auth)
+    assert response.status_code == 422, response.text
+    assert words in response.json["fields"][path]
+    # With a malformed value beside it, the malformed one is what to fix first: 400.
+    response = client.patch(url, json={**change, "prep_minutes": -1}, headers=auth)
+    assert response.status_code == 400, response.text
+    assert client.get(url, headers=auth).json == before
 
 
 def test_hours_are_kept_sorted_with_missing_days_closed():

@@ -470,3 +470,55 @@ def test_the_documented_name_pattern_is_the_rule_the_server_applies():
         character = chr(code_point)
         documented = pattern.search(f"a{character}b") is not None
         assert documented == (first_control_character(character) is None), hex(code_point)
+
+
+def test_the_documented_description_pattern_is_the_rule_the_server_applies():
+    """An item's description: line breaks allowed, the other refused characters not."""
+    import re as regex
+
+    from omniorder.core.errors import Invalid
+    from omniorder.core.text_input import clean_text, text_pattern
+
+    pattern = regex.compile(text_pattern())
+    for code_point in (*range(0xD800), *range(0xE000, 0x10000)):
+        text = f"a{chr(code_point)}b"
+        try:
+            taken = clean_text("description", text, limit=10) is not None
+        except Invalid:
+            taken = False
+        assert bool(pattern.search(text)) == taken, hex(code_point)
+
+
+# JSON has one number type: a whole number written as a float is that integer (as JSON Schema
+# counts it), anything else where an integer belongs is a 400, never a 500.
+NUMBERS = [("2.0", 200), ("2e0", 200), ("2.5", 400), ("true", 400), ('"2"', 400)]
+NUMBERS += [("1e400", 400), ("-1e400", 400), ("NaN", 400), ("1e20", 400), ("2.0000001", 400)]
+
+
+@pytest.mark.parametrize("number, status", NUMBERS, ids=[n for n, _ in NUMBERS])
+def test_a_number_where_an_integer_belongs_in_the_settings(client, tenant, number, status):
+    url = f"/api/v1/sys/tenants/{tenant.domain}/settings"
+    body = f'{{"prep_minutes": {number.replace("2", "20", 1)}, "tax": {{"rate_bp": 1900}}}}'
+    response = client.patch(url, data=body, content_type="application/json", headers=AUTH)
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.json["prep_minutes"] == 20 and '"prep_minutes":20,' in response.text
+
+
+@pytest.mark.parametrize("number, status", NUMBERS, ids=[n for n, _ in NUMBERS])
+def test_a_number_where_an_integer_belongs_in_an_order(app, client, tenant, number, status):
+    fries = menu(app, tenant)["Fries"]
+    body = (
+        f'{{"customer_name": "N", "items": [{{"menu_item_id": "{fries.id}", '
+        f'"quantity": {number}}}]}}'
+    )
+    response = client.post(
+        "/api/v1/orders",
+        data=body,
+        content_type="application/json",
+        headers={"Host": tenant.domain},
+    )
+    assert response.status_code == (201 if status == 200 else 400), response.text
+    if status == 200:
+        assert response.json["items"][0]["quantity"] == 2
+    assert order_count(app, tenant) == (1 if status == 200 else 0)

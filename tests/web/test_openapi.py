@@ -133,6 +133,81 @@ def test_settings_responses_match_the_document(client, tenant, document):
         client.get("/api/v1/sys/tenants/not%20a%20host/settings", headers=AUTH),
     )
     conforms(document, path, "get", client.get(url))
+    overlapping = {"hours": {"mon": [["11:00", "15:00"], ["14:00", "22:00"]]}}
+    assert schema_errors(document, "SettingsChange", overlapping) == []  # no schema can say it
+    broken = client.patch(url, headers=AUTH, json=overlapping)
+    assert broken.status_code == 422 and broken.json["fields"] == {
+        "hours.mon[1]": "overlaps another opening range"
+    }
+    conforms(document, path, "patch", broken)
+
+
+def schema_errors(document, schema: str, instance) -> list[str]:
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": f"#/components/schemas/{schema}", "components": document["components"]},
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    return [error.message for error in validator.iter_errors(instance)]
+
+
+@pytest.mark.parametrize(
+    "schema, instance",
+    [
+        # a range starts before 24:00; it may end at 24:00 (the server refuses the first)
+        ("SettingsChange", {"hours": {"mon": [["24:00", "02:00"]]}}),
+        ("SettingsChange", {"hours": {"mon": [["10:00", "24:01"]]}}),
+        ("SettingsChange", {"hours": {"mon": [["10:00", "12:00", "14:00"]]}}),
+        # a new currency is one in use today
+        ("SettingsChange", {"currency": "ADP"}),
+        ("Provision", {"name": "A", "domain": "a.example", "theme_config": {"colour": "red"}}),
+        ("Provision", {"name": "A", "domain": "a.example", "theme_config": {"preset": "neon"}}),
+        (
+            "Provision",
+            {"name": "A", "domain": "a.example", "theme_config": {"primary_color": "red"}},
+        ),
+        (
+            "NewOrder",
+            {
+                "customer_name": "\x07",
+                "items": [{"menu_item_id": str(uuid.uuid4()), "quantity": 1}],
+            },
+        ),
+        (
+            "NewOrder",
+            {"customer_name": "G", "items": [{"menu_item_id": str(uuid.uuid4()), "quantity": 2.5}]},
+        ),
+        (
+            "MenuDocument",
+            {"categories": [], "items": [{"name": "B", "price": 1, "image_url": "ftp://x"}]},
+        ),
+    ],
+)
+def test_the_document_states_what_the_server_refuses(document, schema, instance):
+    assert schema_errors(document, schema, instance)
+
+
+@pytest.mark.parametrize(
+    "schema, instance",
+    [
+        ("SettingsChange", {"hours": {"mon": [["17:00", "24:00"], ["00:00", "02:00"]]}}),
+        ("SettingsChange", {"currency": "EUR", "tax": {"rate_bp": 1900.0}}),
+        (
+            "Provision",
+            {
+                "name": "A",
+                "domain": "a.example",
+                "theme_config": {"preset": "dark", "primary_color": "#D62300"},
+            },
+        ),
+        (
+            "NewOrder",
+            {"customer_name": "G", "items": [{"menu_item_id": str(uuid.uuid4()), "quantity": 2.0}]},
+        ),
+        ("MenuDocument", {"categories": [{"name": "A", "station": " "}], "items": []}),
+    ],
+)
+def test_the_document_takes_what_the_server_takes(document, schema, instance):
+    assert schema_errors(document, schema, instance) == []
 
 
 def test_menu_documents_and_choices_match_the_document(client, tenant, document):
@@ -229,9 +304,9 @@ def test_pickup_times_and_the_order_lifecycle_match_the_document(app, client, te
     asap = client.post("/api/v1/orders", json={**body, "pickup_at": None}, headers=host)
     assert asap.status_code == 201 and asap.json["ready_at"] is not None
     conforms(document, "/api/v1/orders", "post", asap)
-    for bad in ("soon", "2026-12-01T12:00:00", "2020-01-01T12:00:00Z"):
+    for bad, status in (("soon", 400), ("2026-12-01T12:00:00", 400), ("2020-01-01T12:00:00Z", 422)):
         refused = client.post("/api/v1/orders", json={**body, "pickup_at": bad}, headers=host)
-        assert refused.status_code == 400
+        assert refused.status_code == status, refused.data
         conforms(document, "/api/v1/orders", "post", refused)
 
     set_settings(app, tenant, max_orders_per_slot=1)

@@ -192,8 +192,8 @@ def cart_tip():
         checked = tip_value(checkout_tip(cart, settings))  # the radio the form was shown with
         tip = tip_from_form(form.tip.data, form.tip_amount.data, settings, checked)
         save_cart(choose_tip(cart, tip, settings))
-    except Invalid as error:
-        return render_cart(shown(error), 400, checkout_form=CheckoutForm())
+    except DomainError as error:
+        return render_cart(shown(error), error.status_code, checkout_form=CheckoutForm())
     return render_cart(checkout_form=CheckoutForm())
 
 
