@@ -60,7 +60,7 @@ def held_menu(request: ShortRequest) -> ShortAnswer | None:
 def create_order():
     """Place an order. The customer's e-mail (for the receipt and status mails) and phone
     (for the restaurant) are stored but never answered back: anyone holding an order's id
-    may GET it, so the Order JSON carries no contact details (omniorder/platform/openapi.py)."""
+    may GET it, so the Order JSON carries no contact details (omniorder/blueprints/openapi.yaml)."""
     body = json_object()
     placed = place_order(
         body.get("customer_name"),

@@ -142,7 +142,7 @@ def menu_items():
 
 
 def menu_as_json(menu: MenuView) -> dict:
-    """The menu API's document (omniorder/platform/openapi.py's Menu)."""
+    """The menu API's document (the Menu schema of omniorder/blueprints/openapi.yaml)."""
     return {
         "currency": menu.currency,
         "items": [

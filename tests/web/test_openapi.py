@@ -5,6 +5,17 @@ import uuid
 import jsonschema
 import pytest
 
+from omniorder.core.text_input import line_pattern, text_pattern
+from omniorder.menu.catalog import ALLERGENS, MAX_PRICE_CENTS, MAX_TEXT
+from omniorder.menu.document import MAX_CATEGORIES, MAX_ITEMS
+from omniorder.menu.options import MAX_CHOICES, MAX_GROUPS_PER_ITEM, MAX_OPTIONS_PER_GROUP
+from omniorder.ordering.order_input import MAX_EMAIL, MAX_PHONE
+from omniorder.ordering.pricing import MAX_TIP_AMOUNT
+from omniorder.platform.tenants import MAX_NAME_LENGTH
+from omniorder.settings.document import MAX_CLOSED_DATES, MAX_RANGES_PER_DAY, accepted_values
+from omniorder.settings.theme import DEFAULT_THEME, FONT_STACKS, PRESETS
+from omniorder.staff.accounts import MIN_PASSWORD_LENGTH
+from omniorder.tenancy.names import MAX_HOST_NAME, MAX_IDENTIFIER_BYTES
 from tests.support.app import SYS_TOKEN
 from tests.support.choices import add_pizza, change_option, set_settings
 from tests.support.openapi import conforms
@@ -367,3 +378,267 @@ def test_every_405_names_the_allowed_methods(client, tenant, document):
             allowed = {name.strip() for name in response.headers.get("Allow", "").split(",")}
             assert documented <= allowed, (method, path, response.headers.get("Allow"))
             assert response.get_json()["error"]
+
+
+def stated(document: dict, pointer: str):
+    """The value at a JSON pointer of the document."""
+    node = document
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+# Where the document states what the code enforces: each constant and the places it appears
+# (found by changing the constant and rebuilding the document, when it was still built in code).
+STATED = [
+    pytest.param(
+        line_pattern(),
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/image_url/anyOf/0/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/station/anyOf/0/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/image_url/anyOf/0/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/pattern",
+            "/components/schemas/Provision/properties/name/pattern",
+        ],
+        id="line_pattern()",
+    ),
+    pytest.param(
+        text_pattern(),
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/description/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/description/pattern",
+        ],
+        id="text_pattern()",
+    ),
+    pytest.param(
+        list(ALLERGENS),
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/allergens/items/enum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/allergens/items/enum",
+            "/components/schemas/MenuItem/properties/allergens/items/enum",
+        ],
+        id="ALLERGENS",
+    ),
+    pytest.param(
+        MAX_PRICE_CENTS,
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/items/properties/price_delta/maximum",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/price/maximum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/items/properties/price_delta/maximum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/price/maximum",
+        ],
+        id="MAX_PRICE_CENTS",
+    ),
+    pytest.param(
+        MAX_TEXT["name"],
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/maxLength",
+        ],
+        id="MAX_TEXT.name",
+    ),
+    pytest.param(
+        MAX_TEXT["description"],
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/description/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/description/maxLength",
+        ],
+        id="MAX_TEXT.description",
+    ),
+    pytest.param(
+        MAX_TEXT["image_url"],
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/image_url/anyOf/0/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/image_url/anyOf/1/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/image_url/anyOf/0/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/image_url/anyOf/1/maxLength",
+        ],
+        id="MAX_TEXT.image_url",
+    ),
+    pytest.param(
+        MAX_TEXT["station"],
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/station/anyOf/0/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/station/anyOf/1/maxLength",
+        ],
+        id="MAX_TEXT.station",
+    ),
+    pytest.param(
+        MAX_CATEGORIES,
+        [
+            "/components/schemas/MenuDocument/properties/categories/maxItems",
+        ],
+        id="MAX_CATEGORIES",
+    ),
+    pytest.param(
+        MAX_ITEMS,
+        [
+            "/components/schemas/MenuDocument/description",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/maxItems",
+            "/components/schemas/MenuDocument/properties/items/maxItems",
+        ],
+        id="MAX_ITEMS",
+    ),
+    pytest.param(
+        MAX_CHOICES,
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/max/maximum",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/min/maximum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/max/maximum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/min/maximum",
+        ],
+        id="MAX_CHOICES",
+    ),
+    pytest.param(
+        MAX_GROUPS_PER_ITEM,
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/maxItems",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/maxItems",
+        ],
+        id="MAX_GROUPS_PER_ITEM",
+    ),
+    pytest.param(
+        MAX_OPTIONS_PER_GROUP,
+        [
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/maxItems",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/maxItems",
+        ],
+        id="MAX_OPTIONS_PER_GROUP",
+    ),
+    pytest.param(
+        MAX_EMAIL,
+        [
+            "/components/schemas/NewOrder/properties/email/maxLength",
+        ],
+        id="MAX_EMAIL",
+    ),
+    pytest.param(
+        MAX_PHONE,
+        [
+            "/components/schemas/NewOrder/properties/phone/maxLength",
+        ],
+        id="MAX_PHONE",
+    ),
+    pytest.param(
+        MAX_TIP_AMOUNT,
+        [
+            "/components/schemas/NewOrder/properties/tip/oneOf/1/properties/amount/maximum",
+        ],
+        id="MAX_TIP_AMOUNT",
+    ),
+    pytest.param(
+        MAX_NAME_LENGTH,
+        [
+            "/components/schemas/Provision/properties/name/maxLength",
+        ],
+        id="MAX_NAME_LENGTH",
+    ),
+    pytest.param(
+        MAX_CLOSED_DATES,
+        [
+            "/components/schemas/Settings/properties/closed_dates/maxItems",
+            "/components/schemas/SettingsChange/properties/closed_dates/maxItems",
+        ],
+        id="MAX_CLOSED_DATES",
+    ),
+    pytest.param(
+        MAX_RANGES_PER_DAY,
+        [
+            "/components/schemas/Settings/properties/hours/properties/fri/maxItems",
+            "/components/schemas/Settings/properties/hours/properties/mon/maxItems",
+            "/components/schemas/Settings/properties/hours/properties/sat/maxItems",
+            "/components/schemas/Settings/properties/hours/properties/sun/maxItems",
+            "/components/schemas/Settings/properties/hours/properties/thu/maxItems",
+            "/components/schemas/Settings/properties/hours/properties/tue/maxItems",
+            "/components/schemas/Settings/properties/hours/properties/wed/maxItems",
+            "/components/schemas/SettingsChange/properties/hours/properties/fri/maxItems",
+            "/components/schemas/SettingsChange/properties/hours/properties/mon/maxItems",
+            "/components/schemas/SettingsChange/properties/hours/properties/sat/maxItems",
+            "/components/schemas/SettingsChange/properties/hours/properties/sun/maxItems",
+            "/components/schemas/SettingsChange/properties/hours/properties/thu/maxItems",
+            "/components/schemas/SettingsChange/properties/hours/properties/tue/maxItems",
+            "/components/schemas/SettingsChange/properties/hours/properties/wed/maxItems",
+        ],
+        id="MAX_RANGES_PER_DAY",
+    ),
+    pytest.param(
+        DEFAULT_THEME,
+        [
+            "/components/schemas/Provision/properties/theme_config/description",
+        ],
+        id="DEFAULT_THEME",
+    ),
+    pytest.param(
+        list(FONT_STACKS),
+        [
+            "/components/schemas/Provision/properties/theme_config/properties/font_family/enum",
+        ],
+        id="FONT_STACKS",
+    ),
+    pytest.param(
+        list(PRESETS),
+        [
+            "/components/schemas/Provision/properties/theme_config/properties/preset/enum",
+        ],
+        id="PRESETS",
+    ),
+    pytest.param(
+        MIN_PASSWORD_LENGTH,
+        [
+            "/components/schemas/Provision/properties/admin_password/minLength",
+        ],
+        id="MIN_PASSWORD_LENGTH",
+    ),
+    pytest.param(
+        MAX_HOST_NAME,
+        [
+            "/components/schemas/Provision/properties/domain/maxLength",
+            "/paths/~1api~1v1~1sys~1analytics/get/parameters/2/schema/maxLength",
+            "/paths/~1api~1v1~1sys~1tenants~1{domain}~1menu/parameters/0/schema/maxLength",
+            "/paths/~1api~1v1~1sys~1tenants~1{domain}~1settings/parameters/0/schema/maxLength",
+        ],
+        id="MAX_HOST_NAME",
+    ),
+    pytest.param(
+        MAX_IDENTIFIER_BYTES,
+        [
+            "/components/schemas/Provision/properties/schema_name/maxLength",
+        ],
+        id="MAX_IDENTIFIER_BYTES",
+    ),
+]
+
+
+@pytest.mark.parametrize(("expected", "pointers"), STATED)
+def test_the_document_states_what_the_code_enforces(document, expected, pointers):
+    """The document is data kept by hand (omniorder/blueprints/openapi.yaml): every limit,
+    pattern and list in it must be the one the server enforces. A description that names a
+    limit must name its current value."""
+    for pointer in pointers:
+        value = stated(document, pointer)
+        if isinstance(value, str) and not isinstance(expected, str):
+            assert str(expected) in value or repr(expected) in value, pointer
+        else:
+            assert value == expected, pointer
+
+
+def test_the_long_lists_are_the_values_the_server_takes(document):
+    """Time zones, currencies and locales follow the installed tz and CLDR data, so the
+    document names them and they are filled in when it is served."""
+    accepted = accepted_values()
+    change = document["components"]["schemas"]["SettingsChange"]["properties"]
+    for name in ("timezone", "currency", "locale"):
+        assert change[name]["enum"] == list(accepted[name])
+    assert "x-omniorder-values" not in str(document)
