@@ -237,7 +237,8 @@ def send_smtp(message: EmailMessage, server: SmtpServer) -> None:
                 f"{type(error).__name__}: {error.smtp_code} {error.smtp_error!r}"[:1000]
             ) from None
         except (smtplib.SMTPException, OSError, UnicodeError) as error:  # refused, reset, TLS…
-            if deadline.expired:
+            # The socket's timeout is the time the deadline had left: either way, the deadline.
+            if deadline.expired or isinstance(error, TimeoutError):
                 raise DeliveryError(
                     f"{server.host} sent no complete answer within {server.timeout:g} s"
                 ) from None

@@ -25,7 +25,9 @@ class Customer:
 
     def csrf_token(self):
         page = self.get("/")
-        return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+        assert found, f"the storefront answered {page.status_code}: {page.text[:300]}"
+        return found.group(1)
 
     def checkout_key(self):
         page = self.get("/")
