@@ -43,8 +43,8 @@ def naive_loop(url: str, tenants: int) -> float:
 def report_query(url: str) -> float:
     """The platform report from the warehouse: one query, whatever the tenant count."""
     from bench.common import bench_app
-    from omniorder.extensions import db
-    from omniorder.services import analytics
+    from omniorder.analytics import sales as analytics
+    from omniorder.core.database import db
 
     app = bench_app(url)
     with app.app_context():

@@ -115,7 +115,7 @@ def provisioning(urls: dict, tenants: int) -> dict:
             samples[target].append(timed(lambda app=apps[target], i=index: provision(app, i)))
     for app in apps.values():
         with app.app_context():
-            from omniorder.extensions import db
+            from omniorder.core.database import db
 
             db.engine.dispose()
     report = {}

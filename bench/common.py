@@ -25,7 +25,7 @@ def server_url() -> str:
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         return url
-    from omniorder.embedded_db import start_embedded_postgres
+    from omniorder.core.embedded_postgres import start_embedded_postgres
 
     return start_embedded_postgres(REPOSITORY / "instance" / "bench-postgres", "postgres")
 
@@ -91,7 +91,7 @@ def add_orders(
 
 
 def migrate_public(app) -> None:
-    from omniorder.extensions import db
+    from omniorder.core.database import db
     from omniorder.tenancy import migrate
 
     with app.app_context():

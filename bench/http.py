@@ -26,7 +26,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from tests.support.processes import gunicorn
+from harness.processes import gunicorn
 
 SECRET = "bench-secret-key-" + "x" * 20
 COMPARE_TENANTS = 50  # the scale run's menu is also loaded over this many of its tenants
@@ -146,8 +146,8 @@ def session_cookies(url: str, domains: list[str], secret: str) -> list[str]:
     from sqlalchemy import select
 
     from bench.common import bench_app
-    from omniorder.extensions import db
-    from omniorder.models import User
+    from omniorder.core.database import db
+    from omniorder.staff.models import User
     from omniorder.tenancy.bind import tenant_context
     from omniorder.tenancy.registry import tenant_registry
 

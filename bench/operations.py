@@ -11,7 +11,7 @@ from pathlib import Path
 from bench import http
 from bench.common import REPOSITORY, add_orders, scratch_database
 from bench.provisioning import populate
-from tests.support.processes import on_tcp, pgbouncer
+from harness.processes import on_tcp, pgbouncer
 
 
 def archival(tenants: int = 200, orders: int = 1000) -> dict:

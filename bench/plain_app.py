@@ -9,7 +9,7 @@ import os
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
-from omniorder.services.menu import MENU_STATEMENT
+from omniorder.menu.catalog import MENU_STATEMENT
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]

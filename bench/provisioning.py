@@ -27,8 +27,8 @@ SEQUENCE = 200
 
 
 def provision(app, index: int, prefix: str = "b") -> None:
-    from omniorder.services.tenants import provision_tenant
-    from omniorder.unit_of_work import unit_of_work
+    from omniorder.core.unit_of_work import unit_of_work
+    from omniorder.platform.tenants import provision_tenant
 
     with app.app_context(), unit_of_work():
         provision_tenant(
@@ -46,15 +46,15 @@ def populate(url: str, tenants: int) -> list[float]:
     migrate_public(app)
     latencies = [timed(lambda index=index: provision(app, index)) for index in range(tenants)]
     with app.app_context():
-        from omniorder.extensions import db
+        from omniorder.core.database import db
 
         db.engine.dispose()
     return latencies
 
 
 def drop(app, index: int, prefix: str = "b") -> None:
-    from omniorder.services.tenants import drop_tenant
-    from omniorder.unit_of_work import unit_of_work
+    from omniorder.core.unit_of_work import unit_of_work
+    from omniorder.platform.tenants import drop_tenant
 
     with app.app_context(), unit_of_work():
         drop_tenant(f"{prefix}{index}.bench.localhost")
@@ -216,7 +216,7 @@ def check_raw_baseline(server: str | None = None) -> None:
         migrate_public(app)
         provision(app, 0, "check")
         with app.app_context():
-            from omniorder.extensions import db
+            from omniorder.core.database import db
 
             db.engine.dispose()
         with psycopg.connect(conninfo(scratch), autocommit=True) as connection:
@@ -287,7 +287,7 @@ def run(runs: int = 3, sequence: int = SEQUENCE) -> dict:
             results["per_tenant_ms"].append(sum(ours) / len(ours))
             results["raw_per_tenant_ms"].append(sum(raw) / len(raw))
             with app.app_context():
-                from omniorder.extensions import db
+                from omniorder.core.database import db
 
                 db.engine.dispose()
     report = {key: summary(values) for key, values in results.items() if values}

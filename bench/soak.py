@@ -32,7 +32,7 @@ What is counted:
   Clients retry an order with the same Idempotency-Key on 503 or a refused connection, as
   the API asks them to, so an order caught by the restart is stored once.
 
-Push invalidation (omniorder/tenancy/changes.py) is as the environment sets it, on by default;
+Push invalidation (omniorder/cache/changes.py) is as the environment sets it, on by default;
 each run reports it, the change-feed listeners in pg_stat_activity at the end and the "change
 feed lost" lines the workers logged. Through pgbouncer the feed listens straight on PostgreSQL
 (OMNIORDER_LISTEN_URL): LISTEN needs a session of its own.
@@ -64,7 +64,7 @@ import psycopg
 
 from bench.common import conninfo, scratch_database
 from bench.provisioning import populate
-from tests.support.processes import gunicorn, on_tcp, pgbouncer, restartable_postgres
+from harness.processes import gunicorn, on_tcp, pgbouncer, restartable_postgres
 
 REQUESTS = int(os.environ.get("BENCH_SOAK_REQUESTS", 100_000))
 CLIENTS = int(os.environ.get("BENCH_SOAK_CLIENTS", 4))

@@ -17,7 +17,7 @@ In offline mode (``--sql``) it renders the tenant revisions as plain SQL instead
 
 from alembic import context
 
-from omniorder.extensions import db
+from omniorder.core.database import db
 from omniorder.tenancy.fanout import each_in_transaction
 from omniorder.tenancy.migrate import lock_and_bind
 from omniorder.tenancy.schema import keep_on_coordinator

@@ -6,8 +6,8 @@ from pathlib import Path
 from flask import Flask
 
 from omniorder.config import Config, refuse_unsafe_secrets
-from omniorder.json_input import JSONProvider
-from omniorder.unit_of_work import UnitOfWorkFlask
+from omniorder.core.json_input import JSONProvider
+from omniorder.web.app import UnitOfWorkFlask
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     The factory never touches the schema: Alembic owns it, through ``flask db upgrade``.
     """
-    # Each writing request is one transaction, committed once at its end (unit_of_work.py).
+    # Each writing request is one transaction, committed once at its end (web/app.py).
     app = UnitOfWorkFlask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_object(Config)
     if test_config:
@@ -39,7 +39,7 @@ def configure_database(app: Flask) -> None:
     """Use DATABASE_URL, or the embedded PostgreSQL under the instance folder (started by the
     first connection, in `register_extensions`, so commands without a database start none)."""
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        from omniorder.embedded_db import embedded_url
+        from omniorder.core.embedded_postgres import embedded_url
 
         app.config["OMNIORDER_EMBEDDED_POSTGRES"] = Path(app.instance_path) / "postgres"
         app.config["SQLALCHEMY_DATABASE_URI"] = embedded_url(
@@ -52,14 +52,17 @@ def configure_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, CSRF protection, staff logins and the order rate limit to this app."""
-    from omniorder import ratelimit
-    from omniorder.extensions import csrf, db
-    from omniorder.staff_sessions import login_manager
+    """Bind the database (with every capability's tables on its metadata), CSRF protection,
+    staff logins and the order rate limit to this app."""
+    import omniorder.models  # noqa: F401  (each capability declares its own tables)
+    from omniorder.core.database import db
+    from omniorder.staff.sessions import login_manager
+    from omniorder.web import ratelimit
+    from omniorder.web.extensions import csrf
 
     db.init_app(app)
     if app.config.get("OMNIORDER_EMBEDDED_POSTGRES"):
-        from omniorder.embedded_db import start_on_first_connect
+        from omniorder.core.embedded_postgres import start_on_first_connect
 
         with app.app_context():
             start_on_first_connect(db.engine, app.config["OMNIORDER_EMBEDDED_POSTGRES"])
@@ -75,7 +78,7 @@ def close_session_even_if_the_database_died(error=None) -> None:
     connection, so the failure is logged and the response (a 503) still goes out."""
     from sqlalchemy.exc import DBAPIError
 
-    from omniorder.extensions import db
+    from omniorder.core.database import db
 
     try:
         db.session.remove()
@@ -87,7 +90,7 @@ def close_session_even_if_the_database_died(error=None) -> None:
 
 def register_tenancy(app: Flask) -> None:
     """The one before_request hook that binds each request to its tenant schema."""
-    from omniorder.tenancy import http
+    from omniorder.web import hosts as http
 
     http.init_app(app)
 
@@ -108,16 +111,30 @@ def register_blueprints(app: Flask) -> None:
 def register_templating(app: Flask) -> None:
     """The bound tenant and its theme for every template; the `money` and `local_time`
     filters in the restaurant's currency, locale and time zone."""
-    from omniorder import templating
+    from omniorder.settings import templating
 
     templating.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
     """``flask tenants …``, ``flask db …`` and ``flask demo``."""
-    from omniorder import cli
+    from omniorder.analytics import archive_cli
+    from omniorder.analytics import cli as analytics_cli
+    from omniorder.cluster import cli as cluster_cli
+    from omniorder.jobs import cli as jobs_cli
+    from omniorder.menu import cli as menu_cli
+    from omniorder.platform import cli as tenants_cli
+    from omniorder.tenancy import cli as db_cli
 
-    cli.init_app(app)
+    app.cli.add_command(tenants_cli.tenants_cli)
+    app.cli.add_command(tenants_cli.demo_command)
+    app.cli.add_command(db_cli.db_cli)
+    app.cli.add_command(analytics_cli.analytics_cli)
+    app.cli.add_command(archive_cli.orders_cli)
+    app.cli.add_command(menu_cli.menu_cli)
+    app.cli.add_command(jobs_cli.worker_command)
+    app.cli.add_command(jobs_cli.jobs_cli)
+    app.cli.add_command(cluster_cli.cluster_cli)
 
 
 def register_middleware(app: Flask) -> None:
@@ -128,12 +145,13 @@ def register_middleware(app: Flask) -> None:
     inside it see the host and client address the proxy forwarded."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from omniorder.blueprints.api import WarmMenuShortcut
-    from omniorder.blueprints.kitchen.poll import UnchangedPollShortcut
-    from omniorder.tenancy.http import RefuseBadHost
+    from omniorder.blueprints.api import held_menu
+    from omniorder.blueprints.kitchen.poll import unchanged_poll
+    from omniorder.web.hosts import RefuseBadHost
+    from omniorder.web.shortcuts import Shortcut
 
-    app.wsgi_app = UnchangedPollShortcut(app, app.wsgi_app)
-    app.wsgi_app = WarmMenuShortcut(app, app.wsgi_app)
+    app.wsgi_app = Shortcut(app, app.wsgi_app, "kitchen.board_poll", unchanged_poll)
+    app.wsgi_app = Shortcut(app, app.wsgi_app, "api.menu", held_menu)
     app.wsgi_app = RefuseBadHost(app.wsgi_app)
     hops = app.config.get("OMNIORDER_PROXY_HOPS", 0)
     if hops:
@@ -141,14 +159,15 @@ def register_middleware(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Security headers and the CSP nonce on every response."""
-    from omniorder import security
+    """Security headers and the CSP nonce on every response; the input checks on every request."""
+    from omniorder.web import headers, input
 
-    security.init_app(app)
+    headers.init_app(app)
+    input.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:
     """Domain errors and HTTP errors → JSON under /api, a page elsewhere."""
-    from omniorder.blueprints import error_pages
+    from omniorder.blueprints import errors
 
-    error_pages.init_app(app)
+    errors.init_app(app)

@@ -42,11 +42,11 @@ class Config:
     # missing on the next server connection, so OMNIORDER_PGBOUNCER=1 turns prepares off.
     OMNIORDER_PGBOUNCER = os.environ.get("OMNIORDER_PGBOUNCER", "") in ("1", "true", "yes")
     # A direct server URL for connections that must not go through a pooler in transaction
-    # mode: a background worker's LISTEN (omniorder/jobs.py) and each web worker's change
-    # feed (omniorder/tenancy/changes.py). Unset: DATABASE_URL.
+    # mode: a background worker's LISTEN (omniorder/jobs/engine.py) and each web worker's change
+    # feed (omniorder/cache/changes.py). Unset: DATABASE_URL.
     OMNIORDER_LISTEN_URL = os.environ.get("OMNIORDER_LISTEN_URL")
     # Each worker LISTENs for changes and serves the menu, the registry and unchanged kitchen
-    # polls from memory while it listens (omniorder/tenancy/changes.py); 0 turns it off.
+    # polls from memory while it listens (omniorder/cache/changes.py); 0 turns it off.
     OMNIORDER_PUSH_INVALIDATION = os.environ.get("OMNIORDER_PUSH_INVALIDATION", "1") in (
         "1",
         "true",
@@ -73,7 +73,7 @@ class Config:
     # Where the counts live. memory:// is per worker process (gunicorn's N workers allow up to
     # N times the limit); redis://host:port/db gives one exact limit shared by all workers.
     RATELIMIT_STORAGE_URI = os.environ.get("OMNIORDER_RATELIMIT_STORAGE_URI", "memory://")
-    # Customer e-mail (services/mail.py): smtp://user:pass@host:587?starttls=1, or smtps://
+    # Customer e-mail (notifications/mail.py): smtp://user:pass@host:587?starttls=1, or smtps://
     # for implicit TLS, &timeout=seconds. Unset: each message becomes instance/outbox/*.eml.
     OMNIORDER_SMTP_URL = os.environ.get("OMNIORDER_SMTP_URL")
     # The sender's address; its display name is the restaurant's name.

@@ -2,44 +2,38 @@
 test's tenant.
 
 The server is the one in TEST_DATABASE_URL (or DATABASE_URL); without either, the embedded
-PostgreSQL of `omniorder.embedded_db` is started under instance/test-postgres. Each test
+PostgreSQL of `omniorder.core.embedded_postgres` is started under instance/test-postgres. Each test
 session gets its own database, dropped at the end; each tenant a test makes is dropped after
 that test.
 """
 
 import os
 import threading
-import time
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import make_server
 
+from harness.processes import PGBOUNCER, on_tcp, pgbouncer
 from omniorder import create_app
-from omniorder.errors import NotFound
-from omniorder.services.tenants import drop_tenant, provision_tenant
+from omniorder.core.errors import NotFound
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.platform.tenants import drop_tenant, provision_tenant
 from omniorder.tenancy import migrate
-from omniorder.unit_of_work import unit_of_work
-from tests.support import REPOSITORY
-
-SYS_TOKEN = "test-system-token-" + "x" * 20
-
-
-def _server_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    from omniorder.embedded_db import start_embedded_postgres
-
-    return start_embedded_postgres(REPOSITORY / "instance" / "test-postgres", "postgres")
+from tests.support.app import (
+    citus_workers,
+    drop_database,
+    make_app,
+    make_citus_database,
+    server_url,
+)
 
 
 @pytest.fixture(scope="session")
 def database_url():
-    server = make_url(_server_url())
+    server = make_url(server_url())
     name = f"omniorder_test_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -59,86 +53,6 @@ def database_url():
     with admin.connect() as connection:
         drop_database(connection, name, workers)
     admin.dispose()
-
-
-def citus_workers(admin_connection) -> list[tuple[str, int]] | None:
-    """The worker nodes when the test server is a Citus coordinator (scripts/citus up), else
-    None: the tests then run on one PostgreSQL server."""
-    citus = "SELECT 1 FROM pg_extension WHERE extname = 'citus'"
-    if admin_connection.exec_driver_sql(citus).first() is None:
-        return None
-    nodes = "SELECT node_name, node_port FROM citus_get_active_worker_nodes() ORDER BY 2"
-    return [tuple(row) for row in admin_connection.exec_driver_sql(nodes)]
-
-
-def make_citus_database(url: str, server, workers) -> None:
-    """A fresh database on a Citus coordinator is plain PostgreSQL (its CREATE DATABASE reaches
-    the workers, the extension does not): add the extension on every node and register them."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql("CREATE EXTENSION citus")
-        _on_workers(connection, workers, "CREATE EXTENSION IF NOT EXISTS citus")
-        connection.execute(
-            text("SELECT citus_set_coordinator_host(:host, :port)"),
-            {"host": server.host or "127.0.0.1", "port": server.port or 5432},
-        )
-        for host, port in workers:
-            connection.execute(text("SELECT citus_add_node(:h, :p)"), {"h": host, "p": port})
-    engine.dispose()
-
-
-def _on_workers(connection, workers, command: str) -> None:
-    connection.execute(
-        text("SELECT * FROM master_run_on_worker(:hosts, :ports, :commands, true)"),
-        {
-            "hosts": [host for host, _ in workers],
-            "ports": [port for _, port in workers],
-            "commands": [command] * len(workers),
-        },
-    )
-
-
-def drop_database(admin_connection, name: str, workers) -> None:
-    """DROP DATABASE … WITH (FORCE); on Citus a worker may still hold a session of a backend
-    FORCE just ended, so its sessions are ended first, the drop retried, and any copy left on
-    a worker dropped there."""
-    for attempt in range(5):
-        if workers:
-            admin_connection.execute(
-                text(
-                    "SELECT run_command_on_workers(format('SELECT pg_terminate_backend(pid) "
-                    "FROM pg_stat_activity WHERE datname = %L', CAST(:name AS text)))"
-                ),
-                {"name": name},
-            )
-        try:
-            admin_connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            break
-        except DBAPIError:
-            if attempt == 4:
-                raise
-            time.sleep(1)
-    if workers:
-        _on_workers(admin_connection, workers, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_app(database_url, **config):
-    settings = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret",
-        "BCRYPT_ROUNDS": 4,
-        "OMNIORDER_SYS_TOKEN": SYS_TOKEN,
-        "OMNIORDER_REGISTRY_CHECK_INTERVAL": 0.0,
-        "WTF_CSRF_ENABLED": True,
-        # Tests place many orders from one address; tests/test_rate_limit.py turns it on.
-        "OMNIORDER_ORDER_RATE_LIMIT": "off",
-        # Many tests write straight into the database, which no change feed hears of; the
-        # feed's own tests (tests/test_change_feed.py, the gunicorn ones) turn it on.
-        "OMNIORDER_PUSH_INVALIDATION": False,
-    }
-    settings.update(config)
-    return create_app(settings)
 
 
 @pytest.fixture
@@ -231,31 +145,6 @@ def count_statements():
         event.remove(engine, "before_cursor_execute", listener)
 
 
-def add_failing_write_route(app) -> None:
-    """POST /explode: writes a menu item, then fails mid-transaction (a raised exception).
-    Nothing of it may ever be seen, by the next request or by anyone else."""
-    from sqlalchemy import insert
-
-    from omniorder.extensions import csrf, db
-    from omniorder.models import MenuItem
-
-    @app.post("/explode")
-    @csrf.exempt
-    def explode():
-        db.session.execute(insert(MenuItem).values(name="LEAKED half-written", price=1))
-        db.session.execute(text("DO $$ BEGIN RAISE EXCEPTION 'boom'; END $$"))
-        return "unreachable"
-
-
-def schema_exists(connection, schema_name: str) -> bool:
-    return (
-        connection.execute(
-            text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema_name}
-        ).first()
-        is not None
-    )
-
-
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "tenant(name=…, **fields): what the `tenant` fixture provisions"
@@ -272,3 +161,14 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(
                 f"CI: {skipped} test(s) skipped; every test must run here.", red=True
             )
+
+
+@pytest.fixture(scope="module")
+def pgbouncer_url(database_url):
+    """A pgbouncer (transaction mode, 2 server connections) in front of the test database."""
+    if not on_tcp(database_url):
+        pytest.skip("pgbouncer tests need PostgreSQL on TCP (set TEST_DATABASE_URL)")
+    if not os.path.exists(PGBOUNCER):
+        pytest.skip("Debian's pgbouncer is not installed (apt-get install pgbouncer)")
+    with pgbouncer(database_url, pool_size=2) as url:
+        yield url

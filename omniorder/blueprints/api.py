@@ -1,23 +1,18 @@
 """The tenant JSON API (Host picks the restaurant): what scripts and benchmarks use."""
 
 from flask import Blueprint, current_app, request
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import is_resource_modified
-from werkzeug.wsgi import get_host
 
-from omniorder.blueprints.error_pages import json_object
-from omniorder.extensions import csrf
-from omniorder.ratelimit import order_limit
-from omniorder.security import security_headers
-from omniorder.services.menu import menu_api_body
-from omniorder.services.order_input import clean_contact, clean_pickup_at, parse_lines
-from omniorder.services.ordering import order_as_json, order_by_id, place_order
-from omniorder.services.pickup import local_iso, pickup_offer, utc_now
-from omniorder.services.pricing import parse_tip
-from omniorder.services.settings import current_settings
-from omniorder.tenancy.changes import change_feed
-from omniorder.tenancy.names import normalize_host
-from omniorder.tenancy.registry import REGISTRY
+from omniorder.menu.catalog import menu_api_body
+from omniorder.ordering.checkout import order_as_json, order_by_id, place_order
+from omniorder.ordering.order_input import clean_contact, clean_pickup_at, parse_lines
+from omniorder.ordering.pickup import local_iso, pickup_offer, utc_now
+from omniorder.ordering.pricing import parse_tip
+from omniorder.settings.document import current_settings
+from omniorder.web.extensions import csrf
+from omniorder.web.input import json_object
+from omniorder.web.ratelimit import order_limit
+from omniorder.web.shortcuts import ShortAnswer, ShortRequest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated state changes here
@@ -27,7 +22,7 @@ csrf.exempt(bp)  # no cookie-authenticated state changes here
 def menu():
     """Every item with its allergens and option groups, and the currency: one statement, none
     when this worker holds it already; ``304`` for a client that has this version. A menu
-    the worker holds rarely gets here: `WarmMenuShortcut` answers it before Flask."""
+    the worker holds rarely gets here: `held_menu` answers it before Flask."""
     body, etag = menu_api_body()
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag)
@@ -35,52 +30,29 @@ def menu():
     return response.make_conditional(request)
 
 
-class WarmMenuShortcut:
-    """WSGI middleware: a menu this worker holds (`menu_api_body` filled it, the change feed
-    keeps it fresh) answered before Flask, the same bytes and headers the view gives.
+# As the view's answer has them (Vary: the request hooks look at the session).
+MENU_HEADERS = [("Cache-Control", "no-cache"), ("Vary", "Cookie")]
 
-    Flask's request cycle costs several times what serving bytes from memory does, so the
-    menu, the most requested page, skips it when it can: a known Host, the feed listening, the
-    menu held. Anything else (an unknown Host, a cold menu, a database error) goes on to
-    Flask, which answers it in full."""
 
-    def __init__(self, app, wsgi_app):
-        self.app = app
-        self.wsgi_app = wsgi_app
-        self.path = app.url_map.bind("").build("api.menu")
-        # As Flask's answer has them (Vary: the request hooks look at the session).
-        self.headers = [("Cache-Control", "no-cache"), ("Vary", "Cookie"), *security_headers()]
-
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "GET":
-            held = self.held(environ)
-            if held is not None:
-                body, etag = held
-                headers = [("ETag", f'"{etag}"'), *self.headers]
-                if not is_resource_modified(environ, etag=etag):
-                    start_response("304 NOT MODIFIED", headers)
-                    return []
-                start_response(
-                    "200 OK",
-                    [
-                        ("Content-Type", "application/json"),
-                        ("Content-Length", str(len(body))),
-                        *headers,
-                    ],
-                )
-                return [body]
-        return self.wsgi_app(environ, start_response)
-
-    def held(self, environ) -> tuple[bytes, str] | None:
-        registry = self.app.extensions.get(REGISTRY)  # made by the first request
-        feed = change_feed(self.app)
-        if registry is None or feed is None or not feed.healthy:
-            return None
-        try:
-            tenant = registry.lookup(normalize_host(get_host(environ)))
-        except SQLAlchemyError:
-            return None  # Flask answers it (503)
-        return None if tenant is None else feed.held(tenant.schema_name, "menu", "api")
+def held_menu(request: ShortRequest) -> ShortAnswer | None:
+    """A menu this worker holds (`menu_api_body` filled it, the change feed keeps it fresh),
+    answered before Flask with the view's own bytes, ETag and headers; None when it is not
+    held (or the feed is not listening), so Flask answers it."""
+    feed = request.feed
+    if feed is None or not feed.healthy or request.tenant is None:
+        return None
+    held = feed.held(request.tenant.schema_name, "menu", "api")
+    if held is None:
+        return None
+    body, etag = held
+    headers = [("ETag", f'"{etag}"'), *MENU_HEADERS]
+    if not is_resource_modified(request.environ, etag=etag):
+        return "304 NOT MODIFIED", headers, []
+    return (
+        "200 OK",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers],
+        [body],
+    )
 
 
 @bp.post("/orders")
@@ -88,7 +60,7 @@ class WarmMenuShortcut:
 def create_order():
     """Place an order. The customer's e-mail (for the receipt and status mails) and phone
     (for the restaurant) are stored but never answered back: anyone holding an order's id
-    may GET it, so the Order JSON carries no contact details (omniorder/openapi.py)."""
+    may GET it, so the Order JSON carries no contact details (omniorder/blueprints/openapi.yaml)."""
     body = json_object()
     placed = place_order(
         body.get("customer_name"),

@@ -1,13 +1,17 @@
 """Routes no restaurant owns (tenant-exempt): the health check for load balancers, the
 OpenAPI description, and the favicon browsers ask every host for."""
 
+import functools
+from pathlib import Path
+
+import yaml
 from flask import Blueprint, current_app, send_from_directory
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from omniorder.extensions import db
-from omniorder.openapi import openapi_document
-from omniorder.tenancy.http import tenant_exempt
+from omniorder.core.database import db
+from omniorder.settings.document import accepted_values
+from omniorder.web.hosts import tenant_exempt
 
 bp = Blueprint("platform", __name__)
 
@@ -27,8 +31,30 @@ def healthz():
 @bp.get("/api/v1/openapi.json")
 @tenant_exempt
 def openapi():
-    """The API's OpenAPI 3.1 description (omniorder/openapi.py)."""
+    """The API's OpenAPI 3.1 description (`openapi.yaml` beside the views it describes)."""
     return openapi_document()
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """openapi.yaml, read once per process, with the value lists that follow the installed tz
+    and CLDR data filled in where the document names them (``x-omniorder-values``)."""
+    document = yaml.safe_load((Path(__file__).parent / "openapi.yaml").read_text())
+    values = accepted_values()
+
+    def fill(node):
+        if isinstance(node, dict):
+            name = node.pop("x-omniorder-values", None)
+            if name is not None:
+                node["enum"] = list(values[name])
+            for child in node.values():
+                fill(child)
+        elif isinstance(node, list):
+            for child in node:
+                fill(child)
+
+    fill(document)
+    return document
 
 
 @bp.get("/favicon.ico")

@@ -7,15 +7,16 @@ from collections import defaultdict, deque
 
 from flask import Blueprint, abort, current_app, request
 
-from omniorder.blueprints.error_pages import json_object
-from omniorder.errors import Invalid
-from omniorder.extensions import csrf
-from omniorder.ratelimit import request_network
-from omniorder.services import analytics
-from omniorder.services.menu_document import export_menu, import_menu
-from omniorder.services.settings import current_settings, update_settings
-from omniorder.services.tenants import PROVISIONING_FIELDS, bind_tenant_named, provision_tenant
-from omniorder.tenancy.http import tenant_exempt
+from omniorder.analytics import sales as analytics
+from omniorder.core.errors import Invalid
+from omniorder.menu.document import export_menu, import_menu
+from omniorder.platform.tenants import PROVISIONING_FIELDS, provision_tenant
+from omniorder.settings.document import current_settings, update_settings
+from omniorder.tenancy.registry import bind_tenant_named
+from omniorder.web.extensions import csrf
+from omniorder.web.hosts import tenant_exempt
+from omniorder.web.input import json_object
+from omniorder.web.ratelimit import request_network
 
 bp = Blueprint("sysapi", __name__, url_prefix="/api/v1/sys")
 csrf.exempt(bp)

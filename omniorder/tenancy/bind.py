@@ -27,10 +27,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, has_app_context, has_request_context, request
-from flask_sqlalchemy.session import Session
+from flask import current_app, g, has_app_context
 from sqlalchemy.engine import Connection, Engine
 
+from omniorder.core.database import db, reads_only
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER, validate_schema_name
 
 if TYPE_CHECKING:
@@ -42,29 +42,6 @@ def engine_for_schema(engine: Engine, schema_name: str) -> Engine:
     return engine.execution_options(
         schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: validate_schema_name(schema_name)}
     )
-
-
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class TenantBoundSession(Session):
-    """`db.session`: when a tenant is bound, every statement goes through its engine.
-
-    GET, HEAD and OPTIONS requests never write, so they run in autocommit: no BEGIN and no
-    ROLLBACK round trips around their statements, which is most of the cost of a one-query
-    request. The read engine refuses anything but a read (`unit_of_work.read_only`), so that
-    rule is enforced, not hoped for. Every other method gets a real transaction, committed
-    once by the request's unit of work.
-    """
-
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        if bind is None and has_app_context():
-            tenant = g.get("tenant")
-            if tenant is not None:
-                if has_request_context() and request.method in READ_ONLY_METHODS:
-                    return tenant.read_engine
-                return tenant.engine
-        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
 def bind_tenant(tenant: "TenantRecord") -> None:
@@ -84,16 +61,14 @@ def current_tenant() -> "TenantRecord":
 
 @contextmanager
 def read_connection() -> Iterator[Connection]:
-    """A Core connection for hot reads (the menu): no ORM session bookkeeping. Serving a GET,
-    it is the bound tenant's autocommit engine (no BEGIN/ROLLBACK, one statement); anywhere
-    else it is the unit of work's own connection, so a view that has just changed something
-    renders what it changed before the commit."""
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    """A Core connection for hot reads (the menu): no ORM session bookkeeping. In a unit of
+    work that only reads, it is the bound tenant's autocommit engine (no BEGIN/ROLLBACK, one
+    statement); in one that writes it is the unit of work's own connection, so a view that has
+    just changed something renders what it changed before the commit."""
+    if reads_only():
         with current_tenant().read_engine.connect() as connection:
             yield connection
     else:
-        from omniorder.extensions import db  # extensions builds its session on this module
-
         yield db.session.connection()
 
 

@@ -16,8 +16,10 @@ from typing import NamedTuple, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, select
 
-from omniorder.models import Tenant
-from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
+from omniorder.core.database import db
+from omniorder.core.errors import NotFound
+from omniorder.tenancy.models import Tenant
+from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER, validate_domain
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -162,3 +164,15 @@ def worker_pool(jobs: int):
 def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def tenants_named(domain=None) -> list[TenantRef]:
+    """Every tenant, or the one serving `domain` (normalized here; `NotFound` if none): what
+    the commands that run across tenants (analytics, archival, export) work on."""
+    if domain is None:
+        return tenant_refs(db.engine)
+    domain = validate_domain(domain)
+    tenants = tenant_refs(db.engine, domain)
+    if not tenants:
+        raise NotFound(f"no tenant with domain {domain}")
+    return tenants

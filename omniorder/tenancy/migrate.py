@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import Engine, text
 
-from omniorder.errors import Conflict, Invalid
+from omniorder.core.errors import Conflict, Invalid
 from omniorder.tenancy.fanout import ResultCallback, Task, each_in_transaction, fan_out, split
 from omniorder.tenancy.names import quote_schema
 

@@ -8,7 +8,7 @@ import ipaddress
 import re
 import unicodedata
 
-from omniorder.errors import Invalid
+from omniorder.core.errors import Invalid
 
 # Tenant tables are declared in this schema; it is never created (it fails the pattern below).
 TENANT_SCHEMA_PLACEHOLDER = "tenant"

@@ -1,7 +1,7 @@
 """Host → tenant, cached in each process and kept fresh cheaply.
 
 Each worker holds the whole registry in memory. While the worker's change feed listens
-(`omniorder.tenancy.changes`), it re-reads the registry the moment a registry notification
+(`omniorder.cache.changes`), it re-reads the registry the moment a registry notification
 arrives and does no periodic check at all (`pushed`). Otherwise, at most every
 ``OMNIORDER_REGISTRY_CHECK_INTERVAL`` seconds one request reads a single row,
 ``public.registry_version``, which a trigger bumps in the same transaction as any change to
@@ -15,7 +15,7 @@ moment ago answers at once (a sign-up that provisions and then redirects the own
 flood of unknown hosts costs at most 20 one-row reads a second.
 
 A request that still reaches a schema dropped in the meantime is answered 404 by
-`omniorder.tenancy.http` after forcing a refresh, never a 500.
+`omniorder.web.hosts` after forcing a refresh, never a 500.
 """
 
 import threading
@@ -28,10 +28,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from omniorder.extensions import db
-from omniorder.models.public import RegistryVersion, Tenant
-from omniorder.tenancy.bind import engine_for_schema
-from omniorder.unit_of_work import read_only
+from omniorder.core.database import db
+from omniorder.core.errors import NotFound
+from omniorder.core.unit_of_work import read_only
+from omniorder.tenancy.bind import bind_tenant, engine_for_schema
+from omniorder.tenancy.models import RegistryVersion, Tenant
+from omniorder.tenancy.names import validate_domain
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,15 @@ def tenant_registry() -> TenantRegistry:
                 )
                 current_app.extensions[REGISTRY] = registry
     return registry
+
+
+def bind_tenant_named(domain) -> TenantRecord:
+    """Bind this context (a system API request, a CLI command) to the restaurant serving
+    `domain`, so `db.session` works in its schema inside the caller's unit of work; `NotFound`
+    when there is none. The request's own tenancy hook binds storefront requests instead."""
+    domain = validate_domain(domain)
+    record = tenant_registry().lookup(domain)
+    if record is None:
+        raise NotFound(f"no tenant with domain {domain}")
+    bind_tenant(record)
+    return record

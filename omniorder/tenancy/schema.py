@@ -2,7 +2,7 @@
 
 This is SQL the ORM does not express (schema DDL with a validated, quoted name), so it lives
 in tenancy with `quote_schema`; the lifecycle around it (registry row, admin, starter menu,
-archive) is `omniorder.services.tenants`.
+archive) is `omniorder.platform.tenants`.
 """
 
 from functools import cache
@@ -11,11 +11,20 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from omniorder.models import TENANT_TABLES
+from omniorder.core.database import db
 from omniorder.tenancy.migrate import execute_statements, tenant_head_revision
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER, quote_schema
 
 _SCHEMA_TOKEN = "omniorder_schema_token_"
+
+
+def tenant_tables() -> list:
+    """The tables every tenant schema holds: those the models declare in the placeholder
+    schema, in dependency order. Tenancy reads them from the metadata rather than naming
+    them, so it never imports a capability (the factory imports `omniorder.models`)."""
+    return [
+        table for table in db.metadata.sorted_tables if table.schema == TENANT_SCHEMA_PLACEHOLDER
+    ]
 
 
 @cache
@@ -32,7 +41,7 @@ def tenant_ddl_statements() -> tuple[str, ...]:
         "render_schema_translate": True,
     }
     statements = []
-    for table in TENANT_TABLES:
+    for table in tenant_tables():
         statements.append(str(CreateTable(table).compile(dialect=dialect, **options)).strip())
         statements += [
             str(CreateIndex(index).compile(dialect=dialect, **options)).strip()

@@ -64,7 +64,7 @@ def test_ordering_works_with_javascript_off(browser, live_server, make_tenant):
 def test_customer_picks_a_pickup_slot_and_sees_it_on_the_order_page(
     browser, live_server, make_tenant
 ):
-    from tests.browser.conftest import assert_accessible
+    from tests.support.accessibility import assert_accessible
 
     tenant = make_tenant(name="Slot Diner")
     context = browser.new_context(viewport={"width": 360, "height": 800})

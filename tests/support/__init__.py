@@ -1,9 +1,9 @@
 """Helpers the tests share: a customer's and a staff member's steps (storefront, staff), orders
 written straight into a tenant's table (orders), a migrations tree with one more revision
-(migrations), and real local processes such as gunicorn and pgbouncer (processes, which the
-benchmarks use too). Test modules import from here and from conftest, never from each other
-and never from the benchmarks."""
+(migrations), the app and the test databases (app), and more per room (mail, webhooks, kitchen,
+settings, openapi, workers). Test modules import from here and from harness/, never from each
+other, from conftest or from the benchmarks."""
 
-from pathlib import Path
+from harness import REPOSITORY
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+__all__ = ["REPOSITORY"]

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from omniorder.extensions import db
-from omniorder.models import MenuItem, Option, OptionGroup
-from omniorder.services.settings import update_settings
+from omniorder.core.database import db
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.menu.models import MenuItem, Option, OptionGroup
+from omniorder.settings.document import update_settings
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
 
 
 @contextmanager

@@ -6,8 +6,8 @@ import subprocess
 import sys
 import threading
 
-from omniorder.cli.jobs import record_errors
-from omniorder.jobs import queue, use_flask_app, worker_connector
+from omniorder.jobs.cli import record_errors
+from omniorder.jobs.engine import queue, use_flask_app, worker_connector
 from tests.support import REPOSITORY
 
 # Periodic jobs far away (the first of January), so only what a test turns on runs.

@@ -5,12 +5,12 @@ import datetime as dt
 
 from sqlalchemy import insert
 
-from omniorder.models import Order
-from omniorder.services.kitchen import cancel_order
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.kitchen.board import cancel_order
+from omniorder.ordering.models import Order
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
 from tests.support.storefront import menu
 
 

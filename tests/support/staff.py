@@ -3,10 +3,10 @@
 import re
 import uuid
 
-from omniorder.services.staff import create_staff
+from omniorder.core.unit_of_work import unit_of_work
+from omniorder.staff.accounts import create_staff
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.unit_of_work import unit_of_work
 
 PASSWORD = "staff password 1"
 

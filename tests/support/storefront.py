@@ -4,9 +4,9 @@ import re
 
 from sqlalchemy import select, update
 
-from omniorder.extensions import db
-from omniorder.models import MenuItem
-from omniorder.services.cart import line_key
+from omniorder.core.database import db
+from omniorder.menu.models import MenuItem
+from omniorder.ordering.cart import line_key
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 
@@ -25,7 +25,9 @@ class Customer:
 
     def csrf_token(self):
         page = self.get("/")
-        return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+        assert found, f"the storefront answered {page.status_code}: {page.text[:300]}"
+        return found.group(1)
 
     def checkout_key(self):
         page = self.get("/")
@@ -102,7 +104,7 @@ def change_item(app, tenant, item_id, **values):
 
 
 def order_count(app, tenant) -> int:
-    from omniorder.models import Order
+    from omniorder.ordering.models import Order
 
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
         return db.session.scalar(select(db.func.count()).select_from(Order))

@@ -1,7 +1,7 @@
 """The job engine's tables in public: procrastinate's own schema, from the pinned version, and
 ``job_errors`` (the last error of each failed job, which procrastinate does not keep).
 
-procrastinate (omniorder/jobs.py) keeps its jobs, events, workers and periodic runs in
+procrastinate (omniorder/jobs/engine.py) keeps its jobs, events, workers and periodic runs in
 ``procrastinate_*`` tables and functions. Its SQL ships with the package; this revision runs
 the schema of the version pinned in pyproject.toml (3.10), so ``flask db upgrade`` is the one
 command that prepares a database. A later procrastinate upgrade gets its own revision that

@@ -1,7 +1,7 @@
 """orders.total_amount as bigint, and the digest of the request behind an idempotency key.
 
 A legitimate order (50 lines x 99 x the item price cap) could exceed a 4-byte integer; the
-column now holds any total below the explicit order cap (services/ordering.py) with room for
+column now holds any total below the explicit order cap (ordering/checkout.py) with room for
 currencies without minor units. `request_digest` lets a reused Idempotency-Key with another
 body be refused (422) instead of returning the first order to whoever sent the second.
 

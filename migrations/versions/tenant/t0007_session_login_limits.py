@@ -3,7 +3,7 @@
 `session_version` is part of every staff session id: raising it ends all of that person's
 sessions (logout, password reset, role change, "Log out everywhere"). `login_failures` is
 rebuilt keyed by (scope, email, address), one row per throttle limit with the end of its
-window, so one address's failures no longer lock an email for everyone (services/staff.py).
+window, so one address's failures no longer lock an email for everyone (staff/accounts.py).
 The old rows are throttle state only, so the table is dropped rather than converted.
 
 Revision ID: t0007_session_login_limits

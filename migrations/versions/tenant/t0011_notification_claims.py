@@ -1,7 +1,7 @@
 """Notification claims: ``notifications.claimed_until``, the lease of an attempt on the wire.
 
 A delivery is claimed and committed before its message is sent, so no transaction or row
-lock is held while another server is waited on (services/notifications.py); until the lease
+lock is held while another server is waited on (notifications/outbox.py); until the lease
 ends, a second run of the same job keeps off, and a worker that died mid-send leaves a lease
 that simply runs out. A nullable column: existing rows need no rewrite.
 

@@ -1,11 +1,11 @@
 """The customers' e-mails (managers and admins): the last ones, with their status and, for
-one that failed or waits for a retry, why. The rules live in services/notifications.py."""
+one that failed or waits for a retry, why. The rules live in notifications/outbox.py."""
 
 from flask import render_template
 
-from omniorder.blueprints.admin import bp
-from omniorder.services import notifications
-from omniorder.staff_sessions import staff_required
+from omniorder.blueprints.admin.base import bp
+from omniorder.notifications import outbox as notifications
+from omniorder.staff.sessions import staff_required
 
 
 @bp.get("/emails")

@@ -16,10 +16,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from omniorder.models import ROLES
-from omniorder.services.menu import ALLERGENS
-from omniorder.services.settings import DAYS, MAX_RANGES_PER_DAY
-from omniorder.services.theme import FONT_STACKS, PRESETS
+from omniorder.menu.catalog import ALLERGENS
+from omniorder.settings.document import DAYS, MAX_RANGES_PER_DAY
+from omniorder.settings.theme import FONT_STACKS, PRESETS
+from omniorder.staff.models import ROLES
 
 
 class ItemForm(FlaskForm):
@@ -29,7 +29,7 @@ class ItemForm(FlaskForm):
     image_url = StringField("Image URL (http or https)", validators=[Length(max=2000)])
     category_id = SelectField("Category", choices=[], validate_choice=False)
     is_available = BooleanField("Available", default=True)
-    # One checkbox per EU allergen; the service checks the names (services/menu.py).
+    # One checkbox per EU allergen; the service checks the names (menu/catalog.py).
     allergens = SelectMultipleField(
         "Allergens",
         choices=[SelectChoice(name, name.capitalize()) for name in ALLERGENS],

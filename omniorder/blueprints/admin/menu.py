@@ -3,12 +3,12 @@
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import bp, change_then_return
+from omniorder.blueprints.admin.base import bp, change_then_return
 from omniorder.blueprints.admin.forms import ItemForm
-from omniorder.errors import DomainError, Invalid, NotFound
-from omniorder.services import menu as menu_service
-from omniorder.services import options as options_service
-from omniorder.staff_sessions import staff_required
+from omniorder.core.errors import DomainError, Invalid, NotFound
+from omniorder.menu import catalog as menu_service
+from omniorder.menu import options as options_service
+from omniorder.staff.sessions import staff_required
 
 
 def render_menu(message=None, status=200):
@@ -62,7 +62,7 @@ def delete_category(category_id):
 def item_form(item=None, as_stored: bool = False) -> ItemForm:
     """The item form: what was posted, else (a GET, or `as_stored`) the item as stored."""
     form = ItemForm(obj=None)
-    if item is not None and (request.method == "GET" or as_stored):
+    if item is not None and (not form.is_submitted() or as_stored):
         form = ItemForm(
             formdata=None,
             data={
@@ -114,7 +114,7 @@ def save_item(form, item_id=None):
 @staff_required("manager")
 def new_item():
     form = item_form()
-    if request.method == "POST":
+    if form.is_submitted():
         return save_item(form)
     return render_item(form)
 
@@ -124,7 +124,7 @@ def new_item():
 def edit_item(item_id):
     item = menu_service.menu_item(item_id)
     form = item_form(item)
-    if request.method == "POST":
+    if form.is_submitted():
         return save_item(form, item_id)
     return render_item(form, item_id)
 

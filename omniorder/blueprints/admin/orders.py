@@ -5,11 +5,12 @@ import datetime as dt
 from babel.dates import format_timedelta
 from flask import render_template, request
 
-from omniorder.blueprints.admin import bp
-from omniorder.models import ORDER_STATUSES
-from omniorder.services import analytics, ordering
-from omniorder.services.settings import current_settings
-from omniorder.staff_sessions import staff_required
+from omniorder.analytics import sales as analytics
+from omniorder.blueprints.admin.base import bp
+from omniorder.ordering import checkout as ordering
+from omniorder.ordering.models import ORDER_STATUSES
+from omniorder.settings.document import current_settings
+from omniorder.staff.sessions import staff_required
 from omniorder.tenancy.bind import current_tenant
 
 

@@ -19,12 +19,13 @@ from babel.numbers import get_currency_name
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import bp, settings_hours
+from omniorder.blueprints.admin import settings_hours
+from omniorder.blueprints.admin.base import bp
 from omniorder.blueprints.admin.forms import SettingsForm
-from omniorder.errors import Invalid, check_fields
-from omniorder.money import format_money
-from omniorder.services import pickup
-from omniorder.services.settings import (
+from omniorder.core.errors import Invalid, check_fields
+from omniorder.core.money import format_money
+from omniorder.ordering import pickup
+from omniorder.settings.document import (
     current_currencies,
     current_settings,
     merged,
@@ -35,7 +36,7 @@ from omniorder.services.settings import (
     update_settings,
     validate_settings,
 )
-from omniorder.staff_sessions import staff_required
+from omniorder.staff.sessions import staff_required
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ def edit_settings():
     every value is checked by the settings service."""
     document = current_settings()
     form = settings_form(document)
-    if request.method == "GET":
+    if not form.is_submitted():
         return _page(form, document)
     change, problems = _changes(form, document["locale"])
     try:  # nothing is saved while anything is wrong; every problem is reported at once

@@ -5,15 +5,15 @@ The table has one row per weekday and a few "opens"/"closes" pairs per row; a ro
 pairs become that day's ranges, in the table's order, so the settings check's messages about
 ``hours.mon[1]`` (the day's second range) are shown at the pair that range came from. A
 browser's time input cannot say 24:00: a closing time of 00:00 means midnight at the end of
-the day (services/settings.py, `range_from_inputs`).
+the day (settings/document.py, `range_from_inputs`).
 """
 
 import re
 
 from babel import Locale
 
-from omniorder.errors import Invalid
-from omniorder.services.settings import (
+from omniorder.core.errors import Invalid
+from omniorder.settings.document import (
     DAYS,
     MAX_RANGES_PER_DAY,
     dates_from_text,

@@ -5,12 +5,12 @@ import uuid
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from omniorder.blueprints.admin import bp, change_then_return
+from omniorder.blueprints.admin.base import bp, change_then_return
 from omniorder.blueprints.admin.forms import StaffForm
-from omniorder.errors import DomainError
-from omniorder.models import ROLES
-from omniorder.services import staff as staff_service
-from omniorder.staff_sessions import staff_required
+from omniorder.core.errors import DomainError
+from omniorder.staff import accounts as staff_service
+from omniorder.staff.models import ROLES
+from omniorder.staff.sessions import staff_required
 
 
 def render_staff(message=None, status=200, form=None, password_for=None):

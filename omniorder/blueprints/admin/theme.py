@@ -2,11 +2,11 @@
 
 from flask import redirect, render_template, request, url_for
 
-from omniorder.blueprints.admin import bp
+from omniorder.blueprints.admin.base import bp
 from omniorder.blueprints.admin.forms import ThemeForm
-from omniorder.errors import Invalid
-from omniorder.services.theme import theme_for_render, update_theme
-from omniorder.staff_sessions import staff_required
+from omniorder.core.errors import Invalid
+from omniorder.settings.theme import theme_for_render, update_theme
+from omniorder.staff.sessions import staff_required
 from omniorder.tenancy.bind import current_tenant
 
 
@@ -15,7 +15,7 @@ from omniorder.tenancy.bind import current_tenant
 def theme():
     current = theme_for_render(current_tenant().theme_config)
     form = ThemeForm(data={key: current[key] for key in ("preset", "primary_color", "font_family")})
-    if request.method == "GET":
+    if not form.is_submitted():
         return render_template("admin/theme.html", form=form, preview=current, message=None)
     if not form.validate():
         return render_template(

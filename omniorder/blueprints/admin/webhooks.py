@@ -1,12 +1,12 @@
 """The restaurant's webhook (admins): its URL, its signing secret (shown once), the last
-deliveries. The rules live in services/webhooks.py."""
+deliveries. The rules live in notifications/webhooks.py."""
 
 from flask import make_response, redirect, render_template, request, url_for
 
-from omniorder.blueprints.admin import bp
-from omniorder.errors import DomainError
-from omniorder.services import webhooks
-from omniorder.staff_sessions import staff_required
+from omniorder.blueprints.admin.base import bp
+from omniorder.core.errors import DomainError
+from omniorder.notifications import webhooks
+from omniorder.staff.sessions import staff_required
 
 
 def render_webhooks(message=None, status=200, secret=None, url_value=None):

@@ -1,7 +1,5 @@
 """Staff login and logout on each restaurant's own host."""
 
-from flask import Blueprint
+from omniorder.blueprints.auth.routes import bp
 
-bp = Blueprint("auth", __name__)
-
-from omniorder.blueprints.auth import routes  # noqa: E402, F401
+__all__ = ["bp"]

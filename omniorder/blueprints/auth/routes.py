@@ -1,12 +1,13 @@
-from flask import redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from omniorder.blueprints.auth import bp
 from omniorder.blueprints.auth.forms import LoginForm
-from omniorder.errors import DomainError
-from omniorder.ratelimit import request_network
-from omniorder.services.staff import TooManyAttempts, authenticate, end_sessions
-from omniorder.staff_sessions import safe_next, staff_member
+from omniorder.core.errors import DomainError
+from omniorder.staff.accounts import TooManyAttempts, authenticate, end_sessions
+from omniorder.staff.sessions import safe_next, staff_member
+from omniorder.web.ratelimit import request_network
+
+bp = Blueprint("auth", __name__)
 
 
 def home_for(staff) -> str:
@@ -17,7 +18,7 @@ def home_for(staff) -> str:
 def login():
     form = LoginForm()
     next_page = safe_next(request.args.get("next"))
-    if request.method == "GET":
+    if not form.is_submitted():
         return render_template("auth/login.html", form=form, next_page=next_page)
     if not form.validate():
         return render_template(

@@ -1,7 +1,5 @@
 """The kitchen tablet: board, one-tap advances, sold-out toggles, near-free polling."""
 
-from flask import Blueprint
+from omniorder.blueprints.kitchen.routes import bp
 
-bp = Blueprint("kitchen", __name__, url_prefix="/kitchen")
-
-from omniorder.blueprints.kitchen import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -1,20 +1,21 @@
 """The kitchen tablet's pages: the board, one-tap moves (advance, undo, recall, picked up,
 cancel), pause and resume of online orders, sold-out toggles, the poll."""
 
-from flask import make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from omniorder.blueprints.kitchen import bp
 from omniorder.blueprints.kitchen.poll import PollAnswer, answer_poll
-from omniorder.errors import DomainError, Invalid
-from omniorder.services import kitchen
-from omniorder.services.kitchen import board_token
-from omniorder.services.menu import clean_station, menu_items
-from omniorder.services.pickup import pause_notice
-from omniorder.services.settings import current_settings
-from omniorder.staff_sessions import is_htmx, login_redirect, staff_required
+from omniorder.cache.changes import change_feed
+from omniorder.core.errors import DomainError, Invalid
+from omniorder.kitchen import board as kitchen
+from omniorder.kitchen.board import board_token
+from omniorder.menu.catalog import clean_station, menu_items
+from omniorder.ordering.pickup import pause_notice
+from omniorder.settings.document import current_settings
+from omniorder.staff.sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
-from omniorder.tenancy.changes import change_feed
+
+bp = Blueprint("kitchen", __name__, url_prefix="/kitchen")
 
 # The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
 # stays the grill's after a reload, without a setting per device on the server.
@@ -27,7 +28,7 @@ UNDONE = {"COOKING": "started", "DONE": "done", "PICKED_UP": "picked up"}
 
 def chosen_station() -> str | None:
     """?station= when given, else what this tablet remembers (a bad cookie: the full board).
-    Checked like the categories' station names (services/menu.py): empty is the expo's board."""
+    Checked like the categories' station names (menu/catalog.py): empty is the expo's board."""
     if "station" in request.args:
         return clean_station(request.args["station"])
     try:

@@ -1,7 +1,5 @@
 """The customer's storefront on a restaurant's own domain: menu, cart, checkout, tracking."""
 
-from flask import Blueprint
+from omniorder.blueprints.storefront.routes import bp
 
-bp = Blueprint("storefront", __name__)
-
-from omniorder.blueprints.storefront import routes  # noqa: E402, F401
+__all__ = ["bp"]

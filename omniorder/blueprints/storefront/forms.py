@@ -4,13 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from omniorder.services.order_input import MAX_CUSTOMER_NAME, MAX_QUANTITY
+from omniorder.ordering.order_input import MAX_CUSTOMER_NAME, MAX_QUANTITY
 
 
 class AddToCartForm(FlaskForm):
     item_id = HiddenField(validators=[DataRequired()])
     quantity = IntegerField(default=1, validators=[NumberRange(1, MAX_QUANTITY)])
-    # Option ids from the item's radio buttons and checkboxes; services/cart.py checks them.
+    # Option ids from the item's radio buttons and checkboxes; ordering/cart.py checks them.
     options = SelectMultipleField(choices=[], validate_choice=False)
     note = StringField("Note for the kitchen")
 
@@ -31,13 +31,13 @@ class CheckoutForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[DataRequired("Please tell us your name."), Length(max=MAX_CUSTOMER_NAME)],
     )
-    # Checked by services/order_input.py (at most 280 characters), like the API's.
+    # Checked by ordering/order_input.py (at most 280 characters), like the API's.
     note = TextAreaField("Note for the whole order")
-    # Optional; checked by services/order_input.clean_contact like the API's email and phone.
+    # Optional; checked by ordering/order_input.clean_contact like the API's email and phone.
     email = StringField("E-mail for your receipt (optional)")
     phone = StringField("Phone (optional)")
     # "" for as soon as possible, else a slot's ISO 8601 time from the <select>; checked by
-    # services/order_input.py and services/pickup.py like the API's pickup_at.
+    # ordering/order_input.py and ordering/pickup.py like the API's pickup_at.
     pickup_at = StringField("When?")
     # One key per rendered form: a double click or a retried POST returns the same order.
     idempotency_key = HiddenField(

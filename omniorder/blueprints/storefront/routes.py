@@ -1,6 +1,7 @@
 import datetime
 
 from flask import (
+    Blueprint,
     current_app,
     flash,
     make_response,
@@ -12,16 +13,15 @@ from flask import (
 )
 from flask_limiter import RateLimitExceeded
 
-from omniorder.blueprints.storefront import bp
 from omniorder.blueprints.storefront.forms import (
     AddToCartForm,
     CheckoutForm,
     SetQuantityForm,
     TipForm,
 )
-from omniorder.errors import DomainError, Invalid, SlotFull
-from omniorder.ratelimit import order_limit, retry_after_seconds
-from omniorder.services.cart import (
+from omniorder.core.errors import DomainError, Invalid, SlotFull
+from omniorder.menu.catalog import menu_by_category
+from omniorder.ordering.cart import (
     add_to_cart,
     cart_from_session,
     checkout_times,
@@ -36,13 +36,15 @@ from omniorder.services.cart import (
     unavailable_reason,
     view_cart,
 )
-from omniorder.services.hours import closed_notice
-from omniorder.services.menu import menu_by_category
-from omniorder.services.order_input import clean_contact, clean_pickup_at
-from omniorder.services.ordering import order_by_id, place_order
-from omniorder.services.pickup import pause_notice, utc_now
-from omniorder.services.settings import current_settings
+from omniorder.ordering.checkout import order_by_id, place_order
+from omniorder.ordering.order_input import clean_contact, clean_pickup_at
+from omniorder.ordering.pickup import pause_notice, utc_now
+from omniorder.settings.document import current_settings
+from omniorder.settings.hours import closed_notice
 from omniorder.tenancy.bind import current_tenant
+from omniorder.web.ratelimit import order_limit, retry_after_seconds
+
+bp = Blueprint("storefront", __name__)
 
 # Browsers drop a cookie over 4096 bytes without a word; the cart lives in the session cookie,
 # so a change that would outgrow it is refused with a message instead.

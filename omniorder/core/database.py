@@ -1,0 +1,74 @@
+"""The database session every unit of work shares, and whether it may write.
+
+`db` is Flask-SQLAlchemy's session with one twist (`TenantBoundSession`): when the app context
+is bound to a restaurant (`omniorder.tenancy.bind`), every statement goes through that
+restaurant's engine, so no query can reach another schema. The floor knows nothing of
+tenancy: a binding is anything in ``g.tenant`` with an ``engine`` and a ``read_engine``.
+
+**Read or write is decided once**, where a unit of work starts (`decide_access`): a request
+by its method (GET, HEAD and OPTIONS never write), a CLI command or a job writes. Everything
+downstream (the session's engine, the hot-read connection, the caches, the error pages) asks
+`reads_only()` and never looks at the request again.
+"""
+
+import uuid
+
+from flask import g, has_app_context
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# The key of a table's `info` that names what its changes are about (the menu, the board…):
+# each model declares its own, and the change feed (`omniorder.cache.changes`) announces it.
+CHANGE_TOPIC = "change_topic"
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "omniorder_reads_only"
+
+
+def decide_access(method: str | None) -> None:
+    """Record, for the unit of work starting in this app context, whether it only reads: a
+    request by its method; `None` (a CLI command, a job) may write."""
+    setattr(g, _READS_ONLY, method in READ_ONLY_METHODS)
+
+
+def reads_only() -> bool:
+    """Whether the current unit of work was started as a read (decided by `decide_access`)."""
+    return has_app_context() and g.get(_READS_ONLY, False)
+
+
+class TenantBoundSession(Session):
+    """`db.session`: when a tenant is bound, every statement goes through its engine.
+
+    A unit of work that only reads runs in autocommit: no BEGIN and no ROLLBACK round trips
+    around its statements, which is most of the cost of a one-query request. The read engine
+    refuses anything but a read (`unit_of_work.read_only`), so that rule is enforced, not
+    hoped for. A unit of work that writes gets a real transaction, committed once at its end.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and has_app_context():
+            tenant = g.get("tenant")
+            if tenant is not None:
+                return tenant.read_engine if reads_only() else tenant.engine
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": TenantBoundSession})
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    """A UUID primary key made by PostgreSQL."""
+    return mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """The SQL of a CHECK that `column` holds one of `values`."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"

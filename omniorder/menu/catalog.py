@@ -1,0 +1,402 @@
+"""Reading and keeping a restaurant's menu (the bound tenant's).
+
+Two staff members may change the menu at the same moment (a sold-out tap on the tablet while
+the manager deletes the item). Every change therefore locks the row it changes before reading
+it (``FOR UPDATE``), and a new item locks its category against deletion (``FOR SHARE``): the
+second change waits for the first to commit, then finds the row gone (404), the category gone
+(400) or the category no longer empty (409), instead of failing inside its flush (a 500).
+An item's option groups and options follow the same rule (menu/options.py): their
+changes lock the item first.
+
+`read_menu` is the one read of the menu that the storefront, the cart, the kitchen panel,
+the back office and ``GET /api/v1/menu`` share: every item with its allergens and its option
+groups and options in rank order, and the restaurant's currency, in ONE statement.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from flask import current_app
+from sqlalchemy import func, literal_column, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from omniorder.cache.changes import cached_for_request
+from omniorder.core.database import db
+from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
+from omniorder.core.money import amount_for_input, parse_amount
+from omniorder.core.text_input import clean_line, clean_text
+from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
+from omniorder.settings.document import current_settings, default_settings
+from omniorder.settings.models import RestaurantSettings
+from omniorder.tenancy.bind import current_tenant, read_connection
+
+MAX_PRICE_CENTS = 10_000_00
+MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000, "station": 40}
+KEEP = object()  # a category's station when the caller does not change it
+
+# The 14 allergens EU law (Regulation 1169/2011, Annex II) requires a menu to declare, in the
+# order the menu shows them. Stored as these words; shown as text, never as colour alone.
+ALLERGENS = (
+    "celery",
+    "gluten",
+    "crustaceans",
+    "eggs",
+    "fish",
+    "lupin",
+    "milk",
+    "molluscs",
+    "mustard",
+    "nuts",
+    "peanuts",
+    "sesame",
+    "soya",
+    "sulphites",
+)
+
+
+def _json_list(element, *order_by):
+    """A JSON array of `element` in `order_by` order; [] (not NULL) when there is none."""
+    return func.coalesce(
+        func.json_agg(aggregate_order_by(element, *order_by)), literal_column("'[]'::json")
+    )
+
+
+_option = Option.__table__
+_group = OptionGroup.__table__
+_item = MenuItem.__table__
+_OPTIONS_OF_GROUP = (
+    select(
+        _json_list(
+            func.json_build_object(
+                "id", _option.c.id,
+                "name", _option.c.name,
+                "price_delta", _option.c.price_delta,
+                "is_available", _option.c.is_available,
+            ),
+            _option.c.rank, _option.c.name, _option.c.id,
+        )
+    )
+    .where(_option.c.group_id == _group.c.id)
+    .scalar_subquery()
+)  # fmt: skip
+_GROUPS_OF_ITEM = (
+    select(
+        _json_list(
+            func.json_build_object(
+                "id", _group.c.id,
+                "name", _group.c.name,
+                "min", _group.c.min_choices,
+                "max", _group.c.max_choices,
+                "options", _OPTIONS_OF_GROUP,
+            ),
+            _group.c.rank, _group.c.name, _group.c.id,
+        )
+    )
+    .where(_group.c.menu_item_id == _item.c.id)
+    .scalar_subquery()
+)  # fmt: skip
+# One row: the currency of the settings document (its default when the key is missing).
+_RESTAURANT = select(
+    func.coalesce(
+        select(RestaurantSettings.document["currency"].astext).scalar_subquery(),
+        default_settings()["currency"],
+    ).label("currency")
+).subquery("restaurant")
+# Every item (by name) with its option groups as JSON and the restaurant's currency. The FULL
+# JOIN ON true with the one-row settings side keeps the currency when the menu is empty (one
+# row whose item columns are all NULL), so even that answer is one statement.
+MENU_STATEMENT = (
+    select(_item, _GROUPS_OF_ITEM.label("option_groups"), _RESTAURANT.c.currency)
+    .select_from(_item.join(_RESTAURANT, true(), full=True))
+    .order_by(_item.c.name, _item.c.id)
+)
+
+
+@dataclass(frozen=True)
+class MenuView:
+    """The bound restaurant's menu as customers and scripts see it.
+
+    `items`: rows with the item's columns (id, category_id, name, description, price,
+    image_url, is_available, allergens) and `option_groups`: ``[{"id", "name", "min", "max",
+    "options": [{"id", "name", "price_delta", "is_available"}]}]`` in rank order (ids as
+    text)."""
+
+    currency: str
+    items: list
+
+
+def read_menu() -> MenuView:
+    """The whole menu in one statement through a Core connection (no ORM identity map or
+    session: half the menu endpoint's cost)."""
+    with read_connection() as connection:
+        rows = connection.execute(MENU_STATEMENT).all()
+    currency = rows[0].currency if rows else default_settings()["currency"]
+    return MenuView(currency, [row for row in rows if row.id is not None])
+
+
+def menu_items():
+    """Every item of the tenant, sorted by name, with allergens and option groups."""
+    return read_menu().items
+
+
+def menu_as_json(menu: MenuView) -> dict:
+    """The menu API's document (the Menu schema of omniorder/blueprints/openapi.yaml)."""
+    return {
+        "currency": menu.currency,
+        "items": [
+            {
+                "id": str(item.id),
+                "category_id": str(item.category_id) if item.category_id else None,
+                "name": item.name,
+                "description": item.description,
+                "price": item.price,
+                "image_url": item.image_url,
+                "is_available": item.is_available,
+                "allergens": list(item.allergens),
+                "option_groups": item.option_groups,
+            }
+            for item in menu.items
+        ],
+    }
+
+
+def menu_api_body() -> tuple[bytes, str]:
+    """The menu API's JSON body and its ETag (a digest of the body, so every worker gives a
+    menu the same one). Served from this worker's memory while its change feed listens: a
+    warm request issues no statement (tenancy/changes.py)."""
+
+    def load():
+        body = (current_app.json.dumps(menu_as_json(read_menu())) + "\n").encode()
+        return body, hashlib.blake2b(body, digest_size=16).hexdigest()
+
+    return cached_for_request(
+        current_tenant().schema_name, "menu", "api", load, lambda value: len(value[0]) + 200
+    )
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.rank, Category.name)))
+
+
+def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
+    """(category name, items by name) in rank order; uncategorised items come last. The
+    storefront's sections: from memory while the change feed listens, as the menu API."""
+    return cached_for_request(
+        current_tenant().schema_name,
+        "menu",
+        "sections",
+        _menu_by_category,
+        lambda sections: len(repr(sections)) + 200,
+    )
+
+
+def _menu_by_category() -> list[tuple[str, list[MenuItem]]]:
+    ordered = categories()
+    by_category: dict = {category.id: [] for category in ordered}
+    uncategorised = []
+    for item in menu_items():
+        by_category.get(item.category_id, uncategorised).append(item)
+    sections = [
+        (category.name, by_category[category.id])
+        for category in ordered
+        if by_category[category.id]
+    ]
+    if uncategorised:
+        sections.append(("More", uncategorised))
+    return sections
+
+
+def parse_typed_amount(text, field: str) -> int:
+    """An amount staff typed (a price, an option's extra charge) in the bound restaurant's
+    locale and currency → minor units, at most `MAX_PRICE_CENTS`."""
+    settings = current_settings()
+    return parse_amount(text, field, MAX_PRICE_CENTS, settings["locale"], settings["currency"])
+
+
+def amount_as_typed(minor_units: int) -> str:
+    """What `parse_typed_amount` reads back: a form's value in the restaurant's locale."""
+    settings = current_settings()
+    return amount_for_input(minor_units, settings["locale"], settings["currency"])
+
+
+def clean_allergens(value, field: str = "allergens") -> list[str]:
+    """Allergen names from `ALLERGENS` (a list; duplicates dropped), in the menu's order."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
+        raise Invalid(field, 'must be a list of allergens such as ["gluten", "milk"]')
+    unknown = [name for name in value if name not in ALLERGENS]
+    if unknown:
+        shown = unknown[0].encode("utf-8", "backslashreplace").decode()[:40]
+        raise Invalid(
+            field, f"{shown!r} is not one of the 14 EU allergens ({', '.join(ALLERGENS)})"
+        )
+    return [name for name in ALLERGENS if name in value]
+
+
+def clean_name(value, field: str = "name") -> str:
+    """A category's, item's, option group's or option's name: one line (text_input)."""
+    return clean_line(field, value, limit=MAX_TEXT["name"], required=True)
+
+
+def clean_description(value) -> str | None:
+    """An item's description: text that may hold line breaks, and no control character (a
+    no-break space, an emoji newer than Python's Unicode tables are fine)."""
+    return clean_text(
+        "description", value if isinstance(value, str) else None, limit=MAX_TEXT["description"]
+    )
+
+
+def clean_image_url(value) -> str | None:
+    url = clean_line("image_url", value, limit=MAX_TEXT["image_url"])
+    if url is None:
+        return None
+    try:
+        parsed = urlparse(url)
+    except ValueError:  # "http://[": not an address urlparse can read
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise Invalid("image_url", "must be an http:// or https:// address")
+    return url
+
+
+def get_or_404(model, raw_id, label: str, lock=None):
+    """The row, or `NotFound`. `lock`: True (FOR UPDATE, to change or delete it) or
+    {"read": True} (FOR SHARE, to keep it while referring to it)."""
+    try:
+        found = db.session.get(model, uuid.UUID(str(raw_id)), with_for_update=lock)
+    except ValueError:
+        found = None
+    if found is None:
+        raise NotFound(f"No such {label}.")
+    return found
+
+
+def category(category_id, lock=None) -> Category:
+    return get_or_404(Category, category_id, "category", lock)
+
+
+def menu_item(item_id, lock=None) -> MenuItem:
+    return get_or_404(MenuItem, item_id, "menu item", lock)
+
+
+def clean_station(value) -> str | None:
+    """The kitchen station a category's items go to (Grill, Cold, Bar…): the restaurant's
+    own word, at most 40 characters, trimmed; empty means none. The board matches it without
+    regard to case (kitchen.station_ticket). One line: it is a label on the board's picker."""
+    return clean_line("station", value, limit=MAX_TEXT["station"])
+
+
+def _category_fields(name, station) -> dict:
+    """Name and station checked together, so a form hears of both problems at once."""
+    checks = {"name": lambda: clean_name(name)}
+    if station is not KEEP:
+        checks["station"] = lambda: clean_station(station)
+    return check_fields(checks)
+
+
+def create_category(name, station=None) -> Category:
+    clean = _category_fields(name, station)
+    rank = db.session.scalar(select(func.coalesce(func.max(Category.rank) + 1, 0)))
+    created = Category(name=clean["name"], station=clean["station"], rank=rank)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def rename_category(category_id, name, station=KEEP) -> Category:
+    """Change a category's name and, unless `station` is `KEEP`, its station ("" for none)."""
+    found = category(category_id, lock=True)
+    clean = _category_fields(name, station)
+    found.name = clean["name"]
+    if "station" in clean:
+        found.station = clean["station"]
+    db.session.flush()
+    return found
+
+
+def move_category(category_id, step: int) -> None:
+    """Swap a category with its neighbour above (-1) or below (+1); ranks become 0..n-1."""
+    ordered = list(
+        db.session.scalars(
+            select(Category).order_by(Category.rank, Category.name).with_for_update()
+        )
+    )
+    if not any(str(each.id) == str(category_id) for each in ordered):
+        raise NotFound("No such category.")
+    move_in_order(ordered, next(c.id for c in ordered if str(c.id) == str(category_id)), step)
+
+
+def move_in_order(siblings: list, row_id, step: int) -> None:
+    """Swap a row (category, option group, option) with its neighbour above (-1) or below
+    (+1) among `siblings`, locked and in their current order; ranks become 0..n-1."""
+    index = next(i for i, row in enumerate(siblings) if row.id == row_id)
+    target = index + (1 if step > 0 else -1)
+    if 0 <= target < len(siblings):
+        siblings[index], siblings[target] = siblings[target], siblings[index]
+    for rank, row in enumerate(siblings):
+        row.rank = rank
+    db.session.flush()
+
+
+def delete_category(category_id) -> Category:
+    """Only an empty category can go: items are never deleted as a side effect."""
+    found = category(category_id, lock=True)  # waits for items being added to it
+    count = db.session.scalar(
+        select(func.count()).select_from(MenuItem).where(MenuItem.category_id == found.id)
+    )
+    if count:
+        raise Conflict(f"{found.name} still has {count} item(s); move or delete them first.")
+    db.session.delete(found)
+    db.session.flush()
+    return found
+
+
+def _item_fields(fields: dict) -> dict:
+    clean = check_fields(
+        {
+            "name": lambda: clean_name(fields.get("name")),
+            "description": lambda: clean_description(fields.get("description")),
+            "price": lambda: parse_typed_amount(fields.get("price"), "price"),
+            "image_url": lambda: clean_image_url(fields.get("image_url")),
+            "allergens": lambda: clean_allergens(fields.get("allergens")),
+            "category_id": lambda: _category_to_file_under(fields.get("category_id")),
+        }
+    )
+    clean["is_available"] = bool(fields.get("is_available"))
+    return clean
+
+
+def _category_to_file_under(category_id):
+    """The category's id, locked against deletion until this change commits; None for none."""
+    if not category_id:
+        return None
+    try:
+        return category(category_id, lock={"read": True}).id
+    except NotFound:
+        raise Invalid("category_id", "is not a category of this menu") from None
+
+
+def create_item(fields: dict) -> MenuItem:
+    item = MenuItem(**_item_fields(fields))
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def update_item(item_id, fields: dict) -> MenuItem:
+    item = menu_item(item_id, lock=True)
+    for name, value in _item_fields(fields).items():
+        setattr(item, name, value)
+    db.session.flush()
+    return item
+
+
+def delete_item(item_id) -> MenuItem:
+    """Past orders keep their snapshot, so deleting an item never rewrites history."""
+    item = menu_item(item_id, lock=True)
+    db.session.delete(item)
+    db.session.flush()
+    return item

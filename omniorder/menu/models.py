@@ -1,0 +1,95 @@
+"""The menu: categories, items, and the option groups and options an item offers."""
+
+import uuid
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omniorder.core.database import CHANGE_TOPIC, db, uuid_pk
+from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+    __table_args__ = {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}}
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # The kitchen station that prepares this category's items (Grill, Cold, Bar…), or None.
+    station: Mapped[str | None] = mapped_column(String)
+
+
+class MenuItem(db.Model):
+    __tablename__ = "menu_items"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="menu_items_price_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    category_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey(Category.id), index=True
+    )
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[int] = mapped_column(Integer, nullable=False)
+    image_url: Mapped[str | None] = mapped_column(String)
+    is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    # Allergens from the EU list of 14 (menu/catalog.py ALLERGENS), shown as text.
+    allergens: Mapped[list[str]] = mapped_column(
+        ARRAY(String), nullable=False, server_default=text("'{}'::character varying[]")
+    )
+
+
+class OptionGroup(db.Model):
+    """A choice on an item: Size (min 1, max 1: required, one) or Extras (min 0, max N)."""
+
+    __tablename__ = "option_groups"
+    __table_args__ = (
+        CheckConstraint(
+            "min_choices >= 0 AND max_choices >= 1 AND max_choices >= min_choices",
+            name="option_groups_choices_check",
+        ),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    menu_item_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey(MenuItem.id, ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    min_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    max_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+class Option(db.Model):
+    """One choice of a group, with what it adds to the price (minor units, ≥ 0)."""
+
+    __tablename__ = "options"
+    __table_args__ = (
+        CheckConstraint("price_delta >= 0", name="options_price_delta_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    group_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey(OptionGroup.id, ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    price_delta: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))

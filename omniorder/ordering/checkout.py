@@ -1,0 +1,309 @@
+"""Placing an order: prices, options and availability are re-read in the same transaction.
+
+The order's `items` is the JSON snapshot of what was bought, per line: ``{menu_item_id, name,
+unit_price, options: [{id, group, name, price_delta}], quantity, line_total, note}``, amounts in
+the currency's minor unit; the order keeps its subtotal, tax (and whether the prices included
+it), tip, total and currency beside it (ordering/pricing.py computes them). Later menu and
+settings changes never rewrite history. Nothing the client says about prices is used.
+
+An idempotency key makes a retried or double-submitted checkout return the first order instead
+of creating a second one; the key is stored with a digest of the order it asked for (lines with
+their options and notes, the order's note, the tip), so the same key with another order is
+refused (422) instead of handing the first order (its tracking link, name and items) to
+whoever sent the second.
+"""
+
+import datetime
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from omniorder.core.database import db
+from omniorder.core.errors import BrokenRule, Conflict, Invalid, NotFound, Unprocessable
+from omniorder.core.money import amount_for_input
+from omniorder.kitchen.board import bump_board_version
+from omniorder.menu.models import Category, MenuItem
+from omniorder.notifications.outbox import order_event
+from omniorder.ordering.models import ORDER_STATUSES, Order
+from omniorder.ordering.order_input import (
+    Contact,
+    OrderLine,
+    clean_customer_name,
+    clean_idempotency_key,
+    clean_order_note,
+)
+from omniorder.ordering.pickup import check_order_time, ensure_room, local_iso, ready_time, utc_now
+from omniorder.ordering.pricing import (
+    Tip,
+    choose_options,
+    option_groups_of,
+    order_totals,
+    priced_line,
+    unorderable,
+)
+from omniorder.settings.document import current_settings
+
+# The most one order may total, in minor units (1,000,000.00): far above any real basket, far
+# below what orders.total_amount (bigint) holds, so a total can never overflow the column.
+MAX_ORDER_TOTAL = 100_000_000
+KEY_REUSED = "This Idempotency-Key was already used for a different order; use a new key."
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    created: bool  # False when an earlier request with the same key already placed it
+
+
+def place_order(
+    customer_name,
+    lines: list[OrderLine],
+    idempotency_key=None,
+    note=None,
+    tip: Tip | None = None,
+    pickup_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    contact: Contact | None = None,
+) -> PlacedOrder:
+    """Add a PENDING order to the caller's transaction, or return the one the key placed
+    (a retry is answered even after closing time or once its slot is full).
+
+    `pickup_at` (aware) asks for a scheduled pickup, None for as soon as possible; the order's
+    ``ready_at`` follows ordering/pickup.py, which also refuses it: `Closed`, `Paused`,
+    `SlotFull` (409) or `BrokenRule` (422, a pickup time the restaurant cannot serve). `now` is
+    the caller's clock (tests freeze it). `contact` (ordering/order_input.clean_contact): the
+    customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept."""
+    customer_name = clean_customer_name(customer_name)
+    note = clean_order_note(note)
+    idempotency_key = clean_idempotency_key(idempotency_key)
+    if not lines:
+        raise Invalid("items", "must be a non-empty list")
+    digest = request_digest(customer_name, lines, note, tip, pickup_at, contact)
+    if idempotency_key is not None:
+        existing = _order_with_key(idempotency_key, digest)
+        if existing is not None:
+            return PlacedOrder(existing, created=False)
+
+    settings = current_settings()
+    now = now or utc_now()
+    check_order_time(settings, pickup_at, now)
+    snapshot = priced_snapshot(lines)
+    totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)
+    if totals.total > MAX_ORDER_TOTAL:
+        limit = amount_for_input(MAX_ORDER_TOTAL, "en_US", settings["currency"])
+        raise BrokenRule(
+            "items", f"an order may total at most {limit}; please split it into smaller orders"
+        )
+    values = {
+        "customer_name": customer_name,
+        "items": snapshot,
+        "subtotal": totals.subtotal,
+        "tax": totals.tax,
+        "tax_inclusive": totals.tax_inclusive,
+        "tip": totals.tip,
+        "total_amount": totals.total,
+        "currency": settings["currency"],
+        "note": note,
+        "idempotency_key": idempotency_key,
+        "request_digest": digest if idempotency_key is not None else None,
+        "pickup_at": pickup_at,
+        "customer_email": contact.email if contact else None,
+        "customer_phone": contact.phone if contact else None,
+    }
+    # The board-version row lock serialises this restaurant's order transactions from here
+    # to commit: the queue length and the slot's count below cannot change under us.
+    bump_board_version()
+    values["ready_at"] = ready_time(settings, pickup_at, now)
+    ensure_room(settings, values["ready_at"], now)
+    statement = insert(Order).values(**values).returning(Order.id)
+    if idempotency_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=[Order.idempotency_key])
+    order_id = db.session.scalar(statement)
+    if order_id is None:  # a concurrent request with the same key committed first
+        return PlacedOrder(_order_with_key(idempotency_key, digest), created=False)
+    order = db.session.get(Order, order_id)
+    order_event(order, "order.created")  # the receipt and the webhook, with this commit
+    return PlacedOrder(order, created=True)
+
+
+def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
+    """The order's lines as bought: items and their options read FOR SHARE (nothing can be
+    sold out or repriced under us until the order commits), every choice checked (422 naming
+    each problem), then sold-out items and options (409)."""
+    wanted = {line.menu_item_id for line in lines}
+    rows = db.session.execute(
+        select(MenuItem, Category.station)
+        .outerjoin(Category, MenuItem.category_id == Category.id)
+        .where(MenuItem.id.in_(wanted))
+        .with_for_update(read=True, of=MenuItem)
+    )
+    items, stations = {}, {}
+    for item, station in rows:
+        items[item.id], stations[item.id] = item, station
+    unknown = [str(line.menu_item_id) for line in lines if line.menu_item_id not in items]
+    if unknown:  # a well-formed id the menu does not hold (now): the client's menu is stale
+        raise Conflict(
+            f"Menu item {unknown[0]} is not on this restaurant's menu; read GET /api/v1/menu again."
+        )
+    groups = option_groups_of(items, lock=True)
+    # An item whose required group has nothing on sale: a 409 naming the missing choice,
+    # before the per-line checks would ask the client to "choose a Size" it cannot choose.
+    blocked = {unorderable(item, groups.get(item.id, [])) for item in items.values()} - {None}
+    if blocked:
+        raise Conflict(f"Sorry, {'; '.join(sorted(blocked))}.")
+    chosen, problems = [], {}
+    for index, line in enumerate(lines):
+        item = items[line.menu_item_id]
+        try:
+            chosen.append(choose_options(item, groups.get(item.id, []), line.options))
+        except Invalid as error:
+            problems[f"items[{index}].options"] = error.fields["options"]
+    if problems:  # well-formed option ids that break the item's group rules
+        raise BrokenRule(fields=problems)
+    sold_out = {item.name for item in items.values() if not item.is_available}
+    sold_out |= {
+        f"{items[line.menu_item_id].name} ({choice.option.name})"
+        for line, picked in zip(lines, chosen, strict=True)
+        for choice in picked
+        if not choice.option.is_available
+    }
+    if sold_out:
+        raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
+    snapshot = []
+    for line, picked in zip(lines, chosen, strict=True):
+        priced = priced_line(items[line.menu_item_id], picked, line.quantity, line.note)
+        if stations[line.menu_item_id]:  # the kitchen station it goes to (kitchen.board)
+            priced["station"] = stations[line.menu_item_id]
+        snapshot.append(priced)
+    return snapshot
+
+
+def request_digest(
+    customer_name: str,
+    lines: list[OrderLine],
+    note: str | None = None,
+    tip: Tip | None = None,
+    pickup_at: datetime.datetime | None = None,
+    contact: Contact | None = None,
+) -> str:
+    """SHA-256 of the order as asked for (cleaned name, lines in a fixed order with their
+    options and notes, the order's note, the tip, the pickup time): the same request sent
+    twice has the same digest, whatever its JSON's key order, spacing or the pickup time's
+    offset. A plain order (no options, notes, tip or pickup time) keeps the digest it had
+    before those existed."""
+    asked = {
+        "customer_name": customer_name,
+        "items": sorted(
+            [str(line.menu_item_id), line.quantity]
+            + (
+                [[str(o) for o in line.options], line.note or ""]
+                if line.options or line.note
+                else []
+            )
+            for line in lines
+        ),
+    }
+    if note:
+        asked["note"] = note
+    if tip is not None:
+        asked["tip"] = tip.as_json()
+    if pickup_at is not None:
+        asked["pickup_at"] = pickup_at.astimezone(datetime.UTC).isoformat()
+    if contact is not None:
+        asked["contact"] = contact.as_json()
+    canonical = json.dumps(asked, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _order_with_key(key: str, digest: str) -> Order | None:
+    """The order an earlier request placed with `key`, if it asked for the same order;
+    `Unprocessable` when it asked for another (orders from before digests were kept match)."""
+    order = db.session.scalars(select(Order).where(Order.idempotency_key == key)).one_or_none()
+    if order is not None and order.request_digest not in (None, digest):
+        raise Unprocessable(KEY_REUSED)
+    return order
+
+
+def order_by_id(order_id) -> Order:
+    """The bound tenant's order; `NotFound` for a malformed id or another tenant's order."""
+    try:
+        order_id = uuid.UUID(str(order_id))
+    except ValueError:
+        raise NotFound("No such order.") from None
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+def order_lines_of(order: Order) -> list[dict]:
+    """The order's snapshot lines, each with `options` and `note` (orders placed before
+    options existed have neither in their snapshot)."""
+    return [
+        {**line, "options": line.get("options") or [], "note": line.get("note")}
+        for line in order.items
+    ]
+
+
+def order_as_json(order: Order) -> dict:
+    return {
+        "id": str(order.id),
+        "number": order.number,
+        "status": order.status,
+        "customer_name": order.customer_name,
+        "subtotal": order.subtotal,
+        "tax": order.tax,
+        "tax_inclusive": order.tax_inclusive,
+        "tip": order.tip,
+        "total_amount": order.total_amount,
+        "currency": order.currency,
+        "note": order.note,
+        "items": order_lines_of(order),
+        "created_at": order.created_at.isoformat(),
+        "ready_at": _iso(order.ready_at),
+        "pickup_at": _iso(order.pickup_at),
+        "picked_up_at": _iso(order.picked_up_at),
+        "cancel_reason": order.cancel_reason,
+    }
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    """In the restaurant's time zone, with its offset (what a customer's app shows)."""
+    return local_iso(current_settings(), moment)
+
+
+ORDERS_PAGE = 50
+ORDER_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def find_orders(search: str = "", status: str = "", before: str = "") -> tuple[list[Order], bool]:
+    """The back office's order history, newest first, a page at a time: (orders, more?).
+
+    `search` is an order number or part of the customer's name (any case); `status` one of
+    the statuses or empty; `before` an order number, for the next page. Keyset paging on the
+    number (its unique index, read backwards) stays as fast on the last page of a year as on
+    the first, where an OFFSET would read every skipped row."""
+    search = search.strip()
+    if len(search) > 100:
+        raise Invalid("q", "must be at most 100 characters")
+    if status and status not in ORDER_STATUSES:
+        raise Invalid("status", "must be PENDING, COOKING, DONE or CANCELLED")
+    if before and not ORDER_NUMBER.fullmatch(before):
+        raise Invalid("before", "must be an order number")
+    query = select(Order).order_by(Order.number.desc()).limit(ORDERS_PAGE + 1)
+    if ORDER_NUMBER.fullmatch(search):
+        query = query.where(Order.number == int(search))
+    elif search:
+        escaped = re.sub(r"([\\%_])", r"\\\1", search)  # the name's %, _ and \ are literal
+        query = query.where(Order.customer_name.ilike(f"%{escaped}%", escape="\\"))
+    if status:
+        query = query.where(Order.status == status)
+    if before:
+        query = query.where(Order.number < int(before))
+    orders = list(db.session.scalars(query))
+    return orders[:ORDERS_PAGE], len(orders) > ORDERS_PAGE

@@ -1,0 +1,272 @@
+"""When an order can be collected: pickup slots, the ready estimate, the cap per slot, pauses.
+
+Rules (all in the restaurant's time zone through settings/hours.py, so daylight saving is
+counted once; every function takes `now`, the caller's clock, so tests freeze it):
+
+- **Slots** run every ``slot_minutes`` from the opening of each opening range, while the slot
+  starts before the range closes. A customer may pick one that starts at least
+  ``prep_minutes`` from now (a slot offered a moment ago stays good for `GRACE` longer) and at
+  most `DAYS_AHEAD` days ahead; the API also takes any other moment inside opening hours, which
+  counts in the slot it falls in.
+- **Ready estimate**: a scheduled order is ready at its pickup time; an ASAP order at
+  ``now + prep_minutes + 1 minute × the open orders due by then`` (PENDING or COOKING orders
+  that are ASAP or scheduled up to ``now + prep_minutes``): one more minute of the kitchen's
+  time per order ahead of it in the queue.
+- **Cap**: with ``max_orders_per_slot`` > 0, a slot holds at most that many orders that are not
+  cancelled, counted by their ``ready_at``; ASAP orders count in the slot their estimate falls
+  in. Counting and inserting are serialised per restaurant by the board-version row lock that
+  every order transaction takes anyway, so two customers racing for the last place cannot both
+  get it.
+- **Pause**: the settings key ``pause`` (``{"until": ISO}`` or ``{"until": null}``). While it
+  holds, orders for now get 409 with ``resumes_at``; scheduled orders are taken for pickups at
+  or after ``until`` (and all of them while paused until resumed: a pause stops the rush, not
+  tomorrow's plans; closed dates and hours stop those). A timed pause ends by itself: it is a
+  comparison with the clock, no job runs.
+"""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+
+from omniorder.core.database import db
+from omniorder.core.errors import BrokenRule, Invalid, Paused, SlotFull
+from omniorder.core.money import format_local_time
+from omniorder.ordering.models import Order
+from omniorder.settings.hours import closed_notice, ensure_open, is_open, opening_ranges
+
+DAYS_AHEAD = 7
+GRACE = datetime.timedelta(minutes=5)
+PAUSE_CHOICES = (15, 30, 60, 0)  # minutes; 0: until resumed
+OPEN_STATUSES = ("PENDING", "COOKING")
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def local_iso(settings: dict, moment: datetime.datetime | None) -> str | None:
+    """ISO 8601 with the restaurant's offset: what API answers and 409s carry."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(settings["timezone"])).isoformat()
+
+
+def _minutes(settings: dict, key: str) -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings[key])
+
+
+# Pause
+
+
+def pause_state(settings: dict, now: datetime.datetime) -> tuple[bool, datetime.datetime | None]:
+    """(paused now?, when it resumes: None when until resumed or not paused)."""
+    pause = settings.get("pause")
+    if pause is None:
+        return False, None
+    if pause["until"] is None:
+        return True, None
+    until = datetime.datetime.fromisoformat(pause["until"])
+    return (True, until) if now < until else (False, None)
+
+
+def pause_setting(minutes: int, now: datetime.datetime) -> dict:
+    """The ``pause`` value for the board's choice: 15, 30 or 60 minutes, or 0 (until resumed)."""
+    if type(minutes) is not int or minutes not in PAUSE_CHOICES:
+        raise Invalid("minutes", "must be 15, 30, 60 or 0 (until resumed)")
+    if minutes == 0:
+        return {"until": None}
+    return {"until": (now + datetime.timedelta(minutes=minutes)).isoformat()}
+
+
+def pause_notice(settings: dict, now: datetime.datetime) -> str | None:
+    """What the storefront and the board say while paused, None otherwise."""
+    paused, resumes_at = pause_state(settings, now)
+    if not paused:
+        return None
+    if resumes_at is None:
+        return "Online orders are paused"
+    when = format_local_time(resumes_at, settings["timezone"], settings["locale"], now)
+    return f"Online orders are paused · back at {when}"
+
+
+def _refuse_when_paused(settings: dict, now: datetime.datetime, pickup_at) -> None:
+    paused, resumes_at = pause_state(settings, now)
+    if not paused:
+        return
+    if pickup_at is None:
+        raise Paused(
+            f"{pause_notice(settings, now)}; you can still order for a later pickup time.",
+            local_iso(settings, resumes_at),
+        )
+    if resumes_at is not None and pickup_at < resumes_at:
+        raise Paused(
+            f"{pause_notice(settings, now)}; please choose a pickup time from then on.",
+            local_iso(settings, resumes_at),
+        )
+
+
+# Slots
+
+
+def _day_ranges(
+    settings: dict, first: datetime.date, days: int
+) -> Iterator[tuple[datetime.datetime, datetime.datetime]]:
+    for offset in range(days):
+        yield from sorted(opening_ranges(settings, first + datetime.timedelta(days=offset)))
+
+
+def _local_date(settings: dict, moment: datetime.datetime) -> datetime.date:
+    return moment.astimezone(ZoneInfo(settings["timezone"])).date()
+
+
+def slot_of(settings: dict, moment: datetime.datetime) -> datetime.datetime:
+    """The start of the slot `moment` falls in: the grid of the latest range that opened at or
+    before it (an ASAP estimate just after closing time extends the last range's grid)."""
+    step = _minutes(settings, "slot_minutes")
+    day = _local_date(settings, moment) - datetime.timedelta(days=1)
+    opened = [opens for opens, _ in _day_ranges(settings, day, 2) if opens <= moment]
+    if not opened:
+        return moment
+    opens = max(opened)
+    return opens + (moment - opens) // step * step
+
+
+def slot_starts(
+    settings: dict, now: datetime.datetime, days: int = DAYS_AHEAD
+) -> Iterator[datetime.datetime]:
+    """Every slot a customer may choose now, in order: from now + prep to `days` days ahead."""
+    step = _minutes(settings, "slot_minutes")
+    earliest = now + _minutes(settings, "prep_minutes")
+    latest = now + datetime.timedelta(days=days)
+    day = _local_date(settings, now) - datetime.timedelta(days=1)
+    for opens, closes in _day_ranges(settings, day, days + 2):
+        start = opens
+        if start < earliest:  # jump to the first slot from `earliest` on
+            start += -((opens - earliest) // step) * step
+        while start < closes and start <= latest:
+            yield start
+            start += step
+
+
+def check_pickup_at(settings: dict, pickup_at: datetime.datetime, now: datetime.datetime) -> None:
+    """`BrokenRule` (422) on ``pickup_at`` for a well-formed time the restaurant cannot serve."""
+    prep = settings["prep_minutes"]
+    if pickup_at < now + _minutes(settings, "prep_minutes") - GRACE:
+        raise BrokenRule(
+            "pickup_at", f"must be at least {prep} minutes from now (preparation time)"
+        )
+    if pickup_at > now + datetime.timedelta(days=DAYS_AHEAD):
+        raise BrokenRule("pickup_at", f"must be at most {DAYS_AHEAD} days ahead")
+    if not is_open(settings, pickup_at):
+        raise BrokenRule("pickup_at", "is outside the restaurant's opening hours")
+
+
+# Ready estimate and cap (they read the bound restaurant's orders)
+
+
+def orders_ahead(settings: dict, now: datetime.datetime) -> int:
+    """Open orders due by now + prep: the queue an ASAP order joins."""
+    due_by = now + _minutes(settings, "prep_minutes")
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.status.in_(OPEN_STATUSES),
+            or_(Order.pickup_at.is_(None), Order.pickup_at <= due_by),
+        )
+    )
+
+
+def ready_estimate(settings: dict, now: datetime.datetime, ahead: int) -> datetime.datetime:
+    """The ASAP formula: now + prep_minutes + one minute per order ahead."""
+    return now + _minutes(settings, "prep_minutes") + datetime.timedelta(minutes=ahead)
+
+
+def _taken_per_slot(settings: dict, start: datetime.datetime) -> dict[datetime.datetime, int]:
+    """Orders (not cancelled) per slot start, from the slot of `start` to a week ahead."""
+    horizon = start + datetime.timedelta(days=DAYS_AHEAD + 1)
+    taken: dict[datetime.datetime, int] = {}
+    for ready_at in db.session.scalars(
+        select(Order.ready_at).where(
+            Order.status != "CANCELLED", Order.ready_at >= start, Order.ready_at < horizon
+        )
+    ):
+        slot = slot_of(settings, ready_at)
+        taken[slot] = taken.get(slot, 0) + 1
+    return taken
+
+
+def ensure_room(settings: dict, ready_at: datetime.datetime, now: datetime.datetime) -> None:
+    """`SlotFull` (409 with ``next_slot``) when the slot of `ready_at` holds its cap already.
+    Call with the board-version row locked (ordering.place_order does)."""
+    cap = settings["max_orders_per_slot"]
+    if cap == 0:
+        return
+    slot = slot_of(settings, ready_at)
+    taken = _taken_per_slot(settings, slot)
+    if taken.get(slot, 0) < cap:
+        return
+    later = (start for start in slot_starts(settings, now) if start > slot)
+    free = next((start for start in later if taken.get(start, 0) < cap), None)
+    when = format_local_time(slot, settings["timezone"], settings["locale"], now)
+    raise SlotFull(
+        f"The {when} pickup slot is full; please choose a later time.", local_iso(settings, free)
+    )
+
+
+def full_slots(settings: dict, now: datetime.datetime) -> set[datetime.datetime]:
+    """The slot starts the storefront must not offer (one query; empty without a cap)."""
+    cap = settings["max_orders_per_slot"]
+    if cap == 0:
+        return set()
+    taken = _taken_per_slot(settings, slot_of(settings, now))
+    return {slot for slot, count in taken.items() if count >= cap}
+
+
+def open_slots(settings: dict, now: datetime.datetime) -> list[datetime.datetime]:
+    """The slots to offer a customer now: `slot_starts` without the full ones and, during a
+    timed pause, without those before it ends (they would be refused). One query, and only
+    with a cap."""
+    full = full_slots(settings, now)
+    paused, resumes_at = pause_state(settings, now)
+    earliest = resumes_at if paused and resumes_at is not None else None
+    return [
+        start
+        for start in slot_starts(settings, now)
+        if start not in full and (earliest is None or start >= earliest)
+    ]
+
+
+@dataclass(frozen=True)
+class PickupOffer:
+    """What a customer may choose now: the open slots, whether "as soon as possible" is
+    taken (open and not paused), and why not (the closed and pause notices)."""
+
+    slots: list[datetime.datetime]
+    asap_available: bool
+    notice: str | None
+
+
+def pickup_offer(settings: dict, now: datetime.datetime) -> PickupOffer:
+    notices = [text for text in (closed_notice(settings, now), pause_notice(settings, now)) if text]
+    return PickupOffer(open_slots(settings, now), not notices, "; ".join(notices) or None)
+
+
+def check_order_time(settings: dict, pickup_at, now: datetime.datetime) -> None:
+    """Whether the restaurant takes an order for `pickup_at` (None: as soon as possible):
+    `Closed` or `Paused` (409), `BrokenRule` (422, a pickup time it cannot serve)."""
+    if pickup_at is None:
+        ensure_open(settings, now)
+    else:
+        check_pickup_at(settings, pickup_at, now)
+    _refuse_when_paused(settings, now, pickup_at)
+
+
+def ready_time(settings: dict, pickup_at, now: datetime.datetime) -> datetime.datetime:
+    """The order's ``ready_at``: its pickup time, or the ASAP estimate (one query)."""
+    if pickup_at is not None:
+        return pickup_at
+    return ready_estimate(settings, now, orders_ahead(settings, now))

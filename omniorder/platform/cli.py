@@ -1,0 +1,205 @@
+"""``flask tenants create|list|drop|export|settings|placement|move`` and ``flask demo``."""
+
+import json
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from omniorder.cluster import nodes as cluster
+from omniorder.core import json_input
+from omniorder.core.commands import command
+from omniorder.platform import export
+from omniorder.platform.demo import ensure_demo_tenants
+from omniorder.platform.tenants import drop_tenant, list_tenants, provision_tenant
+from omniorder.settings.document import current_settings, update_settings
+from omniorder.tenancy.registry import bind_tenant_named
+
+tenants_cli = AppGroup("tenants", help="Provision, list and drop restaurants.")
+
+
+def parse_theme(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return json_input.loads(value)
+    except ValueError:
+        raise click.BadParameter("must be a JSON object") from None
+
+
+@tenants_cli.command("create")
+@click.option("--name", required=True, help='Restaurant name, e.g. "Pizza Hut".')
+@click.option("--domain", required=True, help="Host that serves it, e.g. pizza.example.com.")
+@click.option("--schema", "schema_name", help="Schema name (default: tenant_<clean name>).")
+@click.option("--theme", callback=parse_theme, help='JSON, e.g. {"primary_color": "#d62300"}.')
+@click.option("--admin-email", help="Default: admin@<domain>.")
+@click.option("--admin-password", help="Default: a generated one, printed once.")
+@command
+def create_tenant(name, domain, schema_name, theme, admin_email, admin_password):
+    """Create a restaurant: schema, tables, admin login and a starter menu."""
+    tenant = provision_tenant(
+        name=name,
+        domain=domain,
+        schema_name=schema_name,
+        theme_config=theme,
+        admin_email=admin_email,
+        admin_password=admin_password,
+    )
+    click.echo(f"created {tenant.name}: domain {tenant.domain}, schema {tenant.schema_name}")
+    click.echo(f"admin login: {tenant.admin_email}")
+    if tenant.generated_password:
+        click.echo(f"admin password (shown once): {tenant.generated_password}")
+
+
+@tenants_cli.command("list")
+def list_command():
+    """One line per tenant: domain, schema, name, created."""
+    for tenant in list_tenants():
+        created = tenant.created_at.strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{tenant.domain}\t{tenant.schema_name}\t{tenant.name}\t{created}")
+
+
+@tenants_cli.command("drop")
+@click.argument("domain")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@command
+def drop_command(domain, yes):
+    """Erase a restaurant: its schema with all its data, and its registry row."""
+    if not yes:
+        click.confirm(f"Drop {domain} and ALL its data? This cannot be undone", abort=True)
+    tenant = drop_tenant(domain)
+    click.echo(f"dropped {tenant.domain} (schema {tenant.schema_name})")
+
+
+@tenants_cli.command("placement")
+@command
+def placement_command():
+    """On a Citus cluster: one line per tenant: domain, schema, node (HOST:PORT), size."""
+    for placement in cluster.placements():
+        node = placement.node or "coordinator (not distributed)"
+        click.echo(
+            f"{placement.domain}\t{placement.schema_name}\t{node}\t"
+            f"{cluster.human_size(placement.size_bytes)}"
+        )
+
+
+@tenants_cli.command("move")
+@click.argument("domain")
+@click.option("--to", "to", required=True, metavar="HOST:PORT", help="The worker node to move to.")
+@command
+def move_command(domain, to):
+    """On a Citus cluster: move a restaurant to another worker node while it keeps serving."""
+    move = cluster.move_tenant(domain, to, report=click.echo)
+    if move.moved:
+        click.echo(f"moved {move.domain} to {move.target}")
+    else:
+        click.echo(f"{move.domain} is already on {move.target}; nothing moved")
+
+
+@tenants_cli.command("export")
+@click.argument("domain")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The zip file to write.",
+)
+@command
+def export_command(domain, out):
+    """A tenant's data as a zip of JSON files (users without password hashes) + manifest."""
+    counts = export.export_tenant(domain, out)
+    click.echo(
+        f"exported {domain} to {out}: "
+        + ", ".join(f"{count} {name}" for name, count in counts.items())
+    )
+
+
+def parse_assignments(ctx, param, values) -> list[tuple[list[str], object]]:
+    """--set KEY=VALUE → (the dotted key's parts, the value): JSON when it parses as JSON, else
+    the bare text (``timezone=Europe/Berlin``)."""
+    assignments = []
+    for assignment in values:
+        path, equals, text = assignment.partition("=")
+        keys = path.strip().split(".")
+        if not equals or not all(keys):
+            raise click.BadParameter(f"{assignment!r} must be KEY=VALUE, e.g. tax.rate_bp=1900")
+        try:
+            value = json_input.loads(text)
+        except ValueError:
+            value = text
+        except RecursionError:
+            raise click.BadParameter(f"the value of {path} is nested too deeply") from None
+        assignments.append((keys, value))
+    return assignments
+
+
+def read_settings_file(ctx, param, file) -> dict | None:
+    if file is None:
+        return None
+    try:
+        document = json_input.loads(file.read())
+    except (ValueError, RecursionError):
+        raise click.BadParameter("must be a file holding a JSON object") from None
+    if not isinstance(document, dict):
+        raise click.BadParameter("must be a file holding a JSON object")
+    return document
+
+
+def settings_change(document: dict | None, assignments) -> dict:
+    """The file's partial document with each --set laid over it (dotted keys nest)."""
+    change = dict(document or {})
+    for keys, value in assignments:
+        target = change
+        for key in keys[:-1]:
+            inner = target.get(key)
+            target[key] = dict(inner) if isinstance(inner, dict) else {}
+            target = target[key]
+        target[keys[-1]] = value
+    return change
+
+
+@tenants_cli.command("settings")
+@click.argument("domain")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    callback=parse_assignments,
+    metavar="KEY=VALUE",
+    help="Change one setting: tax.rate_bp=1900, tips.enabled=true, timezone=Europe/Berlin.",
+)
+@click.option(
+    "--json",
+    "document",
+    type=click.File("rb"),
+    callback=read_settings_file,
+    help="A JSON file with the settings to change (a partial document, merged).",
+)
+@command
+def settings_command(domain, assignments, document):
+    """Print a restaurant's settings as JSON, after merging any changes (saved whole or not at
+    all; objects such as tax merge one level deep)."""
+    bind_tenant_named(domain)
+    if assignments or document is not None:
+        settings = update_settings(settings_change(document, assignments))
+    else:
+        settings = current_settings()
+    click.echo(json.dumps(settings, indent=2, ensure_ascii=False))
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--port", default=5000, show_default=True, help="Port shown in the URLs.")
+@command
+def demo_command(port):
+    """Provision the demo restaurants if missing and print their URLs and logins."""
+    for demo, created in ensure_demo_tenants():
+        click.echo(
+            f"{demo['name']}: http://{demo['domain']}:{port}/ "
+            f"({'created' if created else 'already there'})"
+        )
+        click.echo(f"  admin login: {demo['admin_email']} / {demo['admin_password']}")
+        click.echo(
+            f"  kitchen login: {demo['kitchen_email']} / {demo['kitchen_password']}"
+            f" (board: http://{demo['domain']}:{port}/kitchen)"
+        )

@@ -1,0 +1,542 @@
+"""A restaurant's settings: one document in its schema, validated as a whole.
+
+```json
+{"timezone": "Europe/Berlin", "currency": "EUR", "locale": "de_DE",
+ "tax": {"rate_bp": 1900, "inclusive": true},
+ "tips": {"enabled": true, "presets_percent": [5, 10, 15]}}
+```
+
+Each top-level key has a default and one check (`SETTINGS`); a key joins the document by joining
+that table (opening hours and pickup rules come next). The stored document is always complete
+and valid: a change is merged into the current document (objects one level deep, so
+``{"tax": {"rate_bp": 700}}`` keeps ``inclusive``), the result is checked whole, and either
+all of it is saved or nothing is, with a message per bad key. The admin page, ``flask tenants
+settings`` and ``PATCH /api/v1/sys/tenants/<domain>/settings`` all call `update_settings`.
+"""
+
+import copy
+import datetime
+import re
+import zoneinfo
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.localedata import locale_identifiers
+from babel.numbers import (
+    format_decimal,
+    get_currency_name,
+    get_decimal_symbol,
+    get_territory_currencies,
+    is_currency,
+)
+from flask import g
+from sqlalchemy import select, update
+
+from omniorder.cache.changes import cached_for_request
+from omniorder.core.database import db
+from omniorder.core.errors import BrokenRule, Invalid
+from omniorder.settings.models import RestaurantSettings
+from omniorder.tenancy.bind import current_tenant
+
+MAX_TIP_PRESETS = 5
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_names() -> list[str]:
+    """Every IANA time zone the `timezone` setting accepts, sorted (the settings page's list)."""
+    return sorted(_time_zones())
+
+
+def _key_name(key) -> str:
+    """A given key as a message may name it: short, and printable even when it holds a control
+    character or a lone surrogate (JSON's "\\ud800", a command line's undecodable bytes)."""
+    return repr(str(key)[:40])[1:-1]
+
+
+def _whole_number(value, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def _timezone(value) -> str:
+    if not isinstance(value, str) or value not in _time_zones():
+        raise Invalid("timezone", "must be an IANA time zone such as Europe/Berlin")
+    return value
+
+
+@cache
+def _tender(since: datetime.date | None) -> frozenset[str]:
+    """The ISO 4217 currencies that were legal tender in some territory at any time from
+    `since` (None: only today) to today, as CLDR records them."""
+    today = datetime.date.today()
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, since or today, today, non_tender=False)
+        if is_currency(code)
+    )
+
+
+def current_currencies() -> frozenset[str]:
+    """The currencies a restaurant may choose: legal tender somewhere today (153 with Babel
+    2.19), computed once per process. ``list_currencies()`` names 307: withdrawn ones too (the
+    Andorran peseta, the Deutsche Mark, the Croatian kuna), funds, metals and test codes."""
+    return _tender(None)
+
+
+def _currency_problem(value) -> str:
+    if not isinstance(value, str) or not is_currency(value):
+        return "must be an ISO 4217 currency code such as EUR"
+    named = f"{value} ({get_currency_name(value, locale='en')})"
+    if value in _tender(datetime.date(1800, 1, 1)):
+        return f"{named} is no longer in use: choose a currency in use today, such as EUR"
+    return f"{named} is not money a restaurant charges in: choose a currency such as EUR"
+
+
+def _currency(value) -> str:
+    if not (isinstance(value, str) and value in current_currencies()):
+        raise Invalid("currency", _currency_problem(value))
+    return value
+
+
+def _locale(value) -> str:
+    try:
+        return str(Locale.parse(value)) if isinstance(value, str) and value else _no_locale()
+    except (UnknownLocaleError, ValueError, TypeError):
+        return _no_locale()
+
+
+def _no_locale():
+    raise Invalid("locale", "must be a locale such as de_DE or en_US")
+
+
+def _object(key: str, value, known: tuple[str, ...]) -> dict:
+    """The problems of a settings object's keys: `Invalid` when it is not an object at all,
+    else a message per unknown key (``tax.rate``), so its known keys are checked as well."""
+    if not isinstance(value, dict):
+        raise Invalid(key, f"must be an object with {' and '.join(known)}")
+    return {
+        f"{key}.{_key_name(name)}": f"is not a {key} setting ({', '.join(known)})"
+        for name in value.keys() - set(known)
+    }
+
+
+def _tax(value) -> dict:
+    problems = _object("tax", value, ("rate_bp", "inclusive"))
+    if not _whole_number(value.get("rate_bp"), 0, 10_000):
+        problems["tax.rate_bp"] = "must be a whole number of basis points, 0 to 10000"
+    if not isinstance(value.get("inclusive"), bool):
+        problems["tax.inclusive"] = "must be true (prices include tax) or false"
+    if problems:
+        raise Invalid(fields=problems)
+    return {"rate_bp": value["rate_bp"], "inclusive": value["inclusive"]}
+
+
+def _tips(value) -> dict:
+    problems = _object("tips", value, ("enabled", "presets_percent"))
+    if not isinstance(value.get("enabled"), bool):
+        problems["tips.enabled"] = "must be true or false"
+    presets = value.get("presets_percent")
+    if (
+        not isinstance(presets, list)
+        or len(presets) > MAX_TIP_PRESETS
+        or not all(_whole_number(p, 1, 100) for p in presets)
+        or len(set(presets)) < len(presets)
+    ):
+        problems["tips.presets_percent"] = (
+            f"must be a list of at most {MAX_TIP_PRESETS} different whole percentages, 1 to 100"
+        )
+    if problems:
+        raise Invalid(fields=problems)
+    return {"enabled": value["enabled"], "presets_percent": sorted(presets)}
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+MAX_RANGES_PER_DAY = 6
+MAX_CLOSED_DATES = 400
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
+
+
+def minutes_of(time: str) -> int:
+    """ "17:30" → 1050; "24:00" → 1440 (a range's end: midnight after its day)."""
+    hours, minutes = time.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _range_problem(value) -> str | None:
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(t, str) for t in value)):
+        return 'must be a pair of times such as ["11:30", "14:30"]'
+    start, end = value
+    if not _TIME.fullmatch(start) or start == "24:00":
+        return f"starts at a time that is not HH:MM from 00:00 to 23:59 ({_key_name(start)})"
+    if not _TIME.fullmatch(end):
+        return f"ends at a time that is not HH:MM from 00:01 to 24:00 ({_key_name(end)})"
+    return None
+
+
+SAME_TIME = "opens and closes at the same time"
+OVERLAP = "overlaps another opening range"
+
+
+def _span(opening: list[str]) -> tuple[int, int]:
+    """A range as minutes from its day's midnight; one that crosses midnight ends after 1440."""
+    start, end = minutes_of(opening[0]), minutes_of(opening[1])
+    return start, end if end > start else end + MINUTES_PER_DAY
+
+
+def _hours(value) -> dict:
+    problems = _object("hours", value, DAYS)
+    if problems:
+        problems = {path: "is not a day (mon, tue, wed, thu, fri, sat, sun)" for path in problems}
+    clean = {}
+    for day in DAYS:
+        ranges = value.get(day, [])
+        if not isinstance(ranges, list) or len(ranges) > MAX_RANGES_PER_DAY:
+            problems[f"hours.{day}"] = (
+                f"must be a list of at most {MAX_RANGES_PER_DAY} opening ranges [start, end]"
+            )
+            continue
+        bad = {f"hours.{day}[{i}]": _range_problem(r) for i, r in enumerate(ranges)}
+        bad = {path: message for path, message in bad.items() if message}
+        problems.update(bad)
+        if not bad:
+            clean[day] = sorted(([start, end] for start, end in ranges), key=_span)
+    if problems:
+        raise Invalid(fields=problems)
+    broken = _broken_hours_rules(value, clean)
+    if broken:
+        raise BrokenRule(fields=broken)
+    return {day: clean[day] for day in DAYS if day in clean}
+
+
+def _broken_hours_rules(value: dict, clean: dict) -> dict[str, str]:
+    """The rules across well-formed ranges, which JSON Schema cannot state: a range opens
+    and closes at different times, and no two ranges overlap (across midnight too)."""
+    broken = {
+        f"hours.{day}[{index}]": SAME_TIME
+        for day in DAYS
+        for index, (start, end) in enumerate(value.get(day, []))
+        if start == end
+    }
+    for index, day in enumerate(DAYS):
+        before = DAYS[index - 1]  # Monday's "before" is Sunday: the week wraps
+        if day not in clean or before not in clean:
+            continue
+        spill = [(0, end - MINUTES_PER_DAY) for _, end in map(_span, clean[before])]
+        # (span, position in the given list); -1: the day before's range running past midnight
+        spans = sorted(
+            [(span, -1) for span in spill if span[1] > 0]
+            + [(_span(r), i) for i, r in enumerate(value.get(day, []))]
+        )
+        for (earlier, _), (later, position) in zip(spans, spans[1:], strict=False):
+            if later[0] < earlier[1]:
+                path = f"hours.{day}" if position < 0 else f"hours.{day}[{position}]"
+                broken.setdefault(path, OVERLAP)
+    return broken
+
+
+def _closed_dates(value) -> list[str]:
+    if not isinstance(value, list) or len(value) > MAX_CLOSED_DATES:
+        raise Invalid(
+            "closed_dates", f"must be a list of at most {MAX_CLOSED_DATES} dates (YYYY-MM-DD)"
+        )
+    problems = {}
+    for index, text in enumerate(value):
+        try:
+            if not isinstance(text, str) or len(text) != 10:
+                raise ValueError
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            problems[f"closed_dates[{index}]"] = "must be a date such as 2026-12-25"
+    if problems:
+        raise Invalid(fields=problems)
+    return sorted(set(value))
+
+
+def _minutes_check(key: str, low: int, high: int) -> Callable:
+    def check(value) -> int:
+        if not _whole_number(value, low, high):
+            raise Invalid(key, f"must be a whole number of minutes, {low} to {high}")
+        return value
+
+    return check
+
+
+def _max_orders_per_slot(value) -> int:
+    if not _whole_number(value, 0, 10_000):
+        raise Invalid("max_orders_per_slot", "must be a whole number, 0 (no cap) to 10000")
+    return value
+
+
+def parse_moment(value, field: str) -> datetime.datetime:
+    """An ISO 8601 moment with its offset ("2026-11-27T12:15:00+01:00") → aware UTC datetime;
+    `Invalid` on anything else, a moment without an offset included (whose clock would it be?)."""
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(
+            field, "must be a time in ISO 8601 with its offset, such as 2026-11-27T12:15:00+01:00"
+        ) from None
+    if moment.utcoffset() is None:
+        raise Invalid(field, "must include its UTC offset, such as +01:00 or Z")
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC: well-formed
+        raise BrokenRule(field, "is out of range") from None
+
+
+# A timed pause ends at most a week ahead ("until resumed" is the longer pause) and not before
+# 2000: every moment kept in the document is one every time zone can show (9999-12-31T23:59Z is
+# year 10000 in Berlin, and formatting it failed on every page). The minute of slack is for
+# clocks that differ: a 7-day pause set by one worker stays valid when another re-checks it.
+PAUSE_DAYS = 7
+_PAUSE_SLACK = datetime.timedelta(minutes=1)
+_EARLIEST_PAUSE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def _pause(value) -> dict | None:
+    """Online ordering paused from the board: None (taking orders), or ``{"until": ISO}``
+    (resumes by itself then, at most `PAUSE_DAYS` ahead: nothing needs to run) or
+    ``{"until": null}`` (until resumed)."""
+    if value is None:
+        return None
+    problems = _object("pause", value, ("until",))
+    if problems:
+        raise Invalid(fields=problems)
+    until = value.get("until")
+    if until is None:
+        return {"until": None}
+    moment = parse_moment(until, "pause.until")
+    latest = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=PAUSE_DAYS)
+    if not _EARLIEST_PAUSE <= moment <= latest + _PAUSE_SLACK:
+        raise BrokenRule(  # a well-formed moment: no schema can state "within 7 days of now"
+            "pause.until",
+            f"must be at most {PAUSE_DAYS} days ahead; "
+            'for a longer pause use {"until": null} (until resumed)',
+        )
+    return {"until": moment.isoformat()}
+
+
+def _readable(stored: dict) -> dict:
+    """The stored document with the defaults filled in. A timed pause the check now refuses
+    (stored before the pause had its bound) is read as what it meant: one that has ended
+    (before 2000) as none, one far ahead ("until 9999-12-31") as paused until resumed, which
+    every page can show and the board's Resume (or the API's ``"pause": null``) ends."""
+    document = {**default_settings(), **stored}
+    try:
+        _pause(document["pause"])
+    except Invalid:
+        until = document["pause"].get("until") if isinstance(document["pause"], dict) else None
+        try:
+            ended = parse_moment(until, "pause.until") < _EARLIEST_PAUSE
+        except Invalid:
+            ended = False
+        document["pause"] = None if ended else {"until": None}
+    return document
+
+
+# Every setting: its default for a new restaurant and the check that cleans a given value.
+SETTINGS: dict[str, tuple[object, Callable]] = {
+    "timezone": ("UTC", _timezone),
+    "currency": ("USD", _currency),
+    "locale": ("en_US", _locale),
+    "tax": ({"rate_bp": 0, "inclusive": False}, _tax),
+    "tips": ({"enabled": False, "presets_percent": [10, 15, 20]}, _tips),
+    # Open all day, every day: restaurants from before opening hours keep taking orders.
+    "hours": ({day: [["00:00", "24:00"]] for day in DAYS}, _hours),
+    "closed_dates": ([], _closed_dates),
+    "prep_minutes": (15, _minutes_check("prep_minutes", 0, 24 * 60)),
+    "slot_minutes": (15, _minutes_check("slot_minutes", 5, 24 * 60)),
+    "max_orders_per_slot": (0, _max_orders_per_slot),
+    "pause": (None, _pause),
+}
+
+
+# Settings whose allowed values shrink with time (ISO 4217 withdraws currencies): the value a
+# restaurant holds already stays until it is changed, so its pages render and its other
+# settings save; only a new value must be allowed today.
+KEPT_WHILE_UNCHANGED = frozenset({"currency"})
+
+
+def accepted_values() -> dict[str, list[str]]:
+    """What the `timezone`, `currency` and `locale` settings accept as a new value, sorted:
+    the enums the OpenAPI document states. A locale is also accepted in another letter case
+    (``de_de``) or as Babel can parse it (``zh_TW``), and stored as Babel writes it; a
+    restaurant's currency withdrawn after it was chosen stays until it is changed."""
+    return {
+        "timezone": time_zone_names(),
+        "currency": sorted(current_currencies()),
+        "locale": sorted(locale_identifiers()),
+    }
+
+
+def default_settings() -> dict:
+    return {key: copy.deepcopy(default) for key, (default, _) in SETTINGS.items()}
+
+
+def validate_settings(document, stored: dict | None = None) -> dict:
+    """The complete, clean document, or `Invalid` naming every bad key (dotted paths): a
+    `BrokenRule` (422) when every value is well-formed and only a rule across them is broken
+    (opening ranges that overlap). `stored`: the restaurant's current document, whose values
+    of `KEPT_WHILE_UNCHANGED` are accepted as they are."""
+    if not isinstance(document, dict):
+        raise Invalid("settings", "must be an object")
+    problems = {_key_name(key): "is not a setting" for key in document.keys() - SETTINGS.keys()}
+    malformed = bool(problems)
+    clean = {}
+    for key, (default, check) in SETTINGS.items():
+        value = document.get(key, copy.deepcopy(default))
+        if key in KEPT_WHILE_UNCHANGED and stored is not None and value == stored.get(key):
+            clean[key] = value
+            continue
+        try:
+            clean[key] = check(value)
+        except Invalid as error:
+            problems.update(error.fields)
+            malformed = malformed or not isinstance(error, BrokenRule)
+    if problems:
+        raise (Invalid if malformed else BrokenRule)(fields=problems)
+    return clean
+
+
+def merged(current: dict, change) -> dict:
+    """`change` over `current`: top-level keys replaced, objects merged one level deep."""
+    if not isinstance(change, dict):
+        raise Invalid("settings", "must be an object")
+    result = copy.deepcopy(current)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = {**result[key], **value}
+        else:
+            result[key] = value
+    return result
+
+
+def current_settings() -> dict:
+    """The bound restaurant's settings (defaults filled in), read once per request (from this
+    worker's memory on a read while its change feed listens: tenancy/changes.py)."""
+    if "restaurant_settings" not in g:
+        g.restaurant_settings = cached_for_request(
+            current_tenant().schema_name,
+            "menu",
+            "settings",
+            lambda: _readable(db.session.scalar(select(RestaurantSettings.document)) or {}),
+            lambda document: len(repr(document)) + 200,
+        )
+    return g.restaurant_settings
+
+
+def update_settings(change) -> dict:
+    """Merge `change` into the bound restaurant's settings and save the whole, or nothing.
+
+    The row is read afresh and locked (``FOR UPDATE``): two changes at the same moment (an
+    operator's PATCH of ``tax``, an admin's save of ``tips``) are merged one after the other,
+    so neither is lost."""
+    stored = _readable(
+        db.session.scalar(select(RestaurantSettings.document).with_for_update()) or {}
+    )
+    document = validate_settings(merged(stored, change), stored)
+    db.session.execute(update(RestaurantSettings).values(document=document))
+    g.restaurant_settings = document
+    return document
+
+
+# What people type on the settings page. The document keeps the tax rate as whole basis points
+# (hundredths of a percent: 19 % is 1900, 8.25 % is 825), so a rate typed as a percentage has
+# at most 2 decimals; a finer one (New York City's 8.875 %) cannot be stored exactly and is
+# refused rather than rounded behind the admin's back.
+_PRESET = re.compile(r"(\d{1,3})\s*%?")
+
+
+def percent_for_input(rate_bp: int, locale: str) -> str:
+    """1900 → "19", 825 → "8.25" (en_US) or "8,25" (de_DE): what `rate_bp_from_percent` reads."""
+    return format_decimal(Decimal(rate_bp).scaleb(-2), format="0.##", locale=locale)
+
+
+def rate_bp_from_percent(text, locale: str) -> int:
+    """A percentage as typed ("19", "8.25", "8,25 %" in de_DE) → basis points, or `Invalid` on
+    ``tax.rate_bp``. The decimal separator is the locale's, or a dot (a machine's), as for
+    amounts; "1,000" in en_US is refused, not read as 1 %."""
+    example = percent_for_input(825, locale)
+    separators = re.escape("." + get_decimal_symbol(locale))
+    pattern = rf"(\d{{1,3}})(?:[{separators}](\d*))?\s*%?"
+    found = re.fullmatch(pattern, text.strip()) if isinstance(text, str) else None
+    if found is None:
+        raise Invalid("tax.rate_bp", f"must be a percentage from 0 to 100, such as 19 or {example}")
+    whole, decimals = found.group(1), (found.group(2) or "").rstrip("0")
+    if len(decimals) > 2:
+        raise Invalid(
+            "tax.rate_bp",
+            "can have at most 2 decimals: the rate is stored in hundredths of a percent "
+            f"(basis points), so {found.group(0).strip()} cannot be kept exactly",
+        )
+    rate_bp = int(whole) * 100 + int(decimals.ljust(2, "0"))
+    if rate_bp > 10_000:
+        raise Invalid("tax.rate_bp", "must be at most 100 %")
+    return rate_bp
+
+
+def presets_from_text(text) -> list[int]:
+    """ "10, 15, 20" (separated by commas, semicolons or spaces; % signs allowed) → [10, 15,
+    20]; nothing typed → []. The settings check then decides whether they are allowed."""
+    typed = text.strip() if isinstance(text, str) else ""
+    found = [_PRESET.fullmatch(part) for part in re.split(r"[,;\s]+", typed)] if typed else []
+    if not all(found):
+        raise Invalid(
+            "tips.presets_percent",
+            "must be whole percentages separated by commas, such as 10, 15, 20",
+        )
+    return [int(preset.group(1)) for preset in found]
+
+
+# Opening hours as the settings page's weekly table types them. A browser's time input says
+# "00:00" to "23:59" and cannot say "24:00", so a range CLOSING at 00:00 means midnight at the
+# end of its day ("24:00"): 17:00–00:00 is the evening until midnight, 00:00–00:00 the whole day.
+_TYPED_TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
+_TYPED_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def time_for_input(time: str) -> str:
+    """A stored opening time as a time input shows it: "24:00" → "00:00"."""
+    return "00:00" if time == "24:00" else time
+
+
+def range_from_inputs(opens, closes) -> list[str] | None:
+    """One row of the weekly table → ``["17:00", "24:00"]``; None when both are empty (no
+    range); `Invalid` (no field: the caller knows the row's path) when only one is given or
+    a value is not a time. Seconds a browser may add ("17:00:00") are dropped."""
+    opens = opens.strip() if isinstance(opens, str) else ""
+    closes = closes.strip() if isinstance(closes, str) else ""
+    if not opens and not closes:
+        return None
+    if not opens or not closes:
+        raise Invalid("", "needs both an opening and a closing time")
+    if not (_TYPED_TIME.fullmatch(opens) and _TYPED_TIME.fullmatch(closes)):
+        raise Invalid("", "must be times such as 11:30 (HH:MM)")
+    opens, closes = opens[:5], closes[:5]
+    return [opens, "24:00" if closes == "00:00" else closes]
+
+
+def dates_from_text(text) -> list[str]:
+    """Closed dates typed one per line or separated by commas → ["2026-12-25", …] as typed;
+    the settings check then reads each one (and sorts them)."""
+    typed = text.strip() if isinstance(text, str) else ""
+    return [part for part in re.split(r"[,;\s]+", typed) if part] if typed else []
+
+
+def minutes_from_text(text, key: str) -> int:
+    """A whole number typed on the page ("15") → 15; `Invalid` on `key` for anything else
+    (the settings check then decides whether the number is allowed)."""
+    typed = text.strip() if isinstance(text, str) else ""
+    if not _TYPED_NUMBER.fullmatch(typed):
+        raise Invalid(key, "must be a whole number, such as 15")
+    return int(typed)

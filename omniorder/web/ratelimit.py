@@ -1,0 +1,100 @@
+"""The order rate limit: storefront checkout and ``POST /api/v1/orders`` together, per client
+network per restaurant, so nobody can script orders onto a kitchen's board. The client network
+(`request_network`: an IPv4 address, an IPv6 /64) is also what the login throttle and the
+system API's failure counter key on.
+
+Only the views decorated with `order_limit` are limited. Its check runs in the view's wrapper,
+after the tenancy hook has bound the restaurant (and after CSRF), so the key names the
+restaurant's id, never the raw ``Host`` (whose spelling a client could vary). The client
+address is ``request.remote_addr``, which ProxyFix takes from X-Forwarded-For only with
+``OMNIORDER_PROXY_HOPS`` > 0; a spoofed header without a trusted proxy changes nothing.
+
+Every attempt counts (a retry with the same Idempotency-Key, an empty cart), in a moving
+window, so "30 per minute" means at most 30 in any 60 seconds. With ``redis://`` storage
+each check is one atomic script in Redis, so workers sharing it cannot exceed the limit
+together; if Redis stops answering, each worker falls back to counting in its own memory
+(logged) rather than refusing or failing orders.
+"""
+
+import ipaddress
+import math
+import time
+
+from flask import Flask, current_app, request
+from limits import parse_many
+
+from omniorder.tenancy.bind import current_tenant
+from omniorder.web.extensions import limiter
+
+OFF = "off"
+TOO_MANY_ORDERS = "Too many orders from your address; please try again in a minute."
+
+
+def order_rate_limit() -> str:
+    """This app's limit ("30 per minute"), or "" when it is off (flask-limiter: no limit)."""
+    value = current_app.config.get("OMNIORDER_ORDER_RATE_LIMIT") or OFF
+    return "" if value.strip().lower() == OFF else value
+
+
+def client_network(address: str | None) -> str:
+    """The client's address; an IPv6 client by its /64, which one subscriber usually holds
+    whole (so it cannot step through 2**64 addresses to escape the limit)."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:  # ::ffff:203.0.113.7 is that IPv4 client
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
+def request_network() -> str:
+    """The network this request comes from, the one key every throttle counts a client by
+    (the order limit, the staff login's failures, the system API's wrong tokens)."""
+    return client_network(request.remote_addr)
+
+
+def restaurant_and_client() -> str:
+    return f"{current_tenant().id}/{request_network()}"
+
+
+# One budget for both ways of ordering: the storefront and the API share the scope "orders".
+order_limit = limiter.shared_limit(
+    order_rate_limit, scope="orders", key_func=restaurant_and_client, error_message=TOO_MANY_ORDERS
+)
+
+
+def retry_after_seconds() -> int:
+    """Seconds until this request's client may order again (for ``Retry-After``)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    window = breached.limit.get_expiry()
+    try:
+        reset_at = breached.window.reset_time  # when the oldest counted order leaves the window
+    except Exception:  # noqa: BLE001 - storage gone since the check; the window is an upper bound
+        return window
+    return min(window, max(1, math.ceil(reset_at - time.time())))
+
+
+def init_app(app: Flask) -> None:
+    """Check the configured limit at start-up (a typo must not silently mean "no limit") and
+    bind the limiter, whose storage comes from RATELIMIT_STORAGE_URI."""
+    value = app.config.get("OMNIORDER_ORDER_RATE_LIMIT") or OFF
+    if value.strip().lower() != OFF:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise RuntimeError(
+                f"OMNIORDER_ORDER_RATE_LIMIT={value!r} is not a rate limit; "
+                "write e.g. '30 per minute' or 'off'"
+            ) from None
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith("redis"):
+        # An unreachable Redis must cost a request a moment, not a hung worker: after a
+        # failure the limiter counts in memory and re-checks Redis now and then.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        )
+    limiter.init_app(app)
