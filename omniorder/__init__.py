@@ -7,7 +7,7 @@ from flask import Flask
 
 from omniorder.config import Config, refuse_unsafe_secrets
 from omniorder.core.json_input import JSONProvider
-from omniorder.web.app import UnitOfWorkFlask
+from omniorder.web.unit_of_work import UnitOfWorkFlask
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     The factory never touches the schema: Alembic owns it, through ``flask db upgrade``.
     """
-    # Each writing request is one transaction, committed once at its end (web/app.py).
+    # Each writing request is one transaction, committed once at its end (web/unit_of_work.py).
     app = UnitOfWorkFlask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_object(Config)
     if test_config:

@@ -7,8 +7,8 @@ halfway leaves nothing behind:
 
 * an HTTP request that writes (any method but GET, HEAD, OPTIONS) commits when its response
   is a success (< 400) and rolls back when it is an error or an exception escaped the view
-  (`omniorder.web.app.UnitOfWorkFlask`). A failed commit is an exception like any other, so the
-  error handlers answer it (409, 503…), never a half-written 200;
+  (`omniorder.web.unit_of_work.UnitOfWorkFlask`). A failed commit is an exception like any
+  other, so the error handlers answer it (409, 503…), never a half-written 200;
 * a CLI command or a job wraps its work in `unit_of_work()`;
 * a GET or HEAD never writes: it runs on the tenant's autocommit read engine, which refuses
   anything but a read (`refuse_writes`), so a write slipped into a GET fails loudly at once;

@@ -8,9 +8,9 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from tests.support.accessibility import assert_accessible
 
 from omniorder.settings.theme import PRESETS
+from tests.support.accessibility import assert_accessible
 from tests.support.orders import insert_orders
 from tests.support.staff import PASSWORD, add_staff
 

@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import expect
 from sqlalchemy import text
-from tests.support.accessibility import assert_accessible
 
+from tests.support.accessibility import assert_accessible
 from tests.support.app import SYS_TOKEN
 from tests.support.orders import insert_orders
 from tests.support.staff import PASSWORD, add_staff
