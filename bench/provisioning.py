@@ -109,8 +109,11 @@ CREATE INDEX ix_tenant_orders_status_changed_at ON {s}.orders (status, status_ch
 CREATE INDEX ix_tenant_orders_status_created_at ON {s}.orders (status, created_at);
 CREATE TABLE {s}.settings (singleton boolean PRIMARY KEY DEFAULT true,
   document jsonb NOT NULL DEFAULT '{{}}', CONSTRAINT settings_singleton CHECK (singleton));
-CREATE TABLE {s}.board_version (singleton boolean PRIMARY KEY DEFAULT true,
-  version bigint NOT NULL DEFAULT 0, CONSTRAINT board_version_singleton CHECK (singleton));
+CREATE TABLE {s}.board_version (stripe smallint PRIMARY KEY,
+  version bigint NOT NULL DEFAULT 0,
+  CONSTRAINT board_version_stripe CHECK (stripe >= 0 AND stripe < 16));
+CREATE TABLE {s}.menu_version (singleton boolean PRIMARY KEY DEFAULT true,
+  version bigint NOT NULL DEFAULT 0, CONSTRAINT menu_version_singleton CHECK (singleton));
 CREATE TABLE {s}.login_failures (scope varchar, email varchar, address varchar,
   failures integer NOT NULL, expires_at timestamptz NOT NULL,
   PRIMARY KEY (scope, email, address));
@@ -129,7 +132,8 @@ CREATE TABLE {s}.webhook_endpoint (singleton boolean PRIMARY KEY DEFAULT true,
 CREATE TABLE {s}.alembic_version (version_num varchar(32) NOT NULL,
   CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
 INSERT INTO {s}.alembic_version VALUES ('head');
-INSERT INTO {s}.board_version DEFAULT VALUES;
+INSERT INTO {s}.board_version SELECT stripe, 0 FROM generate_series(0, 15) AS stripe;
+INSERT INTO {s}.menu_version DEFAULT VALUES;
 INSERT INTO {s}.settings DEFAULT VALUES;
 """
 

@@ -8,7 +8,7 @@ metadata (`omniorder.tenancy.schema.tenant_tables`).
 
 from omniorder.analytics.models import DailySales
 from omniorder.jobs.models import JobError
-from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
+from omniorder.menu.models import Category, MenuItem, MenuVersion, Option, OptionGroup
 from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
 from omniorder.settings.models import RestaurantSettings
@@ -22,6 +22,7 @@ __all__ = [
     "JobError",
     "LoginFailure",
     "MenuItem",
+    "MenuVersion",
     "Notification",
     "Option",
     "OptionGroup",

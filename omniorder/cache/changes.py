@@ -32,6 +32,7 @@ only if the feed stayed healthy throughout (the epoch check).
 sum of their estimated sizes); bench/README.md reports the size at 2,000 tenants.
 """
 
+import functools
 import logging
 import os
 import threading
@@ -43,12 +44,13 @@ from typing import TypeVar
 
 import psycopg
 from flask import Flask, current_app
+from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 
-from omniorder.core.database import CHANGE_TOPIC, db, reads_only
+from omniorder.core.database import CHANGE_TOPIC, VERSION_OF_TOPIC, db, reads_only
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 from omniorder.tenancy.registry import tenant_registry
 
@@ -86,10 +88,25 @@ def track_write(connection, clauseelement, multiparams, params, execution_option
     connection.info.setdefault(_CHANGED, set()).add((topic, schema))
 
 
+BUMP_VERSION = sql.SQL("UPDATE {}.{} SET version = version + 1")
+
+
+@functools.cache
+def _version_tables() -> dict[str, str]:
+    """topic → the table counting its versions (`VERSION_OF_TOPIC`), from the models."""
+    return {
+        table.info[VERSION_OF_TOPIC]: table.name
+        for table in db.metadata.tables.values()
+        if VERSION_OF_TOPIC in table.info
+    }
+
+
 def announce_before_commit(connection) -> None:
     """Engine hook (commit, called just before COMMIT is sent): one round trip that queues
     a notification per changed topic and schema; PostgreSQL delivers them on commit. Sent on
-    the DBAPI connection itself, beneath SQLAlchemy's transaction bookkeeping."""
+    the DBAPI connection itself, beneath SQLAlchemy's transaction bookkeeping. A topic with a
+    version table (`VERSION_OF_TOPIC`) also gets its version raised first: its row lock is
+    taken at commit, so only writers of that topic ever wait on it (menu edits, not orders)."""
     changed = None if connection.invalidated else connection.info.pop(_CHANGED, None)
     if not changed:
         return
@@ -98,11 +115,19 @@ def announce_before_commit(connection) -> None:
         for payload in payloads:
             if not payload.startswith("registry"):
                 feed.apply(payload)
+    versioned = _version_tables()
+    bumps = sorted(
+        (schema, versioned[topic])
+        for topic, schema in changed
+        if schema is not None and topic in versioned
+    )
     statement = "SELECT " + ", ".join(["pg_notify(%s, %s)"] * len(payloads))
     arguments = [value for payload in payloads for value in (CHANNEL, payload)]
     dbapi_connection = connection.connection.dbapi_connection
     cursor = dbapi_connection.cursor()
     try:
+        for schema, table in bumps:
+            cursor.execute(BUMP_VERSION.format(sql.Identifier(schema), sql.Identifier(table)))
         cursor.execute(statement, arguments)
     except psycopg.Error as error:
         # As SQLAlchemy would raise it (a lost server is an OperationalError: 503, not 500).
@@ -330,6 +355,17 @@ def cached_for_request(
     job) loads afresh, so a view that changed something shows what it changed."""
     if not reads_only():
         return load()
+    feed = change_feed()
+    return load() if feed is None else feed.cached(schema, topic, kind, load, size)
+
+
+def cached_for_checked_write(
+    schema: str, topic: str, kind: str, load: Callable[[], T], size: Callable[[T], int]
+) -> T:
+    """`ChangeFeed.cached` even in a unit of work that writes, for a value that carries the
+    topic's version (`VERSION_OF_TOPIC`, read before the rest) and whose write checks that
+    version in its own statement: a value gone stale between the read and the write refuses
+    the write (the caller reads afresh and tries again) instead of writing stale data."""
     feed = change_feed()
     return load() if feed is None else feed.cached(schema, topic, kind, load, size)
 

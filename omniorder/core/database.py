@@ -23,6 +23,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # The key of a table's `info` that names what its changes are about (the menu, the board…):
 # each model declares its own, and the change feed (`omniorder.cache.changes`) announces it.
 CHANGE_TOPIC = "change_topic"
+# The key of a one-row table's `info` naming the topic whose version it counts: the change
+# feed adds 1 to its ``version`` in every transaction that changes that topic, so a write
+# priced from memory can check, in its own statement, that nothing changed since the read.
+VERSION_OF_TOPIC = "version_of_topic"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READS_ONLY = "omniorder_reads_only"
 

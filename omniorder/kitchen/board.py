@@ -14,7 +14,7 @@ from omniorder.core.errors import Conflict, Invalid, NotFound
 from omniorder.menu.catalog import menu_item
 from omniorder.menu.models import Category, MenuItem
 from omniorder.notifications.outbox import order_event
-from omniorder.ordering.models import BoardVersion, Order
+from omniorder.ordering.models import BOARD_VERSION, BUMP_BOARD_VERSION, Order
 from omniorder.ordering.pickup import pause_setting, utc_now
 from omniorder.settings.document import update_settings
 from omniorder.staff.models import User
@@ -41,7 +41,7 @@ class Board:
 
 def bump_board_version() -> None:
     """Call in every transaction that changes an order, before it commits."""
-    db.session.execute(update(BoardVersion).values(version=BoardVersion.version + 1))
+    db.session.execute(BUMP_BOARD_VERSION)
 
 
 def board(station: str | None = None) -> Board:
@@ -52,7 +52,7 @@ def board(station: str | None = None) -> Board:
     With a `station`, each open order keeps only the lines of that station (matched without
     regard to case) and an order with none is left out: the grill sees what it grills, the
     full board stays the expo's view."""
-    version, now = db.session.execute(select(BoardVersion.version, func.now())).one()
+    version, now = db.session.execute(select(BOARD_VERSION, func.now())).one()
     open_orders = db.session.scalars(
         select(Order)
         .where(Order.status.in_(NEXT_STATUS))
@@ -139,7 +139,7 @@ def urgency(order: Order, now: datetime) -> str:
 # The roles travel as one array parameter: an IN list is re-rendered on every execution.
 # "Allowed" includes the session version: an ended session (auth.py) gets no 204 either.
 POLL_STATEMENT = select(
-    BoardVersion.version,
+    select(BOARD_VERSION).scalar_subquery(),
     exists()
     .where(
         User.id == bindparam("staff_id"),
@@ -178,7 +178,7 @@ def poll(
     return version, still_allowed
 
 
-BOARD_VERSION_STATEMENT = select(BoardVersion.version)
+BOARD_VERSION_STATEMENT = select(BOARD_VERSION)
 KITCHEN_STAFF_STATEMENT = select(User.id, User.session_version).where(
     User.role == any_(bindparam("roles", list(KITCHEN_ROLES), type_=ARRAY(String)))
 )

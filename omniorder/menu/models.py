@@ -3,6 +3,7 @@
 import uuid
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -14,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import CHANGE_TOPIC, db, uuid_pk
+from omniorder.core.database import CHANGE_TOPIC, VERSION_OF_TOPIC, db, uuid_pk
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 
@@ -93,3 +94,21 @@ class Option(db.Model):
     price_delta: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+class MenuVersion(db.Model):
+    """One row: how many transactions have changed the menu topic (categories, items, option
+    groups, options, the settings, the webhook endpoint). The change feed adds 1 as each of
+    them commits (cache/changes.py); a checkout priced from a worker's memory inserts its
+    order only while the version is still the one it read (ordering/checkout.py).
+
+    Only menu edits write it, so it is never a hot row for orders: they read it."""
+
+    __tablename__ = "menu_version"
+    __table_args__ = (
+        CheckConstraint("singleton", name="menu_version_singleton"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {VERSION_OF_TOPIC: "menu"}},
+    )
+
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))

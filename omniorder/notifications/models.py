@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import db, one_of, uuid_pk
+from omniorder.core.database import CHANGE_TOPIC, db, one_of, uuid_pk
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 NOTIFICATION_CHANNELS = ("email", "webhook")
@@ -56,12 +56,13 @@ class Notification(db.Model):
 
 class WebhookEndpoint(db.Model):
     """At most one row: where the restaurant wants its order events POSTed, and the secret
-    their HMAC-SHA256 signature is made with (notifications/webhooks.py)."""
+    their HMAC-SHA256 signature is made with (notifications/webhooks.py). In the menu's
+    change topic: a checkout takes the endpoint from the same memory as the prices."""
 
     __tablename__ = "webhook_endpoint"
     __table_args__ = (
         CheckConstraint("singleton", name="webhook_endpoint_singleton"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
     )
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))

@@ -97,14 +97,18 @@ class Channel(Protocol):
     def next_try(self, claim: Claim) -> datetime.datetime | None: ...
 
 
-def order_event(order: Order, event: str) -> None:
-    """Queue the messages `event` causes for `order`, in the caller's unit of work."""
+READ = object()  # order_event's webhook_url: read the endpoint now
+
+
+def order_event(order: Order, event: str, webhook_url: str | None | object = READ) -> None:
+    """Queue the messages `event` causes for `order`, in the caller's unit of work. A caller
+    that holds the webhook endpoint's URL already (a checkout's price list) passes it."""
     if event not in EVENTS:
         raise ValueError(f"unknown event {event}")
     recipients = {}
     if order.customer_email:
         recipients["email"] = order.customer_email
-    webhook = db.session.scalar(select(WebhookEndpoint.url))
+    webhook = db.session.scalar(select(WebhookEndpoint.url)) if webhook_url is READ else webhook_url
     if webhook:
         recipients["webhook"] = webhook
     for channel, recipient in recipients.items():

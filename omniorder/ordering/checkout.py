@@ -1,4 +1,10 @@
-"""Placing an order: prices, options and availability are re-read in the same transaction.
+"""Placing an order: priced from the worker's price list, checked by the INSERT itself.
+
+A warm order is one statement (and the change feed's notification at commit): the INSERT …
+SELECT inserts the order only while the menu's version is still the one its prices were read
+at, counts the ready estimate's queue, raises the board's version on one stripe and returns
+the row (`_insert_order`). Nothing is locked for the restaurant as a whole: a capped slot is
+locked alone (ordering/pickup.lock_slot), the order number is the identity's sequence.
 
 The order's `items` is the JSON snapshot of what was bought, per line: ``{menu_item_id, name,
 unit_price, options: [{id, group, name, price_delta}], quantity, line_total, note}``, amounts in
@@ -20,16 +26,22 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
 from omniorder.core.database import db
-from omniorder.core.errors import BrokenRule, Conflict, Invalid, NotFound, Unprocessable
+from omniorder.core.errors import (
+    BrokenRule,
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    Unprocessable,
+)
 from omniorder.core.money import amount_for_input
-from omniorder.kitchen.board import bump_board_version
-from omniorder.menu.models import Category, MenuItem
+from omniorder.menu.models import MenuVersion
 from omniorder.notifications.outbox import order_event
-from omniorder.ordering.models import ORDER_STATUSES, Order
+from omniorder.ordering.models import ORDER_STATUSES, Order, board_version_bump
 from omniorder.ordering.order_input import (
     Contact,
     OrderLine,
@@ -37,21 +49,33 @@ from omniorder.ordering.order_input import (
     clean_idempotency_key,
     clean_order_note,
 )
-from omniorder.ordering.pickup import check_order_time, ensure_room, local_iso, ready_time, utc_now
+from omniorder.ordering.pickup import (
+    check_order_time,
+    ensure_room,
+    local_iso,
+    orders_ahead_count,
+    ready_estimate,
+    ready_time,
+    utc_now,
+)
+from omniorder.ordering.price_list import PriceList, price_list
 from omniorder.ordering.pricing import (
     Tip,
     choose_options,
-    option_groups_of,
     order_totals,
     priced_line,
     unorderable,
 )
-from omniorder.settings.document import current_settings
+from omniorder.settings.document import current_settings, use_settings
 
 # The most one order may total, in minor units (1,000,000.00): far above any real basket, far
 # below what orders.total_amount (bigint) holds, so a total can never overflow the column.
 MAX_ORDER_TOTAL = 100_000_000
 KEY_REUSED = "This Idempotency-Key was already used for a different order; use a new key."
+
+
+ATTEMPTS = 3  # prices read again this often when the menu changes under an order
+MENU_MOVED = "The menu changed while your order was being placed; please send it again."
 
 
 @dataclass(frozen=True)
@@ -77,22 +101,56 @@ def place_order(
     ``ready_at`` follows ordering/pickup.py, which also refuses it: `Closed`, `Paused`,
     `SlotFull` (409) or `BrokenRule` (422, a pickup time the restaurant cannot serve). `now` is
     the caller's clock (tests freeze it). `contact` (ordering/order_input.clean_contact): the
-    customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept."""
+    customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept.
+
+    Priced from the worker's price list (ordering/price_list.py); the INSERT checks its
+    version, so a warm order is one statement and the notification at commit. A refusal is
+    only ever given from a price list read afresh in this transaction."""
     customer_name = clean_customer_name(customer_name)
     note = clean_order_note(note)
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
         raise Invalid("items", "must be a non-empty list")
     digest = request_digest(customer_name, lines, note, tip, pickup_at, contact)
-    if idempotency_key is not None:
-        existing = _order_with_key(idempotency_key, digest)
-        if existing is not None:
-            return PlacedOrder(existing, created=False)
-
-    settings = current_settings()
     now = now or utc_now()
+    prices = price_list()
+    for _ in range(ATTEMPTS):
+        try:
+            values = _order_values(prices, customer_name, lines, note, tip, pickup_at, now)
+        except DomainError:
+            if not prices.fresh:  # memory may lag a change by a notification: ask the database
+                prices = price_list(fresh=True)
+                continue
+            earlier = _placed_earlier(idempotency_key, digest)
+            if earlier is not None:
+                return earlier
+            raise
+        if idempotency_key is not None:
+            values.update(idempotency_key=idempotency_key, request_digest=digest)
+        if contact is not None:
+            values.update(customer_email=contact.email, customer_phone=contact.phone)
+        order = _insert_order(values, prices, now)
+        if order is not None:
+            use_settings(prices.settings)
+            order_event(order, "order.created", webhook_url=prices.webhook_url)
+            return PlacedOrder(order, created=True)
+        earlier = _placed_earlier(idempotency_key, digest)  # else the menu moved
+        if earlier is not None:
+            return earlier
+        prices = price_list(fresh=True)
+    raise Conflict(MENU_MOVED)
+
+
+def _placed_earlier(key: str | None, digest: str) -> PlacedOrder | None:
+    order = None if key is None else _order_with_key(key, digest)
+    return None if order is None else PlacedOrder(order, created=False)
+
+
+def _order_values(prices: PriceList, customer_name: str, lines, note, tip, pickup_at, now) -> dict:
+    """The order's columns as priced by `prices`, or the refusal (`DomainError`)."""
+    settings = prices.settings
     check_order_time(settings, pickup_at, now)
-    snapshot = priced_snapshot(lines)
+    snapshot = priced_snapshot(prices, lines)
     totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)
     if totals.total > MAX_ORDER_TOTAL:
         limit = amount_for_input(MAX_ORDER_TOTAL, "en_US", settings["currency"])
@@ -109,51 +167,55 @@ def place_order(
         "total_amount": totals.total,
         "currency": settings["currency"],
         "note": note,
-        "idempotency_key": idempotency_key,
-        "request_digest": digest if idempotency_key is not None else None,
         "pickup_at": pickup_at,
-        "customer_email": contact.email if contact else None,
-        "customer_phone": contact.phone if contact else None,
     }
-    # The board-version row lock serialises this restaurant's order transactions from here
-    # to commit: the queue length and the slot's count below cannot change under us.
-    bump_board_version()
-    values["ready_at"] = ready_time(settings, pickup_at, now)
-    ensure_room(settings, values["ready_at"], now)
-    statement = insert(Order).values(**values).returning(Order.id)
-    if idempotency_key is not None:
+    if settings["max_orders_per_slot"]:  # the slot is counted (and locked) before the INSERT
+        values["ready_at"] = ready_time(settings, pickup_at, now)
+        ensure_room(settings, values["ready_at"], now)
+    return values
+
+
+def _insert_order(values: dict, prices: PriceList, now: datetime.datetime) -> Order | None:
+    """ONE statement: the order inserted while the menu's version is still the one `prices`
+    was read at (else nothing), its ready estimate counted in the same statement, the board's
+    version raised on a free stripe under the same condition, the row returned. None when
+    nothing was inserted: the menu moved, or the idempotency key was taken (then the board's
+    version moved for nothing, which costs a tablet one redraw)."""
+    table = Order.__table__
+    columns = dict(values)
+    if "ready_at" not in columns:
+        pickup_at = columns["pickup_at"]
+        columns["ready_at"] = pickup_at or ready_estimate(
+            prices.settings, now, orders_ahead_count(prices.settings, now).scalar_subquery()
+        )
+    menu_unchanged = select(MenuVersion.version).scalar_subquery() == prices.version
+    chosen = select(
+        *(
+            value if isinstance(value, ColumnElement) else literal(value, table.c[name].type)
+            for name, value in columns.items()
+        )
+    ).where(menu_unchanged)
+    statement = insert(Order).from_select(list(columns), chosen)
+    if "idempotency_key" in columns:
         statement = statement.on_conflict_do_nothing(index_elements=[Order.idempotency_key])
-    order_id = db.session.scalar(statement)
-    if order_id is None:  # a concurrent request with the same key committed first
-        return PlacedOrder(_order_with_key(idempotency_key, digest), created=False)
-    order = db.session.get(Order, order_id)
-    order_event(order, "order.created")  # the receipt and the webhook, with this commit
-    return PlacedOrder(order, created=True)
+    statement = statement.add_cte(board_version_bump(menu_unchanged).cte("bumped"))
+    return db.session.scalars(statement.returning(Order)).one_or_none()
 
 
-def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
-    """The order's lines as bought: items and their options read FOR SHARE (nothing can be
-    sold out or repriced under us until the order commits), every choice checked (422 naming
-    each problem), then sold-out items and options (409)."""
-    wanted = {line.menu_item_id for line in lines}
-    rows = db.session.execute(
-        select(MenuItem, Category.station)
-        .outerjoin(Category, MenuItem.category_id == Category.id)
-        .where(MenuItem.id.in_(wanted))
-        .with_for_update(read=True, of=MenuItem)
-    )
-    items, stations = {}, {}
-    for item, station in rows:
-        items[item.id], stations[item.id] = item, station
+def priced_snapshot(prices: PriceList, lines: list[OrderLine]) -> list[dict]:
+    """The order's lines as bought, from `prices`: every choice checked (422 naming each
+    problem), then sold-out items and options (409)."""
+    items = prices.items
     unknown = [str(line.menu_item_id) for line in lines if line.menu_item_id not in items]
     if unknown:  # a well-formed id the menu does not hold (now): the client's menu is stale
         raise Conflict(
             f"Menu item {unknown[0]} is not on this restaurant's menu; read GET /api/v1/menu again."
         )
-    groups = option_groups_of(items, lock=True)
+    wanted = {line.menu_item_id for line in lines}
+    groups = prices.groups
     # An item whose required group has nothing on sale: a 409 naming the missing choice,
     # before the per-line checks would ask the client to "choose a Size" it cannot choose.
-    blocked = {unorderable(item, groups.get(item.id, [])) for item in items.values()} - {None}
+    blocked = {unorderable(items[id_], groups.get(id_, [])) for id_ in wanted} - {None}
     if blocked:
         raise Conflict(f"Sorry, {'; '.join(sorted(blocked))}.")
     chosen, problems = [], {}
@@ -165,7 +227,7 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
             problems[f"items[{index}].options"] = error.fields["options"]
     if problems:  # well-formed option ids that break the item's group rules
         raise BrokenRule(fields=problems)
-    sold_out = {item.name for item in items.values() if not item.is_available}
+    sold_out = {items[id_].name for id_ in wanted if not items[id_].is_available}
     sold_out |= {
         f"{items[line.menu_item_id].name} ({choice.option.name})"
         for line, picked in zip(lines, chosen, strict=True)
@@ -176,9 +238,10 @@ def priced_snapshot(lines: list[OrderLine]) -> list[dict]:
         raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
     snapshot = []
     for line, picked in zip(lines, chosen, strict=True):
-        priced = priced_line(items[line.menu_item_id], picked, line.quantity, line.note)
-        if stations[line.menu_item_id]:  # the kitchen station it goes to (kitchen.board)
-            priced["station"] = stations[line.menu_item_id]
+        item = items[line.menu_item_id]
+        priced = priced_line(item, picked, line.quantity, line.note)
+        if item.station:  # the kitchen station it goes to (kitchen.board)
+            priced["station"] = item.station
         snapshot.append(priced)
     return snapshot
 

@@ -11,9 +11,14 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
+    cast,
+    func,
+    select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -90,19 +95,55 @@ Index(
 )
 
 
-class BoardVersion(db.Model):
-    """One row; +1 in every transaction that changes an order (ordering and kitchen services).
+BOARD_STRIPES = 16
 
-    Kitchen tablets poll with the version they show; an unchanged version is a 204 after one
-    primary-key read. A counter row, not max(updated_at): a row lock orders the bumps by commit,
-    so a poll can never miss a change committed after a later timestamp was already seen.
+
+class BoardVersion(db.Model):
+    """How many transactions have changed an order, the board's version: the SUM of
+    `BOARD_STRIPES` counters (provisioning seeds them all). Every transaction that changes an
+    order adds 1 to a stripe no other transaction holds at that moment (`board_version_bump`),
+    so concurrent orders of one restaurant never queue on one row until commit.
+
+    Kitchen tablets poll with the version they show; an unchanged sum is a 204. A sum of
+    counters that only grow, not max(updated_at): a change that commits after a poll read
+    the sum makes it larger, whatever order the commits came in, so no poll can miss one.
     """
 
     __tablename__ = "board_version"
     __table_args__ = (
-        CheckConstraint("singleton", name="board_version_singleton"),
+        CheckConstraint(f"stripe >= 0 AND stripe < {BOARD_STRIPES}", name="board_version_stripe"),
         {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "board"}},
     )
 
-    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    stripe: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+
+
+def board_version_bump(*conditions):
+    """The UPDATE adding 1 to the board's version (when `conditions` hold): on the first stripe
+    no other transaction holds, starting from this backend's own (``FOR UPDATE SKIP
+    LOCKED``); only when all are held does it wait, on its own stripe."""
+    own = func.pg_backend_pid() % BOARD_STRIPES
+    free = (
+        select(BoardVersion.stripe)
+        .order_by((BoardVersion.stripe - own + BOARD_STRIPES) % BOARD_STRIPES)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return (
+        update(BoardVersion)
+        .where(BoardVersion.stripe == func.coalesce(free, own), *conditions)
+        .values(version=BoardVersion.version + 1)
+    )
+
+
+BUMP_BOARD_VERSION = board_version_bump()
+
+# The board's version: the sum of its stripes (bigint, not sum()'s numeric).
+BOARD_VERSION = cast(func.coalesce(func.sum(BoardVersion.version), 0), BigInteger)
+
+
+def board_stripes() -> list[dict]:
+    """The rows provisioning seeds."""
+    return [{"stripe": stripe, "version": 0} for stripe in range(BOARD_STRIPES)]

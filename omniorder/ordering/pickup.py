@@ -14,9 +14,9 @@ counted once; every function takes `now`, the caller's clock, so tests freeze it
   time per order ahead of it in the queue.
 - **Cap**: with ``max_orders_per_slot`` > 0, a slot holds at most that many orders that are not
   cancelled, counted by their ``ready_at``; ASAP orders count in the slot their estimate falls
-  in. Counting and inserting are serialised per restaurant by the board-version row lock that
-  every order transaction takes anyway, so two customers racing for the last place cannot both
-  get it.
+  in. Counting and inserting are serialised per slot by an advisory lock on that one slot
+  (`lock_slot`), so two customers racing for its last place cannot both get it, while orders
+  for other slots (and every order of a restaurant without a cap) never wait.
 - **Pause**: the settings key ``pause`` (``{"until": ISO}`` or ``{"until": null}``). While it
   holds, orders for now get 409 with ``resumes_at``; scheduled orders are taken for pickups at
   or after ``until`` (and all of them while paused until resumed: a pause stops the rush, not
@@ -25,6 +25,7 @@ counted once; every function takes `now`, the caller's clock, so tests freeze it
 """
 
 import datetime
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from omniorder.core.errors import BrokenRule, Invalid, Paused, SlotFull
 from omniorder.core.money import format_local_time
 from omniorder.ordering.models import Order
 from omniorder.settings.hours import closed_notice, ensure_open, is_open, opening_ranges
+from omniorder.tenancy.bind import current_tenant
 
 DAYS_AHEAD = 7
 GRACE = datetime.timedelta(minutes=5)
@@ -167,10 +169,11 @@ def check_pickup_at(settings: dict, pickup_at: datetime.datetime, now: datetime.
 # Ready estimate and cap (they read the bound restaurant's orders)
 
 
-def orders_ahead(settings: dict, now: datetime.datetime) -> int:
-    """Open orders due by now + prep: the queue an ASAP order joins."""
+def orders_ahead_count(settings: dict, now: datetime.datetime):
+    """The count of open orders due by now + prep, as a query: the queue an ASAP order joins
+    (read through the orders' status index: as long as the open queue, not the history)."""
     due_by = now + _minutes(settings, "prep_minutes")
-    return db.session.scalar(
+    return (
         select(func.count())
         .select_from(Order)
         .where(
@@ -180,9 +183,14 @@ def orders_ahead(settings: dict, now: datetime.datetime) -> int:
     )
 
 
-def ready_estimate(settings: dict, now: datetime.datetime, ahead: int) -> datetime.datetime:
-    """The ASAP formula: now + prep_minutes + one minute per order ahead."""
-    return now + _minutes(settings, "prep_minutes") + datetime.timedelta(minutes=ahead)
+def orders_ahead(settings: dict, now: datetime.datetime) -> int:
+    return db.session.scalar(orders_ahead_count(settings, now))
+
+
+def ready_estimate(settings: dict, now: datetime.datetime, ahead):
+    """The ASAP formula: now + prep_minutes + one minute per order ahead (`ahead`: a number,
+    or an SQL expression counting them, for a checkout that estimates inside its INSERT)."""
+    return now + _minutes(settings, "prep_minutes") + datetime.timedelta(minutes=1) * ahead
 
 
 def _taken_per_slot(settings: dict, start: datetime.datetime) -> dict[datetime.datetime, int]:
@@ -199,13 +207,23 @@ def _taken_per_slot(settings: dict, start: datetime.datetime) -> dict[datetime.d
     return taken
 
 
+def lock_slot(slot: datetime.datetime) -> None:
+    """Hold this restaurant's `slot` until the transaction ends (an advisory lock keyed by the
+    schema and the slot): orders for the same slot count and insert one after the other,
+    orders for other slots and uncapped restaurants never wait on it."""
+    name = f"{current_tenant().schema_name} {slot.astimezone(datetime.UTC).isoformat()}"
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), signed=True)
+    db.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def ensure_room(settings: dict, ready_at: datetime.datetime, now: datetime.datetime) -> None:
     """`SlotFull` (409 with ``next_slot``) when the slot of `ready_at` holds its cap already.
-    Call with the board-version row locked (ordering.place_order does)."""
+    With a cap, locks the slot first (`lock_slot`) until the order's transaction ends."""
     cap = settings["max_orders_per_slot"]
     if cap == 0:
         return
     slot = slot_of(settings, ready_at)
+    lock_slot(slot)
     taken = _taken_per_slot(settings, slot)
     if taken.get(slot, 0) < cap:
         return

@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Conflict, Invalid
@@ -34,39 +34,43 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 @dataclass(frozen=True)
 class GroupChoices:
-    """An option group of an item with its options, in menu order."""
+    """An option group of an item (a row: id, menu_item_id, name, min_choices, max_choices)
+    with its options (rows: id, group_id, name, price_delta, is_available), in menu order."""
 
-    group: OptionGroup
-    options: list[Option]
+    group: Row
+    options: list[Row]
 
 
-def option_groups_of(item_ids, lock: bool = False) -> dict[uuid.UUID, list[GroupChoices]]:
-    """The option groups of these items with their options, by item, in menu order (rank).
+GROUP_COLUMNS = (
+    OptionGroup.id,
+    OptionGroup.menu_item_id,
+    OptionGroup.name,
+    OptionGroup.min_choices,
+    OptionGroup.max_choices,
+)
+OPTION_COLUMNS = (Option.id, Option.group_id, Option.name, Option.price_delta, Option.is_available)
 
-    `lock`: FOR SHARE, for an order: no option can be repriced, sold out or deleted under it
-    until it commits. Two statements (the options only when some item has groups)."""
-    item_ids = list(item_ids)
-    if not item_ids:
-        return {}
-    groups_query = (
-        select(OptionGroup)
-        .where(OptionGroup.menu_item_id.in_(item_ids))
-        .order_by(OptionGroup.rank, OptionGroup.name, OptionGroup.id)
+
+def option_groups_of(item_ids=None) -> dict[uuid.UUID, list[GroupChoices]]:
+    """The option groups of these items (None: of every item) with their options, by item,
+    in menu order (rank). Plain rows, not ORM objects: a worker keeps them in memory across
+    requests (ordering/checkout.py). Two statements (the options only when there are groups)."""
+    groups_query = select(*GROUP_COLUMNS).order_by(
+        OptionGroup.rank, OptionGroup.name, OptionGroup.id
     )
-    if lock:
-        groups_query = groups_query.with_for_update(read=True)
-    groups = list(db.session.scalars(groups_query))
+    if item_ids is not None:
+        item_ids = list(item_ids)
+        if not item_ids:
+            return {}
+        groups_query = groups_query.where(OptionGroup.menu_item_id.in_(item_ids))
+    groups = db.session.execute(groups_query).all()
     if not groups:
         return {}
-    options_query = (
-        select(Option)
-        .where(Option.group_id.in_([group.id for group in groups]))
-        .order_by(Option.rank, Option.name, Option.id)
-    )
-    if lock:
-        options_query = options_query.with_for_update(read=True)
+    options_query = select(*OPTION_COLUMNS).order_by(Option.rank, Option.name, Option.id)
+    if item_ids is not None:
+        options_query = options_query.where(Option.group_id.in_([group.id for group in groups]))
     options_by_group = defaultdict(list)
-    for option in db.session.scalars(options_query):
+    for option in db.session.execute(options_query):
         options_by_group[option.group_id].append(option)
     by_item = defaultdict(list)
     for group in groups:
@@ -76,8 +80,8 @@ def option_groups_of(item_ids, lock: bool = False) -> dict[uuid.UUID, list[Group
 
 @dataclass(frozen=True)
 class ChosenOption:
-    group: OptionGroup
-    option: Option
+    group: Row  # as in GroupChoices
+    option: Row
 
     def as_snapshot(self) -> dict:
         return {

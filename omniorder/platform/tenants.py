@@ -25,7 +25,8 @@ from omniorder.core.errors import Conflict, NotFound, check_fields
 from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import after_commit
 from omniorder.menu.document import insert_menu, validate_menu_document
-from omniorder.ordering.models import BoardVersion
+from omniorder.menu.models import MenuVersion
+from omniorder.ordering.models import BoardVersion, board_stripes
 from omniorder.settings.models import RestaurantSettings
 from omniorder.settings.theme import validate_theme
 from omniorder.staff.accounts import (
@@ -192,9 +193,10 @@ def provision_tenant(
 
 
 def _seed(connection, schema_name: str, logins: list[dict], menu: dict) -> None:
-    """The board counter, the logins and the (validated) menu, in the new schema."""
+    """The board's and the menu's versions, the logins and the (validated) menu."""
     in_schema = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_name}}
-    connection.execute(insert(BoardVersion).values(version=0), execution_options=in_schema)
+    connection.execute(insert(BoardVersion), board_stripes(), execution_options=in_schema)
+    connection.execute(insert(MenuVersion).values(version=0), execution_options=in_schema)
     connection.execute(insert(RestaurantSettings).values(document={}), execution_options=in_schema)
     connection.execute(insert(User), logins, execution_options=in_schema)
     insert_menu(connection, menu, in_schema)

@@ -429,10 +429,21 @@ def current_settings() -> dict:
             current_tenant().schema_name,
             "menu",
             "settings",
-            lambda: _readable(db.session.scalar(select(RestaurantSettings.document)) or {}),
+            read_settings,
             lambda document: len(repr(document)) + 200,
         )
     return g.restaurant_settings
+
+
+def read_settings() -> dict:
+    """The bound restaurant's settings from the database (defaults filled in)."""
+    return _readable(db.session.scalar(select(RestaurantSettings.document)) or {})
+
+
+def use_settings(document: dict) -> None:
+    """Make `document` the request's settings: a checkout has read them with the prices and
+    checked their version in its INSERT, so the rest of the request needs no second read."""
+    g.restaurant_settings = document
 
 
 def update_settings(change) -> dict:

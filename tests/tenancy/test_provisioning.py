@@ -47,6 +47,7 @@ def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_ten
         "menu_items",
         "orders",
         "board_version",
+        "menu_version",
         "login_failures",
         "alembic_version",
         "option_groups",
