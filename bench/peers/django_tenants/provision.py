@@ -1,7 +1,8 @@
 """Build the peer's database: public schema, a public tenant, then `tenants` tenants
 (schemas tenant_b<i>, domains b<i>.bench.localhost, as bench/provisioning.py names ours),
 each with our starter menu's items (omniorder/data/starter_menu.json: same names, prices and
-availability). Prints ``{"seconds_per_tenant": …, "items": {domain: [item id, …]}}`` as JSON.
+availability). Prints ``{"seconds_per_tenant": …, "items": {domain: {name: id}}}`` as JSON,
+the items available for ordering, in the starter menu's order.
 
     DJANGO_BENCH_DATABASE_URL=… python -m bench.peers.django_tenants.provision 50
 """
@@ -47,7 +48,7 @@ def main(tenants: int) -> dict:
         Domain(domain=domain, tenant=tenant, is_primary=True).save()
         with schema_context(tenant.schema_name):
             created = MenuItem.objects.bulk_create(MenuItem(**item) for item in menu)
-        items[domain] = [str(item.id) for item in created]
+        items[domain] = {item.name: str(item.id) for item in created if item.is_available}
     seconds = (time.perf_counter() - started) / max(tenants, 1)
     return {"seconds_per_tenant": round(seconds, 4), "items": items}
 
