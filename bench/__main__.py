@@ -1,7 +1,8 @@
 """Run every benchmark and write bench/results/<name>.json + bench/results/summary.md.
 
-    python -m bench                 # the whole suite (about 18 minutes on 2 cores)
+    python -m bench                 # the whole suite (about 20 minutes on 2 cores)
     BENCH_RUNS=1 BENCH_DURATION=3 BENCH_SCALE_TENANTS=0 python -m bench   # a quick look
+    BENCH_RUNS=3 BENCH_DURATION=5 python -m bench orders                  # the write path alone
 
 Knobs (environment): BENCH_RUNS (3), BENCH_DURATION (wrk seconds, 10), BENCH_TENANTS (200),
 BENCH_HTTP_TENANTS (50), BENCH_SCALE_TENANTS (2000; 0 skips the scale runs),
@@ -17,7 +18,7 @@ import time
 
 import psycopg
 
-from bench import analytics, citus, http, migrations, operations, provisioning, soak
+from bench import analytics, citus, http, migrations, operations, orders, provisioning, soak
 from bench.common import (
     FIXED_HASH,
     RESULTS,
@@ -28,7 +29,7 @@ from bench.common import (
     timed,
 )
 from bench.provisioning import populate, raw_provision
-from bench.summary import write_summary
+from bench.summary import orders_lines, write_summary
 
 RUNS = int(os.environ.get("BENCH_RUNS", 3))
 DURATION = int(os.environ.get("BENCH_DURATION", 10))
@@ -67,13 +68,14 @@ def scale_run(tenants: int) -> dict:
 
 
 def main(parts: list[str]) -> None:
-    """`python -m bench [provisioning|migrations|http|analytics|operations|scale|soak]…`; all
-    by default."""
+    """`python -m bench [provisioning|migrations|http|orders|analytics|operations|scale|soak]…`;
+    all by default."""
     started = time.time()
     wanted = set(parts) or {
         "provisioning",
         "migrations",
         "http",
+        "orders",
         "analytics",
         "operations",
         "scale",
@@ -97,6 +99,14 @@ def main(parts: list[str]) -> None:
             populate(url, HTTP_TENANTS)
             domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
             save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
+    if "orders" in wanted:
+        print(f"the write path (orders over {HTTP_TENANTS} tenants) …", flush=True)
+        with scratch_database("orders") as url:
+            populate(url, HTTP_TENANTS)
+            domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
+            placed = {**meta, **orders.run(url, domains, runs=RUNS, duration=DURATION)}
+        save("orders", placed)
+        print("\n".join(orders_lines(placed)), flush=True)
     if ANALYTICS_TENANTS and "analytics" in wanted:
         print(f"analytics ({ANALYTICS_TENANTS} tenants × 100 orders) …", flush=True)
         save("analytics", {**meta, **analytics.run(ANALYTICS_TENANTS)})

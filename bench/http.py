@@ -92,6 +92,7 @@ def parse_wrk(output: str) -> dict:
     errors = re.search(r"Socket errors: (.*)", output)
     return {
         "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
@@ -99,9 +100,9 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def wrk_once(port: int, script: str, path: str, duration: int) -> dict:
+def wrk_once(port: int, script: str, path: str, duration: int, connections: int = 4) -> dict:
     result = subprocess.run(
-        [ensure_wrk(), "-t1", "-c4", f"-d{duration}s", "--latency", "-s", script]
+        [ensure_wrk(), "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script]
         + [f"http://127.0.0.1:{port}{path}"],
         check=True,
         capture_output=True,
@@ -116,6 +117,7 @@ def medians(samples: list[dict]) -> dict:
         "p50_ms": round(statistics.median(s["p50_ms"] for s in samples), 3),
         "p99_ms": round(statistics.median(s["p99_ms"] for s in samples), 3),
         "non_2xx": sum(s["non_2xx"] for s in samples),
+        "requests": sum(s["requests"] for s in samples),
         "runs": samples,
     }
 
@@ -211,25 +213,28 @@ def worker_memory(port: int) -> dict:
 
 
 def interleaved(loads: dict, runs: int, duration: int, warm_up: int = 2) -> dict:
-    """`loads`: label → (port, lua, path). A `warm_up` s run of each, then `runs` rounds,
-    each load once per round, the order rotated by one every round."""
+    """`loads`: label → (port, lua, path) or (port, lua, path, wrk connections; 4 if not
+    given). A `warm_up` s run of each, then `runs` rounds, each load once per round, the order
+    rotated by one every round."""
     labels = list(loads)
     samples = {label: [] for label in labels}
     with ExitStack() as stack:
         scripts = {}
-        for label, (_, lua, _) in loads.items():
+        for label, (_, lua, *_) in loads.items():
             script = stack.enter_context(tempfile.NamedTemporaryFile("w", suffix=".lua"))
             script.write(lua)
             script.flush()
             scripts[label] = script.name
-        for label, (port, _, path) in loads.items():
-            wrk_once(port, scripts[label], path, warm_up)
+        warm = {
+            label: wrk_once(port, scripts[label], path, warm_up, *connections)
+            for label, (port, _, path, *connections) in loads.items()
+        }
         for round_index in range(runs):
             for label in labels[round_index % len(labels) :] + labels[: round_index % len(labels)]:
-                port, _, path = loads[label]
-                samples[label].append(wrk_once(port, scripts[label], path, duration))
+                port, _, path, *connections = loads[label]
+                samples[label].append(wrk_once(port, scripts[label], path, duration, *connections))
             print(f"    round {round_index + 1}/{runs} done", flush=True)
-    return {label: medians(values) for label, values in samples.items()}
+    return {label: {**medians(values), "warm_up": warm[label]} for label, values in samples.items()}
 
 
 def ratio(results: dict, numerator: str, denominator: str) -> dict | None:

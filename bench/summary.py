@@ -194,6 +194,40 @@ def _http_lines(http: dict) -> list[str]:
     return lines
 
 
+def orders_lines(orders: dict) -> list[str]:
+    """The write path (bench/orders.py): also printed by `python -m bench orders`."""
+    ratios = orders["ratios"]
+    accounting = orders["accounting"]
+    return [
+        "## The write path: placing orders (gunicorn 2 sync workers; wrk -t1, -c4 unless "
+        "named; every server up at once, loads interleaved round by round)",
+        "",
+        f"{orders.get('runs', '?')} rounds × {orders.get('duration_s', '?')} s of wrk per load; "
+        f"each order two items ({', '.join(orders['items_ordered']['names'])}).",
+        "",
+        *_load_table(orders),
+        "",
+        "| ratio (median of per-round ratios) | |",
+        "|---|---|",
+        f"| ours (API) / django-tenants | {_ratio(ratios, 'api_vs_django_tenants')} |",
+        f"| ours (API) / bare order limit | {_ratio(ratios, 'api_vs_bare_order_limit')} |",
+        f"| storefront checkout / API | {_ratio(ratios, 'storefront_vs_api')} |",
+        f"| -c8 on one restaurant / -c8 over 8 | {_ratio(ratios, 'one_restaurant_vs_spread_c8')} |",
+        "",
+        f"Every response 2xx: {'yes' if orders['all_2xx'] else '**NO**'}. Orders stored vs "
+        "responses counted by wrk (warm-ups included): "
+        + ", ".join(
+            f"{label} {entry['stored']:,} / {entry['acknowledged']:,}"
+            for label, entry in accounting.items()
+            if isinstance(entry, dict) and "stored" in entry
+        )
+        + f" ({'consistent' if accounting['ok'] else '**INCONSISTENT**'}).",
+        "",
+        _load_average(orders),
+        "",
+    ]
+
+
 def _scale_lines(scale: dict) -> list[str]:
     lines = []
     lines += [
@@ -279,6 +313,7 @@ def write_summary() -> str:
             "provisioning",
             "migrations",
             "http",
+            "orders",
             "scale",
             "analytics",
             "operations",
@@ -304,6 +339,7 @@ def write_summary() -> str:
         "provisioning": _provisioning_lines,
         "migrations": _migrations_lines,
         "http": _http_lines,
+        "orders": orders_lines,
         "scale": _scale_lines,
         "analytics": _analytics_lines,
         "operations": _operations_lines,

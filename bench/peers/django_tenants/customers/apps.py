@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CustomersConfig(AppConfig):
+    name = "bench.peers.django_tenants.customers"
+    label = "customers"
