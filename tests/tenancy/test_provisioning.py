@@ -297,28 +297,12 @@ def test_a_new_restaurant_lives_on_one_node(make_tenant, db_connection):
     assert placements == (len(tenant_tables()) + 1, 1)  # + alembic_version; one node
 
 
-def statements_sent(app, action) -> list[str]:
-    """The statements the app's engine sends while `action()` runs."""
-    sent = []
-
-    def record(connection, cursor, statement, *rest):
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return sent
-
-
-def test_the_schema_ddl_is_one_round_trip_on_one_server(app, make_tenant):
+def test_the_schema_ddl_is_one_round_trip_on_one_server(app, make_tenant, count_statements):
     """On one PostgreSQL server the schema and its tables go as one script; on Citus, which
     refuses several DDL commands in one string, one statement each."""
     make_tenant()  # the pooled connection has met the database
-    sent = statements_sent(app, make_tenant)
+    sent = count_statements(app)
+    make_tenant()
     ddl = [statement for statement in sent if "CREATE TABLE" in statement]
     with app.app_context(), db.engine.connect() as connection:
         citus = on_citus(connection)
