@@ -16,19 +16,16 @@ import os
 import sys
 import time
 
-import psycopg
-
 from bench import analytics, citus, http, migrations, operations, orders, provisioning, soak
 from bench.common import (
     FIXED_HASH,
     RESULTS,
-    conninfo,
+    bench_app,
     machine,
     scratch_database,
     summary,
-    timed,
 )
-from bench.provisioning import populate, raw_provision
+from bench.provisioning import SCALE_SAMPLE, interleaved, populate
 from bench.summary import orders_lines, write_summary
 
 RUNS = int(os.environ.get("BENCH_RUNS", 3))
@@ -59,11 +56,14 @@ def scale_run(tenants: int) -> dict:
         result["http"] = http.run(
             url, domains, runs=RUNS, duration=DURATION, baselines=False, poll=False
         )
-        with psycopg.connect(conninfo(url)) as connection:  # the floor at the same catalog size
-            raw = [
-                timed(lambda index=index: raw_provision(connection, index)) for index in range(100)
-            ]
-        result["raw_provision_after_last"] = summary(raw)
+        # Ours vs the floor at this catalog size, interleaved (the fill's own latencies above
+        # ran on a connection that had provisioned every tenant before, at another moment).
+        app = bench_app(url)
+        result["provision_vs_raw_at_scale"] = interleaved(app, url, SCALE_SAMPLE, "s")
+        with app.app_context():
+            from omniorder.core.database import db
+
+            db.engine.dispose()
         return result
 
 

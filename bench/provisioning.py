@@ -7,6 +7,7 @@ before any timing, fails when the hand-written schema and the models' schema dif
 """
 
 import json
+import statistics
 import subprocess
 import sys
 
@@ -24,6 +25,7 @@ from bench.common import (
 )
 
 SEQUENCE = 200
+SCALE_SAMPLE = 40  # tenants each way per catalog size in `at_scale`
 
 
 def provision(app, index: int, prefix: str = "b") -> None:
@@ -122,7 +124,7 @@ CREATE TABLE {s}.notifications (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   key varchar NOT NULL UNIQUE, channel varchar NOT NULL, event varchar NOT NULL, order_id uuid,
   recipient varchar NOT NULL, status varchar NOT NULL DEFAULT 'pending',
   attempts integer NOT NULL DEFAULT 0, last_error text, response_status integer,
-  created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz, claimed_until timestamptz,
   CONSTRAINT notifications_channel_check CHECK (channel IN ('email', 'webhook')),
   CONSTRAINT notifications_status_check CHECK (status IN ('pending', 'sent', 'failed')));
 CREATE INDEX ix_tenant_notifications_created_at ON {s}.notifications (created_at);
@@ -256,6 +258,52 @@ def cold_first_tenant(url: str) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
+def interleaved(app, url: str, sample: int, label: str) -> dict:
+    """`sample` tenants of ours and `sample` raw ones, alternating tenant by tenant (which goes
+    first alternates), at the database's current catalog size. Ours runs on the app's pool as
+    the app would; raw on a connection opened for this sample (the floor: a backend that has
+    checked no other tenant's foreign keys, see "Provisioning at 2,000" in bench/README.md)."""
+    ours, raw = [], []
+    with psycopg.connect(conninfo(url)) as connection:
+        for index in range(sample):
+            steps = [
+                (ours, lambda index=index: provision(app, index, f"{label}o")),
+                (raw, lambda index=index: raw_provision(connection, index, f"{label}r")),
+            ]
+            for samples, step in steps if index % 2 == 0 else steps[::-1]:
+                samples.append(timed(step))
+    return {
+        "ours": summary(ours),
+        "raw": summary(raw),
+        "ratio": round(statistics.median(ours) / statistics.median(raw), 2),
+    }
+
+
+def at_scale(sizes: tuple[int, ...] = (200, 2000), sample: int = SCALE_SAMPLE) -> dict:
+    """Ours vs raw interleaved at each catalog size of `sizes`, in one database filled by
+    our service (tenants b0…), plus the fill's own latency per block of 100 tenants."""
+    check_raw_baseline()
+    report = {"sizes": {}, "fill_per_100_ms": []}
+    with scratch_database("provscale") as url:
+        app = bench_app(url)
+        migrate_public(app)
+        filled = 0
+        for size in sizes:
+            while filled < size:
+                block = [
+                    timed(lambda index=index: provision(app, index))
+                    for index in range(filled, min(filled + 100, size))
+                ]
+                report["fill_per_100_ms"].append(round(statistics.median(block), 2))
+                filled += len(block)
+            report["sizes"][size] = interleaved(app, url, sample, f"s{size}")
+        with app.app_context():
+            from omniorder.core.database import db
+
+            db.engine.dispose()
+    return report
+
+
 def run(runs: int = 3, sequence: int = SEQUENCE) -> dict:
     """Ours and the raw baseline interleaved tenant by tenant, so both see the same catalog
     size and the same state of the machine. First checks that the raw baseline still builds
@@ -302,6 +350,15 @@ def run(runs: int = 3, sequence: int = SEQUENCE) -> dict:
 
 
 if __name__ == "__main__":
-    import json
-
-    print(json.dumps(run(runs=1, sequence=int(sys.argv[1]) if len(sys.argv) > 1 else 50), indent=2))
+    # python -m bench.provisioning [N]            ours vs raw over N tenants (50)
+    # python -m bench.provisioning scale [200,2000] [40]   ours vs raw at each catalog size
+    if sys.argv[1:2] == ["scale"]:
+        sizes = tuple(int(size) for size in (sys.argv[2:3] or ["200,2000"])[0].split(","))
+        sample = int(sys.argv[3]) if len(sys.argv) > 3 else SCALE_SAMPLE
+        print(json.dumps(at_scale(sizes, sample), indent=2))
+    else:
+        print(
+            json.dumps(
+                run(runs=1, sequence=int(sys.argv[1]) if len(sys.argv) > 1 else 50), indent=2
+            )
+        )

@@ -13,10 +13,10 @@ from omniorder.core.unit_of_work import unit_of_work
 from omniorder.menu.models import Category, MenuItem
 from omniorder.platform.tenants import drop_tenant, provision_tenant
 from omniorder.staff.models import User
-from omniorder.tenancy import migrate
+from omniorder.tenancy import migrate, schema
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
-from omniorder.tenancy.schema import tenant_tables
+from omniorder.tenancy.schema import on_citus, tenant_tables
 from tests.support.app import schema_exists
 
 
@@ -296,3 +296,38 @@ def test_a_new_restaurant_lives_on_one_node(make_tenant, db_connection):
         {"tables": f"{tenant.schema_name}.%"},
     ).one()
     assert placements == (len(tenant_tables()) + 1, 1)  # + alembic_version; one node
+
+
+def test_the_schema_ddl_is_one_round_trip_on_one_server(app, make_tenant, count_statements):
+    """On one PostgreSQL server the schema and its tables go as one script; on Citus, which
+    refuses several DDL commands in one string, one statement each."""
+    make_tenant()  # the pooled connection has met the database
+    sent = count_statements(app)
+    make_tenant()
+    ddl = [statement for statement in sent if "CREATE TABLE" in statement]
+    with app.app_context(), db.engine.connect() as connection:
+        citus = on_citus(connection)
+    if citus:
+        assert len(ddl) == len(tenant_tables()) + 1  # + alembic_version
+    else:
+        assert len(ddl) == 1 and ddl[0].startswith("CREATE SCHEMA")
+        assert ddl[0].count("CREATE TABLE") == len(tenant_tables()) + 1
+    assert not any("pg_extension" in statement for statement in sent)  # asked once per connection
+
+
+def test_a_connection_retires_after_creating_many_schemas(app, make_tenant, monkeypatch):
+    """A backend that has created many schemas keeps a plan per foreign key it checked and
+    walks them on every catalog change: the pool replaces the connection after a few."""
+    monkeypatch.setattr(schema, "RETIRE_AFTER_SCHEMAS", 2)
+
+    def backend():
+        with app.app_context(), db.engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+    with app.app_context():
+        db.engine.dispose()  # one pooled connection, used by everything below in turn
+    first = backend()
+    make_tenant()
+    assert backend() == first
+    make_tenant()
+    assert backend() != first

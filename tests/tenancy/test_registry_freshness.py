@@ -4,10 +4,14 @@ re-checks the database before its 404 (bounded to one check per worker every 50 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import event, text
+
 from harness.processes import gunicorn
+from omniorder.core.database import db
 from omniorder.core.errors import NotFound
 from omniorder.core.unit_of_work import unit_of_work
 from omniorder.platform.tenants import drop_tenant
+from omniorder.tenancy.registry import tenant_registry
 from tests.support.app import SYS_TOKEN
 from tests.support.workers import get_status, provision
 
@@ -44,3 +48,40 @@ def test_a_new_restaurant_answers_on_every_worker_at_once(app, make_tenant, data
                 drop_tenant(domain)
         except NotFound:  # provisioning failed
             pass
+
+
+def test_a_reread_reads_again_only_the_rows_that_changed(app, make_tenant, db_connection):
+    """Every worker re-reads the registry after each provisioning: it reads each row's xmin,
+    then only the rows that moved, and keeps the records of the others as they were."""
+    retheme, kept = make_tenant(), make_tenant()
+    with app.app_context():
+        registry = tenant_registry()
+        registry.refresh(max_age=0)
+        unchanged = registry.lookup(kept.domain)
+        db_connection.execute(
+            text("UPDATE public.tenants SET theme_config = :theme WHERE domain = :domain"),
+            {"theme": '{"primary_color": "#123456"}', "domain": retheme.domain},
+        )
+        db_connection.commit()
+        added = make_tenant()
+        reread = []
+
+        def record(connection, cursor, statement, parameters, *rest):
+            if "theme_config" in statement:
+                reread.append(parameters)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            registry.refresh(max_age=0)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert [sorted(parameters["schemas"]) for parameters in reread] == [
+            sorted([retheme.schema_name, added.schema_name])
+        ]
+        assert registry.lookup(retheme.domain).theme_config == {"primary_color": "#123456"}
+        assert registry.lookup(added.domain).schema_name == added.schema_name
+        assert registry.lookup(kept.domain) is unchanged
+        with unit_of_work():
+            drop_tenant(added.domain)
+        registry.refresh(max_age=0)
+        assert registry.lookup(added.domain) is None
