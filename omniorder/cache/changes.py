@@ -45,7 +45,7 @@ from typing import TypeVar
 import psycopg
 from flask import Flask, current_app
 from psycopg import sql
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
@@ -60,6 +60,7 @@ T = TypeVar("T")
 CHANNEL = "omniorder_changes"
 APPLICATION_NAME = "omniorder-changes"  # how the listeners show in pg_stat_activity
 _CHANGED = "omniorder.changed"  # key in the DBAPI connection's info: {(topic, schema)}
+_ANNOUNCED = "omniorder.announced"  # the same, for changes whose statement queued the notice
 RECONNECT_SECONDS = (0.05, 0.1, 0.2, 0.5, 1.0)
 WAKE_SECONDS = 0.5  # the listener looks at its stop flag this often
 KEEPALIVE_SECONDS = 5.0  # an idle listener checks its connection this often
@@ -108,19 +109,22 @@ def announce_before_commit(connection) -> None:
     version table (`VERSION_OF_TOPIC`) also gets its version raised first: its row lock is
     taken at commit, so only writers of that topic ever wait on it (menu edits, not orders)."""
     changed = None if connection.invalidated else connection.info.pop(_CHANGED, None)
+    announced = None if connection.invalidated else connection.info.pop(_ANNOUNCED, None)
     if not changed:
         return
-    payloads = sorted(topic if schema is None else f"{topic} {schema}" for topic, schema in changed)
     for feed in list(_FEEDS_OF_THIS_PROCESS):  # read your own writes without waiting
-        for payload in payloads:
-            if not payload.startswith("registry"):
-                feed.apply(payload)
+        for topic, schema in changed:
+            if topic != "registry":
+                feed.apply(_payload(topic, schema))
+    payloads = sorted(_payload(*change) for change in changed - (announced or set()))
     versioned = _version_tables()
     bumps = sorted(
         (schema, versioned[topic])
         for topic, schema in changed
         if schema is not None and topic in versioned
     )
+    if not payloads and not bumps:
+        return
     statement = "SELECT " + ", ".join(["pg_notify(%s, %s)"] * len(payloads))
     arguments = [value for payload in payloads for value in (CHANNEL, payload)]
     dbapi_connection = connection.connection.dbapi_connection
@@ -128,7 +132,8 @@ def announce_before_commit(connection) -> None:
     try:
         for schema, table in bumps:
             cursor.execute(BUMP_VERSION.format(sql.Identifier(schema), sql.Identifier(table)))
-        cursor.execute(statement, arguments)
+        if payloads:
+            cursor.execute(statement, arguments)
     except psycopg.Error as error:
         # As SQLAlchemy would raise it (a lost server is an OperationalError: 503, not 500).
         lost = connection.dialect.is_disconnect(error, dbapi_connection, cursor)
@@ -144,10 +149,33 @@ def forget_writes(connection) -> None:
     connection that died has no info left to clear (and may not be touched before rollback)."""
     if not connection.invalidated:
         connection.info.pop(_CHANGED, None)
+        connection.info.pop(_ANNOUNCED, None)
 
 
 def forget_writes_at_checkin(dbapi_connection, record) -> None:
     record.info.pop(_CHANGED, None)
+    record.info.pop(_ANNOUNCED, None)
+
+
+def _payload(topic: str, schema: str | None) -> str:
+    return topic if schema is None else f"{topic} {schema}"
+
+
+def notice():
+    """``pg_notify`` of the parameter ``notice`` (`notice_of`), for the RETURNING of a hot
+    write that queues its own notification: the commit then needs no round trip for it. The
+    writer calls `announced` once its statement has returned a row (no row: no notice)."""
+    return func.pg_notify(CHANNEL, bindparam("notice"))
+
+
+def notice_of(topic: str, schema: str) -> str:
+    return _payload(topic, schema)
+
+
+def announced(connection, topic: str, schema: str) -> None:
+    """The statement just run on `connection` has queued the notice of `topic` in `schema`
+    (`notice`): its commit sends none of its own (it still updates this process's feeds)."""
+    connection.info.setdefault(_ANNOUNCED, set()).add((topic, schema))
 
 
 def install_hooks(engine: Engine) -> None:

@@ -26,9 +26,10 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
+from omniorder.cache.changes import announced, notice, notice_of
 from omniorder.core.database import db
 from omniorder.core.errors import (
     BrokenRule,
@@ -50,6 +51,7 @@ from omniorder.ordering.order_input import (
     clean_order_note,
 )
 from omniorder.ordering.pickup import (
+    ONE_MORE_MINUTE,
     check_order_time,
     ensure_room,
     local_iso,
@@ -67,6 +69,7 @@ from omniorder.ordering.pricing import (
     unorderable,
 )
 from omniorder.settings.document import current_settings, use_settings
+from omniorder.tenancy.bind import current_tenant
 
 # The most one order may total, in minor units (1,000,000.00): far above any real basket, far
 # below what orders.total_amount (bigint) holds, so a total can never overflow the column.
@@ -175,31 +178,69 @@ def _order_values(prices: PriceList, customer_name: str, lines, note, tip, picku
     return values
 
 
+def _insert_order_statement():
+    """Built once (its construction would cost more than its round trip): every value a
+    parameter. ``ready_at``: the pickup time or the slot's count's estimate when given, else
+    the ASAP estimate with the queue counted here (`orders_ahead_count`)."""
+    table = Order.__table__
+    menu_unchanged = select(MenuVersion.version).scalar_subquery() == bindparam("menu_version")
+    moment = table.c.ready_at.type
+    soonest = bindparam("soonest", type_=moment)  # now + prep: ready then with no queue
+    queue = orders_ahead_count(soonest).scalar_subquery()
+    ready_at = func.coalesce(
+        bindparam("ready_at", type_=moment), soonest + queue * literal(ONE_MORE_MINUTE)
+    )
+    chosen = select(
+        *(bindparam(name, type_=table.c[name].type) for name in ORDER_PARAMETERS), ready_at
+    ).where(menu_unchanged)
+    return (
+        insert(table)  # the table, not the entity: the ORM would read parameters as rows
+        .from_select([*ORDER_PARAMETERS, "ready_at"], chosen)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .add_cte(board_version_bump(menu_unchanged).cte("bumped"))
+        .returning(*table.c, notice())
+    )
+
+
+ORDER_PARAMETERS = (
+    "customer_name",
+    "items",
+    "subtotal",
+    "tax",
+    "tax_inclusive",
+    "tip",
+    "total_amount",
+    "currency",
+    "note",
+    "pickup_at",
+    "idempotency_key",
+    "request_digest",
+    "customer_email",
+    "customer_phone",
+)
+INSERT_ORDER = _insert_order_statement()
+ORDER_COLUMNS = tuple(Order.__table__.c.keys())
+
+
 def _insert_order(values: dict, prices: PriceList, now: datetime.datetime) -> Order | None:
     """ONE statement: the order inserted while the menu's version is still the one `prices`
     was read at (else nothing), its ready estimate counted in the same statement, the board's
     version raised on a free stripe under the same condition, the row returned. None when
     nothing was inserted: the menu moved, or the idempotency key was taken (then the board's
     version moved for nothing, which costs a tablet one redraw)."""
-    table = Order.__table__
-    columns = dict(values)
-    if "ready_at" not in columns:
-        pickup_at = columns["pickup_at"]
-        columns["ready_at"] = pickup_at or ready_estimate(
-            prices.settings, now, orders_ahead_count(prices.settings, now).scalar_subquery()
-        )
-    menu_unchanged = select(MenuVersion.version).scalar_subquery() == prices.version
-    chosen = select(
-        *(
-            value if isinstance(value, ColumnElement) else literal(value, table.c[name].type)
-            for name, value in columns.items()
-        )
-    ).where(menu_unchanged)
-    statement = insert(Order).from_select(list(columns), chosen)
-    if "idempotency_key" in columns:
-        statement = statement.on_conflict_do_nothing(index_elements=[Order.idempotency_key])
-    statement = statement.add_cte(board_version_bump(menu_unchanged).cte("bumped"))
-    return db.session.scalars(statement.returning(Order)).one_or_none()
+    parameters = {name: values.get(name) for name in ORDER_PARAMETERS}
+    parameters.update(
+        menu_version=prices.version,
+        ready_at=values.get("ready_at") or values["pickup_at"],
+        soonest=ready_estimate(prices.settings, now, 0),
+    )
+    schema = current_tenant().schema_name
+    parameters["notice"] = notice_of("board", schema)
+    row = db.session.execute(INSERT_ORDER, parameters).one_or_none()
+    if row is None:
+        return None
+    announced(db.session.connection(), "board", schema)
+    return Order(**{name: row._mapping[name] for name in ORDER_COLUMNS})
 
 
 def priced_snapshot(prices: PriceList, lines: list[OrderLine]) -> list[dict]:

@@ -169,10 +169,10 @@ def check_pickup_at(settings: dict, pickup_at: datetime.datetime, now: datetime.
 # Ready estimate and cap (they read the bound restaurant's orders)
 
 
-def orders_ahead_count(settings: dict, now: datetime.datetime):
-    """The count of open orders due by now + prep, as a query: the queue an ASAP order joins
-    (read through the orders' status index: as long as the open queue, not the history)."""
-    due_by = now + _minutes(settings, "prep_minutes")
+def orders_ahead_count(due_by):
+    """The count of open orders due by `due_by` (a moment, or a bind parameter), as a query:
+    the queue an ASAP order joins, read through the orders' status index (as long as the open
+    queue, not the history). A checkout counts it inside its INSERT."""
     return (
         select(func.count())
         .select_from(Order)
@@ -184,13 +184,17 @@ def orders_ahead_count(settings: dict, now: datetime.datetime):
 
 
 def orders_ahead(settings: dict, now: datetime.datetime) -> int:
-    return db.session.scalar(orders_ahead_count(settings, now))
+    """Open orders due by now + prep: the queue an ASAP order joins."""
+    return db.session.scalar(orders_ahead_count(now + _minutes(settings, "prep_minutes")))
 
 
-def ready_estimate(settings: dict, now: datetime.datetime, ahead):
-    """The ASAP formula: now + prep_minutes + one minute per order ahead (`ahead`: a number,
-    or an SQL expression counting them, for a checkout that estimates inside its INSERT)."""
-    return now + _minutes(settings, "prep_minutes") + datetime.timedelta(minutes=1) * ahead
+ONE_MORE_MINUTE = datetime.timedelta(minutes=1)  # of the kitchen's time, per order ahead
+
+
+def ready_estimate(settings: dict, now: datetime.datetime, ahead: int) -> datetime.datetime:
+    """The ASAP formula: now + prep_minutes + one minute per order ahead (`ahead`; with 0,
+    when the queue is still to be counted, the moment the minutes are added to)."""
+    return now + _minutes(settings, "prep_minutes") + ONE_MORE_MINUTE * ahead
 
 
 def _taken_per_slot(settings: dict, start: datetime.datetime) -> dict[datetime.datetime, int]:
