@@ -10,8 +10,8 @@ counted once; every function takes `now`, the caller's clock, so tests freeze it
   counts in the slot it falls in.
 - **Ready estimate**: a scheduled order is ready at its pickup time; an ASAP order at
   ``now + prep_minutes + 1 minute × the open orders due by then`` (PENDING or COOKING orders
-  that are ASAP or scheduled up to ``now + prep_minutes``): one more minute of the kitchen's
-  time per order ahead of it in the queue.
+  that are ASAP or scheduled up to ``now + prep_minutes``, counted up to `QUEUE_COUNTED`):
+  one more minute of the kitchen's time per order ahead of it in the queue.
 - **Cap**: with ``max_orders_per_slot`` > 0, a slot holds at most that many orders that are not
   cancelled, counted by their ``ready_at``; ASAP orders count in the slot their estimate falls
   in. Counting and inserting are serialised per slot by an advisory lock on that one slot
@@ -169,18 +169,26 @@ def check_pickup_at(settings: dict, pickup_at: datetime.datetime, now: datetime.
 # Ready estimate and cap (they read the bound restaurant's orders)
 
 
+# The queue is counted up to this many orders: two hours of the kitchen's minutes, far beyond
+# any real rush (a restaurant that far behind pauses), so the count reads a bounded number of
+# index entries whatever the backlog, and an estimate never runs away with it.
+QUEUE_COUNTED = 120
+
+
 def orders_ahead_count(due_by):
-    """The count of open orders due by `due_by` (a moment, or a bind parameter), as a query:
-    the queue an ASAP order joins, read through the orders' status index (as long as the open
-    queue, not the history). A checkout counts it inside its INSERT."""
-    return (
-        select(func.count())
-        .select_from(Order)
+    """The count of open orders due by `due_by` (a moment, or a bind parameter), at most
+    `QUEUE_COUNTED`, as a query: the queue an ASAP order joins, read through the orders'
+    status index. A checkout counts it inside its INSERT."""
+    queue = (
+        select(Order.id)
         .where(
             Order.status.in_(OPEN_STATUSES),
             or_(Order.pickup_at.is_(None), Order.pickup_at <= due_by),
         )
+        .limit(QUEUE_COUNTED)
+        .subquery()
     )
+    return select(func.count()).select_from(queue)
 
 
 def orders_ahead(settings: dict, now: datetime.datetime) -> int:
