@@ -236,10 +236,11 @@ def _insert_order(values: dict, prices: PriceList, now: datetime.datetime) -> Or
     )
     schema = current_tenant().schema_name
     parameters["notice"] = notice_of("board", schema)
-    row = db.session.execute(INSERT_ORDER, parameters).one_or_none()
+    connection = db.session.connection()
+    row = connection.execute(INSERT_ORDER, parameters).one_or_none()
     if row is None:
         return None
-    announced(db.session.connection(), "board", schema)
+    announced(connection, "board", schema)
     return Order(**{name: row._mapping[name] for name in ORDER_COLUMNS})
 
 
