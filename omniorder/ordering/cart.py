@@ -3,8 +3,9 @@
 ``{"lines": [[menu_item_id, [option ids], note, quantity], …], "tip": null | {"percent": 10} |
 {"amount": 150}}``. A line is an item with its chosen options and its note: the same item with
 other options or another note is another line (`line_key`). Prices are never stored in the
-cart; they are read from the menu whenever the cart is shown and again, in the order's own
-transaction, at checkout, where every choice is checked once more (ordering/checkout.py).
+cart; they are read from the menu whenever the cart is shown and again at checkout, where
+every choice is checked once more against the price list whose version the order's INSERT
+checks (ordering/checkout.py).
 """
 
 import datetime

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid, Paused, SlotFull
@@ -43,6 +43,8 @@ DAYS_AHEAD = 7
 GRACE = datetime.timedelta(minutes=5)
 PAUSE_CHOICES = (15, 30, 60, 0)  # minutes; 0: until resumed
 OPEN_STATUSES = ("PENDING", "COOKING")
+# Written into the SQL once: an IN list of parameters is re-rendered on every execution.
+OPEN_STATUS_LIST = [literal_column(f"'{status}'") for status in OPEN_STATUSES]
 
 
 def utc_now() -> datetime.datetime:
@@ -182,7 +184,7 @@ def orders_ahead_count(due_by):
     queue = (
         select(Order.id)
         .where(
-            Order.status.in_(OPEN_STATUSES),
+            Order.status.in_(OPEN_STATUS_LIST),
             or_(Order.pickup_at.is_(None), Order.pickup_at <= due_by),
         )
         .limit(QUEUE_COUNTED)

@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -186,6 +188,23 @@ def test_the_default_is_30_a_minute_in_memory():
         check=True,
     ).stdout
     assert defaults.split() == ["30", "per", "minute", "memory://"]
+
+
+def test_counting_orders_in_memory_starts_no_thread_per_order(limited_app, make_tenant):
+    """limits' memory storage started a Timer thread after nearly every hit (a thread per
+    order under a rush); ours sweeps with one thread per process."""
+    tenant = make_tenant()
+    item, client = burger(limited_app, tenant), limited_app.test_client()
+    assert post_order(client, tenant, item).status_code == 201  # the sweeper, if any, starts
+    started = []
+    threading.settrace(lambda *args: started.append(args))  # called in every new thread
+    try:
+        for _ in range(20):
+            assert post_order(client, tenant, item).status_code == 201
+            time.sleep(0.012)  # longer than limits' 10 ms timer
+    finally:
+        threading.settrace(None)
+    assert started == []
 
 
 def test_a_limit_that_does_not_parse_is_refused_at_start_up(database_url):
