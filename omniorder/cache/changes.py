@@ -45,12 +45,18 @@ from typing import TypeVar
 import psycopg
 from flask import Flask, current_app
 from psycopg import sql
-from sqlalchemy import bindparam, event, func
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 
-from omniorder.core.database import CHANGE_TOPIC, VERSION_OF_TOPIC, db, reads_only
+from omniorder.core.database import (
+    ANNOUNCE_AFTER_COMMIT,
+    CHANGE_TOPIC,
+    VERSION_OF_TOPIC,
+    db,
+    reads_only,
+)
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 from omniorder.tenancy.registry import tenant_registry
 
@@ -59,8 +65,10 @@ T = TypeVar("T")
 
 CHANNEL = "omniorder_changes"
 APPLICATION_NAME = "omniorder-changes"  # how the listeners show in pg_stat_activity
-_CHANGED = "omniorder.changed"  # key in the DBAPI connection's info: {(topic, schema)}
-_ANNOUNCED = "omniorder.announced"  # the same, for changes whose statement queued the notice
+# Keys in the DBAPI connection's info, each a set of (topic, schema):
+_CHANGED = "omniorder.changed"  # written by the open transaction, announced with its commit
+_HOT = "omniorder.hot"  # written by the open transaction, of a topic announced after commit
+_COMMITTED = "omniorder.committed"  # hot changes committed, handed to the notifier at checkin
 RECONNECT_SECONDS = (0.05, 0.1, 0.2, 0.5, 1.0)
 WAKE_SECONDS = 0.5  # the listener looks at its stop flag this often
 KEEPALIVE_SECONDS = 5.0  # an idle listener checks its connection this often
@@ -86,7 +94,8 @@ def track_write(connection, clauseelement, multiparams, params, execution_option
         schema = translate.get(table.schema)
         if schema is None or table.schema != TENANT_SCHEMA_PLACEHOLDER:
             return
-    connection.info.setdefault(_CHANGED, set()).add((topic, schema))
+    hot = table.info.get(ANNOUNCE_AFTER_COMMIT, False)
+    connection.info.setdefault(_HOT if hot else _CHANGED, set()).add((topic, schema))
 
 
 BUMP_VERSION = sql.SQL("UPDATE {}.{} SET version = version + 1")
@@ -107,24 +116,36 @@ def announce_before_commit(connection) -> None:
     a notification per changed topic and schema; PostgreSQL delivers them on commit. Sent on
     the DBAPI connection itself, beneath SQLAlchemy's transaction bookkeeping. A topic with a
     version table (`VERSION_OF_TOPIC`) also gets its version raised first: its row lock is
-    taken at commit, so only writers of that topic ever wait on it (menu edits, not orders)."""
-    changed = None if connection.invalidated else connection.info.pop(_CHANGED, None)
-    announced = None if connection.invalidated else connection.info.pop(_ANNOUNCED, None)
-    if not changed:
+    taken at commit, so only writers of that topic ever wait on it (menu edits, not orders).
+
+    A hot topic's changes (`ANNOUNCE_AFTER_COMMIT`: orders) are not notified here when this
+    process runs a `Notifier`: they are handed to it once the connection comes back to the
+    pool (`hand_over_at_checkin`), after the commit, so no order's commit waits on the lock
+    PostgreSQL holds through the commit of every notifying transaction."""
+    if connection.invalidated:
+        return
+    changed = connection.info.pop(_CHANGED, set())
+    hot = connection.info.pop(_HOT, set())
+    if not changed and not hot:
         return
     for feed in list(_FEEDS_OF_THIS_PROCESS):  # read your own writes without waiting
-        for topic, schema in changed:
+        for topic, schema in changed | hot:
             if topic != "registry":
                 feed.apply(_payload(topic, schema))
-    payloads = sorted(_payload(*change) for change in changed - (announced or set()))
+    notifier = _notifier_for(connection.engine.url) if hot else None
+    if notifier is not None:
+        connection.info.setdefault(_COMMITTED, (notifier, set()))[1].update(hot)
+    else:
+        changed |= hot
     versioned = _version_tables()
     bumps = sorted(
         (schema, versioned[topic])
         for topic, schema in changed
         if schema is not None and topic in versioned
     )
-    if not payloads and not bumps:
+    if not changed:
         return
+    payloads = sorted(_payload(*change) for change in changed)
     statement = "SELECT " + ", ".join(["pg_notify(%s, %s)"] * len(payloads))
     arguments = [value for payload in payloads for value in (CHANNEL, payload)]
     dbapi_connection = connection.connection.dbapi_connection
@@ -132,8 +153,7 @@ def announce_before_commit(connection) -> None:
     try:
         for schema, table in bumps:
             cursor.execute(BUMP_VERSION.format(sql.Identifier(schema), sql.Identifier(table)))
-        if payloads:
-            cursor.execute(statement, arguments)
+        cursor.execute(statement, arguments)
     except psycopg.Error as error:
         # As SQLAlchemy would raise it (a lost server is an OperationalError: 503, not 500).
         lost = connection.dialect.is_disconnect(error, dbapi_connection, cursor)
@@ -149,33 +169,22 @@ def forget_writes(connection) -> None:
     connection that died has no info left to clear (and may not be touched before rollback)."""
     if not connection.invalidated:
         connection.info.pop(_CHANGED, None)
-        connection.info.pop(_ANNOUNCED, None)
+        connection.info.pop(_HOT, None)
 
 
-def forget_writes_at_checkin(dbapi_connection, record) -> None:
+def hand_over_at_checkin(dbapi_connection, record) -> None:
+    """Pool hook (checkin): the hot changes its transactions committed go to the notifier;
+    what an unfinished transaction wrote is forgotten."""
     record.info.pop(_CHANGED, None)
-    record.info.pop(_ANNOUNCED, None)
+    record.info.pop(_HOT, None)
+    committed = record.info.pop(_COMMITTED, None)
+    if committed is not None:
+        notifier, changes = committed
+        notifier.queue(changes)
 
 
 def _payload(topic: str, schema: str | None) -> str:
     return topic if schema is None else f"{topic} {schema}"
-
-
-def notice():
-    """``pg_notify`` of the parameter ``notice`` (`notice_of`), for the RETURNING of a hot
-    write that queues its own notification: the commit then needs no round trip for it. The
-    writer calls `announced` once its statement has returned a row (no row: no notice)."""
-    return func.pg_notify(CHANNEL, bindparam("notice"))
-
-
-def notice_of(topic: str, schema: str) -> str:
-    return _payload(topic, schema)
-
-
-def announced(connection, topic: str, schema: str) -> None:
-    """The statement just run on `connection` has queued the notice of `topic` in `schema`
-    (`notice`): its commit sends none of its own (it still updates this process's feeds)."""
-    connection.info.setdefault(_ANNOUNCED, set()).add((topic, schema))
 
 
 def install_hooks(engine: Engine) -> None:
@@ -185,7 +194,7 @@ def install_hooks(engine: Engine) -> None:
     event.listen(engine, "before_execute", track_write)
     event.listen(engine, "commit", announce_before_commit)
     event.listen(engine, "rollback", forget_writes)
-    event.listen(engine.pool, "checkin", forget_writes_at_checkin)
+    event.listen(engine.pool, "checkin", hand_over_at_checkin)
 
 
 # ------------------------------------------------------------------------------ listening
@@ -196,11 +205,12 @@ _FEEDS_OF_THIS_PROCESS: "weakref.WeakSet[ChangeFeed]" = weakref.WeakSet()
 
 
 class _Entry:
-    __slots__ = ("value", "size")
+    __slots__ = ("value", "size", "expires")
 
-    def __init__(self, value, size: int):
+    def __init__(self, value, size: int, expires: float | None = None):
         self.value = value
         self.size = size
+        self.expires = expires  # time.monotonic() after which it is not served, or None
 
 
 class ChangeFeed:
@@ -244,24 +254,34 @@ class ChangeFeed:
             return entry.value
 
     def cached(
-        self, schema: str, topic: str, kind: str, load: Callable[[], T], size: Callable[[T], int]
+        self,
+        schema: str,
+        topic: str,
+        kind: str,
+        load: Callable[[], T],
+        size: Callable[[T], int],
+        max_age: float | None = None,
     ) -> T:
         """`kind` of `schema`'s `topic` from memory, else `load()` (stored when no change to
-        the topic arrived meanwhile and the feed stayed healthy)."""
+        the topic arrived meanwhile and the feed stayed healthy), held at most `max_age`
+        seconds when given (a hot topic's: `HOT_MAX_AGE`)."""
         if not self._healthy:
             return load()
         key = (schema, topic, kind)
         with self._lock:
             entry = self._values.get(key)
-            if entry is not None:
+            if entry is not None and (entry.expires is None or entry.expires > time.monotonic()):
                 self._values.move_to_end(key)
                 return entry.value
             seen = (self._epoch, self._generations.get((schema, topic), 0))
         value = load()
         with self._lock:
             now = (self._epoch, self._generations.get((schema, topic), 0))
-            if self._healthy and now == seen and key not in self._values:
-                entry = _Entry(value, size(value))
+            if self._healthy and now == seen:
+                if key in self._values:  # an expired value (or one stored meanwhile)
+                    self._bytes -= self._values.pop(key).size
+                expires = None if max_age is None else time.monotonic() + max_age
+                entry = _Entry(value, size(value), expires)
                 self._values[key] = entry
                 self._bytes += entry.size
                 while self._bytes > self._max_bytes and self._values:
@@ -329,6 +349,97 @@ class ChangeFeed:
                 self._bytes -= self._values.pop(key).size
 
 
+# ------------------------------------------------------------------------------ hot topics
+
+NOTIFIER_NAME = "omniorder-notices"  # how the notifiers show in pg_stat_activity
+COALESCE_SECONDS = 0.005  # a notifier gathers this long after a change before it sends
+
+
+class Notifier:
+    """One worker's sender of hot topics' notices (`ANNOUNCE_AFTER_COMMIT`), after commit.
+
+    PostgreSQL takes one lock per database in the commit of every transaction that issued a
+    NOTIFY and holds it through that commit's WAL flush, so notifying inside each order would
+    queue every order of the platform behind every other's commit (bench/README.md: 8
+    committers lose ~40 % of their rate). Instead the changes an order committed are queued
+    here when its connection returns to the pool, and this thread sends them, gathered for
+    `COALESCE_SECONDS` and each (topic, schema) once, in one autocommit statement on its own
+    connection: one notifying commit per batch, a few milliseconds after the orders'.
+
+    A notice lost on the way (the worker killed in those milliseconds, the connection down)
+    leaves the listeners' values of the topic stale until its next change, so those values
+    are held at most `HOT_MAX_AGE` seconds (ChangeFeed.cached's ``max_age``)."""
+
+    def __init__(self, conninfo: str):
+        self.pid = os.getpid()
+        self._conninfo = conninfo
+        self._pending: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self.sent = 0  # statements sent, for tests and the bench
+        self._thread = threading.Thread(target=self._run, name=NOTIFIER_NAME, daemon=True)
+        self._thread.start()
+
+    def queue(self, changes: set[tuple[str, str]]) -> None:
+        with self._lock:
+            self._pending |= changes
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wake.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        connection = None
+        while True:
+            self._wake.wait(WAKE_SECONDS)
+            stopping = self._stopped.is_set()
+            if not stopping:
+                time.sleep(COALESCE_SECONDS)
+            self._wake.clear()
+            with self._lock:
+                batch, self._pending = self._pending, set()
+            if batch:
+                connection = self._send(connection, batch)
+            if stopping:
+                break
+        if connection is not None:
+            connection.close()
+
+    def _send(self, connection, batch: set[tuple[str, str]]):
+        payloads = sorted(_payload(*change) for change in batch)
+        statement = "SELECT " + ", ".join(["pg_notify(%s, %s)"] * len(payloads))
+        arguments = [value for payload in payloads for value in (CHANNEL, payload)]
+        try:
+            if connection is None or connection.closed:
+                connection = psycopg.connect(
+                    self._conninfo, autocommit=True, application_name=NOTIFIER_NAME
+                )
+            connection.execute(statement, arguments)
+            self.sent += 1
+            return connection
+        except Exception as error:  # noqa: BLE001 (the listeners' max age covers a loss)
+            log.warning("change notices lost: %s", str(error).splitlines()[0])
+            if connection is not None:
+                connection.close()
+            return None
+
+
+HOT_MAX_AGE = 5.0  # seconds a hot topic's value is held at most (a lost notice's cost)
+_NOTIFIERS: dict[tuple, Notifier] = {}  # by database (host, port, name)
+
+
+def _database(url) -> tuple:
+    return (url.host, url.port, url.database)
+
+
+def _notifier_for(url) -> Notifier | None:
+    notifier = _NOTIFIERS.get(_database(url))
+    return notifier if notifier is not None and notifier.pid == os.getpid() else None
+
+
 # ------------------------------------------------------------------------------ the app's feed
 
 FEED = "omniorder.change_feed"  # its key in app.extensions: (pid, ChangeFeed)
@@ -367,6 +478,8 @@ def _start_feed(app: Flask) -> ChangeFeed:
     def on_registry_change(healthy: bool) -> None:
         registry.pushed(healthy)
 
+    if _notifier_for(engine_url) is None:
+        _NOTIFIERS[_database(engine_url)] = Notifier(conninfo)
     return ChangeFeed(conninfo, app.config["OMNIORDER_CACHE_BYTES"], on_registry_change)
 
 
@@ -374,6 +487,11 @@ def stop_change_feed(app: Flask) -> None:
     started = app.extensions.pop(FEED, None)
     if started is not None and started[0] == os.getpid():
         started[1].stop()
+    if not _FEEDS_OF_THIS_PROCESS:  # the last feed: its notifiers stop too (after sending)
+        for database, notifier in list(_NOTIFIERS.items()):
+            if notifier.pid == os.getpid():
+                notifier.stop()
+                del _NOTIFIERS[database]
 
 
 def cached_for_request(

@@ -23,6 +23,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # The key of a table's `info` that names what its changes are about (the menu, the board…):
 # each model declares its own, and the change feed (`omniorder.cache.changes`) announces it.
 CHANGE_TOPIC = "change_topic"
+# The key of a table's `info` marking its topic as hot (written by every order and every tap on
+# the board): a worker that listens announces its changes after commit, coalesced, from its
+# own connection (cache/changes.Notifier), because PostgreSQL serialises the commits of all
+# the transactions of a database that NOTIFY (one lock held through each commit's WAL flush).
+ANNOUNCE_AFTER_COMMIT = "announce_after_commit"
 # The key of a one-row table's `info` naming the topic whose version it counts: the change
 # feed adds 1 to its ``version`` in every transaction that changes that topic, so a write
 # priced from memory can check, in its own statement, that nothing changed since the read.

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, any_, bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from omniorder.cache.changes import ChangeFeed
+from omniorder.cache.changes import HOT_MAX_AGE, ChangeFeed
 from omniorder.core.database import db
 from omniorder.core.errors import Conflict, Invalid, NotFound
 from omniorder.menu.catalog import menu_item
@@ -168,7 +168,9 @@ def poll(
     outside any Flask context (blueprints/kitchen/poll.py)."""
     if feed is not None and feed.healthy:
         schema = tenant.schema_name
-        version = feed.cached(schema, "board", "version", lambda: _board_version(tenant), _small)
+        version = feed.cached(
+            schema, "board", "version", lambda: _board_version(tenant), _small, HOT_MAX_AGE
+        )
         staff = feed.cached(schema, "staff", "kitchen", lambda: _kitchen_staff(tenant), _small)
         return version, staff.get(staff_id) == session_version
     with tenant.read_engine.connect() as connection:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
-from omniorder.cache.changes import announced, notice, notice_of
 from omniorder.core.database import db
 from omniorder.core.errors import (
     BrokenRule,
@@ -69,7 +68,6 @@ from omniorder.ordering.pricing import (
     unorderable,
 )
 from omniorder.settings.document import current_settings, use_settings
-from omniorder.tenancy.bind import current_tenant
 
 # The most one order may total, in minor units (1,000,000.00): far above any real basket, far
 # below what orders.total_amount (bigint) holds, so a total can never overflow the column.
@@ -198,7 +196,7 @@ def _insert_order_statement():
         .from_select([*ORDER_PARAMETERS, "ready_at"], chosen)
         .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
         .add_cte(board_version_bump(menu_unchanged).cte("bumped"))
-        .returning(*table.c, notice())
+        .returning(*table.c)
     )
 
 
@@ -234,13 +232,9 @@ def _insert_order(values: dict, prices: PriceList, now: datetime.datetime) -> Or
         ready_at=values.get("ready_at") or values["pickup_at"],
         soonest=ready_estimate(prices.settings, now, 0),
     )
-    schema = current_tenant().schema_name
-    parameters["notice"] = notice_of("board", schema)
-    connection = db.session.connection()
-    row = connection.execute(INSERT_ORDER, parameters).one_or_none()
+    row = db.session.connection().execute(INSERT_ORDER, parameters).one_or_none()
     if row is None:
         return None
-    announced(connection, "board", schema)
     return Order(**{name: row._mapping[name] for name in ORDER_COLUMNS})
 
 

@@ -23,10 +23,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omniorder.core.database import CHANGE_TOPIC, db, one_of, uuid_pk
+from omniorder.core.database import ANNOUNCE_AFTER_COMMIT, CHANGE_TOPIC, db, one_of, uuid_pk
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 ORDER_STATUSES = ("PENDING", "COOKING", "DONE", "CANCELLED")
+BOARD_TOPIC = {CHANGE_TOPIC: "board", ANNOUNCE_AFTER_COMMIT: True}
 
 FIRST_ORDER_NUMBER = 1001
 
@@ -36,7 +37,7 @@ class Order(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("status", ORDER_STATUSES), name="orders_status_check"),
         CheckConstraint("total_amount >= 0", name="orders_total_amount_check"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "board"}},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": BOARD_TOPIC},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -112,7 +113,7 @@ class BoardVersion(db.Model):
     __tablename__ = "board_version"
     __table_args__ = (
         CheckConstraint(f"stripe >= 0 AND stripe < {BOARD_STRIPES}", name="board_version_stripe"),
-        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "board"}},
+        {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": BOARD_TOPIC},
     )
 
     stripe: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
