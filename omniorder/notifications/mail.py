@@ -237,8 +237,12 @@ def send_smtp(message: EmailMessage, server: SmtpServer) -> None:
                 f"{type(error).__name__}: {error.smtp_code} {error.smtp_error!r}"[:1000]
             ) from None
         except (smtplib.SMTPException, OSError, UnicodeError) as error:  # refused, reset, TLS…
-            # The socket's timeout is the time the deadline had left: either way, the deadline.
-            if deadline.expired or isinstance(error, TimeoutError):
+            # The socket's timeout is the time the deadline had left: either way, the deadline
+            # (smtplib reports a timeout while reading a reply as a disconnection).
+            timed_out = isinstance(error, TimeoutError) or isinstance(
+                error.__context__, TimeoutError
+            )
+            if deadline.expired or timed_out:
                 raise DeliveryError(
                     f"{server.host} sent no complete answer within {server.timeout:g} s"
                 ) from None
