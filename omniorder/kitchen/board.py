@@ -14,7 +14,7 @@ from omniorder.core.errors import Conflict, Invalid, NotFound
 from omniorder.menu.catalog import menu_item
 from omniorder.menu.models import Category, MenuItem
 from omniorder.notifications.outbox import order_event
-from omniorder.ordering.models import BOARD_VERSION, BUMP_BOARD_VERSION, Order
+from omniorder.ordering.models import BOARD_VERSION, BUMP_BOARD_VERSION, Order, own_stripe
 from omniorder.ordering.pickup import pause_setting, utc_now
 from omniorder.settings.document import update_settings
 from omniorder.staff.models import User
@@ -41,7 +41,7 @@ class Board:
 
 def bump_board_version() -> None:
     """Call in every transaction that changes an order, before it commits."""
-    db.session.execute(BUMP_BOARD_VERSION)
+    db.session.execute(BUMP_BOARD_VERSION, {"own_stripe": own_stripe()})
 
 
 def board(station: str | None = None) -> Board:

@@ -41,7 +41,7 @@ from omniorder.core.errors import (
 from omniorder.core.money import amount_for_input
 from omniorder.menu.models import MenuVersion
 from omniorder.notifications.outbox import order_event
-from omniorder.ordering.models import ORDER_STATUSES, Order, board_version_bump
+from omniorder.ordering.models import ORDER_STATUSES, Order, board_version_bump, own_stripe
 from omniorder.ordering.order_input import (
     Contact,
     OrderLine,
@@ -231,6 +231,7 @@ def _insert_order(values: dict, prices: PriceList, now: datetime.datetime) -> Or
         menu_version=prices.version,
         ready_at=values.get("ready_at") or values["pickup_at"],
         soonest=ready_estimate(prices.settings, now, 0),
+        own_stripe=own_stripe(),
     )
     row = db.session.connection().execute(INSERT_ORDER, parameters).one_or_none()
     if row is None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    bindparam,
     cast,
     func,
     select,
@@ -122,9 +123,11 @@ class BoardVersion(db.Model):
 
 def board_version_bump(*conditions):
     """The UPDATE adding 1 to the board's version (when `conditions` hold): on the first stripe
-    no other transaction holds, starting from this backend's own (``FOR UPDATE SKIP
-    LOCKED``); only when all are held does it wait, on its own stripe."""
-    own = func.pg_backend_pid() % BOARD_STRIPES
+    no other transaction holds, starting from this connection's own (``FOR UPDATE SKIP
+    LOCKED``); only when all are held does it wait, on its own stripe. The own stripe is the
+    parameter ``own_stripe`` (`own_stripe`), not ``pg_backend_pid()`` in the statement: Citus
+    refuses a non-immutable function inside the COALESCE of an UPDATE."""
+    own = bindparam("own_stripe", type_=SmallInteger)
     free = (
         select(BoardVersion.stripe)
         .order_by((BoardVersion.stripe - own + BOARD_STRIPES) % BOARD_STRIPES)
@@ -140,6 +143,14 @@ def board_version_bump(*conditions):
 
 
 BUMP_BOARD_VERSION = board_version_bump()
+
+
+def own_stripe() -> int:
+    """The stripe this session's connection starts from: its backend's pid, which the driver
+    learnt when it connected (no round trip), modulo BOARD_STRIPES."""
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    return dbapi_connection.info.backend_pid % BOARD_STRIPES
+
 
 # The board's version: the sum of its stripes (bigint, not sum()'s numeric).
 BOARD_VERSION = cast(func.coalesce(func.sum(BoardVersion.version), 0), BigInteger)
