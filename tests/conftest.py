@@ -29,6 +29,7 @@ from tests.support.app import (
     make_citus_database,
     server_url,
 )
+from tests.support.localstripe import localstripe, localstripe_server  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="session")
