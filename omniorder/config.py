@@ -61,6 +61,10 @@ class Config:
         "true",
         "yes",
     )
+    # Stripe's API and Stripe.js (omniorder/payments/gateway.py): unset, Stripe's own; tests
+    # and development point them at localstripe. The CSP allows exactly the script's origin.
+    OMNIORDER_STRIPE_API_BASE = os.environ.get("OMNIORDER_STRIPE_API_BASE")
+    OMNIORDER_STRIPE_JS_URL = os.environ.get("OMNIORDER_STRIPE_JS_URL")
     MAX_CONTENT_LENGTH = 256 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
     # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, trust none).

@@ -11,6 +11,7 @@ from omniorder.jobs.models import JobError
 from omniorder.menu.models import Category, MenuItem, MenuVersion, Option, OptionGroup
 from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
+from omniorder.payments.models import PaymentEvent, Refund
 from omniorder.settings.models import RestaurantSettings
 from omniorder.staff.models import LoginFailure, User
 from omniorder.tenancy.models import RegistryVersion, Tenant
@@ -27,6 +28,8 @@ __all__ = [
     "Option",
     "OptionGroup",
     "Order",
+    "PaymentEvent",
+    "Refund",
     "RegistryVersion",
     "RestaurantSettings",
     "Tenant",

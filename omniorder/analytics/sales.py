@@ -56,7 +56,7 @@ from sqlalchemy.dialects.postgresql import insert
 from omniorder.analytics.models import DailySales
 from omniorder.core.database import db
 from omniorder.core.errors import Invalid, NotFound
-from omniorder.ordering.models import Order
+from omniorder.ordering.models import AWAITING_PAYMENT, Order
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.fanout import TenantRef, for_each_tenant, tenants_named
 from omniorder.tenancy.models import Tenant
@@ -91,14 +91,16 @@ ITEMS_IN_ORDER = literal_column(
 def _figures(day, where):
     """Orders, revenue and items per day of the orders matching `where`.
 
-    Cancelled orders count nowhere, yet their day is still returned: a day whose only order was
-    cancelled after it had been counted goes back to 0 instead of keeping the old figure."""
-    sold = Order.status != "CANCELLED"
+    Cancelled orders, and orders still awaiting their online payment, count nowhere (revenue is
+    net of refunds), yet their day is still returned: a day whose only order was cancelled
+    after it had been counted goes back to 0 instead of keeping the old figure."""
+    sold = and_(Order.status != "CANCELLED", Order.payment_status != AWAITING_PAYMENT)
+    kept = Order.total_amount - Order.amount_refunded  # money net of refunds
     return (
         select(
             day.label("day"),
             func.count().filter(sold).label("orders"),
-            func.coalesce(func.sum(Order.total_amount).filter(sold), 0).label("revenue_cents"),
+            func.coalesce(func.sum(kept).filter(sold), 0).label("revenue_cents"),
             func.coalesce(func.sum(ITEMS_IN_ORDER).filter(sold), 0).label("items_sold"),
         )
         .where(where)

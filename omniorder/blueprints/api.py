@@ -5,9 +5,17 @@ from werkzeug.http import is_resource_modified
 
 from omniorder.menu.catalog import menu_api_body
 from omniorder.ordering.checkout import order_as_json, order_by_id, place_order
+from omniorder.ordering.models import AWAITING_PAYMENT
 from omniorder.ordering.order_input import clean_contact, clean_pickup_at, parse_lines
 from omniorder.ordering.pickup import local_iso, pickup_offer, utc_now
 from omniorder.ordering.pricing import parse_tip
+from omniorder.payments.online import (
+    pay_with_card,
+    refresh_payment,
+    start_payment,
+    wants_online_payment,
+)
+from omniorder.payments.webhook import receive_event
 from omniorder.settings.document import current_settings
 from omniorder.web.extensions import csrf
 from omniorder.web.input import json_object
@@ -62,6 +70,7 @@ def create_order():
     (for the restaurant) are stored but never answered back: anyone holding an order's id
     may GET it, so the Order JSON carries no contact details (omniorder/blueprints/openapi.yaml)."""
     body = json_object()
+    online = wants_online_payment(current_settings(), body.get("payment"))
     placed = place_order(
         body.get("customer_name"),
         parse_lines(body.get("items")),
@@ -70,8 +79,36 @@ def create_order():
         tip=parse_tip(body.get("tip")),
         pickup_at=clean_pickup_at(body.get("pickup_at")),
         contact=clean_contact(body.get("email"), body.get("phone")),
+        online=online,
     )
-    return order_as_json(placed.order), 201 if placed.created else 200
+    answer = order_as_json(placed.order)
+    if placed.order.payment_status == AWAITING_PAYMENT:  # commits the order, then asks Stripe
+        answer["payment"] = start_payment(placed.order).as_json()
+    return answer, 201 if placed.created else 200
+
+
+@bp.post("/orders/<uuid:order_id>/payment")
+@order_limit
+def pay_order(order_id):
+    """Pay an order awaiting its online payment with a PaymentMethod from Stripe.js (the browser
+    sends the card to Stripe, never here): 200 with the order and the PaymentIntent's status,
+    ``requires_action`` with its client secret when the bank asks for 3-D Secure; 402 with the
+    bank's words when the card is declined."""
+    attempt = pay_with_card(order_id, json_object().get("payment_method"))
+    return {**order_as_json(attempt.order), "payment": attempt.as_json()}
+
+
+@bp.post("/orders/<uuid:order_id>/payment/refresh")
+def refresh_order_payment(order_id):
+    """Ask Stripe how the order's payment stands (the customer is back from paying)."""
+    return order_as_json(refresh_payment(order_id))
+
+
+@bp.post("/payments/stripe/webhook")
+def stripe_webhook():
+    """The restaurant's Stripe account reports a payment (payments/webhook.py)."""
+    outcome = receive_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    return {"received": outcome}
 
 
 @bp.get("/orders/<uuid:order_id>")

@@ -21,8 +21,10 @@ HEADINGS = {
     404: "Not found",
     409: "That changed meanwhile",
     413: "Too large",
+    402: "Payment not completed",
     422: "That does not match",
     429: "Too many requests",
+    502: "The payment service did not answer",
     503: "Back in a moment",
 }
 STAFF_PATHS = ("/kitchen", "/admin", "/login")

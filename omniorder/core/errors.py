@@ -46,6 +46,19 @@ class SlotFull(Conflict):
         self.details = {"next_slot": next_slot}
 
 
+class PaymentDeclined(DomainError):
+    """A card payment the customer's bank or Stripe refused (the decline's own words): 402."""
+
+    status_code = 402
+
+
+class ProviderUnavailable(DomainError):
+    """Another company's server (Stripe) did not answer in time or answered with an error:
+    502. Whatever was committed before asking it stays (an order awaiting its payment)."""
+
+    status_code = 502
+
+
 class Unprocessable(DomainError):
     """Well-formed input that contradicts what the server already holds (a reused key)."""
 

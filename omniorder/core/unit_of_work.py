@@ -14,6 +14,9 @@ halfway leaves nothing behind:
   anything but a read (`refuse_writes`), so a write slipped into a GET fails loudly at once;
 * the one write that must outlive its request's rollback on purpose (a failed-login record)
   uses `separate_transaction()`, which says so at the call site;
+* a request that must talk to another server after its first writes (an order, then its
+  PaymentIntent) commits that step first with `commit_step()`, never holding a transaction
+  open while it waits on the network;
 * what must happen only once the data is committed (forgetting the cached registry, erasing
   archive files) is registered with `after_commit(callback)` and dropped on rollback.
 """
@@ -55,6 +58,15 @@ def separate_transaction(engine) -> Iterator:
     caller's unit of work. For records that must survive a rollback on purpose."""
     with engine.begin() as connection:
         yield connection
+
+
+def commit_step() -> None:
+    """Commit what the unit of work wrote so far, before it talks to another server (Stripe):
+    no transaction, row lock or snapshot is held while the network is waited on. The next
+    statement starts a new transaction, which the unit of work ends as usual. Said at the
+    call site, as `separate_transaction` is: a request that uses it is two units, and the
+    first one stays whatever becomes of the second."""
+    db.session.commit()
 
 
 def rollback_quietly() -> None:

@@ -44,6 +44,7 @@ TASK_MODULES = [
     "omniorder.notifications.mail_tasks",
     "omniorder.notifications.webhook_tasks",
     "omniorder.analytics.tasks",
+    "omniorder.payments.tasks",
 ]
 # No connection arguments: a web process never opens this connector's pool (`defer` passes the
 # request's connection); a worker replaces it (`worker_connector`).
@@ -78,11 +79,22 @@ def worker_connector(app: Flask) -> procrastinate.PsycopgConnector:
     return procrastinate.PsycopgConnector(conninfo=target, min_size=1, max_size=8)
 
 
-def defer(task_name: str, /, **task_kwargs) -> None:
+def defer(task_name: str, /, queueing_lock: str | None = None, **task_kwargs) -> bool:
     """Enqueue `task_name` inside the caller's unit of work: the job row is written by the
-    session's own transaction and exists only if it commits."""
+    session's own transaction and exists only if it commits. With a `queueing_lock`, nothing
+    is enqueued (False) while a job with that lock still waits; a savepoint keeps the
+    refusal from aborting the caller's transaction."""
     connection = db.session.connection().connection.driver_connection
-    queue.configure_task(task_name, connection=connection).defer(**task_kwargs)
+    task = queue.configure_task(task_name, connection=connection, queueing_lock=queueing_lock)
+    if queueing_lock is None:
+        task.defer(**task_kwargs)
+        return True
+    try:
+        with db.session.begin_nested():
+            task.defer(**task_kwargs)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        return False
+    return True
 
 
 def defer_for_tenant(task_name: str, /, **task_kwargs) -> None:

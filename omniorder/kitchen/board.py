@@ -14,8 +14,14 @@ from omniorder.core.errors import Conflict, Invalid, NotFound
 from omniorder.menu.catalog import menu_item
 from omniorder.menu.models import Category, MenuItem
 from omniorder.notifications.outbox import order_event
-from omniorder.ordering.models import BOARD_VERSION, BUMP_BOARD_VERSION, Order, own_stripe
+from omniorder.ordering.models import (
+    AWAITING_PAYMENT,
+    BOARD_VERSION,
+    Order,
+    bump_board_version,
+)
 from omniorder.ordering.pickup import pause_setting, utc_now
+from omniorder.payments.refunds import refund_on_cancel
 from omniorder.settings.document import update_settings
 from omniorder.staff.models import User
 from omniorder.tenancy.registry import TenantRecord
@@ -39,11 +45,6 @@ class Board:
         )
 
 
-def bump_board_version() -> None:
-    """Call in every transaction that changes an order, before it commits."""
-    db.session.execute(BUMP_BOARD_VERSION, {"own_stripe": own_stripe()})
-
-
 def board(station: str | None = None) -> Board:
     """Open orders, the ones due first first (by ready time, else age), and the latest DONE
     ones not yet picked up (at most DONE_SHOWN, each for 30 minutes after it was done): enough
@@ -55,7 +56,7 @@ def board(station: str | None = None) -> Board:
     version, now = db.session.execute(select(BOARD_VERSION, func.now())).one()
     open_orders = db.session.scalars(
         select(Order)
-        .where(Order.status.in_(NEXT_STATUS))
+        .where(Order.status.in_(NEXT_STATUS), Order.payment_status != AWAITING_PAYMENT)
         .order_by(func.coalesce(Order.ready_at, Order.created_at), Order.number)
     ).all()
     done = db.session.scalars(
@@ -251,7 +252,7 @@ def advance_order(order_id, from_status: str) -> Order:
         raise Invalid("from", "must be PENDING or COOKING")
     order = _move(
         order_id,
-        [Order.status == from_status],
+        [Order.status == from_status, Order.payment_status != AWAITING_PAYMENT],
         {"status": NEXT_STATUS[from_status], "status_changed_at": func.now()},
         _moved_already,
     )
@@ -347,6 +348,7 @@ def cancel_order(order_id, reason, role: str) -> Order:
         },
         refusal,
     )
+    refund_on_cancel(order)  # an order paid online gets its money back (payments/refunds.py)
     order_event(order, "order.cancelled")
     return order
 

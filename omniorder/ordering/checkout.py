@@ -41,7 +41,13 @@ from omniorder.core.errors import (
 from omniorder.core.money import amount_for_input
 from omniorder.menu.models import MenuVersion
 from omniorder.notifications.outbox import order_event
-from omniorder.ordering.models import ORDER_STATUSES, Order, board_version_bump, own_stripe
+from omniorder.ordering.models import (
+    AWAITING_PAYMENT,
+    ORDER_STATUSES,
+    Order,
+    board_version_bump,
+    own_stripe,
+)
 from omniorder.ordering.order_input import (
     Contact,
     OrderLine,
@@ -94,6 +100,7 @@ def place_order(
     pickup_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
     contact: Contact | None = None,
+    online: bool = False,
 ) -> PlacedOrder:
     """Add a PENDING order to the caller's transaction, or return the one the key placed
     (a retry is answered even after closing time or once its slot is full).
@@ -103,6 +110,8 @@ def place_order(
     `SlotFull` (409) or `BrokenRule` (422, a pickup time the restaurant cannot serve). `now` is
     the caller's clock (tests freeze it). `contact` (ordering/order_input.clean_contact): the
     customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept.
+    `online`: the order awaits its online payment (payments/online.py): off the board, no
+    receipt yet, its slot held; the caller asks Stripe for its PaymentIntent after commit.
 
     Priced from the worker's price list (ordering/price_list.py); the INSERT checks its
     version, so a warm order is one statement and the notification at commit. A refusal is
@@ -112,7 +121,7 @@ def place_order(
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
         raise Invalid("items", "must be a non-empty list")
-    digest = request_digest(customer_name, lines, note, tip, pickup_at, contact)
+    digest = request_digest(customer_name, lines, note, tip, pickup_at, contact, online)
     now = now or utc_now()
     prices = price_list()
     for _ in range(ATTEMPTS):
@@ -126,14 +135,18 @@ def place_order(
             if earlier is not None:
                 return earlier
             raise
-        if idempotency_key is not None:
-            values.update(idempotency_key=idempotency_key, request_digest=digest)
-        if contact is not None:
-            values.update(customer_email=contact.email, customer_phone=contact.phone)
+        values.update(
+            idempotency_key=idempotency_key,
+            request_digest=digest if idempotency_key is not None else None,
+            customer_email=contact and contact.email,
+            customer_phone=contact and contact.phone,
+            payment_status=AWAITING_PAYMENT if online else "counter",
+        )
         order = _insert_order(values, prices, now)
         if order is not None:
             use_settings(prices.settings)
-            order_event(order, "order.created", webhook_url=prices.webhook_url)
+            if not online:  # an online order is announced once paid (payments/online.py)
+                order_event(order, "order.created", webhook_url=prices.webhook_url)
             return PlacedOrder(order, created=True)
         earlier = _placed_earlier(idempotency_key, digest)  # else the menu moved
         if earlier is not None:
@@ -215,6 +228,7 @@ ORDER_PARAMETERS = (
     "request_digest",
     "customer_email",
     "customer_phone",
+    "payment_status",
 )
 INSERT_ORDER = _insert_order_statement()
 ORDER_COLUMNS = tuple(Order.__table__.c.keys())
@@ -290,6 +304,7 @@ def request_digest(
     tip: Tip | None = None,
     pickup_at: datetime.datetime | None = None,
     contact: Contact | None = None,
+    online: bool = False,
 ) -> str:
     """SHA-256 of the order as asked for (cleaned name, lines in a fixed order with their
     options and notes, the order's note, the tip, the pickup time): the same request sent
@@ -316,6 +331,8 @@ def request_digest(
         asked["pickup_at"] = pickup_at.astimezone(datetime.UTC).isoformat()
     if contact is not None:
         asked["contact"] = contact.as_json()
+    if online:
+        asked["payment"] = "online"
     canonical = json.dumps(asked, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -365,10 +382,14 @@ def order_as_json(order: Order) -> dict:
         "note": order.note,
         "items": order_lines_of(order),
         "created_at": order.created_at.isoformat(),
-        "ready_at": _iso(order.ready_at),
+        # promised once paid: an order awaiting its payment only holds its slot
+        "ready_at": None if order.payment_status == AWAITING_PAYMENT else _iso(order.ready_at),
         "pickup_at": _iso(order.pickup_at),
         "picked_up_at": _iso(order.picked_up_at),
         "cancel_reason": order.cancel_reason,
+        "payment_status": order.payment_status,
+        "amount_refunded": order.amount_refunded,
+        "payment_error": order.payment_error,
     }
 
 

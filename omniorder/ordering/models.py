@@ -28,6 +28,10 @@ from omniorder.core.database import ANNOUNCE_AFTER_COMMIT, CHANGE_TOPIC, db, one
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 
 ORDER_STATUSES = ("PENDING", "COOKING", "DONE", "CANCELLED")
+# The order's money, apart from the kitchen's status (omniorder/payments): paid at the counter,
+# awaiting an online payment (not on the board yet), paid online, refunded in full or in part.
+PAYMENT_STATUSES = ("counter", "requires_payment", "paid", "refunded", "partially_refunded")
+AWAITING_PAYMENT = "requires_payment"
 BOARD_TOPIC = {CHANGE_TOPIC: "board", ANNOUNCE_AFTER_COMMIT: True}
 
 FIRST_ORDER_NUMBER = 1001
@@ -38,6 +42,11 @@ class Order(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("status", ORDER_STATUSES), name="orders_status_check"),
         CheckConstraint("total_amount >= 0", name="orders_total_amount_check"),
+        CheckConstraint(one_of("payment_status", PAYMENT_STATUSES), name="orders_payment_status"),
+        CheckConstraint(
+            "amount_refunded >= 0 AND amount_refunded <= total_amount",
+            name="orders_amount_refunded_check",
+        ),
         {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": BOARD_TOPIC},
     )
 
@@ -81,6 +90,16 @@ class Order(db.Model):
     # outbox.py); the phone is for the restaurant only (no SMS provider is reachable).
     customer_email: Mapped[str | None] = mapped_column(String)
     customer_phone: Mapped[str | None] = mapped_column(String)
+    payment_status: Mapped[str] = mapped_column(
+        String, nullable=False, server_default=text("'counter'")
+    )
+    # The Stripe PaymentIntent of an order paid online (its restaurant's own Stripe account).
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount_refunded: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+    # Why the last online payment attempt failed (the card's decline), for the tracking page.
+    payment_error: Mapped[str | None] = mapped_column(Text)
     # Not yet counted by the analytics warehouse (analytics/sales.py).
     analytics_pending: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("true")
@@ -94,6 +113,13 @@ Index("ix_tenant_orders_status_changed_at", Order.status, Order.status_changed_a
 
 Index(
     "ix_tenant_orders_analytics_pending", Order.created_at, postgresql_where=Order.analytics_pending
+)
+
+# Orders awaiting their online payment: what the payment sweep looks for (payments/tasks.py).
+Index(
+    "ix_tenant_orders_awaiting_payment",
+    Order.created_at,
+    postgresql_where=(Order.payment_status == AWAITING_PAYMENT) & (Order.status != "CANCELLED"),
 )
 
 
@@ -150,6 +176,11 @@ def own_stripe() -> int:
     learnt when it connected (no round trip), modulo BOARD_STRIPES."""
     dbapi_connection = db.session.connection().connection.dbapi_connection
     return dbapi_connection.info.backend_pid % BOARD_STRIPES
+
+
+def bump_board_version() -> None:
+    """Call in every transaction that changes an order, before it commits."""
+    db.session.execute(BUMP_BOARD_VERSION, {"own_stripe": own_stripe()})
 
 
 # The board's version: the sum of its stripes (bigint, not sum()'s numeric).

@@ -35,7 +35,7 @@ from sqlalchemy import func, literal_column, or_, select
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid, Paused, SlotFull
 from omniorder.core.money import format_local_time
-from omniorder.ordering.models import Order
+from omniorder.ordering.models import AWAITING_PAYMENT, Order
 from omniorder.settings.hours import closed_notice, ensure_open, is_open, opening_ranges
 from omniorder.tenancy.bind import current_tenant
 
@@ -45,6 +45,7 @@ PAUSE_CHOICES = (15, 30, 60, 0)  # minutes; 0: until resumed
 OPEN_STATUSES = ("PENDING", "COOKING")
 # Written into the SQL once: an IN list of parameters is re-rendered on every execution.
 OPEN_STATUS_LIST = [literal_column(f"'{status}'") for status in OPEN_STATUSES]
+AWAITING_PAYMENT_SQL = literal_column(f"'{AWAITING_PAYMENT}'")
 
 
 def utc_now() -> datetime.datetime:
@@ -185,6 +186,7 @@ def orders_ahead_count(due_by):
         select(Order.id)
         .where(
             Order.status.in_(OPEN_STATUS_LIST),
+            Order.payment_status != AWAITING_PAYMENT_SQL,  # not in the kitchen's queue yet
             or_(Order.pickup_at.is_(None), Order.pickup_at <= due_by),
         )
         .limit(QUEUE_COUNTED)
