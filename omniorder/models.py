@@ -11,7 +11,7 @@ from omniorder.jobs.models import JobError
 from omniorder.menu.models import Category, MenuItem, MenuVersion, Option, OptionGroup
 from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
-from omniorder.settings.models import RestaurantSettings
+from omniorder.settings.models import RestaurantSettings, SecretHolder
 from omniorder.staff.models import LoginFailure, User
 from omniorder.tenancy.models import RegistryVersion, Tenant
 
@@ -29,6 +29,7 @@ __all__ = [
     "Order",
     "RegistryVersion",
     "RestaurantSettings",
+    "SecretHolder",
     "Tenant",
     "User",
     "WebhookEndpoint",
