@@ -140,8 +140,8 @@ def _key(name: str, value) -> str | None:
     if not isinstance(value, str) or not _KEY_SHAPES[name].fullmatch(value):
         raise Invalid(
             path_of(name),
-            f"must be {_KEY_DESCRIPTIONS[name]}: printable characters without spaces, "
-            f"at most {MAX_KEY_LENGTH}",
+            f"must be {_KEY_DESCRIPTIONS[name]}: at least 8 printable characters after "
+            f"its prefix, no spaces, at most {MAX_KEY_LENGTH} in all",
         )
     return value
 
