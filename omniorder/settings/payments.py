@@ -306,6 +306,8 @@ def refuse_sealed_secrets_without_key(app) -> None:
                 "could not check for sealed secrets at start: %s", str(failure).splitlines()[0]
             )
             return
+        finally:  # no connection left in the pool of a process that may fork
+            db.engine.dispose()
     if held is not None:
         raise RuntimeError(
             f"{secrets.KEYS_SETTING} must be set: restaurants hold payment keys sealed with it "
