@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.json.sort_keys = False
     configure_database(app)
     register_extensions(app)
+    refuse_payment_keys_unreadable(app)
     register_tenancy(app)
     register_blueprints(app)
     register_templating(app)
@@ -70,6 +71,14 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     ratelimit.init_app(app)
+
+
+def refuse_payment_keys_unreadable(app: Flask) -> None:
+    """OMNIORDER_ENCRYPTION_KEYS must hold Fernet keys; production must have them when any
+    restaurant holds sealed payment keys (omniorder/settings/payments.py)."""
+    from omniorder.settings.payments import refuse_sealed_secrets_without_key
+
+    refuse_sealed_secrets_without_key(app)
 
 
 def close_session_even_if_the_database_died(error=None) -> None:

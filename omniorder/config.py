@@ -85,15 +85,25 @@ class Config:
     # The port in e-mailed tracking links when the storefront is not on 80/443 (the scheme
     # is https with OMNIORDER_SECURE_COOKIES=1, else http).
     OMNIORDER_PUBLIC_PORT = os.environ.get("OMNIORDER_PUBLIC_PORT")
+    # Fernet keys that seal the secrets restaurants store (their Stripe secret key and webhook
+    # secret): comma-separated, the first seals, all unseal (omniorder/core/secrets.py). Unset
+    # in development: a key derived from SECRET_KEY. Unset in production: no secret can be
+    # stored, and the app refuses to start once a restaurant holds one.
+    OMNIORDER_ENCRYPTION_KEYS = os.environ.get("OMNIORDER_ENCRYPTION_KEYS")
 
 
 MIN_SECRET_KEY_BYTES = 32
 
 
+def development_mode(config, debug: bool) -> bool:
+    """Debug or test mode, or OMNIORDER_DEV=1: development defaults are accepted."""
+    return bool(debug or config.get("TESTING") or config.get("OMNIORDER_DEV"))
+
+
 def refuse_unsafe_secrets(config, debug: bool) -> None:
     """Production must not run on the development secret, a short (guessable) secret or a
     guessable system token."""
-    if debug or config.get("TESTING") or config.get("OMNIORDER_DEV"):
+    if development_mode(config, debug):
         return
     secret = config.get("SECRET_KEY")
     if secret in (None, "", DEVELOPMENT_SECRET_KEY):

@@ -12,7 +12,7 @@ from omniorder.menu.models import Category, MenuItem, MenuVersion, Option, Optio
 from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
 from omniorder.payments.models import PaymentEvent, Refund
-from omniorder.settings.models import RestaurantSettings
+from omniorder.settings.models import RestaurantSettings, SecretHolder
 from omniorder.staff.models import LoginFailure, User
 from omniorder.tenancy.models import RegistryVersion, Tenant
 
@@ -32,6 +32,7 @@ __all__ = [
     "Refund",
     "RegistryVersion",
     "RestaurantSettings",
+    "SecretHolder",
     "Tenant",
     "User",
     "WebhookEndpoint",

@@ -11,7 +11,7 @@ from omniorder.analytics import sales as analytics
 from omniorder.core.errors import Invalid
 from omniorder.menu.document import export_menu, import_menu
 from omniorder.platform.tenants import PROVISIONING_FIELDS, provision_tenant
-from omniorder.settings.document import current_settings, update_settings
+from omniorder.settings.document import current_settings, public_settings, update_settings
 from omniorder.tenancy.registry import bind_tenant_named
 from omniorder.web.extensions import csrf
 from omniorder.web.hosts import tenant_exempt
@@ -125,18 +125,19 @@ def _figures(row) -> dict:
 @bp.get("/tenants/<domain>/settings")
 @tenant_exempt
 def tenant_settings(domain):
-    """A restaurant's whole settings document: the same as `flask tenants settings DOMAIN`."""
+    """A restaurant's whole settings document, its payment secrets masked: the same as `flask
+    tenants settings DOMAIN`."""
     bind_tenant_named(domain)
-    return current_settings()
+    return public_settings(current_settings())
 
 
 @bp.patch("/tenants/<domain>/settings")
 @tenant_exempt
 def change_tenant_settings(domain):
-    """Merge the given keys (objects one level deep) and answer the whole document; 400 with a
-    message per bad key, and nothing saved."""
+    """Merge the given keys (objects into objects) and answer the whole document, its payment
+    secrets masked; 400 with a message per bad key, and nothing saved."""
     bind_tenant_named(domain)
-    return update_settings(json_object())
+    return public_settings(update_settings(json_object()))
 
 
 @bp.get("/tenants/<domain>/menu")

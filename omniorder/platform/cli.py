@@ -1,4 +1,5 @@
-"""``flask tenants create|list|drop|export|settings|placement|move`` and ``flask demo``."""
+"""``flask tenants create|list|drop|export|settings|rotate-secrets|placement|move`` and
+``flask demo``."""
 
 import json
 
@@ -8,11 +9,20 @@ from flask.cli import AppGroup, with_appcontext
 from omniorder.cluster import nodes as cluster
 from omniorder.core import json_input
 from omniorder.core.commands import command
+from omniorder.core.errors import DomainError
+from omniorder.core.unit_of_work import unit_of_work
 from omniorder.platform import export
 from omniorder.platform.demo import ensure_demo_tenants
 from omniorder.platform.tenants import drop_tenant, list_tenants, provision_tenant
-from omniorder.settings.document import current_settings, update_settings
-from omniorder.tenancy.registry import bind_tenant_named
+from omniorder.settings.document import (
+    current_settings,
+    public_settings,
+    reseal_secrets,
+    update_settings,
+)
+from omniorder.settings.payments import secret_holder_domains
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.registry import bind_tenant_named, tenant_registry
 
 tenants_cli = AppGroup("tenants", help="Provision, list and drop restaurants.")
 
@@ -177,14 +187,42 @@ def settings_change(document: dict | None, assignments) -> dict:
 )
 @command
 def settings_command(domain, assignments, document):
-    """Print a restaurant's settings as JSON, after merging any changes (saved whole or not at
-    all; objects such as tax merge one level deep)."""
+    """Print a restaurant's settings as JSON (payment secrets masked), after merging any
+    changes (saved whole or not at all; objects such as tax merge into the stored ones)."""
     bind_tenant_named(domain)
     if assignments or document is not None:
         settings = update_settings(settings_change(document, assignments))
     else:
         settings = current_settings()
-    click.echo(json.dumps(settings, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(public_settings(settings), indent=2, ensure_ascii=False))
+
+
+@tenants_cli.command("rotate-secrets")
+def rotate_secrets_command():
+    """Seal every stored secret (restaurants' payment keys) again with the first key of
+    OMNIORDER_ENCRYPTION_KEYS, one transaction per restaurant; then the older keys can go."""
+    with unit_of_work():
+        domains = secret_holder_domains()
+    restaurants = resealed = 0
+    for domain in domains:
+        record = tenant_registry().lookup(domain)
+        if record is None:  # dropped since: its secrets went with it
+            continue
+        try:
+            with tenant_context(record), unit_of_work():
+                resealed += reseal_secrets()
+        except DomainError as error:
+            failure = click.ClickException(
+                f"{error.message}; {restaurants} restaurants re-sealed before it, "
+                "the others not tried"
+            )
+            failure.exit_code = error.cli_exit_code
+            raise failure from None
+        restaurants += 1
+    click.echo(
+        f"re-sealed {resealed} secrets of {restaurants} restaurants with the first key "
+        "of OMNIORDER_ENCRYPTION_KEYS"
+    )
 
 
 @click.command("demo")

@@ -8,10 +8,15 @@
 
 Each top-level key has a default and one check (`SETTINGS`); a key joins the document by joining
 that table (opening hours and pickup rules come next). The stored document is always complete
-and valid: a change is merged into the current document (objects one level deep, so
-``{"tax": {"rate_bp": 700}}`` keeps ``inclusive``), the result is checked whole, and either
+and valid: a change is merged into the current document (objects at every depth, so
+``{"tax": {"rate_bp": 700}}`` keeps ``inclusive`` and ``{"payments": {"stripe":
+{"publishable_key": …}}}`` keeps the stored secrets), the result is checked whole, and either
 all of it is saved or nothing is, with a message per bad key. The admin page, ``flask tenants
 settings`` and ``PATCH /api/v1/sys/tenants/<domain>/settings`` all call `update_settings`.
+
+``payments`` holds sealed secrets (settings/payments.py): internal code reads them sealed
+(`current_settings`); every outward read (a page, the CLI, an API answer, a log line) shows
+`public_settings`, where they are masked.
 """
 
 import copy
@@ -38,6 +43,7 @@ from sqlalchemy import select, update
 from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid
+from omniorder.settings import payments
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
 
@@ -358,7 +364,16 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "slot_minutes": (15, _minutes_check("slot_minutes", 5, 24 * 60)),
     "max_orders_per_slot": (0, _max_orders_per_slot),
     "pause": (None, _pause),
+    # Online card payments (off: pay at the counter) and the restaurant's Stripe keys.
+    "payments": (payments.DEFAULT_PAYMENTS, payments.check_payments),
 }
+
+# Settings whose check also reads the stored value (`check(value, stored_value)`): a stored
+# secret may be kept as it is, but no client may send a sealed form of its own.
+CHECKED_AGAINST_STORED = frozenset({"payments"})
+
+# Paths a change replaces whole, never merges into: a sealed secret is one value.
+_REPLACED_WHOLE = frozenset(("payments", "stripe", name) for name in payments.SECRET_FIELDS)
 
 
 # Settings whose allowed values shrink with time (ISO 4217 withdraws currencies): the value a
@@ -399,7 +414,10 @@ def validate_settings(document, stored: dict | None = None) -> dict:
             clean[key] = value
             continue
         try:
-            clean[key] = check(value)
+            if key in CHECKED_AGAINST_STORED:
+                clean[key] = check(value, (stored or {}).get(key))
+            else:
+                clean[key] = check(value)
         except Invalid as error:
             problems.update(error.fields)
             malformed = malformed or not isinstance(error, BrokenRule)
@@ -409,16 +427,29 @@ def validate_settings(document, stored: dict | None = None) -> dict:
 
 
 def merged(current: dict, change) -> dict:
-    """`change` over `current`: top-level keys replaced, objects merged one level deep."""
+    """`change` over `current`: an object merged into an object at any depth (but a sealed
+    secret, `_REPLACED_WHOLE`), anything else replaced."""
     if not isinstance(change, dict):
         raise Invalid("settings", "must be an object")
+    return _merged(current, change, ())
+
+
+def _merged(current: dict, change: dict, path: tuple) -> dict:
     result = copy.deepcopy(current)
     for key, value in change.items():
+        inner = (*path, key)
         if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = {**result[key], **value}
-        else:
-            result[key] = value
+            if inner not in _REPLACED_WHOLE:
+                value = _merged(result[key], value, inner)
+        result[key] = value
     return result
+
+
+def public_settings(document: dict) -> dict:
+    """The settings as every outward read shows them (the admin page, ``flask tenants
+    settings``, the system API, an export, a log line): the payment secrets masked as
+    ``{"set": true, "last4": "abcd"}``. Internal code keeps reading `current_settings`."""
+    return {**document, "payments": payments.public_payments(document.get("payments"))}
 
 
 def current_settings() -> dict:
@@ -457,8 +488,30 @@ def update_settings(change) -> dict:
     )
     document = validate_settings(merged(stored, change), stored)
     db.session.execute(update(RestaurantSettings).values(document=document))
+    if document["payments"] != stored["payments"]:
+        payments.mark_secret_holder(
+            current_tenant().schema_name, payments.holds_secrets(document["payments"])
+        )
     g.restaurant_settings = document
     return document
+
+
+def reseal_secrets() -> int:
+    """Seal the bound restaurant's secrets again with the first key of
+    OMNIORDER_ENCRYPTION_KEYS (``flask tenants rotate-secrets``), in the caller's transaction;
+    how many. `SecretUnreadable` when one cannot be read with any key (nothing is saved)."""
+    tenant = current_tenant()
+    stored = _readable(
+        db.session.scalar(select(RestaurantSettings.document).with_for_update()) or {}
+    )
+    resealed, count = payments.resealed(stored["payments"], tenant.domain)
+    if count:
+        db.session.execute(
+            update(RestaurantSettings).values(document={**stored, "payments": resealed})
+        )
+        g.restaurant_settings = {**stored, "payments": resealed}
+    payments.mark_secret_holder(tenant.schema_name, count > 0)
+    return count
 
 
 # What people type on the settings page. The document keeps the tax rate as whole basis points

@@ -34,6 +34,10 @@ DEFAULTS = {
     "slot_minutes": 15,
     "max_orders_per_slot": 0,
     "pause": None,
+    "payments": {
+        "online": "off",
+        "stripe": {"publishable_key": None, "secret_key": None, "webhook_secret": None},
+    },
 }
 
 

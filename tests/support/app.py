@@ -11,6 +11,8 @@ from omniorder import create_app
 from tests.support import REPOSITORY
 
 SYS_TOKEN = "test-system-token-" + "x" * 20
+# The Fernet key that seals restaurants' payment secrets in tests (OMNIORDER_ENCRYPTION_KEYS).
+ENCRYPTION_KEY = "n4bFXoJqWa5UgjQRGD6_aPjT0QQv6GlG6VmW1OsgU2E="
 
 
 def server_url() -> str:
@@ -88,6 +90,7 @@ def make_app(database_url, **config):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
+        "OMNIORDER_ENCRYPTION_KEYS": ENCRYPTION_KEY,
         "BCRYPT_ROUNDS": 4,
         "OMNIORDER_SYS_TOKEN": SYS_TOKEN,
         "OMNIORDER_REGISTRY_CHECK_INTERVAL": 0.0,

@@ -18,4 +18,6 @@ PAGE_FIELDS = {
     "pickup-prep_minutes": "15",
     "pickup-slot_minutes": "15",
     "pickup-max_orders_per_slot": "0",
+    "payments-online": "off",
+    "payments-publishable_key": "",
 }

@@ -13,6 +13,7 @@ from omniorder.ordering.order_input import MAX_EMAIL, MAX_PHONE
 from omniorder.ordering.pricing import MAX_TIP_AMOUNT
 from omniorder.platform.tenants import MAX_NAME_LENGTH
 from omniorder.settings.document import MAX_CLOSED_DATES, MAX_RANGES_PER_DAY, accepted_values
+from omniorder.settings.payments import KEY_PATTERNS, ONLINE_MODES
 from omniorder.settings.theme import DEFAULT_THEME, FONT_STACKS, PRESETS
 from omniorder.staff.accounts import MIN_PASSWORD_LENGTH
 from omniorder.tenancy.names import MAX_HOST_NAME, MAX_IDENTIFIER_BYTES
@@ -610,6 +611,24 @@ STATED = [
             "/paths/~1api~1v1~1sys~1tenants~1{domain}~1settings/parameters/0/schema/maxLength",
         ],
         id="MAX_HOST_NAME",
+    ),
+    pytest.param(
+        list(ONLINE_MODES),
+        [
+            "/components/schemas/Settings/properties/payments/properties/online/enum",
+            "/components/schemas/SettingsChange/properties/payments/properties/online/enum",
+        ],
+        id="ONLINE_MODES",
+    ),
+    *(
+        pytest.param(
+            f"^{pattern}$",
+            [
+                f"/components/schemas/SettingsChange/properties/payments/properties/stripe/properties/{name}/pattern"
+            ],
+            id=f"KEY_PATTERNS[{name}]",
+        )
+        for name, pattern in KEY_PATTERNS.items()
     ),
     pytest.param(
         MAX_IDENTIFIER_BYTES,

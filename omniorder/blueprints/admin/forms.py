@@ -6,6 +6,7 @@ from wtforms import (
     EmailField,
     Form,
     FormField,
+    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -105,6 +106,32 @@ class PickupForm(Form):
     )
 
 
+# A secret key is never shown again: the input is empty on every render (PasswordField does not
+# render its data), and an empty one keeps the stored key.
+_SECRET_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
+
+
+class PaymentsForm(Form):
+    online = SelectField(
+        "Online payment",
+        choices=[
+            SelectChoice("off", "Off: customers pay at pickup"),
+            SelectChoice("optional", "Optional: customers choose to pay now or at pickup"),
+            SelectChoice("required", "Required: every order is paid online"),
+        ],
+        validate_choice=False,
+    )
+    publishable_key = StringField(
+        "Stripe publishable key (pk_…)", render_kw={"autocomplete": "off", "spellcheck": "false"}
+    )
+    secret_key = PasswordField("Stripe secret key (sk_… or rk_…)", render_kw=_SECRET_INPUT)
+    remove_secret_key = BooleanField("Remove the stored secret key")
+    webhook_secret = PasswordField(
+        "Stripe webhook signing secret (whsec_…)", render_kw=_SECRET_INPUT
+    )
+    remove_webhook_secret = BooleanField("Remove the stored webhook signing secret")
+
+
 class SettingsForm(FlaskForm):
     region = FormField(RegionForm)
     tax = FormField(TaxForm)
@@ -112,3 +139,4 @@ class SettingsForm(FlaskForm):
     hours = FormField(HoursForm)
     closures = FormField(ClosuresForm)
     pickup = FormField(PickupForm)
+    payments = FormField(PaymentsForm)

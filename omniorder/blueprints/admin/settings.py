@@ -19,7 +19,7 @@ from babel.numbers import get_currency_name
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import settings_hours
+from omniorder.blueprints.admin import settings_hours, settings_payments
 from omniorder.blueprints.admin.base import bp
 from omniorder.blueprints.admin.forms import SettingsForm
 from omniorder.core.errors import Invalid, check_fields
@@ -36,7 +36,9 @@ from omniorder.settings.document import (
     update_settings,
     validate_settings,
 )
+from omniorder.settings.payments import webhook_url
 from omniorder.staff.sessions import staff_required
+from omniorder.tenancy.bind import current_tenant
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,12 @@ SECTIONS = (
         settings_hours.load_pickup,
         settings_hours.change_pickup,
         {key: key for key in settings_hours.PICKUP_KEYS},
+    ),
+    Section(
+        "payments",
+        settings_payments.load_payments,
+        settings_payments.change_payments,
+        settings_payments.PAYMENTS_FIELDS,
     ),
 )
 
@@ -277,6 +285,8 @@ def _page(form: SettingsForm, document: dict, problems: dict[str, str] | None = 
         days=settings_hours.weekday_names(document["locale"]),
         columns=settings_hours.columns(form.hours.form),
         service=_service_now(document),
+        secrets=settings_payments.secret_states(document),
+        webhook_url=webhook_url(current_tenant().domain),
     )
 
 
