@@ -50,6 +50,10 @@ TASK_MODULES = [
 # request's connection); a worker replaces it (`worker_connector`).
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 
+# Defers on the caller's own (sync) connection. Inside a worker the App's connector is the
+# worker's async pool, on which procrastinate would run a sync connection's query as async.
+_DEFERRING = procrastinate.manager.JobManager(procrastinate.SyncPsycopgConnector())
+
 # The Flask app a worker's tasks run in (set by `flask worker`); tasks push its context.
 _flask_app: Flask | None = None
 
@@ -86,6 +90,7 @@ def defer(task_name: str, /, queueing_lock: str | None = None, **task_kwargs) ->
     refusal from aborting the caller's transaction."""
     connection = db.session.connection().connection.driver_connection
     task = queue.configure_task(task_name, connection=connection, queueing_lock=queueing_lock)
+    task.job_manager = _DEFERRING  # on this sync connection, also inside a worker's job
     if queueing_lock is None:
         task.defer(**task_kwargs)
         return True

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 
 import stripe
 from flask import current_app
-from omniorder.settings.payments import StripeKeys
 
 from omniorder.core.deadline import Deadline
+from omniorder.settings.payments import StripeKeys
 
 DEADLINE_SECONDS = 10.0
 STRIPE_API_BASE = "https://api.stripe.com"

@@ -35,7 +35,6 @@ import uuid
 from dataclasses import dataclass
 
 import stripe
-from omniorder.settings.payments import StripeKeys, online_payment_mode, stripe_keys
 from sqlalchemy import func, select, update
 
 from omniorder.core.database import db
@@ -48,6 +47,7 @@ from omniorder.ordering.pickup import ready_time, utc_now
 from omniorder.payments.gateway import client_for
 from omniorder.payments.refunds import request_refund
 from omniorder.settings.document import current_settings
+from omniorder.settings.payments import StripeKeys, online_payment_mode, stripe_keys
 from omniorder.tenancy.bind import current_tenant
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ import logging
 import uuid
 
 import stripe
-from omniorder.settings.payments import stripe_keys
 from sqlalchemy import func, select
 
 from omniorder.core.database import db
@@ -28,6 +27,7 @@ from omniorder.ordering.models import Order
 from omniorder.payments.gateway import client_for
 from omniorder.payments.models import Refund
 from omniorder.settings.document import current_settings
+from omniorder.settings.payments import stripe_keys
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ import datetime
 import logging
 
 import stripe
-from omniorder.settings.payments import stripe_keys
 from procrastinate import BaseRetryStrategy, RetryDecision
 from sqlalchemy import func, select, update
 
@@ -25,6 +24,7 @@ from omniorder.ordering.models import AWAITING_PAYMENT, Order
 from omniorder.payments import online, refunds
 from omniorder.payments.gateway import client_for
 from omniorder.settings.document import current_settings
+from omniorder.settings.payments import stripe_keys
 from omniorder.tenancy.fanout import tenants_named
 from omniorder.tenancy.names import quote_schema
 

@@ -13,7 +13,6 @@ No call to Stripe is made here: the event carries the PaymentIntent.
 import logging
 
 import stripe
-from omniorder.settings.payments import stripe_keys
 from sqlalchemy.dialects.postgresql import insert
 
 from omniorder.core.database import db
@@ -21,6 +20,7 @@ from omniorder.core.errors import Invalid, NotFound
 from omniorder.payments import online
 from omniorder.payments.models import PaymentEvent
 from omniorder.settings.document import current_settings
+from omniorder.settings.payments import stripe_keys
 
 log = logging.getLogger(__name__)
 
