@@ -13,7 +13,6 @@ from omniorder.payments.online import (
     pay_with_card,
     refresh_payment,
     start_payment,
-    wants_online_payment,
 )
 from omniorder.payments.webhook import receive_event
 from omniorder.settings.document import current_settings
@@ -70,7 +69,6 @@ def create_order():
     (for the restaurant) are stored but never answered back: anyone holding an order's id
     may GET it, so the Order JSON carries no contact details (omniorder/blueprints/openapi.yaml)."""
     body = json_object()
-    online = wants_online_payment(current_settings(), body.get("payment"))
     placed = place_order(
         body.get("customer_name"),
         parse_lines(body.get("items")),
@@ -79,7 +77,7 @@ def create_order():
         tip=parse_tip(body.get("tip")),
         pickup_at=clean_pickup_at(body.get("pickup_at")),
         contact=clean_contact(body.get("email"), body.get("phone")),
-        online=online,
+        payment=body.get("payment"),
     )
     answer = order_as_json(placed.order)
     if placed.order.payment_status == AWAITING_PAYMENT:  # commits the order, then asks Stripe

@@ -54,6 +54,7 @@ from omniorder.ordering.order_input import (
     clean_customer_name,
     clean_idempotency_key,
     clean_order_note,
+    wants_online_payment,
 )
 from omniorder.ordering.pickup import (
     ONE_MORE_MINUTE,
@@ -100,7 +101,7 @@ def place_order(
     pickup_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
     contact: Contact | None = None,
-    online: bool = False,
+    payment: str | None = None,
 ) -> PlacedOrder:
     """Add a PENDING order to the caller's transaction, or return the one the key placed
     (a retry is answered even after closing time or once its slot is full).
@@ -110,8 +111,10 @@ def place_order(
     `SlotFull` (409) or `BrokenRule` (422, a pickup time the restaurant cannot serve). `now` is
     the caller's clock (tests freeze it). `contact` (ordering/order_input.clean_contact): the
     customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept.
-    `online`: the order awaits its online payment (payments/online.py): off the board, no
-    receipt yet, its slot held; the caller asks Stripe for its PaymentIntent after commit.
+    `payment`: ``online``, ``counter`` or None for the restaurant's default
+    (`wants_online_payment`); an order paid online awaits its payment (payments/online.py):
+    off the board, no receipt yet, its slot held; the caller asks Stripe for its
+    PaymentIntent after commit.
 
     Priced from the worker's price list (ordering/price_list.py); the INSERT checks its
     version, so a warm order is one statement and the notification at commit. A refusal is
@@ -121,9 +124,10 @@ def place_order(
     idempotency_key = clean_idempotency_key(idempotency_key)
     if not lines:
         raise Invalid("items", "must be a non-empty list")
-    digest = request_digest(customer_name, lines, note, tip, pickup_at, contact, online)
     now = now or utc_now()
     prices = price_list()
+    online = wants_online_payment(prices.settings, payment)
+    digest = request_digest(customer_name, lines, note, tip, pickup_at, contact, online)
     for _ in range(ATTEMPTS):
         try:
             values = _order_values(prices, customer_name, lines, note, tip, pickup_at, now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from omniorder.core.errors import Invalid, check_fields
 from omniorder.settings.document import parse_moment
+from omniorder.settings.payments import online_payment_mode
 from omniorder.tenancy.names import validate_domain
 
 MAX_QUANTITY = 99
@@ -215,3 +216,22 @@ def clean_contact(email=None, phone=None) -> Contact | None:
         **check_fields({"email": lambda: clean_email(email), "phone": lambda: clean_phone(phone)})
     )
     return contact if contact.email or contact.phone else None
+
+
+PAYMENT_CHOICES = ("online", "counter")
+
+
+def wants_online_payment(settings: dict, asked) -> bool:
+    """Whether an order is paid online: the customer's choice (``online`` | ``counter``, None
+    for the restaurant's default) against the restaurant's ``payments.online`` (off,
+    optional, required); a choice the restaurant does not offer is a 400."""
+    mode = online_payment_mode(settings)
+    if asked is None:
+        return mode == "required"
+    if asked not in PAYMENT_CHOICES:
+        raise Invalid("payment", "must be online or counter")
+    if asked == "online" and mode == "off":
+        raise Invalid("payment", "this restaurant takes payment at the counter only")
+    if asked == "counter" and mode == "required":
+        raise Invalid("payment", "this restaurant takes payment online only")
+    return asked == "online"

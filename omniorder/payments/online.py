@@ -47,30 +47,13 @@ from omniorder.ordering.pickup import ready_time, utc_now
 from omniorder.payments.gateway import client_for
 from omniorder.payments.refunds import request_refund
 from omniorder.settings.document import current_settings
-from omniorder.settings.payments import StripeKeys, online_payment_mode, stripe_keys
+from omniorder.settings.payments import StripeKeys, stripe_keys
 from omniorder.tenancy.bind import current_tenant
 
 log = logging.getLogger(__name__)
 
 PAYMENT_WINDOW = datetime.timedelta(minutes=15)  # how long an unpaid order holds its slot
 NOT_COMPLETED = "payment not completed"
-PAYMENT_CHOICES = ("online", "counter")
-
-
-def wants_online_payment(settings: dict, asked) -> bool:
-    """Whether an order is paid online: the customer's choice (``online`` | ``counter``, None
-    for the restaurant's default) against the restaurant's ``payments.online`` (off,
-    optional, required); a choice the restaurant does not offer is a 400."""
-    mode = online_payment_mode(settings)
-    if asked is None:
-        return mode == "required"
-    if asked not in PAYMENT_CHOICES:
-        raise Invalid("payment", "must be online or counter")
-    if asked == "online" and mode == "off":
-        raise Invalid("payment", "this restaurant takes payment at the counter only")
-    if asked == "counter" and mode == "required":
-        raise Invalid("payment", "this restaurant takes payment online only")
-    return asked == "online"
 
 
 def _keys() -> StripeKeys:
