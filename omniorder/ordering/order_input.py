@@ -10,7 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from omniorder.core.errors import Invalid, check_fields
+from omniorder.core.errors import Conflict, Invalid, check_fields
 from omniorder.settings.document import parse_moment
 from omniorder.settings.payments import online_payment_mode
 from omniorder.tenancy.names import validate_domain
@@ -224,14 +224,16 @@ PAYMENT_CHOICES = ("online", "counter")
 def wants_online_payment(settings: dict, asked) -> bool:
     """Whether an order is paid online: the customer's choice (``online`` | ``counter``, None
     for the restaurant's default) against the restaurant's ``payments.online`` (off,
-    optional, required); a choice the restaurant does not offer is a 400."""
+    optional, required). A choice the restaurant does not offer is a 409 (well-formed, yet the
+    restaurant cannot take it, as a tip it does not take): the API's 400 is kept for malformed
+    input, which its OpenAPI document rules out."""
     mode = online_payment_mode(settings)
     if asked is None:
         return mode == "required"
     if asked not in PAYMENT_CHOICES:
         raise Invalid("payment", "must be online or counter")
     if asked == "online" and mode == "off":
-        raise Invalid("payment", "this restaurant takes payment at the counter only")
+        raise Conflict("This restaurant takes payment at the counter only.")
     if asked == "counter" and mode == "required":
-        raise Invalid("payment", "this restaurant takes payment online only")
+        raise Conflict("This restaurant takes payment online only.")
     return asked == "online"

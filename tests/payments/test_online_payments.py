@@ -58,7 +58,7 @@ def backdate(db_connection, tenant, order_id, minutes: int) -> None:
 
 def test_a_restaurant_without_online_payment_takes_orders_paid_at_the_counter(app, client, tenant):
     refused = place(client, app, tenant, payment="online")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert "counter only" in refused.json["error"]
 
     placed = place(client, app, tenant)
@@ -72,7 +72,7 @@ def test_required_online_payment_answers_the_orders_payment_intent(
 ):
     account = take_payments(app, tenant, localstripe, online="required")
     refused = place(client, app, tenant, payment="counter")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert "online only" in refused.json["error"]
 
     placed = place(client, app, tenant, key="checkout-1")
