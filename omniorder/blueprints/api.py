@@ -10,9 +10,10 @@ from omniorder.ordering.order_input import clean_contact, clean_pickup_at, parse
 from omniorder.ordering.pickup import local_iso, pickup_offer, utc_now
 from omniorder.ordering.pricing import parse_tip
 from omniorder.payments.online import (
+    open_payment_intent,
     pay_with_card,
+    payment_for,
     refresh_payment,
-    start_payment,
 )
 from omniorder.payments.webhook import receive_event
 from omniorder.settings.document import current_settings
@@ -78,10 +79,11 @@ def create_order():
         pickup_at=clean_pickup_at(body.get("pickup_at")),
         contact=clean_contact(body.get("email"), body.get("phone")),
         payment=body.get("payment"),
+        open_payment=open_payment_intent,
     )
     answer = order_as_json(placed.order)
-    if placed.order.payment_status == AWAITING_PAYMENT:  # commits the order, then asks Stripe
-        answer["payment"] = start_payment(placed.order).as_json()
+    if placed.order.payment_status == AWAITING_PAYMENT:
+        answer["payment"] = payment_for(placed).as_json()
     return answer, 201 if placed.created else 200
 
 

@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, literal, select
@@ -39,6 +40,7 @@ from omniorder.core.errors import (
     Unprocessable,
 )
 from omniorder.core.money import amount_for_input
+from omniorder.core.unit_of_work import commit_step
 from omniorder.menu.models import MenuVersion
 from omniorder.notifications.outbox import order_event
 from omniorder.ordering.models import (
@@ -90,6 +92,14 @@ MENU_MOVED = "The menu changed while your order was being placed; please send it
 class PlacedOrder:
     order: Order
     created: bool  # False when an earlier request with the same key already placed it
+    # An order paid online: the PaymentIntent opened for it in this request (`open_payment`),
+    # or one opened and not used (an earlier request with the same key had placed the order).
+    payment: dict | None = None
+    unused_payment: dict | None = None
+
+
+# (order id, amount, currency) → the PaymentIntent opened for it (payments/online.py)
+OpenPayment = Callable[[uuid.UUID, int, str], dict]
 
 
 def place_order(
@@ -102,6 +112,7 @@ def place_order(
     now: datetime.datetime | None = None,
     contact: Contact | None = None,
     payment: str | None = None,
+    open_payment: OpenPayment | None = None,
 ) -> PlacedOrder:
     """Add a PENDING order to the caller's transaction, or return the one the key placed
     (a retry is answered even after closing time or once its slot is full).
@@ -113,8 +124,11 @@ def place_order(
     customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept.
     `payment`: ``online``, ``counter`` or None for the restaurant's default
     (`wants_online_payment`); an order paid online awaits its payment (payments/online.py):
-    off the board, no receipt yet, its slot held; the caller asks Stripe for its
-    PaymentIntent after commit.
+    off the board, no receipt yet, its slot held. Its PaymentIntent is opened by
+    `open_payment` before the INSERT, with no transaction open (nor the slot's lock held), and
+    inserted with the order: an order paid online costs the PaymentIntent's call and nothing
+    else. A checkout refused after that (its slot filled meanwhile) leaves the PaymentIntent
+    unconfirmed: nobody can pay it, it charges nothing.
 
     Priced from the worker's price list (ordering/price_list.py); the INSERT checks its
     version, so a warm order is one statement and the notification at commit. A refusal is
@@ -128,9 +142,14 @@ def place_order(
     prices = price_list()
     online = wants_online_payment(prices.settings, payment)
     digest = request_digest(customer_name, lines, note, tip, pickup_at, contact, online)
+    order_id, intent = uuid.uuid4(), None
     for _ in range(ATTEMPTS):
         try:
             values = _order_values(prices, customer_name, lines, note, tip, pickup_at, now)
+            if online:
+                use_settings(prices.settings)  # the keys come from the priced settings
+                intent = _payment_for(open_payment, intent, order_id, values)
+            _hold_slot(values, prices.settings, pickup_at, now)
         except DomainError:
             if not prices.fresh:  # memory may lag a change by a notification: ask the database
                 prices = price_list(fresh=True)
@@ -140,23 +159,38 @@ def place_order(
                 return earlier
             raise
         values.update(
+            id=order_id,
             idempotency_key=idempotency_key,
             request_digest=digest if idempotency_key is not None else None,
             customer_email=contact and contact.email,
             customer_phone=contact and contact.phone,
             payment_status=AWAITING_PAYMENT if online else "counter",
+            payment_intent_id=intent and intent["id"],
         )
         order = _insert_order(values, prices, now)
         if order is not None:
             use_settings(prices.settings)
             if not online:  # an online order is announced once paid (payments/online.py)
                 order_event(order, "order.created", webhook_url=prices.webhook_url)
-            return PlacedOrder(order, created=True)
+            return PlacedOrder(order, created=True, payment=intent)
         earlier = _placed_earlier(idempotency_key, digest)  # else the menu moved
         if earlier is not None:
-            return earlier
+            return PlacedOrder(earlier.order, created=False, unused_payment=intent)
         prices = price_list(fresh=True)
     raise Conflict(MENU_MOVED)
+
+
+def _payment_for(open_payment: OpenPayment | None, intent, order_id, values: dict) -> dict:
+    """The PaymentIntent for `values`' total: the one opened already when the total is the
+    same (a retry after the menu moved), else a new one, asked with no transaction open."""
+    amount, currency = values["total_amount"], values["currency"]
+    if intent is not None and intent["amount"] == amount:
+        return intent
+    if open_payment is None:
+        raise RuntimeError("an order paid online needs open_payment")
+    if db.session().in_transaction():
+        commit_step()  # only reads so far (a fresh price list): nothing held while Stripe is asked
+    return open_payment(order_id, amount, currency)
 
 
 def _placed_earlier(key: str | None, digest: str) -> PlacedOrder | None:
@@ -187,10 +221,14 @@ def _order_values(prices: PriceList, customer_name: str, lines, note, tip, picku
         "note": note,
         "pickup_at": pickup_at,
     }
-    if settings["max_orders_per_slot"]:  # the slot is counted (and locked) before the INSERT
+    return values
+
+
+def _hold_slot(values: dict, settings: dict, pickup_at, now) -> None:
+    """A capped slot is counted (and locked) right before the INSERT, in its transaction."""
+    if settings["max_orders_per_slot"]:
         values["ready_at"] = ready_time(settings, pickup_at, now)
         ensure_room(settings, values["ready_at"], now)
-    return values
 
 
 def _insert_order_statement():
@@ -218,6 +256,7 @@ def _insert_order_statement():
 
 
 ORDER_PARAMETERS = (
+    "id",
     "customer_name",
     "items",
     "subtotal",
@@ -233,6 +272,7 @@ ORDER_PARAMETERS = (
     "customer_email",
     "customer_phone",
     "payment_status",
+    "payment_intent_id",
 )
 INSERT_ORDER = _insert_order_statement()
 ORDER_COLUMNS = tuple(Order.__table__.c.keys())

@@ -4,11 +4,12 @@ The kitchen's status (PENDING → COOKING → DONE) is unchanged; the money has 
 ``payment_status``. An online order is inserted ``requires_payment``: off the board, out of
 sales, with no ready time promised and no receipt, but holding its pickup slot. Then:
 
-1. The checkout commits it (core/unit_of_work.commit_step) and asks the restaurant's Stripe
-   account for one PaymentIntent of exactly its total and currency (`start_payment`), with an
-   idempotency key made from the order's id, so a retried checkout (the same Idempotency-Key
-   finds the same order) gets the same PaymentIntent. Its metadata names the restaurant's
-   schema and the order.
+1. The checkout prices the order, asks the restaurant's Stripe account for one PaymentIntent
+   of exactly its total and currency (`open_payment_intent`, with no transaction open; its
+   metadata names the restaurant's schema and the order's id, chosen before the INSERT) and
+   inserts the order with it: the PaymentIntent's call and nothing else. A retried checkout
+   (the same Idempotency-Key finds the same order) gets that order's PaymentIntent
+   (`payment_for`).
 2. The customer pays: the storefront's card field (Stripe.js) makes a PaymentMethod in the
    browser, which `pay_with_card` attaches and confirms on the server (no card number ever
    reaches us);
@@ -41,7 +42,7 @@ from omniorder.core.database import db
 from omniorder.core.errors import Conflict, Invalid, PaymentDeclined, ProviderUnavailable
 from omniorder.core.unit_of_work import commit_step
 from omniorder.notifications.outbox import order_event
-from omniorder.ordering.checkout import order_by_id
+from omniorder.ordering.checkout import PlacedOrder, order_by_id
 from omniorder.ordering.models import AWAITING_PAYMENT, Order, bump_board_version
 from omniorder.ordering.pickup import ready_time, utc_now
 from omniorder.payments.gateway import client_for
@@ -81,13 +82,42 @@ class PaymentStart:
         }
 
 
+def open_payment_intent(order_id: uuid.UUID, amount: int, currency: str) -> dict:
+    """`place_order`'s `open_payment`: the PaymentIntent of an order about to be inserted
+    (asked with no transaction open). Stripe not answering refuses the checkout (502) before
+    anything is written."""
+    client = client_for(_keys())
+    try:
+        return _new_intent(client, order_id, amount, currency, "payment")
+    except ProviderUnavailable:
+        raise ProviderUnavailable(
+            "The payment service did not answer, so nothing was ordered: "
+            "please try again in a moment."
+        ) from None
+
+
+def payment_for(placed: PlacedOrder) -> PaymentStart:
+    """What the customer's browser needs to pay `placed`: the PaymentIntent opened with it
+    (no further call), or, for an order an earlier request placed with the same key, that
+    order's own (the one opened for this request is cancelled: one per order)."""
+    keys = _keys()
+    order = placed.order
+    if placed.payment is not None:
+        secret = placed.payment["client_secret"]
+        return PaymentStart(secret, keys.publishable_key, order.total_amount, order.currency)
+    if placed.unused_payment is not None:
+        commit_step()
+        _cancel_quietly(client_for(keys), placed.unused_payment["id"])
+    return start_payment(order)
+
+
 def start_payment(order: Order) -> PaymentStart:
-    """The order's PaymentIntent (created once, found again on a retry), after committing what
-    the request wrote: called with the order just placed (or found by its Idempotency-Key)."""
+    """The PaymentIntent of an order placed earlier (found by its Idempotency-Key), after
+    committing what the request wrote: retrieved, or opened when it has none yet."""
     keys = _keys()
     order_id, intent_id = order.id, order.payment_intent_id
     amount, currency = order.total_amount, order.currency
-    commit_step()  # the order is saved before Stripe is asked; nothing is held meanwhile
+    commit_step()  # nothing is held while Stripe is asked
     client = client_for(keys)
     if intent_id is not None:
         intent = _retrieve(client, intent_id)

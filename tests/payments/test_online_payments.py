@@ -4,12 +4,14 @@ webhook, a lost webhook recovered, an abandoned payment expired, refunds."""
 
 import os
 import signal
+import time
 import uuid
 
 import pytest
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 
+from omniorder.cache.changes import change_feed, stop_change_feed
 from omniorder.core.database import db
 from omniorder.kitchen.board import board
 from omniorder.payments import refunds
@@ -382,3 +384,46 @@ def test_payment_calls_for_unknown_or_counter_orders_are_clear_errors(
         answer = pay(client, tenant, online["id"], bad)
         assert answer.status_code == 400, bad
         assert "payment_method" in answer.json["error"]
+
+
+def test_a_warm_online_order_costs_one_payment_intent_call_and_nothing_else(
+    database_url, tenant, localstripe
+):
+    """The same work as a counter order (BEGIN, the one INSERT, COMMIT) plus the PaymentIntent
+    asked before the transaction began: the order is inserted with it."""
+    from tests.ordering.test_write_path import order_json, post
+    from tests.support.app import make_app
+    from tests.support.wire import traced
+
+    app = make_app(database_url, OMNIORDER_PUSH_INVALIDATION=True)
+    try:
+        assert wait_until(lambda: change_feed(app).healthy, 5)
+        take_payments(app, tenant, localstripe, online="optional")
+        time.sleep(0.1)  # the settings' change heard before the price list is filled
+        client = app.test_client()
+        body = order_json(app, tenant)
+        assert post(client, tenant, body).status_code == 201  # fills the worker's price list
+        with traced(app) as counter_wire:
+            assert post(client, tenant, {**body, "customer_name": "Bea"}).status_code == 201
+        calls_before = _stripe_calls(localstripe)
+        with traced(app) as online_wire:
+            placed = post(client, tenant, {**body, "customer_name": "Cy", "payment": "online"})
+        assert placed.status_code == 201, placed.json
+        assert _stripe_calls(localstripe)[len(calls_before) :] == ["POST /v1/payment_intents"]
+        assert len(online_wire.statements) == len(counter_wire.statements) == 1
+        assert online_wire.sent == ["BEGIN", online_wire.sent[1], "COMMIT"]
+        assert "payment_intent_id" in online_wire.statements[0]
+    finally:
+        stop_change_feed(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _stripe_calls(localstripe) -> list[str]:
+    """The API calls localstripe has logged (its access log), oldest first."""
+    with open(localstripe.log) as log:
+        return [
+            " ".join(line.split('"')[1].split()[:2]).split("?")[0]
+            for line in log
+            if '"' in line and " /v1/" in line
+        ]
