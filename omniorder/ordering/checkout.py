@@ -128,7 +128,8 @@ def place_order(
     `open_payment` before the INSERT, with no transaction open (nor the slot's lock held), and
     inserted with the order: an order paid online costs the PaymentIntent's call and nothing
     else. A checkout refused after that (its slot filled meanwhile) leaves the PaymentIntent
-    unconfirmed: nobody can pay it, it charges nothing.
+    unconfirmed: nobody can pay it, it charges nothing. Without `open_payment` (the
+    storefront) the PaymentIntent is opened with the first card (payments/online.py).
 
     Priced from the worker's price list (ordering/price_list.py); the INSERT checks its
     version, so a warm order is one statement and the notification at commit. A refusal is
@@ -146,7 +147,7 @@ def place_order(
     for _ in range(ATTEMPTS):
         try:
             values = _order_values(prices, customer_name, lines, note, tip, pickup_at, now)
-            if online:
+            if online and open_payment is not None:
                 use_settings(prices.settings)  # the keys come from the priced settings
                 intent = _payment_for(open_payment, intent, order_id, values)
             _hold_slot(values, prices.settings, pickup_at, now)
@@ -180,14 +181,12 @@ def place_order(
     raise Conflict(MENU_MOVED)
 
 
-def _payment_for(open_payment: OpenPayment | None, intent, order_id, values: dict) -> dict:
+def _payment_for(open_payment: OpenPayment, intent, order_id, values: dict) -> dict:
     """The PaymentIntent for `values`' total: the one opened already when the total is the
     same (a retry after the menu moved), else a new one, asked with no transaction open."""
     amount, currency = values["total_amount"], values["currency"]
     if intent is not None and intent["amount"] == amount:
         return intent
-    if open_payment is None:
-        raise RuntimeError("an order paid online needs open_payment")
     if db.session().in_transaction():
         commit_step()  # only reads so far (a fresh price list): nothing held while Stripe is asked
     return open_payment(order_id, amount, currency)
