@@ -5,6 +5,7 @@ The browser's side is tests/browser/test_storefront_payment_browser.py."""
 import re
 
 import pytest
+from sqlalchemy import text
 
 from omniorder.payments.gateway import stripe_js_sources
 from tests.payments.test_online_payments import board_numbers
@@ -253,3 +254,31 @@ def test_the_api_order_placed_online_is_paid_on_the_storefront_page(
     customer = Customer(client, tenant.domain)
     paid = pay_on_page(customer, f"/orders/{placed['id']}", card(localstripe, CARD_OK))
     assert paid.json["payment_status"] == "paid"
+
+
+def test_the_tracking_page_and_receipt_say_what_was_refunded(
+    app, client, tenant, localstripe, db_connection
+):
+    take_payments(app, tenant, localstripe, online="required")
+    customer = Customer(client, tenant.domain)
+    path = check_out(customer, app, tenant)
+    assert pay_on_page(customer, path, card(localstripe, CARD_OK)).status_code == 200
+    total = stored_order(app, tenant, order_id(path)).total_amount
+
+    def refunded(status, amount):  # what payments/refunds.py records once Stripe refunded
+        db_connection.execute(
+            text(
+                f'UPDATE "{tenant.schema_name}".orders '  # noqa: S608
+                "SET payment_status = :s, amount_refunded = :a WHERE id = :id"
+            ),
+            {"s": status, "a": amount, "id": order_id(path)},
+        )
+        db_connection.commit()
+
+    refunded("partially_refunded", 100)
+    for page in (path, f"{path}/status", f"{path}/receipt"):
+        text_shown = customer.get(page).text
+        assert f"Partly refunded:</strong> $1.00 of ${total / 100:.2f}" in text_shown, page
+    refunded("refunded", total)
+    for page in (path, f"{path}/status", f"{path}/receipt"):
+        assert f"Refunded:</strong> ${total / 100:.2f} back to your card" in customer.get(page).text
