@@ -26,6 +26,7 @@ from omniorder.settings.payments import StripeKeys
 DEADLINE_SECONDS = 10.0
 STRIPE_API_BASE = "https://api.stripe.com"
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
+STRIPE_HOOKS_ORIGIN = "https://hooks.stripe.com"  # Stripe.js's 3-D Secure challenge frames
 RESPONSE_BYTES = 4 * 1024 * 1024
 
 
@@ -80,6 +81,26 @@ def api_base() -> str:
 
 def stripe_js_url() -> str:
     return current_app.config.get("OMNIORDER_STRIPE_JS_URL") or STRIPE_JS_URL
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: what a CSP source names."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def stripe_js_sources() -> dict[str, tuple[str, ...]]:
+    """What the payment page's Content-Security-Policy must allow for the configured
+    Stripe.js, derived from its URL (no wildcard): the script's origin; the frames Stripe.js
+    opens (its card field, and hooks.stripe.com's 3-D Secure challenge); the API it calls.
+    Stripe's own script calls api.stripe.com; any other (localstripe's stand-in) calls the
+    origin it was loaded from, its frames are none and it opens no challenge page."""
+    script = origin(stripe_js_url())
+    if script == origin(STRIPE_JS_URL):
+        frames, api = (script, STRIPE_HOOKS_ORIGIN), origin(STRIPE_API_BASE)
+    else:
+        frames, api = (script,), script
+    return {"script-src": (script,), "frame-src": frames, "connect-src": (api,)}
 
 
 def client_for(keys: StripeKeys) -> stripe.StripeClient:

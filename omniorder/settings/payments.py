@@ -224,6 +224,14 @@ def online_payment_mode(settings) -> str:
     return mode if mode in ONLINE_MODES else "off"
 
 
+def publishable_key(settings) -> str | None:
+    """The restaurant's Stripe publishable key (public: the payment page gives it to
+    Stripe.js), without unsealing anything; None when unset."""
+    stripe = _payments(settings).get("stripe")
+    key = stripe.get("publishable_key") if isinstance(stripe, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
 def stripe_keys(settings) -> StripeKeys | None:
     """The restaurant's three Stripe keys, the secrets unsealed; None when any is missing.
     `secrets.SecretUnreadable` (503, one readable message) when a secret cannot be unsealed

@@ -342,7 +342,7 @@ def test_checkout_with_options_notes_tax_and_a_preset_tip(app, customer, tenant,
     tracking = customer.get(f"/orders/{order['id']}").text
     for text in ("Size: Large", "Extras: Basil", "Note: no garlic", "Ring the bell", "$17.88"):
         assert text in tracking
-    assert "Payment at the counter" in tracking and f"/orders/{order['id']}/receipt" in tracking
+    assert "Pay at pickup" in tracking and f"/orders/{order['id']}/receipt" in tracking
     assert 'Cart (<span id="cart-count">0</span>)' in customer.get("/").text
 
 

@@ -274,8 +274,8 @@ def test_a_cancelled_order_says_nothing_about_paying(app, customer, tenant):
     tracking = customer.checkout("Ada").headers["Location"]
     order_id = tracking.rsplit("/", 1)[1]
     status = customer.get(tracking + "/status").text
-    assert "Payment at the counter:" in status and "please pay when you pick up" in status
-    assert "Payment at the counter" in customer.get(tracking + "/receipt").text
+    assert "Pay at pickup:" in status and "please pay at the counter when you pick up" in status
+    assert "Pay at pickup" in customer.get(tracking + "/receipt").text
 
     cancel(app, tenant, order_id)
     for path in (tracking, tracking + "/status", tracking + "/receipt"):

@@ -39,6 +39,9 @@ class CheckoutForm(FlaskForm):
     # "" for as soon as possible, else a slot's ISO 8601 time from the <select>; checked by
     # ordering/order_input.py and ordering/pickup.py like the API's pickup_at.
     pickup_at = StringField("When?")
+    # "online" (pay now by card) or "counter" (pay at pickup), offered when the restaurant's
+    # payments.online is optional; ordering/order_input.wants_online_payment checks it.
+    payment = StringField("Payment")
     # One key per rendered form: a double click or a retried POST returns the same order.
     idempotency_key = HiddenField(
         default=lambda: uuid.uuid4().hex, validators=[DataRequired(), Length(max=64)]

@@ -37,11 +37,17 @@ from omniorder.ordering.cart import (
     view_cart,
 )
 from omniorder.ordering.checkout import order_by_id, place_order
+from omniorder.ordering.models import AWAITING_PAYMENT
 from omniorder.ordering.order_input import clean_contact, clean_pickup_at
 from omniorder.ordering.pickup import pause_notice, utc_now
+from omniorder.payments.gateway import stripe_js_sources, stripe_js_url
+from omniorder.payments.online import PAYMENT_WINDOW, pay_with_card, refresh_payment
 from omniorder.settings.document import current_settings
 from omniorder.settings.hours import closed_notice
+from omniorder.settings.payments import online_payment_mode, publishable_key
 from omniorder.tenancy.bind import current_tenant
+from omniorder.web.headers import allow_sources
+from omniorder.web.input import json_object
 from omniorder.web.ratelimit import order_limit, retry_after_seconds
 
 bp = Blueprint("storefront", __name__)
@@ -78,6 +84,7 @@ def cart_panel(settings: dict, now: datetime.datetime, checkout_form=None) -> di
         "cart": cart,
         "checkout_form": checkout_form or CheckoutForm(formdata=None),
         "times": checkout_times(settings, now) if cart.lines else None,
+        "payment_mode": online_payment_mode(settings),  # off, optional or required
     }
 
 
@@ -215,6 +222,7 @@ def checkout():
             tip=checkout_tip(cart, current_settings()),
             pickup_at=clean_pickup_at(form.pickup_at.data),
             contact=clean_contact(form.email.data, form.phone.data),
+            payment=form.payment.data or None,  # none sent: the restaurant's default
         )
     except SlotFull as error:  # the next free slot comes back chosen
         if error.details["next_slot"] is not None:
@@ -223,6 +231,8 @@ def checkout():
     except DomainError as error:
         return render_cart(shown(error), error.status_code, checkout_form=form)
     save_cart(empty_cart())
+    # An order paid online is paid on its own page: its PaymentIntent is made with the first
+    # card (payments/online.pay_with_card), so placing it asks nothing of Stripe.
     target = url_for("storefront.order", order_id=placed.order.id)
     if is_htmx():
         response = make_response("", 200)
@@ -236,9 +246,48 @@ def bar_cart():
     return view_cart(load_cart(), current_settings())
 
 
+def card_payment(order) -> dict | None:
+    """What the page's card field needs while `order` awaits its payment (the restaurant's
+    publishable key, Stripe.js's URL), the page's CSP widened for Stripe.js alone; None when
+    there is nothing to pay online, or the restaurant has no key any more."""
+    if order.payment_status != AWAITING_PAYMENT or order.status == "CANCELLED":
+        return None
+    key = publishable_key(current_settings())
+    if key is None:
+        return None
+    allow_sources(stripe_js_sources())
+    return {"publishable_key": key, "script": stripe_js_url()}
+
+
 @bp.get("/orders/<uuid:order_id>")
 def order(order_id):
-    return render_template("storefront/order.html", order=order_by_id(order_id), cart=bar_cart())
+    order = order_by_id(order_id)
+    return render_template(
+        "storefront/order.html",
+        order=order,
+        cart=bar_cart(),
+        card_payment=card_payment(order),
+        payment_minutes=int(PAYMENT_WINDOW.total_seconds() // 60),
+    )
+
+
+@bp.post("/orders/<uuid:order_id>/pay")
+@order_limit
+def pay(order_id):
+    """The order's page pays with the PaymentMethod Stripe.js made from the card field (the
+    card itself went to Stripe, never here): JSON for the page's script (static/pay.js).
+    ``succeeded``; ``requires_action`` with the client secret for Stripe.js's 3-D Secure step;
+    402 with the bank's words on a decline. CSRF-protected (X-CSRFToken, as htmx sends it)."""
+    attempt = pay_with_card(order_id, json_object().get("payment_method"))
+    return {"payment_status": attempt.order.payment_status, **attempt.as_json()}
+
+
+@bp.post("/orders/<uuid:order_id>/pay/refresh")
+def refresh_pay(order_id):
+    """After Stripe.js's 3-D Secure step: how the payment stands, asked of Stripe (never
+    taken from the browser), with the decline's words when it failed."""
+    order = refresh_payment(order_id)
+    return {"payment_status": order.payment_status, "payment_error": order.payment_error}
 
 
 @bp.get("/orders/<uuid:order_id>/status")
@@ -255,6 +304,9 @@ def receipt(order_id):
 @bp.errorhandler(RateLimitExceeded)
 def too_many_orders(error):
     """Over the order rate limit at checkout: the cart with the message (htmx swaps it in),
-    429 and Retry-After; the cart and the typed name stay for the retry."""
+    429 and Retry-After; the cart and the typed name stay for the retry. A card payment's
+    (the order page's script) gets JSON."""
+    if request.endpoint == "storefront.pay":
+        return {"error": error.description}, 429, {"Retry-After": str(retry_after_seconds())}
     page, status = render_cart(error.description, 429, checkout_form=CheckoutForm())
     return page, status, {"Retry-After": str(retry_after_seconds())}
