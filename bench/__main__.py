@@ -3,12 +3,13 @@
     python -m bench                 # the whole suite (about 20 minutes on 2 cores)
     BENCH_RUNS=1 BENCH_DURATION=3 BENCH_SCALE_TENANTS=0 python -m bench   # a quick look
     BENCH_RUNS=3 BENCH_DURATION=5 python -m bench orders                  # the write path alone
+    BENCH_RUNS=3 BENCH_DURATION=5 python -m bench payments   # counter vs online orders, localstripe
 
 Knobs (environment): BENCH_RUNS (3), BENCH_DURATION (wrk seconds, 10), BENCH_TENANTS (200),
-BENCH_HTTP_TENANTS (50), BENCH_SCALE_TENANTS (2000; 0 skips the scale runs),
-BENCH_ANALYTICS_TENANTS (1000; 0 skips), BENCH_SOAK_REQUESTS (100000; 0 skips; see bench/soak.py),
-BENCH_DATABASE_URL (else DATABASE_URL, else the embedded server). Each benchmark creates and
-drops its own database.
+BENCH_HTTP_TENANTS (50), BENCH_PAYMENT_TENANTS (8), BENCH_SCALE_TENANTS (2000; 0 skips the
+scale runs), BENCH_ANALYTICS_TENANTS (1000; 0 skips), BENCH_SOAK_REQUESTS (100000; 0 skips; see
+bench/soak.py), BENCH_DATABASE_URL (else DATABASE_URL, else the embedded server). Each
+benchmark creates and drops its own database.
 """
 
 import json
@@ -16,7 +17,17 @@ import os
 import sys
 import time
 
-from bench import analytics, citus, http, migrations, operations, orders, provisioning, soak
+from bench import (
+    analytics,
+    citus,
+    http,
+    migrations,
+    operations,
+    orders,
+    payments,
+    provisioning,
+    soak,
+)
 from bench.common import (
     FIXED_HASH,
     RESULTS,
@@ -25,8 +36,9 @@ from bench.common import (
     scratch_database,
     summary,
 )
+from bench.http import SECRET
 from bench.provisioning import SCALE_SAMPLE, interleaved, populate
-from bench.summary import orders_lines, write_summary
+from bench.summary import orders_lines, payments_lines, write_summary
 
 RUNS = int(os.environ.get("BENCH_RUNS", 3))
 DURATION = int(os.environ.get("BENCH_DURATION", 10))
@@ -67,15 +79,46 @@ def scale_run(tenants: int) -> dict:
         return result
 
 
+def read_path(meta: dict) -> None:
+    print("http …", flush=True)
+    with scratch_database("http") as url:
+        populate(url, HTTP_TENANTS)
+        domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
+        save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
+
+
+def write_path(meta: dict) -> None:
+    print(f"the write path (orders over {HTTP_TENANTS} tenants) …", flush=True)
+    with scratch_database("orders") as url:
+        populate(url, HTTP_TENANTS)
+        domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
+        placed = {**meta, **orders.run(url, domains, runs=RUNS, duration=DURATION)}
+    save("orders", placed)
+    print("\n".join(orders_lines(placed)), flush=True)
+
+
+def paid_online(meta: dict) -> None:
+    """Counter vs online orders against localstripe, and the PaymentIntent call alone."""
+    tenants = payments.TENANTS
+    print(f"online payments (counter vs online orders, {tenants} tenants) …", flush=True)
+    with scratch_database("payments") as url:
+        populate(url, tenants)
+        domains = [f"b{index}.bench.localhost" for index in range(tenants)]
+        paid = {**meta, **payments.run(url, domains, SECRET, runs=RUNS, duration=DURATION)}
+    save("payments", paid)
+    print("\n".join(payments_lines(paid)), flush=True)
+
+
 def main(parts: list[str]) -> None:
-    """`python -m bench [provisioning|migrations|http|orders|analytics|operations|scale|soak]…`;
-    all by default."""
+    """`python -m bench [provisioning|migrations|http|orders|payments|analytics|operations|scale|
+    soak]…`; all by default."""
     started = time.time()
     wanted = set(parts) or {
         "provisioning",
         "migrations",
         "http",
         "orders",
+        "payments",
         "analytics",
         "operations",
         "scale",
@@ -93,20 +136,9 @@ def main(parts: list[str]) -> None:
     if "migrations" in wanted:
         print("migrations …", flush=True)
         save("migrations", {**meta, **migrations.run(tenants=TENANTS, runs=RUNS)})
-    if "http" in wanted:
-        print("http …", flush=True)
-        with scratch_database("http") as url:
-            populate(url, HTTP_TENANTS)
-            domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
-            save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
-    if "orders" in wanted:
-        print(f"the write path (orders over {HTTP_TENANTS} tenants) …", flush=True)
-        with scratch_database("orders") as url:
-            populate(url, HTTP_TENANTS)
-            domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
-            placed = {**meta, **orders.run(url, domains, runs=RUNS, duration=DURATION)}
-        save("orders", placed)
-        print("\n".join(orders_lines(placed)), flush=True)
+    for name, part in (("http", read_path), ("orders", write_path), ("payments", paid_online)):
+        if name in wanted:
+            part(meta)
     if ANALYTICS_TENANTS and "analytics" in wanted:
         print(f"analytics ({ANALYTICS_TENANTS} tenants × 100 orders) …", flush=True)
         save("analytics", {**meta, **analytics.run(ANALYTICS_TENANTS)})

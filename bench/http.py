@@ -94,6 +94,7 @@ def parse_wrk(output: str) -> dict:
         "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "p50_ms": ms("50"),
+        "p90_ms": ms("90"),
         "p99_ms": ms("99"),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": errors.group(1) if errors else None,
@@ -115,6 +116,7 @@ def medians(samples: list[dict]) -> dict:
     return {
         "req_per_s": round(statistics.median(s["req_per_s"] for s in samples), 1),
         "p50_ms": round(statistics.median(s["p50_ms"] for s in samples), 3),
+        "p90_ms": round(statistics.median(s["p90_ms"] for s in samples), 3),
         "p99_ms": round(statistics.median(s["p99_ms"] for s in samples), 3),
         "non_2xx": sum(s["non_2xx"] for s in samples),
         "requests": sum(s["requests"] for s in samples),

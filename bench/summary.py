@@ -228,6 +228,69 @@ def orders_lines(orders: dict) -> list[str]:
     ]
 
 
+def payments_lines(payments: dict) -> list[str]:
+    """Online payments (bench/payments.py): also printed by `python -m bench payments`."""
+    order = payments["per_order"]
+    ratios = payments["ratios"]
+    accounting = payments["accounting"]
+
+    def ratio(name):
+        entry = ratios[name]
+        return f"{entry['median_of_rounds']}× ({entry['of_medians']}×)"
+
+    table = [
+        "| load | per s | p50 ms | p90 ms | p99 ms | CPU ms / request: workers or callers | "
+        "localstripe | localstripe cores | errors |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label in ("counter", "online", "intent_c1", "intent_c2", "intent_c4"):
+        value = payments[label]
+        own = value.get("callers_cpu_ms_per_request", value["workers_cpu_ms_per_request"])
+        table.append(
+            f"| {label} | {value['req_per_s']} | {value['p50_ms']} | {value['p90_ms']} | "
+            f"{value['p99_ms']} | {own} | {value['localstripe_cpu_ms_per_request']} | "
+            f"{value['localstripe_cores']} | {value['non_2xx']} |"
+        )
+    load = payments["load_average"]
+    return [
+        "## Online payments: counter vs online orders, and the PaymentIntent call alone "
+        "(gunicorn 2 sync workers, wrk -t1 -c4; localstripe; interleaved rounds)",
+        "",
+        f"{payments.get('runs', '?')} rounds × {payments.get('duration_s', '?')} s per load over "
+        f"{payments['tenants']} restaurants; intent_cN: N processes creating PaymentIntents "
+        "with the stripe library.",
+        "",
+        *table,
+        "",
+        f"Online / counter orders per s: {ratio('online_vs_counter')}; online orders / "
+        f"PaymentIntents alone at 2 callers: {ratio('online_vs_payment_intents_c2')}, at 4: "
+        f"{ratio('online_vs_payment_intents_c4')} (median of per-round ratios, of medians in "
+        "brackets).",
+        f"A worker's time per order: counter {order['counter_worker_ms']} ms, online "
+        f"{order['online_worker_ms']} ms, online − counter "
+        f"{order['online_minus_counter_worker_ms']} ms (median of rounds); the PaymentIntent "
+        "call alone, mean / p50: "
+        + ", ".join(
+            f"{k} {order['payment_intent_mean_ms'][k]} / {v} ms"
+            for k, v in order["payment_intent_p50_ms"].items()
+        )
+        + ". The workers' CPU per order: online − counter "
+        f"{order['workers_cpu_ms_online_minus_counter']} ms; a PaymentIntent's callers' CPU alone: "
+        + ", ".join(f"{k} {v} ms" for k, v in order["payment_intent_caller_cpu_ms"].items())
+        + ".",
+        f"Every response 2xx: {'yes' if payments['all_2xx'] else '**NO**'}; stored / "
+        f"acknowledged: counter {accounting['counter']['stored']:,} / "
+        f"{accounting['counter']['acknowledged']:,}, online {accounting['online']['stored']:,} / "
+        f"{accounting['online']['acknowledged']:,}; PaymentIntents logged by localstripe "
+        f"{accounting['payment_intents_logged']['logged']:,} / expected "
+        f"{accounting['payment_intents_logged']['expected']:,} "
+        f"({'consistent' if accounting['ok'] else '**INCONSISTENT**'}).",
+        f"Load average (1 min): {load['before'][0]:.1f} before, {load['after'][0]:.1f} after "
+        f"({payments['seconds']} s).",
+        "",
+    ]
+
+
 def _at_scale(scale: dict) -> str:
     interleaved = scale.get("provision_vs_raw_at_scale")
     if interleaved is None:  # results from before the interleaving
@@ -323,6 +386,7 @@ def write_summary() -> str:
             "migrations",
             "http",
             "orders",
+            "payments",
             "scale",
             "analytics",
             "operations",
@@ -349,6 +413,7 @@ def write_summary() -> str:
         "migrations": _migrations_lines,
         "http": _http_lines,
         "orders": orders_lines,
+        "payments": payments_lines,
         "scale": _scale_lines,
         "analytics": _analytics_lines,
         "operations": _operations_lines,

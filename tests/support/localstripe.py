@@ -2,10 +2,8 @@
 and the helpers the payment tests share: the API base, the Stripe.js stand-in's URL, a Stripe
 client pointed at it, webhook registration, a reset of its data, and its 3-D Secure step.
 
-localstripe as shipped binds every interface on a fixed port and pickles its whole store to
-/tmp/localstripe.pickle after every change, so two runs on one machine would share (and
-corrupt) one file. `SERVE` runs it instead with saving switched off, bound to 127.0.0.1 on a
-port the kernel picks; the child prints that port as its first line.
+The process itself (a free loopback port, its /tmp pickle saving off) is harness/localstripe.py's,
+shared with the payments benchmark.
 
 One localstripe is one Stripe account: every `sk_…` key is accepted and sees every object, and
 every event goes to every registered webhook; tests/payments/test_localstripe_support.py pins
@@ -14,10 +12,7 @@ what the app relies on.
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -26,23 +21,8 @@ from dataclasses import dataclass
 import pytest
 import stripe
 
-SERVE = """
-import logging, socket, sys
-from aiohttp import web
-from localstripe import resources, server
-
-resources.Store.dump_to_disk = lambda self: None      # no /tmp/localstripe.pickle
-resources.Store.try_load_from_disk = lambda self: None
-
-sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind(("127.0.0.1", 0))
-print(sock.getsockname()[1], flush=True)
-access = logging.getLogger("aiohttp.access")   # also where webhook deliveries are logged
-access.setLevel(logging.INFO)
-access.addHandler(logging.StreamHandler(sys.stderr))
-web.run_app(server.app, sock=sock, access_log=access, print=None)
-"""
+from harness.localstripe import js_url
+from harness.localstripe import localstripe as localstripe_process
 
 # Cards (the numbers localstripe's PaymentMethod knows; any future expiry, any 3-digit CVC).
 CARD_OK = "4242424242424242"
@@ -86,7 +66,7 @@ class Localstripe:
     @property
     def js_url(self) -> str:
         """The Stripe.js v3 stand-in, to load instead of https://js.stripe.com/v3/."""
-        return f"{self.base}/js.stripe.com/v3/"
+        return js_url(self.base)
 
     def route_stripe_js(self, page) -> None:
         """Serve this page (Playwright) the stand-in at `js_url` with createPaymentMethod."""
@@ -164,37 +144,14 @@ def card_payment_method(client: stripe.StripeClient, number: str = CARD_OK):
 
 @contextmanager
 def running_localstripe():
-    """A localstripe process (--from-scratch, saving off) on a free loopback port."""
+    """A localstripe process (empty store, saving off) on a free loopback port."""
     log = tempfile.NamedTemporaryFile(prefix="omniorder-localstripe-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, stderr=log, text=True
-    )
     try:
-        port = process.stdout.readline().strip()
-        if not port.isdigit():
-            process.wait(timeout=10)
-            raise RuntimeError(f"localstripe did not start: {open(log.name).read()}")
-        server = Localstripe(base=f"http://127.0.0.1:{port}", log=log.name)
-        _wait_until_answering(server)
-        yield server
+        with localstripe_process(log) as process:
+            yield Localstripe(base=process.base, log=log.name)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         log.close()
         os.unlink(log.name)
-
-
-def _wait_until_answering(server: Localstripe, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(server.js_url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"localstripe does not answer at {server.base}") from None
-            time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
