@@ -100,9 +100,17 @@ CREATE TABLE {s}.orders (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   request_digest varchar(64), status_changed_at timestamptz NOT NULL DEFAULT now(),
   ready_at timestamptz, pickup_at timestamptz, picked_up_at timestamptz, cancel_reason text,
   customer_email varchar, customer_phone varchar,
+  payment_status varchar NOT NULL DEFAULT 'counter', payment_intent_id varchar(255) UNIQUE,
+  amount_refunded bigint NOT NULL DEFAULT 0, payment_error text,
   analytics_pending boolean NOT NULL DEFAULT true,
   CONSTRAINT orders_status_check CHECK (status IN ('PENDING', 'COOKING', 'DONE', 'CANCELLED')),
-  CONSTRAINT orders_total_amount_check CHECK (total_amount >= 0));
+  CONSTRAINT orders_total_amount_check CHECK (total_amount >= 0),
+  CONSTRAINT orders_payment_status CHECK (payment_status IN ('counter', 'requires_payment',
+    'paid', 'refunded', 'partially_refunded')),
+  CONSTRAINT orders_amount_refunded_check
+    CHECK (amount_refunded >= 0 AND amount_refunded <= total_amount));
+CREATE INDEX ix_tenant_orders_awaiting_payment ON {s}.orders (created_at)
+  WHERE payment_status = 'requires_payment' AND status <> 'CANCELLED';
 CREATE INDEX ix_tenant_orders_analytics_pending ON {s}.orders (created_at)
   WHERE analytics_pending;
 CREATE INDEX ix_tenant_orders_created_at ON {s}.orders (created_at);
@@ -131,6 +139,16 @@ CREATE INDEX ix_tenant_notifications_created_at ON {s}.notifications (created_at
 CREATE TABLE {s}.webhook_endpoint (singleton boolean PRIMARY KEY DEFAULT true,
   url varchar NOT NULL, secret varchar NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT webhook_endpoint_singleton CHECK (singleton));
+CREATE TABLE {s}.payment_events (id varchar(255) PRIMARY KEY, type varchar(100) NOT NULL,
+  payment_intent_id varchar(255), received_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE {s}.refunds (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  order_id uuid NOT NULL REFERENCES {s}.orders (id) ON DELETE CASCADE, amount bigint NOT NULL,
+  reason text NOT NULL, requested_by varchar, status varchar NOT NULL DEFAULT 'pending',
+  stripe_refund_id varchar(255), attempts integer NOT NULL DEFAULT 0, last_error text,
+  created_at timestamptz NOT NULL DEFAULT now(), settled_at timestamptz,
+  CONSTRAINT refunds_amount_check CHECK (amount > 0),
+  CONSTRAINT refunds_status_check CHECK (status IN ('pending', 'succeeded', 'failed')));
+CREATE INDEX ix_tenant_refunds_order_id ON {s}.refunds (order_id);
 CREATE TABLE {s}.alembic_version (version_num varchar(32) NOT NULL,
   CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
 INSERT INTO {s}.alembic_version VALUES ('head');

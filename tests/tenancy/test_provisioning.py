@@ -55,6 +55,8 @@ def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_ten
         "settings",
         "notifications",
         "webhook_endpoint",
+        "payment_events",
+        "refunds",
     }
     with app.app_context():
         versions = migrate.schema_versions(db.engine, [tenant.schema_name])
