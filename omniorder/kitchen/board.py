@@ -325,10 +325,11 @@ def clean_cancel_reason(reason) -> str:
     return reason
 
 
-def cancel_order(order_id, reason, role: str) -> Order:
+def cancel_order(order_id, reason, role: str, cancelled_by: str | None = None) -> Order:
     """Cancel a PENDING or COOKING order (managers and admins: also a DONE one not yet
     picked up) with the reason the customer will read. The order leaves sales: its day is
-    recounted by the next analytics refresh (``analytics_pending``)."""
+    recounted by the next analytics refresh (``analytics_pending``). An order paid online is
+    refunded what is left, asked by `cancelled_by` (the staff member's e-mail)."""
     reason = clean_cancel_reason(reason)
     cancellable = list(NEXT_STATUS) + (["DONE"] if role in CANCEL_DONE_ROLES else [])
 
@@ -348,7 +349,7 @@ def cancel_order(order_id, reason, role: str) -> Order:
         },
         refusal,
     )
-    refund_on_cancel(order)  # an order paid online gets its money back (payments/refunds.py)
+    refund_on_cancel(order, cancelled_by)  # paid online: its money back (payments/refunds.py)
     order_event(order, "order.cancelled")
     return order
 
