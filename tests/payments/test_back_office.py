@@ -6,6 +6,8 @@ import uuid
 
 from sqlalchemy import text
 
+from omniorder.settings.document import update_settings
+from tests.support.choices import bound
 from tests.support.jobs import run_queue
 from tests.support.localstripe import CARD_DECLINED, CARD_OK
 from tests.support.orders import cancel, insert_orders, place_fries
@@ -264,3 +266,23 @@ def test_an_order_awaiting_payment_shows_the_last_decline(app, client, tenant, l
     cancel(app, tenant, order["id"], role="manager")  # nothing was paid: nothing to refund
     page = page_of(manager, order).text
     assert "Not paid" in page and refund_rows(page) == []
+
+
+def test_a_failed_refund_shows_why_and_its_amount_may_be_asked_again(
+    app, client, tenant, localstripe
+):
+    take_payments(app, tenant, localstripe)
+    order = paid_order(app, client, tenant, localstripe)
+    manager = signed_in(app, tenant, "manager")
+    manager.post(f"/admin/orders/{order['id']}/refund", {"amount": "3.00", "reason": "late"})
+    # the restaurant switches online payment off and removes its secret key before the job runs
+    with bound(app, tenant):
+        update_settings({"payments": {"online": "off", "stripe": {"secret_key": None}}})
+    run_queue(app, "payments")
+
+    page = page_of(manager, order).text
+    [row] = refund_rows(page)
+    assert row[1:5] == ["$3.00", "late", manager_email(page), "Failed"]
+    assert "refund by hand" in row[5]
+    assert "Paid online" in page and 'id="amount-refunded"' not in page
+    assert "Amount (at most 9.00, what is left)" in page  # a failed refund gave nothing back
