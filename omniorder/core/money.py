@@ -105,6 +105,8 @@ def parse_amount(
         value = Decimal(text)
     if not value.is_finite() or value < 0:
         raise Invalid(field, f"must be an amount such as {example}")
+    if value.adjusted() > len(str(maximum)):  # 1e999999999: far above, before any arithmetic
+        raise Invalid(field, f"must be at most {amount_for_input(maximum, locale, currency)}")
     if value.as_tuple().exponent < -precision:
         raise Invalid(
             field,

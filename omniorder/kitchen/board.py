@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from omniorder.cache.changes import HOT_MAX_AGE, ChangeFeed
 from omniorder.core.database import db
 from omniorder.core.errors import Conflict, Invalid, NotFound
+from omniorder.core.text_input import clean_line
 from omniorder.menu.catalog import menu_item
 from omniorder.menu.models import Category, MenuItem
 from omniorder.notifications.outbox import order_event
@@ -315,20 +316,18 @@ CANCEL_DONE_ROLES = ("manager", "admin")
 
 
 def clean_cancel_reason(reason) -> str:
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason:
+    """One clean line (core/text_input.py): the customer reads it in a mail and on the page,
+    the back office in its history, so no line break, bidi override or NUL."""
+    if not (isinstance(reason, str) and reason.strip()):
         raise Invalid("reason", "is required: the customer sees it")
-    if len(reason) > MAX_CANCEL_REASON:
-        raise Invalid("reason", f"must be at most {MAX_CANCEL_REASON} characters")
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in reason):
-        raise Invalid("reason", "must be one line of text")
-    return reason
+    return clean_line("reason", reason, limit=MAX_CANCEL_REASON, required=True)
 
 
-def cancel_order(order_id, reason, role: str) -> Order:
+def cancel_order(order_id, reason, role: str, cancelled_by: str | None = None) -> Order:
     """Cancel a PENDING or COOKING order (managers and admins: also a DONE one not yet
     picked up) with the reason the customer will read. The order leaves sales: its day is
-    recounted by the next analytics refresh (``analytics_pending``)."""
+    recounted by the next analytics refresh (``analytics_pending``). An order paid online is
+    refunded what is left, asked by `cancelled_by` (the staff member's e-mail)."""
     reason = clean_cancel_reason(reason)
     cancellable = list(NEXT_STATUS) + (["DONE"] if role in CANCEL_DONE_ROLES else [])
 
@@ -348,7 +347,7 @@ def cancel_order(order_id, reason, role: str) -> Order:
         },
         refusal,
     )
-    refund_on_cancel(order)  # an order paid online gets its money back (payments/refunds.py)
+    refund_on_cancel(order, cancelled_by)  # paid online: its money back (payments/refunds.py)
     order_event(order, "order.cancelled")
     return order
 

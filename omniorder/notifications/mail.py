@@ -55,7 +55,7 @@ from omniorder.core.database import db
 from omniorder.core.deadline import Deadline
 from omniorder.notifications.models import Notification
 from omniorder.notifications.outbox import Claim, DeliveryError, Undeliverable
-from omniorder.ordering.models import Order
+from omniorder.ordering.models import PAID_ONLINE, Order
 from omniorder.tenancy.bind import current_tenant
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,7 @@ def _message(app: Flask, notification: Notification, order: Order) -> EmailMessa
         "order": order,
         "restaurant": restaurant.name,
         "tracking_url": tracking_url(app, restaurant.domain, order.id),
+        "paid_online": order.payment_status in PAID_ONLINE,
     }
     template = TEMPLATES[notification.event]
     message = EmailMessage()

@@ -32,6 +32,7 @@ ORDER_STATUSES = ("PENDING", "COOKING", "DONE", "CANCELLED")
 # awaiting an online payment (not on the board yet), paid online, refunded in full or in part.
 PAYMENT_STATUSES = ("counter", "requires_payment", "paid", "refunded", "partially_refunded")
 AWAITING_PAYMENT = "requires_payment"
+PAID_ONLINE = ("paid", "partially_refunded", "refunded")  # the card was charged, whatever since
 BOARD_TOPIC = {CHANGE_TOPIC: "board", ANNOUNCE_AFTER_COMMIT: True}
 
 FIRST_ORDER_NUMBER = 1001

@@ -19,8 +19,9 @@ import stripe
 from sqlalchemy import func, select
 
 from omniorder.core.database import db
-from omniorder.core.errors import BrokenRule, Conflict, NotFound
+from omniorder.core.errors import BrokenRule, Conflict, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
+from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import unit_of_work
 from omniorder.jobs.engine import RetryLater, defer_for_tenant
 from omniorder.ordering.models import Order
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 REFUNDABLE = ("paid", "partially_refunded")
 MAX_ATTEMPTS = 20
 MAX_REASON = 200
+# What a typed refund amount may be read up to: anything above what is left is refused by
+# `request_refund` with what is left, so a manager hears one rule, whatever the amount.
+MAX_TYPED_AMOUNT = 10**15
 
 
 def refundable_left(order: Order) -> int:
@@ -62,14 +66,16 @@ def request_refund(order: Order, amount: int, reason: str, requested_by: str | N
     return refund
 
 
-def refund_on_cancel(order: Order) -> Refund | None:
-    """A cancelled order paid online gets back all that is left of its payment."""
+def refund_on_cancel(order: Order, requested_by: str | None = None) -> Refund | None:
+    """A cancelled order paid online gets back all that is left of its payment; `requested_by`
+    is who cancelled it, when a person did."""
     if order.payment_status not in REFUNDABLE:
         return None
     left = refundable_left(order)
     if left <= 0:
         return None
-    return request_refund(order, left, f"order cancelled: {order.cancel_reason or ''}".strip())
+    reason = f"order cancelled: {order.cancel_reason or ''}".strip()
+    return request_refund(order, left, reason, requested_by)
 
 
 def refund_part(order_id, amount_text, reason, requested_by: str) -> Refund:
@@ -84,14 +90,17 @@ def refund_part(order_id, amount_text, reason, requested_by: str) -> Refund:
     ).one_or_none()
     if order is None:
         raise NotFound("No such order.")
-    settings = current_settings()
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason or len(reason) > MAX_REASON:
-        raise BrokenRule("reason", f"is required, at most {MAX_REASON} characters")
-    amount = parse_amount(
-        amount_text, "amount", order.total_amount, settings["locale"], order.currency
+    locale = current_settings()["locale"]
+    typed = check_fields(
+        {
+            "amount": lambda: parse_amount(
+                amount_text, "amount", MAX_TYPED_AMOUNT, locale, order.currency
+            ),
+            # one line, as a cancel's reason: it is shown in the history and sent to Stripe
+            "reason": lambda: clean_line("reason", reason, limit=MAX_REASON, required=True),
+        }
     )
-    return request_refund(order, amount, reason, requested_by)
+    return request_refund(order, typed["amount"], typed["reason"], requested_by)
 
 
 def refunds_of(order: Order) -> list[Refund]:

@@ -5,13 +5,16 @@ page is left out."""
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
 from omniorder.settings.theme import PRESETS
 from tests.support.accessibility import assert_accessible
+from tests.support.localstripe import CARD_OK
 from tests.support.orders import insert_orders
+from tests.support.payments import card, pay, place, take_payments
 from tests.support.staff import PASSWORD, add_staff
 
 BACK_OFFICE = [
@@ -156,3 +159,28 @@ def test_the_cart_bar_passes_axe_on_every_theme_preset(browser, live_server, mak
     page.locator(".cart-bar-added").wait_for()
     assert_accessible(page)
     page.context.close()
+
+
+def test_an_orders_page_passes_axe_with_its_payment_refunds_and_forms(signed_in, app, localstripe):
+    """The order page of an order paid online: its refund form, a refused refund's message,
+    then its refund history (the list of orders links to it)."""
+    base, page = signed_in
+    tenant = SimpleNamespace(domain=base.split("//")[1].split(":")[0])
+    take_payments(app, tenant, localstripe)
+    customer = app.test_client()
+    order = place(customer, app, tenant).json
+    assert pay(customer, tenant, order["id"], card(localstripe, CARD_OK)).status_code == 200
+    page.goto(base + "/admin/orders")
+    page.get_by_role("link", name=f"Order {order['number']}").click()
+    page.wait_for_url(re.compile(r"/admin/orders/[0-9a-f-]+$"))
+    expect(page.get_by_text("Paid online", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label(re.compile("^Amount")).fill("900.00")
+    page.get_by_label(re.compile("^Reason .kept")).fill("cold fries")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("what is left")
+    assert_accessible(page)  # the refused form, with what was typed
+    page.get_by_label(re.compile("^Amount")).fill("2.00")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Refund of $2.00 asked")
+    assert_accessible(page)  # the refund history

@@ -34,7 +34,9 @@ from omniorder.ordering.order_input import Contact, OrderLine
 from tests.support.app import make_app
 from tests.support.choices import add_pizza, bound, set_settings
 from tests.support.jobs import flask_worker, run_queue
+from tests.support.localstripe import CARD_OK
 from tests.support.mail import Inbox, fries_order, post_order, wait_until
+from tests.support.payments import card, pay, place, take_payments
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, change_item, menu, order_count
 
@@ -203,12 +205,47 @@ def test_ready_and_cancelled_mails_once_each_with_the_reason(app, client, tenant
     assert len(cancelled) == 1
     assert "Reason: The fryer broke down" in plain(cancelled[0])
     assert "The fryer broke down" in html(cancelled[0])
+    assert "There is nothing to pay." in plain(cancelled[0])  # paid at the counter, if at all
+    assert "refunded" not in plain(cancelled[0])
+    [receipt] = [m for m in inbox.to("gone@example.com") if "cancelled" not in m["Subject"]]
+    assert "Pay at pickup: you pay at the counter" in plain(receipt)
+    assert "Pay at pickup:" in html(receipt) and "Paid online" not in plain(receipt)
+    assert "To pay at the counter: $4.50" in plain(ready_mail)
     events = {(n.event, n.status) for n in notifications_of(app, tenant)}
     assert events == {
         ("order.created", "sent"),
         ("order.ready", "sent"),
         ("order.cancelled", "sent"),
     }
+
+
+def test_an_order_paid_online_is_said_paid_and_its_cancel_says_refunded(
+    app, client, tenant, inbox, localstripe
+):
+    take_payments(app, tenant, localstripe)
+    order = place(client, app, tenant, email="card@example.com").json
+    assert pay(client, tenant, order["id"], card(localstripe, CARD_OK)).status_code == 200
+    with bound(app, tenant):
+        advance_order(order["id"], "PENDING")
+        advance_order(order["id"], "COOKING")
+    manager = signed_in(app, tenant, "manager")  # the manager cancels it from its page
+    cancelled = manager.post(f"/admin/orders/{order['id']}/cancel", {"reason": "Never came"})
+    assert cancelled.status_code == 303
+    run_queue(app, "mail")
+
+    by_subject = {m["Subject"]: m for m in inbox.to("card@example.com")}
+    number = order["number"]
+    receipt = by_subject[f"Your order #{number} at Test Kitchen"]
+    assert "Paid online: $9.00 by card." in plain(receipt)
+    assert "Paid online:" in html(receipt) and "Pay at pickup" not in plain(receipt)
+    ready = by_subject[f"Your order #{number} is ready for pickup"]
+    assert "Paid online: nothing to pay at the counter." in plain(ready)
+    assert "To pay at the counter" not in plain(ready) + html(ready)
+    gone = by_subject[f"Your order #{number} was cancelled"]
+    assert "Reason: Never came" in plain(gone)
+    assert "Your payment of $9.00 is refunded to your card." in plain(gone)
+    assert "$9.00</strong> is refunded to your card." in html(gone)
+    assert "nothing to pay" not in plain(gone)
 
 
 # --- nothing for an order that did not happen ----------------------------------------------

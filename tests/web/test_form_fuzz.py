@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
+from tests.support.localstripe import CARD_OK
+from tests.support.payments import card, pay, place, take_payments
 from tests.support.staff import Staff, signed_in
 from tests.support.storefront import Customer, menu
 
@@ -25,6 +27,7 @@ TABLES = (
     "options",
     "orders",
     "board_version",
+    "refunds",
 )
 hostile = st.one_of(
     st.text(max_size=200),
@@ -120,6 +123,8 @@ FORMS = [  # (who, path template, fields)
     ("kitchen", "/kitchen/orders/{order}/cancel", ["reason"]),
     ("kitchen", "/kitchen/orders/{order}/recall", ["from"]),
     ("kitchen", "/kitchen/pause", ["minutes"]),
+    ("manager", "/admin/orders/{order}/refund", ["amount", "reason"]),  # a counter order: 4xx
+    ("manager", "/admin/orders/{order}/cancel", ["reason"]),
 ]
 
 
@@ -131,6 +136,24 @@ def test_hostile_form_input(app, setup, db_connection, who, path, fields):
     page = actor.get("/login" if who == "anonymous" else "/").text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     url = path.format(order=order["id"], item=item.id)
+    hostile_posts(actor, token, url, fields, db_connection, tenant)
+
+
+def test_hostile_refund_form_input_on_an_order_paid_online(app, setup, db_connection, localstripe):
+    """The refund form where a refund can happen: hostile amounts and reasons are a 4xx that
+    writes nothing, or a refund of what the amount says (never a 500)."""
+    tenant, item, order, staff, customer = setup
+    take_payments(app, tenant, localstripe)
+    paid = place(app.test_client(), app, tenant, quantity=20).json
+    assert pay(app.test_client(), tenant, paid["id"], card(localstripe, CARD_OK)).status_code == 200
+    manager = staff["manager"]
+    token = re.search(r'name="csrf-token" content="([^"]+)"', manager.get("/").text).group(1)
+    url = f"/admin/orders/{paid['id']}/refund"
+    hostile_posts(manager, token, url, ["amount", "reason"], db_connection, tenant)
+
+
+def hostile_posts(actor, token, url, fields, db_connection, tenant):
+    """Hostile values for `fields` POSTed to `url`: never a 5xx, nothing written on a 4xx."""
 
     @FUZZ
     @given(values=form_values(fields), with_token=st.booleans(), htmx=st.booleans())
@@ -173,6 +196,10 @@ NAME_FORMS = [  # (path template, the other fields that make the form valid, the
     ("/admin/items/{item}/groups/{group}/options/{option}/edit", {"price_delta": "0"}, "name"),
     ("/admin/staff", {"email": "new.cook@x.example", "role": "kitchen"}, "full_name"),
     ("/admin/staff", {"role": "kitchen"}, "email"),
+    # reasons, not names, but read the same way: by the customer, in the order's history
+    ("/admin/orders/{order}/refund", {"amount": "1.00"}, "reason"),
+    ("/admin/orders/{order}/cancel", {}, "reason"),
+    ("/kitchen/orders/{order}/cancel", {}, "reason"),
 ]
 
 
@@ -200,14 +227,15 @@ def with_choices(app, setup):
     "path, fields, field", NAME_FORMS, ids=[f"{f[0]} {f[2]}" for f in NAME_FORMS]
 )
 def test_a_name_with_a_control_character_is_refused_by_every_form(
-    app, with_choices, db_connection, path, fields, field
+    app, setup, with_choices, db_connection, path, fields, field
 ):
     """Every form where staff name something (a category, its station, an item, a group, an
     option, a staff member) refuses line breaks, tabs, NUL, C1 and bidi controls: 400 with the
     reason, nothing written (before: a category "Evil\r\nBcc: …" and any staff name passed)."""
     tenant, item, group, option, admin = with_choices
     category = item.category_id
-    url = path.format(item=item.id, group=group, option=option, category=category)
+    order = setup[2]["id"]
+    url = path.format(item=item.id, group=group, option=option, category=category, order=order)
     for name in BAD_NAMES:
         before = snapshot(db_connection, tenant)
         value = name if field != "email" else name.replace(" ", "") + "@x.example"

@@ -163,7 +163,9 @@ def picked_up(order_id):
 @staff_required("kitchen")
 def cancel(order_id):
     return board_action(
-        lambda: kitchen.cancel_order(order_id, request.form.get("reason"), current_user.role)
+        lambda: kitchen.cancel_order(
+            order_id, request.form.get("reason"), current_user.role, current_user.email
+        )
     )
 
 
