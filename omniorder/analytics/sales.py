@@ -58,9 +58,14 @@ from omniorder.core.database import db
 from omniorder.core.errors import Invalid, NotFound
 from omniorder.ordering.models import AWAITING_PAYMENT, Order
 from omniorder.settings.models import RestaurantSettings
-from omniorder.tenancy.fanout import TenantRef, for_each_tenant, tenants_named
+from omniorder.tenancy.fanout import (
+    TenantRef,
+    for_each_tenant,
+    tenants_named,
+    tenants_with_orders,
+)
 from omniorder.tenancy.models import Tenant
-from omniorder.tenancy.names import quote_schema, validate_domain
+from omniorder.tenancy.names import validate_domain
 
 
 def local_day(time_zone: str):
@@ -171,20 +176,8 @@ def refresh_tenant_fully(
 
 
 def tenants_with_pending_orders(engine: Engine, tenants: list[TenantRef]) -> list[TenantRef]:
-    """Which tenants have uncounted orders: one query per 1,000 tenants (partial indexes)."""
-    pending = set()
-    with engine.connect() as connection:
-        for start in range(0, len(tenants), 1000):
-            chunk = tenants[start : start + 1000]
-            union = " UNION ALL ".join(
-                f"(SELECT %s FROM {quote_schema(t.schema_name)}.orders "  # noqa: S608
-                "WHERE analytics_pending LIMIT 1)"
-                for t in chunk
-            )
-            pending.update(
-                connection.exec_driver_sql(union, tuple(t.schema_name for t in chunk)).scalars()
-            )
-    return [tenant for tenant in tenants if tenant.schema_name in pending]
+    """Which tenants have uncounted orders (a partial index on analytics_pending)."""
+    return tenants_with_orders(engine, tenants, "analytics_pending")
 
 
 @dataclass

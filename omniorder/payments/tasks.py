@@ -25,8 +25,7 @@ from omniorder.payments import online, refunds
 from omniorder.payments.gateway import client_for
 from omniorder.settings.document import current_settings
 from omniorder.settings.payments import stripe_keys
-from omniorder.tenancy.fanout import tenants_named
-from omniorder.tenancy.names import quote_schema
+from omniorder.tenancy.fanout import tenants_named, tenants_with_orders
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +51,12 @@ def send_refund(refund_id: str) -> str:
 
 def tenants_awaiting_payment(tenants) -> list:
     """The restaurants with an order awaiting payment since before a minute ago."""
-    found = set()
-    with db.engine.connect() as connection:
-        for start in range(0, len(tenants), 1000):
-            chunk = tenants[start : start + 1000]
-            union = " UNION ALL ".join(
-                f"(SELECT %s FROM {quote_schema(t.schema_name)}.orders "  # noqa: S608
-                f"WHERE payment_status = '{AWAITING_PAYMENT}' AND status <> 'CANCELLED' "
-                "AND created_at < now() - interval '1 minute' LIMIT 1)"
-                for t in chunk
-            )
-            rows = connection.exec_driver_sql(union, tuple(t.schema_name for t in chunk))
-            found.update(rows.scalars())
-    return [tenant for tenant in tenants if tenant.schema_name in found]
+    return tenants_with_orders(
+        db.engine,
+        tenants,
+        f"payment_status = '{AWAITING_PAYMENT}' AND status <> 'CANCELLED' "
+        "AND created_at < now() - interval '1 minute'",
+    )
 
 
 @queue.periodic(
