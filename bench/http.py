@@ -214,12 +214,20 @@ def worker_memory(port: int) -> dict:
     return workers
 
 
+def rotated_rounds(labels: list, runs: int, take) -> dict:
+    """`runs` rounds of `take(label)` for each label once a round, the order rotated by one
+    every round, so no load always runs first or after the same neighbour: label → samples."""
+    samples = {label: [] for label in labels}
+    for index in range(runs):
+        for label in labels[index % len(labels) :] + labels[: index % len(labels)]:
+            samples[label].append(take(label))
+        print(f"    round {index + 1}/{runs} done", flush=True)
+    return samples
+
+
 def interleaved(loads: dict, runs: int, duration: int, warm_up: int = 2) -> dict:
     """`loads`: label → (port, lua, path) or (port, lua, path, wrk connections; 4 if not
-    given). A `warm_up` s run of each, then `runs` rounds, each load once per round, the order
-    rotated by one every round."""
-    labels = list(loads)
-    samples = {label: [] for label in labels}
+    given). A `warm_up` s run of each, then `rotated_rounds` of `duration` s each."""
     with ExitStack() as stack:
         scripts = {}
         for label, (_, lua, *_) in loads.items():
@@ -231,24 +239,25 @@ def interleaved(loads: dict, runs: int, duration: int, warm_up: int = 2) -> dict
             label: wrk_once(port, scripts[label], path, warm_up, *connections)
             for label, (port, _, path, *connections) in loads.items()
         }
-        for round_index in range(runs):
-            for label in labels[round_index % len(labels) :] + labels[: round_index % len(labels)]:
-                port, _, path, *connections = loads[label]
-                samples[label].append(wrk_once(port, scripts[label], path, duration, *connections))
-            print(f"    round {round_index + 1}/{runs} done", flush=True)
+
+        def take(label):
+            port, _, path, *connections = loads[label]
+            return wrk_once(port, scripts[label], path, duration, *connections)
+
+        samples = rotated_rounds(list(loads), runs, take)
     return {label: {**medians(values), "warm_up": warm[label]} for label, values in samples.items()}
 
 
-def ratio(results: dict, numerator: str, denominator: str) -> dict | None:
+def ratio(results: dict, numerator: str, denominator: str, field: str = "req_per_s") -> dict | None:
+    """`numerator` / `denominator` of `field`: of the medians, and per round (median of them)."""
     if numerator not in results or denominator not in results:
         return None
     top, bottom = results[numerator], results[denominator]
     per_round = [
-        round(a["req_per_s"] / b["req_per_s"], 3)
-        for a, b in zip(top["runs"], bottom["runs"], strict=True)
+        round(a[field] / b[field], 3) for a, b in zip(top["runs"], bottom["runs"], strict=True)
     ]
     return {
-        "of_medians": round(top["req_per_s"] / bottom["req_per_s"], 3),
+        "of_medians": round(top[field] / bottom[field], 3),
         "median_of_rounds": round(statistics.median(per_round), 3),
         "rounds": per_round,
     }

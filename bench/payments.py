@@ -39,7 +39,7 @@ from multiprocessing import get_context
 from sqlalchemy import create_engine
 
 from bench.common import bench_app
-from bench.http import gunicorn_workers, lua_list, medians, wrk_once
+from bench.http import gunicorn_workers, lua_list, medians, ratio, rotated_rounds, wrk_once
 from bench.orders import API, NEVER_TRIPS, ORDERS_LUA, our_items, post
 from harness.localstripe import localstripe
 from harness.processes import gunicorn
@@ -207,16 +207,10 @@ def measured(load, processes: dict) -> dict:
 
 
 def rounds(loads: dict, processes: dict, runs: int, warm_up: int = 2) -> dict:
-    """`loads`: label → function(seconds) → sample. A `warm_up` s run of each, then `runs`
-    rounds, each load once a round, the order rotated by one every round (bench/http.py's
-    `interleaved`, with loads that are not all wrk)."""
-    labels = list(loads)
+    """`loads`: label → function(seconds) → sample. A `warm_up` s run of each, then
+    `rotated_rounds` (bench/http.py's, with loads that are not all wrk)."""
     warm = {label: measured(lambda f=load: f(warm_up), processes) for label, load in loads.items()}
-    samples = {label: [] for label in labels}
-    for index in range(runs):
-        for label in labels[index % len(labels) :] + labels[: index % len(labels)]:
-            samples[label].append(measured(loads[label], processes))
-        print(f"    round {index + 1}/{runs} done", flush=True)
+    samples = rotated_rounds(list(loads), runs, lambda label: measured(loads[label], processes))
     return {
         label: {
             **medians(values),
@@ -354,18 +348,6 @@ def per_order(results: dict) -> dict:
     }
 
 
-def ratio_of(results: dict, numerator: str, denominator: str, field: str = "req_per_s") -> dict:
-    top, bottom = results[numerator], results[denominator]
-    per_round = [
-        round(a[field] / b[field], 3) for a, b in zip(top["runs"], bottom["runs"], strict=True)
-    ]
-    return {
-        "of_medians": round(top[field] / bottom[field], 3),
-        "median_of_rounds": round(statistics.median(per_round), 3),
-        "rounds": per_round,
-    }
-
-
 def run(url: str, domains: list[str], secret: str, runs: int = 3, duration: int = 10) -> dict:
     """`url`: our database with the bench tenants `domains` (bench/provisioning.populate)."""
     from cryptography.fernet import Fernet
@@ -429,10 +411,10 @@ def run(url: str, domains: list[str], secret: str, runs: int = 3, duration: int 
     results["tenants"] = len(domains)
     results["per_order"] = per_order(results)
     results["ratios"] = {
-        "online_vs_counter": ratio_of(results, "online", "counter"),
-        "online_vs_payment_intents_c2": ratio_of(results, "online", "intent_c2"),
-        "online_vs_payment_intents_c4": ratio_of(results, "online", "intent_c4"),
-        "online_vs_counter_p50": ratio_of(results, "online", "counter", "p50_ms"),
+        "online_vs_counter": ratio(results, "online", "counter"),
+        "online_vs_payment_intents_c2": ratio(results, "online", "intent_c2"),
+        "online_vs_payment_intents_c4": ratio(results, "online", "intent_c4"),
+        "online_vs_counter_p50": ratio(results, "online", "counter", "p50_ms"),
     }
     results["all_2xx"] = all(
         results[label]["non_2xx"] == 0
