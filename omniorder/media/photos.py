@@ -46,7 +46,7 @@ def store_photo(stream, field: str = "photo") -> dict:
     """Decode an upload (`Invalid` on `field` when it is not a usable image: nothing is
     stored), put its renditions in the bound restaurant's store, return its reference."""
     prepared = prepare_image(stream, field)
-    if db.session.in_transaction():
+    if db.session().in_transaction():
         raise TransactionOpen("call commit_step() before storing a photo")
     media_store().put(current_tenant().schema_name, prepared.named())
     return prepared.reference
