@@ -310,3 +310,14 @@ def test_drop_erases_the_media_and_export_carries_them(app, make_tenant, store, 
     with app.app_context(), unit_of_work():
         drop_tenant(tenant.domain)
     assert store.names(tenant.schema_name) == []
+
+
+def test_a_public_media_url_points_the_menu_at_a_cdn(app, client, tenant, manager):
+    app.config["OMNIORDER_MEDIA_PUBLIC_URL"] = "https://cdn.example/media/"
+    upload(manager, menu(app, tenant)["Fries"], image_file("JPEG", (700, 500)))
+    photo = api_item(client, tenant, "Fries")["photo"]
+    digest = photo["urls"]["320"].rsplit("/", 1)[1].split("-")[0]
+    assert photo["urls"] == {
+        "320": f"https://cdn.example/media/{tenant.schema_name}/{digest}-320.webp",
+        "640": f"https://cdn.example/media/{tenant.schema_name}/{digest}-640.webp",
+    }
