@@ -11,6 +11,8 @@ Every S3 call has a deadline: connect and read timeouts and two attempts at most
 while a database transaction is open (omniorder/media/photos.py says how).
 """
 
+import functools
+import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from omniorder.core.errors import DomainError
 from omniorder.media.reference import NAME
 from omniorder.tenancy.names import validate_schema_name
 
@@ -28,6 +31,33 @@ CHUNK = 64 * 1024
 CONTENT_TYPE = "image/webp"
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 _EXTENSION = "omniorder.media_store"
+log = logging.getLogger(__name__)
+
+
+class MediaUnavailable(DomainError):
+    """The media store (S3) did not answer in time or answered with an error: 503, a page
+    that says to try again, never a 500."""
+
+    status_code = 503
+
+
+def _answering(method):
+    """An S3 operation whose failure (timeout, refused connection, an error answer) is
+    `MediaUnavailable`."""
+
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return method(*args, **kwargs)
+        except (BotoCoreError, ClientError) as error:
+            log.warning("media store: %s failed: %s", method.__name__, error)
+            raise MediaUnavailable(
+                "The photo store did not answer; please try again in a moment."
+            ) from error
+
+    return call
 
 
 def _checked(schema_name: str, name: str | None = None) -> None:
@@ -128,6 +158,7 @@ class S3Store:
             "" if name else "/"
         )
 
+    @_answering
     def put(self, schema_name: str, files: list[tuple[str, bytes]]) -> None:
         for name, data in files:
             self.client.put_object(
@@ -138,6 +169,7 @@ class S3Store:
                 CacheControl=CACHE_CONTROL,
             )
 
+    @_answering
     def open(self, schema_name: str, name: str) -> tuple[Iterator[bytes], int] | None:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._key(schema_name, name))
@@ -153,6 +185,7 @@ class S3Store:
 
         return chunks(), answer["ContentLength"]
 
+    @_answering
     def delete(self, schema_name: str, names: Iterable[str]) -> None:
         self._delete_keys([self._key(schema_name, name) for name in names])
 
@@ -167,13 +200,16 @@ class S3Store:
         )
         return [entry["Key"] for page in pages for entry in page.get("Contents", [])]
 
+    @_answering
     def delete_tenant(self, schema_name: str) -> None:
         self._delete_keys(self._keys(schema_name))  # everything under it, stray keys too
 
+    @_answering
     def names(self, schema_name: str) -> list[str]:
         found = (key.rsplit("/", 1)[-1] for key in self._keys(schema_name))
         return sorted(name for name in found if NAME.fullmatch(name))
 
+    @_answering
     def read(self, schema_name: str, name: str) -> bytes:
         answer = self.client.get_object(Bucket=self.bucket, Key=self._key(schema_name, name))
         with answer["Body"] as body:
