@@ -236,11 +236,11 @@ def test_the_kitchen_cannot_upload(app, tenant, store):
 
 
 def test_a_new_item_can_come_with_its_photo(app, client, tenant, manager):
-    fields = item_form(menu(app, tenant)["Fries"], name="Onion Rings")
+    fields = item_form(menu(app, tenant)["Fries"], name="Halloumi Wrap")
     fields["photo"] = (io.BytesIO(image_file("WEBP", (640, 640))), "rings.webp")
     response = manager.post("/admin/items/new", fields, content_type="multipart/form-data")
     assert response.status_code == 303, response.text
-    assert api_item(client, tenant, "Onion Rings")["photo"]["width"] == 640
+    assert api_item(client, tenant, "Halloumi Wrap")["photo"]["width"] == 640
 
 
 def test_logo_and_banner_on_the_branding_page(app, client, tenant, store, db_connection):
