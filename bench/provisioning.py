@@ -74,7 +74,7 @@ CREATE TABLE {s}.categories (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name
 CREATE TABLE {s}.menu_items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   category_id uuid REFERENCES {s}.categories (id), name varchar NOT NULL, description text,
   price integer NOT NULL, image_url varchar, is_available boolean NOT NULL DEFAULT true,
-  allergens varchar[] NOT NULL DEFAULT '{{}}',
+  allergens varchar[] NOT NULL DEFAULT '{{}}', photo jsonb, photo_alt text,
   CONSTRAINT menu_items_price_check CHECK (price >= 0));
 CREATE INDEX ix_tenant_menu_items_category_id ON {s}.menu_items (category_id);
 CREATE TABLE {s}.option_groups (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

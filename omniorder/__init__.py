@@ -106,7 +106,16 @@ def register_tenancy(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Health, system API (tenant-free) and the tenant-facing blueprints."""
-    from omniorder.blueprints import admin, api, auth, kitchen, platform, storefront, sysapi
+    from omniorder.blueprints import (
+        admin,
+        api,
+        auth,
+        kitchen,
+        media,
+        platform,
+        storefront,
+        sysapi,
+    )
 
     app.register_blueprint(platform.bp)
     app.register_blueprint(sysapi.bp)
@@ -115,14 +124,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(kitchen.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(media.bp)
 
 
 def register_templating(app: Flask) -> None:
     """The bound tenant and its theme for every template; the `money` and `local_time`
-    filters in the restaurant's currency, locale and time zone."""
+    filters in the restaurant's currency, locale and time zone; `media_url` and
+    `media_srcset` for its photos (with the ``media/_picture.html`` macro)."""
+    from omniorder.media import photos
     from omniorder.settings import templating
 
     templating.init_app(app)
+    photos.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -66,6 +66,16 @@ class Config:
     OMNIORDER_STRIPE_API_BASE = os.environ.get("OMNIORDER_STRIPE_API_BASE")
     OMNIORDER_STRIPE_JS_URL = os.environ.get("OMNIORDER_STRIPE_JS_URL")
     MAX_CONTENT_LENGTH = 256 * 1024
+    # A form that uploads a photo (views marked `accepts_upload`): a 10 MB image and the
+    # form around it; a bigger body is a 413 page (omniorder/media/images.py MAX_BYTES).
+    MAX_UPLOAD_LENGTH = 11 * 1024 * 1024
+    # Where photos live (omniorder/media/storage.py): unset, instance/media; a folder; or
+    # s3://bucket/prefix (endpoint: OMNIORDER_MEDIA_S3_ENDPOINT; keys and region: AWS_*).
+    OMNIORDER_MEDIA_URI = os.environ.get("OMNIORDER_MEDIA_URI")
+    OMNIORDER_MEDIA_S3_ENDPOINT = os.environ.get("OMNIORDER_MEDIA_S3_ENDPOINT")
+    # Serve photos from a CDN or the bucket itself: <this>/<tenant schema>/<name> must answer
+    # what the store holds under that key. Unset: /media/<name> on the restaurant's host.
+    OMNIORDER_MEDIA_PUBLIC_URL = os.environ.get("OMNIORDER_MEDIA_PUBLIC_URL")
     SESSION_COOKIE_SAMESITE = "Lax"
     # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, trust none).
     OMNIORDER_PROXY_HOPS = int(os.environ.get("OMNIORDER_PROXY_HOPS", 0))

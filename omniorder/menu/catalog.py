@@ -27,13 +27,14 @@ from omniorder.core.database import db
 from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
 from omniorder.core.text_input import clean_line, clean_text
+from omniorder.media.photos import discard_photo, photo_json
 from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
 from omniorder.settings.document import current_settings, default_settings
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant, read_connection
 
 MAX_PRICE_CENTS = 10_000_00
-MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000, "station": 40}
+MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000, "station": 40, "photo_alt": 200}
 KEEP = object()  # a category's station when the caller does not change it
 
 # The 14 allergens EU law (Regulation 1169/2011, Annex II) requires a menu to declare, in the
@@ -119,9 +120,9 @@ class MenuView:
     """The bound restaurant's menu as customers and scripts see it.
 
     `items`: rows with the item's columns (id, category_id, name, description, price,
-    image_url, is_available, allergens) and `option_groups`: ``[{"id", "name", "min", "max",
-    "options": [{"id", "name", "price_delta", "is_available"}]}]`` in rank order (ids as
-    text)."""
+    image_url, is_available, allergens, photo, photo_alt) and `option_groups`: ``[{"id",
+    "name", "min", "max", "options": [{"id", "name", "price_delta", "is_available"}]}]`` in
+    rank order (ids as text)."""
 
     currency: str
     items: list
@@ -153,6 +154,7 @@ def menu_as_json(menu: MenuView) -> dict:
                 "description": item.description,
                 "price": item.price,
                 "image_url": item.image_url,
+                "photo": photo_json(item.photo, item.photo_alt or item.name),
                 "is_available": item.is_available,
                 "allergens": list(item.allergens),
                 "option_groups": item.option_groups,
@@ -362,6 +364,9 @@ def _item_fields(fields: dict) -> dict:
             "price": lambda: parse_typed_amount(fields.get("price"), "price"),
             "image_url": lambda: clean_image_url(fields.get("image_url")),
             "allergens": lambda: clean_allergens(fields.get("allergens")),
+            "photo_alt": lambda: clean_line(
+                "photo_alt", fields.get("photo_alt"), limit=MAX_TEXT["photo_alt"]
+            ),
             "category_id": lambda: _category_to_file_under(fields.get("category_id")),
         }
     )
@@ -379,18 +384,25 @@ def _category_to_file_under(category_id):
         raise Invalid("category_id", "is not a category of this menu") from None
 
 
-def create_item(fields: dict) -> MenuItem:
-    item = MenuItem(**_item_fields(fields))
+def create_item(fields: dict, photo: dict | None = None) -> MenuItem:
+    """`photo`: a stored photo's reference (media/photos.py `store_photo`), or None."""
+    item = MenuItem(**_item_fields(fields), photo=photo)
     db.session.add(item)
     db.session.flush()
     return item
 
 
-def update_item(item_id, fields: dict) -> MenuItem:
+def update_item(item_id, fields: dict, photo=KEEP) -> MenuItem:
+    """`photo`: `KEEP` (unchanged), a new reference, or None (removed). A replaced photo's
+    files are deleted after the commit, unless another reference names them."""
     item = menu_item(item_id, lock=True)
     for name, value in _item_fields(fields).items():
         setattr(item, name, value)
+    replaced = None
+    if photo is not KEEP and photo != item.photo:
+        replaced, item.photo = item.photo, photo
     db.session.flush()
+    discard_photo(replaced)
     return item
 
 
@@ -399,4 +411,5 @@ def delete_item(item_id) -> MenuItem:
     item = menu_item(item_id, lock=True)
     db.session.delete(item)
     db.session.flush()
+    discard_photo(item.photo)
     return item

@@ -12,7 +12,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniorder.core.database import CHANGE_TOPIC, VERSION_OF_TOPIC, db, uuid_pk
@@ -44,7 +44,11 @@ class MenuItem(db.Model):
     name: Mapped[str] = mapped_column(String, nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     price: Mapped[int] = mapped_column(Integer, nullable=False)
-    image_url: Mapped[str | None] = mapped_column(String)
+    image_url: Mapped[str | None] = mapped_column(String)  # an outside address (API, import)
+    # An uploaded photo's reference (omniorder/media/reference.py), and its alt text (shown:
+    # this, else the item's name).
+    photo: Mapped[dict | None] = mapped_column(JSONB)
+    photo_alt: Mapped[str | None] = mapped_column(Text)
     is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     # Allergens from the EU list of 14 (menu/catalog.py ALLERGENS), shown as text.
     allergens: Mapped[list[str]] = mapped_column(

@@ -73,7 +73,8 @@ def list_command():
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @command
 def drop_command(domain, yes):
-    """Erase a restaurant: its schema with all its data, and its registry row."""
+    """Erase a restaurant: its schema with all its data, its registry row, its archived
+    orders and its photos."""
     if not yes:
         click.confirm(f"Drop {domain} and ALL its data? This cannot be undone", abort=True)
     tenant = drop_tenant(domain)

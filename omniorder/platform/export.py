@@ -2,7 +2,8 @@
 
 Rows are read with a server-side cursor in batches and written straight into the zip entry,
 so a tenant with a million orders never has a million rows in memory. Password hashes never
-leave the database.
+leave the database. The restaurant's photos (every rendition in its media store) are under
+``media/``, one file at a time.
 """
 
 import datetime as dt
@@ -14,6 +15,7 @@ import zipfile
 from sqlalchemy import select
 
 from omniorder.core.database import db
+from omniorder.media.storage import media_store
 from omniorder.menu.models import Category, MenuItem
 from omniorder.ordering.models import Order
 from omniorder.staff.models import User
@@ -68,6 +70,15 @@ def _export_archive(archive: zipfile.ZipFile, tenant) -> int:
     return count
 
 
+def _export_media(archive: zipfile.ZipFile, tenant) -> int:
+    """Every file of the tenant's media store, as ``media/<name>`` (already compressed: stored)."""
+    store = media_store()
+    names = store.names(tenant.schema_name)
+    for name in names:
+        archive.writestr(f"media/{name}", store.read(tenant.schema_name, name), zipfile.ZIP_STORED)
+    return len(names)
+
+
 def export_tenant(domain: str, out) -> dict[str, int]:
     """Write the tenant's data to `out` (a path or a binary file); return the row counts."""
     tenant = tenants_named(domain)[0]
@@ -93,6 +104,7 @@ def export_tenant(domain: str, out) -> dict[str, int]:
                     counts[name] += 1
                 entry.write(b"]\n")
         counts["archived_orders"] = _export_archive(archive, tenant)
+        counts["media"] = _export_media(archive, tenant)
         manifest = {
             "tenant": {
                 "id": str(tenant.id),

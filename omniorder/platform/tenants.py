@@ -24,6 +24,7 @@ from omniorder.core.database import db
 from omniorder.core.errors import Conflict, NotFound, check_fields
 from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import after_commit
+from omniorder.media.storage import media_store
 from omniorder.menu.document import insert_menu, validate_menu_document
 from omniorder.menu.models import MenuVersion
 from omniorder.ordering.models import BoardVersion, board_stripes
@@ -218,7 +219,7 @@ def list_tenants() -> list[TenantRef]:
 
 def drop_tenant(domain) -> TenantRef:
     """The GDPR erase: the schema, the registry row (its analytics rows cascade) and, once
-    that has committed, the archive files."""
+    that has committed, the archive files and the photos."""
     domain = validate_domain(domain)
     row = db.session.execute(
         select(*REF_COLUMNS).where(Tenant.domain == domain).with_for_update()
@@ -229,6 +230,7 @@ def drop_tenant(domain) -> TenantRef:
     db.session.execute(delete(Tenant).where(Tenant.domain == domain))
     after_commit(tenant_registry().invalidate)
     after_commit(lambda: _delete_archive(row.schema_name))
+    after_commit(lambda: media_store().delete_tenant(row.schema_name))
     return TenantRef(*row)
 
 

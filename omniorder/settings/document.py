@@ -43,11 +43,13 @@ from sqlalchemy import select, update
 from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid
+from omniorder.media.reference import check_reference
 from omniorder.settings import payments
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
 
 MAX_TIP_PRESETS = 5
+IMAGE_KINDS = ("logo", "banner")
 
 
 @cache
@@ -332,6 +334,21 @@ def _pause(value) -> dict | None:
     return {"until": moment.isoformat()}
 
 
+def _images(value) -> dict:
+    """The restaurant's uploaded logo and banner: a photo reference each, or null
+    (omniorder/media/reference.py; uploaded on the back office's Branding page)."""
+    problems = _object("images", value, IMAGE_KINDS)
+    clean = {}
+    for kind in IMAGE_KINDS:
+        try:
+            clean[kind] = check_reference(value.get(kind), f"images.{kind}")
+        except Invalid as error:
+            problems.update(error.fields)
+    if problems:
+        raise Invalid(fields=problems)
+    return clean
+
+
 def _readable(stored: dict) -> dict:
     """The stored document with the defaults filled in. A timed pause the check now refuses
     (stored before the pause had its bound) is read as what it meant: one that has ended
@@ -366,14 +383,19 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "pause": (None, _pause),
     # Online card payments (off: pay at the counter) and the restaurant's Stripe keys.
     "payments": (payments.DEFAULT_PAYMENTS, payments.check_payments),
+    "images": ({kind: None for kind in IMAGE_KINDS}, _images),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored
 # secret may be kept as it is, but no client may send a sealed form of its own.
 CHECKED_AGAINST_STORED = frozenset({"payments"})
 
-# Paths a change replaces whole, never merges into: a sealed secret is one value.
-_REPLACED_WHOLE = frozenset(("payments", "stripe", name) for name in payments.SECRET_FIELDS)
+# Paths a change replaces whole, never merges into: a sealed secret is one value, and so is
+# a photo reference.
+_REPLACED_WHOLE = frozenset(
+    [("payments", "stripe", name) for name in payments.SECRET_FIELDS]
+    + [("images", kind) for kind in IMAGE_KINDS]
+)
 
 
 # Settings whose allowed values shrink with time (ISO 4217 withdraws currencies): the value a

@@ -4,7 +4,7 @@ read as an object (`json_object`), and whether the client wants JSON (`wants_jso
 
 import re
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from omniorder.core.database import reads_only
 from omniorder.core.errors import Invalid
@@ -77,6 +77,22 @@ def check_form_input() -> None:
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(item, str) for item in values):
             raise Invalid(_field_name("", key), "must be text")
+
+
+def accepts_upload(view):
+    """Mark a view whose form carries a file: its body may be up to MAX_UPLOAD_LENGTH, every
+    other request's stays within MAX_CONTENT_LENGTH."""
+    view.accepts_upload = True
+    return view
+
+
+def allow_upload_size() -> None:
+    """Raise this request's body limit when its view takes an upload. Called before any hook
+    (the CSRF check reads the form first), from `UnitOfWorkFlask.preprocess_request`; a
+    bigger body is then a 413 page, never a 500."""
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and getattr(view, "accepts_upload", False):
+        request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
 
 
 def wants_json() -> bool:

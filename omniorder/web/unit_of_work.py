@@ -9,6 +9,7 @@ from flask import Flask, request
 
 from omniorder.core.database import db, decide_access, reads_only
 from omniorder.core.unit_of_work import rollback_quietly
+from omniorder.web.input import allow_upload_size
 
 
 class UnitOfWorkFlask(Flask):
@@ -17,6 +18,7 @@ class UnitOfWorkFlask(Flask):
     def preprocess_request(self):
         # Read or write is decided here, once, before any hook or view runs.
         decide_access(request.method)
+        allow_upload_size()  # and how big a body may be, before a hook reads the form
         return super().preprocess_request()
 
     def dispatch_request(self):

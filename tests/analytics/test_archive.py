@@ -1,18 +1,15 @@
 """Archival of old orders to Parquet: local and S3 (moto), exactly one copy, restorable."""
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
 
-from harness.processes import free_port, wait_for_port
 from omniorder.analytics import archive
 from tests.support.app import make_app
 from tests.support.orders import insert_orders
+from tests.support.s3 import moto_server
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -191,36 +188,16 @@ def test_bad_cutoff_is_a_usage_error(archive_app, age):
 @pytest.fixture
 def s3_endpoint(monkeypatch):
     """moto's S3 server on a free loopback port (no real S3 is reachable here)."""
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            os.path.join(os.path.dirname(sys.executable), "moto_server"),
-            "-H",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "OMNIORDER_ARCHIVE_S3_ENDPOINT": f"http://127.0.0.1:{port}",
-    }.items():
-        monkeypatch.setenv(name, value)
-    archive.pafs.S3FileSystem(
-        endpoint_override=f"127.0.0.1:{port}",
-        scheme="http",
-        region="us-east-1",
-        allow_bucket_creation=True,
-    ).create_dir("orders-archive")
-    fs, _ = archive.filesystem("s3://orders-archive")
-    yield fs
-    server.terminate()
-    server.wait(timeout=10)
+    with moto_server(monkeypatch) as endpoint:
+        monkeypatch.setenv("OMNIORDER_ARCHIVE_S3_ENDPOINT", endpoint)
+        archive.pafs.S3FileSystem(
+            endpoint_override=endpoint.removeprefix("http://"),
+            scheme="http",
+            region="us-east-1",
+            allow_bucket_creation=True,
+        ).create_dir("orders-archive")
+        fs, _ = archive.filesystem("s3://orders-archive")
+        yield fs
 
 
 def test_archive_to_s3_and_restore(database_url, make_tenant, db_connection, s3_endpoint):

@@ -50,6 +50,7 @@ def test_export_contains_the_tenant_and_only_the_tenant(app, client, make_tenant
         "menu_items": 10,
         "orders": 2,
         "archived_orders": 0,
+        "media": 0,
     }
     assert manifest["tenant"]["schema_name"] == mine.schema_name
     assert [o["customer_name"] for o in tables["orders"]] == ["Ann", "Bob"]

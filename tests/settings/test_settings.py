@@ -38,6 +38,7 @@ DEFAULTS = {
         "online": "off",
         "stripe": {"publishable_key": None, "secret_key": None, "webhook_secret": None},
     },
+    "images": {"logo": None, "banner": None},
 }
 
 
@@ -629,3 +630,16 @@ def test_staff_type_prices_in_the_restaurants_locale_and_currency(app, client, t
     assert refused.status_code == 400 and "whole amount" in refused.text
     page = Customer(app.test_client(), tenant.domain).get("/").text
     assert "￥1,100" in page
+
+
+def test_images_hold_photo_references_replaced_whole(client, tenant):
+    logo = {"hash": "ab" * 16, "widths": [320, 640], "width": 640, "height": 480}
+    assert configure(client, tenant, images={"logo": logo})["images"] == {
+        "logo": logo,
+        "banner": None,
+    }
+    partial = patch(client, tenant.domain, {"images": {"logo": {"hash": "cd" * 16}}})
+    assert partial.status_code == 400 and "images.logo" in partial.json["fields"]
+    unknown = patch(client, tenant.domain, {"images": {"favicon": None}})
+    assert unknown.status_code == 400 and "images.favicon" in unknown.json["fields"]
+    assert configure(client, tenant, images={"logo": None})["images"]["logo"] is None

@@ -1,5 +1,5 @@
-"""The back office: menu, orders and sales (managers and admins), staff, theme and settings
-(admins).
+"""The back office: menu, orders and sales (managers and admins), staff, theme, branding and
+settings (admins).
 
 One module per capability; ids in paths go through Werkzeug's ``uuid`` converter, so a view
 gets a `uuid.UUID` (compared as one, whatever the letter case of the URL) and a malformed id
@@ -7,6 +7,7 @@ is a 404 before any view.
 """
 
 from omniorder.blueprints.admin import (  # noqa: F401  (the pages, each registering on `bp`)
+    branding,
     emails,
     menu,
     orders,

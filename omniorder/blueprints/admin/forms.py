@@ -1,6 +1,7 @@
 """The back office's forms (flask-wtf: CSRF on each)."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -22,6 +23,9 @@ from omniorder.settings.document import DAYS, MAX_RANGES_PER_DAY
 from omniorder.settings.theme import FONT_STACKS, PRESETS
 from omniorder.staff.models import ROLES
 
+# What the file inputs offer; the server decides by decoding the file (media/images.py).
+IMAGE_TYPES = "image/jpeg,image/png,image/webp"
+
 
 class ItemForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
@@ -38,6 +42,18 @@ class ItemForm(FlaskForm):
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
+    photo = FileField("Photo (JPEG, PNG or WebP, up to 10 MB)", render_kw={"accept": IMAGE_TYPES})
+    photo_alt = StringField(
+        "Photo description for screen readers (empty: the item's name)",
+        validators=[Length(max=200)],
+    )
+    remove_photo = BooleanField("Remove photo")
+
+
+class BrandImageForm(FlaskForm):
+    """The logo's or the banner's upload on the Branding page."""
+
+    image = FileField("Image (JPEG, PNG or WebP, up to 10 MB)", render_kw={"accept": IMAGE_TYPES})
 
 
 class StaffForm(FlaskForm):

@@ -6,9 +6,12 @@ from wtforms.fields.choices import SelectChoice
 from omniorder.blueprints.admin.base import bp, change_then_return
 from omniorder.blueprints.admin.forms import ItemForm
 from omniorder.core.errors import DomainError, Invalid, NotFound
+from omniorder.core.unit_of_work import commit_step
+from omniorder.media.photos import store_photo
 from omniorder.menu import catalog as menu_service
 from omniorder.menu import options as options_service
 from omniorder.staff.sessions import staff_required
+from omniorder.web.input import accepts_upload
 
 
 def render_menu(message=None, status=200):
@@ -73,6 +76,7 @@ def item_form(item=None, as_stored: bool = False) -> ItemForm:
                 "category_id": str(item.category_id or ""),
                 "is_available": item.is_available,
                 "allergens": list(item.allergens),
+                "photo_alt": item.photo_alt,
             },
         )
     form.price.label.text = f"Price (e.g. {menu_service.amount_as_typed(1250)})"
@@ -83,11 +87,13 @@ def item_form(item=None, as_stored: bool = False) -> ItemForm:
 
 
 def render_item(form, item_id=None, errors=None, message=None, status=200):
-    """The item's page: its form and, for an existing item, its option groups."""
+    """The item's page: its form and, for an existing item, its photo and option groups."""
+    item = menu_service.menu_item(item_id) if item_id else None
     return render_template(
         "admin/item_form.html",
         form=form,
         item_id=item_id,
+        item=item,
         errors=errors or {},
         message=message,
         groups=options_service.option_groups(item_id) if item_id else [],
@@ -97,20 +103,38 @@ def render_item(form, item_id=None, errors=None, message=None, status=200):
     ), status
 
 
+def chosen_photo(form, item_id):
+    """The photo the form asks for: a new upload's reference (stored now), None (remove) or
+    `KEEP`. `Invalid` on ``photo`` when the file is not a usable image: nothing is stored."""
+    if form.photo.data:
+        # No transaction may be open while the store is written (media/photos.py): end the
+        # one the login check began (it wrote nothing) before the upload goes to S3.
+        commit_step()
+        return store_photo(form.photo.data.stream)
+    if form.remove_photo.data and item_id is not None:
+        return None
+    return menu_service.KEEP
+
+
 def save_item(form, item_id=None):
+    """Decode and store an uploaded photo first, then write the item with its reference in
+    a new transaction. If that write fails the stored files stay unreferenced (an orphan:
+    harmless, erased with the restaurant)."""
     if not form.validate():
         return render_item(form, item_id, {k: v[0] for k, v in form.errors.items()}, status=400)
     try:
+        photo = chosen_photo(form, item_id)
         if item_id is None:
-            menu_service.create_item(form.data)
+            menu_service.create_item(form.data, None if photo is menu_service.KEEP else photo)
         else:
-            menu_service.update_item(item_id, form.data)
+            menu_service.update_item(item_id, form.data, photo)
     except Invalid as error:
         return render_item(form, item_id, error.fields, status=400)
     return redirect(url_for("admin.menu"), code=303)
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
+@accepts_upload
 @staff_required("manager")
 def new_item():
     form = item_form()
@@ -120,6 +144,7 @@ def new_item():
 
 
 @bp.route("/items/<uuid:item_id>/edit", methods=["GET", "POST"])
+@accepts_upload
 @staff_required("manager")
 def edit_item(item_id):
     item = menu_service.menu_item(item_id)
