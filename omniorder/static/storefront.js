@@ -122,8 +122,7 @@
     var links = {};
     bar.querySelectorAll("a").forEach(function (link) { links[link.hash.slice(1)] = link; });
     var sections = Array.prototype.slice.call(document.querySelectorAll("[data-menu-section]"));
-    var inView = {};
-    var chosen = null;  // the section a tap on the bar jumped to, while it is in view
+    var chosen = null;  // the section a tap on the bar jumped to, until the customer scrolls
 
     function mark(id) {
       Object.keys(links).forEach(function (key) {
@@ -131,26 +130,37 @@
         else { links[key].removeAttribute("aria-current"); }
       });
       var link = links[id];
-      if (link) {
+      if (link) {  // the bar scrolls sideways only: the page stays where it is
         var left = link.offsetLeft - (bar.clientWidth - link.offsetWidth) / 2;
         bar.scrollLeft = Math.max(0, left);
       }
     }
+    // The section in view: the last one (of those shown) whose top has reached the bar.
     function update() {
-      if (chosen && inView[chosen]) { mark(chosen); return; }
-      chosen = null;
-      for (var i = 0; i < sections.length; i += 1) {
-        if (inView[sections[i].id] && !sections[i].hidden) { mark(sections[i].id); return; }
-      }
+      if (chosen) { mark(chosen); return; }
+      var line = bar.getBoundingClientRect().bottom + 8;
+      var current = null;
+      sections.forEach(function (section) {
+        if (!section.hidden && (current === null || section.getBoundingClientRect().top <= line)) {
+          current = section.id;
+        }
+      });
+      if (current) { mark(current); }
     }
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) { inView[entry.target.id] = entry.isIntersecting; });
-      update();
-    }, { rootMargin: "-" + (bar.offsetHeight + 1) + "px 0px -55% 0px" });
+    var observer = new IntersectionObserver(update,
+      { rootMargin: "-" + (bar.offsetHeight + 1) + "px 0px -55% 0px" });
     sections.forEach(function (section) { observer.observe(section); });
     bar.addEventListener("click", function (event) {
       var link = event.target.closest("a");
       if (link) { chosen = link.hash.slice(1); mark(chosen); }
+    });
+    ["wheel", "touchmove", "keydown"].forEach(function (kind) {
+      window.addEventListener(kind, function (event) {
+        if (chosen && !(kind === "keydown" && bar.contains(event.target))) {
+          chosen = null;
+          window.requestAnimationFrame(update);
+        }
+      }, { passive: true });
     });
   }
 
