@@ -214,7 +214,16 @@
           day.hidden = !chosen || day.getAttribute("data-day") !== chosen.value;
         });
       }
-      days.addEventListener("change", showDay);
+      // What is sent is always what is shown: a slot of a day no longer shown gives way to
+      // as soon as possible, else to the first slot of the day now shown.
+      days.addEventListener("change", function () {
+        showDay();
+        var checked = fieldset.querySelector('input[name="pickup_at"]:checked');
+        if (checked && !checked.closest(".pickup-day[hidden]")) { return; }
+        var fallback = fieldset.querySelector('input[name="pickup_at"][value=""]') ||
+          fieldset.querySelector('.pickup-day:not([hidden]) input[name="pickup_at"]');
+        if (fallback) { fallback.checked = true; }
+      });
       showDay();
     });
   }
