@@ -194,6 +194,23 @@ def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     )
 
 
+def item_on_menu(item_id) -> MenuItem:
+    """One item of the storefront's sections (from memory, as the menu page reads them), for
+    its own page and the item sheet; `NotFound` when the bound restaurant does not sell it."""
+    for _, items in menu_by_category():
+        for item in items:
+            if item.id == item_id:
+                return item
+    raise NotFound("No such item on this menu.")
+
+
+def allergens_on_menu(sections) -> list[str]:
+    """The allergens some item of `sections` declares, in `ALLERGENS` order: the storefront's
+    "Without …" filters offer only those that would hide something."""
+    present = {name for _, items in sections for item in items for name in item.allergens or ()}
+    return [name for name in ALLERGENS if name in present]
+
+
 def _menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     ordered = categories()
     by_category: dict = {category.id: [] for category in ordered}

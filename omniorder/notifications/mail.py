@@ -123,13 +123,19 @@ def outbox_name(key: str) -> str:
     return key.replace(":", "_") + ".eml"
 
 
-def tracking_url(app: Flask, domain: str, order_id) -> str:
-    """The order's tracking page on the restaurant's own domain (see the module docstring)."""
+def storefront_url(app: Flask, domain: str, endpoint: str, **values) -> str:
+    """A storefront page's absolute URL on the restaurant's own domain (see the module
+    docstring)."""
     scheme = "https" if app.config.get("SESSION_COOKIE_SECURE") else "http"
     port = app.config.get("OMNIORDER_PUBLIC_PORT")
     host = f"{domain}:{port}" if port else domain
     urls = app.url_map.bind(host, url_scheme=scheme)
-    return urls.build("storefront.order", {"order_id": order_id}, force_external=True)
+    return urls.build(endpoint, values, force_external=True)
+
+
+def tracking_url(app: Flask, domain: str, order_id) -> str:
+    """The order's tracking page on the restaurant's own domain."""
+    return storefront_url(app, domain, "storefront.order", order_id=order_id)
 
 
 def sender_address(app: Flask) -> str:
@@ -157,6 +163,8 @@ def _message(app: Flask, notification: Notification, order: Order) -> EmailMessa
         "order": order,
         "restaurant": restaurant.name,
         "tracking_url": tracking_url(app, restaurant.domain, order.id),
+        # "Order again": the order's lines back in the cart (GET, so a mail client can follow it)
+        "again_url": storefront_url(app, restaurant.domain, "storefront.again", order_id=order.id),
         "paid_online": order.payment_status in PAID_ONLINE,
     }
     template = TEMPLATES[notification.event]

@@ -350,11 +350,13 @@ def order_lines(cart: Cart) -> list[OrderLine]:
 
 @dataclass(frozen=True)
 class PickupDay:
-    """One local day of the checkout's pickup <select>: its label and its slots as
-    (value: ISO 8601 with the restaurant's offset, what the customer reads: "6:30 PM" today,
-    "Thu, Nov 26, 6:30 PM" on another day)."""
+    """One local day of the checkout's pickup picker: its date (the day button's value), its
+    label ("Today", "Tomorrow", then "Wed, Dec 9" in the restaurant's locale) and its slots as
+    (value: ISO 8601 with the restaurant's offset, what the customer reads: the time alone,
+    "6:30 PM", since the day is chosen first)."""
 
-    label: str  # "Thu, Nov 26"
+    key: str  # "2026-12-09"
+    label: str
     slots: list[tuple[str, str]]
 
 
@@ -367,6 +369,21 @@ class CheckoutTimes:
     notice: str | None
     days: list[PickupDay]
 
+    def day_of(self, chosen: str | None) -> str | None:
+        """The day whose slots the picker opens on: the chosen slot's, else the first."""
+        for day in self.days:
+            if any(value == chosen for value, _ in day.slots):
+                return day.key
+        return self.days[0].key if self.days else None
+
+
+def day_label(date: datetime.date, today: datetime.date, moment, zone: str, locale: str) -> str:
+    if date == today:
+        return "Today"
+    if date == today + datetime.timedelta(days=1):
+        return "Tomorrow"
+    return format_local_day(moment, zone, locale)
+
 
 def checkout_times(settings: dict, now: datetime.datetime) -> CheckoutTimes:
     """What the checkout offers now; the ASAP estimate reads the queue (one query), so call
@@ -376,12 +393,29 @@ def checkout_times(settings: dict, now: datetime.datetime) -> CheckoutTimes:
     if offer.asap_available:
         minutes = settings["prep_minutes"] + orders_ahead(settings, now)
     zone, locale = settings["timezone"], settings["locale"]
+    today = now.astimezone(ZoneInfo(zone)).date()
     days: dict[datetime.date, PickupDay] = {}
     for start in offer.slots:
         date = start.astimezone(ZoneInfo(zone)).date()
         if date not in days:
-            days[date] = PickupDay(format_local_day(start, zone, locale), [])
-        # With its date on another day: a closed <select> shows the option alone.
-        label = format_local_time(start, zone, locale, now)
+            label = day_label(date, today, start, zone, locale)
+            days[date] = PickupDay(date.isoformat(), label, [])
+        label = format_local_time(start, zone, locale, start)  # its own day: the time alone
         days[date].slots.append((local_iso(settings, start), label))
     return CheckoutTimes(minutes, offer.notice, list(days.values()))
+
+
+def order_again(cart: Cart, order) -> tuple[Cart, list[str]]:
+    """`cart` with the lines of a past `order` added (its items, options, note and
+    quantity, checked against today's menu by `add_to_cart`); a line whose item or option is
+    no longer sold (deleted, sold out, unavailable) is left out and named in the list."""
+    left_out = []
+    for line in order.items:
+        options = [option["id"] for option in line.get("options") or [] if "id" in option]
+        try:
+            cart, _ = add_to_cart(
+                cart, line["menu_item_id"], line["quantity"], options, line.get("note")
+            )
+        except Invalid:
+            left_out.append(line["name"])
+    return cart, left_out

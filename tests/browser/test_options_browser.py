@@ -9,14 +9,23 @@ from tests.support.choices import add_pizza, set_settings
 from tests.support.staff import PASSWORD, add_staff
 
 
-def choose_and_add(page, note="no garlic"):
-    card = page.locator(".item", has_text="Margherita")
+def open_item(page, javascript=True):
+    """Tap Margherita's row: its sheet (a dialog) with JavaScript, else its own page."""
+    page.get_by_role("link", name="Margherita").click()
+    if javascript:
+        card = page.get_by_role("dialog", name="Margherita")
+        expect(card).to_be_visible()
+        return card
+    page.wait_for_url(re.compile(r"/items/[0-9a-f-]{36}$"))
+    return page.locator(".item-sheet")
+
+
+def choose_and_add(card, note="no garlic"):
     expect(card).to_contain_text("Allergens: gluten, milk")
     card.get_by_label("Large").check()
     card.get_by_label("Basil").check()
-    card.get_by_text("Add a note").click()
-    card.get_by_label("Note for the kitchen about Margherita").fill(note)
-    card.get_by_role("button", name="Add Margherita to your order").click()
+    card.get_by_label("Note for the kitchen about Margherita (optional)").fill(note)
+    card.get_by_role("button", name=re.compile("^Add to order")).click()
 
 
 def test_a_pizza_with_a_size_an_extra_and_a_note_reaches_the_kitchen_ticket(
@@ -43,9 +52,10 @@ def test_a_pizza_with_a_size_an_extra_and_a_note_reaches_the_kitchen_ticket(
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     page.goto(base_url + "/")
     # The size is required: the browser keeps the form until one is chosen.
-    page.get_by_role("button", name="Add Margherita to your order").click()
+    card = open_item(page)
+    card.get_by_role("button", name=re.compile("^Add to order")).click()
     expect(page.locator("#cart-count")).to_have_text("0")
-    choose_and_add(page)
+    choose_and_add(card)
     expect(page.locator("#cart-count")).to_have_text("1")
     cart = page.locator("#cart")
     expect(cart).to_contain_text("Size: Large (+$3.00); Extras: Basil (+$0.50)")
@@ -86,7 +96,7 @@ def test_options_and_notes_work_with_javascript_off(browser, live_server, make_t
     add_pizza(app, tenant)
     page = browser.new_context(java_script_enabled=False).new_page()
     page.goto(f"http://{tenant.domain}:{live_server}/")
-    choose_and_add(page, note="well done")
+    choose_and_add(open_item(page, javascript=False), note="well done")
     expect(page.locator("#cart-count")).to_have_text("1")
     expect(page.locator("#cart")).to_contain_text("Note: well done")
     page.get_by_label("Your name (for pickup)").fill("Bo")

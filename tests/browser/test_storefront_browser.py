@@ -72,20 +72,23 @@ def test_customer_picks_a_pickup_slot_and_sees_it_on_the_order_page(
     page.goto(f"http://{tenant.domain}:{live_server}/")
     page.get_by_role("button", name="Add Fries to your order").click()
     expect(page.locator("#cart-count")).to_have_text("1")
-    when = page.get_by_label("When?")
-    expect(when).to_have_value("")  # as soon as possible, by default
-    expect(when.locator("option").first).to_contain_text("As soon as possible (about 15 min)")
-    slot = when.locator("optgroup option").nth(3)
-    value, label = slot.get_attribute("value"), slot.inner_text().strip()
-    # "6:30 PM" today, "Thu, Dec 10, 6:30 PM" on another day (en_US: a 12-hour clock)
-    assert re.fullmatch(r"(\w{3}, \w{3} [0-9]{1,2}, )?[0-9]{1,2}:[0-5][0-9]\u202f[AP]M", label)
-    when.select_option(value)
+    when = page.get_by_role("group", name="When?")
+    asap = when.get_by_role("radio").first  # as soon as possible, first and by default
+    expect(asap).to_be_checked()
+    expect(when.locator("label").first).to_contain_text("As soon as possible (about 15 min)")
+    expect(when.get_by_role("radio", name="Today")).to_be_checked()  # the day shown first
+    slot = when.locator(".pickup-day:visible .slot").nth(3)
+    label = slot.inner_text().strip()
+    # "6:30 PM": the time alone, its day chosen above (en_US: a 12-hour clock)
+    assert re.fullmatch(r"[0-9]{1,2}:[0-5][0-9]\u202f[AP]M", label)
+    slot.get_by_role("radio").check()
+    expect(asap).not_to_be_checked()
     page.get_by_label("Your name (for pickup)").fill("Ada Lovelace")
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Place order")).click()
     page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
 
-    expect(page.locator(".ready-time")).to_have_text(f"Pickup {label}")
+    expect(page.locator(".ready-time")).to_have_text(f"Pickup {label}")  # today's: the time
     expect(page.locator(".status-text")).to_have_text("Received — waiting for the kitchen")
     assert_accessible(page)
     context.close()
@@ -141,10 +144,19 @@ def test_after_add_on_a_phone_the_cart_bar_is_in_view(
     expect(page.locator(".item", has_text="Lemonade")).to_be_in_viewport()
     assert page.locator(".site-header").evaluate("e => e.getBoundingClientRect().bottom < 0")
 
-    bar.click()  # to the cart
+    bar.click()  # to the cart: a sheet with JavaScript, the panel further down without
     expect(page.locator("#cart")).to_be_in_viewport()
-    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     place = page.get_by_role("button", name=re.compile("Place order"))
-    expect(place).to_be_in_viewport(ratio=1)
-    assert place.bounding_box()["y"] + place.bounding_box()["height"] <= bar.bounding_box()["y"]
+    if javascript:
+        sheet = page.get_by_role("dialog", name="Your order")
+        expect(sheet).to_be_visible()
+        place.scroll_into_view_if_needed()
+        expect(place).to_be_in_viewport(ratio=1)
+        sheet.get_by_role("button", name="Close").click()
+        expect(bar).to_be_focused()  # back where the customer was
+    else:
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        expect(place).to_be_in_viewport(ratio=1)
+        box, bar_box = place.bounding_box(), bar.bounding_box()
+        assert box["y"] + box["height"] <= bar_box["y"]
     context.close()

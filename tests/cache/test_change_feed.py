@@ -286,3 +286,31 @@ def test_a_connection_lost_just_before_commit_is_a_503(database_url, make_tenant
     monitor.dispose()
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_storefront_page_and_an_items_page_are_read_from_memory_when_warm(
+    workers, make_tenant, count_statements
+):
+    """The menu page's rows, filters and category bar, and an item's page (its sheet), come
+    from the worker's memory: an item's page issues no statement, the menu page no more than
+    the sections' memory allows (issue 28 added none)."""
+    app, _ = workers
+    tenant = make_tenant()
+    time.sleep(WITHIN)  # provisioning's own notices heard first
+    client = app.test_client()
+    host = {"Host": tenant.domain}
+    item_id = menu_of(client, tenant).get_json()["items"][0]["id"]
+    assert client.get("/", headers=host).status_code == 200  # warm
+    assert client.get(f"/items/{item_id}", headers=host).status_code == 200
+
+    statements = count_statements(app)
+    page = client.get("/", headers=host)
+    assert page.status_code == 200 and "Without gluten" in page.text
+    on_the_menu_page = list(statements)
+    statements.clear()
+    sheet = client.get(f"/items/{item_id}", headers={**host, "HX-Request": "true"})
+    assert sheet.status_code == 200 and 'class="item-sheet"' in sheet.text
+    assert statements == []
+    assert client.get(f"/items/{item_id}", headers=host).status_code == 200
+    assert statements == []
+    assert on_the_menu_page == [], on_the_menu_page

@@ -151,12 +151,14 @@ def test_an_order_with_an_email_gets_one_receipt_with_lines_totals_time_and_link
         "Total: $34.90",
         "Ready around ",
         f"http://{tenant.domain}/orders/{order['id']}",
+        f"Order the same again: http://{tenant.domain}/orders/{order['id']}/again",
     ):
         assert expected in body, (expected, print(body))
     page = html(receipt)
     assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in page and "<b>Lovelace" not in page
     assert "at the &lt;door&gt;" in page
     assert f'href="http://{tenant.domain}/orders/{order["id"]}"' in page
+    assert f'href="http://{tenant.domain}/orders/{order["id"]}/again"' in page
     [notification] = notifications_of(app, tenant)
     assert (notification.status, notification.attempts) == ("sent", 1)
     assert notification.sent_at is not None and notification.last_error is None

@@ -259,7 +259,9 @@ def test_the_digest_of_a_plain_order_is_the_one_it_always_had():
 
 def test_the_menu_offers_choices_and_names_allergens_in_words(customer, pizza):
     html = customer.get("/").text
-    card = html.split('<h3 class="item-name">Margherita</h3>')[1].split("</li>")[0]
+    row = item_card(html, "Margherita")
+    assert "from $11.00" in row and "<fieldset" not in row  # the choices are on its sheet
+    card = customer.get(f"/items/{pizza.id}").text
     assert '<span class="allergens-label">Allergens:</span> gluten, milk' in card
     size = card.split("<legend>Size")[1].split("</fieldset>")[0]
     assert size.count('type="radio"') == 2 and size.count(" required") == 2
@@ -567,7 +569,7 @@ def test_an_amount_typed_in_other_amount_counts_without_picking_its_radio(
 
 
 def item_card(html, name):
-    return html.split(f'<h3 class="item-name">{name}</h3>')[1].split("</li>")[0]
+    return html.split(f"data-item-sheet>{name}</a></h3>")[1].split("</li>")[0]
 
 
 def test_a_group_without_an_available_option_is_hidden(app, client, customer, tenant):

@@ -328,7 +328,13 @@ def checkout(customer, name, pickup_at="", htmx=False):
 
 
 def when_select(html: str) -> str:
-    return html.split('<select id="pickup_at" name="pickup_at">')[1].split("</select>")[0]
+    """The checkout's When? picker: its radio buttons (pickup_at) and day buttons."""
+    return html.split('<fieldset class="pickup-time" data-pickup>')[1].split("</form>")[0]
+
+
+def slot_radio(value: str, label: str, checked=False) -> str:
+    """A slot's radio button as the picker writes it."""
+    return f'value="{value}"{" checked" if checked else ""}>{label}</label>'
 
 
 def test_checkout_offers_asap_and_slots_grouped_by_local_day(app, client, tenant):
@@ -336,16 +342,21 @@ def test_checkout_offers_asap_and_slots_grouped_by_local_day(app, client, tenant
     assert 'name="pickup_at"' not in customer.get("/").text  # nothing to check out yet
     customer.add(menu(app, tenant)["Fries"].id)
     select = when_select(customer.get("/").text)
-    assert re.search(
-        r'<option value="" selected>As soon as possible \(about 15 min\)</option>', select
-    )
+    asap = r'name="pickup_at" value="" checked><span>As soon as possible \(about 15 min\)</span>'
+    assert re.search(asap, select)
+    assert select.index("As soon as possible") < select.index('name="pickup_day"')  # first
     slots = [moment(slot) for slot in pickup_slots(client, tenant)["slots"]]
     days = sorted({slot.date() for slot in slots})  # a UTC restaurant: its local days
-    labels = re.findall(r'<optgroup label="([^"]+)">', select)
-    assert labels == [local_day(day) for day in days]  # "Thu, Nov 26"
-    first = slots[0]  # today's: the time alone; another day's with its date
-    label = shown(first, today=now().date())
-    assert f'<option value="{first.isoformat()}">{label}</option>' in select
+    labels = re.findall(r"<legend>([^<]+)</legend>", select.split("</legend>", 2)[2])
+    today = now().date()
+    expected = [
+        {0: "Today", 1: "Tomorrow"}.get((day - today).days) or local_day(day) for day in days
+    ]  # "Today", "Tomorrow", "Thu, Nov 26" …
+    assert labels == expected
+    buttons = re.findall(r'name="pickup_day" value="([^"]+)"(?: checked)?><span>([^<]+)<', select)
+    assert buttons == [(day.isoformat(), label) for day, label in zip(days, expected, strict=True)]
+    first = slots[0]  # the time alone: its day is chosen first
+    assert slot_radio(first.isoformat(), shown(first)) in select
 
 
 def test_asap_estimate_at_checkout_counts_the_queue(app, client, tenant):
@@ -399,7 +410,7 @@ def test_a_paused_storefront_says_so_and_offers_only_pickup_times(app, client, t
     assert f"Online orders are paused · back at {back}" in html
     select = when_select(html)
     assert "As soon as possible" not in select and 'value=""' not in select
-    first = re.search(r'<option value="([^"]+)"', select).group(1)
+    first = re.search(r'name="pickup_at" value="([^"]+)" checked>', select).group(1)
     assert moment(first) >= until
 
     refused = checkout(customer, "Ada", "")  # as soon as possible, sent anyway
@@ -417,9 +428,9 @@ def test_a_closed_storefront_offers_pickup_times_in_opening_hours(app, client, t
     select = when_select(html)
     assert "As soon as possible" not in select
     opens = moment(at_berlin(day, 11, 30))
-    label = shown(opens, today=now().astimezone(BERLIN).date())  # "Thu, Dec 10, 11:30 AM"
-    assert f'<option value="{opens.isoformat()}">{label}</option>' in select
-    assert f'<optgroup label="{local_day(day)}">' in select
+    # the first slot chosen (no ASAP while closed), under its day: "Thu, Dec 10", "11:30 AM"
+    assert slot_radio(opens.isoformat(), shown(opens), checked=True) in select
+    assert f"<legend>{local_day(day)}</legend>" in select
     assert checkout(customer, "Ada", at_berlin(day, 12)).status_code == 303
 
 
@@ -434,7 +445,7 @@ def test_a_full_slot_at_checkout_comes_back_with_the_next_one_chosen(app, client
     response = checkout(customer, "Late", slots[1], htmx=htmx)
     assert response.status_code == 409, response.text
     assert "pickup slot is full; please choose a later time." in response.text
-    assert f'<option value="{slots[2]}" selected>' in when_select(response.text)
+    assert f'value="{slots[2]}" checked>' in when_select(response.text)
     assert 'value="Late"' in response.text  # the name typed stays
     assert order_count(app, tenant) == 1
 

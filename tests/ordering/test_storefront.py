@@ -26,7 +26,7 @@ def test_menu_page_is_themed_and_grouped_by_category_rank(app, customer, tenant)
     categories = re.findall(r'<h2 class="category">([^<]+)</h2>', html)
     assert categories == ["Mains", "Sides", "Drinks"]
     mains = html.split('<h2 class="category">Mains')[1].split('<h2 class="category">')[0]
-    assert re.findall(r'<h3 class="item-name">([^<]+)</h3>', mains) == [
+    assert re.findall(r'<h3 class="item-name"><a [^>]+>([^<]+)</a></h3>', mains) == [
         "Fish &amp; Chips",
         "Garden Bowl",
         "Grilled Chicken Plate",
@@ -40,7 +40,7 @@ def test_sold_out_item_is_marked_and_cannot_be_added(app, customer, tenant):
     fries = menu(app, tenant)["Fries"]
     change_item(app, tenant, fries.id, is_available=False)
     html = customer.get("/").text
-    fries_block = html.split('<h3 class="item-name">Fries</h3>')[1].split("</li>")[0]
+    fries_block = html.split("data-item-sheet>Fries</a></h3>")[1].split("</li>")[0]
     assert "Sold out" in fries_block and "/cart/add" not in fries_block
     response = customer.add(fries.id)
     assert response.status_code == 400 and "sold out" in response.text

@@ -89,19 +89,21 @@ def test_a_pickup_reads_the_same_on_the_tracking_page_receipt_ticket_and_mail(
     assert f"placed {placed}\n" in mail
 
 
-def test_the_checkout_offers_todays_slots_as_times_and_later_ones_with_their_date(
-    app, client, tenant
-):
+def test_the_checkout_offers_days_by_name_and_date_and_their_slots_as_times(app, client, tenant):
     zone = afternoon_zone()
     set_settings(app, tenant, timezone=zone, locale="de_DE")
     today = datetime.datetime.now(ZoneInfo(zone)).date()
     customer = Customer(app.test_client(), tenant.domain)
     customer.add(menu(app, tenant)["Fries"].id)
     page = customer.get("/").text
-    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', page)
+    options = re.findall(r'name="pickup_at" value="([^"]+)"(?: checked)?>([^<]+)</label>', page)
     first = {}  # each day's first slot
     for value, text in options:
         first.setdefault(datetime.datetime.fromisoformat(value).date(), text)
     assert re.fullmatch(r"1[3-4]:[0-5][0-9]", first[today])
     later = today + datetime.timedelta(days=3)
-    assert first[later].startswith(f"{DE_DAYS[later.weekday()]}, {later.day}. ")
+    assert re.fullmatch(r"[0-2][0-9]:[0-5][0-9]", first[later])  # its day is chosen first
+    days = dict(re.findall(r'name="pickup_day" value="([^"]+)"(?: checked)?><span>([^<]+)<', page))
+    assert days[today.isoformat()] == "Today"
+    assert days[(today + datetime.timedelta(days=1)).isoformat()] == "Tomorrow"
+    assert days[later.isoformat()].startswith(f"{DE_DAYS[later.weekday()]}, {later.day}. ")

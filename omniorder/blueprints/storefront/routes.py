@@ -20,7 +20,7 @@ from omniorder.blueprints.storefront.forms import (
     TipForm,
 )
 from omniorder.core.errors import DomainError, Invalid, SlotFull
-from omniorder.menu.catalog import menu_by_category
+from omniorder.menu.catalog import allergens_on_menu, item_on_menu, menu_by_category
 from omniorder.ordering.cart import (
     add_to_cart,
     cart_from_session,
@@ -29,6 +29,7 @@ from omniorder.ordering.cart import (
     choose_tip,
     empty_cart,
     menu_groups,
+    order_again,
     order_lines,
     set_quantity,
     tip_from_form,
@@ -90,9 +91,11 @@ def cart_panel(settings: dict, now: datetime.datetime, checkout_form=None) -> di
 
 def render_storefront(checkout_form=None, message=None, status=200):
     settings, now = current_settings(), utc_now()
+    sections = menu_by_category()
     return render_template(
         "storefront/index.html",
-        sections=menu_by_category(),
+        sections=sections,
+        allergens=allergens_on_menu(sections),
         menu_groups=menu_groups,
         unavailable_reason=unavailable_reason,
         message=message,
@@ -147,6 +150,27 @@ def shown(error: DomainError) -> str:
 @bp.get("/")
 def menu():
     return render_storefront()
+
+
+@bp.get("/items/<uuid:item_id>")
+def item(item_id):
+    """An item's own page: its photo, description, allergens and the form with its options,
+    note and quantity, posting to /cart/add. The menu's row links here, so it works without
+    JavaScript; with it, the menu's item sheet (a <dialog>) fetches the form alone (htmx).
+    From memory like the menu page: no statement when warm."""
+    found, settings = item_on_menu(item_id), current_settings()
+    context = {
+        "item": found,
+        "price_locale": settings["locale"].replace("_", "-"),  # for Intl.NumberFormat
+        "price_currency": settings["currency"],
+        "groups": menu_groups(found),
+        "unavailable": found.is_available and unavailable_reason(found),
+    }
+    if is_htmx():
+        page = render_template("storefront/_item_sheet.html", **context)
+    else:
+        page = render_template("storefront/item.html", cart=bar_cart(), **context)
+    return page, 200, {"Vary": "HX-Request"}
 
 
 def change_cart(form, change):
@@ -269,6 +293,34 @@ def order(order_id):
         card_payment=card_payment(order),
         payment_minutes=int(PAYMENT_WINDOW.total_seconds() // 60),
     )
+
+
+@bp.get("/orders/<uuid:order_id>/again")
+def again(order_id):
+    """Put a past order's lines into this restaurant's cart and open the storefront with the
+    cart shown; lines no longer sold are left out, and a notice names them.
+
+    A GET that writes, on purpose: it is the link in the receipt e-mail and on the tracking
+    page, and a mail client can only follow links. It changes nothing but the visitor's own
+    cart cookie (no row is written, the order is only read), so a prefetch or a forged link
+    can at worst fill the visitor's own cart, which they see and can empty; the order's id is
+    the capability, as for its tracking page."""
+    past = order_by_id(order_id)
+    cart, left_out = order_again(load_cart(), past)
+    try:
+        save_cart(cart)
+    except Invalid as error:
+        flash(shown(error), "again")
+        return redirect(url_for("storefront.menu") + "#cart", code=303)
+    if left_out:
+        flash(
+            f"No longer available, left out: {', '.join(left_out)}. "
+            f"The rest of order #{past.number} is in your cart.",
+            "again",
+        )
+    else:
+        flash(f"Order #{past.number} is in your cart again.", "again")
+    return redirect(url_for("storefront.menu") + "#cart", code=303)
 
 
 @bp.post("/orders/<uuid:order_id>/pay")
