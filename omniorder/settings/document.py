@@ -43,7 +43,7 @@ from sqlalchemy import select, update
 from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid
-from omniorder.settings import payments
+from omniorder.settings import payments, profile
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
 
@@ -366,6 +366,8 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "pause": (None, _pause),
     # Online card payments (off: pay at the counter) and the restaurant's Stripe keys.
     "payments": (payments.DEFAULT_PAYMENTS, payments.check_payments),
+    # Who the restaurant is: description, address, phone, links, legal name and VAT ID.
+    "profile": (profile.DEFAULT_PROFILE, profile.check_profile),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored
@@ -383,7 +385,8 @@ KEPT_WHILE_UNCHANGED = frozenset({"currency"})
 
 
 def accepted_values() -> dict[str, list[str]]:
-    """What the `timezone`, `currency` and `locale` settings accept as a new value, sorted:
+    """What the `timezone`, `currency`, `locale` and `profile.address.country` settings accept
+    as a new value, sorted:
     the enums the OpenAPI document states. A locale is also accepted in another letter case
     (``de_de``) or as Babel can parse it (``zh_TW``), and stored as Babel writes it; a
     restaurant's currency withdrawn after it was chosen stays until it is changed."""
@@ -391,6 +394,7 @@ def accepted_values() -> dict[str, list[str]]:
         "timezone": time_zone_names(),
         "currency": sorted(current_currencies()),
         "locale": sorted(locale_identifiers()),
+        "country": ["", *profile.country_codes()],  # "": no country set
     }
 
 
