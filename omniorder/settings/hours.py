@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time, get_datetime_format
+from babel.dates import format_date, format_time, get_datetime_format
 
 from omniorder.core.errors import Closed
 from omniorder.core.money import format_local_time
@@ -126,7 +126,7 @@ def _when(moment: datetime.datetime, settings: dict, at: datetime.datetime, alon
     if same_day or alone:
         return time
     if moment - at < datetime.timedelta(days=6):
-        weekday = format_skeleton("EEE", local, locale=locale)
+        weekday = format_date(local, "EEE", locale=locale)
         return get_datetime_format("short", locale=locale).format(time, weekday)
     return format_local_time(moment, settings["timezone"], locale, at)
 
