@@ -38,6 +38,16 @@ DEFAULTS = {
         "online": "off",
         "stripe": {"publishable_key": None, "secret_key": None, "webhook_secret": None},
     },
+    "profile": {
+        "description": "",
+        "address": {"lines": [], "postal_code": "", "city": "", "country": ""},
+        "phone": "",
+        "email": "",
+        "website": "",
+        "social": {"instagram": "", "facebook": "", "tiktok": "", "x": ""},
+        "legal_name": "",
+        "vat_id": "",
+    },
 }
 
 
