@@ -86,6 +86,11 @@ def line_pattern() -> str:
     return f"^[^{refused}]*[^{refused}\\s][^{refused}]*$"
 
 
+def blank_or_line_pattern() -> str:
+    """`clean_line`'s rule for a field that may be left empty: no refused character."""
+    return f"^[^{_refused_class()}]*$"
+
+
 def text_pattern() -> str:
     """`clean_text`'s rule as a regular expression: no refused character but line breaks."""
     return f"^[^{_refused_class(LINE_BREAKS)}]*$"

@@ -170,6 +170,25 @@ def tax_on(subtotal: int, rate_bp: int, inclusive: bool) -> int:
 
 
 @dataclass(frozen=True)
+class TaxAtRate:
+    """An order's tax as a receipt states it per rate: the rate, the net amount it was taken
+    on, the tax. `rate_bp` None: the rate is not known (below)."""
+
+    rate_bp: int | None
+    net: int
+    tax: int
+
+
+def tax_at_rate(subtotal: int, tax: int, inclusive: bool, rate_bp: int) -> TaxAtRate:
+    """An order's stored tax per rate. The order keeps its subtotal, its tax and whether the
+    prices included it, not the rate: a restaurant has one rate, so `rate_bp` (its rate now)
+    is named only when it gives exactly the stored tax (`tax_on`). After a change of rate an
+    older order's receipt states its net and tax without a rate rather than a wrong one."""
+    net = subtotal - tax if inclusive else subtotal
+    return TaxAtRate(rate_bp if tax_on(subtotal, rate_bp, inclusive) == tax else None, net, tax)
+
+
+@dataclass(frozen=True)
 class Tip:
     """What the customer asked to tip: a preset percentage of the subtotal, or an amount."""
 

@@ -44,7 +44,7 @@ from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid
 from omniorder.media.reference import check_reference
-from omniorder.settings import payments
+from omniorder.settings import payments, profile
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
 
@@ -384,6 +384,8 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     # Online card payments (off: pay at the counter) and the restaurant's Stripe keys.
     "payments": (payments.DEFAULT_PAYMENTS, payments.check_payments),
     "images": ({kind: None for kind in IMAGE_KINDS}, _images),
+    # Who the restaurant is: description, address, phone, links, legal name and VAT ID.
+    "profile": (profile.DEFAULT_PROFILE, profile.check_profile),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored
@@ -405,7 +407,8 @@ KEPT_WHILE_UNCHANGED = frozenset({"currency"})
 
 
 def accepted_values() -> dict[str, list[str]]:
-    """What the `timezone`, `currency` and `locale` settings accept as a new value, sorted:
+    """What the `timezone`, `currency`, `locale` and `profile.address.country` settings accept
+    as a new value, sorted:
     the enums the OpenAPI document states. A locale is also accepted in another letter case
     (``de_de``) or as Babel can parse it (``zh_TW``), and stored as Babel writes it; a
     restaurant's currency withdrawn after it was chosen stays until it is changed."""
@@ -413,6 +416,7 @@ def accepted_values() -> dict[str, list[str]]:
         "timezone": time_zone_names(),
         "currency": sorted(current_currencies()),
         "locale": sorted(locale_identifiers()),
+        "country": ["", *profile.country_codes()],  # "": no country set
     }
 
 

@@ -14,6 +14,8 @@ import datetime
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time, get_datetime_format
+
 from omniorder.core.errors import Closed
 from omniorder.core.money import format_local_time
 from omniorder.settings.document import DAYS, minutes_of
@@ -86,6 +88,67 @@ def closed_notice(settings: dict, at: datetime.datetime) -> str | None:
         return "Closed"
     when = format_local_time(opens, settings["timezone"], settings["locale"], at)
     return f"Closed · opens {when}"
+
+
+# Open at least this long ahead without a break: the storefront says "Open now", no closing time.
+AROUND_THE_CLOCK = datetime.timedelta(days=7)
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def closes_at(settings: dict, at: datetime.datetime) -> datetime.datetime | None:
+    """When the opening that `at` falls in ends, ranges that touch (Monday until 24:00, Tuesday
+    from 00:00) counted as one; None when closed at `at`, or when open for `AROUND_THE_CLOCK`."""
+    today = _local_date(settings, at)
+    ranges = sorted(
+        interval
+        for offset in range(-1, AROUND_THE_CLOCK.days + 2)
+        for interval in opening_ranges(settings, today + datetime.timedelta(days=offset))
+    )
+    end = None
+    for opens, closes in ranges:
+        if end is None:
+            end = closes if opens <= at < closes else None
+        elif opens <= end:
+            end = max(end, closes)
+        else:
+            break
+    return end if end is not None and end - at < AROUND_THE_CLOCK else None
+
+
+def _when(moment: datetime.datetime, settings: dict, at: datetime.datetime, alone=False) -> str:
+    """A moment ahead as the header says it: the time alone on the same local day or when
+    `alone` ("10:00 PM"; a closing time after midnight, "2:00 AM"), with the weekday within the
+    week ("Tue, 11:00 AM"), else with the date ("Tue, Dec 8, 11:00 AM")."""
+    zone, locale = ZoneInfo(settings["timezone"]), settings["locale"]
+    local = moment.astimezone(zone)
+    time = format_time(local, "short", locale=locale)
+    same_day = local.date() == at.astimezone(zone).date()
+    if same_day or alone:
+        return time
+    if moment - at < datetime.timedelta(days=6):
+        weekday = format_date(local, "EEE", locale=locale)
+        return get_datetime_format("short", locale=locale).format(time, weekday)
+    return format_local_time(moment, settings["timezone"], locale, at)
+
+
+def opening_status(settings: dict, at: datetime.datetime) -> tuple[bool, str]:
+    """Whether the restaurant is open at `at`, and what the storefront's header says about it
+    in its locale and time zone: "Open now · closes 10:00 PM", "Open now" (no break within a
+    week), "Closed · opens 11:00 AM" (later today), "Closed · opens Tue, 11:00 AM", "Closed"
+    (nothing opens within `HORIZON_DAYS`). Closed dates count; a pause does not (the kitchen
+    is open, it takes no online orders: the storefront says so on its own)."""
+    if is_open(settings, at):
+        closes = closes_at(settings, at)
+        return (
+            True,
+            "Open now"
+            if closes is None
+            else f"Open now · closes {_when(closes, settings, at, closes - at <= ONE_DAY)}",
+        )
+    opens = next_opening(settings, at)
+    if opens is None:
+        return False, "Closed"
+    return False, f"Closed · opens {_when(opens, settings, at)}"
 
 
 def ensure_open(settings: dict, at: datetime.datetime) -> None:

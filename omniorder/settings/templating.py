@@ -1,14 +1,24 @@
 """What every template may use: the bound restaurant with its theme, and the two filters that
 turn stored values into what a person reads in that restaurant, `money` (minor units → its
 currency in its locale) and `local_time` (UTC → its time zone and locale: the time alone on
-its today, with the weekday and date on another day; money.format_local_time)."""
+its today, with the weekday and date on another day; money.format_local_time).
+
+And what pages and e-mails show of the restaurant's profile, from the settings in memory (no
+statement): `restaurant_contact()` (address, map link, phone, links, legal name, VAT ID),
+`opening_status_now()` (the storefront header's "Open now · closes 10:00 PM") and
+`tax_per_rate(order)` (a receipt's "VAT 19 % on €x net: €y")."""
 
 import datetime
+from decimal import Decimal
 
+from babel.numbers import format_percent
 from flask import Flask, g
 
 from omniorder.core.money import format_local_time, format_money
+from omniorder.ordering.pricing import tax_at_rate
 from omniorder.settings.document import current_settings, default_settings
+from omniorder.settings.hours import opening_status
+from omniorder.settings.profile import restaurant_contact
 from omniorder.settings.theme import page_theme
 
 
@@ -28,9 +38,36 @@ def local_time(moment) -> str:
     return format_local_time(moment, settings["timezone"], settings["locale"], now)
 
 
+def contact() -> dict:
+    return restaurant_contact(_settings())
+
+
+def opening_status_now() -> tuple[bool, str]:
+    return opening_status(_settings(), datetime.datetime.now(datetime.UTC))
+
+
+def tax_per_rate(order) -> dict | None:
+    """The order's tax line for a receipt (None without tax): "VAT" when the restaurant has a
+    VAT ID, else "Tax"; the rate as its locale writes a percentage ("19 %" in de_DE), or None
+    when it is not known (pricing.tax_at_rate); the net and the tax in minor units."""
+    if not order.tax:
+        return None
+    settings = _settings()
+    taxed = tax_at_rate(order.subtotal, order.tax, order.tax_inclusive, settings["tax"]["rate_bp"])
+    rate = None
+    if taxed.rate_bp is not None:
+        share = Decimal(taxed.rate_bp).scaleb(-4)
+        rate = format_percent(share, locale=settings["locale"], decimal_quantization=False)
+    label = "VAT" if restaurant_contact(settings)["vat_id"] else "Tax"
+    return {"label": label, "rate": rate, "net": taxed.net, "tax": taxed.tax}
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(local_time)
+    app.add_template_global(contact, "restaurant_contact")
+    app.add_template_global(opening_status_now)
+    app.add_template_global(tax_per_rate)
 
     @app.context_processor
     def tenant_and_theme():

@@ -26,6 +26,7 @@ BACK_OFFICE = [
     "/admin/staff",
     "/admin/theme",
     "/admin/settings",
+    "/admin/profile",
     "/admin/webhooks",
     "/admin/emails",
 ]

@@ -182,6 +182,40 @@ def test_receipt_speaks_the_restaurants_locale_and_a_pickup_time(app, client, te
     assert "Pickup " in body and "Ready around" not in body
 
 
+def test_the_mails_carry_the_restaurants_address_phone_and_tax_per_rate(app, client, tenant, inbox):
+    set_settings(
+        app,
+        tenant,
+        locale="de_DE",
+        currency="EUR",
+        tax={"rate_bp": 1900, "inclusive": True},
+        profile={
+            "address": {"lines": ["Hauptstraße 1"], "postal_code": "10115", "city": "Berlin"},
+            "phone": "+49 30 1234567",
+            "legal_name": "Test Kitchen <GmbH>",
+            "vat_id": "DE123456789",
+        },
+    )
+    placed = post_order(client, tenant, **fries_order(app, tenant, email="kai@example.de"))
+    assert placed.status_code == 201, placed.json
+    with bound(app, tenant):
+        advance_order(uuid.UUID(placed.json["id"]), "PENDING")
+        advance_order(uuid.UUID(placed.json["id"]), "COOKING")
+    run_queue(app, "mail")
+    receipt, ready = inbox.to("kai@example.de")
+    for message in (receipt, ready):
+        body = plain(message)
+        # no country set: the number is shown internationally
+        assert "\nHauptstraße 1\n10115 Berlin\nPhone: +49 30 1234567\nVAT ID: DE123456789" in body
+        page = html(message)
+        assert "Test Kitchen &lt;GmbH&gt;<br>Hauptstraße 1<br>10115 Berlin" in page
+        assert '<a href="tel:+49301234567"' in page
+    tax = placed.json["tax"]
+    net = placed.json["subtotal"] - tax
+    written = [f"{cents // 100},{cents % 100:02d}\xa0€" for cents in (net, tax)]
+    assert f"VAT 19\xa0% on {written[0]} net: {written[1]}" in plain(receipt)
+
+
 def test_ready_and_cancelled_mails_once_each_with_the_reason(app, client, tenant, inbox):
     ready = post_order(client, tenant, **fries_order(app, tenant, email="ready@example.com"))
     gone = post_order(client, tenant, **fries_order(app, tenant, email="gone@example.com"))

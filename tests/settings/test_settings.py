@@ -39,6 +39,16 @@ DEFAULTS = {
         "stripe": {"publishable_key": None, "secret_key": None, "webhook_secret": None},
     },
     "images": {"logo": None, "banner": None},
+    "profile": {
+        "description": "",
+        "address": {"lines": [], "postal_code": "", "city": "", "country": ""},
+        "phone": "",
+        "email": "",
+        "website": "",
+        "social": {"instagram": "", "facebook": "", "tiktok": "", "x": ""},
+        "legal_name": "",
+        "vat_id": "",
+    },
 }
 
 

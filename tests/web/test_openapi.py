@@ -14,6 +14,7 @@ from omniorder.ordering.pricing import MAX_TIP_AMOUNT
 from omniorder.platform.tenants import MAX_NAME_LENGTH
 from omniorder.settings.document import MAX_CLOSED_DATES, MAX_RANGES_PER_DAY, accepted_values
 from omniorder.settings.payments import KEY_PATTERNS, ONLINE_MODES
+from omniorder.settings.profile import MAX_ADDRESS_LINES, MAX_DESCRIPTION, PATTERNS
 from omniorder.settings.theme import DEFAULT_THEME, FONT_STACKS, PRESETS
 from omniorder.staff.accounts import MIN_PASSWORD_LENGTH
 from omniorder.tenancy.names import MAX_HOST_NAME, MAX_IDENTIFIER_BYTES
@@ -629,6 +630,34 @@ STATED = [
             id=f"KEY_PATTERNS[{name}]",
         )
         for name, pattern in KEY_PATTERNS.items()
+    ),
+    pytest.param(
+        MAX_DESCRIPTION,
+        [
+            "/components/schemas/Settings/properties/profile/properties/description/maxLength",
+            "/components/schemas/SettingsChange/properties/profile/properties/description/maxLength",
+        ],
+        id="MAX_DESCRIPTION",
+    ),
+    pytest.param(
+        MAX_ADDRESS_LINES,
+        [
+            "/components/schemas/SettingsChange/properties/profile/properties/address/properties/lines/maxItems",
+        ],
+        id="MAX_ADDRESS_LINES",
+    ),
+    *(
+        pytest.param(
+            f"^{PATTERNS[shape]}$",
+            [f"/components/schemas/SettingsChange/properties/profile/properties/{name}/pattern"],
+            id=f"PROFILE_PATTERNS[{name}]",
+        )
+        for name, shape in (
+            ("phone", "phone"),
+            ("email", "email"),
+            ("website", "url"),
+            ("vat_id", "vat_id"),
+        )
     ),
     pytest.param(
         MAX_IDENTIFIER_BYTES,

@@ -1,5 +1,5 @@
-"""The back office: menu, orders and sales (managers and admins), staff, theme, branding and
-settings (admins).
+"""The back office: menu, orders and sales (managers and admins), staff, theme, profile,
+branding and settings (admins).
 
 One module per capability; ids in paths go through Werkzeug's ``uuid`` converter, so a view
 gets a `uuid.UUID` (compared as one, whatever the letter case of the URL) and a malformed id
@@ -11,6 +11,7 @@ from omniorder.blueprints.admin import (  # noqa: F401  (the pages, each registe
     emails,
     menu,
     orders,
+    profile,
     settings,
     staff,
     theme,

@@ -156,3 +156,25 @@ class SettingsForm(FlaskForm):
     closures = FormField(ClosuresForm)
     pickup = FormField(PickupForm)
     payments = FormField(PaymentsForm)
+
+
+class ProfileForm(FlaskForm):
+    """The restaurant's profile as people type it; the page trims it and the settings check
+    reads it (omniorder/settings/profile.py), so the limits live there, not here."""
+
+    description = TextAreaField("About the restaurant")
+    address_line1 = StringField("Street and number", render_kw={"autocomplete": "address-line1"})
+    address_line2 = StringField("Address line 2", render_kw={"autocomplete": "address-line2"})
+    address_line3 = StringField("Address line 3", render_kw={"autocomplete": "address-line3"})
+    postal_code = StringField("Postal code", render_kw={"autocomplete": "postal-code"})
+    city = StringField("City", render_kw={"autocomplete": "address-level2"})
+    country = SelectField("Country", validate_choice=False)
+    phone = StringField("Phone", widget=widgets.TelInput(), render_kw={"autocomplete": "tel"})
+    email = EmailField("E-mail", render_kw={"autocomplete": "email"})
+    website = StringField("Website", widget=widgets.URLInput(), render_kw={"autocomplete": "url"})
+    instagram = StringField("Instagram", widget=widgets.URLInput())
+    facebook = StringField("Facebook", widget=widgets.URLInput())
+    tiktok = StringField("TikTok", widget=widgets.URLInput())
+    x = StringField("X (Twitter)", widget=widgets.URLInput())
+    legal_name = StringField("Legal name (on receipts)", render_kw={"autocomplete": "organization"})
+    vat_id = StringField("VAT ID")
