@@ -22,8 +22,9 @@ settings' ``images``. A new place that keeps photos joins that statement.
 
 import logging
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, g, url_for
 from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from omniorder.core.database import db
 from omniorder.core.unit_of_work import after_commit
@@ -31,11 +32,13 @@ from omniorder.media.images import prepare_image
 from omniorder.media.reference import rendition_names
 from omniorder.media.storage import media_store
 from omniorder.menu.models import MenuItem
+from omniorder.settings.document import current_settings
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
 
 log = logging.getLogger(__name__)
 BRAND_IMAGES = ("logo", "banner")
+NO_BRAND_IMAGES = dict.fromkeys(BRAND_IMAGES)
 
 
 class TransactionOpen(RuntimeError):
@@ -135,7 +138,21 @@ def photo_json(photo: dict | None, alt: str) -> dict | None:
     }
 
 
+def brand_images() -> dict:
+    """The bound restaurant's logo and banner references (None each when it has none, or when
+    no restaurant is bound: the platform's own pages). An error page shown because the
+    database is away has none either, rather than failing in turn."""
+    if g.get("tenant") is None:
+        return NO_BRAND_IMAGES
+    try:
+        return current_settings()["images"]
+    except SQLAlchemyError:
+        return NO_BRAND_IMAGES
+
+
 def init_app(app: Flask) -> None:
-    """`media_url` and `media_srcset` for every template (and so for ``_picture.html``)."""
+    """`media_url`, `media_srcset` and `brand_images` for every template (and so for
+    ``_picture.html``, the favicon and the storefront's header)."""
     app.add_template_global(media_url)
     app.add_template_global(media_srcset)
+    app.add_template_global(brand_images)

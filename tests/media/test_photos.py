@@ -270,6 +270,23 @@ def test_logo_and_banner_on_the_branding_page(app, client, tenant, store, db_con
     logo = client.get(f"/media/{images['logo']['hash']}-320.webp", headers={"Host": tenant.domain})
     assert logo.status_code == 200
 
+    # The storefront: the logo is the favicon and sits beside the name, the banner tops the
+    # header (fetched first), and a shared link's card shows the banner.
+    storefront = client.get("/", headers={"Host": tenant.domain}).text
+    logo_url = f"/media/{images['logo']['hash']}-320.webp"
+    banner = images["banner"]["hash"]
+    assert f'<link rel="icon" href="{logo_url}" type="image/webp">' in storefront
+    assert f'<img class="brand-logo" src="{logo_url}"' in storefront
+    assert re.search(
+        rf'<img src="/media/{banner}-640.webp" srcset="[^"]+" [^>]*'
+        rf'class="restaurant-banner" fetchpriority="high"',
+        storefront,
+    )
+    assert (
+        f'<meta property="og:image" content="http://{tenant.domain}/media/{banner}-1280.webp">'
+        in storefront
+    )
+
     bad = admin.post(
         "/admin/branding/banner",
         {"image": (io.BytesIO(image_file("GIF")), "banner.gif")},
