@@ -4,6 +4,7 @@
     BENCH_RUNS=1 BENCH_DURATION=3 BENCH_SCALE_TENANTS=0 python -m bench   # a quick look
     BENCH_RUNS=3 BENCH_DURATION=5 python -m bench orders                  # the write path alone
     BENCH_RUNS=3 BENCH_DURATION=5 python -m bench payments   # counter vs online orders, localstripe
+    BENCH_RUNS=3 python -m bench lighthouse     # the storefront on a phone, 40 items with photos
 
 Knobs (environment): BENCH_RUNS (3), BENCH_DURATION (wrk seconds, 10), BENCH_TENANTS (200),
 BENCH_HTTP_TENANTS (50), BENCH_PAYMENT_TENANTS (8), BENCH_SCALE_TENANTS (2000; 0 skips the
@@ -21,6 +22,7 @@ from bench import (
     analytics,
     citus,
     http,
+    lighthouse,
     migrations,
     operations,
     orders,
@@ -109,9 +111,14 @@ def paid_online(meta: dict) -> None:
     print("\n".join(payments_lines(paid)), flush=True)
 
 
+def storefront_on_a_phone(meta: dict) -> None:
+    print("Lighthouse on the storefront (mobile, 40 items with photos) …", flush=True)
+    save("lighthouse", {**meta, **lighthouse.run(RUNS)})
+
+
 def main(parts: list[str]) -> None:
-    """`python -m bench [provisioning|migrations|http|orders|payments|analytics|operations|scale|
-    soak]…`; all by default."""
+    """`python -m bench [provisioning|migrations|http|orders|payments|lighthouse|analytics|
+    operations|scale|soak]…`; all by default."""
     started = time.time()
     wanted = set(parts) or {
         "provisioning",
@@ -119,6 +126,7 @@ def main(parts: list[str]) -> None:
         "http",
         "orders",
         "payments",
+        "lighthouse",
         "analytics",
         "operations",
         "scale",
@@ -136,7 +144,12 @@ def main(parts: list[str]) -> None:
     if "migrations" in wanted:
         print("migrations …", flush=True)
         save("migrations", {**meta, **migrations.run(tenants=TENANTS, runs=RUNS)})
-    for name, part in (("http", read_path), ("orders", write_path), ("payments", paid_online)):
+    for name, part in (
+        ("http", read_path),
+        ("orders", write_path),
+        ("payments", paid_online),
+        ("lighthouse", storefront_on_a_phone),
+    ):
         if name in wanted:
             part(meta)
     if ANALYTICS_TENANTS and "analytics" in wanted:

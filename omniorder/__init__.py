@@ -181,11 +181,13 @@ def register_middleware(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Security headers and the CSP nonce on every response; the input checks on every request."""
-    from omniorder.web import headers, input
+    """Security headers and the CSP nonce on every response; the input checks on every request;
+    text answers to reads compressed (never a form's answer: web/compression.py)."""
+    from omniorder.web import compression, headers, input
 
     headers.init_app(app)
     input.init_app(app)
+    compression.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

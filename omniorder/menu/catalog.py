@@ -211,6 +211,38 @@ def allergens_on_menu(sections) -> list[str]:
     return [name for name in ALLERGENS if name in present]
 
 
+MAX_SEARCH = 100
+
+
+@dataclass(frozen=True)
+class MenuFilter:
+    """What a customer searched for: words every item shown contains (in its name or
+    description) and allergens it must not declare. The storefront filters as they type with
+    JavaScript; without it the same form is sent (``?q=…&without=…``) and filtered here."""
+
+    words: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+
+    @classmethod
+    def from_query(cls, text: str | None, without: list[str]) -> "MenuFilter":
+        words = tuple((text or "")[:MAX_SEARCH].casefold().split())
+        return cls(words, tuple(name for name in ALLERGENS if name in without))
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.without)
+
+    def shows(self, item) -> bool:
+        text = f"{item.name} {item.description or ''}".casefold()
+        return all(word in text for word in self.words) and not set(self.without) & set(
+            item.allergens or ()
+        )
+
+    def applied(self, sections) -> list:
+        """`sections` with only the items shown, and without the sections left empty."""
+        kept = [(name, [item for item in items if self.shows(item)]) for name, items in sections]
+        return [(name, items) for name, items in kept if items]
+
+
 def _menu_by_category() -> list[tuple[str, list[MenuItem]]]:
     ordered = categories()
     by_category: dict = {category.id: [] for category in ordered}

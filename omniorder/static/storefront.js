@@ -169,7 +169,6 @@
   function initFilters() {
     var tools = document.querySelector("[data-menu-tools]");
     if (!tools) { return; }
-    tools.hidden = false;
     var search = byId("menu-search");
     var count = tools.querySelector("[data-match-count]");
     var sections = document.querySelectorAll("[data-menu-section]");
@@ -198,6 +197,12 @@
     }
     search.addEventListener("input", apply);
     tools.addEventListener("change", apply);
+    // Filtered as typed: sending the form (the keyboard's Search key) only closes the keyboard.
+    tools.addEventListener("submit", function (event) {
+      event.preventDefault();
+      apply();
+      search.blur();
+    });
   }
 
   // --- Pickup time: a day, then that day's slots ----------------------------------------

@@ -3,6 +3,7 @@ item sheet without JavaScript), "Order again" from a past order, and the pickup 
 post. The browser side is tests/browser/test_storefront_phone_browser.py."""
 
 import datetime
+import html as html_module
 import re
 import uuid
 
@@ -189,3 +190,32 @@ def test_the_pickup_picker_posts_a_slot_of_tomorrow_without_javascript(app, cust
     tracking = customer.get(response.headers["Location"]).text
     utc = noon.astimezone(datetime.UTC).isoformat()
     assert f'Pickup <time datetime="{utc}">' in tracking
+
+
+# --- Search without JavaScript: the same form, sent ------------------------------------------
+
+
+def item_names(html: str) -> list[str]:
+    return [html_module.unescape(name) for name in re.findall(r"data-item-sheet>([^<]+)</a>", html)]
+
+
+def test_the_search_form_filters_the_menu_without_javascript(customer):
+    everything = item_names(customer.get("/").text)
+    assert "Fish & Chips" in everything and "Garden Bowl" in everything
+
+    page = customer.get("/?q=BOWL").text
+    assert item_names(page) == ["Garden Bowl"]
+    assert 'value="bowl"' in page and "1 item matches" in page
+
+    # the words of the name and of the description, all of them
+    assert item_names(customer.get("/?q=beer+cod").text) == ["Fish & Chips"]
+
+    without_fish = item_names(customer.get("/?without=fish").text)
+    assert "Fish & Chips" not in without_fish and "Garden Bowl" in without_fish
+    assert 'value="fish" data-without checked' in customer.get("/?without=fish").text
+
+    none = customer.get("/?q=%3Cscript%3Ezzz").text
+    assert item_names(none) == [] and "No items match" in none
+    assert "Show the whole menu" in none and "<script>zzz" not in none
+    # an allergen we do not know and an overlong query are ignored, not an error
+    assert customer.get("/?without=plutonium&q=" + "a" * 5000).status_code == 200

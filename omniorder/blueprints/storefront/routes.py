@@ -20,7 +20,12 @@ from omniorder.blueprints.storefront.forms import (
     TipForm,
 )
 from omniorder.core.errors import DomainError, Invalid, SlotFull
-from omniorder.menu.catalog import allergens_on_menu, item_on_menu, menu_by_category
+from omniorder.menu.catalog import (
+    MenuFilter,
+    allergens_on_menu,
+    item_on_menu,
+    menu_by_category,
+)
 from omniorder.ordering.cart import (
     add_to_cart,
     cart_from_session,
@@ -89,13 +94,16 @@ def cart_panel(settings: dict, now: datetime.datetime, checkout_form=None) -> di
     }
 
 
-def render_storefront(checkout_form=None, message=None, status=200):
+def render_storefront(checkout_form=None, message=None, status=200, menu_filter=MenuFilter()):
     settings, now = current_settings(), utc_now()
     sections = menu_by_category()
+    shown = menu_filter.applied(sections) if menu_filter else sections
     return render_template(
         "storefront/index.html",
-        sections=sections,
+        sections=shown,
         allergens=allergens_on_menu(sections),
+        menu_filter=menu_filter,
+        matching=sum(len(items) for _, items in shown),
         menu_groups=menu_groups,
         unavailable_reason=unavailable_reason,
         message=message,
@@ -149,7 +157,10 @@ def shown(error: DomainError) -> str:
 
 @bp.get("/")
 def menu():
-    return render_storefront()
+    """The menu; ``?q=…&without=…`` is its search form sent without JavaScript."""
+    return render_storefront(
+        menu_filter=MenuFilter.from_query(request.args.get("q"), request.args.getlist("without"))
+    )
 
 
 @bp.get("/items/<uuid:item_id>")
