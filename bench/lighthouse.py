@@ -9,8 +9,6 @@ scores and the metrics that make it; accessibility, best practices and SEO are a
     python -m bench lighthouse        # BENCH_RUNS runs (3)
 """
 
-import io
-import random
 import statistics
 import tempfile
 import time
@@ -18,41 +16,18 @@ import urllib.request
 
 from bench.common import REPOSITORY, bench_app, migrate_public, scratch_database
 from bench.http import SECRET
-from harness.lighthouse import CATEGORIES, lighthouse, lighthouse_menu
+from harness.lighthouse import CATEGORIES, furnish_with_photos, lighthouse, lighthouse_menu
 from harness.processes import gunicorn
 
 DOMAIN = "lighthouse.bench.localhost"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def photo(seed: int, size=(1600, 1200)) -> bytes:
-    """A photo-like JPEG: a colour gradient with grain, so its WebP renditions weigh what a
-    real dish's do (a flat colour would compress to nothing)."""
-    from PIL import Image, ImageFilter
-
-    rng = random.Random(seed)
-    base = Image.linear_gradient("L").resize(size).convert("RGB")
-    tint = Image.new("RGB", size, tuple(rng.randrange(60, 230) for _ in range(3)))
-    grain = Image.effect_noise(size, 40).convert("RGB").filter(ImageFilter.GaussianBlur(1))
-    image = Image.blend(Image.blend(base, tint, 0.6), grain, 0.25)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    return out.getvalue()
-
-
 def restaurant(url: str, media: str) -> None:
-    """Provision the restaurant, store its photos (as the back office does: files first, then
-    the references, no transaction open while storing) and its logo and banner."""
-    from sqlalchemy import select
-
+    """Provision the restaurant and give it its photos, logo and banner (harness/lighthouse)."""
     from omniorder.core.database import db
     from omniorder.core.unit_of_work import unit_of_work
-    from omniorder.media.photos import store_photo
-    from omniorder.menu.models import MenuItem
     from omniorder.platform.tenants import provision_tenant
-    from omniorder.settings.document import update_settings
-    from omniorder.tenancy.bind import tenant_context
-    from omniorder.tenancy.registry import tenant_registry
 
     app = bench_app(url, OMNIORDER_MEDIA_URI=media)
     migrate_public(app)
@@ -64,16 +39,7 @@ def restaurant(url: str, media: str) -> None:
                 schema_name="tenant_lighthouse",
                 menu=lighthouse_menu(),
             )
-        with tenant_context(tenant_registry().lookup(DOMAIN)):
-            with unit_of_work():
-                ids = list(db.session.scalars(select(MenuItem.id).order_by(MenuItem.name)))
-            photos = [store_photo(io.BytesIO(photo(index))) for index in range(len(ids))]
-            logo = store_photo(io.BytesIO(photo(1000, (512, 512))), "logo")
-            banner = store_photo(io.BytesIO(photo(1001, (2400, 800))), "banner")
-            with unit_of_work():
-                for item_id, reference in zip(ids, photos, strict=True):
-                    db.session.get(MenuItem, item_id).photo = reference
-                update_settings({"images": {"logo": logo, "banner": banner}})
+        furnish_with_photos(DOMAIN)
         db.engine.dispose()
 
 

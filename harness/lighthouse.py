@@ -8,8 +8,10 @@ one of its dependencies asks for another at "latest"); the npm registry is reach
 PyPI is. It drives the chromium the browser tests use, never a downloaded one (CHROME_PATH).
 """
 
+import io
 import json
 import os
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -54,6 +56,47 @@ def lighthouse_menu(items: int = 40) -> dict:
             }
         )
     return {"categories": categories}
+
+
+def photo_like(seed: int, size=(1600, 1200)) -> bytes:
+    """A photo-like JPEG: a colour gradient with grain, so its WebP renditions weigh what a
+    real dish's do (a flat colour would compress to nothing)."""
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    base = Image.linear_gradient("L").resize(size).convert("RGB")
+    tint = Image.new("RGB", size, tuple(rng.randrange(60, 230) for _ in range(3)))
+    grain = Image.effect_noise(size, 40).convert("RGB").filter(ImageFilter.GaussianBlur(1))
+    image = Image.blend(Image.blend(base, tint, 0.6), grain, 0.25)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def furnish_with_photos(domain: str) -> None:
+    """Give the restaurant at `domain` a photo per item, a logo and a banner, as the back
+    office does: the files stored first with no transaction open, then the references written
+    in one unit of work. Call inside the app's context."""
+    from sqlalchemy import select
+
+    from omniorder.core.database import db
+    from omniorder.core.unit_of_work import unit_of_work
+    from omniorder.media.photos import store_photo
+    from omniorder.menu.models import MenuItem
+    from omniorder.settings.document import update_settings
+    from omniorder.tenancy.bind import tenant_context
+    from omniorder.tenancy.registry import tenant_registry
+
+    with tenant_context(tenant_registry().lookup(domain)):
+        with unit_of_work():
+            ids = list(db.session.scalars(select(MenuItem.id).order_by(MenuItem.name)))
+        photos = [store_photo(io.BytesIO(photo_like(index))) for index in range(len(ids))]
+        logo = store_photo(io.BytesIO(photo_like(1000, (512, 512))), "logo")
+        banner = store_photo(io.BytesIO(photo_like(1001, (2400, 800))), "banner")
+        with unit_of_work():
+            for item_id, reference in zip(ids, photos, strict=True):
+                db.session.get(MenuItem, item_id).photo = reference
+            update_settings({"images": {"logo": logo, "banner": banner}})
 
 
 def ensure_lighthouse() -> Path | None:
