@@ -31,7 +31,7 @@ from urllib.parse import quote_plus, urlsplit
 import phonenumbers
 from babel import Locale
 
-from omniorder.core.errors import BrokenRule, Invalid
+from omniorder.core.errors import BrokenRule, Invalid, check_fields
 from omniorder.core.text_input import clean_line, clean_text
 
 MAX_DESCRIPTION = 500
@@ -158,32 +158,36 @@ def _lines(value) -> list[str]:
 def _address(value) -> dict:
     if not isinstance(value, dict):
         raise Invalid("profile.address", "must be an object with lines, postal_code, city, country")
-    problems = _unknown(value, ADDRESS_FIELDS, "profile.address")
-    clean = {}
-    checks = {
-        "lines": lambda: _lines(value.get("lines", [])),
-        "postal_code": lambda: _line(
-            "profile.address.postal_code", value.get("postal_code", ""), MAX_POSTAL_CODE
-        ),
-        "city": lambda: _line("profile.address.city", value.get("city", ""), MAX_CITY),
-        "country": lambda: _country(value.get("country", "")),
-    }
-    for name, check in checks.items():
-        try:
-            clean[name] = check()
-        except Invalid as error:
-            problems.update(error.fields)
-    if problems:
-        raise Invalid(fields=problems)
-    return clean
+    return _object_checked(
+        value,
+        ADDRESS_FIELDS,
+        "profile.address",
+        {
+            "lines": lambda: _lines(value.get("lines", [])),
+            "postal_code": lambda: _line(
+                "profile.address.postal_code", value.get("postal_code", ""), MAX_POSTAL_CODE
+            ),
+            "city": lambda: _line("profile.address.city", value.get("city", ""), MAX_CITY),
+            "country": lambda: _country(value.get("country", "")),
+        },
+    )
 
 
-def _unknown(value: dict, known, path: str) -> dict[str, str]:
-    """A message per key of `value` that is not one of `known` (named short and printable)."""
-    return {
+def _object_checked(value: dict, known, path: str, checks: dict) -> dict:
+    """Every check of an object's fields (core.errors.check_fields), and a key of `value`
+    that is not one of `known` reported with them (named short and printable)."""
+    unknown = {
         f"{path}.{repr(str(name)[:40])[1:-1]}": f"is not a field here ({', '.join(known)})"
         for name in value.keys() - set(known)
     }
+
+    def no_unknown_keys():
+        if unknown:
+            raise Invalid(fields=unknown)
+
+    clean = check_fields({"": no_unknown_keys, **checks})
+    del clean[""]
+    return clean
 
 
 def _phone(value, country: str) -> str:
@@ -234,18 +238,17 @@ def _url(path: str, value) -> str:
 def _social(value) -> dict:
     if not isinstance(value, dict):
         raise Invalid("profile.social", f"must be an object with {', '.join(SOCIAL_NETWORKS)}")
-    problems = _unknown(value, tuple(SOCIAL_NETWORKS), "profile.social")
-    clean = {}
-    malformed = bool(problems)
-    for network in SOCIAL_NETWORKS:
-        try:
-            clean[network] = _url(f"profile.social.{network}", value.get(network, ""))
-        except Invalid as error:
-            problems.update(error.fields)
-            malformed = malformed or not isinstance(error, BrokenRule)
-    if problems:
-        raise (Invalid if malformed else BrokenRule)(fields=problems)
-    return clean
+    return _object_checked(
+        value,
+        tuple(SOCIAL_NETWORKS),
+        "profile.social",
+        {
+            network: lambda network=network: _url(
+                f"profile.social.{network}", value.get(network, "")
+            )
+            for network in SOCIAL_NETWORKS
+        },
+    )
 
 
 def _vat_id(value) -> str:
@@ -262,9 +265,6 @@ def check_profile(value) -> dict:
     `BrokenRule` when each of them is well-formed."""
     if not isinstance(value, dict):
         raise Invalid("profile", f"must be an object with {', '.join(PROFILE_FIELDS)}")
-    problems = _unknown(value, PROFILE_FIELDS, "profile")
-    malformed = bool(problems)
-    clean: dict = {}
     address = value.get("address", DEFAULT_PROFILE["address"])
     country = address.get("country", "") if isinstance(address, dict) else ""
     checks = {
@@ -281,15 +281,7 @@ def check_profile(value) -> dict:
         ),
         "vat_id": lambda: _vat_id(value.get("vat_id", "")),
     }
-    for name, check in checks.items():
-        try:
-            clean[name] = check()
-        except Invalid as error:
-            problems.update(error.fields)
-            malformed = malformed or not isinstance(error, BrokenRule)
-    if problems:
-        raise (Invalid if malformed else BrokenRule)(fields=problems)
-    return clean
+    return _object_checked(value, PROFILE_FIELDS, "profile", checks)
 
 
 # --- what pages and e-mails show -------------------------------------------------------------
