@@ -62,6 +62,7 @@ bp = Blueprint("storefront", __name__)
 # so a change that would outgrow it is refused with a message instead.
 MAX_SESSION_COOKIE = 3800
 CART_FULL = "Your cart is full; please place this order or remove something first."
+NO_FILTER = MenuFilter()  # the whole menu
 
 
 def is_htmx() -> bool:
@@ -94,7 +95,7 @@ def cart_panel(settings: dict, now: datetime.datetime, checkout_form=None) -> di
     }
 
 
-def render_storefront(checkout_form=None, message=None, status=200, menu_filter=MenuFilter()):
+def render_storefront(checkout_form=None, message=None, status=200, menu_filter=NO_FILTER):
     settings, now = current_settings(), utc_now()
     sections = menu_by_category()
     shown = menu_filter.applied(sections) if menu_filter else sections
