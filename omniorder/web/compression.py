@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def compress_reads(response):
-        if request.method in ("GET", "HEAD"):
+        # Other types keep their headers as they are (no "Vary: Accept-Encoding" on the menu
+        # API's JSON, which the answer before Flask gives identically).
+        if request.method in ("GET", "HEAD") and response.mimetype in TEXT_TYPES:
             return compress.after_request(response)
         return response
