@@ -144,19 +144,27 @@ def test_two_workers_defer_each_periodic_run_once(database_url, db_connection):
     once (procrastinate_periodic_defers is unique per task and timestamp), so each second is
     one job, done once."""
     since = int(time.time())
+    query = text(
+        "SELECT (args->>'timestamp')::bigint, count(*), min(status::text), max(attempts) "
+        "FROM procrastinate_jobs WHERE task_name = 'retry_stalled_jobs' "
+        "AND (args->>'timestamp')::bigint >= :since GROUP BY 1 ORDER BY 1"
+    )
+
+    def runs():
+        rows = db_connection.execute(query, {"since": since}).all()
+        db_connection.rollback()
+        return rows
+
     workers = [start_worker(database_url, "* * * * * *") for _ in range(2)]
     try:
-        time.sleep(8)
+        # at least 5 seconds of both running; longer on a loaded machine (workers start slowly)
+        time.sleep(5)
+        deadline = time.monotonic() + 30
+        while len(runs()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.5)
     finally:
         outputs = [stop(worker) for worker in workers]
-    rows = db_connection.execute(
-        text(
-            "SELECT (args->>'timestamp')::bigint, count(*), min(status::text), max(attempts) "
-            "FROM procrastinate_jobs WHERE task_name = 'retry_stalled_jobs' "
-            "AND (args->>'timestamp')::bigint >= :since GROUP BY 1 ORDER BY 1"
-        ),
-        {"since": since},
-    ).all()
+    rows = runs()
     assert len(rows) >= 3, outputs
     assert all(jobs == 1 for _, jobs, _, _ in rows), rows  # each second's run: one job
     assert all(s == "succeeded" and a == 1 for _, _, s, a in rows[:-2]), rows  # run once
