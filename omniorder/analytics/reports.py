@@ -242,7 +242,13 @@ def _items(time_zone: str, period: DateRange) -> list[ItemReport]:
         .group_by(name)
     )
     option = (
-        func.jsonb_array_elements(func.coalesce(line.c.value["options"], cast("[]", JSONB)))
+        # lines from before options existed have none (ordering/checkout.order_lines_of)
+        func.jsonb_array_elements(
+            case(
+                (func.jsonb_typeof(line.c.value["options"]) == "array", line.c.value["options"]),
+                else_=func.jsonb_build_array(),
+            )
+        )
         .table_valued(column("value", JSONB))
         .lateral("option")
     )

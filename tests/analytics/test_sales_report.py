@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from omniorder.analytics import sales as analytics
 from tests.support.choices import add_dish, add_pizza, set_settings
-from tests.support.orders import cancel
+from tests.support.orders import cancel, insert_orders
 from tests.support.staff import signed_in
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -302,3 +302,30 @@ def test_the_default_is_the_last_seven_local_days_and_only_managers_see_it(app, 
         "/admin/orders/export.csv",
     ):
         assert kitchen.get(path).status_code == kitchen.get("/admin/sales").status_code != 200
+
+
+def test_a_big_range_is_streamed_a_batch_at_a_time_with_every_order_once(
+    app, make_tenant, db_connection
+):
+    """More orders than one batch (1,000): every one is in the file once, in number order."""
+    tenant = make_tenant()
+    insert_orders(db_connection, tenant, [f"Guest {n}" for n in range(2_050)])
+    db_connection.commit()
+    today = dt.datetime.now(dt.UTC).date()
+    response = signed_in(app, tenant, "manager").get(
+        f"/admin/orders/export.csv?from={today - dt.timedelta(days=365)}&to={today}"
+    )
+    assert response.is_streamed
+    numbers = [int(row[0]) for row in csv_rows(response)[1:]]
+    assert numbers == sorted(set(numbers)) and len(numbers) == 2_050
+
+
+def test_lines_from_before_options_existed_are_in_the_item_mix(app, make_tenant, db_connection):
+    tenant = make_tenant()
+    insert_orders(db_connection, tenant, ["Ann", "Bob"], item="Pie", quantities=(2, 1))
+    db_connection.commit()
+    today = dt.datetime.now(dt.UTC).date()
+    manager = signed_in(app, tenant, "manager")
+    rows = csv_rows(manager.get(f"/admin/sales/report/items.csv?from={today}&to={today}"))
+    assert rows[1:] == [["Pie", "", "", "6", "30.00", "USD"]]
+    assert manager.get("/admin/sales/report").status_code == 200
