@@ -329,3 +329,25 @@ def test_lines_from_before_options_existed_are_in_the_item_mix(app, make_tenant,
     rows = csv_rows(manager.get(f"/admin/sales/report/items.csv?from={today}&to={today}"))
     assert rows[1:] == [["Pie", "", "", "6", "30.00", "USD"]]
     assert manager.get("/admin/sales/report").status_code == 200
+
+
+def test_a_years_report_costs_the_statements_of_a_weeks(
+    app, make_tenant, db_connection, count_statements
+):
+    """One statement per breakdown, whatever the number of days and orders (no query per
+    day, per hour or per item)."""
+    tenant = make_tenant()
+    today = dt.datetime.now(dt.UTC).date()
+    for back in (0, 40, 200):
+        moment = at(today - dt.timedelta(days=back), 12)
+        insert_orders(db_connection, tenant, ["Ann", "Bob"], created_at=moment)
+    db_connection.commit()
+    manager = signed_in(app, tenant, "manager")
+    manager.get("/admin/sales/report")  # warm: the tenant's caches, the session
+    statements = count_statements(app)
+    assert manager.get("/admin/sales/report").status_code == 200
+    week = len(statements)
+    statements.clear()
+    year = f"/admin/sales/report?from={today - dt.timedelta(days=365)}&to={today}"
+    assert manager.get(year).status_code == 200
+    assert len(statements) == week
