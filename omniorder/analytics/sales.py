@@ -340,24 +340,39 @@ def sales_days(tenant_id, days: int, time_zone: str, now: dt.datetime | None = N
     """
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
-    start = today - dt.timedelta(days=days - 1)
+    return sales_range(tenant_id, today - dt.timedelta(days=days - 1), today, time_zone, now)
+
+
+def sales_range(
+    tenant_id, start: dt.date, end: dt.date, time_zone: str, now: dt.datetime | None = None
+) -> SalesDays:
+    """The bound restaurant's local days `start`..`end` (inclusive), each from one source as in
+    `sales_days`: live (the orders table) for today and days with uncounted orders, the
+    warehouse for the rest. Days after today are zeros."""
+    now = now or dt.datetime.now(dt.UTC)
+    today = now.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
+    days = (end - start).days + 1
     day = local_day(time_zone)
     pending = db.session.scalars(
         select(day)
         .distinct()
         .where(Order.analytics_pending, Order.created_at >= day_start(time_zone, start))
     )
-    live_days = sorted({today, *(d for d in pending if start <= d <= today)})
-    live = {
-        row.day: row for row in db.session.execute(_figures(day, _on_days(time_zone, live_days)))
-    }
+    live_days = sorted(
+        {*([today] if start <= today <= end else []), *(d for d in pending if start <= d <= end)}
+    )
+    live = (
+        {row.day: row for row in db.session.execute(_figures(day, _on_days(time_zone, live_days)))}
+        if live_days
+        else {}
+    )
     stored = {
         row.day: row
         for row in db.session.scalars(
             select(DailySales).where(
                 DailySales.tenant_id == tenant_id,
                 DailySales.day >= start,
-                DailySales.day <= today,
+                DailySales.day <= end,
                 DailySales.day.not_in(live_days),
             )
         )

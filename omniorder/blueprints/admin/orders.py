@@ -2,14 +2,25 @@
 admins)."""
 
 import datetime as dt
+import zoneinfo
 
 from babel.dates import format_timedelta
-from flask import flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
+from omniorder.analytics import reports
 from omniorder.analytics import sales as analytics
 from omniorder.blueprints.admin.base import bp
-from omniorder.core.errors import DomainError
+from omniorder.core.errors import DomainError, Invalid
 from omniorder.core.money import amount_for_input, format_money
 from omniorder.kitchen import board as kitchen
 from omniorder.ordering import checkout as ordering
@@ -55,6 +66,90 @@ def sales():
     )
 
 
+def _restaurant_today(settings) -> dt.date:
+    return dt.datetime.now(dt.UTC).astimezone(zoneinfo.ZoneInfo(settings["timezone"])).date()
+
+
+def _asked_range(settings) -> reports.DateRange:
+    """The from/to of the query string (Invalid → the 400 page naming the field)."""
+    return reports.date_range(
+        request.args.get("from"), request.args.get("to"), _restaurant_today(settings)
+    )
+
+
+@bp.get("/sales/report")
+@staff_required("manager")
+def sales_report():
+    """Sales for a range of local days (default: the last 7): totals, days, hours, tax per
+    rate, the item mix, with the CSV links; a bad range is the form again with its message."""
+    settings = current_settings()
+    try:
+        period = _asked_range(settings)
+    except Invalid as error:
+        page = render_template(
+            "admin/sales_report.html",
+            report=None,
+            error=error,
+            typed={"from": request.args.get("from", ""), "to": request.args.get("to", "")},
+            max_days=reports.MAX_DAYS,
+        )
+        return page, 400
+    report = reports.sales_report(current_tenant().id, period, settings)
+    return render_template(
+        "admin/sales_report.html",
+        report=report,
+        error=None,
+        typed={"from": period.first.isoformat(), "to": period.last.isoformat()},
+        max_days=reports.MAX_DAYS,
+        peak_hour=max((hour.gross for hour in report.hours), default=0),
+    )
+
+
+def _csv_download(lines, filename: str) -> Response:
+    return Response(
+        lines,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/sales/report/daily.csv")
+@staff_required("manager")
+def sales_report_daily_csv():
+    settings = current_settings()
+    period = _asked_range(settings)
+    report = reports.sales_report(current_tenant().id, period, settings, parts={"days"})
+    lines = "".join(reports.csv_lines(reports.daily_rows(report)))
+    return _csv_download(lines, f"sales-{period.first}-to-{period.last}.csv")
+
+
+@bp.get("/sales/report/items.csv")
+@staff_required("manager")
+def sales_report_items_csv():
+    settings = current_settings()
+    period = _asked_range(settings)
+    report = reports.sales_report(current_tenant().id, period, settings, parts={"items"})
+    lines = "".join(reports.csv_lines(reports.item_rows(report)))
+    return _csv_download(lines, f"item-mix-{period.first}-to-{period.last}.csv")
+
+
+@bp.get("/orders/export.csv")
+@staff_required("manager")
+def orders_csv():
+    """Every order of a range of local days, one row each, streamed a batch at a time (the
+    request's read session stays open while the answer is written: `stream_with_context`)."""
+    settings = current_settings()
+    period = _asked_range(settings)
+    rows = reports.order_rows(settings["timezone"], period)
+    return _csv_download(
+        stream_with_context(reports.csv_lines(rows)),
+        f"orders-{period.first}-to-{period.last}.csv",
+    )
+
+
 @bp.get("/orders")
 @staff_required("manager")
 def orders():
@@ -68,6 +163,7 @@ def orders():
         search=search,
         status=status,
         statuses=ORDER_STATUSES,
+        export=_asked_range(current_settings()),
     )
 
 
