@@ -84,6 +84,14 @@ class Config:
     # Orders (storefront checkout and POST /api/v1/orders together) per client address per
     # restaurant, in any such span of time (a moving window); "off" disables the limit.
     OMNIORDER_ORDER_RATE_LIMIT = os.environ.get("OMNIORDER_ORDER_RATE_LIMIT", "30 per minute")
+    # "Forgot your password?" requests per client address and per typed e-mail address, per
+    # restaurant (omniorder/web/ratelimit.py); "off" disables either.
+    OMNIORDER_RESET_RATE_LIMIT_PER_CLIENT = os.environ.get(
+        "OMNIORDER_RESET_RATE_LIMIT_PER_CLIENT", "10 per hour"
+    )
+    OMNIORDER_RESET_RATE_LIMIT_PER_ADDRESS = os.environ.get(
+        "OMNIORDER_RESET_RATE_LIMIT_PER_ADDRESS", "3 per hour"
+    )
     # Where the counts live. memory:// is per worker process (gunicorn's N workers allow up to
     # N times the limit); redis://host:port/db gives one exact limit shared by all workers.
     RATELIMIT_STORAGE_URI = os.environ.get("OMNIORDER_RATELIMIT_STORAGE_URI", "memory://")

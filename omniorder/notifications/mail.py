@@ -42,6 +42,7 @@ import logging
 import os
 import smtplib
 import ssl
+import uuid
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -56,6 +57,9 @@ from omniorder.core.deadline import Deadline
 from omniorder.notifications.models import Notification
 from omniorder.notifications.outbox import Claim, DeliveryError, Undeliverable
 from omniorder.ordering.models import PAID_ONLINE, Order
+from omniorder.staff import links
+from omniorder.staff.accounts import is_invited
+from omniorder.staff.models import User
 from omniorder.tenancy.bind import current_tenant
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,21 @@ SUBJECTS = {
     "order.cancelled": "Your order #{number} was cancelled",
 }
 TEMPLATES = {"order.created": "receipt", "order.ready": "ready", "order.cancelled": "cancelled"}
+# Staff e-mails: (subject, template, the link's purpose, its page)
+STAFF_MAIL = {
+    "staff.invite": (
+        "You are invited to {restaurant}'s staff",
+        "staff_invite",
+        links.INVITE,
+        "auth.accept_invitation",
+    ),
+    "staff.reset": (
+        "Choose a new password for {restaurant}",
+        "staff_reset",
+        links.RESET,
+        "auth.reset_password",
+    ),
+}
 
 
 class Refused(Undeliverable):
@@ -145,12 +164,15 @@ def sender_address(app: Flask) -> str:
     return address
 
 
-def build_message(app: Flask, notification: Notification, order: Order) -> EmailMessage:
+def build_message(app: Flask, notification: Notification, order: Order | None) -> EmailMessage:
     """The notification's e-mail: its event's text and HTML templates, rendered for the order
     in the bound restaurant's locale, time zone and the order's currency. `Refused` when it
     cannot be written (it never could be: the same data makes the same message)."""
     try:
-        message = _message(app, notification, order)
+        if notification.event in STAFF_MAIL:
+            message = _staff_message(app, notification)
+        else:
+            message = _message(app, notification, order)
         message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as SMTP will
     except (ValueError, IndexError, UnicodeError, email.errors.MessageError) as error:
         raise Refused(f"the message cannot be written: {error}"[:1000]) from None
@@ -176,6 +198,36 @@ def _message(app: Flask, notification: Notification, order: Order) -> EmailMessa
         message["To"] = Address(display_name=order.customer_name, addr_spec=notification.recipient)
     except (ValueError, IndexError):  # kept before clean_email refused its kind
         raise Refused(f"{notification.recipient!r} is not an address mail can go to") from None
+    return _finish(app, message, notification, template, context)
+
+
+def _staff_message(app: Flask, notification: Notification) -> EmailMessage:
+    """An invitation or a password reset, its link minted now from the account as it is
+    (staff/links.py): nothing secret waits in the outbox. `Refused` when there is nobody to
+    send it to any more (a cancelled invitation, one taken up already)."""
+    subject, template, purpose, endpoint = STAFF_MAIL[notification.event]
+    user = db.session.get(User, uuid.UUID(notification.key.split(":")[1]))  # event:user:random
+    if user is None:
+        raise Refused("the staff member no longer exists (an invitation cancelled?)")
+    if purpose == links.INVITE and not is_invited(user):
+        raise Refused(f"{user.email} has joined already")
+    restaurant = current_tenant()
+    token = links.make_token(purpose, restaurant.id, user)
+    context = {
+        "restaurant": restaurant.name,
+        "user": user,
+        "action_url": storefront_url(app, restaurant.domain, endpoint, token=token),
+        "hours": int(links.LIFETIME[purpose].total_seconds() // 3600),
+    }
+    message = EmailMessage()
+    message["Subject"] = subject.format(restaurant=restaurant.name)
+    message["To"] = Address(display_name=user.full_name or "", addr_spec=notification.recipient)
+    return _finish(app, message, notification, template, context)
+
+
+def _finish(app: Flask, message: EmailMessage, notification, template: str, context: dict):
+    """The headers every message carries, and its text and HTML parts."""
+    restaurant = current_tenant()
     message["From"] = Address(display_name=restaurant.name, addr_spec=sender_address(app))
     message["Date"] = format_datetime(datetime.datetime.now(datetime.UTC))
     message["Message-ID"] = message_id(notification.key)
@@ -322,7 +374,9 @@ class MailChannel:
         return None  # mail_tasks.py's backoff
 
     @staticmethod
-    def _order(notification: Notification) -> Order:
+    def _order(notification: Notification) -> Order | None:
+        if notification.event in STAFF_MAIL:
+            return None  # a staff e-mail: about an account, not an order
         order = db.session.get(Order, notification.order_id) if notification.order_id else None
         if order is None:  # archived or deleted since: nothing left to tell
             raise Refused("the order no longer exists")

@@ -46,6 +46,8 @@ from omniorder.ordering.models import Order
 from omniorder.tenancy.bind import current_tenant
 
 EVENTS = ("order.created", "order.ready", "order.cancelled")
+# Staff e-mails (staff/invitations.py): the link in them is made when the mail is written
+STAFF_EVENTS = ("staff.invite", "staff.reset")
 # channel → the task that sends its messages (`mail_tasks`, `webhook_tasks`)
 SENDERS = {"email": "send_email", "webhook": "post_webhook"}
 
@@ -126,6 +128,25 @@ def order_event(order: Order, event: str, webhook_url: str | None | object = REA
         )
         if created is not None:
             defer_for_tenant(SENDERS[channel], notification_id=str(created))
+
+
+def staff_email(event: str, user_id, recipient: str) -> None:
+    """Queue a staff e-mail (an invitation, a password reset) in the caller's unit of work.
+    Each call is a message of its own (a Resend is a new e-mail): its key ends in a random
+    part. The link is minted by the job, when the message is written, and never stored."""
+    if event not in STAFF_EVENTS:
+        raise ValueError(f"unknown event {event}")
+    created = db.session.scalar(
+        insert(Notification)
+        .values(
+            key=f"{event}:{user_id}:{uuid.uuid4().hex}",
+            channel="email",
+            event=event,
+            recipient=recipient,
+        )
+        .returning(Notification.id)
+    )
+    defer_for_tenant(SENDERS["email"], notification_id=str(created))
 
 
 def deliver(notification_id, channel: Channel) -> str | None:

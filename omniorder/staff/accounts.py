@@ -73,6 +73,10 @@ from omniorder.tenancy.bind import current_tenant
 MIN_PASSWORD_LENGTH = 8
 MAX_FULL_NAME = 100
 WRONG_CREDENTIALS = "Wrong email or password."
+# The password "hash" of an invited member who has not chosen a password yet: no bcrypt hash
+# starts with it, so nothing can log in with it; its random tail changes with each new
+# invitation, which retires the links sent before (staff/links.py).
+INVITED = "!invited:"
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,15 @@ def _dummy_hash(rounds: int) -> bytes:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+def invited_placeholder() -> str:
+    return INVITED + secrets.token_hex(8)
+
+
+def is_invited(user: User) -> bool:
+    """Invited and not yet joined: the account cannot log in until its password is set."""
+    return user.hashed_password.startswith(INVITED)
 
 
 def validate_email(email, field: str = "email") -> str:
@@ -281,10 +294,13 @@ def authenticate(email: str, password: str, address: str | None) -> User:
     address = (address or "unknown")[:64]
     _count_attempt_in_own_transaction(email, address)
     user = db.session.scalars(select(User).where(User.email == email)).one_or_none()
+    usable = user is not None and not is_invited(user)  # an invitee has no password yet
     stored = (
-        user.hashed_password.encode() if user else _dummy_hash(current_app.config["BCRYPT_ROUNDS"])
+        user.hashed_password.encode()
+        if usable
+        else _dummy_hash(current_app.config["BCRYPT_ROUNDS"])
     )
-    if not bcrypt.checkpw((password or "").encode()[:72], stored) or user is None:
+    if not bcrypt.checkpw((password or "").encode()[:72], stored) or not usable:
         raise WrongCredentials(WRONG_CREDENTIALS)
     _hand_back_attempt(email, address)
     return user
@@ -294,8 +310,23 @@ def authenticate(email: str, password: str, address: str | None) -> User:
 
 
 def list_staff() -> list[User]:
+    """Everyone who has joined (invitations still open: `pending_invitations`)."""
     order = case({role: rank for rank, role in enumerate(ROLES)}, value=User.role)
-    return list(db.session.scalars(select(User).order_by(order, User.email)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(~User.hashed_password.startswith(INVITED))
+            .order_by(order, User.email)
+        )
+    )
+
+
+def pending_invitations() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.hashed_password.startswith(INVITED)).order_by(User.email)
+        )
+    )
 
 
 def _role(role) -> str:
@@ -304,25 +335,20 @@ def _role(role) -> str:
     return role
 
 
-def create_staff(email, role, full_name=None, password=None) -> tuple[User, str | None]:
-    """A new staff member; returns the generated password (shown once) when none was given."""
+def create_staff(email, role, full_name=None, password=None) -> User:
+    """A new staff member: with `password` (the CLI, the system API, tests), or invited
+    (None): then the account cannot log in until the invitee sets one (staff/invitations.py)."""
     email = validate_email(email)
     role = _role(role)
-    generated = None
-    if password:
-        password = validate_password(password)
-    else:
-        password = generated = generate_password()
+    hashed = hash_password(validate_password(password)) if password else invited_placeholder()
     full_name = clean_line("full_name", full_name, limit=MAX_FULL_NAME)
-    user = User(
-        email=email, role=role, full_name=full_name, hashed_password=hash_password(password)
-    )
+    user = User(email=email, role=role, full_name=full_name, hashed_password=hashed)
     try:
         with db.session.begin_nested():  # a taken email leaves the unit of work usable
             db.session.add(user)
     except IntegrityError:
-        raise Conflict(f"{email} is already on the staff") from None
-    return user, generated
+        raise Conflict(f"{email} is already on the staff or invited") from None
+    return user
 
 
 def _staff_member(user_id) -> User:
@@ -337,7 +363,11 @@ def _staff_member(user_id) -> User:
 
 def _guard_last_admin(user: User) -> None:
     """Lock the admins' rows, so two admins demoting each other cannot both succeed."""
-    admins = db.session.scalars(select(User.id).where(User.role == "admin").with_for_update()).all()
+    admins = db.session.scalars(
+        select(User.id)
+        .where(User.role == "admin", ~User.hashed_password.startswith(INVITED))
+        .with_for_update()
+    ).all()
     if user.role == "admin" and admins == [user.id]:
         raise Conflict(f"{user.email} is the last admin; make someone else admin first.")
 
@@ -362,14 +392,14 @@ def change_role(user_id, role) -> User:
     return user
 
 
-def reset_password(user_id) -> tuple[User, str]:
-    """A generated password (shown once); whoever held a session of this member is out."""
-    user = _staff_member(user_id)
-    password = generate_password()
-    user.hashed_password = hash_password(password)
+def set_password(user: User, password) -> User:
+    """A new password chosen by its owner (through an e-mailed link); whoever held a session
+    of this member is out, and the link that set it can never set it again."""
+    user.hashed_password = hash_password(validate_password(password))
     _end_sessions_of(user)
     db.session.flush()
-    return user, password
+    db.session.refresh(user)  # the new session version, for the session that follows
+    return user
 
 
 def end_sessions(user_id) -> User:

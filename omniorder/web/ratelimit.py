@@ -71,6 +71,41 @@ order_limit = limiter.shared_limit(
 )
 
 
+# "Forgot your password?": per client network and per typed address, each per restaurant, so
+# nobody can flood an inbox or the mail queue from here. A flood gets the same 429 whether the
+# address has an account or not.
+TOO_MANY_RESETS = "Too many password reset requests; please wait a while and try again."
+
+
+def reset_rate_limit(per: str):
+    def value() -> str:
+        value = current_app.config.get(f"OMNIORDER_RESET_RATE_LIMIT_PER_{per}") or OFF
+        return "" if value.strip().lower() == OFF else value
+
+    return value
+
+
+def restaurant_and_typed_address() -> str:
+    typed = str(request.form.get("email") or "").strip().lower()[:254]
+    return f"{current_tenant().id}/{typed}"
+
+
+reset_limit_per_client = limiter.limit(
+    reset_rate_limit("CLIENT"),
+    key_func=restaurant_and_client,
+    methods=["POST"],
+    scope="password-reset-client",
+    error_message=TOO_MANY_RESETS,
+)
+reset_limit_per_address = limiter.limit(
+    reset_rate_limit("ADDRESS"),
+    key_func=restaurant_and_typed_address,
+    methods=["POST"],
+    scope="password-reset-address",
+    error_message=TOO_MANY_RESETS,
+)
+
+
 def retry_after_seconds() -> int:
     """Seconds until this request's client may order again (for ``Retry-After``)."""
     breached = limiter.current_limit
@@ -112,15 +147,19 @@ class SweptMemoryStorage(MemoryStorage):
 def init_app(app: Flask) -> None:
     """Check the configured limit at start-up (a typo must not silently mean "no limit") and
     bind the limiter, whose storage comes from RATELIMIT_STORAGE_URI."""
-    value = app.config.get("OMNIORDER_ORDER_RATE_LIMIT") or OFF
-    if value.strip().lower() != OFF:
-        try:
-            parse_many(value)
-        except ValueError:
-            raise RuntimeError(
-                f"OMNIORDER_ORDER_RATE_LIMIT={value!r} is not a rate limit; "
-                "write e.g. '30 per minute' or 'off'"
-            ) from None
+    for name in (
+        "OMNIORDER_ORDER_RATE_LIMIT",
+        "OMNIORDER_RESET_RATE_LIMIT_PER_CLIENT",
+        "OMNIORDER_RESET_RATE_LIMIT_PER_ADDRESS",
+    ):
+        value = app.config.get(name) or OFF
+        if value.strip().lower() != OFF:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise RuntimeError(
+                    f"{name}={value!r} is not a rate limit; write e.g. '30 per minute' or 'off'"
+                ) from None
     if app.config.get("RATELIMIT_STORAGE_URI") == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = "swept-memory://"
     if app.config.get("RATELIMIT_STORAGE_URI", "").startswith("redis"):

@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from omniorder.core.database import db
+from omniorder.staff.links import RESET, make_token
+from omniorder.staff.models import User
 from tests.support.app import make_app
+from tests.support.choices import bound
 from tests.support.staff import PASSWORD, Staff, add_staff, signed_in
 from tests.support.storefront import menu
 
@@ -245,15 +248,25 @@ def test_logout_ends_the_session(app, tenant):
     assert staff.get("/kitchen").status_code == 302
 
 
+def reset_link(app, tenant, user_id) -> str:
+    """The path of the link a reset e-mail to this member would carry now."""
+    with bound(app, tenant):
+        user = db.session.get(User, user_id)
+        return f"/login/reset/{make_token(RESET, tenant.id, user)}"
+
+
 def end_session(how, app, tenant, cook, cook_id):
     """End the cook's sessions the way `how` says: the cook, or an admin, does it."""
     if how == "logout":
         return cook.post("/logout")
     if how == "log out everywhere (self)":
         return cook.post(f"/admin/staff/{cook_id}/logout-everywhere")
+    if how == "password reset":  # through the link of a reset e-mail, in another browser
+        path = reset_link(app, tenant, cook_id)
+        elsewhere = Staff(app.test_client(), tenant.domain)
+        return elsewhere.post(path, {"password": "new password 1", "confirm": "new password 1"})
     admin = signed_in(app, tenant, "admin")
     path, data = {
-        "password reset": (f"/admin/staff/{cook_id}/reset-password", {}),
         "role change": (f"/admin/staff/{cook_id}/role", {"role": "manager"}),
         "removal": (f"/admin/staff/{cook_id}/delete", {}),
         "log out everywhere (admin)": (f"/admin/staff/{cook_id}/logout-everywhere", {}),
@@ -364,6 +377,8 @@ ROUTES = [  # (method, path, least role)
     ("POST", "/admin/staff", "admin"),
     ("POST", f"/admin/staff/{MISSING}/role", "admin"),
     ("POST", f"/admin/staff/{MISSING}/reset-password", "admin"),
+    ("POST", f"/admin/staff/{MISSING}/resend", "admin"),
+    ("POST", f"/admin/staff/{MISSING}/cancel", "admin"),
     ("POST", f"/admin/staff/{MISSING}/delete", "admin"),
     ("POST", f"/admin/staff/{MISSING}/logout-everywhere", "admin"),  # anyone's own: below
     ("GET", "/admin/theme", "admin"),

@@ -58,7 +58,7 @@ class Staff:
 
 def add_staff(app, tenant, email, role, password=PASSWORD):
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)), unit_of_work():
-        user, _ = create_staff(email, role, password=password)
+        user = create_staff(email, role, password=password)
         return user.id
 
 

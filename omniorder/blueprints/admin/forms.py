@@ -57,9 +57,12 @@ class BrandImageForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    full_name = StringField("Name", validators=[Length(max=100)])
-    role = SelectField("Role", choices=list(ROLES), default="kitchen")
+    """An invitation: the service checks each value (staff/accounts.py), so its message can
+    stand beside its field."""
+
+    email = EmailField("Email")
+    full_name = StringField("Name (optional)")
+    role = SelectField("Role", choices=list(ROLES), default="kitchen", validate_choice=False)
 
 
 class ThemeForm(FlaskForm):

@@ -1,4 +1,8 @@
-"""Staff accounts and their sessions (admins; ending one's own sessions: anyone)."""
+"""Staff accounts and their sessions (admins; ending one's own sessions: anyone).
+
+Nobody's password is ever shown here: a new member is invited by e-mail and chooses their
+own, and "Send a reset link" e-mails a member a link to choose a new one
+(staff/invitations.py)."""
 
 import uuid
 
@@ -7,20 +11,26 @@ from flask_login import current_user, logout_user
 
 from omniorder.blueprints.admin.base import bp, change_then_return
 from omniorder.blueprints.admin.forms import StaffForm
-from omniorder.core.errors import DomainError
+from omniorder.blueprints.auth.forms import beside_fields
+from omniorder.core.errors import DomainError, Invalid
 from omniorder.staff import accounts as staff_service
+from omniorder.staff import invitations
+from omniorder.staff.links import INVITE, LIFETIME
 from omniorder.staff.models import ROLES
 from omniorder.staff.sessions import staff_required
 
 
-def render_staff(message=None, status=200, form=None, password_for=None):
+def render_staff(message=None, status=200, form=None, problems=None, done=None):
     return render_template(
         "admin/staff.html",
         staff=staff_service.list_staff(),
+        invited=staff_service.pending_invitations(),
+        invite_hours=int(LIFETIME[INVITE].total_seconds() // 3600),
         form=form or StaffForm(formdata=None),
         roles=ROLES,
         message=message,
-        password_for=password_for,
+        problems=problems or {},
+        done=done,
     ), status
 
 
@@ -32,17 +42,20 @@ def staff():
 
 @bp.post("/staff")
 @staff_required("admin")
-def create_staff():
+def invite_staff():
     form = StaffForm()
-    if not form.validate():
-        return render_staff("Please give an email address and a role.", 400, form)
+    if not form.validate():  # the CSRF token; the service checks the values
+        return render_staff("The form expired; please try again.", 400, form)
     try:
-        user, password = staff_service.create_staff(
-            form.email.data, form.role.data, form.full_name.data
-        )
+        user = invitations.invite_staff(form.email.data, form.role.data, form.full_name.data)
+    except Invalid as error:
+        return render_staff(None, 400, form, problems=beside_fields(form, error.fields))
     except DomainError as error:
-        return render_staff(error.message, error.status_code, form)
-    return render_staff(f"{user.email} can now log in.", 201, password_for=(user.email, password))
+        taken = {form.email.id: (form.email.label.text, error.message)}
+        return render_staff(None, error.status_code, form, problems=taken)
+    return render_staff(
+        None, 201, done=f"Invitation sent to {user.email}: they choose their own password."
+    )
 
 
 def staff_action(change):
@@ -57,12 +70,30 @@ def change_role(user_id):
 
 @bp.post("/staff/<uuid:user_id>/reset-password")
 @staff_required("admin")
-def reset_password(user_id):
+def send_reset_link(user_id):
     try:
-        user, password = staff_service.reset_password(user_id)
+        user = invitations.send_reset_link(user_id)
     except DomainError as error:
         return render_staff(error.message, error.status_code)
-    return render_staff(f"New password for {user.email}.", password_for=(user.email, password))
+    return render_staff(done=f"A link to choose a new password is on its way to {user.email}.")
+
+
+@bp.post("/staff/<uuid:user_id>/resend")
+@staff_required("admin")
+def resend_invitation(user_id):
+    try:
+        user = invitations.resend_invitation(user_id)
+    except DomainError as error:
+        return render_staff(error.message, error.status_code)
+    return render_staff(
+        done=f"Invitation sent to {user.email} again; earlier links no longer work."
+    )
+
+
+@bp.post("/staff/<uuid:user_id>/cancel")
+@staff_required("admin")
+def cancel_invitation(user_id):
+    return staff_action(lambda: invitations.cancel_invitation(user_id))
 
 
 @bp.post("/staff/<uuid:user_id>/delete")
