@@ -213,3 +213,21 @@ def test_the_sales_report_passes_axe_with_figures_and_with_a_refused_range(
     expect(page.get_by_role("alert")).to_contain_text("must be on or before the end date")
     assert_accessible(page)
     page.context.close()
+
+
+def test_the_forgotten_password_pages_pass_axe(browser, live_server, make_tenant):
+    """The request form (also with its problem beside the field) and its answer; the pages
+    behind a mailed link: tests/browser/test_staff_invitation_browser.py."""
+    tenant = make_tenant(name="Axe Bistro")
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"http://{tenant.domain}:{live_server}/login/forgot")
+    assert_accessible(page)
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_text("Email must be an email address.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Email").fill("someone@axe.example")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    assert_accessible(page)
+    page.context.close()
