@@ -106,6 +106,7 @@ def setup(app, client, make_tenant):
 
 FORMS = [  # (who, path template, fields)
     ("anonymous", "/login", ["email", "password"]),
+    ("anonymous", "/login/forgot", ["email"]),
     ("customer", "/cart/add", ["item_id", "quantity", "options", "note"]),
     ("customer", "/cart/set", ["line", "quantity"]),
     ("customer", "/cart/tip", ["tip", "tip_amount"]),
