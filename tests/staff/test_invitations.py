@@ -122,6 +122,9 @@ def test_an_invitee_chooses_a_password_from_the_mailed_link_and_lands_in_the_bac
     assert short.status_code == 400
     assert 'id="password-problem"' in short.text
     assert "New password must be at least 8 characters." in short.text
+    both = choose(chef, path, "short", "shorter")
+    assert both.status_code == 400
+    assert 'id="password-problem"' in both.text and 'id="confirm-problem"' in both.text
     mismatch = choose(chef, path, NEW_PASSWORD, "something else")
     assert mismatch.status_code == 400
     assert "New password again does not match the password above." in mismatch.text

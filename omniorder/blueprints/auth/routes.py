@@ -18,6 +18,7 @@ from omniorder.staff.accounts import (
     authenticate,
     end_sessions,
     validate_email,
+    validate_password,
 )
 from omniorder.staff.sessions import safe_next, staff_member
 from omniorder.web.ratelimit import (
@@ -131,13 +132,15 @@ def choose_password(purpose: str, token: str):
     if not form.is_submitted():
         return no_store(render_template("auth/set_password.html", problems={}, **page))
     problems = {}
+    try:
+        validate_password(form.password.data)
+    except Invalid as error:
+        problems.update(error.fields)
     if (form.password.data or "") != (form.confirm.data or ""):
         problems["confirm"] = "does not match the password above"
     try:
         if not problems:
             user = invitations.set_password_from_link(purpose, token, form.password.data)
-    except Invalid as error:
-        problems = error.fields
     except DomainError as error:  # used meanwhile (the row was locked first)
         return link_refused(purpose, error)
     if problems:
