@@ -30,8 +30,9 @@ csrf.exempt(bp)  # no cookie-authenticated state changes here
 @bp.before_request
 def closed_while_suspended():
     """503 for every customer call while an operator has the restaurant suspended; Stripe's
-    webhook still lands (an order paid before the suspension must still become paid)."""
-    if request.endpoint != "api.stripe_webhook":
+    webhook still lands (an order paid before the suspension must still become paid), and
+    OPTIONS still names the methods (it reads nothing)."""
+    if request.endpoint != "api.stripe_webhook" and request.method != "OPTIONS":
         refuse_while_suspended()
 
 
