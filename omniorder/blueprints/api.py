@@ -16,6 +16,7 @@ from omniorder.payments.online import (
     refresh_payment,
 )
 from omniorder.payments.webhook import receive_event
+from omniorder.platform.suspension import refuse_while_suspended
 from omniorder.settings.document import current_settings
 from omniorder.web.extensions import csrf
 from omniorder.web.input import json_object
@@ -24,6 +25,15 @@ from omniorder.web.shortcuts import ShortAnswer, ShortRequest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie-authenticated state changes here
+
+
+@bp.before_request
+def closed_while_suspended():
+    """503 for every customer call while an operator has the restaurant suspended; Stripe's
+    webhook still lands (an order paid before the suspension must still become paid), and
+    OPTIONS still names the methods (it reads nothing)."""
+    if request.endpoint != "api.stripe_webhook" and request.method != "OPTIONS":
+        refuse_while_suspended()
 
 
 @bp.get("/menu")
@@ -47,8 +57,8 @@ def held_menu(request: ShortRequest) -> ShortAnswer | None:
     answered before Flask with the view's own bytes, ETag and headers; None when it is not
     held (or the feed is not listening), so Flask answers it."""
     feed = request.feed
-    if feed is None or not feed.healthy or request.tenant is None:
-        return None
+    if feed is None or not feed.healthy or request.tenant is None or request.tenant.suspended:
+        return None  # Flask answers (a suspended restaurant's 503 included)
     held = feed.held(request.tenant.schema_name, "menu", "api")
     if held is None:
         return None

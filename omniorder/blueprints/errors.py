@@ -66,7 +66,11 @@ def ways_on() -> list[tuple[str, str]]:
 
 
 def render_error(
-    status: int, message: str, fields: dict | None = None, details: dict | None = None
+    status: int,
+    message: str,
+    fields: dict | None = None,
+    details: dict | None = None,
+    heading: str | None = None,
 ):
     if wants_json():
         body = {"error": message, **(details or {})}
@@ -80,7 +84,7 @@ def render_error(
         "status": status,
         "message": message,
         "fields": fields or {},
-        "heading": HEADINGS.get(status),
+        "heading": heading or HEADINGS.get(status),
         "links": ways_on(),
         **page_theme(g.get("tenant")),
     }
@@ -92,7 +96,8 @@ def render_error(
 
 def handle_domain_error(error: DomainError):
     fields = error.fields if isinstance(error, Invalid) else None
-    return render_error(error.status_code, error.message, fields, error.details)
+    page = render_error(error.status_code, error.message, fields, error.details, error.heading)
+    return (*page, error.headers)
 
 
 def handle_http_error(error: HTTPException):

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, request
 from omniorder.analytics import sales as analytics
 from omniorder.core.errors import Invalid
 from omniorder.menu.document import export_menu, import_menu
+from omniorder.platform.suspension import resume_tenant, suspend_tenant
 from omniorder.platform.tenants import PROVISIONING_FIELDS, provision_tenant
 from omniorder.settings.document import current_settings, public_settings, update_settings
 from omniorder.tenancy.registry import bind_tenant_named
@@ -159,3 +160,22 @@ def replace_tenant_menu(domain):
         raise Invalid("dry_run", "must be true or false")
     counts = import_menu(json_object(), dry_run=dry_run == "true")
     return {"dry_run": dry_run == "true", **counts.as_json()}
+
+
+@bp.put("/tenants/<domain>/suspension")
+@tenant_exempt
+def suspend(domain):
+    """Suspend a restaurant (the same as `flask tenants suspend DOMAIN --reason …`); again
+    on a suspended one keeps its time and takes the new reason."""
+    body = json_object()
+    unknown = body.keys() - {"reason"}
+    if unknown:
+        raise Invalid(fields={str(key)[:40]: "is not a suspension field" for key in unknown})
+    return suspend_tenant(domain, body.get("reason")).as_json()
+
+
+@bp.delete("/tenants/<domain>/suspension")
+@tenant_exempt
+def resume(domain):
+    """Lift a restaurant's suspension (the same as `flask tenants resume DOMAIN`)."""
+    return resume_tenant(domain).as_json()

@@ -5,6 +5,8 @@ class DomainError(Exception):
     status_code = 400
     cli_exit_code = 1  # what a CLI command exits with (2: the command cannot run here)
     details: dict = {}  # more keys for a JSON answer's body ({"opens_at": …})
+    headers: dict = {}  # more response headers (a 503's Retry-After)
+    heading: str | None = None  # an error page's heading, when not its status's usual one
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -57,6 +59,17 @@ class ProviderUnavailable(DomainError):
     502. Whatever was committed before asking it stays (an order awaiting its payment)."""
 
     status_code = 502
+
+
+class Unavailable(DomainError):
+    """Not served for now (a restaurant an operator suspended): 503 with Retry-After."""
+
+    status_code = 503
+    heading = "Temporarily unavailable"
+
+    def __init__(self, message: str, retry_after_seconds: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after_seconds)}
 
 
 class Unprocessable(DomainError):

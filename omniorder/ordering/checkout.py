@@ -76,6 +76,8 @@ from omniorder.ordering.pricing import (
     priced_line,
     unorderable,
 )
+from omniorder.platform.setup import refuse_unpublished
+from omniorder.platform.suspension import refuse_while_suspended
 from omniorder.settings.document import current_settings, use_settings
 
 # The most one order may total, in minor units (1,000,000.00): far above any real basket, far
@@ -134,6 +136,7 @@ def place_order(
     Priced from the worker's price list (ordering/price_list.py); the INSERT checks its
     version, so a warm order is one statement and the notification at commit. A refusal is
     only ever given from a price list read afresh in this transaction."""
+    refuse_while_suspended()
     customer_name = clean_customer_name(customer_name)
     note = clean_order_note(note)
     idempotency_key = clean_idempotency_key(idempotency_key)
@@ -200,6 +203,7 @@ def _placed_earlier(key: str | None, digest: str) -> PlacedOrder | None:
 def _order_values(prices: PriceList, customer_name: str, lines, note, tip, pickup_at, now) -> dict:
     """The order's columns as priced by `prices`, or the refusal (`DomainError`)."""
     settings = prices.settings
+    refuse_unpublished(settings)
     check_order_time(settings, pickup_at, now)
     snapshot = priced_snapshot(prices, lines)
     totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)

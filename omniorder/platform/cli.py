@@ -1,6 +1,7 @@
-"""``flask tenants create|list|drop|export|settings|rotate-secrets|placement|move`` and
-``flask demo``."""
+"""``flask tenants create|list|drop|suspend|resume|export|settings|rotate-secrets|placement|
+move`` and ``flask demo``."""
 
+import datetime
 import json
 
 import click
@@ -13,6 +14,7 @@ from omniorder.core.errors import DomainError
 from omniorder.core.unit_of_work import unit_of_work
 from omniorder.platform import export
 from omniorder.platform.demo import ensure_demo_tenants
+from omniorder.platform.suspension import resume_tenant, suspend_tenant
 from omniorder.platform.tenants import drop_tenant, list_tenants, provision_tenant
 from omniorder.settings.document import (
     current_settings,
@@ -79,6 +81,32 @@ def drop_command(domain, yes):
         click.confirm(f"Drop {domain} and ALL its data? This cannot be undone", abort=True)
     tenant = drop_tenant(domain)
     click.echo(f"dropped {tenant.domain} (schema {tenant.schema_name})")
+
+
+@tenants_cli.command("suspend")
+@click.argument("domain")
+@click.option("--reason", required=True, help='Shown to its staff, e.g. "Unpaid invoice".')
+@command
+def suspend_command(domain, reason):
+    """Take a restaurant offline: storefront and API answer 503, no orders; staff can still
+    sign in and see the reason. Nothing is deleted; `resume` undoes it."""
+    state = suspend_tenant(domain, reason)
+    since = state.suspended_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if state.changed:
+        click.echo(f"suspended {state.domain}: {state.suspended_reason}")
+    else:
+        click.echo(
+            f"{state.domain} was already suspended (since {since}): {state.suspended_reason}"
+        )
+
+
+@tenants_cli.command("resume")
+@click.argument("domain")
+@command
+def resume_command(domain):
+    """Lift a restaurant's suspension: it takes orders again."""
+    state = resume_tenant(domain)
+    click.echo(f"resumed {state.domain}" if state.changed else f"{state.domain} was not suspended")
 
 
 @tenants_cli.command("placement")

@@ -349,6 +349,12 @@ def _images(value) -> dict:
     return clean
 
 
+def _published(value) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid("published", "must be true (taking orders) or false (opening soon)")
+    return value
+
+
 def _readable(stored: dict) -> dict:
     """The stored document with the defaults filled in. A timed pause the check now refuses
     (stored before the pause had its bound) is read as what it meant: one that has ended
@@ -386,6 +392,10 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "images": ({kind: None for kind in IMAGE_KINDS}, _images),
     # Who the restaurant is: description, address, phone, links, legal name and VAT ID.
     "profile": (profile.DEFAULT_PROFILE, profile.check_profile),
+    # Taking orders (true) or "Opening soon" while its setup checklist is not done
+    # (omniorder/platform/setup.py). True by default: restaurants from before it, and those an
+    # operator provisions, are open; a self-service sign-up stores false.
+    "published": (True, _published),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored

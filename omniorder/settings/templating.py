@@ -46,6 +46,11 @@ def opening_status_now() -> tuple[bool, str]:
     return opening_status(_settings(), datetime.datetime.now(datetime.UTC))
 
 
+def published() -> bool:
+    """Whether the restaurant takes orders yet (the staff pages' "not published" banner)."""
+    return _settings()["published"]
+
+
 def tax_per_rate(order) -> dict | None:
     """The order's tax line for a receipt (None without tax): "VAT" when the restaurant has a
     VAT ID, else "Tax"; the rate as its locale writes a percentage ("19 %" in de_DE), or None
@@ -68,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(contact, "restaurant_contact")
     app.add_template_global(opening_status_now)
     app.add_template_global(tax_per_rate)
+    app.add_template_global(published, "restaurant_published")
 
     @app.context_processor
     def tenant_and_theme():

@@ -32,6 +32,9 @@ class Tenant(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()")
     )
+    # Set by an operator's `flask tenants suspend` (omniorder/platform/suspension.py).
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspended_reason: Mapped[str | None] = mapped_column(String)
 
 
 class RegistryVersion(db.Model):

@@ -48,6 +48,13 @@ class TenantRecord:
     created_at: datetime
     engine: Engine = field(repr=False, compare=False)
     read_engine: Engine = field(repr=False, compare=False)  # autocommit, reads only (GET)
+    # An operator's suspension (omniorder/platform/suspension.py): kept here, on every worker.
+    suspended_at: datetime | None = None
+    suspended_reason: str | None = None
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 MISS_RECHECK_SECONDS = 0.05
@@ -148,6 +155,8 @@ class TenantRegistry:
                 created_at=row["created_at"],
                 engine=engine,
                 read_engine=known[1].read_engine if known else read_only(engine),
+                suspended_at=row["suspended_at"],
+                suspended_reason=row["suspended_reason"],
             )
             self._read[row["schema_name"]] = (xmins.get(row["schema_name"], ""), record)
         return {record.domain: record for _, record in self._read.values()}

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from omniorder.settings.theme import PRESETS
 from tests.support.accessibility import assert_accessible
+from tests.support.app import SYS_TOKEN
 from tests.support.localstripe import CARD_OK
 from tests.support.orders import insert_orders
 from tests.support.payments import card, pay, place, take_payments
@@ -30,6 +31,7 @@ BACK_OFFICE = [
     "/admin/profile",
     "/admin/webhooks",
     "/admin/emails",
+    "/admin/setup",
 ]
 
 
@@ -229,5 +231,36 @@ def test_the_forgotten_password_pages_pass_axe(browser, live_server, make_tenant
     page.get_by_label("Email").fill("someone@axe.example")
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    assert_accessible(page)
+    page.context.close()
+
+
+def test_opening_soon_suspended_and_the_staff_banner_pass_axe(
+    browser, live_server, make_tenant, app, client
+):
+    """The pages a customer meets before a restaurant opens and while it is suspended, and
+    the back office with the suspension banner (omniorder/platform/)."""
+    tenant = make_tenant(name="Axe Soon")
+    auth = {"Authorization": f"Bearer {SYS_TOKEN}"}
+    settings = f"/api/v1/sys/tenants/{tenant.domain}/settings"
+    assert client.patch(settings, json={"published": False}, headers=auth).status_code == 200
+    add_staff(app, tenant, "owner@soon.example", "admin")
+    base = f"http://{tenant.domain}:{live_server}"
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="Opening soon")).to_be_visible()
+    assert_accessible(page)
+
+    suspension = f"/api/v1/sys/tenants/{tenant.domain}/suspension"
+    assert client.put(suspension, json={"reason": "Unpaid"}, headers=auth).status_code == 200
+    response = page.goto(base + "/")
+    assert response.status == 503
+    assert_accessible(page)
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill("owner@soon.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/(admin|kitchen)"))
+    expect(page.get_by_text("This restaurant is suspended.")).to_be_visible()
     assert_accessible(page)
     page.context.close()

@@ -49,6 +49,7 @@ DEFAULTS = {
         "legal_name": "",
         "vat_id": "",
     },
+    "published": True,
 }
 
 

@@ -23,9 +23,16 @@ SEED = int(os.environ.get("OMNIORDER_SCHEMATHESIS_SEED", "1"))
 EXAMPLES = int(os.environ.get("OMNIORDER_SCHEMATHESIS_EXAMPLES", "25"))
 
 
-def run_schemathesis(port: int, domain: str, config: Path) -> subprocess.CompletedProcess:
+def run_schemathesis(
+    port: int, domain: str, config: Path, suspended_domain: str
+) -> subprocess.CompletedProcess:
+    """`suspended_domain`: the restaurant the suspension endpoint is fuzzed on, another than
+    `domain`, whose customer API would otherwise answer 503 to the rest of the run."""
     config.write_text(
         (REPOSITORY / "schemathesis.toml").read_text()
+        + "\n[[operations]]\n"
+        + 'include-path = "/api/v1/sys/tenants/{domain}/suspension"\n'
+        + f'parameters = {{ "path.domain" = "{suspended_domain}" }}\n'
         + f'\n[parameters]\n"path.domain" = "{domain}"\n'
     )
     return subprocess.run(
@@ -62,6 +69,7 @@ def run_schemathesis(port: int, domain: str, config: Path) -> subprocess.Complet
 
 def test_an_outside_client_finds_no_failure(app, make_tenant, database_url, tmp_path):
     tenant = make_tenant(name="Fuzzed Diner")
+    suspended = make_tenant(name="Suspended Diner")
     with app.app_context():
         before = {t.domain for t in list_tenants()}
     environment = {
@@ -77,7 +85,9 @@ def test_an_outside_client_finds_no_failure(app, make_tenant, database_url, tmp_
         with gunicorn(
             "wsgi:app", environment, config=REPOSITORY / "deploy/gunicorn.conf.py"
         ) as port:
-            result = run_schemathesis(port, tenant.domain, tmp_path / "schemathesis.toml")
+            result = run_schemathesis(
+                port, tenant.domain, tmp_path / "schemathesis.toml", suspended.domain
+            )
     finally:
         with app.app_context(), unit_of_work():
             for created in {t.domain for t in list_tenants()} - before:

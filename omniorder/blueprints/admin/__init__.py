@@ -13,6 +13,7 @@ from omniorder.blueprints.admin import (  # noqa: F401  (the pages, each registe
     orders,
     profile,
     settings,
+    setup,
     staff,
     theme,
     webhooks,

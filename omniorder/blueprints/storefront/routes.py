@@ -19,7 +19,7 @@ from omniorder.blueprints.storefront.forms import (
     SetQuantityForm,
     TipForm,
 )
-from omniorder.core.errors import DomainError, Invalid, SlotFull
+from omniorder.core.errors import Conflict, DomainError, Invalid, SlotFull
 from omniorder.menu.catalog import (
     MenuFilter,
     allergens_on_menu,
@@ -48,6 +48,8 @@ from omniorder.ordering.order_input import clean_contact, clean_pickup_at
 from omniorder.ordering.pickup import pause_notice, utc_now
 from omniorder.payments.gateway import stripe_js_sources, stripe_js_url
 from omniorder.payments.online import PAYMENT_WINDOW, pay_with_card, refresh_payment
+from omniorder.platform.setup import NOT_PUBLISHED
+from omniorder.platform.suspension import refuse_while_suspended
 from omniorder.settings.document import current_settings
 from omniorder.settings.hours import closed_notice
 from omniorder.settings.payments import online_payment_mode, publishable_key
@@ -63,6 +65,20 @@ bp = Blueprint("storefront", __name__)
 MAX_SESSION_COOKIE = 3800
 CART_FULL = "Your cart is full; please place this order or remove something first."
 NO_FILTER = MenuFilter()  # the whole menu
+
+
+@bp.before_request
+def closed_to_customers():
+    """A suspended restaurant answers 503 everywhere here; one not yet published shows its
+    "Opening soon" page (200, kept out of search engines) and refuses every change (409)."""
+    refuse_while_suspended()
+    if not current_settings()["published"]:
+        if request.method not in ("GET", "HEAD"):
+            raise Conflict(NOT_PUBLISHED)
+        response = make_response(render_template("storefront/opening_soon.html"))
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+    return None
 
 
 def is_htmx() -> bool:

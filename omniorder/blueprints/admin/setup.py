@@ -1,0 +1,47 @@
+"""The setup checklist and the Publish button (admins): the rules are
+omniorder/platform/setup.py's; this page shows them and asks for publishing."""
+
+from flask import redirect, render_template, url_for
+
+from omniorder.blueprints.admin.base import bp
+from omniorder.core.errors import Conflict
+from omniorder.platform.setup import publish, setup_checklist
+from omniorder.settings.document import current_settings
+from omniorder.staff.sessions import staff_required
+
+# Where each checklist item is done.
+PAGES = {
+    "region": "admin.settings",
+    "hours": "admin.settings",
+    "tax": "admin.settings",
+    "menu": "admin.menu",
+    "profile": "admin.profile",
+}
+
+
+def render_setup(message=None, status=200):
+    settings = current_settings()
+    return render_template(
+        "admin/setup.html",
+        checklist=setup_checklist(settings),
+        published=settings["published"],
+        pages=PAGES,
+        message=message,
+    ), status
+
+
+@bp.get("/setup")
+@staff_required("admin")
+def setup():
+    return render_setup()
+
+
+@bp.post("/setup/publish")
+@staff_required("admin")
+def publish_restaurant():
+    """Publish once the checklist is done; 409 with what is missing otherwise."""
+    try:
+        publish()
+    except Conflict as error:
+        return render_setup(error.message, 409)
+    return redirect(url_for("admin.setup"), code=303)

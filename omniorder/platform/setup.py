@@ -1,0 +1,101 @@
+"""A new restaurant's setup checklist, and publishing: taking orders once it is done.
+
+A restaurant whose `published` setting is false shows "Opening soon" on its storefront and
+refuses every order (409, `refuse_unpublished`); its back office shows this checklist, and
+`publish` sets `published` only when every item is done. Operators' restaurants (CLI, system
+API, demo) start published; the self-service sign-up creates them unpublished.
+
+The stored settings document is always complete (defaults filled in), so "set" cannot mean
+"present": an item is done when its setting no longer holds the value every new restaurant
+starts with. The time zone carries the region item: "UTC" is nobody's local time, whereas the
+default currency and locale (USD, en_US) are right for many restaurants, so they are shown
+for the owner to check, not required to differ.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from omniorder.core.database import db
+from omniorder.core.errors import Conflict
+from omniorder.menu.models import MenuItem
+from omniorder.settings.document import SETTINGS, read_settings, update_settings
+
+NOT_PUBLISHED = (
+    "This restaurant is not taking orders yet: it is opening soon. Please come back later."
+)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+    hint: str  # what to do, or what is set when done
+
+
+def _default(key: str):
+    return SETTINGS[key][0]
+
+
+def setup_checklist(settings: dict) -> list[ChecklistItem]:
+    """The checklist of the bound restaurant, judged on `settings` (one query: its items)."""
+    profile = settings["profile"]
+    address = profile["address"]
+    has_item = db.session.scalar(select(exists().select_from(MenuItem)))
+    region = f"{settings['timezone']}, {settings['currency']}, {settings['locale']}"
+    return [
+        ChecklistItem(
+            "region",
+            "Time zone, currency and language",
+            settings["timezone"] != _default("timezone"),
+            region
+            if settings["timezone"] != _default("timezone")
+            else f"Still {region}: choose the restaurant's time zone and check its currency",
+        ),
+        ChecklistItem(
+            "hours",
+            "Opening hours",
+            settings["hours"] != _default("hours"),
+            "Set"
+            if settings["hours"] != _default("hours")
+            else "Still open around the clock every day: set the real hours",
+        ),
+        ChecklistItem(
+            "tax",
+            "Tax",
+            settings["tax"] != _default("tax"),
+            "Set"
+            if settings["tax"] != _default("tax")
+            else "Still 0 % added to prices: set the rate, and whether prices include it",
+        ),
+        ChecklistItem(
+            "menu",
+            "At least one menu item",
+            bool(has_item),
+            "Done" if has_item else "Add an item to the menu",
+        ),
+        ChecklistItem(
+            "profile",
+            "Address or phone number",
+            bool(address["lines"] or address["city"] or profile["phone"]),
+            "Set"
+            if address["lines"] or address["city"] or profile["phone"]
+            else "Add the address or phone number customers see",
+        ),
+    ]
+
+
+def publish() -> dict:
+    """Start taking orders (`published`), or `Conflict` naming what is still to do; judged on
+    the settings read afresh, in the caller's unit of work. The new settings document."""
+    missing = [item.label for item in setup_checklist(read_settings()) if not item.done]
+    if missing:
+        raise Conflict("Finish the setup before publishing; still to do: " + ", ".join(missing))
+    return update_settings({"published": True})
+
+
+def refuse_unpublished(settings: dict) -> None:
+    """`Conflict` (409) for an order while the restaurant is not published."""
+    if not settings["published"]:
+        raise Conflict(NOT_PUBLISHED)
