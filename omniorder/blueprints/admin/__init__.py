@@ -1,5 +1,6 @@
-"""The back office: menu, orders and sales (managers and admins), staff, theme, profile,
-branding and settings (admins).
+"""The back office: menu, orders and sales (managers and admins), staff, webhooks and e-mails,
+and the restaurant's own pages (`restaurant/`: setup, profile, branding, theme, settings;
+admins).
 
 One module per capability; ids in paths go through Werkzeug's ``uuid`` converter, so a view
 gets a `uuid.UUID` (compared as one, whatever the letter case of the URL) and a malformed id
@@ -7,15 +8,11 @@ is a 404 before any view.
 """
 
 from omniorder.blueprints.admin import (  # noqa: F401  (the pages, each registering on `bp`)
-    branding,
     emails,
     menu,
     orders,
-    profile,
-    settings,
-    setup,
+    restaurant,
     staff,
-    theme,
     webhooks,
 )
 from omniorder.blueprints.admin.base import bp

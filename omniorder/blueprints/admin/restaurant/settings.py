@@ -19,9 +19,9 @@ from babel.numbers import get_currency_name
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from omniorder.blueprints.admin import settings_hours, settings_payments
 from omniorder.blueprints.admin.base import bp
 from omniorder.blueprints.admin.forms import SettingsForm
+from omniorder.blueprints.admin.restaurant import settings_hours, settings_payments
 from omniorder.core.errors import Invalid, check_fields
 from omniorder.core.money import format_money
 from omniorder.ordering import pickup
