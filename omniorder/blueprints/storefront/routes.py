@@ -19,6 +19,7 @@ from omniorder.blueprints.storefront.forms import (
     SetQuantityForm,
     TipForm,
 )
+from omniorder.core.database import reads_only
 from omniorder.core.errors import Conflict, DomainError, Invalid, SlotFull
 from omniorder.menu.catalog import (
     MenuFilter,
@@ -73,7 +74,7 @@ def closed_to_customers():
     "Opening soon" page (200, kept out of search engines) and refuses every change (409)."""
     refuse_while_suspended()
     if not current_settings()["published"]:
-        if request.method not in ("GET", "HEAD"):
+        if not reads_only():
             raise Conflict(NOT_PUBLISHED)
         response = make_response(render_template("storefront/opening_soon.html"))
         response.headers["X-Robots-Tag"] = "noindex"
