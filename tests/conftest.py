@@ -152,6 +152,18 @@ def pytest_configure(config):
     )
 
 
+BROWSER_TESTS = os.path.join(os.path.dirname(__file__), "browser")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Everything under tests/browser drives chromium: marked `browser`, so CI runs the
+    browser once (on the embedded server, as a user does) rather than on every database."""
+    for item in items:
+        if str(item.path).startswith(BROWSER_TESTS + os.sep):
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: every required part (PostgreSQL, …) must run."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
