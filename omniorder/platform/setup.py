@@ -38,50 +38,49 @@ def _default(key: str):
     return SETTINGS[key][0]
 
 
+def _item(key: str, label: str, done: bool, set_hint: str, todo_hint: str) -> ChecklistItem:
+    return ChecklistItem(key, label, done, set_hint if done else todo_hint)
+
+
 def setup_checklist(settings: dict) -> list[ChecklistItem]:
     """The checklist of the bound restaurant, judged on `settings` (one query: its items)."""
     profile = settings["profile"]
     address = profile["address"]
     has_item = db.session.scalar(select(exists().select_from(MenuItem)))
     region = f"{settings['timezone']}, {settings['currency']}, {settings['locale']}"
+
+    def changed(key: str) -> bool:
+        return settings[key] != _default(key)
+
     return [
-        ChecklistItem(
+        _item(
             "region",
             "Time zone, currency and language",
-            settings["timezone"] != _default("timezone"),
-            region
-            if settings["timezone"] != _default("timezone")
-            else f"Still {region}: choose the restaurant's time zone and check its currency",
+            changed("timezone"),
+            region,
+            f"Still {region}: choose the restaurant's time zone and check its currency",
         ),
-        ChecklistItem(
+        _item(
             "hours",
             "Opening hours",
-            settings["hours"] != _default("hours"),
-            "Set"
-            if settings["hours"] != _default("hours")
-            else "Still open around the clock every day: set the real hours",
+            changed("hours"),
+            "Set",
+            "Still open around the clock every day: set the real hours",
         ),
-        ChecklistItem(
+        _item(
             "tax",
             "Tax",
-            settings["tax"] != _default("tax"),
-            "Set"
-            if settings["tax"] != _default("tax")
-            else "Still 0 % added to prices: set the rate, and whether prices include it",
+            changed("tax"),
+            "Set",
+            "Still 0 % added to prices: set the rate, and whether prices include it",
         ),
-        ChecklistItem(
-            "menu",
-            "At least one menu item",
-            bool(has_item),
-            "Done" if has_item else "Add an item to the menu",
-        ),
-        ChecklistItem(
+        _item("menu", "At least one menu item", bool(has_item), "Done", "Add an item to the menu"),
+        _item(
             "profile",
             "Address or phone number",
             bool(address["lines"] or address["city"] or profile["phone"]),
-            "Set"
-            if address["lines"] or address["city"] or profile["phone"]
-            else "Add the address or phone number customers see",
+            "Set",
+            "Add the address or phone number customers see",
         ),
     ]
 

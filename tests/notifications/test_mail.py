@@ -18,10 +18,8 @@ import time
 import uuid
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
-from harness.processes import free_port
 from omniorder.core.database import db
 from omniorder.core.errors import Conflict
 from omniorder.jobs.engine import defer_for_tenant
@@ -35,7 +33,7 @@ from tests.support.app import make_app
 from tests.support.choices import add_pizza, bound, set_settings
 from tests.support.jobs import flask_worker, run_queue
 from tests.support.localstripe import CARD_OK
-from tests.support.mail import Inbox, fries_order, post_order, wait_until
+from tests.support.mail import fries_order, post_order, running_inbox, wait_until
 from tests.support.payments import card, pay, place, take_payments
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, change_item, menu, order_count
@@ -43,14 +41,8 @@ from tests.support.storefront import Customer, change_item, menu, order_count
 
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    if handler._hold is not None:
-        handler._hold.set()
-    controller.stop()
+    with running_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture

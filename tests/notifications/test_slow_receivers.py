@@ -13,14 +13,12 @@ import threading
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from harness.processes import free_port
 from omniorder.notifications.webhooks import TIMEOUT_SECONDS
 from tests.support.app import make_app
 from tests.support.jobs import flask_worker
-from tests.support.mail import Inbox, fries_order, post_order, wait_until
+from tests.support.mail import fries_order, post_order, running_inbox, wait_until
 from tests.support.staff import signed_in
 from tests.support.webhooks import Receiver, deliveries, place_order, set_webhook, waiting_jobs
 
@@ -91,12 +89,8 @@ def dripping():
 
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with running_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture

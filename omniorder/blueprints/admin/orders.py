@@ -116,24 +116,22 @@ def _csv_download(lines, filename: str) -> Response:
     )
 
 
-@bp.get("/sales/report/daily.csv")
-@staff_required("manager")
-def sales_report_daily_csv():
-    settings = current_settings()
-    period = _asked_range(settings)
-    report = reports.sales_report(current_tenant().id, period, settings, parts={"days"})
-    lines = "".join(reports.csv_lines(reports.daily_rows(report)))
-    return _csv_download(lines, f"sales-{period.first}-to-{period.last}.csv")
+# A report's CSV files: its part, the rows of that part, and the file's name.
+REPORT_FILES = {
+    "daily": ("days", reports.daily_rows, "sales"),
+    "items": ("items", reports.item_rows, "item-mix"),
+}
 
 
-@bp.get("/sales/report/items.csv")
+@bp.get("/sales/report/<any(daily, items):name>.csv")
 @staff_required("manager")
-def sales_report_items_csv():
+def sales_report_csv(name):
+    part, rows, prefix = REPORT_FILES[name]
     settings = current_settings()
     period = _asked_range(settings)
-    report = reports.sales_report(current_tenant().id, period, settings, parts={"items"})
-    lines = "".join(reports.csv_lines(reports.item_rows(report)))
-    return _csv_download(lines, f"item-mix-{period.first}-to-{period.last}.csv")
+    report = reports.sales_report(current_tenant().id, period, settings, parts={part})
+    lines = "".join(reports.csv_lines(rows(report)))
+    return _csv_download(lines, f"{prefix}-{period.first}-to-{period.last}.csv")
 
 
 @bp.get("/orders/export.csv")
