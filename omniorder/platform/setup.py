@@ -9,7 +9,9 @@ The stored settings document is always complete (defaults filled in), so "set" c
 "present": an item is done when its setting no longer holds the value every new restaurant
 starts with. The time zone carries the region item: "UTC" is nobody's local time, whereas the
 default currency and locale (USD, en_US) are right for many restaurants, so they are shown
-for the owner to check, not required to differ.
+for the owner to check, not required to differ. A default can be right (a restaurant open
+around the clock, prices with no tax added, one on UTC): the owner confirms it on the
+checklist (`confirm_default`, the `setup_confirmed` setting) instead of changing it.
 """
 
 from dataclasses import dataclass
@@ -17,9 +19,14 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 
 from omniorder.core.database import db
-from omniorder.core.errors import Conflict
+from omniorder.core.errors import Conflict, NotFound
 from omniorder.menu.models import MenuItem
-from omniorder.settings.document import SETTINGS, read_settings, update_settings
+from omniorder.settings.document import (
+    CONFIRMABLE_SETUP_ITEMS,
+    SETTINGS,
+    read_settings,
+    update_settings,
+)
 
 NOT_PUBLISHED = (
     "This restaurant is not taking orders yet: it is opening soon. Please come back later."
@@ -49,14 +56,15 @@ def setup_checklist(settings: dict) -> list[ChecklistItem]:
     has_item = db.session.scalar(select(exists().select_from(MenuItem)))
     region = f"{settings['timezone']}, {settings['currency']}, {settings['locale']}"
 
-    def changed(key: str) -> bool:
-        return settings[key] != _default(key)
+    def changed(key: str, item: str | None = None) -> bool:
+        """Set away from its default, or confirmed by the owner as right as it is."""
+        return settings[key] != _default(key) or (item or key) in settings["setup_confirmed"]
 
     return [
         _item(
             "region",
             "Time zone, currency and language",
-            changed("timezone"),
+            changed("timezone", "region"),
             region,
             f"Still {region}: choose the restaurant's time zone and check its currency",
         ),
@@ -83,6 +91,15 @@ def setup_checklist(settings: dict) -> list[ChecklistItem]:
             "Add the address or phone number customers see",
         ),
     ]
+
+
+def confirm_default(item: str) -> dict:
+    """The owner says a checklist item's default is right (open around the clock, no tax
+    added, UTC); the new settings document. An item that cannot be confirmed is `NotFound`."""
+    if item not in CONFIRMABLE_SETUP_ITEMS:
+        raise NotFound("There is no such checklist item to confirm.")
+    confirmed = read_settings()["setup_confirmed"]
+    return update_settings({"setup_confirmed": [*confirmed, item]})
 
 
 def publish() -> dict:

@@ -355,6 +355,23 @@ def _published(value) -> bool:
     return value
 
 
+# The setup checklist's items whose default may be right for a restaurant (UTC, open around
+# the clock, no tax added): the owner can say so instead of changing them
+# (omniorder/platform/setup.py).
+CONFIRMABLE_SETUP_ITEMS = ("region", "hours", "tax")
+
+
+def _setup_confirmed(value) -> list:
+    if not isinstance(value, list) or not all(
+        isinstance(key, str) and key in CONFIRMABLE_SETUP_ITEMS for key in value
+    ):
+        raise Invalid(
+            "setup_confirmed",
+            "must be a list of checklist items among " + ", ".join(CONFIRMABLE_SETUP_ITEMS),
+        )
+    return sorted(set(value))
+
+
 def _readable(stored: dict) -> dict:
     """The stored document with the defaults filled in. A timed pause the check now refuses
     (stored before the pause had its bound) is read as what it meant: one that has ended
@@ -396,6 +413,8 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     # (omniorder/platform/setup.py). True by default: restaurants from before it, and those an
     # operator provisions, are open; a self-service sign-up stores false.
     "published": (True, _published),
+    # Checklist items the owner confirmed as right although they hold the default.
+    "setup_confirmed": ([], _setup_confirmed),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored

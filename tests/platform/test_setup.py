@@ -7,7 +7,7 @@ import re
 import pytest
 
 from omniorder.core.unit_of_work import unit_of_work
-from omniorder.settings.document import read_settings, update_settings
+from omniorder.settings.document import default_settings, read_settings, update_settings
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.support.app import SYS_TOKEN
@@ -121,3 +121,44 @@ def test_only_admins_see_the_checklist_and_publish(app, tenant, role):
     assert staff.post("/admin/setup/publish").status_code == 403
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
         assert read_settings()["published"] is False
+
+
+def test_an_owner_can_keep_a_default_that_is_right(app, tenant):
+    """A bar open around the clock, on UTC, adding no tax: each default confirmed as it is
+    ticks its item; an item that is not a default (the menu) or unknown cannot be."""
+    change_settings(app, tenant, {"published": False, "profile": {"phone": "+14155550100"}})
+    admin = signed_in(app, tenant, "admin")
+    assert "It is right as it is" in admin.get("/admin/setup").text
+    for item in ("region", "hours", "tax"):
+        assert admin.post(f"/admin/setup/confirm/{item}").status_code == 303
+    for item in ("menu", "profile", "published", "..", "x" * 300):
+        assert admin.post(f"/admin/setup/confirm/{item}").status_code == 404
+    page = admin.get("/admin/setup")
+    assert set(checklist(page).values()) == {"Done"}
+    assert "It is right as it is" not in page.text
+    assert admin.post("/admin/setup/publish").status_code == 303
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        settings = read_settings()
+    assert settings["published"] is True
+    assert settings["setup_confirmed"] == ["hours", "region", "tax"]
+    defaults = default_settings()
+    assert [settings[key] for key in ("timezone", "hours", "tax")] == [
+        defaults[key] for key in ("timezone", "hours", "tax")
+    ]
+    assert signed_in(app, tenant, "manager").post("/admin/setup/confirm/tax").status_code == 403
+
+
+def test_setup_confirmed_takes_only_checklist_items(client, tenant):
+    for bad in ("hours", ["menu"], [1], ["hours", None], {"hours": True}):
+        answer = client.patch(
+            f"/api/v1/sys/tenants/{tenant.domain}/settings",
+            json={"setup_confirmed": bad},
+            headers=AUTH,
+        )
+        assert answer.status_code in (400, 422), (bad, answer.text)
+    answer = client.patch(
+        f"/api/v1/sys/tenants/{tenant.domain}/settings",
+        json={"setup_confirmed": ["tax", "tax"]},
+        headers=AUTH,
+    )
+    assert answer.status_code == 200 and answer.get_json()["setup_confirmed"] == ["tax"]

@@ -5,8 +5,8 @@ from flask import redirect, render_template, url_for
 
 from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import Conflict
-from omniorder.platform.setup import publish, setup_checklist
-from omniorder.settings.document import current_settings
+from omniorder.platform.setup import confirm_default, publish, setup_checklist
+from omniorder.settings.document import CONFIRMABLE_SETUP_ITEMS, current_settings
 from omniorder.staff.sessions import staff_required
 
 # Where each checklist item is done.
@@ -26,6 +26,7 @@ def render_setup(message=None, status=200):
         checklist=setup_checklist(settings),
         published=settings["published"],
         pages=PAGES,
+        confirmable=CONFIRMABLE_SETUP_ITEMS,
         message=message,
     ), status
 
@@ -44,4 +45,12 @@ def publish_restaurant():
         publish()
     except Conflict as error:
         return render_setup(error.message, 409)
+    return redirect(url_for("admin.setup"), code=303)
+
+
+@bp.post("/setup/confirm/<item>")
+@staff_required("admin")
+def confirm_setup_item(item):
+    """ "It is right as it is" for an item still holding its default (404 for any other)."""
+    confirm_default(item)
     return redirect(url_for("admin.setup"), code=303)
