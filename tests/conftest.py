@@ -25,11 +25,12 @@ from omniorder.tenancy import migrate
 from tests.support.app import (
     citus_workers,
     drop_database,
-    make_app,
     make_citus_database,
+    running_app,
     server_url,
 )
 from tests.support.localstripe import localstripe, localstripe_server  # noqa: F401 (fixtures)
+from tests.support.mail import running_inbox
 
 
 @pytest.fixture(scope="session")
@@ -58,10 +59,16 @@ def database_url():
 
 @pytest.fixture
 def app(database_url):
-    app = make_app(database_url)
-    yield app
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
+    with running_app(database_url) as app:
+        yield app
+
+
+@pytest.fixture
+def inbox():
+    """A real SMTP server (aiosmtpd) on loopback keeping what it receives; a test's `app`
+    sends its mail there with `OMNIORDER_SMTP_URL=inbox.url`."""
+    with running_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture

@@ -8,26 +8,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.accessibility import assert_accessible
-from tests.support.app import make_app
+from tests.support.app import running_app
 from tests.support.jobs import run_queue
-from tests.support.mail import running_inbox
 from tests.support.staff import PASSWORD, add_staff
 
 LINK = re.compile(r"http://[^/\s]+(/login/invitation/[A-Za-z0-9_.-]+)")
 
 
 @pytest.fixture
-def inbox():
-    with running_inbox() as inbox:
-        yield inbox
-
-
-@pytest.fixture
 def app(database_url, inbox):
-    app = make_app(database_url, OMNIORDER_SMTP_URL=f"smtp://127.0.0.1:{inbox.port}?timeout=10")
-    yield app
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
+    with running_app(database_url, OMNIORDER_SMTP_URL=inbox.url) as app:
+        yield app
 
 
 def test_an_invited_cook_sets_a_password_and_lands_on_the_board(

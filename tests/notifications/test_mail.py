@@ -29,32 +29,21 @@ from omniorder.notifications.mail_tasks import MAX_ATTEMPTS, retry_wait
 from omniorder.notifications.models import Notification
 from omniorder.ordering.checkout import place_order
 from omniorder.ordering.order_input import Contact, OrderLine
-from tests.support.app import make_app
+from tests.support.app import running_app
 from tests.support.choices import add_pizza, bound, set_settings
 from tests.support.jobs import flask_worker, run_queue
 from tests.support.localstripe import CARD_OK
-from tests.support.mail import fries_order, post_order, running_inbox, wait_until
+from tests.support.mail import fries_order, post_order, wait_until
 from tests.support.payments import card, pay, place, take_payments
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, change_item, menu, order_count
 
 
 @pytest.fixture
-def inbox():
-    with running_inbox() as inbox:
-        yield inbox
-
-
-@pytest.fixture
 def app(database_url, inbox):
     """The app with its mail going to the test's SMTP server."""
-    app = make_app(database_url, OMNIORDER_SMTP_URL=f"smtp://127.0.0.1:{inbox.port}?timeout=10")
-    yield app
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
-
-
-# --- a real SMTP server ---------------------------------------------------------------------
+    with running_app(database_url, OMNIORDER_SMTP_URL=inbox.url) as app:
+        yield app
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from omniorder.notifications.webhooks import TIMEOUT_SECONDS
-from tests.support.app import make_app
+from tests.support.app import running_app
 from tests.support.jobs import flask_worker
-from tests.support.mail import fries_order, post_order, running_inbox, wait_until
+from tests.support.mail import fries_order, post_order, wait_until
 from tests.support.staff import signed_in
 from tests.support.webhooks import Receiver, deliveries, place_order, set_webhook, waiting_jobs
 
@@ -88,21 +88,13 @@ def dripping():
 
 
 @pytest.fixture
-def inbox():
-    with running_inbox() as inbox:
-        yield inbox
-
-
-@pytest.fixture
 def app(database_url, inbox):
-    app = make_app(
+    with running_app(
         database_url,
         OMNIORDER_WEBHOOK_ALLOW_PRIVATE=True,
         OMNIORDER_SMTP_URL=f"smtp://127.0.0.1:{inbox.port}",
-    )
-    yield app
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
+    ) as app:
+        yield app
 
 
 @pytest.fixture

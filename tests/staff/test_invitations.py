@@ -9,9 +9,8 @@ import time
 import pytest
 from itsdangerous.timed import TimestampSigner
 
-from tests.support.app import make_app
+from tests.support.app import running_app
 from tests.support.jobs import run_queue
-from tests.support.mail import running_inbox
 from tests.support.staff import PASSWORD, Staff, add_staff, signed_in
 
 LINK = re.compile(r"http://(?P<host>[^/\s]+)(?P<path>/login/(?:invitation|reset)/[A-Za-z0-9_.-]+)")
@@ -19,23 +18,15 @@ NEW_PASSWORD = "a brand new password"
 
 
 @pytest.fixture
-def inbox():
-    with running_inbox() as inbox:
-        yield inbox
-
-
-@pytest.fixture
 def app(database_url, inbox):
     """The app with its mail going to the test's SMTP server and the reset limits on."""
-    app = make_app(
+    with running_app(
         database_url,
-        OMNIORDER_SMTP_URL=f"smtp://127.0.0.1:{inbox.port}?timeout=10",
+        OMNIORDER_SMTP_URL=inbox.url,
         OMNIORDER_RESET_RATE_LIMIT_PER_CLIENT="10 per hour",
         OMNIORDER_RESET_RATE_LIMIT_PER_ADDRESS="3 per hour",
-    )
-    yield app
-    with app.app_context():
-        app.extensions["sqlalchemy"].engine.dispose()
+    ) as app:
+        yield app
 
 
 def plain(message) -> str:

@@ -1,6 +1,7 @@
 """The app and the databases tests run on: the app factory with test settings, a database
 on a Citus coordinator, and small checks. The fixtures in conftest build on these."""
 
+import contextlib
 import os
 import time
 
@@ -103,6 +104,17 @@ def make_app(database_url, **config):
     }
     settings.update(config)
     return create_app(settings)
+
+
+@contextlib.contextmanager
+def running_app(database_url, **config):
+    """`make_app` for a fixture: its connections are closed when the test ends."""
+    app = make_app(database_url, **config)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
 
 
 def add_failing_write_route(app) -> None:

@@ -63,6 +63,7 @@ def running_inbox():
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.port = controller.port
+    handler.url = f"smtp://127.0.0.1:{controller.port}?timeout=10"
     try:
         yield handler
     finally:
