@@ -51,6 +51,18 @@ def test_a_manager_previews_and_applies_a_menu_import(
     assert_accessible(page)
     page.goto(f"{base}/admin/menu")
     expect(page.get_by_role("link", name="Tiramisu")).to_be_visible()
+
+    # a CSV changing a price: the preview's table of changed fields
+    csv_file = tmp_path / "items.csv"
+    csv_file.write_text(
+        "category,name,description,price,available,allergens\nDesserts,Tiramisu,,7.00,no,eggs\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{base}/admin/menu/transfer")
+    page.get_by_label(re.compile("Menu file")).set_input_files(str(csv_file))
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("cell", name="$7.00")).to_be_visible()
+    assert_accessible(page)
     page.context.close()
 
 

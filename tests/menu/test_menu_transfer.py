@@ -280,6 +280,9 @@ def test_csv_with_replace_removes_the_items_it_does_not_list(manager):
         ),
         (b"category,name\x00", "i.csv", "NUL"),
         (b" " * (2 * 1024 * 1024 + 1), "big.json", "larger than 2 MB"),
+        (b"[" * 100_000, "deep.json", "is not JSON"),
+        (b"[]", "list.json", "must be an object"),
+        (b'{"categories": [{"name": "\\ud800"}]}', "surrogate.json", "it holds U+D800"),
     ],
 )
 def test_hostile_files_are_refused_with_a_readable_400(manager, body, name, message):
