@@ -8,10 +8,9 @@ from flask import Response, current_app, redirect, render_template, request, url
 
 from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import DomainError, Invalid
-from omniorder.core.money import amount_for_input, parse_amount
 from omniorder.menu import transfer
-from omniorder.menu.document import MAX_PRICE_CENTS, export_menu, validate_menu_document
-from omniorder.settings.document import current_settings
+from omniorder.menu.catalog import amount_as_typed, parse_typed_amount
+from omniorder.menu.document import export_menu, validate_menu_document
 from omniorder.settings.templating import money
 from omniorder.staff.sessions import staff_required
 from omniorder.tenancy.bind import current_tenant
@@ -59,9 +58,7 @@ def export_menu_json():
 @staff_required("manager")
 def export_items_csv():
     """Small (at most MAX_ITEMS lines), so built whole: one snapshot of the menu."""
-    settings = current_settings()
-    show = lambda minor: amount_for_input(minor, settings["locale"], settings["currency"])  # noqa: E731
-    body = "".join(transfer.items_csv(export_menu(), show))
+    body = "".join(transfer.items_csv(export_menu(), amount_as_typed))
     return _attachment(body, "text/csv", "items.csv")
 
 
@@ -74,13 +71,7 @@ def _incoming(current: dict) -> dict:
     text = transfer.read_upload(upload.stream.read(transfer.MAX_FILE_BYTES + 1))
     if transfer.is_json(text):
         return transfer.incoming_json(text)
-    settings = current_settings()
-    rows = transfer.rows_from_csv(
-        text,
-        lambda typed: parse_amount(
-            typed, "price", MAX_PRICE_CENTS, settings["locale"], settings["currency"]
-        ),
-    )
+    rows = transfer.rows_from_csv(text, lambda typed: parse_typed_amount(typed, "price"))
     merged = transfer.merge_csv(current, rows, replace=request.form.get("replace") == "yes")
     return validate_menu_document(merged)
 
@@ -95,13 +86,12 @@ def preview_menu_import():
         incoming = _incoming(current)
     except Invalid as error:
         return _page(error.fields, error.status_code)
-    settings = current_settings()
     return render_template(
         "admin/menu_import_preview.html",
         preview=transfer.preview(current, incoming),
         token=transfer.seal(incoming, current, *_seal_args()),
         describe=transfer.describe,
-        show_amount=lambda minor: money(minor, settings["currency"]),
+        show_amount=money,
         filename=request.files["file"].filename,
     )
 
