@@ -230,3 +230,21 @@ document.addEventListener("click", function (event) {
   var notice = document.getElementById("hours-notice");
   if (notice) { notice.textContent = "Monday's hours were copied to Tuesday–Friday. Save the settings to keep them."; }
 });
+
+// Settings, opening hours: a range's "Remove" empties its two times at once (an empty pair is
+// no range); without JavaScript the button posts the page and the server does the same.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-remove-range]") : null;
+  if (!button) { return; }
+  event.preventDefault();
+  var prefix = button.getAttribute("data-remove-range");
+  ["opens", "closes"].forEach(function (end) {
+    var input = document.getElementById(prefix + end);
+    if (input) { input.value = ""; }
+  });
+  var notice = document.getElementById("hours-notice");
+  if (notice) { notice.textContent = "The range was removed. Save the settings to keep it."; }
+  var previous = document.getElementById(prefix + "opens");
+  if (previous) { previous.focus(); }
+  button.remove();
+});

@@ -80,6 +80,9 @@ def test_an_admin_copies_monday_to_the_weekdays_at_once(browser, live_server, ma
     expect(page.get_by_label("Tuesday, range 1, closes")).to_have_value("14:30")
     expect(page.locator("#hours-notice")).to_contain_text("copied to Tuesday–Friday")
     assert page.url.endswith("/admin/settings")  # no round trip
+    page.get_by_role("button", name="Remove Saturday, range 1").click()
+    expect(page.get_by_label("Saturday, range 1, opens")).to_have_value("")
+    expect(page.get_by_label("Saturday, range 1, closes")).to_have_value("")
     assert_accessible(page)
     page.get_by_label("Preparation time (minutes)").fill("25")
     page.get_by_label("Preparation time (minutes)").press("Enter")  # saves, copies nothing
@@ -87,4 +90,5 @@ def test_an_admin_copies_monday_to_the_weekdays_at_once(browser, live_server, ma
     expect(page.get_by_label("Preparation time (minutes)")).to_have_value("25")
     expect(page.get_by_label("Thursday, range 1, opens")).to_have_value("11:30")
     expect(page.get_by_label("Closed on Sunday")).to_be_checked()
+    expect(page.get_by_label("Closed on Saturday")).to_be_checked()  # no range left
     page.context.close()

@@ -124,6 +124,26 @@ def test_add_a_range_shows_one_more_pair_per_day(admin):
     assert 'id="hours-mon_5_opens"' in page and "Add a range</button>" not in page
 
 
+def test_remove_empties_one_range_and_saves_nothing(admin, db_connection, tenant):
+    before = stored_hours(db_connection, tenant)
+    typed = {
+        "hours-tue_0_opens": "09:00",
+        "hours-tue_0_closes": "12:00",
+        "hours-tue_1_opens": "17:00",
+        "hours-tue_1_closes": "01:00",
+    }
+    page = admin.get("/admin/settings").text
+    assert 'value="remove:mon:0"' in page and 'value="remove:mon:1"' not in page
+    page = post(admin, hours_action="remove:tue:0", **typed)
+    assert page.status_code == 200
+    assert "The range was removed from Tuesday" in page.text
+    assert value(page.text, "hours-tue_0_opens") == ""
+    assert value(page.text, "hours-tue_1_closes") == "01:00"
+    assert stored_hours(db_connection, tenant) == before
+    for forged in ("remove:xyz:0", "remove:tue:9", "remove:tue:", "remove:"):
+        assert post(admin, hours_action=forged, **typed).status_code == 400, forged
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [

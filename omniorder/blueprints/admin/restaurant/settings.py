@@ -315,10 +315,17 @@ HOURS_ACTIONS = ("copy_monday", "add_range")
 
 def _hours_action(form: SettingsForm, document: dict, action: str):
     """The hours table's buttons without JavaScript: the page again as typed, with Monday
-    copied to the weekdays or one more range per day, and nothing saved."""
+    copied to the weekdays, a range removed or one more range per day, and nothing saved."""
     if action == "copy_monday":
         settings_hours.copy_monday(form.hours.form)
         notice = "Monday's hours were copied to Tuesday–Friday. Save the settings to keep them."
+        return _page(form, document, hours_notice=notice)
+    if action.startswith("remove:"):
+        day = settings_hours.remove_range(form.hours.form, action)
+        if day is None:
+            raise Invalid("hours_action", "names no range of the table")
+        name = settings_hours.weekday_names(document["locale"])[day]
+        notice = f"The range was removed from {name}. Save the settings to keep it."
         return _page(form, document, hours_notice=notice)
     typed = request.form.get("hours_columns", "")
     shown = int(typed) if typed in {str(n) for n in range(MAX_RANGES_PER_DAY + 1)} else 0
@@ -335,8 +342,9 @@ def edit_settings():
     form = settings_form(document)
     if not form.is_submitted():
         return _page(form, document)
-    if request.form.get("hours_action") in HOURS_ACTIONS:
-        return _hours_action(form, document, request.form["hours_action"])
+    action = request.form.get("hours_action", "")
+    if action in HOURS_ACTIONS or action.startswith("remove:"):
+        return _hours_action(form, document, action)
     change, problems = _changes(form, document["locale"])
     try:  # nothing is saved while anything is wrong; every problem is reported at once
         if problems:

@@ -9,7 +9,8 @@ the day (settings/document.py, `range_from_inputs`).
 
 A row's "Closed" box closes the day whatever times it still holds (so closing a day for a
 while keeps its times on the page until they are cleared); a row with no times is closed too.
-"Copy Monday to all weekdays" (`copy_monday`) and "Add a range" change only what the page shows:
+"Copy Monday to all weekdays" (`copy_monday`), "Add a range" and a range's "Remove"
+(`remove_range`) change only what the page shows:
 nothing is saved until "Save settings", through the same settings check.
 """
 
@@ -123,6 +124,18 @@ def copy_monday(form) -> None:
         for row in range(MAX_RANGES_PER_DAY):
             for end in ("opens", "closes"):
                 _show(form[field_name(day, row, end)], form[field_name(DAYS[0], row, end)].data)
+
+
+def remove_range(form, action: str) -> str | None:
+    """Empty the pair a "Remove" button names (``remove:tue:1``); the day's name of it, or
+    None when the button names no pair of the table."""
+    _, _, where = action.partition(":")
+    day, _, row = where.partition(":")
+    if day not in DAYS or row not in {str(n) for n in range(MAX_RANGES_PER_DAY)}:
+        return None
+    for end in ("opens", "closes"):
+        _show(form[field_name(day, int(row), end)], "")
+    return day
 
 
 def columns(form, more: int = 0) -> int:
