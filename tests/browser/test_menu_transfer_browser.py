@@ -63,6 +63,24 @@ def test_a_manager_previews_and_applies_a_menu_import(
     page.get_by_role("button", name="Preview the import").click()
     expect(page.get_by_role("cell", name="$7.00")).to_be_visible()
     assert_accessible(page)
+
+    # a file that is no menu: the page again, saying why
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,price\nSoup,4\n", encoding="utf-8")
+    page.goto(f"{base}/admin/menu/transfer")
+    page.get_by_label(re.compile("Menu file")).set_input_files(str(bad))
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("alert")).to_contain_text("first line names the columns")
+    assert_accessible(page)
+
+    # the menu's own CSV: nothing to change, nothing to apply
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download items (CSV)").click()
+    page.get_by_label(re.compile("Menu file")).set_input_files(download.value.path())
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("status")).to_contain_text("changes nothing")
+    expect(page.get_by_role("button", name="Apply these changes")).to_have_count(0)
+    assert_accessible(page)
     page.context.close()
 
 
