@@ -13,7 +13,8 @@ The CSV (one row per item; ``category, name, description, price, available, alle
   case); an item's options, photo and anything else the CSV has no column for are kept. A
   category that does not exist yet is added; an empty category means an item without one.
 - Items absent from the CSV are **left alone**, unless "replace" is chosen: then they are
-  removed (categories stay, even when emptied).
+  removed (categories stay, even when emptied). An item listed under another category is a
+  new item there (its options are not carried over); with "replace" the old one goes.
 - ``price`` is written as staff type it (the restaurant's locale and currency: "11.00",
   "11,00"); ``available`` is yes/no; ``allergens`` names from the EU list, separated by commas.
 - Export protects spreadsheets from formula injection: a cell starting with ``= + - @``, a
