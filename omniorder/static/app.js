@@ -210,3 +210,41 @@ document.addEventListener("DOMContentLoaded", function () {
     button.addEventListener("click", function () { window.print(); });
   });
 });
+
+// Settings, opening hours: "Copy Monday to all weekdays" copies Monday's row (times and the
+// "Closed" box) to Tuesday–Friday at once. Without JavaScript the button posts the page and
+// the server does the same (admin/restaurant/settings_hours.py, copy_monday); either way
+// nothing is saved until "Save settings".
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-copy-monday]") : null;
+  if (!button || !button.form) { return; }
+  event.preventDefault();
+  var form = button.form;
+  ["tue", "wed", "thu", "fri"].forEach(function (day) {
+    form.querySelectorAll('input[id^="hours-mon_"]').forEach(function (source) {
+      var target = document.getElementById(source.id.replace("hours-mon_", "hours-" + day + "_"));
+      if (!target) { return; }
+      if (source.type === "checkbox") { target.checked = source.checked; } else { target.value = source.value; }
+    });
+  });
+  var notice = document.getElementById("hours-notice");
+  if (notice) { notice.textContent = "Monday's hours were copied to Tuesday–Friday. Save the settings to keep them."; }
+});
+
+// Settings, opening hours: a range's "Remove" empties its two times at once (an empty pair is
+// no range); without JavaScript the button posts the page and the server does the same.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-remove-range]") : null;
+  if (!button) { return; }
+  event.preventDefault();
+  var prefix = button.getAttribute("data-remove-range");
+  ["opens", "closes"].forEach(function (end) {
+    var input = document.getElementById(prefix + end);
+    if (input) { input.value = ""; }
+  });
+  var notice = document.getElementById("hours-notice");
+  if (notice) { notice.textContent = "The range was removed. Save the settings to keep it."; }
+  var previous = document.getElementById(prefix + "opens");
+  if (previous) { previous.focus(); }
+  button.remove();
+});

@@ -98,12 +98,15 @@ class TipsForm(Form):
 
 # Opening hours: a row per weekday, each with up to MAX_RANGES_PER_DAY (the settings limit)
 # "opens"/"closes" pairs named mon_0_opens, mon_0_closes, …; the page shows as many pairs as
-# the busiest day needs (at least 3), so saving never drops a range set through the API.
+# the busiest day needs (at least 3), so saving never drops a range set through the API, and a
+# "Closed" box per day (mon_closed, …).
 class HoursForm(Form):
     pass
 
 
 for _day in DAYS:
+    # ticked: the day is closed whatever times its row still holds
+    setattr(HoursForm, f"{_day}_closed", BooleanField("Closed"))
     for _index in range(MAX_RANGES_PER_DAY):
         for _end in ("opens", "closes"):
             setattr(

@@ -26,6 +26,7 @@ from omniorder.core.errors import Invalid, check_fields
 from omniorder.core.money import format_money
 from omniorder.ordering import pickup
 from omniorder.settings.document import (
+    MAX_RANGES_PER_DAY,
     current_currencies,
     current_settings,
     merged,
@@ -274,7 +275,13 @@ def _service_now(document: dict) -> dict:
     }
 
 
-def _page(form: SettingsForm, document: dict, problems: dict[str, str] | None = None):
+def _page(
+    form: SettingsForm,
+    document: dict,
+    problems: dict[str, str] | None = None,
+    more_columns: int = 0,
+    hours_notice: str | None = None,
+):
     return render_template(
         "admin/settings.html",
         form=form,
@@ -283,7 +290,9 @@ def _page(form: SettingsForm, document: dict, problems: dict[str, str] | None = 
         example_price=format_money(1100, document["currency"], document["locale"]),
         example_rate=percent_for_input(825, document["locale"]),
         days=settings_hours.weekday_names(document["locale"]),
-        columns=settings_hours.columns(form.hours.form),
+        columns=settings_hours.columns(form.hours.form, more_columns),
+        max_columns=MAX_RANGES_PER_DAY,
+        hours_notice=hours_notice,
         service=_service_now(document),
         secrets=settings_payments.secret_states(document),
         webhook_url=webhook_url(current_tenant().domain),
@@ -301,6 +310,29 @@ def _changes(form: SettingsForm, locale: str) -> tuple[dict, dict[str, str]]:
     return change, problems
 
 
+HOURS_ACTIONS = ("copy_monday", "add_range")
+
+
+def _hours_action(form: SettingsForm, document: dict, action: str):
+    """The hours table's buttons without JavaScript: the page again as typed, with Monday
+    copied to the weekdays, a range removed or one more range per day, and nothing saved."""
+    if action == "copy_monday":
+        settings_hours.copy_monday(form.hours.form)
+        notice = "Monday's hours were copied to Tuesday–Friday. Save the settings to keep them."
+        return _page(form, document, hours_notice=notice)
+    if action.startswith("remove:"):
+        day = settings_hours.remove_range(form.hours.form, action)
+        if day is None:
+            raise Invalid("hours_action", "names no range of the table")
+        name = settings_hours.weekday_names(document["locale"])[day]
+        notice = f"The range was removed from {name}. Save the settings to keep it."
+        return _page(form, document, hours_notice=notice)
+    typed = request.form.get("hours_columns", "")
+    shown = int(typed) if typed in {str(n) for n in range(MAX_RANGES_PER_DAY + 1)} else 0
+    more = max(shown - settings_hours.columns(form.hours.form), 0) + 1
+    return _page(form, document, more_columns=more, hours_notice="One more range per day.")
+
+
 @bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
 @staff_required("admin")
 def edit_settings():
@@ -310,6 +342,9 @@ def edit_settings():
     form = settings_form(document)
     if not form.is_submitted():
         return _page(form, document)
+    action = request.form.get("hours_action", "")
+    if action in HOURS_ACTIONS or action.startswith("remove:"):
+        return _hours_action(form, document, action)
     change, problems = _changes(form, document["locale"])
     try:  # nothing is saved while anything is wrong; every problem is reported at once
         if problems:

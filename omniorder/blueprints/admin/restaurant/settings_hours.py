@@ -6,6 +6,12 @@ pairs become that day's ranges, in the table's order, so the settings check's me
 ``hours.mon[1]`` (the day's second range) are shown at the pair that range came from. A
 browser's time input cannot say 24:00: a closing time of 00:00 means midnight at the end of
 the day (settings/document.py, `range_from_inputs`).
+
+A row's "Closed" box closes the day whatever times it still holds (so closing a day for a
+while keeps its times on the page until they are cleared); a row with no times is closed too.
+"Copy Monday to all weekdays" (`copy_monday`), "Add a range" and a range's "Remove"
+(`remove_range`) change only what the page shows:
+nothing is saved until "Save settings", through the same settings check.
 """
 
 import re
@@ -24,6 +30,7 @@ from omniorder.settings.document import (
 )
 
 MIN_COLUMNS = 3  # pairs shown per day; more when a day already has more ranges
+WEEKDAYS = DAYS[1:5]  # what "Copy Monday to all weekdays" fills: Tuesday to Friday
 PICKUP_KEYS = ("prep_minutes", "slot_minutes", "max_orders_per_slot")
 _DAY_PATH = re.compile(rf"hours\.({'|'.join(DAYS)})(?:\[(\d+)\])?")
 
@@ -38,8 +45,12 @@ def field_name(day: str, row: int, end: str = "opens") -> str:
     return f"{day}_{row}_{end}"
 
 
+def closed_field(day: str) -> str:
+    return f"{day}_closed"
+
+
 def load_hours(document: dict) -> dict:
-    data = {}
+    data = {closed_field(day): not document["hours"].get(day) for day in DAYS}
     for day, ranges in document["hours"].items():
         for row, (opens, closes) in enumerate(ranges):
             data[field_name(day, row)] = opens
@@ -58,6 +69,8 @@ def change_hours(form, locale: str) -> dict:
     hours, problems = {}, {}
     for day in DAYS:
         filled = [row for row in range(MAX_RANGES_PER_DAY) if any(_typed(form, day, row))]
+        if form[closed_field(day)].data:
+            filled = []
         form.rows[day] = filled
         hours[day] = []
         for position, row in enumerate(filled):
@@ -98,20 +111,49 @@ def locate_hours(form, path: str) -> str | None:
     return field_name(day, rows[row] if row < len(rows) else 0)
 
 
-def columns(form) -> int:
-    """Pairs to show per day: at least `MIN_COLUMNS`, and every pair that holds a time."""
+def _show(field, value) -> None:
+    """Set what a field shows (its posted text too, which an input prefers to `data`)."""
+    field.data = value
+    field.raw_data = [value] if isinstance(value, str) else (["y"] if value else [])
+
+
+def copy_monday(form) -> None:
+    """Tuesday to Friday show Monday's row as typed: its times and its "Closed" box."""
+    for day in WEEKDAYS:
+        _show(form[closed_field(day)], bool(form[closed_field(DAYS[0])].data))
+        for row in range(MAX_RANGES_PER_DAY):
+            for end in ("opens", "closes"):
+                _show(form[field_name(day, row, end)], form[field_name(DAYS[0], row, end)].data)
+
+
+def remove_range(form, action: str) -> str | None:
+    """Empty the pair a "Remove" button names (``remove:tue:1``); the day's name of it, or
+    None when the button names no pair of the table."""
+    _, _, where = action.partition(":")
+    day, _, row = where.partition(":")
+    if day not in DAYS or row not in {str(n) for n in range(MAX_RANGES_PER_DAY)}:
+        return None
+    for end in ("opens", "closes"):
+        _show(form[field_name(day, int(row), end)], "")
+    return day
+
+
+def columns(form, more: int = 0) -> int:
+    """Pairs to show per day: at least `MIN_COLUMNS`, every pair that holds a time, and `more`
+    empty ones asked for by "Add a range" (at most the settings' limit)."""
     used = [
         row + 1
         for day in DAYS
         for row in range(MAX_RANGES_PER_DAY)
         if any(value for value in _typed(form, day, row))
     ]
-    return max([MIN_COLUMNS, *used])
+    return min(max([MIN_COLUMNS, *used]) + more, MAX_RANGES_PER_DAY)
 
 
 def label_hours(form, locale: str) -> None:
     """Labels in the restaurant's language for the weekday ("Monday, range 2, closes")."""
     for day, name in weekday_names(locale).items():
+        form[closed_field(day)].label.text = f"Closed on {name}"
         for row in range(MAX_RANGES_PER_DAY):
             for end in ("opens", "closes"):
                 form[field_name(day, row, end)].label.text = f"{name}, range {row + 1}, {end}"
