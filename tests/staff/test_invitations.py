@@ -7,13 +7,11 @@ import re
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous.timed import TimestampSigner
 
-from harness.processes import free_port
 from tests.support.app import make_app
 from tests.support.jobs import run_queue
-from tests.support.mail import Inbox
+from tests.support.mail import plain, running_inbox
 from tests.support.staff import PASSWORD, Staff, add_staff, signed_in
 
 LINK = re.compile(r"http://(?P<host>[^/\s]+)(?P<path>/login/(?:invitation|reset)/[A-Za-z0-9_.-]+)")
@@ -22,12 +20,8 @@ NEW_PASSWORD = "a brand new password"
 
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with running_inbox() as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -42,10 +36,6 @@ def app(database_url, inbox):
     yield app
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
-
-
-def plain(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def link_in(message) -> tuple[str, str]:

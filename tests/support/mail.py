@@ -1,11 +1,15 @@
 """A real SMTP server on loopback (aiosmtpd) and the orders whose mail it receives."""
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import threading
 import time
 
+from aiosmtpd.controller import Controller
+
+from harness.processes import free_port
 from tests.support.storefront import menu
 
 
@@ -49,6 +53,24 @@ class Inbox:
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if address in str(m["To"])]
+
+
+@contextlib.contextmanager
+def running_inbox():
+    """An `Inbox` behind a real SMTP server on a free loopback port (``inbox.port``)."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def plain(message) -> str:
+    """A message's plain-text part, with Unix line ends."""
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def post_order(client, tenant, **body):
