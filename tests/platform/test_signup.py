@@ -149,6 +149,8 @@ def test_sign_up_confirm_by_mail_and_log_in_to_an_unpublished_restaurant_without
     page = owner.get(path)  # opening the link changes nothing (a mail scanner may)
     assert page.status_code == 200 and domain in page.text
     assert page.headers["Cache-Control"] == "no-store"
+    # the button's redirect leads to the restaurant's own host, which the page's CSP allows
+    assert f"form-action 'self' http://{domain}" in page.headers["Content-Security-Policy"]
     assert not tenant_exists(app, domain)
 
     opened.append(domain)

@@ -5,6 +5,8 @@ The app-wide CSRF check runs before any blueprint's hook, so it would answer a P
 where sign-up does not exist; these views are exempt from it and check the token with their
 form instead (`FlaskForm.validate`), after the 404."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 
 from omniorder.blueprints.auth.forms import beside_fields
@@ -16,6 +18,7 @@ from omniorder.platform import signup
 from omniorder.settings.document import SETTINGS
 from omniorder.staff.accounts import MIN_PASSWORD_LENGTH
 from omniorder.web.extensions import csrf
+from omniorder.web.headers import allow_sources
 from omniorder.web.hosts import tenant_exempt
 from omniorder.web.ratelimit import signup_limit
 
@@ -97,6 +100,9 @@ def confirm(token: str):
     try:
         pending = signup.open_signup(token)
         if not form.is_submitted():
+            # The button's answer redirects to the restaurant's own host: a form may go
+            # there (CSP form-action also governs where a form's redirects lead).
+            allow_sources({"form-action": (origin_of(login_url(pending.subdomain)),)})
             page = render_template(
                 "signup/confirm.html",
                 form=form,
@@ -106,11 +112,21 @@ def confirm(token: str):
             return no_store(page)
         if not form.validate():
             abort(400, description="The form expired; open the link from the e-mail again.")
-        tenant = signup.confirm_signup(token)
+        signup.confirm_signup(token)
     except DomainError as error:
         return refused(error)
-    login = storefront_url(current_app, tenant.domain, "auth.login", next="/admin/setup")
-    return redirect(login, code=303)
+    return redirect(login_url(pending.subdomain), code=303)
+
+
+def login_url(subdomain: str) -> str:
+    """The new restaurant's login, headed for its setup checklist."""
+    domain = signup.domain_for(subdomain)
+    return storefront_url(current_app, domain, "auth.login", next="/admin/setup")
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def refused(error: DomainError):
