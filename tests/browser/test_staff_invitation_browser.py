@@ -5,14 +5,12 @@ link and "Forgot your password?" show their pages. Every page passes axe."""
 import re
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from harness.processes import free_port
 from tests.support.accessibility import assert_accessible
 from tests.support.app import make_app
 from tests.support.jobs import run_queue
-from tests.support.mail import Inbox
+from tests.support.mail import running_inbox
 from tests.support.staff import PASSWORD, add_staff
 
 LINK = re.compile(r"http://[^/\s]+(/login/invitation/[A-Za-z0-9_.-]+)")
@@ -20,12 +18,8 @@ LINK = re.compile(r"http://[^/\s]+(/login/invitation/[A-Za-z0-9_.-]+)")
 
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with running_inbox() as handler:
+        yield handler
 
 
 @pytest.fixture
