@@ -30,6 +30,7 @@ from tests.support.app import (
     server_url,
 )
 from tests.support.localstripe import localstripe, localstripe_server  # noqa: F401 (fixtures)
+from tests.support.mail import running_inbox
 
 
 @pytest.fixture(scope="session")
@@ -173,3 +174,10 @@ def pgbouncer_url(database_url):
         pytest.skip("Debian's pgbouncer is not installed (apt-get install pgbouncer)")
     with pgbouncer(database_url, pool_size=2) as url:
         yield url
+
+
+@pytest.fixture
+def inbox():
+    """A real SMTP server on loopback whose `Inbox` keeps what it accepts (``inbox.port``)."""
+    with running_inbox() as handler:
+        yield handler

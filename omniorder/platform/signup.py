@@ -34,7 +34,6 @@ from datetime import timedelta
 
 import zxcvbn
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -46,7 +45,7 @@ from omniorder.platform.models import Signup, SignupInvite
 from omniorder.platform.tenants import MAX_NAME_LENGTH, ProvisionedTenant, provision_tenant
 from omniorder.settings.document import SETTINGS
 from omniorder.staff.accounts import hash_password, validate_email, validate_password
-from omniorder.staff.links import LinkGone, LinkInvalid
+from omniorder.staff.links import LinkGone, LinkInvalid, load_signed, signed_serializer
 from omniorder.tenancy.models import Tenant
 from omniorder.tenancy.names import normalize_host, validate_domain
 
@@ -274,29 +273,18 @@ def start_signup(
 # --- the e-mailed link --------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    config = current_app.config
-    keys = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]  # newest last
-    return URLSafeTimedSerializer(keys, salt=SALT)
-
-
 def make_token(signup_id) -> str:
-    return _serializer().dumps({"s": str(signup_id)})
+    return signed_serializer(SALT).dumps({"s": str(signup_id)})
 
 
 def read_token(token: str) -> uuid.UUID:
     """The sign-up a genuine, unexpired link names; else `LinkInvalid` or `LinkGone`."""
-    try:
-        payload = _serializer().loads(token, max_age=int(RESERVED_FOR.total_seconds()))
-    except SignatureExpired:
-        raise LinkGone(
-            "This link has expired (it works for 24 hours). Please sign up again."
-        ) from None
-    except BadSignature:
-        raise LinkInvalid(
-            "This link is not valid: it may have been cut short or changed. "
-            "Copy the whole link from the e-mail."
-        ) from None
+    payload = load_signed(
+        signed_serializer(SALT),
+        token,
+        int(RESERVED_FOR.total_seconds()),
+        "This link has expired (it works for 24 hours). Please sign up again.",
+    )
     try:
         return uuid.UUID(str(payload["s"]))
     except (TypeError, KeyError, ValueError):

@@ -17,7 +17,7 @@ from tests.support.accessibility import assert_accessible
 from tests.support.app import make_app
 from tests.support.choices import add_dish, set_settings
 from tests.support.jobs import run_queue
-from tests.support.mail import plain, running_inbox
+from tests.support.mail import plain
 
 PLATFORM = "app.test.localhost"
 SUFFIX = "test.localhost"
@@ -28,12 +28,6 @@ ALL_DAY = {
     day: [["00:00", "12:00"], ["12:00", "24:00"]]
     for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 }
-
-
-@pytest.fixture
-def inbox():
-    with running_inbox() as handler:
-        yield handler
 
 
 @pytest.fixture

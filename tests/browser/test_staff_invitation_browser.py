@@ -10,16 +10,9 @@ from playwright.sync_api import expect
 from tests.support.accessibility import assert_accessible
 from tests.support.app import make_app
 from tests.support.jobs import run_queue
-from tests.support.mail import running_inbox
 from tests.support.staff import PASSWORD, add_staff
 
 LINK = re.compile(r"http://[^/\s]+(/login/invitation/[A-Za-z0-9_.-]+)")
-
-
-@pytest.fixture
-def inbox():
-    with running_inbox() as handler:
-        yield handler
 
 
 @pytest.fixture

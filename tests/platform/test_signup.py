@@ -22,20 +22,15 @@ from omniorder.settings.document import read_settings
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.support.app import make_app
+from tests.support.hostile import hostile_text
 from tests.support.jobs import run_queue
-from tests.support.mail import plain, running_inbox
+from tests.support.mail import plain
 from tests.support.staff import Staff
 
 PLATFORM = "app.test.localhost"
 SUFFIX = "test.localhost"
 PASSWORD = "plum tractor velvet 42"
 LINK = re.compile(r"http://(?P<host>[^/\s]+)(?P<path>/signup/confirm/[A-Za-z0-9_.-]+)")
-
-
-@pytest.fixture
-def inbox():
-    with running_inbox() as handler:
-        yield handler
 
 
 def signup_app(database_url, inbox, **config):
@@ -348,27 +343,7 @@ FIELDS = [
     "locale",
     "sample_menu",
 ]
-hostile = st.one_of(
-    st.text(max_size=200),
-    st.text(alphabet=st.characters(max_codepoint=31), max_size=20),
-    st.sampled_from(
-        [
-            "",
-            " ",
-            "\x00",
-            "x" * 5000,
-            "99999999999999999999",
-            "1e309",
-            "<script>alert(1)</script>",
-            "'; DROP TABLE public.signups; --",
-            "xn--",
-            "-a-",
-            "a..b",
-            "UTC\n",
-            "../../etc",
-        ]
-    ),
-)
+hostile = hostile_text("\x00", "xn--", "-a-", "a..b", "UTC\n", "../../etc", "www")
 
 
 @settings(
@@ -383,7 +358,7 @@ def test_hostile_values_in_every_field_are_a_4xx_and_store_nothing(app, values):
     data = MultiDict([("csrf_token", owner.token()), *values])
     answer = owner.client.post("/signup", data=data, base_url=owner.base_url)
     assert answer.status_code in (400, 409), answer.status_code
-    assert "<script>alert(1)</script>" not in answer.text
+    assert "<script>x</script>" not in answer.text
     assert pending_count(app) == before
     typed = {"subdomain": values[0][1]} if values else None
     query = owner.get("/signup/availability", query_string=typed)

@@ -11,17 +11,11 @@ from itsdangerous.timed import TimestampSigner
 
 from tests.support.app import make_app
 from tests.support.jobs import run_queue
-from tests.support.mail import plain, running_inbox
+from tests.support.mail import plain
 from tests.support.staff import PASSWORD, Staff, add_staff, signed_in
 
 LINK = re.compile(r"http://(?P<host>[^/\s]+)(?P<path>/login/(?:invitation|reset)/[A-Za-z0-9_.-]+)")
 NEW_PASSWORD = "a brand new password"
-
-
-@pytest.fixture
-def inbox():
-    with running_inbox() as handler:
-        yield handler
 
 
 @pytest.fixture
