@@ -1,4 +1,5 @@
-"""The platform's own mail: the sign-up's confirmation link (platform/signup.py).
+"""The platform's own jobs: the sign-up's confirmation mail, and forgetting sign-ups never
+confirmed (platform/signup.py).
 
 It belongs to no restaurant (there is none yet), so it is a `platform_task` without an outbox
 row: the job reads the pending sign-up and mints its link in one short transaction, then sends
@@ -16,7 +17,7 @@ from flask import current_app
 
 from omniorder.core.database import db
 from omniorder.core.unit_of_work import unit_of_work
-from omniorder.jobs.engine import platform_task
+from omniorder.jobs.engine import periodic_schedule, platform_task, queue
 from omniorder.notifications.mail import MailChannel, Refused, compose, storefront_url
 from omniorder.notifications.mail_tasks import MAX_ATTEMPTS, MailBackoff
 from omniorder.platform import signup
@@ -56,3 +57,18 @@ def confirmation_message(app, pending: Signup) -> EmailMessage:
     message["Subject"] = f"Confirm your sign-up for {pending.restaurant_name}"
     message["To"] = Address(addr_spec=pending.email)
     return compose(app, message, f"signup:{pending.id}", SENDER, "signup_confirm", context)
+
+
+@queue.periodic(
+    cron=periodic_schedule(
+        "signup-cleanup",
+        "OMNIORDER_SIGNUP_CLEANUP_CRON",
+        "43 * * * *",
+        "delete sign-ups not confirmed within 24 h (their address and password hash)",
+    ),
+    periodic_id="signup-cleanup",
+)
+@platform_task(name="signup_cleanup", queueing_lock="signup-cleanup")
+def signup_cleanup(timestamp: int) -> int:
+    """`signup.forget_expired_signups`, hourly."""
+    return signup.forget_expired_signups()

@@ -17,6 +17,7 @@ from omniorder.core.database import db
 from omniorder.core.unit_of_work import unit_of_work
 from omniorder.menu.models import MenuItem
 from omniorder.platform.models import Signup, SignupInvite
+from omniorder.platform.signup import forget_expired_signups
 from omniorder.platform.tenants import drop_tenant
 from omniorder.settings.document import read_settings
 from omniorder.tenancy.bind import tenant_context
@@ -281,6 +282,25 @@ def test_a_taken_subdomain_is_refused_by_a_restaurant_or_a_pending_sign_up(app, 
         )
     assert owner.get(f"/signup/availability?subdomain={name}").json["available"] is True
     assert owner.sign_up(subdomain=name, email="second@mail.example").status_code == 202
+
+
+def test_sign_ups_never_confirmed_are_forgotten_after_24_hours(app):
+    owner = Owner(app)
+    stale, fresh = unique_name(), unique_name()
+    for name in (stale, fresh):
+        assert owner.sign_up(subdomain=name, email="late@mail.example").status_code == 202
+    with app.app_context(), unit_of_work():
+        db.session.execute(
+            text(
+                "UPDATE public.signups SET created_at = now() - interval '25 hours' "
+                "WHERE subdomain = :s"
+            ),
+            {"s": stale},
+        )
+    with app.app_context(), unit_of_work():
+        assert forget_expired_signups() >= 1
+    assert pending_count(app, subdomain=stale) == 0
+    assert pending_count(app, subdomain=fresh) == 1
 
 
 @pytest.mark.parametrize("name", ["www", "app", "api", "admin", "mail", "signup", "Billing"])
