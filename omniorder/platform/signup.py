@@ -7,8 +7,10 @@ The flow, and why:
    address, the bcrypt hash of their password (made as a staff password is, so the password
    itself is never stored), the restaurant's name, subdomain and region. An invite code is
    spent in that same transaction. The pending row reserves its subdomain for `RESERVED_FOR`;
-   a second sign-up of the same subdomain by the same address replaces it (a new link, the
-   old one stops working), by anyone else it is refused as taken.
+   a second sign-up of the same subdomain by the same address mails the same link again (its
+   password is not replaced: whoever knows an owner's address must not be able to slip a
+   password of their own into a link the owner then opens), by anyone else it is refused as
+   taken.
 2. A confirmation e-mail goes out through the job engine (`platform.tasks`), whose job mints
    the signed link (itsdangerous, its own salt) when it writes the message. The page answers
    "check your e-mail" the same whoever the address belongs to: an address may own several
@@ -237,17 +239,23 @@ def start_signup(
         },
         into=fields,
     )
-    if signup_mode() == INVITE:
-        _spend_invite(invite_code)
     label = fields["subdomain"]
     if db.session.scalar(select(exists().where(Tenant.domain == domain_for(label)))):
         raise Conflict(f"{domain_for(label)} is taken; please choose another subdomain.")
-    # A stale reservation, or the same owner's earlier sign-up of this name, makes way.
+    held = db.session.scalars(select(Signup).where(_held_by_pending(label))).one_or_none()
+    if held is not None and held.email == fields["email"]:
+        # The same name and address again: the same link again. Never a new password, or
+        # whoever knows an owner's address could put theirs in a link the owner then opens.
+        defer("send_signup_email", signup_id=str(held.id))
+        return PendingSignup(held.id, held.email, domain_for(label))
+    if signup_mode() == INVITE:
+        _spend_invite(invite_code)
+    # A stale reservation makes way.
     db.session.execute(
         delete(Signup).where(
             Signup.subdomain == label,
             Signup.confirmed_at.is_(None),
-            (Signup.created_at <= func.now() - RESERVED_FOR) | (Signup.email == fields["email"]),
+            Signup.created_at <= func.now() - RESERVED_FOR,
         )
     )
     try:

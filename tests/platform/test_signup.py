@@ -189,22 +189,32 @@ def test_a_sample_menu_only_when_asked(app, inbox, opened):
         assert db.session.scalar(select(func.count()).select_from(MenuItem)) > 0
 
 
-def test_the_same_address_twice_gets_the_same_answer_and_the_newest_link_works(app, inbox, opened):
+def test_the_same_address_twice_gets_the_same_answer_and_the_same_link_again(app, inbox, opened):
     owner = Owner(app)
     name = unique_name()
     first = owner.sign_up(subdomain=name)
-    second = owner.sign_up(subdomain=name)
+    second = owner.sign_up(subdomain=name, password="another long secret phrase 7")
     other = owner.sign_up(subdomain=unique_name())
     assert first.status_code == second.status_code == other.status_code == 202
     strip = lambda page: re.sub(r'content="[^"]+"|nonce="[^"]+"', "", page.text)  # noqa: E731
     assert strip(first) == strip(second) == strip(other)
-    assert pending_count(app, subdomain=name) == 1  # the second replaced the first
-    run_queue(app, "mail")
-    links = [LINK.search(plain(m)).group("path") for m in inbox.to("owner@mail.example")]
-    assert len(links) == 2  # the replaced sign-up's job found nothing to send
+    assert pending_count(app, subdomain=name) == 1
     # a stranger's sign-up of a fresh name answers exactly the same
     stranger = Owner(app, "10.0.0.9").sign_up(subdomain=unique_name(), email="x@y.example")
     assert strip(stranger).replace("x@y.example", "owner@mail.example") == strip(first)
+
+    run_queue(app, "mail")
+    found = [LINK.search(plain(m)).group("path") for m in inbox.to("owner@mail.example")]
+    assert len(found) == 3  # the first name's link twice, the other name's once
+    domain = f"{name}.{SUFFIX}"
+    repeated = [path for path in found if domain in owner.get(path).text]
+    assert len(repeated) == 2
+    opened.append(domain)
+    assert owner.post(repeated[-1]).status_code == 303
+    # the second sign-up did not change the password: the first one logs in
+    staff = Staff(app.test_client(), domain)
+    assert staff.login("owner@mail.example", "another long secret phrase 7").status_code == 401
+    assert staff.login("owner@mail.example", PASSWORD).status_code == 303
 
 
 # --- refusals ---------------------------------------------------------------------------------
