@@ -113,12 +113,14 @@ def register_blueprints(app: Flask) -> None:
         kitchen,
         media,
         platform,
+        signup,
         storefront,
         sysapi,
     )
 
     app.register_blueprint(platform.bp)
     app.register_blueprint(sysapi.bp)
+    app.register_blueprint(signup.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(storefront.bp)
     app.register_blueprint(auth.bp)
@@ -150,6 +152,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(tenants_cli.tenants_cli)
     app.cli.add_command(tenants_cli.demo_command)
+    app.cli.add_command(tenants_cli.platform_cli)
     app.cli.add_command(db_cli.db_cli)
     app.cli.add_command(analytics_cli.analytics_cli)
     app.cli.add_command(archive_cli.orders_cli)

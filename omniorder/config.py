@@ -108,6 +108,15 @@ class Config:
     # in development: a key derived from SECRET_KEY. Unset in production: no secret can be
     # stored, and the app refuses to start once a restaurant holds one.
     OMNIORDER_ENCRYPTION_KEYS = os.environ.get("OMNIORDER_ENCRYPTION_KEYS")
+    # Self-service sign-up (omniorder/platform/signup.py): /signup answers on the platform's
+    # own host (e.g. app.example.com) only; OMNIORDER_SIGNUP is off (default), open, or
+    # invite (codes from `flask platform invite`); a restaurant "pizza" gets
+    # pizza.<OMNIORDER_TENANT_DOMAIN_SUFFIX>.
+    OMNIORDER_PLATFORM_HOST = os.environ.get("OMNIORDER_PLATFORM_HOST")
+    OMNIORDER_SIGNUP = os.environ.get("OMNIORDER_SIGNUP", "off")
+    OMNIORDER_TENANT_DOMAIN_SUFFIX = os.environ.get("OMNIORDER_TENANT_DOMAIN_SUFFIX")
+    # Sign-up submissions per client address (omniorder/web/ratelimit.py); "off" disables it.
+    OMNIORDER_SIGNUP_RATE_LIMIT = os.environ.get("OMNIORDER_SIGNUP_RATE_LIMIT", "5 per hour")
 
 
 MIN_SECRET_KEY_BYTES = 32

@@ -12,6 +12,7 @@ from omniorder.menu.models import Category, MenuItem, MenuVersion, Option, Optio
 from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
 from omniorder.payments.models import PaymentEvent, Refund
+from omniorder.platform.models import Signup, SignupInvite
 from omniorder.settings.models import RestaurantSettings, SecretHolder
 from omniorder.staff.models import LoginFailure, User
 from omniorder.tenancy.models import RegistryVersion, Tenant
@@ -33,6 +34,8 @@ __all__ = [
     "RegistryVersion",
     "RestaurantSettings",
     "SecretHolder",
+    "Signup",
+    "SignupInvite",
     "Tenant",
     "User",
     "WebhookEndpoint",

@@ -45,6 +45,7 @@ TASK_MODULES = [
     "omniorder.notifications.webhook_tasks",
     "omniorder.analytics.tasks",
     "omniorder.payments.tasks",
+    "omniorder.platform.tasks",
 ]
 # No connection arguments: a web process never opens this connector's pool (`defer` passes the
 # request's connection); a worker replaces it (`worker_connector`).
@@ -153,13 +154,18 @@ def _in_unit_of_work(function, kwargs):
 
 
 def platform_task(**task_options):
-    """A task over the whole platform (periodic maintenance): an app context, one unit of
-    work for what it does outside the tenant fan-out."""
+    """A task over the whole platform (periodic maintenance, the sign-up's mail): an app
+    context, one unit of work for what it does outside the tenant fan-out
+    (``own_transactions=True``: its own units of work, as `tenant_task`'s)."""
+    own_transactions = task_options.pop("own_transactions", False)
 
     def decorate(function):
         @queue.task(name=task_options.pop("name", function.__name__), **task_options)
         @functools.wraps(function)
         def run(*args, **kwargs):
+            if own_transactions:
+                with flask_app().app_context():
+                    return function(*args, **kwargs)
             with flask_app().app_context(), unit_of_work():
                 try:
                     return function(*args, **kwargs)

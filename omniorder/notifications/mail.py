@@ -227,12 +227,18 @@ def _staff_message(app: Flask, notification: Notification) -> EmailMessage:
 
 def _finish(app: Flask, message: EmailMessage, notification, template: str, context: dict):
     """The headers every message carries, and its text and HTML parts."""
-    restaurant = current_tenant()
-    message["From"] = Address(display_name=restaurant.name, addr_spec=sender_address(app))
+    return compose(app, message, notification.key, current_tenant().name, template, context)
+
+
+def compose(app: Flask, message: EmailMessage, key: str, sender: str, template: str, context):
+    """`message` (its Subject and To set) completed: From (`sender`'s name at our address),
+    the date, the Message-ID of `key`, and the text and HTML parts of ``mail/<template>``;
+    also for the platform's own mail (platform/tasks.py)."""
+    message["From"] = Address(display_name=sender, addr_spec=sender_address(app))
     message["Date"] = format_datetime(datetime.datetime.now(datetime.UTC))
-    message["Message-ID"] = message_id(notification.key)
+    message["Message-ID"] = message_id(key)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
-    message["X-OmniOrder-Notification"] = notification.key
+    message["X-OmniOrder-Notification"] = key
     # quoted-printable: safe through any server, 8BITMIME or not
     text = render_template(f"mail/{template}.txt", **context)
     html = render_template(f"mail/{template}.html", **context)

@@ -1,5 +1,5 @@
 """``flask tenants create|list|drop|suspend|resume|export|settings|rotate-secrets|placement|
-move`` and ``flask demo``."""
+move``, ``flask platform invite`` and ``flask demo``."""
 
 import datetime
 import json
@@ -14,6 +14,7 @@ from omniorder.core.errors import DomainError
 from omniorder.core.unit_of_work import unit_of_work
 from omniorder.platform import export
 from omniorder.platform.demo import ensure_demo_tenants
+from omniorder.platform.signup import make_invites
 from omniorder.platform.suspension import resume_tenant, suspend_tenant
 from omniorder.platform.tenants import drop_tenant, list_tenants, provision_tenant
 from omniorder.settings.document import (
@@ -270,3 +271,16 @@ def demo_command(port):
             f"  kitchen login: {demo['kitchen_email']} / {demo['kitchen_password']}"
             f" (board: http://{demo['domain']}:{port}/kitchen)"
         )
+
+
+platform_cli = AppGroup("platform", help="The platform itself: invite codes for sign-up.")
+
+
+@platform_cli.command("invite")
+@click.option("--count", type=click.IntRange(1, 1000), default=1, show_default=True)
+@command
+def invite_command(count):
+    """Print COUNT single-use invite codes for /signup (OMNIORDER_SIGNUP=invite); they are
+    shown only now: the database keeps their hashes."""
+    for code in make_invites(count):
+        click.echo(code)

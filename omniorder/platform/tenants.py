@@ -28,6 +28,7 @@ from omniorder.media.storage import media_store
 from omniorder.menu.document import insert_menu, validate_menu_document
 from omniorder.menu.models import MenuVersion
 from omniorder.ordering.models import BoardVersion, board_stripes
+from omniorder.settings.document import validate_settings
 from omniorder.settings.models import RestaurantSettings
 from omniorder.settings.theme import validate_theme
 from omniorder.staff.accounts import (
@@ -131,20 +132,25 @@ def provision_tenant(
     admin_password=None,
     menu=None,
     staff: tuple[StaffLogin, ...] = (),
+    admin_hashed_password: str | None = None,
+    settings: dict | None = None,
 ) -> ProvisionedTenant:
     """Create a restaurant in the caller's unit of work: registry row, schema, tables, version
     stamp, admin (default ``admin@<domain>``, password generated when none is given), further
     `staff` logins and `menu` (a menu document as ``flask menu import`` takes it, checked
-    the same way; None: the starter menu)."""
+    the same way; None: the starter menu). `admin_hashed_password`: the admin's bcrypt hash
+    made earlier (a sign-up keeps no password); `settings`: the restaurant's first settings
+    (checked as any change is; None: the defaults, published)."""
     fields = _validated(name, domain, schema_name, theme_config, admin_email, admin_password, menu)
+    first_settings = {} if settings is None else validate_settings(settings)
     password = fields["admin_password"]
     generated = None
-    if password is None:
+    if password is None and admin_hashed_password is None:
         password = generated = generate_password()
     logins = [
         {
             "email": fields["admin_email"],
-            "hashed_password": hash_password(password),
+            "hashed_password": admin_hashed_password or hash_password(password),
             "full_name": "Administrator",
             "role": "admin",
         }
@@ -173,7 +179,7 @@ def provision_tenant(
                 .returning(Tenant.id, Tenant.created_at)
             ).one()
             create_tenant_schema(connection, fields["schema_name"])
-            _seed(connection, fields["schema_name"], logins, fields["menu"])
+            _seed(connection, fields["schema_name"], logins, fields["menu"], first_settings)
     except IntegrityError as error:
         raise _conflict(error, fields) from None
     except DBAPIError as error:
@@ -193,12 +199,15 @@ def provision_tenant(
     )
 
 
-def _seed(connection, schema_name: str, logins: list[dict], menu: dict) -> None:
-    """The board's and the menu's versions, the logins and the (validated) menu."""
+def _seed(connection, schema_name: str, logins: list[dict], menu: dict, settings: dict) -> None:
+    """The board's and the menu's versions, the settings, the logins and the (validated)
+    menu."""
     in_schema = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_name}}
     connection.execute(insert(BoardVersion), board_stripes(), execution_options=in_schema)
     connection.execute(insert(MenuVersion).values(version=0), execution_options=in_schema)
-    connection.execute(insert(RestaurantSettings).values(document={}), execution_options=in_schema)
+    connection.execute(
+        insert(RestaurantSettings).values(document=settings), execution_options=in_schema
+    )
     connection.execute(insert(User), logins, execution_options=in_schema)
     insert_menu(connection, menu, in_schema)
 

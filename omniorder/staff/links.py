@@ -53,9 +53,15 @@ class LinkClaim:
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return signed_serializer(SALT[purpose])
+
+
+def signed_serializer(salt: str) -> URLSafeTimedSerializer:
+    """Tokens under the app's SECRET_KEY (and its fallbacks, so a key rotation keeps the
+    links out there working), one `salt` per kind of link."""
     config = current_app.config
     keys = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]  # newest last
-    return URLSafeTimedSerializer(keys, salt=SALT[purpose])
+    return URLSafeTimedSerializer(keys, salt=salt)
 
 
 def fingerprint(user: User) -> str:
@@ -75,15 +81,7 @@ def read_token(purpose: str, token: str, tenant_id) -> LinkClaim:
     """The claim of a genuine, unexpired token made for this restaurant, else `LinkInvalid`
     (not ours), `LinkGone` (expired) or `NotFound` (another restaurant's link)."""
     max_age = int(LIFETIME[purpose].total_seconds())
-    try:
-        payload = _serializer(purpose).loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise LinkGone(expired_message(purpose)) from None
-    except BadSignature:
-        raise LinkInvalid(
-            "This link is not valid: it may have been cut short or changed. "
-            "Copy the whole link from the e-mail."
-        ) from None
+    payload = load_signed(_serializer(purpose), token, max_age, expired_message(purpose))
     try:
         claim = LinkClaim(str(payload["t"]), uuid.UUID(str(payload["u"])), str(payload["f"]))
     except (TypeError, KeyError, ValueError):
@@ -91,6 +89,20 @@ def read_token(purpose: str, token: str, tenant_id) -> LinkClaim:
     if claim.tenant_id != str(tenant_id):
         raise NotFound("This link is not for this restaurant.")
     return claim
+
+
+def load_signed(serializer: URLSafeTimedSerializer, token: str, max_age: int, expired: str):
+    """What a genuine token younger than `max_age` seconds carries; else `LinkGone` saying
+    `expired`, or `LinkInvalid` (also for the platform's sign-up link, platform/signup.py)."""
+    try:
+        return serializer.loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise LinkGone(expired) from None
+    except BadSignature:
+        raise LinkInvalid(
+            "This link is not valid: it may have been cut short or changed. "
+            "Copy the whole link from the e-mail."
+        ) from None
 
 
 def expired_message(purpose: str) -> str:

@@ -106,6 +106,25 @@ reset_limit_per_address = limiter.limit(
 )
 
 
+# Sign-ups (platform/signup.py) per client network: each one costs a bcrypt hash, a mail and
+# a reserved subdomain, so nobody may script them.
+TOO_MANY_SIGNUPS = "Too many sign-ups from your address; please wait a while and try again."
+
+
+def signup_rate_limit() -> str:
+    value = current_app.config.get("OMNIORDER_SIGNUP_RATE_LIMIT") or OFF
+    return "" if value.strip().lower() == OFF else value
+
+
+signup_limit = limiter.limit(
+    signup_rate_limit,
+    key_func=request_network,
+    methods=["POST"],
+    scope="signup",
+    error_message=TOO_MANY_SIGNUPS,
+)
+
+
 def retry_after_seconds() -> int:
     """Seconds until this request's client may order again (for ``Retry-After``)."""
     breached = limiter.current_limit
@@ -151,6 +170,7 @@ def init_app(app: Flask) -> None:
         "OMNIORDER_ORDER_RATE_LIMIT",
         "OMNIORDER_RESET_RATE_LIMIT_PER_CLIENT",
         "OMNIORDER_RESET_RATE_LIMIT_PER_ADDRESS",
+        "OMNIORDER_SIGNUP_RATE_LIMIT",
     ):
         value = app.config.get(name) or OFF
         if value.strip().lower() != OFF:

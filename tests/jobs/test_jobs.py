@@ -119,7 +119,13 @@ def test_a_failed_job_keeps_its_error_and_runs_again_on_retry(app, tenant, runne
 
 def test_jobs_status_lists_every_periodic_job_with_its_schedule(runner):
     output = runner.invoke(args=["jobs", "status"]).output
-    for periodic_id in ("analytics-refresh", "archive", "cleanup", "retry-stalled-jobs"):
+    for periodic_id in (
+        "analytics-refresh",
+        "archive",
+        "cleanup",
+        "retry-stalled-jobs",
+        "signup-cleanup",
+    ):
         assert f"  {periodic_id}: '" in output
     assert "OMNIORDER_ANALYTICS_CRON" in output and "*/5 * * * *" in output
 

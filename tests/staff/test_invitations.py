@@ -11,6 +11,7 @@ from itsdangerous.timed import TimestampSigner
 
 from tests.support.app import running_app
 from tests.support.jobs import run_queue
+from tests.support.mail import plain
 from tests.support.staff import PASSWORD, Staff, add_staff, signed_in
 
 LINK = re.compile(r"http://(?P<host>[^/\s]+)(?P<path>/login/(?:invitation|reset)/[A-Za-z0-9_.-]+)")
@@ -27,10 +28,6 @@ def app(database_url, inbox):
         OMNIORDER_RESET_RATE_LIMIT_PER_ADDRESS="3 per hour",
     ) as app:
         yield app
-
-
-def plain(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def link_in(message) -> tuple[str, str]:

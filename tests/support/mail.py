@@ -72,6 +72,11 @@ def running_inbox():
         controller.stop()
 
 
+def plain(message) -> str:
+    """A message's plain-text part, with Unix line ends."""
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
 def post_order(client, tenant, **body):
     return client.post("/api/v1/orders", json=body, headers={"Host": tenant.domain})
 
