@@ -12,6 +12,7 @@ from omniorder.menu.models import Category, MenuItem, MenuVersion, Option, Optio
 from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
 from omniorder.payments.models import PaymentEvent, Refund
+from omniorder.printing.models import PrintDevice, PrintJob
 from omniorder.settings.models import RestaurantSettings, SecretHolder
 from omniorder.staff.models import LoginFailure, User
 from omniorder.tenancy.models import RegistryVersion, Tenant
@@ -29,6 +30,8 @@ __all__ = [
     "OptionGroup",
     "Order",
     "PaymentEvent",
+    "PrintDevice",
+    "PrintJob",
     "Refund",
     "RegistryVersion",
     "RestaurantSettings",

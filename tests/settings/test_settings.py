@@ -50,6 +50,7 @@ DEFAULTS = {
         "vat_id": "",
     },
     "published": True,
+    "printers": [],
 }
 
 
