@@ -122,7 +122,7 @@ def print_round(server: Server, printers: dict[str, tuple[str, int]], printed: P
         if job["id"] not in printed:
             try:
                 send_to_printer(*address, base64.b64decode(job["data"]))
-            except (OSError, EscposError) as error:  # the printer is off: offered again after the lease
+            except (OSError, EscposError) as error:  # off: offered again after the lease
                 log.warning("printer %s: %s", job["printer"], error)
                 continue
             printed.add(job["id"])
