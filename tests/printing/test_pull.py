@@ -7,6 +7,9 @@ import pytest
 
 from omniorder.cache.changes import stop_change_feed
 from tests.support.app import make_app
+from tests.support.localstripe import CARD_OK
+from tests.support.payments import card, pay, take_payments
+from tests.support.payments import place as place_paid
 from tests.support.printer import CUT
 from tests.support.printing import (
     acknowledge,
@@ -135,9 +138,7 @@ def test_acknowledging_an_unknown_job_is_404(client, tenant, agent, job_id):
     assert acknowledge(client, tenant, agent, job_id).status_code == 404
 
 
-def test_an_order_awaiting_online_payment_prints_nothing_until_paid(app, client, tenant, agent):
-    """Covered end to end by tests/payments (the one transition to paid calls queue_tickets);
-    here: a restaurant without printers writes no job and answers 204."""
+def test_a_restaurant_without_printers_writes_no_job(app, client, tenant, agent):
     set_printers(app, tenant, [])
     place(client, tenant, [{"menu_item_id": items_named(app, tenant)["Fries"], "quantity": 1}])
     assert poll(client, tenant, agent).status_code == 204
@@ -171,3 +172,12 @@ def test_an_unchanged_poll_issues_no_statement(database_url, tenant, count_state
     stop_change_feed(app)
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_an_order_paid_online_prints_once_paid(app, client, tenant, agent, localstripe):
+    take_payments(app, tenant, localstripe)
+    order = place_paid(client, app, tenant).json
+    assert poll(client, tenant, agent).status_code == 204  # awaiting its payment: not yet
+    assert pay(client, tenant, order["id"], card(localstripe, CARD_OK)).status_code == 200
+    ((_, _, ticket),) = fetched(poll(client, tenant, agent))
+    assert f"#{order['number']}".encode() in ticket
