@@ -16,7 +16,7 @@ from flask import current_app
 
 from omniorder.core.addresses import refused_kind
 from omniorder.core.deadline import Deadline
-from omniorder.core.errors import Invalid
+from omniorder.core.errors import BrokenRule, Invalid
 from omniorder.core.text_input import clean_line
 
 MAX_PRINTERS = 10
@@ -46,7 +46,7 @@ def check_printers(value) -> list[dict]:
         raise Invalid("printers", "must be a list of printers")
     if len(value) > MAX_PRINTERS:
         raise Invalid("printers", f"must hold at most {MAX_PRINTERS} printers")
-    problems, clean, names = {}, [], set()
+    problems, duplicates, clean, names = {}, {}, [], set()
     for index, printer in enumerate(value):
         field = f"printers[{index}]"
         try:
@@ -55,11 +55,13 @@ def check_printers(value) -> list[dict]:
             problems.update(error.fields)
             continue
         if checked["name"].casefold() in names:
-            problems[f"{field}.name"] = "is the name of another printer"
+            duplicates[f"{field}.name"] = "is the name of another printer"
         names.add(checked["name"].casefold())
         clean.append(checked)
     if problems:
-        raise Invalid(fields=problems)
+        raise Invalid(fields={**problems, **duplicates})
+    if duplicates:  # well-formed names, one rule across them: 422
+        raise BrokenRule(fields=duplicates)
     return clean
 
 
@@ -89,6 +91,8 @@ def _printer(field: str, value) -> dict:
     if problems:
         raise Invalid(fields=problems)
     if clean["host"] is None:
+        if "port" in value:
+            raise Invalid(f"{field}.port", "is only for a printer with a host")
         clean.pop("host")
         clean.pop("port")
     else:

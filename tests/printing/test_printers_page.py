@@ -27,7 +27,7 @@ def settings_patch(client, tenant, printers):
         ([{"name": ""}], "printers[0].name"),
         ([{"name": "A\u0000B"}], "printers[0].name"),
         ([{"name": "x" * 61}], "printers[0].name"),
-        ([{"name": "Pass"}, {"name": "pass"}], "printers[1].name"),
+        ([{"name": "Pass", "port": 9100}], "printers[0].port"),
         ([{"name": "Pass", "copies": 4}], "printers[0].copies"),
         ([{"name": "Pass", "copies": True}], "printers[0].copies"),
         ([{"name": "Pass", "copies": 10**30}], "printers[0].copies"),
@@ -42,6 +42,11 @@ def settings_patch(client, tenant, printers):
 def test_bad_printers_are_400_naming_the_field(client, tenant, printers, field):
     response = settings_patch(client, tenant, printers)
     assert response.status_code == 400 and field in response.json["fields"], response.json
+
+
+def test_two_printers_of_one_name_are_422(client, tenant):
+    response = settings_patch(client, tenant, [{"name": "Pass"}, {"name": " pass"}])
+    assert response.status_code == 422 and "printers[1].name" in response.json["fields"]
 
 
 def test_a_printer_with_a_host_is_refused_unless_the_operator_allows_direct_printing(
