@@ -212,3 +212,22 @@ def test_a_worker_that_died_after_its_claim_never_sends_the_ticket_again(
     run_queue(app, "printing")
     time.sleep(0.3)
     assert sink.tickets == []
+
+
+@pytest.mark.parametrize(
+    "argument, printer",
+    [
+        ("Pass=192.168.1.50:9100", ("Pass", ("192.168.1.50", 9100))),
+        ("Bar=10.0.0.2", ("Bar", ("10.0.0.2", 9100))),
+        ("Cold=[fe80::1]:9101", ("Cold", ("fe80::1", 9101))),
+    ],
+)
+def test_the_agents_printer_arguments(argument, printer):
+    assert agent.parse_printer(argument) == printer
+
+
+@pytest.mark.parametrize("argument", ["bad", "=1.2.3.4", "Pass=", "Pass=host:port"])
+def test_bad_printer_arguments_stop_the_agent_with_a_message(argument, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        agent.main(["--url", "https://pizza.example.com", "--token", "t", "--printer", argument])
+    assert stopped.value.code == 2 and "NAME=HOST[:PORT]" in capsys.readouterr().err
