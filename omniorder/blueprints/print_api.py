@@ -32,7 +32,8 @@ def signed_agent():
 def waiting_jobs():
     """The jobs waiting for the agent's printers (``?printer=Pass``, repeated; none: every
     agent printer), each leased for 60 s; ``204`` with no statement while none waits."""
-    tenant, printers = current_tenant(), request.args.getlist("printer")[:20]
+    tenant = current_tenant()
+    printers = [name[:60] for name in request.args.getlist("printer")[:20]]
     if not jobs.anything_to_offer(tenant, printers, change_feed()):
         return "", 204
     offered = jobs.lease_jobs(tenant, g.print_device, printers)
