@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select, update
 
 from omniorder.core.database import db
-from omniorder.jobs.engine import defer_for_tenant
+from omniorder.jobs.engine import defer_for_tenant, use_flask_app
 from omniorder.printing import agent
 from omniorder.printing.direct import CLAIMED
 from omniorder.printing.models import PrintJob
+from omniorder.printing.tasks import print_cleanup
 from tests.support.app import make_app
 from tests.support.choices import bound
 from tests.support.jobs import run_queue
@@ -231,3 +232,22 @@ def test_bad_printer_arguments_stop_the_agent_with_a_message(argument, capsys):
     with pytest.raises(SystemExit) as stopped:
         agent.main(["--url", "https://pizza.example.com", "--token", "t", "--printer", argument])
     assert stopped.value.code == 2 and "NAME=HOST[:PORT]" in capsys.readouterr().err
+
+
+def test_tickets_printed_a_week_ago_are_deleted_the_others_kept(app, client, tenant, db_connection):
+    set_printers(app, tenant, [{"name": "Pass"}])
+    for _ in range(3):
+        place(client, tenant, [{"menu_item_id": items_named(app, tenant)["Fries"], "quantity": 1}])
+    old, fresh, waiting = jobs_of(app, tenant)
+    with bound(app, tenant):
+        db.session.execute(
+            update(PrintJob)
+            .where(PrintJob.id == old.id)
+            .values(printed_at=db.text("now() - interval '8 days'"))
+        )
+        db.session.execute(
+            update(PrintJob).where(PrintJob.id == fresh.id).values(printed_at=db.text("now()"))
+        )
+    use_flask_app(app)
+    assert print_cleanup(timestamp=0)["rows"] == 1  # as a worker runs it
+    assert [job.id for job in jobs_of(app, tenant)] == [fresh.id, waiting.id]
