@@ -2,6 +2,10 @@
 a live server, and directly from the job engine where the operator allows it; a printer that
 is off gets its ticket once it is back, exactly once."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -14,6 +18,7 @@ from omniorder.printing import agent
 from omniorder.printing.direct import CLAIMED
 from omniorder.printing.models import PrintJob
 from omniorder.printing.tasks import print_cleanup
+from tests.support import REPOSITORY
 from tests.support.app import make_app
 from tests.support.choices import bound
 from tests.support.jobs import run_queue
@@ -251,3 +256,45 @@ def test_tickets_printed_a_week_ago_are_deleted_the_others_kept(app, client, ten
     use_flask_app(app)
     assert print_cleanup(timestamp=0)["rows"] == 1  # as a worker runs it
     assert [job.id for job in jobs_of(app, tenant)] == [fresh.id, waiting.id]
+
+
+def test_the_console_agent_killed_and_started_again_prints_each_ticket_once(
+    app, make_tenant, live_server, sink, tmp_path
+):
+    tenant = make_tenant(domain="localhost", admin_email="admin@example.com")
+    set_printers(app, tenant, [{"name": "Pass"}])
+    token = add_agent(app, tenant)[1]
+    place(
+        app.test_client(),
+        tenant,
+        [{"menu_item_id": items_named(app, tenant)["Fries"], "quantity": 1}],
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "omniorder.printing.agent",
+        "--url",
+        f"http://localhost:{live_server}",
+        "--printer",
+        f"Pass=127.0.0.1:{sink.port}",
+        "--state",
+        str(tmp_path / "agent.json"),
+        "--interval",
+        "0.1",
+    ]
+    environment = {**os.environ, "OMNIORDER_PRINT_TOKEN": token}
+    for run in range(2):
+        process = subprocess.Popen(command, env=environment, cwd=REPOSITORY)
+        try:
+            sink.wait_for(1)
+            if run == 0:
+                deadline = time.monotonic() + 10
+                while jobs_of(app, tenant)[0].printed_at is None:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+            else:
+                time.sleep(1)  # a few polls of the restarted agent
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+    assert len(sink.tickets) == 1
