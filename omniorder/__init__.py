@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         kitchen,
         media,
         platform,
+        print_api,
         signup,
         storefront,
         sysapi,
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sysapi.bp)
     app.register_blueprint(signup.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(print_api.bp)
     app.register_blueprint(storefront.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(kitchen.bp)
@@ -148,6 +150,7 @@ def register_commands(app: Flask) -> None:
     from omniorder.jobs import cli as jobs_cli
     from omniorder.menu import cli as menu_cli
     from omniorder.platform import cli as tenants_cli
+    from omniorder.printing import cli as print_cli
     from omniorder.tenancy import cli as db_cli
 
     app.cli.add_command(tenants_cli.tenants_cli)
@@ -160,6 +163,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli.worker_command)
     app.cli.add_command(jobs_cli.jobs_cli)
     app.cli.add_command(cluster_cli.cluster_cli)
+    app.cli.add_command(print_cli.print_cli)
 
 
 def register_middleware(app: Flask) -> None:

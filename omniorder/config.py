@@ -61,6 +61,10 @@ class Config:
         "true",
         "yes",
     )
+    # Ticket printers with a `host` (omniorder/printing/printers.py): unset, refused (printing is
+    # pulled by a print agent on the restaurant's network); "public": sent by the job engine to
+    # public addresses only; "any": also private and loopback (a server on the restaurant's LAN).
+    OMNIORDER_PRINT_DIRECT = os.environ.get("OMNIORDER_PRINT_DIRECT", "").strip().lower()
     # Stripe's API and Stripe.js (omniorder/payments/gateway.py): unset, Stripe's own; tests
     # and development point them at localstripe. The CSP allows exactly the script's origin.
     OMNIORDER_STRIPE_API_BASE = os.environ.get("OMNIORDER_STRIPE_API_BASE")

@@ -13,6 +13,7 @@ from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
 from omniorder.payments.models import PaymentEvent, Refund
 from omniorder.platform.models import Signup, SignupInvite
+from omniorder.printing.models import PrintDevice, PrintJob
 from omniorder.settings.models import RestaurantSettings, SecretHolder
 from omniorder.staff.models import LoginFailure, User
 from omniorder.tenancy.models import RegistryVersion, Tenant
@@ -30,6 +31,8 @@ __all__ = [
     "OptionGroup",
     "Order",
     "PaymentEvent",
+    "PrintDevice",
+    "PrintJob",
     "Refund",
     "RegistryVersion",
     "RestaurantSettings",

@@ -46,6 +46,7 @@ TASK_MODULES = [
     "omniorder.analytics.tasks",
     "omniorder.payments.tasks",
     "omniorder.platform.tasks",
+    "omniorder.printing.tasks",
 ]
 # No connection arguments: a web process never opens this connector's pool (`defer` passes the
 # request's connection); a worker replaces it (`worker_connector`).

@@ -51,6 +51,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from omniorder.core.addresses import refused_kind
 from omniorder.core.database import db
 from omniorder.core.deadline import Deadline
 from omniorder.core.errors import Invalid, NotFound
@@ -81,17 +82,6 @@ _TOP_LABEL = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _BRACKETED = re.compile(r"\[[^\]]+\](?::[0-9]*)?")  # [IPv6] and a port, nothing after
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-# (flag, what the refusal calls it), checked in this order
-_REFUSED_KINDS = (
-    ("is_unspecified", "unspecified"),
-    ("is_multicast", "multicast"),
-    ("is_loopback", "loopback"),
-    ("is_link_local", "link-local"),
-    ("is_reserved", "reserved"),
-    ("is_private", "private"),
-)
-_ALWAYS_REFUSED = {"unspecified", "multicast"}  # never a receiver, even in development
 
 
 # The URL
@@ -178,29 +168,6 @@ def _host_address(netloc: str, host: str):
 
 def allow_private() -> bool:
     return bool(current_app.config.get("OMNIORDER_WEBHOOK_ALLOW_PRIVATE"))
-
-
-def _embedded_ipv4(address):
-    """The IPv4 address an IPv6 one stands for (mapped, 6to4, NAT64), else the address."""
-    if address.version == 6:
-        if address.ipv4_mapped:
-            return address.ipv4_mapped
-        if address.sixtofour:
-            return address.sixtofour
-        if address in _NAT64:
-            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address
-
-
-def refused_kind(address, private_allowed: bool = False) -> str | None:
-    """What makes `address` unfit to receive webhooks ("loopback", "private"…), or None."""
-    address = _embedded_ipv4(address)
-    for flag, kind in _REFUSED_KINDS:
-        if getattr(address, flag) and (kind in _ALWAYS_REFUSED or not private_allowed):
-            return kind
-    if not private_allowed and not address.is_global:
-        return "non-public"
-    return None
 
 
 class AddressRefused(Exception):

@@ -78,6 +78,7 @@ from omniorder.ordering.pricing import (
 )
 from omniorder.platform.setup import refuse_unpublished
 from omniorder.platform.suspension import refuse_while_suspended
+from omniorder.printing.jobs import queue_tickets
 from omniorder.settings.document import current_settings, use_settings
 
 # The most one order may total, in minor units (1,000,000.00): far above any real basket, far
@@ -176,6 +177,7 @@ def place_order(
             use_settings(prices.settings)
             if not online:  # an online order is announced once paid (payments/online.py)
                 order_event(order, "order.created", webhook_url=prices.webhook_url)
+                queue_tickets(order, prices.settings)  # and printed once paid
             return PlacedOrder(order, created=True, payment=intent)
         earlier = _placed_earlier(idempotency_key, digest)  # else the menu moved
         if earlier is not None:

@@ -47,6 +47,7 @@ from omniorder.ordering.models import AWAITING_PAYMENT, Order, bump_board_versio
 from omniorder.ordering.pickup import ready_time, utc_now
 from omniorder.payments.gateway import client_for
 from omniorder.payments.refunds import request_refund
+from omniorder.printing.jobs import queue_tickets
 from omniorder.settings.document import current_settings
 from omniorder.settings.payments import StripeKeys, stripe_keys
 from omniorder.tenancy.bind import current_tenant
@@ -329,3 +330,4 @@ def _paid(order: Order) -> None:
     bump_board_version()
     db.session.flush()
     order_event(order, "order.created")
+    queue_tickets(order, settings)

@@ -44,6 +44,7 @@ from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid
 from omniorder.media.reference import check_reference
+from omniorder.printing.printers import check_printers
 from omniorder.settings import payments, profile
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
@@ -415,6 +416,8 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "published": (True, _published),
     # Checklist items the owner confirmed as right although they hold the default.
     "setup_confirmed": ([], _setup_confirmed),
+    # Kitchen ticket printers (omniorder/printing/printers.py): none until the restaurant adds one.
+    "printers": ([], check_printers),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored

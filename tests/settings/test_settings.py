@@ -51,6 +51,7 @@ DEFAULTS = {
     },
     "published": True,
     "setup_confirmed": [],
+    "printers": [],
 }
 
 

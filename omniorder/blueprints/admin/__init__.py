@@ -1,6 +1,6 @@
-"""The back office: menu, orders and sales (managers and admins), staff, webhooks and e-mails,
-and the restaurant's own pages (`restaurant/`: setup, profile, branding, theme, settings;
-admins).
+"""The back office: menu, orders and sales (managers and admins), staff, webhooks, e-mails,
+printers, and the restaurant's own pages (`restaurant/`: setup, profile, branding, theme,
+settings; admins).
 
 One module per capability; ids in paths go through Werkzeug's ``uuid`` converter, so a view
 gets a `uuid.UUID` (compared as one, whatever the letter case of the URL) and a malformed id
@@ -12,6 +12,7 @@ from omniorder.blueprints.admin import (  # noqa: F401  (the pages, each registe
     menu,
     menu_transfer,
     orders,
+    printers,
     restaurant,
     staff,
     webhooks,

@@ -26,6 +26,7 @@ from omniorder.kitchen import board as kitchen
 from omniorder.ordering import checkout as ordering
 from omniorder.ordering.models import ORDER_STATUSES
 from omniorder.payments import refunds
+from omniorder.printing.jobs import reprint
 from omniorder.settings.document import current_settings
 from omniorder.staff.sessions import staff_required
 from omniorder.tenancy.bind import current_tenant
@@ -225,4 +226,16 @@ def cancel_order(order_id):
         "Order cancelled; what was paid is being refunded." if refunded else "Order cancelled.",
         DONE_MESSAGE,
     )
+    return redirect(url_for("admin.order_page", order_id=order_id), code=303)
+
+
+@bp.post("/orders/<uuid:order_id>/reprint")
+@staff_required("manager")
+def reprint_order(order_id):
+    """The order's kitchen tickets again, on every printer that prints its lines."""
+    try:
+        reprint(ordering.order_by_id(order_id))
+    except DomainError as error:
+        return render_order(order_id, error.message, error.status_code)
+    flash("Tickets sent to the printers again.", DONE_MESSAGE)
     return redirect(url_for("admin.order_page", order_id=order_id), code=303)

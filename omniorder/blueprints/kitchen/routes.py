@@ -11,6 +11,7 @@ from omniorder.kitchen import board as kitchen
 from omniorder.kitchen.board import board_token
 from omniorder.menu.catalog import clean_station, menu_items
 from omniorder.ordering.pickup import pause_notice
+from omniorder.printing import jobs as printing
 from omniorder.settings.document import current_settings
 from omniorder.staff.sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
@@ -52,6 +53,17 @@ def board_context(message=None, undo=None) -> dict:
         "all_day": kitchen.all_day_counts(board),
         "pause_notice": pause_notice(current_settings(), board.now),
         "urgency": kitchen.urgency,
+        **printing_context(board.now),
+    }
+
+
+def printing_context(now) -> dict:
+    """Whether the restaurant prints tickets (a Reprint on each card) and the printers whose
+    tickets nobody has taken for 2 minutes; no statement for a restaurant without printers."""
+    has_printers = bool(current_settings()["printers"])
+    return {
+        "has_printers": has_printers,
+        "printers_waiting": printing.waiting_tickets(now) if has_printers else [],
     }
 
 
@@ -200,3 +212,16 @@ def availability(item_id):
     if is_htmx():
         return render_template("kitchen/_menu_panel.html", items=menu_items())
     return redirect(url_for("kitchen.board") + "#menu-panel", code=303)
+
+
+@bp.post("/orders/<uuid:order_id>/reprint")
+@staff_required("kitchen")
+def reprint(order_id):
+    """The order's tickets again (a ticket lost, torn or smudged)."""
+
+    def action():
+        order = kitchen.order_on_board(order_id)
+        printing.reprint(order)
+        return order
+
+    return board_action(action)
