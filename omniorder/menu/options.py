@@ -129,6 +129,18 @@ def menu_option_groups() -> list[tuple[OptionGroup, list[Option], list[str]]]:
     return [(group, options[group.id], items[group.id]) for group in groups]
 
 
+def option_group(group_id) -> tuple[OptionGroup, list[Option], list[str]]:
+    """One group with its options and the names of its items (a delete's confirmation)."""
+    group = get_or_404(OptionGroup, group_id, "option group")
+    items = db.session.scalars(
+        select(MenuItem.name)
+        .join(ItemOptionGroup, ItemOptionGroup.menu_item_id == MenuItem.id)
+        .where(ItemOptionGroup.group_id == group.id)
+        .order_by(MenuItem.name)
+    ).all()
+    return group, _options_of([group.id])[group.id], list(items)
+
+
 def item_sharing(item_id) -> dict:
     """For each group of the item: how many items it is attached to (the item's page says
     that changing it changes it there too)."""
@@ -211,14 +223,18 @@ def _refuse_taken_group_name(name: str, this=None) -> None:
         raise Invalid("name", f"another option group is called {name}")
 
 
-def _flush_group_name(group: OptionGroup) -> None:
-    """Flush a new or renamed group; a group of that name committed meanwhile (two staff
-    creating "Extras" at once) is the same refusal as one found before."""
+def _save_group(group: OptionGroup, fields: dict) -> None:
+    """Write a new or changed group in a savepoint: a group of that name committed meanwhile
+    (two staff creating "Extras" at once) is the same refusal as one found before. The
+    change is made inside the savepoint, since opening one flushes what is pending."""
     try:
         with db.session.begin_nested():
+            for column, value in fields.items():
+                setattr(group, column, value)
+            db.session.add(group)
             db.session.flush()
     except IntegrityError:
-        raise Invalid("name", f"another option group is called {group.name}") from None
+        raise Invalid("name", f"another option group is called {fields['name']}") from None
 
 
 def _append(row, siblings: list, limit: int, too_many: str, kind: str):
@@ -257,9 +273,8 @@ def create_group(item_id, name, min_choices, max_choices) -> OptionGroup:
     if db.session.scalar(select(func.count()).select_from(OptionGroup)) >= MAX_GROUPS:
         raise Invalid("name", f"a menu has at most {MAX_GROUPS} option groups")
     _refuse_taken_group_name(fields["name"])
-    group = OptionGroup(**fields)
-    db.session.add(group)
-    _flush_group_name(group)
+    group = OptionGroup()
+    _save_group(group, fields)
     if item is not None:
         _attach(item.id, group, links)
     return group
@@ -270,9 +285,7 @@ def update_group(item_id, group_id, name, min_choices, max_choices) -> OptionGro
     group = _locked_group(item_id, group_id)
     fields = _group_fields(name, min_choices, max_choices)
     _refuse_taken_group_name(fields["name"], this=group)
-    for column, value in fields.items():
-        setattr(group, column, value)
-    _flush_group_name(group)
+    _save_group(group, fields)
     return group
 
 
@@ -349,7 +362,12 @@ def update_option(item_id, group_id, option_id, name, price_delta) -> Option:
     return option
 
 
-def set_option_available(item_id, group_id, option_id, available: bool) -> Option:
+def set_option_available(item_id, group_id, option_id, available) -> Option:
+    """`available`: a bool, or as a form sends it ("true" / "false")."""
+    if isinstance(available, str) or available is None:
+        if available not in ("true", "false"):
+            raise Invalid("available", "must be true or false")
+        available = available == "true"
     option = _locked_option(item_id, group_id, option_id)
     option.is_available = bool(available)
     db.session.flush()

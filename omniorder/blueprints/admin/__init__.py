@@ -10,6 +10,7 @@ is a 404 before any view.
 from omniorder.blueprints.admin import (  # noqa: F401  (the pages, each registering on `bp`)
     emails,
     menu,
+    option_groups,
     orders,
     restaurant,
     staff,
