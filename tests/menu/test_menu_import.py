@@ -524,3 +524,96 @@ def test_the_demo_and_starter_menus_are_valid_documents():
     assert {**EXTRAS, "options": all_extras} in clean["option_groups"]
     # The demo pizzeria's board has stations to filter by (issue 16).
     assert [c.get("station") for c in clean["categories"]] == ["Oven", "Prep", "Bar"]
+
+
+# --- shared option groups --------------------------------------------------------------------
+
+
+def test_the_earlier_inline_shape_is_imported_as_shared_groups(runner, client, tenant, tmp_path):
+    """Each inline group becomes a group of the menu: identical ones (Extras on both pizzas)
+    are one group, a different one of a taken name is named after its item."""
+    result = import_file(runner, tmp_path, tenant.domain, INLINE_PIZZERIA)
+    assert result.exit_code == 0, result.output
+    assert "2 option groups, 5 options" in result.output
+    assert export(runner, tenant.domain) == PIZZERIA
+
+    cheap_size = {**SIZE, "options": [{**SIZE["options"][1], "price_delta": 200}]}
+    document = {
+        "categories": [],
+        "items": [
+            {**ITEM, "name": "Margherita", "option_groups": [SIZE]},
+            {**ITEM, "name": "Marinara", "option_groups": [cheap_size]},
+        ],
+    }
+    assert put_menu(client, tenant.domain, document).status_code == 200
+    exported = export(runner, tenant.domain)
+    assert [g["name"] for g in exported["option_groups"]] == ["Size", "Size (Marinara)"]
+    assert [i["option_groups"] for i in exported["items"]] == [["Size"], ["Size (Marinara)"]]
+    items = {item["name"]: item for item in api_items(client, tenant.domain)}
+    assert items["Marinara"]["option_groups"][0]["options"][0]["price_delta"] == 200
+    assert items["Margherita"]["option_groups"][0]["options"][1]["price_delta"] == 300
+
+
+@pytest.mark.parametrize(
+    "document, path, message",
+    [
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": ["Size"]}]},
+            "items[0].option_groups[0]",
+            "no option group is called Size",
+        ),
+        (
+            {
+                "option_groups": [SIZE],
+                "categories": [],
+                "items": [ITEM | {"option_groups": ["Size", "SIZE"]}],
+            },
+            "items[0].option_groups[1].name",
+            "another group here is called SIZE",
+        ),
+        (
+            {"option_groups": [SIZE, {**SIZE, "name": "size"}], "categories": []},
+            "option_groups[1].name",
+            "another option group here is called size",
+        ),
+        (
+            {
+                "option_groups": [SIZE, SIZE | {"name": "Size (Bread)"}],
+                "categories": [],
+                "items": [ITEM | {"option_groups": [SIZE | {"max": 2}]}],
+            },
+            "items[0].option_groups[0].name",
+            "another option group of that name has other choices",
+        ),
+    ],
+)
+def test_groups_named_wrongly_break_the_rules(client, tenant, document, path, message):
+    refused = put_menu(client, tenant.domain, document)
+    assert refused.status_code == 422, refused.data
+    assert refused.json["fields"][path] == message
+
+
+@pytest.mark.parametrize(
+    "document, problem",
+    [
+        ({"option_groups": None, "categories": []}, "option_groups: must be a list"),
+        ({"option_groups": ["Size"], "categories": []}, "option_groups[0]: must be an object"),
+        ({"option_groups": [SIZE] * 501, "categories": []}, "option_groups: must have at most 500"),
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": [7]}]},
+            "option_groups[0]: must be an object",
+        ),
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": ["\ud800"]}]},
+            "option_groups[0]: must be one line of text",
+        ),
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": ["x" * 101]}]},
+            "option_groups[0]: must be at most 100",
+        ),
+    ],
+)
+def test_malformed_groups_are_refused_with_their_path(document, problem):
+    with pytest.raises(Invalid) as refused:
+        validate_menu_document(document)
+    assert problem in refused.value.message
