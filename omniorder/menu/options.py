@@ -10,8 +10,8 @@ deleted item, group or option gone (404) instead of failing inside its flush (a 
 
 - changing a group (name, min/max) or its options locks the GROUP (from an item's page, the
   item first: the group must still be attached to it);
-- attaching, detaching and ordering an item's groups lock the ITEM, then the group (shared,
-  so it is not deleted under the new link);
+- attaching and ordering an item's groups lock the ITEM, then the group (shared, so it is
+  not deleted under the new link); detaching locks the item and deletes its link;
 - deleting a group locks every item it is attached to (in id order), then the group: it
   queues behind edits of those items' groups and of the items themselves.
 

@@ -269,3 +269,18 @@ def test_two_groups_of_one_name_at_once(app, tenant, two_managers, db_connection
         )
         db_connection.commit()
         assert groups == 1
+
+
+def test_the_same_group_attached_twice_at_once(app, tenant, two_managers, db_connection):
+    """Both lock the item: the second finds the group already there (409), never a 500 or a
+    duplicate key."""
+    first, second = two_managers
+    for _ in range(10):
+        _, group, _ = new_item_with_choice(db_connection, tenant)
+        item = new_item(db_connection, tenant)
+        one, two = race(
+            first.post(f"/admin/items/{item}/groups/attach", group_id=group),
+            second.post(f"/admin/items/{item}/groups/attach", group_id=group),
+        )
+        assert sorted((one, two)) == [303, 409], (one, two)
+        assert links_of(db_connection, tenant, item) == 1
