@@ -199,3 +199,28 @@ def test_the_pages_need_a_manager_and_a_csrf_token(app, tenant, manager, db_conn
     )
     assert refused.status_code == 400
     assert group_id(db_connection, tenant, "Extras") == "None"
+
+
+def test_adding_and_removing_a_group_moves_the_menu_version(app, tenant, manager, db_connection):
+    """A link is part of the menu: a checkout priced from a worker's memory before it must
+    be priced again (ordering/checkout.py), and every worker drops its cached menu."""
+
+    def version():
+        found = db_connection.scalar(
+            text(f'SELECT version FROM "{tenant.schema_name}".menu_version')
+        )
+        db_connection.commit()
+        return found
+
+    assert new_group(manager, "Dips").status_code == 303
+    dips = group_id(db_connection, tenant, "Dips")
+    fries = menu(app, tenant)["Fries"]
+    before = version()
+    assert (
+        manager.post(f"/admin/items/{fries.id}/groups/attach", {"group_id": dips}).status_code
+        == 303
+    )
+    attached = version()
+    assert attached > before
+    assert manager.post(f"/admin/items/{fries.id}/groups/{dips}/detach").status_code == 303
+    assert version() > attached
