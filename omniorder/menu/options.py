@@ -384,3 +384,44 @@ def delete_option(item_id, group_id, option_id) -> Option:
     db.session.delete(option)
     db.session.flush()
     return option
+
+
+# --- an item's groups as data: what restoring or duplicating an item needs -----------------
+
+
+def item_links_snapshot(item_id) -> list[dict]:
+    """The item's groups as its links (``{"group_id", "rank"}``, ids as text): the groups
+    belong to the menu, so a deleted item's snapshot or a copy names them, not copies them."""
+    return [
+        {"group_id": str(link.group_id), "rank": link.rank}
+        for link in db.session.scalars(
+            select(ItemOptionGroup).where(ItemOptionGroup.menu_item_id == item_id)
+        )
+    ]
+
+
+def put_back_links(item_id, snapshot: list[dict]) -> int:
+    """Attach the snapshot's groups that are still in the menu to `item_id` (a restored item
+    or a copy, which the caller has just written), at their ranks; a group deleted meanwhile
+    is left out. Each group is locked (shared) so it is not deleted under the new link.
+    Returns how many were attached."""
+    wanted = {}
+    for entry in snapshot:
+        try:
+            wanted[uuid.UUID(str(entry.get("group_id")))] = int(entry.get("rank", 0))
+        except (TypeError, ValueError, AttributeError):
+            continue  # not a link (an older snapshot's shape): nothing to attach
+    if not wanted:
+        return 0
+    present = db.session.scalars(
+        select(OptionGroup.id)
+        .where(OptionGroup.id.in_(wanted))
+        .order_by(OptionGroup.id)
+        .with_for_update(read=True)
+    ).all()
+    for group_id in present:
+        db.session.add(
+            ItemOptionGroup(menu_item_id=item_id, group_id=group_id, rank=wanted[group_id])
+        )
+    db.session.flush()
+    return len(present)

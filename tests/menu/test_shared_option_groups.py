@@ -7,6 +7,10 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from omniorder.core.database import db
+from omniorder.menu import options
+from omniorder.menu.models import MenuItem
+from tests.support.choices import bound
 from tests.support.menu import api_item, api_menu
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
@@ -224,3 +228,18 @@ def test_adding_and_removing_a_group_moves_the_menu_version(app, tenant, manager
     assert attached > before
     assert manager.post(f"/admin/items/{fries.id}/groups/{dips}/detach").status_code == 303
     assert version() > attached
+
+
+def test_an_items_groups_as_data_are_put_back_on_another_item(app, tenant, manager, extras):
+    """What the item board's trash and "duplicate" need: the links, not copies of the groups;
+    a group deleted meanwhile is left out."""
+    items = menu(app, tenant)
+    with bound(app, tenant):
+        snapshot = options.item_links_snapshot(items["Fries"].id)
+        assert snapshot == [{"group_id": extras, "rank": 0}]
+        copy = MenuItem(name="Fries (copy)", price=100)
+        db.session.add(copy)
+        db.session.flush()
+        ghost = {"group_id": str(uuid.uuid4()), "rank": 1}
+        assert options.put_back_links(copy.id, [*snapshot, ghost, {"name": "Size"}]) == 1
+        assert [group.id for group, _ in options.option_groups(copy.id)] == [uuid.UUID(extras)]
