@@ -283,6 +283,11 @@ def validate_menu_document(document, prefix: str = "") -> dict:
         _share_groups(problems, prefix, clean)
     if problems.found:
         raise problems.refusal()
+    # As export writes them (by name, left out when there are none), so a clean document
+    # compares equal to the export of the menu it makes.
+    clean["option_groups"] = _by_name(clean["option_groups"])
+    if not clean["option_groups"]:
+        del clean["option_groups"]
     return clean
 
 
@@ -346,8 +351,8 @@ def counts(clean: dict) -> MenuCounts:
     return MenuCounts(
         categories=len(clean["categories"]),
         items=len(items),
-        option_groups=len(clean["option_groups"]),
-        options=sum(len(group["options"]) for group in clean["option_groups"]),
+        option_groups=len(clean.get("option_groups", [])),
+        options=sum(len(group["options"]) for group in clean.get("option_groups", [])),
     )
 
 
@@ -357,7 +362,7 @@ def insert_menu(connection, clean: dict, execution_options=None) -> MenuCounts:
     options = execution_options or {}
     rows: dict = {Category: [], MenuItem: [], OptionGroup: [], ItemOptionGroup: [], Option: []}
     group_ids = {}
-    for group in clean["option_groups"]:
+    for group in clean.get("option_groups", []):
         group_ids[group["name"]] = group_id = uuid.uuid4()
         rows[OptionGroup].append(
             {
