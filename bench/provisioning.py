@@ -78,12 +78,16 @@ CREATE TABLE {s}.menu_items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   CONSTRAINT menu_items_price_check CHECK (price >= 0));
 CREATE INDEX ix_tenant_menu_items_category_id ON {s}.menu_items (category_id);
 CREATE TABLE {s}.option_groups (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  menu_item_id uuid NOT NULL REFERENCES {s}.menu_items (id) ON DELETE CASCADE,
   name varchar NOT NULL, min_choices integer NOT NULL DEFAULT 0,
-  max_choices integer NOT NULL DEFAULT 1, rank integer NOT NULL DEFAULT 0,
+  max_choices integer NOT NULL DEFAULT 1,
   CONSTRAINT option_groups_choices_check
     CHECK (min_choices >= 0 AND max_choices >= 1 AND max_choices >= min_choices));
-CREATE INDEX ix_tenant_option_groups_menu_item_id ON {s}.option_groups (menu_item_id);
+CREATE UNIQUE INDEX option_groups_name_key ON {s}.option_groups (lower(name));
+CREATE TABLE {s}.item_option_groups (
+  menu_item_id uuid NOT NULL REFERENCES {s}.menu_items (id) ON DELETE CASCADE,
+  group_id uuid NOT NULL REFERENCES {s}.option_groups (id) ON DELETE CASCADE,
+  rank integer NOT NULL DEFAULT 0, PRIMARY KEY (menu_item_id, group_id));
+CREATE INDEX ix_tenant_item_option_groups_group_id ON {s}.item_option_groups (group_id);
 CREATE TABLE {s}.options (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   group_id uuid NOT NULL REFERENCES {s}.option_groups (id) ON DELETE CASCADE,
   name varchar NOT NULL, price_delta integer NOT NULL DEFAULT 0,

@@ -8,7 +8,14 @@ metadata (`omniorder.tenancy.schema.tenant_tables`).
 
 from omniorder.analytics.models import DailySales
 from omniorder.jobs.models import JobError
-from omniorder.menu.models import Category, MenuItem, MenuVersion, Option, OptionGroup
+from omniorder.menu.models import (
+    Category,
+    ItemOptionGroup,
+    MenuItem,
+    MenuVersion,
+    Option,
+    OptionGroup,
+)
 from omniorder.notifications.models import Notification, WebhookEndpoint
 from omniorder.ordering.models import BoardVersion, Order
 from omniorder.payments.models import PaymentEvent, Refund
@@ -22,6 +29,7 @@ __all__ = [
     "BoardVersion",
     "Category",
     "DailySales",
+    "ItemOptionGroup",
     "JobError",
     "LoginFailure",
     "MenuItem",

@@ -5,8 +5,8 @@ the manager deletes the item). Every change therefore locks the row it changes b
 it (``FOR UPDATE``), and a new item locks its category against deletion (``FOR SHARE``): the
 second change waits for the first to commit, then finds the row gone (404), the category gone
 (400) or the category no longer empty (409), instead of failing inside its flush (a 500).
-An item's option groups and options follow the same rule (menu/options.py): their
-changes lock the item first.
+Option groups and options follow the same rule (menu/options.py): attaching a group locks
+the item first, changing a group or its options locks the group.
 
 `read_menu` is the one read of the menu that the storefront, the cart, the kitchen panel,
 the back office and ``GET /api/v1/menu`` share: every item with its allergens and its option
@@ -28,7 +28,7 @@ from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
 from omniorder.core.text_input import clean_line, clean_text
 from omniorder.media.photos import discard_photo, photo_json
-from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
+from omniorder.menu.models import Category, ItemOptionGroup, MenuItem, Option, OptionGroup
 from omniorder.settings.document import current_settings, default_settings
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant, read_connection
@@ -66,6 +66,7 @@ def _json_list(element, *order_by):
 
 _option = Option.__table__
 _group = OptionGroup.__table__
+_link = ItemOptionGroup.__table__
 _item = MenuItem.__table__
 _OPTIONS_OF_GROUP = (
     select(
@@ -92,10 +93,11 @@ _GROUPS_OF_ITEM = (
                 "max", _group.c.max_choices,
                 "options", _OPTIONS_OF_GROUP,
             ),
-            _group.c.rank, _group.c.name, _group.c.id,
+            _link.c.rank, _group.c.name, _group.c.id,
         )
     )
-    .where(_group.c.menu_item_id == _item.c.id)
+    .select_from(_link.join(_group, _group.c.id == _link.c.group_id))
+    .where(_link.c.menu_item_id == _item.c.id)
     .scalar_subquery()
 )  # fmt: skip
 # One row: the currency of the settings document (its default when the key is missing).
@@ -380,10 +382,11 @@ def move_category(category_id, step: int) -> None:
     move_in_order(ordered, next(c.id for c in ordered if str(c.id) == str(category_id)), step)
 
 
-def move_in_order(siblings: list, row_id, step: int) -> None:
-    """Swap a row (category, option group, option) with its neighbour above (-1) or below
-    (+1) among `siblings`, locked and in their current order; ranks become 0..n-1."""
-    index = next(i for i, row in enumerate(siblings) if row.id == row_id)
+def move_in_order(siblings: list, row_id, step: int, key=lambda row: row.id) -> None:
+    """Swap a row (category, an item's option group, option) with its neighbour above (-1)
+    or below (+1) among `siblings`, locked and in their current order, the row found by
+    `key` (its id); ranks become 0..n-1."""
+    index = next(i for i, row in enumerate(siblings) if key(row) == row_id)
     target = index + (1 if step > 0 else -1)
     if 0 <= target < len(siblings):
         siblings[index], siblings[target] = siblings[target], siblings[index]

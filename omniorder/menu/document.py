@@ -2,25 +2,34 @@
 (export), and what provisioning seeds.
 
 ```json
-{"categories": [{"name": "Pizzas", "station": "Oven", "items": [{"name": "Margherita",
-  "description": "…", "price": 1100, "is_available": true, "image_url": null,
-  "allergens": ["gluten", "milk"],
-  "option_groups": [{"name": "Size", "min": 1, "max": 1, "options": [
+{"option_groups": [{"name": "Size", "min": 1, "max": 1, "options": [
     {"name": "Regular", "price_delta": 0, "is_available": true},
-    {"name": "Large", "price_delta": 300, "is_available": true}]}]}]}],
+    {"name": "Large", "price_delta": 300, "is_available": true}]}],
+ "categories": [{"name": "Pizzas", "station": "Oven", "items": [{"name": "Margherita",
+  "description": "…", "price": 1100, "is_available": true, "image_url": null,
+  "allergens": ["gluten", "milk"], "option_groups": ["Size"]}]}],
  "items": [ …items without a category, only when there are some… ]}
 ```
 
+(``option_groups`` too is written only when the menu has some.)
+
+Option groups belong to the menu (menu/options.py): ``option_groups`` lists them (by name,
+unique ignoring case), and an item names the ones it offers, in its order. The earlier
+shape, each item with its own groups inline (``"option_groups": [{"name": "Size", …}]``), is
+still taken: each inline group becomes a group of the menu; inline groups of one name with
+the same choices and options (or the same as a listed group) become one group, and one whose
+name is taken by a different group is named after its item, "Size (Marinara)", as the
+migration to shared groups named them (t0015). Export writes the new shape.
+
 Amounts are integers in the currency's minor unit. Category order is the document's order
-(it becomes their rank), and so is the order of groups and options; items are listed by name.
-``categories`` is required, and in it only ``name`` (and an item's ``price``); the rest has
-the defaults above (a list may be left out, but null is refused, not read as empty); a
-category's ``station`` (the kitchen station its items go to, at most 40 characters) is left
-out when it has none. The
-rules are the back office's (menu/catalog.py, menu/options.py), checked for the whole
-document first: any problem → nothing changes, and every problem is reported at its path
-(``categories[0].items[2].option_groups[0].max: must be ≥ min``). Export → import → export
-gives the same document.
+(it becomes their rank), and so is the order of an item's groups and of options; items and
+groups are listed by name. ``categories`` is required, and in it only ``name`` (and an item's
+``price``); the rest has the defaults above (a list may be left out, but null is refused, not
+read as empty); a category's ``station`` (the kitchen station its items go to, at most 40
+characters) is left out when it has none. The rules are the back office's
+(menu/catalog.py, menu/options.py), checked for the whole document first: any problem →
+nothing changes, and every problem is reported at its path
+(``option_groups[0].max: must be ≥ min``). Export → import → export gives the same document.
 """
 
 import json
@@ -40,9 +49,10 @@ from omniorder.menu.catalog import (
     clean_name,
     clean_station,
 )
-from omniorder.menu.models import Category, MenuItem, Option, OptionGroup
+from omniorder.menu.models import Category, ItemOptionGroup, MenuItem, Option, OptionGroup
 from omniorder.menu.options import (
     MAX_CHOICES,
+    MAX_GROUPS,
     MAX_GROUPS_PER_ITEM,
     MAX_OPTIONS_PER_GROUP,
     check_choices,
@@ -53,7 +63,7 @@ MAX_CATEGORIES = 100
 MAX_ITEMS = 1000  # in the whole document
 MAX_PROBLEMS = 100  # reported at most; a document that bad is the wrong file
 
-DOCUMENT_KEYS = ("categories", "items")
+DOCUMENT_KEYS = ("option_groups", "categories", "items")
 CATEGORY_KEYS = ("name", "station", "items")
 ITEM_KEYS = (
     "name",
@@ -169,10 +179,11 @@ def _amount(value) -> int:
 
 
 def _unique_names(problems: _Problems, path: str, entries: list, kind: str) -> None:
-    """Names are unique within their item (groups) or group (options), ignoring case."""
+    """Names are unique within the menu or their item (groups) or group (options), ignoring
+    case; an item's group may be named by a string."""
     seen = set()
     for index, entry in enumerate(entries):
-        name = entry.get("name") if isinstance(entry, dict) else None
+        name = entry.get("name") if isinstance(entry, dict) else entry
         if isinstance(name, str) and name.strip():
             key = name.strip().casefold()
             if key in seen:
@@ -230,8 +241,12 @@ def _item(problems: _Problems, path: str, raw) -> dict | None:
     )
     _unique_names(problems, f"{path}.option_groups", groups, "group")
     item["option_groups"] = [
-        _group(problems, f"{path}.option_groups[{i}]", g) for i, g in enumerate(groups)
+        problems.check(f"{path}.option_groups[{i}]", clean_name, g)
+        if isinstance(g, str)
+        else _group(problems, f"{path}.option_groups[{i}]", g)
+        for i, g in enumerate(groups)
     ]
+    item["path"] = path  # where a group it names is reported (dropped once resolved)
     return item
 
 
@@ -241,8 +256,15 @@ def validate_menu_document(document, prefix: str = "") -> dict:
     (422) when the document is well-formed and only breaks the rules across its values."""
     problems = _Problems()
     document = problems.object(prefix.rstrip(".") or "menu", document, DOCUMENT_KEYS, prefix)
-    clean = {"categories": [], "items": []}
+    clean = {"option_groups": [], "categories": [], "items": []}
     if document is not None:
+        listed = problems.array(
+            f"{prefix}option_groups", document.get("option_groups", []), MAX_GROUPS
+        )
+        _unique_names(problems, f"{prefix}option_groups", listed, "option group")
+        clean["option_groups"] = [
+            _group(problems, f"{prefix}option_groups[{i}]", g) for i, g in enumerate(listed)
+        ]
         if "categories" not in document:
             problems.add(f"{prefix}categories", "is required (a list, possibly empty)")
         categories = problems.array(
@@ -257,9 +279,58 @@ def validate_menu_document(document, prefix: str = "") -> dict:
         total = len(clean["items"]) + sum(len(c["items"]) for c in clean["categories"] if c)
         if total > MAX_ITEMS:
             problems.rule(f"{prefix}categories", f"a menu has at most {MAX_ITEMS} items")
+    if not problems.found:
+        _share_groups(problems, prefix, clean)
     if problems.found:
         raise problems.refusal()
+    # As export writes them (by name, left out when there are none), so a clean document
+    # compares equal to the export of the menu it makes.
+    clean["option_groups"] = _by_name(clean["option_groups"])
+    if not clean["option_groups"]:
+        del clean["option_groups"]
     return clean
+
+
+def _same_group(one: dict, other: dict) -> bool:
+    return {**one, "name": ""} == {**other, "name": ""}
+
+
+def _share_groups(problems: _Problems, prefix: str, clean: dict) -> None:
+    """Every item's groups as names of the menu's groups (`clean["option_groups"]`), inline
+    groups (the earlier shape) added to them, merged or renamed as the module says."""
+    by_key = {group["name"].casefold(): group for group in clean["option_groups"]}
+    items = clean["items"] + [item for c in clean["categories"] for item in c["items"]]
+    for item in items:
+        path = item.pop("path")
+        names = []
+        for index, entry in enumerate(item["option_groups"]):
+            if isinstance(entry, str):
+                if entry.casefold() not in by_key:
+                    shown = entry.encode("utf-8", "backslashreplace").decode()[:100]
+                    problems.rule(
+                        f"{path}.option_groups[{index}]", f"no option group is called {shown}"
+                    )
+                    continue
+                names.append(by_key[entry.casefold()]["name"])
+                continue
+            for name in (entry["name"], f"{entry['name'][:60]} ({item['name'][:37]})"):
+                found = by_key.get(name.casefold())
+                if found is None:
+                    by_key[name.casefold()] = found = {**entry, "name": name}
+                    clean["option_groups"].append(found)
+                if _same_group(found, entry):
+                    names.append(found["name"])
+                    break
+            else:
+                problems.rule(
+                    f"{path}.option_groups[{index}].name",
+                    "another option group of that name has other choices",
+                )
+        if len(set(name.casefold() for name in names)) < len(names):
+            problems.rule(f"{path}.option_groups", "names one option group twice")
+        item["option_groups"] = names
+    if len(clean["option_groups"]) > MAX_GROUPS:
+        problems.rule(f"{prefix}option_groups", f"a menu has at most {MAX_GROUPS} groups")
 
 
 def _category(problems: _Problems, path: str, raw) -> dict | None:
@@ -277,12 +348,11 @@ def _category(problems: _Problems, path: str, raw) -> dict | None:
 
 def counts(clean: dict) -> MenuCounts:
     items = clean["items"] + [item for c in clean["categories"] for item in c["items"]]
-    groups = [group for item in items for group in item["option_groups"]]
     return MenuCounts(
         categories=len(clean["categories"]),
         items=len(items),
-        option_groups=len(groups),
-        options=sum(len(group["options"]) for group in groups),
+        option_groups=len(clean.get("option_groups", [])),
+        options=sum(len(group["options"]) for group in clean.get("option_groups", [])),
     )
 
 
@@ -290,28 +360,31 @@ def insert_menu(connection, clean: dict, execution_options=None) -> MenuCounts:
     """Write a validated menu into an empty one (few statements: one per table). Provisioning
     passes its new schema's translation in `execution_options`."""
     options = execution_options or {}
-    rows: dict = {Category: [], MenuItem: [], OptionGroup: [], Option: []}
+    rows: dict = {Category: [], MenuItem: [], OptionGroup: [], ItemOptionGroup: [], Option: []}
+    group_ids = {}
+    for group in clean.get("option_groups", []):
+        group_ids[group["name"]] = group_id = uuid.uuid4()
+        rows[OptionGroup].append(
+            {
+                "id": group_id,
+                "name": group["name"],
+                "min_choices": group["min"],
+                "max_choices": group["max"],
+            }
+        )
+        rows[Option].extend(
+            {"group_id": group_id, "rank": rank, **option}
+            for rank, option in enumerate(group["options"])
+        )
 
     def add_item(item: dict, category_id) -> None:
         item_id = uuid.uuid4()
         fields = {key: item[key] for key in ITEM_KEYS if key != "option_groups"}
         rows[MenuItem].append({"id": item_id, "category_id": category_id, **fields})
-        for group_rank, group in enumerate(item["option_groups"]):
-            group_id = uuid.uuid4()
-            rows[OptionGroup].append(
-                {
-                    "id": group_id,
-                    "menu_item_id": item_id,
-                    "name": group["name"],
-                    "min_choices": group["min"],
-                    "max_choices": group["max"],
-                    "rank": group_rank,
-                }
-            )
-            rows[Option].extend(
-                {"group_id": group_id, "rank": rank, **option}
-                for rank, option in enumerate(group["options"])
-            )
+        rows[ItemOptionGroup].extend(
+            {"menu_item_id": item_id, "group_id": group_ids[name], "rank": rank}
+            for rank, name in enumerate(item["option_groups"])
+        )
 
     for rank, category in enumerate(clean["categories"]):
         category_id = uuid.uuid4()
@@ -339,13 +412,15 @@ def import_menu(document, dry_run: bool = False) -> MenuCounts:
     clean = validate_menu_document(document)
     if dry_run:
         return counts(clean)
-    # Lock every item, then every category, in id order (menu/catalog.py's rule: a change
-    # locks the item first): edits in flight finish first and then find their row gone (404),
+    # Lock every item, then every category, then every group, in id order (menu/options.py's
+    # rule: items before groups): edits in flight finish first and then find their row gone (404),
     # a new item waiting to be filed under a category finds the category gone (400), and two
     # imports queue instead of deadlocking.
     db.session.execute(select(MenuItem.id).order_by(MenuItem.id).with_for_update())
     db.session.execute(select(Category.id).order_by(Category.id).with_for_update())
-    db.session.execute(delete(MenuItem))  # option groups and options cascade
+    db.session.execute(select(OptionGroup.id).order_by(OptionGroup.id).with_for_update())
+    db.session.execute(delete(MenuItem))  # their links to groups cascade
+    db.session.execute(delete(OptionGroup))  # options cascade
     db.session.execute(delete(Category))
     db.session.expire_all()
     return insert_menu(db.session.connection(), clean)
@@ -364,6 +439,7 @@ EXPORT_STATEMENT = select(
     ).scalar_subquery(),
     select(_rows_as_json(*MenuItem.__table__.columns)).scalar_subquery(),
     select(_rows_as_json(*OptionGroup.__table__.columns)).scalar_subquery(),
+    select(_rows_as_json(*ItemOptionGroup.__table__.columns)).scalar_subquery(),
     select(_rows_as_json(*Option.__table__.columns)).scalar_subquery(),
 )
 
@@ -371,23 +447,17 @@ EXPORT_STATEMENT = select(
 def export_menu() -> dict:
     """The bound restaurant's menu as the document `import_menu` takes."""
     with read_connection() as connection:
-        categories, items, groups, options = connection.execute(EXPORT_STATEMENT).one()
+        categories, items, groups, links, options = connection.execute(EXPORT_STATEMENT).one()
 
     options_of: dict = {}
     for option in sorted(options, key=lambda o: (o["rank"], o["name"])):  # unique per group
         options_of.setdefault(option["group_id"], []).append(
             {key: option[key] for key in OPTION_KEYS}
         )
+    name_of = {group["id"]: group["name"] for group in groups}
     groups_of: dict = {}
-    for group in sorted(groups, key=lambda g: (g["rank"], g["name"])):  # unique per item
-        groups_of.setdefault(group["menu_item_id"], []).append(
-            {
-                "name": group["name"],
-                "min": group["min_choices"],
-                "max": group["max_choices"],
-                "options": options_of.get(group["id"], []),
-            }
-        )
+    for link in sorted(links, key=lambda link: (link["rank"], name_of[link["group_id"]])):
+        groups_of.setdefault(link["menu_item_id"], []).append(name_of[link["group_id"]])
     items_of: dict = {}
     for item in items:
         items_of.setdefault(item["category_id"], []).append(
@@ -397,11 +467,23 @@ def export_menu() -> dict:
                 "option_groups": groups_of.get(item["id"], []),
             }
         )
-    document = {
+    shared = _by_name(
+        [
+            {
+                "name": group["name"],
+                "min": group["min_choices"],
+                "max": group["max_choices"],
+                "options": options_of.get(group["id"], []),
+            }
+            for group in groups
+        ]
+    )
+    document = {"option_groups": shared} if shared else {}
+    document |= {
         "categories": _in_order(
             (_exported_category(c, _by_name(items_of.get(c["id"], []))), c["rank"])
             for c in categories
-        )
+        ),
     }
     if items_of.get(None):
         document["items"] = _by_name(items_of[None])

@@ -7,9 +7,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -57,7 +59,10 @@ class MenuItem(db.Model):
 
 
 class OptionGroup(db.Model):
-    """A choice on an item: Size (min 1, max 1: required, one) or Extras (min 0, max N)."""
+    """A choice of the menu: Size (min 1, max 1: required, one) or Extras (min 0, max N),
+    attached to any number of items (`ItemOptionGroup`); its options and their prices are the
+    same on every one of them. Its name is unique in the menu, ignoring case (documents and
+    the back office name it)."""
 
     __tablename__ = "option_groups"
     __table_args__ = (
@@ -65,16 +70,31 @@ class OptionGroup(db.Model):
             "min_choices >= 0 AND max_choices >= 1 AND max_choices >= min_choices",
             name="option_groups_choices_check",
         ),
+        Index("option_groups_name_key", func.lower(text("name")), unique=True),
         {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    menu_item_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(MenuItem.id, ondelete="CASCADE"), nullable=False, index=True
-    )
     name: Mapped[str] = mapped_column(String, nullable=False)
     min_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     max_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+
+
+class ItemOptionGroup(db.Model):
+    """A group offered on an item, at its place (`rank`) among the item's groups."""
+
+    __tablename__ = "item_option_groups"
+    __table_args__ = {"schema": TENANT_SCHEMA_PLACEHOLDER, "info": {CHANGE_TOPIC: "menu"}}
+
+    menu_item_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey(MenuItem.id, ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey(OptionGroup.id, ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
     rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
 
 
@@ -102,7 +122,8 @@ class Option(db.Model):
 
 class MenuVersion(db.Model):
     """One row: how many transactions have changed the menu topic (categories, items, option
-    groups, options, the settings, the webhook endpoint). The change feed adds 1 as each of
+    groups, their links to items, options, the settings, the webhook endpoint). The change
+    feed adds 1 as each of
     them commits (cache/changes.py); a checkout priced from a worker's memory inserts its
     order only while the version is still the one it read (ordering/checkout.py).
 

@@ -21,7 +21,7 @@ from sqlalchemy import Row, select
 
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Conflict, Invalid
-from omniorder.menu.models import MenuItem, Option, OptionGroup
+from omniorder.menu.models import ItemOptionGroup, MenuItem, Option, OptionGroup
 
 BASIS_POINTS = 10_000
 MAX_TIP_AMOUNT = 100_000_000  # a custom tip beyond any order's cap is refused on sight
@@ -34,8 +34,9 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 @dataclass(frozen=True)
 class GroupChoices:
-    """An option group of an item (a row: id, menu_item_id, name, min_choices, max_choices)
-    with its options (rows: id, group_id, name, price_delta, is_available), in menu order."""
+    """An option group of an item (a row: menu_item_id, id, name, min_choices, max_choices;
+    a group shared by several items has the same options on each) with its options (rows:
+    id, group_id, name, price_delta, is_available), in menu order."""
 
     group: Row
     options: list[Row]
@@ -43,7 +44,6 @@ class GroupChoices:
 
 GROUP_COLUMNS = (
     OptionGroup.id,
-    OptionGroup.menu_item_id,
     OptionGroup.name,
     OptionGroup.min_choices,
     OptionGroup.max_choices,
@@ -53,28 +53,32 @@ OPTION_COLUMNS = (Option.id, Option.group_id, Option.name, Option.price_delta, O
 
 def option_groups_of(item_ids=None) -> dict[uuid.UUID, list[GroupChoices]]:
     """The option groups of these items (None: of every item) with their options, by item,
-    in menu order (rank). Plain rows, not ORM objects: a worker keeps them in memory across
-    requests (ordering/checkout.py). Two statements (the options only when there are groups)."""
-    groups_query = select(*GROUP_COLUMNS).order_by(
-        OptionGroup.rank, OptionGroup.name, OptionGroup.id
+    in the item's order (its links' rank). A group shared by several items is one
+    `GroupChoices` on each of them: one price wherever it is chosen. Plain rows, not ORM
+    objects: a worker keeps them in memory across requests (ordering/checkout.py). Two
+    statements (the options only when there are groups)."""
+    links_query = (
+        select(ItemOptionGroup.menu_item_id, *GROUP_COLUMNS)
+        .join(OptionGroup, OptionGroup.id == ItemOptionGroup.group_id)
+        .order_by(ItemOptionGroup.rank, OptionGroup.name, OptionGroup.id)
     )
     if item_ids is not None:
         item_ids = list(item_ids)
         if not item_ids:
             return {}
-        groups_query = groups_query.where(OptionGroup.menu_item_id.in_(item_ids))
-    groups = db.session.execute(groups_query).all()
-    if not groups:
+        links_query = links_query.where(ItemOptionGroup.menu_item_id.in_(item_ids))
+    links = db.session.execute(links_query).all()
+    if not links:
         return {}
     options_query = select(*OPTION_COLUMNS).order_by(Option.rank, Option.name, Option.id)
     if item_ids is not None:
-        options_query = options_query.where(Option.group_id.in_([group.id for group in groups]))
+        options_query = options_query.where(Option.group_id.in_({link.id for link in links}))
     options_by_group = defaultdict(list)
     for option in db.session.execute(options_query):
         options_by_group[option.group_id].append(option)
     by_item = defaultdict(list)
-    for group in groups:
-        by_item[group.menu_item_id].append(GroupChoices(group, options_by_group[group.id]))
+    for link in links:  # the group's row, with the item it is attached to here
+        by_item[link.menu_item_id].append(GroupChoices(link, options_by_group[link.id]))
     return dict(by_item)
 
 

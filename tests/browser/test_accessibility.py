@@ -265,3 +265,32 @@ def test_opening_soon_suspended_and_the_staff_banner_pass_axe(
     expect(page.get_by_text("This restaurant is suspended.")).to_be_visible()
     assert_accessible(page)
     page.context.close()
+
+
+def test_the_option_groups_pages_pass_axe(signed_in):
+    """The Option groups page with a group and its options, the delete confirmation, and an
+    item's page with the group attached and one to attach."""
+    base, page = signed_in
+    page.goto(base + "/admin/option-groups")
+    assert_accessible(page)  # no group yet
+    for name in ("Extras", "Sauce"):
+        page.get_by_label("New group").fill(name)
+        page.get_by_role("button", name="Add group").click()
+        page.wait_for_load_state()
+    page.get_by_label("New option").first.fill("Cheese")
+    page.get_by_label(re.compile("Extra charge")).first.fill("1.00")
+    page.get_by_role("button", name="Add option to Extras").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("link", name="Delete group Extras").click()
+    page.wait_for_url(re.compile(r"/admin/option-groups/[0-9a-f-]+/delete$"))
+    assert_accessible(page)
+
+    page.goto(base + "/admin/menu")
+    page.get_by_role("link", name=re.compile("Edit Fries|Fries")).first.click()
+    page.wait_for_url(re.compile(r"/admin/items/[0-9a-f-]+/edit"))
+    page.get_by_label("Add an existing group").select_option(label="Extras (up to 1)")
+    page.get_by_role("button", name="Add to this item").click()
+    page.wait_for_load_state()
+    assert "Cheese" in page.content()
+    assert_accessible(page)

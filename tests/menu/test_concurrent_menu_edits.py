@@ -45,6 +45,18 @@ def count(db_connection, tenant, table: str, row_id: str) -> int:
     )
 
 
+def links_of(db_connection, tenant, item_id: str) -> int:
+    found = db_connection.scalar(
+        text(
+            f'SELECT count(*) FROM "{tenant.schema_name}".item_option_groups '
+            "WHERE menu_item_id = :id"
+        ),
+        {"id": item_id},
+    )
+    db_connection.commit()
+    return found
+
+
 def test_sold_out_toggle_against_item_delete(app, tenant, two_managers, db_connection):
     kitchen, manager = two_managers
     for _ in range(TRIES):
@@ -103,15 +115,23 @@ def test_category_rename_against_category_delete(app, tenant, two_managers, db_c
 
 
 def new_item_with_choice(db_connection, tenant) -> tuple[str, str, str]:
-    """A new item with a group Size and its option Large: (item, group, option) ids."""
+    """A new item with a group Size … (of the menu, attached to it) and its option Large:
+    (item, group, option) ids."""
     item = new_item(db_connection, tenant)
     schema = tenant.schema_name
     group = db_connection.scalar(
         text(
-            f'INSERT INTO "{schema}".option_groups (menu_item_id, name, min_choices, max_choices) '
-            "VALUES (:item, 'Size', 1, 1) RETURNING id"
+            f'INSERT INTO "{schema}".option_groups (name, min_choices, max_choices) '
+            "VALUES (:name, 1, 1) RETURNING id"
         ),
-        {"item": item},
+        {"name": f"Size {uuid.uuid4().hex[:8]}"},
+    )
+    db_connection.execute(
+        text(
+            f'INSERT INTO "{schema}".item_option_groups (menu_item_id, group_id) '
+            "VALUES (:item, :group)"
+        ),
+        {"item": item, "group": group},
     )
     option = db_connection.scalar(
         text(
@@ -138,7 +158,7 @@ def test_option_edit_against_item_delete(app, tenant, two_managers, db_connectio
         )
         assert delete == 303
         assert edit in (303, 404), edit
-        assert count(db_connection, tenant, "options", option) == 0
+        assert links_of(db_connection, tenant, item) == 0  # the group stays in the menu
 
 
 def test_new_option_against_its_group_delete(app, tenant, two_managers, db_connection):
@@ -163,7 +183,12 @@ def test_group_edit_and_option_toggle_against_item_delete(app, tenant, two_manag
     for attempt in range(TRIES):
         item, group, option = new_item_with_choice(db_connection, tenant)
         change = (
-            editor.post(f"/admin/items/{item}/groups/{group}/edit", name="Sizes", min="0", max="1")
+            editor.post(
+                f"/admin/items/{item}/groups/{group}/edit",
+                name=f"Sizes {attempt}",
+                min="0",
+                max="1",
+            )
             if attempt % 2
             else editor.post(
                 f"/admin/items/{item}/groups/{group}/options/{option}/availability",
@@ -173,7 +198,7 @@ def test_group_edit_and_option_toggle_against_item_delete(app, tenant, two_manag
         edit, delete = race(change, manager.post(f"/admin/items/{item}/delete"))
         assert delete == 303
         assert edit in (303, 404), edit
-        assert count(db_connection, tenant, "option_groups", group) == 0
+        assert links_of(db_connection, tenant, item) == 0
 
 
 def test_option_edit_against_a_menu_import(app, client, tenant, two_managers, db_connection):
@@ -204,3 +229,58 @@ def test_option_edit_against_a_menu_import(app, client, tenant, two_managers, db
         ).all()
         db_connection.commit()
         assert names == ["Miso"]
+
+
+# --- shared option groups ------------------------------------------------------------------
+
+
+def test_attach_against_the_groups_delete(app, tenant, two_managers, db_connection):
+    editor, manager = two_managers
+    for _ in range(TRIES):
+        _, group, _ = new_item_with_choice(db_connection, tenant)
+        other = new_item(db_connection, tenant)
+        attach, delete = race(
+            editor.post(f"/admin/items/{other}/groups/attach", group_id=group),
+            manager.post(f"/admin/option-groups/{group}/delete"),
+        )
+        assert delete == 303
+        assert attach in (303, 404), attach
+        assert count(db_connection, tenant, "option_groups", group) == 0
+        assert links_of(db_connection, tenant, other) == 0
+
+
+def test_two_groups_of_one_name_at_once(app, tenant, two_managers, db_connection):
+    """Both pass the check before either commits; the database's unique name refuses the
+    second: a 400 with the reason, never a 500, and one group."""
+    first, second = two_managers
+    for _ in range(10):
+        name = f"Extras {uuid.uuid4().hex[:6]}"
+        one, two = race(
+            first.post("/admin/option-groups", name=name, min="0", max="2"),
+            second.post("/admin/option-groups", name=name.upper(), min="0", max="2"),
+        )
+        assert sorted((one, two)) == [303, 400], (one, two)
+        groups = db_connection.scalar(
+            text(
+                f'SELECT count(*) FROM "{tenant.schema_name}".option_groups '
+                "WHERE lower(name) = lower(:n)"
+            ),
+            {"n": name},
+        )
+        db_connection.commit()
+        assert groups == 1
+
+
+def test_the_same_group_attached_twice_at_once(app, tenant, two_managers, db_connection):
+    """Both lock the item: the second finds the group already there (409), never a 500 or a
+    duplicate key."""
+    first, second = two_managers
+    for _ in range(10):
+        _, group, _ = new_item_with_choice(db_connection, tenant)
+        item = new_item(db_connection, tenant)
+        one, two = race(
+            first.post(f"/admin/items/{item}/groups/attach", group_id=group),
+            second.post(f"/admin/items/{item}/groups/attach", group_id=group),
+        )
+        assert sorted((one, two)) == [303, 409], (one, two)
+        assert links_of(db_connection, tenant, item) == 1

@@ -35,8 +35,8 @@ EXTRAS = {
         {"name": "No garlic", "price_delta": 0, "is_available": True},
     ],
 }
-# As export writes it: every field, items by name, categories and choices in menu order.
-PIZZERIA = {
+# The earlier shape: each item with its option groups inline (still imported).
+INLINE_PIZZERIA = {
     "categories": [
         {
             "name": "Pizzas",
@@ -91,6 +91,22 @@ PIZZERIA = {
 }
 
 
+def _named(item: dict) -> dict:
+    return {**item, "option_groups": [group["name"] for group in item["option_groups"]]}
+
+
+# As export writes it: every field, items and groups by name, categories, an item's groups and
+# options in menu order; Extras is one group of the menu, on both pizzas.
+PIZZERIA = {
+    "option_groups": [EXTRAS, SIZE],
+    "categories": [
+        {**category, "items": [_named(item) for item in category["items"]]}
+        for category in INLINE_PIZZERIA["categories"]
+    ],
+    "items": [_named(item) for item in INLINE_PIZZERIA["items"]],
+}
+
+
 def export(runner, domain) -> dict:
     result = runner.invoke(args=["menu", "export", domain])
     assert result.exit_code == 0, result.output
@@ -111,7 +127,7 @@ def put_menu(client, domain, document, query=""):
     return client.put(f"/api/v1/sys/tenants/{domain}/menu{query}", json=document, headers=AUTH)
 
 
-PIZZERIA_COUNTS = {"categories": 3, "items": 4, "option_groups": 3, "options": 8}
+PIZZERIA_COUNTS = {"categories": 3, "items": 4, "option_groups": 2, "options": 5}
 ITEM = {"name": "Bread", "price": 300}
 
 
@@ -128,7 +144,7 @@ def test_import_replaces_the_menu_and_export_gives_the_same_document(
     result = import_file(runner, tmp_path, tenant.domain, PIZZERIA)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        f"imported the menu of {tenant.domain}: 3 categories, 4 items, 3 option groups, 8 options"
+        f"imported the menu of {tenant.domain}: 3 categories, 4 items, 2 option groups, 5 options"
     )
     assert export(runner, tenant.domain) == PIZZERIA
     items = api_items(client, tenant.domain)
@@ -177,6 +193,14 @@ def test_a_short_document_gets_the_defaults_and_then_round_trips(runner, tenant,
     assert import_file(runner, tmp_path, tenant.domain, short).exit_code == 0
     exported = export(runner, tenant.domain)
     assert exported == {
+        "option_groups": [
+            {
+                "name": "Tofu",
+                "min": 0,
+                "max": 1,
+                "options": [{"name": "Extra tofu", "price_delta": 0, "is_available": True}],
+            }
+        ],
         "categories": [
             {
                 "name": "Soups",
@@ -188,28 +212,19 @@ def test_a_short_document_gets_the_defaults_and_then_round_trips(runner, tenant,
                         "is_available": True,
                         "image_url": None,
                         "allergens": ["gluten", "soya"],
-                        "option_groups": [
-                            {
-                                "name": "Tofu",
-                                "min": 0,
-                                "max": 1,
-                                "options": [
-                                    {"name": "Extra tofu", "price_delta": 0, "is_available": True}
-                                ],
-                            }
-                        ],
+                        "option_groups": ["Tofu"],
                     }
                 ],
             },
             {"name": "Later", "items": []},
-        ]
+        ],
     }
     assert import_file(runner, tmp_path, tenant.domain, exported).exit_code == 0
     assert export(runner, tenant.domain) == exported
 
 
 def broken_pizzeria() -> dict:
-    document = json.loads(json.dumps(PIZZERIA))  # no shared groups, unlike a deepcopy
+    document = json.loads(json.dumps(INLINE_PIZZERIA))  # no shared groups, unlike a deepcopy
     pizzas = document["categories"][0]["items"]
     pizzas[0]["option_groups"][0]["max"] = 0
     pizzas[0]["option_groups"][0]["min"] = 2
@@ -311,7 +326,7 @@ def test_a_dry_run_checks_and_changes_nothing(runner, client, tenant, tmp_path):
     before = export(runner, tenant.domain)
     result = import_file(runner, tmp_path, tenant.domain, PIZZERIA, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "valid (3 categories, 4 items, 3 option groups, 8 options); nothing changed" in (
+    assert "valid (3 categories, 4 items, 2 option groups, 5 options); nothing changed" in (
         result.output
     )
     broken = import_file(runner, tmp_path, tenant.domain, broken_pizzeria(), "--dry-run")
@@ -436,8 +451,8 @@ def test_whole_numbers_written_as_floats_are_integers_in_the_api_and_the_cli(
     }
     imported = import_file(runner, tmp_path, tenant.domain, document)
     assert imported.exit_code == 0, imported.output
-    exported = export(runner, tenant.domain)["items"][0]
-    assert exported["price"] == 1100 and type(exported["price"]) is int
+    exported = export(runner, tenant.domain)
+    assert exported["items"][0]["price"] == 1100 and type(exported["items"][0]["price"]) is int
     assert exported["option_groups"][0]["options"][0]["price_delta"] == 50
     assert put_menu(client, tenant.domain, document).status_code == 200
     fraction = {"categories": [], "items": [{"name": "Pie", "price": 1100.5}]}
@@ -494,12 +509,108 @@ def test_provision_tenant_seeds_the_document_with_its_choices(app, runner):
 def test_the_demo_and_starter_menus_are_valid_documents():
     # Both are written as export writes them, so what a restaurant starts with round-trips.
     assert validate_menu_document(STARTER_MENU) == {**STARTER_MENU, "items": []}
+    # The demo pizzeria is in the earlier shape (groups inline): its pizzas share them.
     pizza = next(demo for demo in DEMO_TENANTS if demo["domain"] == "pizza.localhost")
     clean = validate_menu_document(pizza["menu"])
-    assert clean == {**pizza["menu"], "items": []}
     margherita = next(i for i in clean["categories"][0]["items"] if i["name"] == "Margherita")
     assert margherita["allergens"] == ["gluten", "milk"]
+    assert margherita["option_groups"] == ["Size", "Extras"]
     all_extras = [{**option, "is_available": True} for option in EXTRAS["options"]]
-    assert margherita["option_groups"] == [SIZE, {**EXTRAS, "options": all_extras}]
+    assert clean["option_groups"] == [{**EXTRAS, "options": all_extras}, SIZE]  # as exported
     # The demo pizzeria's board has stations to filter by (issue 16).
     assert [c.get("station") for c in clean["categories"]] == ["Oven", "Prep", "Bar"]
+
+
+# --- shared option groups --------------------------------------------------------------------
+
+
+def test_the_earlier_inline_shape_is_imported_as_shared_groups(runner, client, tenant, tmp_path):
+    """Each inline group becomes a group of the menu: identical ones (Extras on both pizzas)
+    are one group, a different one of a taken name is named after its item. The clean
+    document is the one export writes."""
+    assert validate_menu_document(INLINE_PIZZERIA) == PIZZERIA
+    result = import_file(runner, tmp_path, tenant.domain, INLINE_PIZZERIA)
+    assert result.exit_code == 0, result.output
+    assert "2 option groups, 5 options" in result.output
+    assert export(runner, tenant.domain) == PIZZERIA
+
+    cheap_size = {**SIZE, "options": [{**SIZE["options"][1], "price_delta": 200}]}
+    document = {
+        "categories": [],
+        "items": [
+            {**ITEM, "name": "Margherita", "option_groups": [SIZE]},
+            {**ITEM, "name": "Marinara", "option_groups": [cheap_size]},
+        ],
+    }
+    assert put_menu(client, tenant.domain, document).status_code == 200
+    exported = export(runner, tenant.domain)
+    assert [g["name"] for g in exported["option_groups"]] == ["Size", "Size (Marinara)"]
+    assert [i["option_groups"] for i in exported["items"]] == [["Size"], ["Size (Marinara)"]]
+    items = {item["name"]: item for item in api_items(client, tenant.domain)}
+    assert items["Marinara"]["option_groups"][0]["options"][0]["price_delta"] == 200
+    assert items["Margherita"]["option_groups"][0]["options"][1]["price_delta"] == 300
+
+
+@pytest.mark.parametrize(
+    "document, path, message",
+    [
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": ["Size"]}]},
+            "items[0].option_groups[0]",
+            "no option group is called Size",
+        ),
+        (
+            {
+                "option_groups": [SIZE],
+                "categories": [],
+                "items": [ITEM | {"option_groups": ["Size", "SIZE"]}],
+            },
+            "items[0].option_groups[1].name",
+            "another group here is called SIZE",
+        ),
+        (
+            {"option_groups": [SIZE, {**SIZE, "name": "size"}], "categories": []},
+            "option_groups[1].name",
+            "another option group here is called size",
+        ),
+        (
+            {
+                "option_groups": [SIZE, SIZE | {"name": "Size (Bread)"}],
+                "categories": [],
+                "items": [ITEM | {"option_groups": [SIZE | {"max": 2}]}],
+            },
+            "items[0].option_groups[0].name",
+            "another option group of that name has other choices",
+        ),
+    ],
+)
+def test_groups_named_wrongly_break_the_rules(client, tenant, document, path, message):
+    refused = put_menu(client, tenant.domain, document)
+    assert refused.status_code == 422, refused.data
+    assert refused.json["fields"][path] == message
+
+
+@pytest.mark.parametrize(
+    "document, problem",
+    [
+        ({"option_groups": None, "categories": []}, "option_groups: must be a list"),
+        ({"option_groups": ["Size"], "categories": []}, "option_groups[0]: must be an object"),
+        ({"option_groups": [SIZE] * 501, "categories": []}, "option_groups: must have at most 500"),
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": [7]}]},
+            "option_groups[0]: must be an object",
+        ),
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": ["\ud800"]}]},
+            "option_groups[0]: must be one line of text",
+        ),
+        (
+            {"categories": [], "items": [ITEM | {"option_groups": ["x" * 101]}]},
+            "option_groups[0]: must be at most 100",
+        ),
+    ],
+)
+def test_malformed_groups_are_refused_with_their_path(document, problem):
+    with pytest.raises(Invalid) as refused:
+        validate_menu_document(document)
+    assert problem in refused.value.message

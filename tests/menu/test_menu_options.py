@@ -14,6 +14,7 @@ from omniorder.settings.document import update_settings
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.support.app import make_app
+from tests.support.menu import api_item, api_menu
 from tests.support.staff import Staff, signed_in
 from tests.support.storefront import menu
 
@@ -21,16 +22,6 @@ from tests.support.storefront import menu
 @pytest.fixture
 def manager(app, tenant):
     return signed_in(app, tenant, "manager")
-
-
-def api_menu(client, tenant) -> dict:
-    response = client.get("/api/v1/menu", headers={"Host": tenant.domain})
-    assert response.status_code == 200, response.data
-    return response.get_json()
-
-
-def api_item(client, tenant, name) -> dict:
-    return next(item for item in api_menu(client, tenant)["items"] if item["name"] == name)
 
 
 def item_page(manager, item_id) -> str:
@@ -170,14 +161,15 @@ def test_groups_and_options_are_built_on_the_item_page(app, client, tenant, mana
     ]
     assert manager.post(f"{base}/{size['id']}/delete").status_code == 303
     assert [g["name"] for g in api_item(client, tenant, "Fries")["option_groups"]] == ["Sauces"]
-    # Deleting the item takes its groups and options with it.
+    # Deleting the item detaches its groups: they belong to the menu and stay, with their options.
     assert manager.post(f"/admin/items/{fries.id}/delete").status_code == 303
     with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
         from omniorder.core.database import db
-        from omniorder.menu.models import Option, OptionGroup
+        from omniorder.menu.models import ItemOptionGroup, Option, OptionGroup
 
-        assert db.session.scalar(db.select(db.func.count()).select_from(OptionGroup)) == 0
-        assert db.session.scalar(db.select(db.func.count()).select_from(Option)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(OptionGroup)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(Option)) == 2
+        assert db.session.scalar(db.select(db.func.count()).select_from(ItemOptionGroup)) == 0
 
 
 def test_an_extra_charge_is_typed_in_the_restaurants_locale(app, client, tenant, manager):
@@ -210,7 +202,7 @@ GROUP_PROBLEMS = [
         {"name": "Si\x00ze", "min": "0", "max": "1"},
         "name: must be one line of text without control characters",
     ),
-    ({"name": "sauces", "min": "0", "max": "1"}, "another group here is called sauces"),
+    ({"name": "sauces", "min": "0", "max": "1"}, "another option group is called sauces"),
 ]
 
 

@@ -175,7 +175,8 @@ def test_apply_writes_exactly_the_previewed_menu(manager):
     pizzas, drinks, desserts = after["categories"]
     assert [i["name"] for i in pizzas["items"]] == ["Margherita"]
     assert pizzas["items"][0]["price"] == 1250
-    assert pizzas["items"][0]["option_groups"] == MENU["categories"][0]["items"][0]["option_groups"]
+    assert pizzas["items"][0]["option_groups"] == ["Size"]
+    assert [group["name"] for group in after["option_groups"]] == ["Size"]
     assert [i["name"] for i in drinks["items"]][-1] == "Lemonade"
     assert desserts == {"name": "Desserts", "items": []}
     # and a preview of the same file now shows nothing left to change
@@ -216,7 +217,7 @@ def test_csv_updates_listed_items_adds_new_ones_and_keeps_the_rest(manager):
     after = exported(manager)
     margherita = next(i for i in after["categories"][0]["items"] if i["name"] == "margherita")
     assert margherita["price"] == 1200 and margherita["is_available"] is False
-    assert margherita["option_groups"][0]["name"] == "Size"  # options kept
+    assert margherita["option_groups"] == ["Size"]  # options kept
     assert [i["name"] for i in after["categories"][0]["items"]] == ["Marinara", "margherita"]
     assert after["categories"][-1]["name"] == "Salads"
 

@@ -51,6 +51,7 @@ def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_ten
         "login_failures",
         "alembic_version",
         "option_groups",
+        "item_option_groups",
         "options",
         "settings",
         "notifications",

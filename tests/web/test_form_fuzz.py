@@ -25,6 +25,7 @@ TABLES = (
     "categories",
     "menu_items",
     "option_groups",
+    "item_option_groups",
     "options",
     "orders",
     "board_version",
@@ -88,6 +89,8 @@ FORMS = [  # (who, path template, fields)
     ("customer", "/cart/tip", ["tip", "tip_amount"]),
     ("customer", "/checkout", ["customer_name", "idempotency_key", "note", "email", "phone"]),
     ("manager", "/admin/categories", ["name"]),
+    ("manager", "/admin/option-groups", ["name", "min", "max"]),
+    ("manager", "/admin/items/{item}/groups/attach", ["group_id"]),
     (
         "manager",
         "/admin/items/new",
@@ -171,6 +174,9 @@ NAME_FORMS = [  # (path template, the other fields that make the form valid, the
     ("/admin/items/{item}/groups/{group}/edit", {"min": "0", "max": "1"}, "name"),
     ("/admin/items/{item}/groups/{group}/options", {"price_delta": "0"}, "name"),
     ("/admin/items/{item}/groups/{group}/options/{option}/edit", {"price_delta": "0"}, "name"),
+    ("/admin/option-groups", {"min": "0", "max": "1"}, "name"),
+    ("/admin/option-groups/{group}/edit", {"min": "0", "max": "1"}, "name"),
+    ("/admin/option-groups/{group}/options", {"price_delta": "0"}, "name"),
     ("/admin/staff", {"email": "new.cook@x.example", "role": "kitchen"}, "full_name"),
     ("/admin/staff", {"role": "kitchen"}, "email"),
     # reasons, not names, but read the same way: by the customer, in the order's history

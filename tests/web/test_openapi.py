@@ -8,7 +8,12 @@ import pytest
 from omniorder.core.text_input import line_pattern, text_pattern
 from omniorder.menu.catalog import ALLERGENS, MAX_PRICE_CENTS, MAX_TEXT
 from omniorder.menu.document import MAX_CATEGORIES, MAX_ITEMS
-from omniorder.menu.options import MAX_CHOICES, MAX_GROUPS_PER_ITEM, MAX_OPTIONS_PER_GROUP
+from omniorder.menu.options import (
+    MAX_CHOICES,
+    MAX_GROUPS,
+    MAX_GROUPS_PER_ITEM,
+    MAX_OPTIONS_PER_GROUP,
+)
 from omniorder.ordering.order_input import MAX_EMAIL, MAX_PHONE
 from omniorder.ordering.pricing import MAX_TIP_AMOUNT
 from omniorder.platform.tenants import MAX_NAME_LENGTH
@@ -399,14 +404,18 @@ STATED = [
         [
             "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/image_url/anyOf/0/pattern",
             "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/name/pattern",
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/name/pattern",
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/items/properties/name/pattern",
             "/components/schemas/MenuDocument/properties/categories/items/properties/name/pattern",
             "/components/schemas/MenuDocument/properties/categories/items/properties/station/anyOf/0/pattern",
             "/components/schemas/MenuDocument/properties/items/items/properties/image_url/anyOf/0/pattern",
             "/components/schemas/MenuDocument/properties/items/items/properties/name/pattern",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/name/pattern",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/0/pattern",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/0/pattern",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/name/pattern",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/options/items/properties/name/pattern",
             "/components/schemas/Printer/properties/name/pattern",
             "/components/schemas/Printer/properties/stations/items/pattern",
             "/components/schemas/PrinterChange/properties/name/pattern",
@@ -435,9 +444,10 @@ STATED = [
     pytest.param(
         MAX_PRICE_CENTS,
         [
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/items/properties/price_delta/maximum",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/items/properties/price_delta/maximum",
             "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/price/maximum",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/items/properties/price_delta/maximum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/items/properties/price_delta/maximum",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/options/items/properties/price_delta/maximum",
             "/components/schemas/MenuDocument/properties/items/items/properties/price/maximum",
         ],
         id="MAX_PRICE_CENTS",
@@ -446,12 +456,16 @@ STATED = [
         MAX_TEXT["name"],
         [
             "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/name/maxLength",
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/name/maxLength",
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/items/properties/name/maxLength",
             "/components/schemas/MenuDocument/properties/categories/items/properties/name/maxLength",
             "/components/schemas/MenuDocument/properties/items/items/properties/name/maxLength",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/name/maxLength",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/0/maxLength",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/0/maxLength",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/name/maxLength",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/options/items/properties/name/maxLength",
         ],
         id="MAX_TEXT.name",
     ),
@@ -500,12 +514,21 @@ STATED = [
     pytest.param(
         MAX_CHOICES,
         [
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/max/maximum",
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/min/maximum",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/max/maximum",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/min/maximum",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/max/maximum",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/min/maximum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/max/maximum",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/min/maximum",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/max/maximum",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/min/maximum",
         ],
         id="MAX_CHOICES",
+    ),
+    pytest.param(
+        MAX_GROUPS,
+        [
+            "/components/schemas/MenuDocument/properties/option_groups/maxItems",
+        ],
+        id="MAX_GROUPS",
     ),
     pytest.param(
         MAX_GROUPS_PER_ITEM,
@@ -518,8 +541,9 @@ STATED = [
     pytest.param(
         MAX_OPTIONS_PER_GROUP,
         [
-            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/properties/options/maxItems",
-            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/properties/options/maxItems",
+            "/components/schemas/MenuDocument/properties/categories/items/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/maxItems",
+            "/components/schemas/MenuDocument/properties/items/items/properties/option_groups/items/anyOf/1/properties/options/maxItems",
+            "/components/schemas/MenuDocument/properties/option_groups/items/properties/options/maxItems",
         ],
         id="MAX_OPTIONS_PER_GROUP",
     ),

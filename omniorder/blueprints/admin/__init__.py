@@ -11,6 +11,7 @@ from omniorder.blueprints.admin import (  # noqa: F401  (the pages, each registe
     emails,
     menu,
     menu_transfer,
+    option_groups,
     orders,
     printers,
     restaurant,

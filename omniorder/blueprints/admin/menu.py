@@ -1,4 +1,5 @@
-"""Categories, items, and each item's option groups and options (managers and admins)."""
+"""Categories, items, and each item's option groups and options (managers and admins); the
+menu's option groups on their own page are in `option_groups`."""
 
 from flask import redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
@@ -97,6 +98,8 @@ def render_item(form, item_id=None, errors=None, message=None, status=200):
         errors=errors or {},
         message=message,
         groups=options_service.option_groups(item_id) if item_id else [],
+        sharing=options_service.item_sharing(item_id) if item_id else {},
+        attachable=options_service.attachable_groups(item_id) if item_id else [],
         example_amount=menu_service.amount_as_typed(100),
         amount_as_typed=menu_service.amount_as_typed,
         typed=request.form if status >= 400 else {},
@@ -192,6 +195,20 @@ def create_group(item_id):
     )
 
 
+@bp.post("/items/<uuid:item_id>/groups/attach")
+@staff_required("manager")
+def attach_group(item_id):
+    """Offer a group of the menu on this item too (``group_id``, from the page's list)."""
+    group_id = request.form.get("group_id", "")
+    return choices_action(item_id, lambda: options_service.attach_group(item_id, group_id))
+
+
+@bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/detach")
+@staff_required("manager")
+def detach_group(item_id, group_id):
+    return choices_action(item_id, lambda: options_service.detach_group(item_id, group_id))
+
+
 @bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/edit")
 @staff_required("manager")
 def update_group(item_id, group_id):
@@ -243,13 +260,11 @@ def update_option(item_id, group_id, option_id):
 @bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/options/<uuid:option_id>/availability")
 @staff_required("manager")
 def option_availability(item_id, group_id, option_id):
-    def change():
-        available = request.form.get("available")
-        if available not in ("true", "false"):
-            raise Invalid("available", "must be true or false")
-        options_service.set_option_available(item_id, group_id, option_id, available == "true")
-
-    return choices_action(item_id, change)
+    available = request.form.get("available")
+    return choices_action(
+        item_id,
+        lambda: options_service.set_option_available(item_id, group_id, option_id, available),
+    )
 
 
 @bp.post("/items/<uuid:item_id>/groups/<uuid:group_id>/options/<uuid:option_id>/move")
