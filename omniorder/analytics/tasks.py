@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, update
 from omniorder.analytics import archive
 from omniorder.analytics import sales as analytics
 from omniorder.core.database import db
-from omniorder.jobs.engine import periodic_schedule, platform_task, queue
+from omniorder.jobs.engine import periodic_task
 from omniorder.ordering.models import Order
 from omniorder.staff.models import LoginFailure
 from omniorder.tenancy.fanout import for_each_tenant, tenants_named
@@ -23,31 +23,23 @@ from omniorder.tenancy.fanout import for_each_tenant, tenants_named
 IDEMPOTENCY_KEY_HOURS = 24
 
 
-@queue.periodic(
-    cron=periodic_schedule(
-        "analytics-refresh",
-        "OMNIORDER_ANALYTICS_CRON",
-        "*/5 * * * *",
-        "count new and changed orders into public.analytics",
-    ),
-    periodic_id="analytics-refresh",
+@periodic_task(
+    "analytics-refresh",
+    "OMNIORDER_ANALYTICS_CRON",
+    "*/5 * * * *",
+    "count new and changed orders into public.analytics",
 )
-@platform_task(name="analytics_refresh", lock="analytics-refresh", queueing_lock="analytics")
 def analytics_refresh(timestamp: int) -> dict:
     report = analytics.refresh()
     return {"refreshed": report.refreshed, "failed": report.failed}
 
 
-@queue.periodic(
-    cron=periodic_schedule(
-        "archive",
-        "OMNIORDER_ARCHIVE_CRON",
-        "30 3 * * *",
-        "move finished orders older than OMNIORDER_ARCHIVE_AFTER (12mo) to Parquet",
-    ),
-    periodic_id="archive",
+@periodic_task(
+    "archive",
+    "OMNIORDER_ARCHIVE_CRON",
+    "30 3 * * *",
+    "move finished orders older than OMNIORDER_ARCHIVE_AFTER (12mo) to Parquet",
 )
-@platform_task(name="archive_orders", lock="archive", queueing_lock="archive")
 def archive_orders(timestamp: int) -> dict:
     """Archival as `flask orders archive` runs it, with its safety: whole days only, each
     month's file read back before its orders are deleted, open orders never moved."""
@@ -70,16 +62,12 @@ def _forget_expired(connection, tenant) -> int:
     return keys + failures
 
 
-@queue.periodic(
-    cron=periodic_schedule(
-        "cleanup",
-        "OMNIORDER_CLEANUP_CRON",
-        "17 * * * *",
-        "forget idempotency keys after 24 h, delete expired login-failure rows",
-    ),
-    periodic_id="cleanup",
+@periodic_task(
+    "cleanup",
+    "OMNIORDER_CLEANUP_CRON",
+    "17 * * * *",
+    "forget idempotency keys after 24 h, delete expired login-failure rows",
 )
-@platform_task(name="cleanup", lock="cleanup", queueing_lock="cleanup")
 def cleanup(timestamp: int) -> dict:
     """Idempotency keys are honoured for 24 hours (a retry comes within minutes; Stripe keeps
     them as long), then forgotten so the unique index stays small; expired login-failure rows

@@ -191,6 +191,19 @@ def periodic_schedule(periodic_id: str, variable: str, default: str, purpose: st
     return schedule(periodic_id)
 
 
+def periodic_task(periodic_id: str, variable: str, default: str, purpose: str):
+    """A `platform_task` the worker defers on a schedule (`periodic_schedule`): the task is
+    named after its function; one runs at a time and one waits at most (both locked on
+    `periodic_id`), so a slow run is never overtaken by the next."""
+
+    def decorate(function):
+        task = platform_task(name=function.__name__, lock=periodic_id, queueing_lock=periodic_id)
+        cron = periodic_schedule(periodic_id, variable, default, purpose)
+        return queue.periodic(cron=cron, periodic_id=periodic_id)(task(function))
+
+    return decorate
+
+
 def schedule(periodic_id: str) -> str:
     variable, default, _ = SCHEDULES[periodic_id]
     return os.environ.get(variable) or default

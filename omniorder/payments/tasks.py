@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from omniorder.core.database import db
 from omniorder.core.unit_of_work import unit_of_work
-from omniorder.jobs.engine import defer, periodic_schedule, platform_task, queue, tenant_task
+from omniorder.jobs.engine import defer, periodic_task, tenant_task
 from omniorder.ordering.models import AWAITING_PAYMENT, Order
 from omniorder.payments import online, refunds
 from omniorder.payments.gateway import client_for
@@ -59,16 +59,12 @@ def tenants_awaiting_payment(tenants) -> list:
     )
 
 
-@queue.periodic(
-    cron=periodic_schedule(
-        "payments-sweep",
-        "OMNIORDER_PAYMENTS_SWEEP_CRON",
-        "* * * * *",
-        "settle online payments no webhook reported; cancel those unpaid after 15 minutes",
-    ),
-    periodic_id="payments-sweep",
+@periodic_task(
+    "payments-sweep",
+    "OMNIORDER_PAYMENTS_SWEEP_CRON",
+    "* * * * *",
+    "settle online payments no webhook reported; cancel those unpaid after 15 minutes",
 )
-@platform_task(name="payments_sweep", lock="payments-sweep", queueing_lock="payments-sweep")
 def payments_sweep(timestamp: int) -> int:
     waiting = tenants_awaiting_payment(tenants_named())
     for tenant in waiting:  # one waiting job per restaurant at most

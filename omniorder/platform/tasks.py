@@ -17,7 +17,7 @@ from flask import current_app
 
 from omniorder.core.database import db
 from omniorder.core.unit_of_work import unit_of_work
-from omniorder.jobs.engine import periodic_schedule, platform_task, queue
+from omniorder.jobs.engine import periodic_task, platform_task
 from omniorder.notifications.mail import MailChannel, Refused, compose, storefront_url
 from omniorder.notifications.mail_tasks import MAX_ATTEMPTS, MailBackoff
 from omniorder.platform import signup
@@ -59,16 +59,12 @@ def confirmation_message(app, pending: Signup) -> EmailMessage:
     return compose(app, message, f"signup:{pending.id}", SENDER, "signup_confirm", context)
 
 
-@queue.periodic(
-    cron=periodic_schedule(
-        "signup-cleanup",
-        "OMNIORDER_SIGNUP_CLEANUP_CRON",
-        "43 * * * *",
-        "delete sign-ups not confirmed within 24 h (their address and password hash)",
-    ),
-    periodic_id="signup-cleanup",
+@periodic_task(
+    "signup-cleanup",
+    "OMNIORDER_SIGNUP_CLEANUP_CRON",
+    "43 * * * *",
+    "delete sign-ups not confirmed within 24 h (their address and password hash)",
 )
-@platform_task(name="signup_cleanup", queueing_lock="signup-cleanup")
 def signup_cleanup(timestamp: int) -> int:
     """`signup.forget_expired_signups`, hourly."""
     return signup.forget_expired_signups()

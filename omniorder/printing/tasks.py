@@ -8,7 +8,7 @@ from procrastinate import BaseRetryStrategy, RetryDecision
 from sqlalchemy import delete, func
 
 from omniorder.core.database import db
-from omniorder.jobs.engine import periodic_schedule, platform_task, queue, tenant_task
+from omniorder.jobs.engine import periodic_task, tenant_task
 from omniorder.printing import direct
 from omniorder.printing.models import PrintJob
 from omniorder.tenancy.fanout import for_each_tenant, tenants_named
@@ -48,16 +48,12 @@ def _forget_old_tickets(connection, tenant) -> int:
     ).rowcount
 
 
-@queue.periodic(
-    cron=periodic_schedule(
-        "print-cleanup",
-        "OMNIORDER_PRINT_CLEANUP_CRON",
-        "43 * * * *",
-        "delete tickets printed or discarded over 7 days ago",
-    ),
-    periodic_id="print-cleanup",
+@periodic_task(
+    "print-cleanup",
+    "OMNIORDER_PRINT_CLEANUP_CRON",
+    "43 * * * *",
+    "delete tickets printed or discarded over 7 days ago",
 )
-@platform_task(name="print_cleanup", lock="print-cleanup", queueing_lock="print-cleanup")
 def print_cleanup(timestamp: int) -> dict:
     outcomes = for_each_tenant(db.engine, tenants_named(), _forget_old_tickets)
     return {
