@@ -45,6 +45,7 @@ TASK_MODULES = [
     "omniorder.notifications.webhook_tasks",
     "omniorder.analytics.tasks",
     "omniorder.payments.tasks",
+    "omniorder.menu.tasks",
 ]
 # No connection arguments: a web process never opens this connector's pool (`defer` passes the
 # request's connection); a worker replaces it (`worker_connector`).
