@@ -15,6 +15,12 @@
   var token = document.querySelector('meta[name="csrf-token"]').content;
   var held = null;
   var dragged = null;
+  var relocating = false; // chromium blurs a focused handle whose row is moved: not a leave
+
+  function relocate(move) {
+    relocating = true;
+    try { return move(); } finally { relocating = false; }
+  }
 
   function announce(text) { status.textContent = text; }
   function lists() { return Array.prototype.slice.call(board.querySelectorAll("ul.board-items")); }
@@ -120,7 +126,7 @@
   }
   function cancel() {
     var row = held.row;
-    held.parent.insertBefore(row, held.next);
+    relocate(function () { held.parent.insertBefore(row, held.next); });
     letGo();
     announce("Cancelled: " + nameOf(row) + " is back at " + whereIs(row) + ".");
   }
@@ -139,7 +145,9 @@
     } else if (held && held.row === row && /^Arrow(Up|Down|Left|Right)$/.test(event.key)) {
       event.preventDefault();
       var step = (event.key === "ArrowUp" || event.key === "ArrowLeft") ? -1 : 1;
-      var moved = isItem(row) ? moveItem(row, step) : moveCategory(row, step);
+      var moved = relocate(function () {
+        return isItem(row) ? moveItem(row, step) : moveCategory(row, step);
+      });
       handle.focus();
       announce(moved ? nameOf(row) + ": " + whereIs(row) + "." : "Cannot move further.");
     } else if (held && event.key === "Escape") {
@@ -148,7 +156,9 @@
     }
   });
   board.addEventListener("focusout", function (event) {
-    if (held && event.target === held.handle && !board.contains(event.relatedTarget)) { cancel(); }
+    if (held && !relocating && event.target === held.handle && !board.contains(event.relatedTarget)) {
+      cancel();
+    }
   });
 
   // --- the mouse ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from tests.support.staff import PASSWORD, add_staff
 BACK_OFFICE = [
     "/admin",
     "/admin/menu",
+    "/admin/menu/trash",
     "/admin/items/new",
     "/admin/orders",
     "/admin/sales",
