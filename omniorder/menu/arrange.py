@@ -36,7 +36,9 @@ def _uuid(value, label: str) -> uuid.UUID:
 
 
 def _locked(model) -> dict:
-    rows = db.session.scalars(select(model).order_by(model.id).with_for_update())
+    """Every row, locked in id order; FOR NO KEY UPDATE: a rank is no key, so an insert
+    that only refers to a row (its foreign key) is not kept waiting."""
+    rows = db.session.scalars(select(model).order_by(model.id).with_for_update(key_share=True))
     return {row.id: row for row in rows}
 
 
@@ -82,8 +84,9 @@ def arrange_menu(category_ids: list, placed_items: list) -> None:
 
 
 def move_item(item_id, step: int) -> None:
-    """Swap an item with its neighbour above (-1) or below (+1) in its category."""
-    item = menu_item(item_id, lock=True)
+    """Swap an item with its neighbour above (-1) or below (+1) in its category. Its
+    category's items are locked in id order (as every change here), then put in rank order."""
+    item = menu_item(item_id)
     siblings = list(
         db.session.scalars(
             select(MenuItem)
@@ -92,10 +95,14 @@ def move_item(item_id, step: int) -> None:
                 if item.category_id is None
                 else MenuItem.category_id == item.category_id
             )
-            .order_by(MenuItem.rank, MenuItem.name, MenuItem.id)
+            .order_by(MenuItem.id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
+    if item not in siblings:  # deleted or moved while we waited
+        raise NotFound("No such menu item in that category: reload the menu.")
+    siblings.sort(key=lambda each: (each.rank, each.name, each.id))
     move_in_order(siblings, item.id, step)
 
 
@@ -136,6 +143,9 @@ def duplicate_item(item_id) -> MenuItem:
     """ "Copy of …": the same price, category, allergens, photo reference (the files are
     shared: a photo is deleted only when no reference names it) and choices; placed last in
     its category."""
+    # Its category before the item (the order every change locks in): the copy's foreign key
+    # must not wait for a reorder that waits for this item.
+    category_to_file_under(menu_item(item_id).category_id)
     source = menu_item(item_id, lock={"read": True})
     copy = MenuItem(
         category_id=source.category_id,

@@ -458,8 +458,8 @@ def create_item(fields: dict, photo: dict | None = None) -> MenuItem:
 def update_item(item_id, fields: dict, photo=KEEP) -> MenuItem:
     """`photo`: `KEEP` (unchanged), a new reference, or None (removed). A replaced photo's
     files are deleted after the commit, unless another reference names them."""
+    clean = _item_fields(fields)  # its category first (FOR SHARE), as every change locks
     item = menu_item(item_id, lock=True)
-    clean = _item_fields(fields)
     if clean["category_id"] != item.category_id:  # moved: last in its new category
         item.rank = next_item_rank(clean["category_id"])
     for name, value in clean.items():

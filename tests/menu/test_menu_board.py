@@ -13,6 +13,7 @@ from omniorder.jobs.engine import SCHEDULES, import_task_modules
 from omniorder.menu.trash import purge_expired
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
+from tests.support.races import Actions, race
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
 
@@ -431,3 +432,46 @@ def test_the_board_and_trash_pages_escape_names(app, client, tenant, manager):
         text_of_page = manager.get(page).text
         assert hostile not in text_of_page and "&lt;script&gt;" in text_of_page
     assert manager.get(f"/admin/menu?deleted={'x' * 500}").status_code == 200
+
+
+# --- two managers at once ---------------------------------------------------------------------
+
+TRIES = 10
+
+
+def test_a_reorder_against_an_item_delete_is_404_or_done_never_500(
+    app, client, tenant, db_connection
+):
+    first, second = (Actions(signed_in(app, tenant, "manager")) for _ in range(2))
+    for _ in range(TRIES):
+        assert first.post("/admin/items/new", name="Soup", price="4")().status_code == 303
+        soup = next(i["id"] for i in api_items(client, tenant) if i["name"] == "Soup")
+        order = whole_order(client, tenant, db_connection)
+        statuses = race(
+            first.post("/admin/menu/order", **order), second.post(f"/admin/items/{soup}/delete")
+        )
+        assert statuses[1] == 303 and statuses[0] in (200, 404), statuses
+        assert "Soup" not in api_names(client, tenant)
+
+
+def test_two_restores_of_one_entry_bring_it_back_once(app, client, tenant, db_connection):
+    first, second = (Actions(signed_in(app, tenant, "manager")) for _ in range(2))
+    for _ in range(TRIES):
+        fries = next(i["id"] for i in api_items(client, tenant) if i["name"] == "Fries")
+        entry = trash_entry_of(first.post(f"/admin/items/{fries}/delete")())
+        restore = f"/admin/menu/trash/{entry}/restore"
+        statuses = race(first.post(restore), second.post(restore))
+        assert sorted(statuses) == [303, 404], statuses
+        assert api_names(client, tenant).count("Fries") == 1
+
+
+def test_a_bulk_change_against_a_delete_is_404_or_done(app, client, tenant, db_connection):
+    first, second = (Actions(signed_in(app, tenant, "manager")) for _ in range(2))
+    for _ in range(TRIES):
+        assert first.post("/admin/items/new", name="Soup", price="4")().status_code == 303
+        soup = next(i["id"] for i in api_items(client, tenant) if i["name"] == "Soup")
+        statuses = race(
+            first.post("/admin/menu/bulk", item=[soup], action="sold_out"),
+            second.post(f"/admin/items/{soup}/delete"),
+        )
+        assert statuses[1] == 303 and statuses[0] in (303, 404), statuses
