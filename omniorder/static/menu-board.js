@@ -1,6 +1,7 @@
 // The back office's Items board (templates/admin/menu.html). Without this script the page
 // works with its ↑/↓ forms and its confirmation pages; with it:
-// - each category and item gets a handle ⠿: drag it with the mouse, or focus it and press
+// - each category and item gets a handle ⠿: drag it with the mouse (the handle is the drag
+//   source, so the rename form's inputs keep their text selection), or focus it and press
 //   Space/Enter to pick up, the arrow keys to move (an item moves on into the next or previous
 //   category), Space/Enter to drop, Escape to cancel; every step is announced in the
 //   aria-live region #board-status;
@@ -133,6 +134,7 @@
 
   board.querySelectorAll(".drag-handle").forEach(function (handle) {
     handle.hidden = false;
+    handle.draggable = true; // the handle drags its row (a row's inputs keep their selection)
     handle.setAttribute("aria-pressed", "false");
   });
   board.addEventListener("keydown", function (event) {
@@ -162,15 +164,13 @@
   });
 
   // --- the mouse ------------------------------------------------------------------------
-  board.addEventListener("mousedown", function (event) {
-    var handle = event.target.closest(".drag-handle");
-    if (handle) { rowOf(handle).draggable = true; }
-  });
   board.addEventListener("dragstart", function (event) {
-    dragged = event.target.closest && (event.target.closest("[data-item]") || event.target.closest(".board-category"));
-    if (!dragged || !dragged.draggable) { dragged = null; return; }
+    var handle = event.target.closest && event.target.closest(".drag-handle");
+    if (!handle) { return; }
+    dragged = rowOf(handle);
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", nameOf(dragged));
+    event.dataTransfer.setDragImage(dragged, 16, 16);
     dragged.classList.add("is-held");
   });
   board.addEventListener("dragover", function (event) {
@@ -201,7 +201,6 @@
     var row = dragged;
     dragged = null;
     row.classList.remove("is-held");
-    row.draggable = false;
     announce("Moved " + nameOf(row) + ", " + whereIs(row) + ". Saving…");
     save();
   });

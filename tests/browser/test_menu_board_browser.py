@@ -90,3 +90,19 @@ def test_a_delete_asks_in_a_dialog_and_undo_brings_the_item_back(board):
     expect(page.locator(".board-item-name", has_text="Onion Rings")).to_have_count(1)
     page.goto(base + "/admin/menu/trash")
     expect(page.get_by_text("The trash is empty.")).to_be_visible()
+
+
+def test_an_item_is_dragged_into_another_category(board):
+    base, page = board
+    page.set_viewport_size({"width": 1280, "height": 2000})  # both rows in view
+    source = page.get_by_role("button", name="Move Fries", exact=True).bounding_box()
+    target = page.locator(".board-item", has_text="Lemonade").bounding_box()
+    page.mouse.move(source["x"] + 5, source["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(source["x"] + 15, source["y"] + 15, steps=5)
+    page.mouse.move(target["x"] + 40, target["y"] + 5, steps=10)
+    page.mouse.up()
+    expect(page.locator("#board-status")).to_have_text("Order saved.")
+    page.goto(base + "/admin/menu")
+    drinks = page.locator("section.board-category", has=page.get_by_role("heading", name="Drinks"))
+    expect(drinks.locator(".board-item-name", has_text="Fries")).to_have_count(1)
