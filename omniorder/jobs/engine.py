@@ -45,6 +45,7 @@ TASK_MODULES = [
     "omniorder.notifications.webhook_tasks",
     "omniorder.analytics.tasks",
     "omniorder.payments.tasks",
+    "omniorder.menu.tasks",
     "omniorder.platform.tasks",
     "omniorder.printing.tasks",
 ]

@@ -23,7 +23,7 @@ settings' ``images``. A new place that keeps photos joins that statement.
 import logging
 
 from flask import Flask, current_app, g, url_for
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Text, cast, exists, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from omniorder.core.database import db
@@ -31,7 +31,7 @@ from omniorder.core.unit_of_work import after_commit
 from omniorder.media.images import prepare_image
 from omniorder.media.reference import rendition_names
 from omniorder.media.storage import media_store
-from omniorder.menu.models import MenuItem
+from omniorder.menu.models import MenuItem, MenuTrash
 from omniorder.settings.document import current_settings
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant
@@ -56,14 +56,16 @@ def store_photo(stream, field: str = "photo") -> dict:
 
 
 def photo_in_use(digest: str) -> bool:
-    """Whether any reference of the bound restaurant (an item's, the logo, the banner)
-    names this hash, in the caller's transaction."""
+    """Whether any reference of the bound restaurant (an item's, one in the menu's trash,
+    the logo, the banner) names this hash, in the caller's transaction. (A hash is 32 hex
+    digits: found in the trash's text only where a photo reference holds it.)"""
     settings = RestaurantSettings.document
     return bool(
         db.session.scalar(
             select(
                 or_(
                     exists().where(MenuItem.photo["hash"].astext == digest),
+                    exists().where(cast(MenuTrash.payload, Text).contains(digest)),
                     exists().where(
                         or_(
                             *(

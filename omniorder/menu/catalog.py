@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
-from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
+from omniorder.core.errors import Invalid, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
 from omniorder.core.text_input import clean_line, clean_text
 from omniorder.media.photos import discard_photo, photo_json
@@ -107,13 +107,26 @@ _RESTAURANT = select(
         default_settings()["currency"],
     ).label("currency")
 ).subquery("restaurant")
-# Every item (by name) with its option groups as JSON and the restaurant's currency. The FULL
-# JOIN ON true with the one-row settings side keeps the currency when the menu is empty (one
-# row whose item columns are all NULL), so even that answer is one statement.
+_category = Category.__table__
+# Every item in the board's order (its category's rank, uncategorised last, then its own rank)
+# with its option groups as JSON and the restaurant's currency. The FULL JOIN ON true with the
+# one-row settings side keeps the currency when the menu is empty (one row whose item columns
+# are all NULL), so even that answer is one statement.
 MENU_STATEMENT = (
     select(_item, _GROUPS_OF_ITEM.label("option_groups"), _RESTAURANT.c.currency)
-    .select_from(_item.join(_RESTAURANT, true(), full=True))
-    .order_by(_item.c.name, _item.c.id)
+    .select_from(
+        _item.outerjoin(_category, _category.c.id == _item.c.category_id).join(
+            _RESTAURANT, true(), full=True
+        )
+    )
+    .order_by(
+        _category.c.rank.nulls_last(),
+        _category.c.name,
+        _category.c.id,
+        _item.c.rank,
+        _item.c.name,
+        _item.c.id,
+    )
 )
 
 
@@ -140,7 +153,8 @@ def read_menu() -> MenuView:
 
 
 def menu_items():
-    """Every item of the tenant, sorted by name, with allergens and option groups."""
+    """Every item of the tenant in the board's order (`MENU_STATEMENT`), with allergens and
+    option groups."""
     return read_menu().items
 
 
@@ -185,7 +199,7 @@ def categories() -> list[Category]:
 
 
 def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
-    """(category name, items by name) in rank order; uncategorised items come last. The
+    """(category name, items in rank order) in rank order; uncategorised items come last. The
     storefront's sections: from memory while the change feed listens, as the menu API."""
     return cached_for_request(
         current_tenant().schema_name,
@@ -395,19 +409,6 @@ def move_in_order(siblings: list, row_id, step: int, key=lambda row: row.id) -> 
     db.session.flush()
 
 
-def delete_category(category_id) -> Category:
-    """Only an empty category can go: items are never deleted as a side effect."""
-    found = category(category_id, lock=True)  # waits for items being added to it
-    count = db.session.scalar(
-        select(func.count()).select_from(MenuItem).where(MenuItem.category_id == found.id)
-    )
-    if count:
-        raise Conflict(f"{found.name} still has {count} item(s); move or delete them first.")
-    db.session.delete(found)
-    db.session.flush()
-    return found
-
-
 def _item_fields(fields: dict) -> dict:
     clean = check_fields(
         {
@@ -419,14 +420,14 @@ def _item_fields(fields: dict) -> dict:
             "photo_alt": lambda: clean_line(
                 "photo_alt", fields.get("photo_alt"), limit=MAX_TEXT["photo_alt"]
             ),
-            "category_id": lambda: _category_to_file_under(fields.get("category_id")),
+            "category_id": lambda: category_to_file_under(fields.get("category_id")),
         }
     )
     clean["is_available"] = bool(fields.get("is_available"))
     return clean
 
 
-def _category_to_file_under(category_id):
+def category_to_file_under(category_id):
     """The category's id, locked against deletion until this change commits; None for none."""
     if not category_id:
         return None
@@ -436,9 +437,22 @@ def _category_to_file_under(category_id):
         raise Invalid("category_id", "is not a category of this menu") from None
 
 
+def next_item_rank(category_id) -> int:
+    """The rank after the last item of a category (None: the uncategorised ones)."""
+    return db.session.scalar(
+        select(func.coalesce(func.max(MenuItem.rank) + 1, 0)).where(
+            MenuItem.category_id.is_(None)
+            if category_id is None
+            else MenuItem.category_id == category_id
+        )
+    )
+
+
 def create_item(fields: dict, photo: dict | None = None) -> MenuItem:
-    """`photo`: a stored photo's reference (media/photos.py `store_photo`), or None."""
-    item = MenuItem(**_item_fields(fields), photo=photo)
+    """`photo`: a stored photo's reference (media/photos.py `store_photo`), or None. The
+    new item goes last in its category."""
+    clean = _item_fields(fields)
+    item = MenuItem(**clean, photo=photo, rank=next_item_rank(clean["category_id"]))
     db.session.add(item)
     db.session.flush()
     return item
@@ -447,21 +461,15 @@ def create_item(fields: dict, photo: dict | None = None) -> MenuItem:
 def update_item(item_id, fields: dict, photo=KEEP) -> MenuItem:
     """`photo`: `KEEP` (unchanged), a new reference, or None (removed). A replaced photo's
     files are deleted after the commit, unless another reference names them."""
+    clean = _item_fields(fields)  # its category first (FOR SHARE), as every change locks
     item = menu_item(item_id, lock=True)
-    for name, value in _item_fields(fields).items():
+    if clean["category_id"] != item.category_id:  # moved: last in its new category
+        item.rank = next_item_rank(clean["category_id"])
+    for name, value in clean.items():
         setattr(item, name, value)
     replaced = None
     if photo is not KEEP and photo != item.photo:
         replaced, item.photo = item.photo, photo
     db.session.flush()
     discard_photo(replaced)
-    return item
-
-
-def delete_item(item_id) -> MenuItem:
-    """Past orders keep their snapshot, so deleting an item never rewrites history."""
-    item = menu_item(item_id, lock=True)
-    db.session.delete(item)
-    db.session.flush()
-    discard_photo(item.photo)
     return item

@@ -1,11 +1,13 @@
 """The menu: categories, items, and the option groups and options an item offers."""
 
+import datetime
 import uuid
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -56,6 +58,8 @@ class MenuItem(db.Model):
     allergens: Mapped[list[str]] = mapped_column(
         ARRAY(String), nullable=False, server_default=text("'{}'::character varying[]")
     )
+    # Its place within its category (the back office's Items page, the storefront, the API).
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
 
 
 class OptionGroup(db.Model):
@@ -118,6 +122,26 @@ class Option(db.Model):
     price_delta: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+class MenuTrash(db.Model):
+    """A deleted category (with its items) or item (with its option groups and options),
+    kept 30 days so it can be restored with the SAME ids (menu/trash.py). A table of its own
+    rather than soft-delete columns: no read of the menu has to learn to skip deleted rows."""
+
+    __tablename__ = "menu_trash"
+    __table_args__ = (
+        CheckConstraint("kind IN ('item', 'category')", name="menu_trash_kind_check"),
+        {"schema": TENANT_SCHEMA_PLACEHOLDER},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kind: Mapped[str] = mapped_column(String, nullable=False)
+    label: Mapped[str] = mapped_column(String, nullable=False)
+    payload: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    deleted_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True
+    )
 
 
 class MenuVersion(db.Model):

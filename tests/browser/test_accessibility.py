@@ -22,6 +22,7 @@ BACK_OFFICE = [
     "/admin",
     "/admin/menu",
     "/admin/menu/transfer",
+    "/admin/menu/trash",
     "/admin/items/new",
     "/admin/orders",
     "/admin/sales",

@@ -13,7 +13,10 @@ from sqlalchemy import text
 
 from omniorder.core.unit_of_work import unit_of_work
 from omniorder.media.storage import store_for
+from omniorder.menu.trash import purge_expired
 from omniorder.platform.tenants import drop_tenant
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.registry import tenant_registry
 from tests.support.app import make_app
 from tests.support.images import decoded_size, image_file, png_declaring
 from tests.support.s3 import moto_server
@@ -190,7 +193,23 @@ def test_a_photo_two_items_share_stays_while_one_holds_it(
         len(store.names(tenant.schema_name)) == 3 and digest in store.names(tenant.schema_name)[0]
     )
     manager.post(f"/admin/items/{items['House Burger'].id}/delete")
+    assert len(store.names(tenant.schema_name)) == 3  # in the trash: it may be restored
+    forget_trash_after_30_days(app, tenant, db_connection)
     assert store.names(tenant.schema_name) == []
+
+
+def forget_trash_after_30_days(app, tenant, db_connection):
+    """The periodic purge, run once the trash's entries are 31 days old."""
+    db_connection.execute(
+        text(
+            f'UPDATE "{tenant.schema_name}".menu_trash '
+            "SET deleted_at = now() - interval '31 days'"
+        )
+    )
+    db_connection.commit()
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        with unit_of_work():
+            assert purge_expired() == 1
 
 
 @pytest.mark.parametrize(

@@ -148,13 +148,13 @@ def test_import_replaces_the_menu_and_export_gives_the_same_document(
     )
     assert export(runner, tenant.domain) == PIZZERIA
     items = api_items(client, tenant.domain)
-    assert [item["name"] for item in items] == [
-        "Daily special",
+    assert [item["name"] for item in items] == [  # by category, uncategorised last
         "Margherita",
         "Marinara",
         "Tiramisu",
+        "Daily special",
     ]
-    margherita = items[1]
+    margherita = items[0]
     assert [g["name"] for g in margherita["option_groups"]] == ["Size", "Extras"]
     assert [o["name"] for o in margherita["option_groups"][1]["options"]] == [
         "Extra basil",

@@ -60,6 +60,7 @@ def test_provisioned_tenant_has_tables_admin_menu_and_head_version(app, make_ten
         "refunds",
         "print_jobs",
         "print_devices",
+        "menu_trash",
     }
     with app.app_context():
         versions = migrate.schema_versions(db.engine, [tenant.schema_name])

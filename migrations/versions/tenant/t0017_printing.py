@@ -3,7 +3,7 @@ a print agent or claimed by the job engine until printed) and ``print_devices`` 
 agents, by the SHA-256 of their token).
 
 Revision ID: t0017_printing
-Revises: t0015_shared_option_groups
+Revises: t0016_menu_board
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "t0017_printing"
-down_revision = "t0015_shared_option_groups"
+down_revision = "t0016_menu_board"
 branch_labels = None
 depends_on = None
 

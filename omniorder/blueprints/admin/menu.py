@@ -1,7 +1,8 @@
-"""Categories, items, and each item's option groups and options (managers and admins); the
-menu's option groups on their own page are in `option_groups`."""
+"""The Items board (categories and items in order, bulk changes, copies), deletes with
+confirmation and undo, the trash, and each item's option groups and options (managers and
+admins); the menu's option groups on their own page are in `option_groups`."""
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from omniorder.blueprints.admin.base import bp, change_then_return
@@ -9,6 +10,7 @@ from omniorder.blueprints.admin.forms import ItemForm
 from omniorder.core.errors import DomainError, Invalid, NotFound
 from omniorder.core.unit_of_work import commit_step
 from omniorder.media.photos import store_photo
+from omniorder.menu import arrange, trash
 from omniorder.menu import catalog as menu_service
 from omniorder.menu import options as options_service
 from omniorder.staff.sessions import staff_required
@@ -16,12 +18,32 @@ from omniorder.web.input import accepts_upload
 
 
 def render_menu(message=None, status=200):
+    """The Items board: categories in rank order, each with its items; uncategorised last.
+    After a delete (``?deleted=<trash id>``) it offers to undo it."""
+    categories = menu_service.categories()
+    sections: dict = {category.id: [] for category in categories}
+    uncategorised = []
+    for item in menu_service.menu_items():
+        sections.get(item.category_id, uncategorised).append(item)
     return render_template(
         "admin/menu.html",
-        categories=menu_service.categories(),
-        items=menu_service.menu_items(),
+        categories=categories,
+        sections=sections,
+        uncategorised=uncategorised,
+        deleted=just_deleted(),
         message=message,
     ), status
+
+
+def just_deleted():
+    """The trash entry a delete just made (to offer "Undo"), or None."""
+    entry_id = request.args.get("deleted")
+    if not entry_id:
+        return None
+    try:
+        return trash.trash_entry(entry_id)
+    except NotFound:
+        return None
 
 
 @bp.get("/menu")
@@ -32,6 +54,15 @@ def menu():
 
 def menu_action(change):
     return change_then_return(change, render_menu, "admin.menu")
+
+
+def deleted_then_return(delete):
+    """Run a delete (it returns its trash entry); back to the board offering to undo it."""
+    try:
+        entry = delete()
+    except DomainError as error:
+        return render_menu(error.message, error.status_code)
+    return redirect(url_for("admin.menu", deleted=entry.id), code=303)
 
 
 @bp.post("/categories")
@@ -57,10 +88,99 @@ def move_category(category_id):
     return menu_action(lambda: menu_service.move_category(category_id, step))
 
 
+@bp.get("/categories/<uuid:category_id>/delete")
+@staff_required("manager")
+def confirm_delete_category(category_id):
+    """The confirmation step without JavaScript (with it, a dialog on the board asks)."""
+    found = menu_service.category(category_id)
+    count = trash.items_in_category(found.id)
+    return render_template(
+        "admin/menu_confirm.html",
+        label=found.name,
+        consequence=f"Its {count} item(s) go to the trash with it." if count else None,
+        action=url_for("admin.delete_category", category_id=found.id),
+    )
+
+
 @bp.post("/categories/<uuid:category_id>/delete")
 @staff_required("manager")
 def delete_category(category_id):
-    return menu_action(lambda: menu_service.delete_category(category_id))
+    return deleted_then_return(lambda: trash.delete_category(category_id))
+
+
+# --- the board: order, bulk changes, copies -------------------------------------------------
+
+
+@bp.post("/menu/order")
+@staff_required("manager")
+def arrange_menu():
+    """The whole order after a drag or a keyboard move (omniorder/static/menu-board.js):
+    ``category`` (every category, in order) and ``item`` (``<category id|none>/<item id>``).
+    Answers JSON: the script announces the message."""
+    form = request.form
+    try:
+        arrange.arrange_menu(form.getlist("category"), form.getlist("item"))
+    except DomainError as error:
+        return jsonify(message=error.message), error.status_code
+    return jsonify(message="Order saved.")
+
+
+@bp.post("/items/<uuid:item_id>/move")
+@staff_required("manager")
+def move_item(item_id):
+    return menu_action(lambda: arrange.move_item(item_id, step()))
+
+
+@bp.post("/menu/bulk")
+@staff_required("manager")
+def bulk_change():
+    form = request.form
+    return menu_action(
+        lambda: arrange.bulk_change(
+            form.getlist("item"), form.get("action"), form.get("category_id")
+        )
+    )
+
+
+@bp.post("/items/<uuid:item_id>/duplicate")
+@staff_required("manager")
+def duplicate_item(item_id):
+    """The copy's page opens, to rename it."""
+    try:
+        copy = arrange.duplicate_item(item_id)
+    except DomainError as error:
+        return render_menu(error.message, error.status_code)
+    return redirect(url_for("admin.edit_item", item_id=copy.id), code=303)
+
+
+# --- the trash ------------------------------------------------------------------------------
+
+
+def render_trash(message=None, status=200):
+    return render_template(
+        "admin/menu_trash.html", entries=trash.trash_entries(), message=message
+    ), status
+
+
+@bp.get("/menu/trash")
+@staff_required("manager")
+def menu_trash():
+    return render_trash()
+
+
+@bp.post("/menu/trash/<uuid:entry_id>/restore")
+@staff_required("manager")
+def restore_deleted(entry_id):
+    """Undo (from the board's notice) and Restore (from the Trash page): back where it came
+    from; a refusal is shown on the page it came from."""
+    back_to_trash = request.form.get("from") == "trash"
+    try:
+        label = trash.restore(entry_id)
+    except DomainError as error:
+        render = render_trash if back_to_trash else render_menu
+        return render(error.message, error.status_code)
+    flash(f"Restored {label}.", "menu")
+    return redirect(url_for("admin.menu_trash" if back_to_trash else "admin.menu"), code=303)
 
 
 def item_form(item=None, as_stored: bool = False) -> ItemForm:
@@ -157,10 +277,22 @@ def edit_item(item_id):
     return render_item(form, item_id)
 
 
+@bp.get("/items/<uuid:item_id>/delete")
+@staff_required("manager")
+def confirm_delete_item(item_id):
+    found = menu_service.menu_item(item_id)
+    return render_template(
+        "admin/menu_confirm.html",
+        label=found.name,
+        consequence=None,
+        action=url_for("admin.delete_item", item_id=found.id),
+    )
+
+
 @bp.post("/items/<uuid:item_id>/delete")
 @staff_required("manager")
 def delete_item(item_id):
-    return menu_action(lambda: menu_service.delete_item(item_id))
+    return deleted_then_return(lambda: trash.delete_item(item_id))
 
 
 # --- option groups and options, on the item's page -----------------------------------------
