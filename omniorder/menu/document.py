@@ -22,11 +22,12 @@ name is taken by a different group is named after its item, "Size (Marinara)", a
 migration to shared groups named them (t0015). Export writes the new shape.
 
 Amounts are integers in the currency's minor unit. Category order is the document's order
-(it becomes their rank), and so is the order of an item's groups and of options; items and
-groups are listed by name. ``categories`` is required, and in it only ``name`` (and an item's
-``price``); the rest has the defaults above (a list may be left out, but null is refused, not
-read as empty); a category's ``station`` (the kitchen station its items go to, at most 40
-characters) is left out when it has none. The rules are the back office's
+(it becomes their rank), and so is the order of items in a category (the Items board's
+order), of an item's groups and of options; groups are listed by name. ``categories`` is
+required, and in it only ``name`` (and an item's ``price``); the rest has the defaults
+above (a list may be left out, but null is refused, not read as empty); a category's
+``station`` (the kitchen station its items go to, at most 40 characters) is left out when
+it has none. The rules are the back office's
 (menu/catalog.py, menu/options.py), checked for the whole document first: any problem →
 nothing changes, and every problem is reported at its path
 (``option_groups[0].max: must be ≥ min``). Export → import → export gives the same document.
@@ -377,10 +378,10 @@ def insert_menu(connection, clean: dict, execution_options=None) -> MenuCounts:
             for rank, option in enumerate(group["options"])
         )
 
-    def add_item(item: dict, category_id) -> None:
+    def add_item(item: dict, category_id, rank: int) -> None:
         item_id = uuid.uuid4()
         fields = {key: item[key] for key in ITEM_KEYS if key != "option_groups"}
-        rows[MenuItem].append({"id": item_id, "category_id": category_id, **fields})
+        rows[MenuItem].append({"id": item_id, "category_id": category_id, "rank": rank, **fields})
         rows[ItemOptionGroup].extend(
             {"menu_item_id": item_id, "group_id": group_ids[name], "rank": rank}
             for rank, name in enumerate(item["option_groups"])
@@ -396,10 +397,10 @@ def insert_menu(connection, clean: dict, execution_options=None) -> MenuCounts:
                 "rank": rank,
             }
         )
-        for item in category["items"]:
-            add_item(item, category_id)
-    for item in clean["items"]:
-        add_item(item, None)
+        for item_rank, item in enumerate(category["items"]):
+            add_item(item, category_id, item_rank)
+    for item_rank, item in enumerate(clean["items"]):
+        add_item(item, None, item_rank)
     for model, values in rows.items():  # parents before children
         if values:
             connection.execute(insert(model), values, execution_options=options)
@@ -460,13 +461,12 @@ def export_menu() -> dict:
         groups_of.setdefault(link["menu_item_id"], []).append(name_of[link["group_id"]])
     items_of: dict = {}
     for item in items:
-        items_of.setdefault(item["category_id"], []).append(
-            {
-                **{key: item[key] for key in ITEM_COLUMNS},
-                "allergens": [name for name in ALLERGENS if name in item["allergens"]],
-                "option_groups": groups_of.get(item["id"], []),
-            }
-        )
+        entry = {
+            **{key: item[key] for key in ITEM_COLUMNS},
+            "allergens": [name for name in ALLERGENS if name in item["allergens"]],
+            "option_groups": groups_of.get(item["id"], []),
+        }
+        items_of.setdefault(item["category_id"], []).append((entry, item["rank"]))
     shared = _by_name(
         [
             {
@@ -481,12 +481,12 @@ def export_menu() -> dict:
     document = {"option_groups": shared} if shared else {}
     document |= {
         "categories": _in_order(
-            (_exported_category(c, _by_name(items_of.get(c["id"], []))), c["rank"])
+            (_exported_category(c, _in_order(items_of.get(c["id"], []))), c["rank"])
             for c in categories
         ),
     }
     if items_of.get(None):
-        document["items"] = _by_name(items_of[None])
+        document["items"] = _in_order(items_of[None])
     return document
 
 
@@ -506,6 +506,7 @@ def _by_name(entries: list[dict]) -> list[dict]:
 
 
 def _in_order(ranked) -> list[dict]:
-    """By rank, ties (two categories made at the same moment) by name and content."""
+    """By rank, ties (two rows made at the same moment, items from before ranks) by name and
+    content."""
     ordered = sorted(ranked, key=lambda pair: (pair[1], pair[0]["name"], _canonical(pair[0])))
     return [entry for entry, _ in ordered]

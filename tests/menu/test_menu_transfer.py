@@ -218,7 +218,8 @@ def test_csv_updates_listed_items_adds_new_ones_and_keeps_the_rest(manager):
     margherita = next(i for i in after["categories"][0]["items"] if i["name"] == "margherita")
     assert margherita["price"] == 1200 and margherita["is_available"] is False
     assert margherita["option_groups"] == ["Size"]  # options kept
-    assert [i["name"] for i in after["categories"][0]["items"]] == ["Marinara", "margherita"]
+    # in the board's order: the new item after the ones there before
+    assert [i["name"] for i in after["categories"][0]["items"]] == ["margherita", "Marinara"]
     assert after["categories"][-1]["name"] == "Salads"
 
 
