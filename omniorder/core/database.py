@@ -20,6 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from omniorder.core.errors import NotFound
+
 # The key of a table's `info` that names what its changes are about (the menu, the board…):
 # each model declares its own, and the change feed (`omniorder.cache.changes`) announces it.
 CHANGE_TOPIC = "change_topic"
@@ -81,3 +83,17 @@ def uuid_pk() -> Mapped[uuid.UUID]:
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """The SQL of a CHECK that `column` holds one of `values`."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def get_or_404(model, raw_id, label: str, lock=None):
+    """The bound restaurant's row of `model` whose id is `raw_id` as given (text from a URL,
+    a form or JSON), or `NotFound` ("No such <label>.") for a malformed id as for one that is
+    not there. `lock`: True (FOR UPDATE, to change or delete it) or {"read": True} (FOR
+    SHARE, to keep it while referring to it)."""
+    try:
+        found = db.session.get(model, uuid.UUID(str(raw_id)), with_for_update=lock)
+    except ValueError:
+        found = None
+    if found is None:
+        raise NotFound(f"No such {label}.")
+    return found

@@ -14,7 +14,6 @@ groups and options in rank order, and the restaurant's currency, in ONE statemen
 """
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -23,7 +22,7 @@ from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from omniorder.cache.changes import cached_for_request
-from omniorder.core.database import db
+from omniorder.core.database import db, get_or_404
 from omniorder.core.errors import Invalid, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
 from omniorder.core.text_input import clean_line, clean_text
@@ -327,18 +326,6 @@ def clean_image_url(value) -> str | None:
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise Invalid("image_url", "must be an http:// or https:// address")
     return url
-
-
-def get_or_404(model, raw_id, label: str, lock=None):
-    """The row, or `NotFound`. `lock`: True (FOR UPDATE, to change or delete it) or
-    {"read": True} (FOR SHARE, to keep it while referring to it)."""
-    try:
-        found = db.session.get(model, uuid.UUID(str(raw_id)), with_for_update=lock)
-    except ValueError:
-        found = None
-    if found is None:
-        raise NotFound(f"No such {label}.")
-    return found
 
 
 def category(category_id, lock=None) -> Category:

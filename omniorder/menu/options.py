@@ -29,11 +29,10 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from omniorder.core.database import db
+from omniorder.core.database import db, get_or_404
 from omniorder.core.errors import Conflict, Invalid, NotFound, check_fields
 from omniorder.menu.catalog import (
     clean_name,
-    get_or_404,
     menu_item,
     move_in_order,
     parse_typed_amount,

@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
-from omniorder.core.database import db
+from omniorder.core.database import db, get_or_404
 from omniorder.core.errors import (
     BrokenRule,
     Conflict,
     DomainError,
     Invalid,
-    NotFound,
     Unprocessable,
 )
 from omniorder.core.money import amount_for_input
@@ -397,14 +396,7 @@ def _order_with_key(key: str, digest: str) -> Order | None:
 
 def order_by_id(order_id) -> Order:
     """The bound tenant's order; `NotFound` for a malformed id or another tenant's order."""
-    try:
-        order_id = uuid.UUID(str(order_id))
-    except ValueError:
-        raise NotFound("No such order.") from None
-    order = db.session.get(Order, order_id)
-    if order is None:
-        raise NotFound("No such order.")
-    return order
+    return get_or_404(Order, order_id, "order")
 
 
 def order_lines_of(order: Order) -> list[dict]:

@@ -18,8 +18,8 @@ import uuid
 import stripe
 from sqlalchemy import func, select
 
-from omniorder.core.database import db
-from omniorder.core.errors import BrokenRule, Conflict, NotFound, check_fields
+from omniorder.core.database import db, get_or_404
+from omniorder.core.errors import BrokenRule, Conflict, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
 from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import unit_of_work
@@ -81,15 +81,7 @@ def refund_on_cancel(order: Order, requested_by: str | None = None) -> Refund | 
 def refund_part(order_id, amount_text, reason, requested_by: str) -> Refund:
     """A manager's partial refund from the order's back-office page: `amount_text` as typed in
     the restaurant's locale (``4.50``), `reason` required (the customer's question later)."""
-    try:
-        order_id = uuid.UUID(str(order_id))
-    except ValueError:
-        raise NotFound("No such order.") from None
-    order = db.session.scalars(
-        select(Order).where(Order.id == order_id).with_for_update()
-    ).one_or_none()
-    if order is None:
-        raise NotFound("No such order.")
+    order = get_or_404(Order, order_id, "order", lock=True)
     locale = current_settings()["locale"]
     typed = check_fields(
         {

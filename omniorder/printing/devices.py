@@ -2,12 +2,10 @@
 prints nothing), revocable at once on every worker (the change feed drops the cached hashes)."""
 
 import secrets
-import uuid
 
 from sqlalchemy import func, select
 
-from omniorder.core.database import db
-from omniorder.core.errors import NotFound
+from omniorder.core.database import db, get_or_404
 from omniorder.core.text_input import clean_line
 from omniorder.printing.jobs import token_digest
 from omniorder.printing.models import PrintDevice
@@ -31,12 +29,7 @@ def list_devices() -> list[PrintDevice]:
 
 def revoke_device(device_id) -> PrintDevice:
     """Its token stops working at once; revoking twice is fine."""
-    try:
-        device = db.session.get(PrintDevice, uuid.UUID(str(device_id)))
-    except ValueError:
-        device = None
-    if device is None:
-        raise NotFound("No such print agent.")
+    device = get_or_404(PrintDevice, device_id, "print agent")
     if device.revoked_at is None:
         device.revoked_at = func.now()
         db.session.flush()

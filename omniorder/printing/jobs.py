@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 
 from omniorder.cache.changes import HOT_MAX_AGE, ChangeFeed
-from omniorder.core.database import db
+from omniorder.core.database import db, get_or_404
 from omniorder.core.errors import Conflict, NotFound
 from omniorder.core.money import format_local_time
 from omniorder.core.unit_of_work import separate_transaction
@@ -246,12 +246,8 @@ def _waiting_ids(printers: list[str]):
 
 def acknowledge(job_id) -> None:
     """An agent printed the job: it is never offered again (acknowledging twice is fine)."""
-    try:
-        job_id = uuid.UUID(str(job_id))
-    except ValueError:
-        raise NotFound("No such print job.") from None
-    job = db.session.get(PrintJob, job_id)
-    if job is None or job.direct:
+    job = get_or_404(PrintJob, job_id, "print job")
+    if job.direct:  # the job engine's to send, not an agent's
         raise NotFound("No such print job.")
     if job.printed_at is None:
         job.printed_at = func.now()

@@ -36,7 +36,6 @@ holds a whole /64), from ``request.remote_addr``, which ProxyFix takes from X-Fo
 
 import math
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -63,8 +62,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from omniorder.core.database import db
-from omniorder.core.errors import Conflict, DomainError, Invalid, NotFound
+from omniorder.core.database import db, get_or_404
+from omniorder.core.errors import Conflict, DomainError, Invalid
 from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import separate_transaction
 from omniorder.staff.models import ROLES, LoginFailure, User
@@ -352,13 +351,7 @@ def create_staff(email, role, full_name=None, password=None) -> User:
 
 
 def _staff_member(user_id) -> User:
-    try:
-        user = db.session.get(User, uuid.UUID(str(user_id)))
-    except ValueError:
-        user = None
-    if user is None:
-        raise NotFound("No such staff member.")
-    return user
+    return get_or_404(User, user_id, "staff member")
 
 
 def _guard_last_admin(user: User) -> None:
