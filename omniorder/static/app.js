@@ -177,6 +177,154 @@ document.addEventListener("htmx:configRequest", function (event) {
   });
 })();
 
+// Kitchen keys (a bump bar sends keys as a keyboard): digits select the nth ticket of the
+// column in focus, the arrows move, bump advances the selected ticket through the board's own
+// buttons, recall brings back the last bumped one, undo presses the Undo strip's button (gone
+// after its 10 s), sold out opens the drawer, help shows the overlay. The key map is the
+// restaurant's kitchen_keys setting (the JSON in #kitchen-keys). The selection is kept by
+// order id, so it outlives the poll's swaps; a ticket that left its column hands the selection
+// to the ticket now at its place.
+(function () {
+  var keys = null;
+  var selected = null;  // order id
+  var column = 0;       // the column in focus
+  var position = 0;     // the selected ticket's place in it, for when it leaves
+  var lastBumped = null;  // this station tablet's last bump: {order, station}
+  function board() { return document.getElementById("board"); }
+  function columns() { return Array.prototype.slice.call(board().querySelectorAll(".column")); }
+  function cards(index) {
+    var shown = columns()[index];
+    return shown ? Array.prototype.slice.call(shown.querySelectorAll(".card[data-order]")) : [];
+  }
+  function show() {
+    if (!board()) { return; }
+    columns().forEach(function (element, index) { element.classList.toggle("key-focus", index === column); });
+    board().querySelectorAll(".card.selected").forEach(function (card) {
+      card.classList.remove("selected");
+      card.removeAttribute("aria-current");
+    });
+    var list = cards(column);
+    var card = list.filter(function (each) { return each.getAttribute("data-order") === selected; })[0];
+    if (!card && selected !== null && list.length) { card = list[Math.min(position, list.length - 1)]; }
+    if (!card) { selected = null; return; }
+    selected = card.getAttribute("data-order");
+    position = list.indexOf(card);
+    card.classList.add("selected");
+    card.setAttribute("aria-current", "true");
+    card.scrollIntoView({block: "nearest"});
+  }
+  function select(index, place) {
+    var list = cards(index);
+    column = index;
+    if (place < 0 || place >= list.length) { show(); return; }
+    selected = list[place].getAttribute("data-order");
+    position = place;
+    show();
+  }
+  function selectedCard() {
+    return selected && board().querySelector('.card[data-order="' + selected + '"]');
+  }
+  function post(url, values) {
+    htmx.ajax("POST", url, {target: "#board", swap: "outerHTML", values: values});
+  }
+  function bump() {
+    var card = selectedCard();
+    if (!card) { return; }
+    var button = card.querySelector("button.card-button") ||
+      card.querySelector('.done-actions button[type="submit"]');
+    var station = board().getAttribute("data-station");
+    if (station && card.querySelector("button.card-button")) {
+      lastBumped = {order: selected, station: station};
+    }
+    if (button) { button.click(); }
+  }
+  function recall() {
+    var station = board().getAttribute("data-station");
+    if (station) {
+      if (!lastBumped || lastBumped.station !== station) { return; }
+      var pattern = document.getElementById("kitchen-keys").getAttribute("data-lines-undone");
+      post(pattern.replace("00000000-0000-0000-0000-000000000000", lastBumped.order), {station: station});
+      lastBumped = null;
+      return;
+    }
+    post(board().getAttribute("data-recall-last"), {});
+  }
+  function undo() {
+    var button = board().querySelector(".undo-strip button");
+    if (button) { button.click(); }
+  }
+  function soldOut() {
+    var drawer = document.getElementById("menu-drawer");
+    if (!drawer) { return; }
+    drawer.open = true;
+    var first = drawer.querySelector(".menu-panel button");
+    if (first) { first.focus(); }
+  }
+  function help() {
+    var dialog = document.getElementById("keys-dialog");
+    if (dialog && !dialog.open) { dialog.showModal(); }
+  }
+  function typing(target) {
+    // Keys typed into a field (a cancel reason), or pressed in a dialog or an open drawer, are
+    // theirs; on the board's own buttons they are the board's.
+    if (!target || !target.closest) { return false; }
+    if (target.closest("input, textarea, select, dialog, details[open]")) { return true; }
+    return false;
+  }
+  function actionOf(event) {
+    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    for (var action in keys) {
+      if (keys[action] === key) { return action; }
+    }
+    return null;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!keys || !board() || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    var action = actionOf(event);
+    var digit = "123456789".indexOf(event.key);
+    if (digit >= 0 && event.key.length === 1) {
+      select(column, digit);
+    } else if (action === "next_ticket") {
+      select(column, selected === null ? 0 : position + 1);
+    } else if (action === "previous_ticket") {
+      select(column, Math.max(0, position - 1));
+    } else if (action === "next_column" || action === "previous_column") {
+      var next = column + (action === "next_column" ? 1 : -1);
+      if (next < 0 || next >= columns().length) { return; }
+      select(next, Math.min(position, Math.max(0, cards(next).length - 1)));
+    } else if (action === "bump") {
+      bump();
+    } else if (action === "recall") {
+      recall();
+    } else if (action === "undo") {
+      undo();
+    } else if (action === "sold_out") {
+      soldOut();
+    } else if (action === "help") {
+      help();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var map = document.getElementById("kitchen-keys");
+    if (!map) { return; }
+    keys = JSON.parse(map.textContent);
+    var opener = document.getElementById("keys-open");
+    if (opener) { opener.addEventListener("click", help); }
+    show();
+  });
+  document.addEventListener("htmx:afterSwap", function () { if (keys && board()) { show(); } });
+  document.addEventListener("click", function (event) {
+    // A tap on a ticket selects it too, so keys and fingers share one selection.
+    var card = event.target.closest && event.target.closest("#board .card[data-order]");
+    if (!card || !keys) { return; }
+    var index = columns().indexOf(card.closest(".column"));
+    select(index, cards(index).indexOf(card));
+  }, true);
+})();
+
 // Theme preview: its colours arrive as data attributes and are applied through the CSSOM,
 // which the Content-Security-Policy allows (inline style attributes it does not).
 (function () {
