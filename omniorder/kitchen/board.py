@@ -190,11 +190,10 @@ def poll(
     Takes the tenant and the feed explicitly: the WSGI shortcut for unchanged polls calls it
     outside any Flask context (blueprints/kitchen/poll.py)."""
     if feed is not None and feed.healthy:
-        schema = tenant.schema_name
-        version = feed.cached(
-            schema, "board", "version", lambda: _board_version(tenant), _small, HOT_MAX_AGE
+        version = held_board_version(tenant, feed)
+        staff = feed.cached(
+            tenant.schema_name, "staff", "kitchen", lambda: _kitchen_staff(tenant), _small
         )
-        staff = feed.cached(schema, "staff", "kitchen", lambda: _kitchen_staff(tenant), _small)
         return version, staff.get(staff_id) == session_version
     with tenant.read_engine.connect() as connection:
         version, still_allowed = connection.execute(
@@ -204,6 +203,18 @@ def poll(
 
 
 BOARD_VERSION_STATEMENT = select(BOARD_VERSION)
+
+
+def held_board_version(tenant: TenantRecord, feed: ChangeFeed | None) -> int:
+    """The board's version from this worker's memory while its change `feed` listens (no
+    statement), else read (one): what every cheap poll of the orders compares against."""
+    if feed is None or not feed.healthy:
+        return _board_version(tenant)
+    return feed.cached(
+        tenant.schema_name, "board", "version", lambda: _board_version(tenant), _small, HOT_MAX_AGE
+    )
+
+
 KITCHEN_STAFF_STATEMENT = select(User.id, User.session_version).where(
     User.role == any_(bindparam("roles", list(KITCHEN_ROLES), type_=ARRAY(String)))
 )

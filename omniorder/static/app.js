@@ -325,6 +325,57 @@ document.addEventListener("htmx:configRequest", function (event) {
   }, true);
 })();
 
+// Pickup screen: a two-note chime when a number joins "Ready for pickup", while the "Sound on"
+// toggle is pressed (browsers start audio only after a gesture).
+(function () {
+  var audio = null;
+  var ready = null;
+  function numbers(columns) {
+    return (columns.getAttribute("data-ready") || "").split(" ").filter(Boolean);
+  }
+  function chime() {
+    if (!audio || audio.state !== "running") { return; }
+    [660, 880].forEach(function (frequency, index) {
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      var start = audio.currentTime + index * 0.3;
+      tone.frequency.value = frequency;
+      gain.gain.value = 0.25;
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start(start);
+      tone.stop(start + 0.28);
+    });
+  }
+  function check() {
+    var columns = document.getElementById("pickup-columns");
+    if (!columns) { return; }
+    var shown = numbers(columns);
+    if (ready !== null && shown.some(function (number) { return ready.indexOf(number) < 0; })) {
+      columns.setAttribute("data-chimed", String(Date.now()));
+      chime();
+    }
+    ready = shown;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var toggle = document.getElementById("chime-toggle");
+    if (!toggle) { return; }
+    check();
+    toggle.addEventListener("click", function () {
+      var on = toggle.getAttribute("aria-pressed") !== "true";
+      var AudioContextClass = window.AudioContext || window.webkitAudioContext;
+      if (on && AudioContextClass) {
+        audio = audio || new AudioContextClass();
+        audio.resume();
+      } else if (audio) {
+        audio.suspend();
+      }
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");  // "Sound on", pressed or not
+    });
+  });
+  document.addEventListener("htmx:afterSwap", check);
+})();
+
 // Theme preview: its colours arrive as data attributes and are applied through the CSSOM,
 // which the Content-Security-Policy allows (inline style attributes it does not).
 (function () {
