@@ -227,6 +227,13 @@ document.addEventListener("htmx:configRequest", function (event) {
   function post(url, values) {
     htmx.ajax("POST", url, {target: "#board", swap: "outerHTML", values: values});
   }
+  function submit(form) {
+    // Sent as the form's own htmx post would be, whether or not htmx has processed a form
+    // that was swapped in a moment ago (the Undo strip's).
+    var values = {};
+    new FormData(form).forEach(function (value, name) { values[name] = value; });
+    post(form.getAttribute("action"), values);
+  }
   function bump() {
     var card = selectedCard();
     if (!card) { return; }
@@ -236,7 +243,7 @@ document.addEventListener("htmx:configRequest", function (event) {
     if (station && card.querySelector("button.card-button")) {
       lastBumped = {order: selected, station: station};
     }
-    if (button) { button.click(); }
+    if (button) { submit(button.form); }
   }
   function recall() {
     var station = board().getAttribute("data-station");
@@ -247,11 +254,11 @@ document.addEventListener("htmx:configRequest", function (event) {
       lastBumped = null;
       return;
     }
-    post(board().getAttribute("data-recall-last"), {});
+    post(board().getAttribute("data-recall-last"), {station: ""});
   }
   function undo() {
-    var button = board().querySelector(".undo-strip button");
-    if (button) { button.click(); }
+    var form = board().querySelector(".undo-strip form");
+    if (form) { submit(form); }
   }
   function soldOut() {
     var drawer = document.getElementById("menu-drawer");

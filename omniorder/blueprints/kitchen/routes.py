@@ -27,10 +27,13 @@ UNDONE = {"COOKING": "started", "DONE": "done", "PICKED_UP": "picked up"}
 
 
 def chosen_station() -> str | None:
-    """?station= when given, else what this tablet remembers (a bad cookie: the full board).
-    Checked like the categories' station names (menu/catalog.py): empty is the expo's board."""
+    """?station= when given (a tap posts its board's station), else what this tablet
+    remembers (a bad cookie: the full board). Checked like the categories' station names
+    (menu/catalog.py): empty is the expo's board."""
     if "station" in request.args:
         return clean_station(request.args["station"])
+    if request.method == "POST" and "station" in request.form:  # a tap on that station's board
+        return clean_station(request.form["station"])
     try:
         return clean_station(request.cookies.get(STATION_COOKIE, ""))
     except Invalid:
