@@ -86,7 +86,8 @@ def test_a_station_bumps_its_lines_and_the_expo_sees_them_checked(
     expo = cook.get("/kitchen?station=").text
     assert column(expo, "Cooking") == [str(order["number"])]
     card = expo.split("<h2>Cooking ")[1].split("</ol>")[0]
-    assert re.search(r'line line-done"><span class="line-check">✓ done:</span> ', card)
+    checked = r'line line-done"><span class="line-item"><span class="line-check">✓ done:</span> '
+    assert re.search(checked, card)
     assert card.count("line-done") == 1  # the Lemonade is not done
     assert "done: 1× House Burger" in card  # in the button's name too
 
@@ -198,4 +199,25 @@ def test_the_board_carries_the_key_map_and_its_overlay(app, client, tenant, cook
 
 def test_tickets_say_how_long_they_have_waited(app, client, tenant, cook):
     place(client, app, tenant, items=(("House Burger", 1),))
-    assert "waiting 0 min" in cook.get("/kitchen").text
+    assert 'class="visually-hidden">waiting </span>0 min' in cook.get("/kitchen").text
+
+
+@pytest.mark.parametrize("path", ["lines-done", "lines-undone"])
+def test_only_kitchen_staff_bump_lines(app, client, tenant, stations, path):
+    order = place(client, app, tenant)
+    response = client.post(
+        f"/kitchen/orders/{order['id']}/{path}",
+        data={"station": "Grill"},
+        base_url=f"http://{tenant.domain}",
+    )
+    assert response.status_code in (302, 400)  # to the login page, or CSRF refused
+    assert status(client, tenant, order) == "PENDING"
+
+
+def test_undoing_lines_never_bumped_is_409(app, client, tenant, cook, stations):
+    order = place(client, app, tenant)
+    bump_lines(cook, order, "Bar")
+    response = cook.post(
+        f"/kitchen/orders/{order['id']}/lines-undone", {"station": "Grill"}, htmx=True
+    )
+    assert response.status_code == 409 and "are not bumped" in response.text
