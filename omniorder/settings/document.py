@@ -400,7 +400,10 @@ NAMED_KEYS = frozenset(
     + ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]
     + [f"F{number}" for number in range(1, 13)]
 )
-SELECTING_KEYS = frozenset("123456789")
+# One character a key can type: not a digit 1-9 (they select tickets), a control character,
+# a soft hyphen, a line or paragraph separator or half a surrogate pair (the OpenAPI
+# document's KitchenKey states the same pattern).
+_TYPED_KEY = re.compile("[^1-9\x00-\x1f\x7f-\x9f\xad\u2028\u2029\ud800-\udfff]")
 
 
 def _kitchen_key(value) -> str | None:
@@ -410,14 +413,16 @@ def _kitchen_key(value) -> str | None:
         return None
     if value in NAMED_KEYS:
         return value
-    if len(value) == 1 and value.isprintable() and value not in SELECTING_KEYS:
-        return value.lower()
+    if _TYPED_KEY.fullmatch(value):
+        lower = value.lower()
+        return lower if len(lower) == 1 else value  # "İ" lowers to two characters
     return None
 
 
 def _kitchen_keys(value) -> dict:
+    """One key per action; a key given to two actions (each well-formed) is a `BrokenRule`."""
     problems = _object("kitchen_keys", value, tuple(KITCHEN_KEY_ACTIONS))
-    clean, taken = {}, {}
+    clean, taken, twice = {}, {}, {}
     for action in KITCHEN_KEY_ACTIONS:
         key = _kitchen_key(value.get(action))
         if key is None:
@@ -427,11 +432,13 @@ def _kitchen_keys(value) -> dict:
                 "Insert, Delete, Backspace, F1-F12"
             )
         elif key in taken:
-            problems[f"kitchen_keys.{action}"] = f"is already the key of {taken[key]}"
+            twice[f"kitchen_keys.{action}"] = f"is already the key of {taken[key]}"
         else:
             clean[action], taken[key] = key, action
     if problems:
-        raise Invalid(fields=problems)
+        raise Invalid(fields={**problems, **twice})
+    if twice:
+        raise BrokenRule(fields=twice)
     return clean
 
 
