@@ -400,10 +400,9 @@ NAMED_KEYS = frozenset(
     + ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]
     + [f"F{number}" for number in range(1, 13)]
 )
-# One character a key can type: not a digit 1-9 (they select tickets), a control character,
-# a soft hyphen, a line or paragraph separator or half a surrogate pair (the OpenAPI
-# document's KitchenKey states the same pattern).
-_TYPED_KEY = re.compile("[^1-9\x00-\x1f\x7f-\x9f\xad\u2028\u2029\ud800-\udfff]")
+# One character a key can type: not a digit 1-9 (they select tickets), NUL (which no JSONB
+# document holds) or half a surrogate pair, as the OpenAPI document's KitchenKey states.
+_TYPED_KEY = re.compile("[^1-9\x00\ud800-\udfff]")
 
 
 def _kitchen_key(value) -> str | None:
@@ -427,9 +426,9 @@ def _kitchen_keys(value) -> dict:
         key = _kitchen_key(value.get(action))
         if key is None:
             problems[f"kitchen_keys.{action}"] = (
-                "must be one key: a printable character other than the digits 1-9 (they select "
-                "tickets), or one of Enter, Space, the arrows, Home, End, PageUp, PageDown, "
-                "Insert, Delete, Backspace, F1-F12"
+                "must be one key: a character other than the digits 1-9 (they select tickets), "
+                "or one of Enter, the arrows, Home, End, PageUp, PageDown, Insert, Delete, "
+                "Backspace, F1-F12"
             )
         elif key in taken:
             twice[f"kitchen_keys.{action}"] = f"is already the key of {taken[key]}"
