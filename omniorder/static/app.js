@@ -275,8 +275,7 @@ document.addEventListener("htmx:configRequest", function (event) {
     // Keys typed into a field (a cancel reason), or pressed in a dialog or an open drawer, are
     // theirs; on the board's own buttons they are the board's.
     if (!target || !target.closest) { return false; }
-    if (target.closest("input, textarea, select, dialog, details[open]")) { return true; }
-    return false;
+    return Boolean(target.closest("input, textarea, select, dialog, .menu-drawer[open], .card-cancel[open]"));
   }
   function actionOf(event) {
     var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
@@ -286,7 +285,17 @@ document.addEventListener("htmx:configRequest", function (event) {
     return null;
   }
   document.addEventListener("keydown", function (event) {
+    var drawer = event.key === "Escape" && board() && document.querySelector(".menu-drawer[open]");
+    if (drawer) {  // Escape closes Sold out… (or another drawer): the keys are the board's again
+      drawer.open = false;
+      drawer.querySelector("summary").focus();
+      return;
+    }
     if (!keys || !board() || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    var control = event.target.closest && event.target.closest("button, a, summary");
+    if (control && !control.closest("#board") && (event.key === "Enter" || event.key === " ")) {
+      return;  // a header control (a drawer, Keys, Log out) pressed from the keyboard is itself
+    }
     var action = actionOf(event);
     var digit = "123456789".indexOf(event.key);
     if (digit >= 0 && event.key.length === 1) {

@@ -96,6 +96,10 @@ def test_a_rush_driven_with_the_keyboard_only(browser, live_server, make_tenant,
     expect(dialog).to_be_hidden()
     kitchen.keyboard.press("s")
     expect(kitchen.locator("#menu-drawer")).to_have_attribute("open", "")
+    kitchen.keyboard.press("Escape")
+    expect(kitchen.locator("#menu-drawer")).not_to_have_attribute("open", "")
+    kitchen.keyboard.press("1")  # the board's keys again
+    expect(selected).to_have_attribute("data-number", str(cyd["number"]))
 
 
 def test_stations_bump_their_lines_the_expo_sees_them_and_the_pickup_screen_follows(
