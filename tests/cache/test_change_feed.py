@@ -180,6 +180,8 @@ def test_an_unchanged_pickup_screen_poll_issues_no_statement(
     app, other = workers
     tenant = make_tenant()
     screen = app.test_client()
+    if time.time() % 60 > 55:  # the token carries the minute: stay inside one minute
+        time.sleep(60 - time.time() % 60 + 0.1)
     page = screen.get("/pickup-screen", base_url=f"http://{tenant.domain}").text
     path = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert screen.get(path, base_url=f"http://{tenant.domain}").status_code == 204  # warms
