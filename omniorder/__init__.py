@@ -168,19 +168,23 @@ def register_commands(app: Flask) -> None:
 
 def register_middleware(app: Flask) -> None:
     """WSGI layers around Flask, innermost first: the unchanged kitchen poll answered before
-    Flask (through the view's own `answer_poll`), a menu the worker holds answered from its
-    memory (the view's own bytes and ETag), bad Host headers refused with a 400, and
-    ProxyFix for exactly OMNIORDER_PROXY_HOPS trusted proxies, outermost, so both layers
-    inside it see the host and client address the proxy forwarded."""
+    Flask (through the view's own `answer_poll`), an unchanged pickup-screen poll, a menu the
+    worker holds answered from its memory (the view's own bytes and ETag), bad Host headers
+    refused with a 400, and ProxyFix for exactly OMNIORDER_PROXY_HOPS trusted proxies,
+    outermost, so both layers inside it see the host and client address the proxy forwarded."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from omniorder.blueprints.api import held_menu
     from omniorder.blueprints.kitchen.poll import unchanged_poll
+    from omniorder.blueprints.storefront.pickup_screen import unchanged_pickup_screen
     from omniorder.web.hosts import RefuseBadHost
     from omniorder.web.shortcuts import Shortcut
 
     app.wsgi_app = Shortcut(app, app.wsgi_app, "kitchen.board_poll", unchanged_poll)
     app.wsgi_app = Shortcut(app, app.wsgi_app, "api.menu", held_menu)
+    app.wsgi_app = Shortcut(
+        app, app.wsgi_app, "storefront.pickup_screen_poll", unchanged_pickup_screen
+    )
     app.wsgi_app = RefuseBadHost(app.wsgi_app)
     hops = app.config.get("OMNIORDER_PROXY_HOPS", 0)
     if hops:

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, any_, bindparam, exists, func, select, update
+from sqlalchemy import SmallInteger, String, any_, bindparam, case, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from omniorder.cache.changes import HOT_MAX_AGE, ChangeFeed
@@ -23,7 +23,7 @@ from omniorder.ordering.models import (
 )
 from omniorder.ordering.pickup import pause_setting, utc_now
 from omniorder.payments.refunds import refund_on_cancel
-from omniorder.settings.document import update_settings
+from omniorder.settings.document import current_settings, update_settings
 from omniorder.staff.models import User
 from omniorder.tenancy.registry import TenantRecord
 
@@ -90,10 +90,31 @@ class StationTicket:
         return getattr(self.order, name)
 
 
-def station_ticket(order: Order, station: str) -> StationTicket | None:
+def station_lines(order: Order, station: str) -> list[int]:
+    """The positions in `order.items` of the lines `station` cooks (matched without case)."""
     wanted = station.casefold()
-    lines = [line for line in order.items if (line.get("station") or "").casefold() == wanted]
+    return [
+        position
+        for position, line in enumerate(order.items)
+        if (line.get("station") or "").casefold() == wanted
+    ]
+
+
+def station_ticket(order: Order, station: str) -> StationTicket | None:
+    """The station's lines it has not bumped yet; None when there are none (its work on this
+    order is done, or it has none)."""
+    done = set(order.lines_done or ())
+    lines = [order.items[p] for p in station_lines(order, station) if p not in done]
     return StationTicket(order, lines) if lines else None
+
+
+def lines_to_cook(ticket) -> list[dict]:
+    """The lines of a ticket still to cook: a station's ticket holds only those already; a
+    full order leaves out the lines their stations have bumped."""
+    if isinstance(ticket, StationTicket):
+        return ticket.items
+    done = set(ticket.lines_done or ())
+    return [line for position, line in enumerate(ticket.items) if position not in done]
 
 
 def stations() -> list[str]:
@@ -112,7 +133,7 @@ def all_day_counts(board: Board) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for status in NEXT_STATUS:
         for order in board.columns[status]:
-            for line in order.items:
+            for line in lines_to_cook(order):
                 options = ", ".join(option["name"] for option in line.get("options") or [])
                 name = f"{line['name']} ({options})" if options else line["name"]
                 counts[name] = counts.get(name, 0) + line["quantity"]
@@ -169,11 +190,10 @@ def poll(
     Takes the tenant and the feed explicitly: the WSGI shortcut for unchanged polls calls it
     outside any Flask context (blueprints/kitchen/poll.py)."""
     if feed is not None and feed.healthy:
-        schema = tenant.schema_name
-        version = feed.cached(
-            schema, "board", "version", lambda: _board_version(tenant), _small, HOT_MAX_AGE
+        version = held_board_version(tenant, feed)
+        staff = feed.cached(
+            tenant.schema_name, "staff", "kitchen", lambda: _kitchen_staff(tenant), _small
         )
-        staff = feed.cached(schema, "staff", "kitchen", lambda: _kitchen_staff(tenant), _small)
         return version, staff.get(staff_id) == session_version
     with tenant.read_engine.connect() as connection:
         version, still_allowed = connection.execute(
@@ -183,6 +203,18 @@ def poll(
 
 
 BOARD_VERSION_STATEMENT = select(BOARD_VERSION)
+
+
+def held_board_version(tenant: TenantRecord, feed: ChangeFeed | None) -> int:
+    """The board's version from this worker's memory while its change `feed` listens (no
+    statement), else read (one): what every cheap poll of the orders compares against."""
+    if feed is None or not feed.healthy:
+        return _board_version(tenant)
+    return feed.cached(
+        tenant.schema_name, "board", "version", lambda: _board_version(tenant), _small, HOT_MAX_AGE
+    )
+
+
 KITCHEN_STAFF_STATEMENT = select(User.id, User.session_version).where(
     User.role == any_(bindparam("roles", list(KITCHEN_ROLES), type_=ARRAY(String)))
 )
@@ -293,6 +325,112 @@ def recall_order(order_id, from_status: str) -> Order:
         return _moved_already(order)
 
     return _move(order_id, conditions, values, refusal)
+
+
+def last_done_order() -> Order:
+    """The order the board bumped to Done last (not picked up, within the recall window): what
+    the bump bar's Recall key brings back."""
+    order = db.session.scalar(
+        select(Order)
+        .where(
+            Order.status == "DONE",
+            Order.picked_up_at.is_(None),
+            Order.status_changed_at > func.now() - RECALL_WINDOW,
+        )
+        .order_by(Order.status_changed_at.desc(), Order.number.desc())
+        .limit(1)
+    )
+    if order is None:
+        raise NotFound("No order was bumped to Done in the last 30 minutes.")
+    return order
+
+
+def recall_last_done() -> Order:
+    """Recall the last bumped order (Done → Cooking), by the rules of `recall_order`."""
+    return recall_order(last_done_order().id, "DONE")
+
+
+def _station_marks(order_id, station: str) -> tuple[Order, list[int]]:
+    order = order_on_board(order_id)
+    marks = station_lines(order, station)
+    if not marks:
+        raise Conflict(f"Order #{order.number} has nothing for the {station} station.")
+    return order, marks
+
+
+def bump_station_lines(order_id, station: str, expo: bool | None = None) -> Order:
+    """A station bumps its lines of an order: their marks join `lines_done` in one conditional
+    UPDATE of the order's row (a New order is Cooking from then on). Two stations at once are
+    serialized by the row lock, and PostgreSQL evaluates the later UPDATE on the row the
+    earlier one committed, so neither mark is lost and exactly one of them sees every line
+    done. Then, when the restaurant works without an expo (`expo` setting false), that one
+    moves the order to Done; with an expo, the expo's bump does. The same station's second
+    bump (another tablet) is a 409."""
+    expo = current_settings()["expo"] if expo is None else expo
+    _, marks = _station_marks(order_id, station)
+    given = bindparam("marks", marks, type_=ARRAY(SmallInteger))
+    after = func.array_cat(Order.lines_done, given)
+    every_line_done = func.cardinality(after) == func.jsonb_array_length(Order.items)
+    status = "COOKING" if expo else case((every_line_done, "DONE"), else_="COOKING")
+
+    def refusal(order: Order) -> str:
+        if order.status in NEXT_STATUS and set(marks) <= set(order.lines_done):
+            return f"The {station} station already bumped #{order.number}."
+        return _moved_already(order)
+
+    order = _move(
+        order_id,
+        [
+            Order.status.in_(NEXT_STATUS),
+            Order.payment_status != AWAITING_PAYMENT,
+            ~Order.lines_done.overlap(given),
+        ],
+        {
+            "lines_done": after,
+            "status": status,
+            "status_changed_at": case(
+                (Order.status == status, Order.status_changed_at), else_=func.now()
+            ),
+        },
+        refusal,
+    )
+    if order.status == "DONE":
+        order_event(order, "order.ready")
+    return order
+
+
+def undo_station_lines(order_id, station: str) -> Order:
+    """Take a station's bump back: its marks leave `lines_done`; an order that bump made Done
+    (no expo) is Cooking again. Conditional on the marks the tablet's read saw, so a station
+    bumping meanwhile makes this a 409 to try again, never a lost mark."""
+    order, marks = _station_marks(order_id, station)
+    seen = list(order.lines_done or ())
+    remaining = [mark for mark in seen if mark not in marks]
+
+    def refusal(order: Order) -> str:
+        if order.status in ("COOKING", "DONE") and not set(marks) <= set(order.lines_done):
+            return f"The {station} station's lines of #{order.number} are not bumped."
+        if order.status in ("COOKING", "DONE") and order.picked_up_at is None:
+            return "Another station just bumped this order: try again."
+        return _moved_already(order)
+
+    return _move(
+        order_id,
+        [
+            Order.status.in_(("COOKING", "DONE")),
+            Order.picked_up_at.is_(None),
+            Order.lines_done == bindparam("seen", seen, type_=ARRAY(SmallInteger)),
+            Order.lines_done.contains(bindparam("undone", marks, type_=ARRAY(SmallInteger))),
+        ],
+        {
+            "lines_done": bindparam("remaining", remaining, type_=ARRAY(SmallInteger)),
+            "status": "COOKING",
+            "status_changed_at": case(
+                (Order.status == "COOKING", Order.status_changed_at), else_=func.now()
+            ),
+        },
+        refusal,
+    )
 
 
 def mark_picked_up(order_id) -> Order:

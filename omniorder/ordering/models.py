@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniorder.core.database import ANNOUNCE_AFTER_COMMIT, CHANGE_TOPIC, db, one_of, uuid_pk
@@ -101,6 +101,11 @@ class Order(db.Model):
     )
     # Why the last online payment attempt failed (the card's decline), for the tracking page.
     payment_error: Mapped[str | None] = mapped_column(Text)
+    # The kitchen's item-level marks: the positions in `items` of the lines their station has
+    # bumped (omniorder/kitchen/board.py, `bump_station_lines`), one UPDATE of this row each.
+    lines_done: Mapped[list[int]] = mapped_column(
+        ARRAY(SmallInteger), nullable=False, server_default=text("'{}'::smallint[]")
+    )
     # Not yet counted by the analytics warehouse (analytics/sales.py).
     analytics_pending: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("true")

@@ -373,6 +373,75 @@ def _setup_confirmed(value) -> list:
     return sorted(set(value))
 
 
+def _flag(key: str, meaning: str) -> Callable:
+    def check(value) -> bool:
+        if not isinstance(value, bool):
+            raise Invalid(key, f"must be true ({meaning}) or false")
+        return value
+
+    return check
+
+
+# The kitchen board's keys (a bump bar sends them as a keyboard): action → one key, as a
+# browser names it (KeyboardEvent.key). Digits 1–9 always select the nth ticket of the focused
+# column, so no action may take one.
+KITCHEN_KEY_ACTIONS = {
+    "bump": "Enter",
+    "recall": "r",
+    "undo": "u",
+    "sold_out": "s",
+    "help": "?",
+    "previous_ticket": "ArrowUp",
+    "next_ticket": "ArrowDown",
+    "previous_column": "ArrowLeft",
+    "next_column": "ArrowRight",
+}
+NAMED_KEYS = frozenset(
+    ["Enter", "Backspace", "Delete", "Insert", "Home", "End", "PageUp", "PageDown", " "]
+    + ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]
+    + [f"F{number}" for number in range(1, 13)]
+)
+# One character a key can type: not a digit 1-9 (they select tickets), NUL (which no JSONB
+# document holds) or half a surrogate pair, as the OpenAPI document's KitchenKey states.
+_TYPED_KEY = re.compile("[^1-9\x00\ud800-\udfff]")
+
+
+def _kitchen_key(value) -> str | None:
+    """One key as stored (a letter in lower case: the board matches letters in either case),
+    or None when it is not a single key the board can take."""
+    if not isinstance(value, str):
+        return None
+    if value in NAMED_KEYS:
+        return value
+    if _TYPED_KEY.fullmatch(value):
+        lower = value.lower()
+        return lower if len(lower) == 1 else value  # "İ" lowers to two characters
+    return None
+
+
+def _kitchen_keys(value) -> dict:
+    """One key per action; a key given to two actions (each well-formed) is a `BrokenRule`."""
+    problems = _object("kitchen_keys", value, tuple(KITCHEN_KEY_ACTIONS))
+    clean, taken, twice = {}, {}, {}
+    for action in KITCHEN_KEY_ACTIONS:
+        key = _kitchen_key(value.get(action))
+        if key is None:
+            problems[f"kitchen_keys.{action}"] = (
+                "must be one key: a character other than the digits 1-9 (they select tickets), "
+                "or one of Enter, the arrows, Home, End, PageUp, PageDown, Insert, Delete, "
+                "Backspace, F1-F12"
+            )
+        elif key in taken:
+            twice[f"kitchen_keys.{action}"] = f"is already the key of {taken[key]}"
+        else:
+            clean[action], taken[key] = key, action
+    if problems:
+        raise Invalid(fields={**problems, **twice})
+    if twice:
+        raise BrokenRule(fields=twice)
+    return clean
+
+
 def _readable(stored: dict) -> dict:
     """The stored document with the defaults filled in. A timed pause the check now refuses
     (stored before the pause had its bound) is read as what it meant: one that has ended
@@ -418,6 +487,13 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "setup_confirmed": ([], _setup_confirmed),
     # Kitchen ticket printers (omniorder/printing/printers.py): none until the restaurant adds one.
     "printers": ([], check_printers),
+    # The board's keys and bump bar (omniorder/kitchen/board.py, static/app.js).
+    "kitchen_keys": (KITCHEN_KEY_ACTIONS, _kitchen_keys),
+    # An expo bumps every order (true); false: an order whose lines every station has done is
+    # done by itself.
+    "expo": (True, _flag("expo", "an expo bumps each order")),
+    # The pickup screen shows first names beside the numbers (false: numbers only).
+    "pickup_screen_names": (False, _flag("pickup_screen_names", "first names are shown")),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored

@@ -177,6 +177,221 @@ document.addEventListener("htmx:configRequest", function (event) {
   });
 })();
 
+// Kitchen keys (a bump bar sends keys as a keyboard): digits select the nth ticket of the
+// column in focus, the arrows move, bump advances the selected ticket through the board's own
+// buttons, recall brings back the last bumped one, undo presses the Undo strip's button (gone
+// after its 10 s), sold out opens the drawer, help shows the overlay. The key map is the
+// restaurant's kitchen_keys setting (the JSON in #kitchen-keys). The selection is kept by
+// order id, so it outlives the poll's swaps; a ticket that left its column hands the selection
+// to the ticket now at its place.
+(function () {
+  var keys = null;
+  var selected = null;  // order id
+  var column = 0;       // the column in focus
+  var position = 0;     // the selected ticket's place in it, for when it leaves
+  var lastBumped = null;  // this station tablet's last bump: {order, station}
+  function board() { return document.getElementById("board"); }
+  function columns() { return Array.prototype.slice.call(board().querySelectorAll(".column")); }
+  function cards(index) {
+    var shown = columns()[index];
+    return shown ? Array.prototype.slice.call(shown.querySelectorAll(".card[data-order]")) : [];
+  }
+  function show() {
+    if (!board()) { return; }
+    columns().forEach(function (element, index) { element.classList.toggle("key-focus", index === column); });
+    board().querySelectorAll(".card.selected").forEach(function (card) {
+      card.classList.remove("selected");
+      card.removeAttribute("aria-current");
+    });
+    var list = cards(column);
+    var card = list.filter(function (each) { return each.getAttribute("data-order") === selected; })[0];
+    if (!card && selected !== null && list.length) { card = list[Math.min(position, list.length - 1)]; }
+    if (!card) { selected = null; return; }
+    selected = card.getAttribute("data-order");
+    position = list.indexOf(card);
+    card.classList.add("selected");
+    card.setAttribute("aria-current", "true");
+    card.scrollIntoView({block: "nearest"});
+  }
+  function select(index, place) {
+    var list = cards(index);
+    column = index;
+    if (place < 0 || place >= list.length) { show(); return; }
+    selected = list[place].getAttribute("data-order");
+    position = place;
+    show();
+  }
+  function selectedCard() {
+    return selected && board().querySelector('.card[data-order="' + selected + '"]');
+  }
+  function post(url, values) {
+    htmx.ajax("POST", url, {target: "#board", swap: "outerHTML", values: values});
+  }
+  function submit(form) {
+    // Sent as the form's own htmx post would be, whether or not htmx has processed a form
+    // that was swapped in a moment ago (the Undo strip's).
+    var values = {};
+    new FormData(form).forEach(function (value, name) { values[name] = value; });
+    post(form.getAttribute("action"), values);
+  }
+  function bump() {
+    var card = selectedCard();
+    if (!card) { return; }
+    var button = card.querySelector("button.card-button") ||
+      card.querySelector('.done-actions button[type="submit"]');
+    var station = board().getAttribute("data-station");
+    if (station && card.querySelector("button.card-button")) {
+      lastBumped = {order: selected, station: station};
+    }
+    if (button) { submit(button.form); }
+  }
+  function recall() {
+    var station = board().getAttribute("data-station");
+    if (station) {
+      if (!lastBumped || lastBumped.station !== station) { return; }
+      var pattern = document.getElementById("kitchen-keys").getAttribute("data-lines-undone");
+      post(pattern.replace("00000000-0000-0000-0000-000000000000", lastBumped.order), {station: station});
+      lastBumped = null;
+      return;
+    }
+    post(board().getAttribute("data-recall-last"), {station: ""});
+  }
+  function undo() {
+    var form = board().querySelector(".undo-strip form");
+    if (form) { submit(form); }
+  }
+  function soldOut() {
+    var drawer = document.getElementById("menu-drawer");
+    if (!drawer) { return; }
+    drawer.open = true;
+    var first = drawer.querySelector(".menu-panel button");
+    if (first) { first.focus(); }
+  }
+  function help() {
+    var dialog = document.getElementById("keys-dialog");
+    if (dialog && !dialog.open) { dialog.showModal(); }
+  }
+  function typing(target) {
+    // Keys typed into a field (a cancel reason), or pressed in a dialog or an open drawer, are
+    // theirs; on the board's own buttons they are the board's.
+    if (!target || !target.closest) { return false; }
+    return Boolean(target.closest("input, textarea, select, dialog, .menu-drawer[open], .card-cancel[open]"));
+  }
+  function actionOf(event) {
+    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    for (var action in keys) {
+      if (keys[action] === key) { return action; }
+    }
+    return null;
+  }
+  document.addEventListener("keydown", function (event) {
+    var drawer = event.key === "Escape" && board() && document.querySelector(".menu-drawer[open]");
+    if (drawer) {  // Escape closes Sold out… (or another drawer): the keys are the board's again
+      drawer.open = false;
+      drawer.querySelector("summary").focus();
+      return;
+    }
+    if (!keys || !board() || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    var control = event.target.closest && event.target.closest("button, a, summary");
+    if (control && !control.closest("#board") && (event.key === "Enter" || event.key === " ")) {
+      return;  // a header control (a drawer, Keys, Log out) pressed from the keyboard is itself
+    }
+    var action = actionOf(event);
+    var digit = "123456789".indexOf(event.key);
+    if (digit >= 0 && event.key.length === 1) {
+      select(column, digit);
+    } else if (action === "next_ticket") {
+      select(column, selected === null ? 0 : position + 1);
+    } else if (action === "previous_ticket") {
+      select(column, Math.max(0, position - 1));
+    } else if (action === "next_column" || action === "previous_column") {
+      var next = column + (action === "next_column" ? 1 : -1);
+      if (next < 0 || next >= columns().length) { return; }
+      select(next, Math.min(position, Math.max(0, cards(next).length - 1)));
+    } else if (action === "bump") {
+      bump();
+    } else if (action === "recall") {
+      recall();
+    } else if (action === "undo") {
+      undo();
+    } else if (action === "sold_out") {
+      soldOut();
+    } else if (action === "help") {
+      help();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var map = document.getElementById("kitchen-keys");
+    if (!map) { return; }
+    keys = JSON.parse(map.textContent);
+    var opener = document.getElementById("keys-open");
+    if (opener) { opener.addEventListener("click", help); }
+    show();
+  });
+  document.addEventListener("htmx:afterSwap", function () { if (keys && board()) { show(); } });
+  document.addEventListener("click", function (event) {
+    // A tap on a ticket selects it too, so keys and fingers share one selection.
+    var card = event.target.closest && event.target.closest("#board .card[data-order]");
+    if (!card || !keys) { return; }
+    var index = columns().indexOf(card.closest(".column"));
+    select(index, cards(index).indexOf(card));
+  }, true);
+})();
+
+// Pickup screen: a two-note chime when a number joins "Ready for pickup", while the "Sound on"
+// toggle is pressed (browsers start audio only after a gesture).
+(function () {
+  var audio = null;
+  var ready = null;
+  function numbers(columns) {
+    return (columns.getAttribute("data-ready") || "").split(" ").filter(Boolean);
+  }
+  function chime() {
+    if (!audio || audio.state !== "running") { return; }
+    [660, 880].forEach(function (frequency, index) {
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      var start = audio.currentTime + index * 0.3;
+      tone.frequency.value = frequency;
+      gain.gain.value = 0.25;
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start(start);
+      tone.stop(start + 0.28);
+    });
+  }
+  function check() {
+    var columns = document.getElementById("pickup-columns");
+    if (!columns) { return; }
+    var shown = numbers(columns);
+    if (ready !== null && shown.some(function (number) { return ready.indexOf(number) < 0; })) {
+      columns.setAttribute("data-chimed", String(Date.now()));
+      chime();
+    }
+    ready = shown;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var toggle = document.getElementById("chime-toggle");
+    if (!toggle) { return; }
+    check();
+    toggle.addEventListener("click", function () {
+      var on = toggle.getAttribute("aria-pressed") !== "true";
+      var AudioContextClass = window.AudioContext || window.webkitAudioContext;
+      if (on && AudioContextClass) {
+        audio = audio || new AudioContextClass();
+        audio.resume();
+      } else if (audio) {
+        audio.suspend();
+      }
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");  // "Sound on", pressed or not
+    });
+  });
+  document.addEventListener("htmx:afterSwap", check);
+})();
+
 // Theme preview: its colours arrive as data attributes and are applied through the CSSOM,
 // which the Content-Security-Policy allows (inline style attributes it does not).
 (function () {

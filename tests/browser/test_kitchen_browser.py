@@ -81,7 +81,7 @@ def test_back_office_pages_render(browser, live_server, make_tenant, app, tmp_pa
     )
     staff_login(page, f"http://{tenant.domain}:{live_server}/login", "owner@diner.example")
     page.wait_for_url(re.compile(r"/admin/menu$"))
-    expect(page.get_by_role("link", name="House Burger")).to_be_visible()
+    expect(page.get_by_role("link", name="House Burger", exact=True)).to_be_visible()
     page.screenshot(path=str(tmp_path / "admin-menu.png"), full_page=True)
     page.get_by_role("link", name="Theme").click()
     page.wait_for_url(re.compile(r"/admin/theme$"))

@@ -5,6 +5,7 @@ through its own listening connection. Nothing is mocked: the notifications are P
 the listener's backend is really terminated.
 """
 
+import re
 import time
 
 import pytest
@@ -171,6 +172,38 @@ def test_an_unchanged_kitchen_poll_issues_no_statement(workers, make_tenant, cou
     time.sleep(WITHIN)
     changed = cook.get(path, htmx=True)
     assert changed.status_code == 200 and "Ann" in changed.text
+
+
+def test_an_unchanged_pickup_screen_poll_issues_no_statement(
+    workers, make_tenant, count_statements
+):
+    app, other = workers
+    tenant = make_tenant()
+    screen = app.test_client()
+    if time.time() % 60 > 55:  # the token carries the minute: stay inside one minute
+        time.sleep(60 - time.time() % 60 + 0.1)
+    page = screen.get("/pickup-screen", base_url=f"http://{tenant.domain}").text
+    path = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert screen.get(path, base_url=f"http://{tenant.domain}").status_code == 204  # warms
+    statements = count_statements(app)
+    answer = screen.get(path, base_url=f"http://{tenant.domain}")
+    assert answer.status_code == 204 and answer.headers["X-Robots-Tag"] == "noindex"
+    assert statements == []  # answered from the worker's memory
+
+    customer = other.test_client()
+    menu = menu_of(customer, tenant).get_json()
+    placed = customer.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={
+            "customer_name": "Ann",
+            "items": [{"menu_item_id": menu["items"][0]["id"], "quantity": 1}],
+        },
+    )
+    assert placed.status_code == 201, placed.text
+    time.sleep(WITHIN)
+    changed = screen.get(path, base_url=f"http://{tenant.domain}")
+    assert changed.status_code == 200 and str(placed.json["number"]) in changed.text
 
 
 def test_a_removed_cook_is_signed_out_by_the_next_poll(workers, make_tenant):

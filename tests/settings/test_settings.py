@@ -52,6 +52,19 @@ DEFAULTS = {
     "published": True,
     "setup_confirmed": [],
     "printers": [],
+    "kitchen_keys": {
+        "bump": "Enter",
+        "recall": "r",
+        "undo": "u",
+        "sold_out": "s",
+        "help": "?",
+        "previous_ticket": "ArrowUp",
+        "next_ticket": "ArrowDown",
+        "previous_column": "ArrowLeft",
+        "next_column": "ArrowRight",
+    },
+    "expo": True,
+    "pickup_screen_names": False,
 }
 
 
@@ -140,6 +153,17 @@ BAD_CHANGES = [  # (change, the keys the 400 names)
     ({"Timezone": "UTC"}, {"Timezone"}),
     ({"timezone": "Europe/Berlin", "currency": "ZZZ"}, {"currency"}),
     ({"locale": "de_DE", "tax": {"rate_bp": 20_000}, "nope": 1}, {"tax.rate_bp", "nope"}),
+    ({"kitchen_keys": "Enter"}, {"kitchen_keys"}),
+    ({"kitchen_keys": {"bump": "Return"}}, {"kitchen_keys.bump"}),
+    ({"kitchen_keys": {"bump": ""}}, {"kitchen_keys.bump"}),
+    ({"kitchen_keys": {"bump": "3"}}, {"kitchen_keys.bump"}),  # digits select tickets
+    ({"kitchen_keys": {"bump": None}}, {"kitchen_keys.bump"}),
+    ({"kitchen_keys": {"bump": "\u0000"}}, {"kitchen_keys.bump"}),
+    ({"kitchen_keys": {"bump": "\ud800"}}, {"kitchen_keys.bump"}),
+    ({"kitchen_keys": {"bump": "<script>"}}, {"kitchen_keys.bump"}),
+    ({"kitchen_keys": {"explode": "x"}}, {"kitchen_keys.explode"}),
+    ({"expo": "no"}, {"expo"}),
+    ({"pickup_screen_names": 1}, {"pickup_screen_names"}),
 ]
 
 
@@ -175,6 +199,17 @@ def test_a_body_that_is_not_a_json_object_is_400(client, tenant, db_connection, 
     )
     assert response.status_code == 400 and "error" in response.json
     assert stored(db_connection, tenant) == {}
+
+
+def test_the_kitchen_keys_are_single_keys_stored_as_the_board_matches_them(client, tenant):
+    keys = configure(client, tenant, kitchen_keys={"bump": " ", "recall": "B", "undo": "F2"})
+    assert keys["kitchen_keys"]["bump"] == " " and keys["kitchen_keys"]["recall"] == "b"
+    assert keys["kitchen_keys"]["undo"] == "F2" and keys["kitchen_keys"]["help"] == "?"
+    swapped = configure(client, tenant, kitchen_keys={"bump": "b", "recall": " "})
+    assert swapped["kitchen_keys"]["bump"] == "b" and swapped["kitchen_keys"]["recall"] == " "
+    twice = patch(client, tenant.domain, {"kitchen_keys": {"recall": "F2"}})
+    assert twice.status_code == 422, twice.text
+    assert twice.json["fields"] == {"kitchen_keys.undo": "is already the key of recall"}
 
 
 def test_patch_merges_the_given_keys_one_level_deep(client, tenant, db_connection):

@@ -28,10 +28,13 @@ UNDONE = {"COOKING": "started", "DONE": "done", "PICKED_UP": "picked up"}
 
 
 def chosen_station() -> str | None:
-    """?station= when given, else what this tablet remembers (a bad cookie: the full board).
-    Checked like the categories' station names (menu/catalog.py): empty is the expo's board."""
+    """?station= when given (a tap posts its board's station), else what this tablet
+    remembers (a bad cookie: the full board). Checked like the categories' station names
+    (menu/catalog.py): empty is the expo's board."""
     if "station" in request.args:
         return clean_station(request.args["station"])
+    if request.method == "POST" and "station" in request.form:  # a tap on that station's board
+        return clean_station(request.form["station"])
     try:
         return clean_station(request.cookies.get(STATION_COOKIE, ""))
     except Invalid:
@@ -53,6 +56,7 @@ def board_context(message=None, undo=None) -> dict:
         "all_day": kitchen.all_day_counts(board),
         "pause_notice": pause_notice(current_settings(), board.now),
         "urgency": kitchen.urgency,
+        "lines_to_cook": kitchen.lines_to_cook,
         **printing_context(board.now),
     }
 
@@ -71,7 +75,7 @@ def render_board(status=200, message=None, undo=None):
     return render_template("kitchen/_board.html", **board_context(message, undo)), status
 
 
-def board_action(action, undo_from=None):
+def board_action(action, undo_from=None, undo=None):
     """Run a board action (a service call); answer htmx with the re-rendered board, a plain
     form post with 303 back to the board. A refusal (DomainError) is the board with its message
     and status for htmx, the error page otherwise. `undo_from(order)`: the `from` of the
@@ -86,14 +90,30 @@ def board_action(action, undo_from=None):
     if not is_htmx():  # the Undo travels in the address: shown until the next page
         undo_query = {"undo": order.id, "undo_from": recall_from} if recall_from else {}
         return redirect(url_for("kitchen.board", **undo_query), code=303)
-    return render_board(undo=undo_offer(order, recall_from))
+    return render_board(undo=undo(order) if undo is not None else undo_offer(order, recall_from))
 
 
 def undo_offer(order, recall_from) -> dict | None:
-    """The Undo strip's data: the order, the `from` its recall posts, what the tap did."""
+    """The Undo strip's data: the order, where its form posts with which fields, what the tap
+    did."""
     if recall_from is None:
         return None
-    return {"order": order, "from": recall_from, "did": UNDONE[recall_from]}
+    return {
+        "order": order,
+        "url": url_for("kitchen.recall", order_id=order.id),
+        "fields": {"from": recall_from},
+        "did": UNDONE[recall_from],
+    }
+
+
+def station_undo_offer(order, station: str) -> dict:
+    """The Undo strip after a station's bump: it takes the station's marks back."""
+    return {
+        "order": order,
+        "url": url_for("kitchen.lines_undone", order_id=order.id),
+        "fields": {"station": station},
+        "did": f"done at {station}",
+    }
 
 
 def undo_from_address() -> dict | None:
@@ -117,6 +137,7 @@ def board():
             "kitchen/board.html",
             items=menu_items(),
             stations=kitchen.stations(),
+            kitchen_keys=current_settings()["kitchen_keys"],
             **context,
         )
     )
@@ -161,6 +182,41 @@ def advance(order_id):
 @staff_required("kitchen")
 def recall(order_id):
     return board_action(lambda: kitchen.recall_order(order_id, request.form.get("from", "")))
+
+
+def posted_station() -> str:
+    """The station a station's bump speaks for (its board's, posted with the tap)."""
+    station = clean_station(request.form.get("station", ""))
+    if not station:
+        raise Invalid("station", "is required: the station whose lines are done")
+    return station
+
+
+@bp.post("/orders/<uuid:order_id>/lines-done")
+@staff_required("kitchen")
+def lines_done(order_id):
+    """A station's bump: its lines of the order are done (the expo sees them checked)."""
+    station = None
+
+    def bump():
+        nonlocal station
+        station = posted_station()
+        return kitchen.bump_station_lines(order_id, station)
+
+    return board_action(bump, undo=lambda order: station_undo_offer(order, station))
+
+
+@bp.post("/orders/<uuid:order_id>/lines-undone")
+@staff_required("kitchen")
+def lines_undone(order_id):
+    return board_action(lambda: kitchen.undo_station_lines(order_id, posted_station()))
+
+
+@bp.post("/recall-last")
+@staff_required("kitchen")
+def recall_last():
+    """The bump bar's Recall key: the last order bumped to Done goes back to Cooking."""
+    return board_action(kitchen.recall_last_done)
 
 
 @bp.post("/orders/<uuid:order_id>/picked-up")
