@@ -6,8 +6,12 @@ import re
 
 import pytest
 
+from omniorder.settings.document import read_settings
+from omniorder.tenancy.bind import tenant_context
+from omniorder.tenancy.registry import tenant_registry
 from tests.support.app import SYS_TOKEN
 from tests.support.races import Actions, race
+from tests.support.settings import PAGE_FIELDS
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
 
@@ -221,3 +225,18 @@ def test_undoing_lines_never_bumped_is_409(app, client, tenant, cook, stations):
         f"/kitchen/orders/{order['id']}/lines-undone", {"station": "Grill"}, htmx=True
     )
     assert response.status_code == 409 and "are not bumped" in response.text
+
+
+def test_an_admin_turns_the_expo_off_and_names_on_from_the_settings_page(app, tenant):
+    """The two kitchen switches on the Settings page: unticked expo, ticked names."""
+    admin = signed_in(app, tenant, "admin")
+    page = admin.get("/admin/settings").text
+    tags = re.findall(r'<input[^>]*name="kitchen-[a-z_]+"[^>]*>', page)
+    ticked = {re.search(r'name="([^"]+)"', tag)[1]: " checked" in tag for tag in tags}
+    assert ticked == {"kitchen-expo": True, "kitchen-pickup_screen_names": False}
+    fields = {**PAGE_FIELDS, "kitchen-pickup_screen_names": "y"}
+    del fields["kitchen-expo"]
+    assert admin.post("/admin/settings", fields).status_code == 303
+    with app.app_context(), tenant_context(tenant_registry().lookup(tenant.domain)):
+        settings = read_settings()
+    assert (settings["expo"], settings["pickup_screen_names"]) == (False, True)

@@ -618,7 +618,7 @@ hostile = st.one_of(
 
 
 def test_hostile_form_input_is_never_a_5xx_and_a_4xx_saves_nothing(admin, tenant, db_connection):
-    names = [*PAGE_FIELDS, "tips-enabled", "csrf_token"]
+    names = [*PAGE_FIELDS, "tips-enabled", "kitchen-pickup_screen_names", "csrf_token"]
     token = admin.token()
 
     @hypothesis_settings(

@@ -20,4 +20,5 @@ PAGE_FIELDS = {
     "pickup-max_orders_per_slot": "0",
     "payments-online": "off",
     "payments-publishable_key": "",
+    "kitchen-expo": "y",
 }

@@ -154,6 +154,11 @@ class PaymentsForm(Form):
     remove_webhook_secret = BooleanField("Remove the stored webhook signing secret")
 
 
+class KitchenForm(Form):
+    expo = BooleanField("An expo checks and bumps every order")
+    pickup_screen_names = BooleanField("Show first names on the pickup screen")
+
+
 class SettingsForm(FlaskForm):
     region = FormField(RegionForm)
     tax = FormField(TaxForm)
@@ -162,6 +167,7 @@ class SettingsForm(FlaskForm):
     closures = FormField(ClosuresForm)
     pickup = FormField(PickupForm)
     payments = FormField(PaymentsForm)
+    kitchen = FormField(KitchenForm)
 
 
 class ProfileForm(FlaskForm):

@@ -102,6 +102,17 @@ def _change_tips(form, locale: str) -> dict:
     return {"tips": {"enabled": bool(form.enabled.data), "presets_percent": presets}}
 
 
+KITCHEN_FLAGS = ("expo", "pickup_screen_names")
+
+
+def _load_kitchen(document: dict) -> dict:
+    return {flag: document[flag] for flag in KITCHEN_FLAGS}
+
+
+def _change_kitchen(form, locale: str) -> dict:
+    return {flag: bool(form[flag].data) for flag in KITCHEN_FLAGS}
+
+
 SECTIONS = (
     Section(
         "region",
@@ -147,6 +158,7 @@ SECTIONS = (
         settings_payments.change_payments,
         settings_payments.PAYMENTS_FIELDS,
     ),
+    Section("kitchen", _load_kitchen, _change_kitchen, {flag: flag for flag in KITCHEN_FLAGS}),
 )
 
 
