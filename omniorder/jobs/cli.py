@@ -1,12 +1,12 @@
 """``flask worker`` runs background jobs; ``flask jobs status|retry`` shows and retries them.
 
-A worker is a plain process: run as many as needed, on as many machines as reach the
-database (deploy/workers.md). Without ``--queue`` it runs two pools of slots side by side:
-one for webhooks, whose receivers are the restaurants' and may be slow, and one for every
-other queue (mail, maintenance), so a receiver, however slow, never holds a slot the mail
-needs. SIGTERM (or Ctrl-C) stops it gracefully: it takes no new job and
-waits up to ``--graceful`` seconds for the running ones; a job it could not finish is found by
-the stalled-jobs task once the worker's heartbeat is older than OMNIORDER_WORKER_STALLED_AFTER
+A worker is a plain process: run as many as needed, on as many machines as reach the database
+(deploy/workers.md). Without ``--queue`` it runs a pool of slots for each queue that calls the
+restaurants' own machines, which may be slow or off (webhooks, direct printing), and one for
+every other queue (mail, maintenance), so a receiver or a printer, however slow, never holds a
+slot the mail needs. SIGTERM (or Ctrl-C) stops it gracefully: it takes no new job and waits up
+to ``--graceful`` seconds for the running ones; a job it could not finish is found by the
+stalled-jobs task once the worker's heartbeat is older than OMNIORDER_WORKER_STALLED_AFTER
 seconds, and tried again.
 """
 
@@ -61,17 +61,21 @@ async def record_errors(call_next, context, worker):
     return result
 
 
-WEBHOOKS = "webhooks"
+# Queues whose jobs call the restaurants' own machines (webhook receivers, printers on
+# their networks): each gets a pool of its own.
+OWN_POOLS = ("webhooks", "printing")
 
 
 def pools(queues: tuple[str, ...], concurrency: int, webhook_concurrency: int) -> list:
-    """(queues, slots) of each pool: the queues asked for, or webhooks apart from the rest.
-    Every task module is imported first: a worker runs tasks by their registered names."""
+    """(queues, slots) of each pool: the queues asked for, or each of `OWN_POOLS` apart from
+    the rest. Every task module is imported first: a worker runs tasks by their registered
+    names."""
     import_task_modules()
     if queues:
         return [(list(queues), concurrency)]
-    others = sorted({task.queue for task in queue.tasks.values()} - {WEBHOOKS})
-    return [(others, concurrency), ([WEBHOOKS], webhook_concurrency)]
+    known = {task.queue for task in queue.tasks.values()}
+    apart = [([name], webhook_concurrency) for name in OWN_POOLS if name in known]
+    return [(sorted(known - set(OWN_POOLS)), concurrency), *apart]
 
 
 async def run_pools(slots: list, **options) -> None:
@@ -96,7 +100,8 @@ async def run_pools(slots: list, **options) -> None:
 @click.option(
     "--webhook-concurrency",
     type=click.IntRange(1, 64),
-    help="Without --queue: slots of the webhooks pool (default: --concurrency).",
+    help="Without --queue: slots of the webhooks pool and of the printing pool each "
+    "(default: --concurrency).",
 )
 @click.option(
     "--graceful",

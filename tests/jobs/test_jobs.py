@@ -175,3 +175,14 @@ def test_two_workers_defer_each_periodic_run_once(database_url, db_connection):
     assert all(jobs == 1 for _, jobs, _, _ in rows), rows  # each second's run: one job
     assert all(s == "succeeded" and a == 1 for _, _, s, a in rows[:-2]), rows  # run once
     assert all(worker.returncode == 0 for worker in workers), outputs
+
+
+def test_a_worker_keeps_webhooks_and_printers_out_of_the_mails_slots():
+    """A receiver or a printer that is slow or off holds slots of its own pool only."""
+    from omniorder.jobs.cli import pools
+
+    (others, slots), *apart = pools((), concurrency=4, webhook_concurrency=2)
+    assert slots == 4 and {"mail", "default"} <= set(others)
+    assert not {"webhooks", "printing"} & set(others)
+    assert apart == [(["webhooks"], 2), (["printing"], 2)]
+    assert pools(("printing",), concurrency=3, webhook_concurrency=2) == [(["printing"], 3)]
