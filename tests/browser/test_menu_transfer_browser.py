@@ -50,7 +50,7 @@ def test_a_manager_previews_and_applies_a_menu_import(
     expect(page.get_by_role("status")).to_have_text("The menu was imported.")
     assert_accessible(page)
     page.goto(f"{base}/admin/menu")
-    expect(page.get_by_role("link", name="Tiramisu")).to_be_visible()
+    expect(page.get_by_role("link", name="Tiramisu", exact=True)).to_be_visible()
 
     # a CSV changing a price: the preview's table of changed fields
     csv_file = tmp_path / "items.csv"

@@ -62,11 +62,14 @@ def test_ordering_works_with_javascript_off(browser, live_server, make_tenant):
 
 
 def test_customer_picks_a_pickup_slot_and_sees_it_on_the_order_page(
-    browser, live_server, make_tenant
+    browser, live_server, make_tenant, app
 ):
     from tests.support.accessibility import assert_accessible
+    from tests.support.choices import set_settings
+    from tests.support.clock import zone_at_midday
 
     tenant = make_tenant(name="Slot Diner")
+    set_settings(app, tenant, timezone=zone_at_midday())  # today's slots left, at any hour
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()
     page.goto(f"http://{tenant.domain}:{live_server}/")

@@ -33,3 +33,28 @@ def shown(local: datetime.datetime, locale: str = "en_US", today: datetime.date 
     if today is None or local.date() == today:
         return time
     return f"{local_day(local.date(), locale, local.year != today.year)}, {time}"
+
+
+# One zone for each whole-hour offset from UTC-10 to UTC+14 (DST shifts some by an hour).
+ZONES_AROUND_THE_WORLD = (
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
+    "America/Chicago", "America/New_York", "America/Halifax", "America/Sao_Paulo",
+    "Atlantic/South_Georgia", "Atlantic/Azores", "UTC", "Europe/Berlin", "Europe/Athens",
+    "Europe/Moscow", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka", "Asia/Bangkok",
+    "Asia/Shanghai", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea", "Pacific/Auckland",
+    "Pacific/Tongatapu", "Pacific/Kiritimati",
+)  # fmt: skip
+
+
+def zone_at_midday() -> str:
+    """A time zone where it is now around noon: a restaurant there open all day has many of
+    today's slots left, whenever the test runs (at 23:50 UTC, UTC has none)."""
+    from zoneinfo import ZoneInfo
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def distance_from_noon(zone: str) -> float:
+        local = now.astimezone(ZoneInfo(zone))
+        return abs(local.hour + local.minute / 60 - 12)
+
+    return min(ZONES_AROUND_THE_WORLD, key=distance_from_noon)
