@@ -127,11 +127,11 @@ def test_every_kitchen_board_state_passes_axe_in_every_theme_preset(
     expect(page.locator(".undo-strip")).to_be_visible()
     assert_accessible(page)  # the Undo strip
 
-    page.get_by_text("Sold out…").click()
+    page.get_by_text("Sold out…", exact=True).click()
     page.get_by_role("button", name="Mark sold out: Fries").click()
     expect(page.get_by_role("button", name="Back on sale: Fries")).to_be_visible()
     assert_accessible(page)  # the drawer, with both kinds of button
-    page.get_by_text("Sold out…").click()
+    page.get_by_text("Sold out…", exact=True).click()
 
     page.get_by_text("Station: All (expo)").click()
     assert_accessible(page)

@@ -33,7 +33,7 @@ def chosen_station() -> str | None:
     (menu/catalog.py): empty is the expo's board."""
     if "station" in request.args:
         return clean_station(request.args["station"])
-    if request.method == "POST" and "station" in request.form:  # a tap on that station's board
+    if "station" in request.form:  # a tap on that station's board (a GET has no form)
         return clean_station(request.form["station"])
     try:
         return clean_station(request.cookies.get(STATION_COOKIE, ""))
