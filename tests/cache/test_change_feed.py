@@ -180,13 +180,17 @@ def test_an_unchanged_pickup_screen_poll_issues_no_statement(
     app, other = workers
     tenant = make_tenant()
     screen = app.test_client()
-    if time.time() % 60 > 55:  # the token carries the minute: stay inside one minute
+    if time.time() % 60 > 50:  # the token carries the minute: stay inside one minute
         time.sleep(60 - time.time() % 60 + 0.1)
     page = screen.get("/pickup-screen", base_url=f"http://{tenant.domain}").text
     path = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert screen.get(path, base_url=f"http://{tenant.domain}").status_code == 204  # warms
-    statements = count_statements(app)
-    answer = screen.get(path, base_url=f"http://{tenant.domain}")
+    for _ in range(20):  # the new restaurant's own announcements may still drop what it held
+        statements = count_statements(app)
+        answer = screen.get(path, base_url=f"http://{tenant.domain}")
+        if not statements:
+            break
+        time.sleep(WITHIN)
     assert answer.status_code == 204 and answer.headers["X-Robots-Tag"] == "noindex"
     assert statements == []  # answered from the worker's memory
 
