@@ -388,8 +388,9 @@ def bump_station_lines(order_id, station: str, expo: bool | None = None) -> Orde
         {
             "lines_done": after,
             "status": status,
+            # the time as a value: Citus takes no now() inside a CASE of an UPDATE
             "status_changed_at": case(
-                (Order.status == status, Order.status_changed_at), else_=func.now()
+                (Order.status == status, Order.status_changed_at), else_=utc_now()
             ),
         },
         refusal,
@@ -426,7 +427,7 @@ def undo_station_lines(order_id, station: str) -> Order:
             "lines_done": bindparam("remaining", remaining, type_=ARRAY(SmallInteger)),
             "status": "COOKING",
             "status_changed_at": case(
-                (Order.status == "COOKING", Order.status_changed_at), else_=func.now()
+                (Order.status == "COOKING", Order.status_changed_at), else_=utc_now()
             ),
         },
         refusal,

@@ -89,29 +89,31 @@ def downgrade() -> None:
         sa.Column("rank", sa.Integer(), server_default=sa.text("0"), nullable=False),
     )
     # Each link numbered among its group's links (1: the group's first item by id); a copy's
-    # id is derived from its group's and its item's.
+    # id is derived from its group's and its item's. A temporary table rather than a WITH in
+    # each statement: Citus runs an INSERT … SELECT of a distributed schema on its shard,
+    # where a window function over the table is a distributed query it refuses.
     op.execute(
-        "WITH links AS (SELECT group_id, menu_item_id, rank, row_number() OVER "
-        "(PARTITION BY group_id ORDER BY menu_item_id) AS n FROM item_option_groups) "
+        "CREATE TEMPORARY TABLE numbered_links AS SELECT group_id, menu_item_id, rank, "
+        "row_number() OVER (PARTITION BY group_id ORDER BY menu_item_id) AS n "
+        "FROM item_option_groups"
+    )
+    op.execute(
         "INSERT INTO option_groups (id, name, min_choices, max_choices, menu_item_id, rank) "
         "SELECT md5(l.group_id::text || l.menu_item_id::text)::uuid, g.name, g.min_choices, "
         "g.max_choices, l.menu_item_id, l.rank "
-        "FROM links AS l JOIN option_groups AS g ON g.id = l.group_id WHERE l.n > 1"
+        "FROM numbered_links AS l JOIN option_groups AS g ON g.id = l.group_id WHERE l.n > 1"
     )
     op.execute(
-        "WITH links AS (SELECT group_id, menu_item_id, rank, row_number() OVER "
-        "(PARTITION BY group_id ORDER BY menu_item_id) AS n FROM item_option_groups) "
         "INSERT INTO options (group_id, name, price_delta, is_available, rank) "
         "SELECT md5(l.group_id::text || l.menu_item_id::text)::uuid, o.name, o.price_delta, "
         "o.is_available, o.rank "
-        "FROM links AS l JOIN options AS o ON o.group_id = l.group_id WHERE l.n > 1"
+        "FROM numbered_links AS l JOIN options AS o ON o.group_id = l.group_id WHERE l.n > 1"
     )
     op.execute(
-        "WITH links AS (SELECT group_id, menu_item_id, rank, row_number() OVER "
-        "(PARTITION BY group_id ORDER BY menu_item_id) AS n FROM item_option_groups) "
         "UPDATE option_groups AS g SET menu_item_id = l.menu_item_id, rank = l.rank "
-        "FROM links AS l WHERE l.group_id = g.id AND l.n = 1"
+        "FROM numbered_links AS l WHERE l.group_id = g.id AND l.n = 1"
     )
+    op.execute("DROP TABLE numbered_links")
     op.execute("DELETE FROM option_groups WHERE menu_item_id IS NULL")
     op.alter_column("option_groups", "menu_item_id", nullable=False)
     op.create_index("ix_tenant_option_groups_menu_item_id", "option_groups", ["menu_item_id"])
