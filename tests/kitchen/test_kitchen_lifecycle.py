@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from omniorder.ordering.models import Order
 from omniorder.tenancy.names import TENANT_SCHEMA_PLACEHOLDER
 from tests.support import clock
+from tests.support.kitchen import place_named
 from tests.support.races import Actions, race
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, menu
@@ -27,20 +28,7 @@ def manager(app, tenant):
 
 
 def place(client, app, tenant, name="Ann", items=(("House Burger", 2),)):
-    found = menu(app, tenant)
-    response = client.post(
-        "/api/v1/orders",
-        headers={"Host": tenant.domain},
-        json={
-            "customer_name": name,
-            "items": [
-                {"menu_item_id": str(found[item].id), "quantity": quantity}
-                for item, quantity in items
-            ],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json
+    return place_named(client, app, tenant, name, items)
 
 
 def tracked(client, tenant, order):

@@ -10,10 +10,10 @@ from omniorder.settings.document import read_settings
 from omniorder.tenancy.bind import tenant_context
 from omniorder.tenancy.registry import tenant_registry
 from tests.support.app import SYS_TOKEN
+from tests.support.kitchen import place_named
 from tests.support.races import Actions, race
 from tests.support.settings import PAGE_FIELDS
 from tests.support.staff import signed_in
-from tests.support.storefront import menu
 
 SYS_AUTH = {"Authorization": f"Bearer {SYS_TOKEN}"}
 
@@ -35,20 +35,7 @@ def stations(tenant, db_connection):
 
 
 def place(client, app, tenant, name="Ann", items=(("House Burger", 1), ("Lemonade", 2))):
-    found = menu(app, tenant)
-    response = client.post(
-        "/api/v1/orders",
-        headers={"Host": tenant.domain},
-        json={
-            "customer_name": name,
-            "items": [
-                {"menu_item_id": str(found[item].id), "quantity": quantity}
-                for item, quantity in items
-            ],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json
+    return place_named(client, app, tenant, name, items)
 
 
 def status(client, tenant, order):

@@ -5,3 +5,23 @@ import re
 
 def since_token(html):
     return re.search(r"/kitchen/board\?since=([0-9-]+)", html).group(1)
+
+
+def place_named(client, app, tenant, name: str, items) -> dict:
+    """Place an order over the API for `items` ((menu item name, quantity), …); its JSON."""
+    from tests.support.storefront import menu
+
+    found = menu(app, tenant)
+    response = client.post(
+        "/api/v1/orders",
+        headers={"Host": tenant.domain},
+        json={
+            "customer_name": name,
+            "items": [
+                {"menu_item_id": str(found[item].id), "quantity": quantity}
+                for item, quantity in items
+            ],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json
