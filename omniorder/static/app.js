@@ -272,10 +272,11 @@ document.addEventListener("htmx:configRequest", function (event) {
     if (dialog && !dialog.open) { dialog.showModal(); }
   }
   function typing(target) {
-    // Keys typed into a field (a cancel reason), or pressed in a dialog or an open drawer, are
-    // theirs; on the board's own buttons they are the board's.
+    // Keys typed into a field (a cancel reason), or pressed in an open dialog or drawer, are
+    // theirs; on the board's own buttons they are the board's. Only an open one: right after
+    // the keys overlay closes, Chromium may still report focus inside it for a moment.
     if (!target || !target.closest) { return false; }
-    return Boolean(target.closest("input, textarea, select, dialog, .menu-drawer[open], .card-cancel[open]"));
+    return Boolean(target.closest("input, textarea, select, dialog[open], .menu-drawer[open], .card-cancel[open]"));
   }
   function actionOf(event) {
     var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
