@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     staff logins and the order rate limit to this app."""
     import omniorder.models  # noqa: F401  (each capability declares its own tables)
     from omniorder.core.database import db
+    from omniorder.languages import serving as languages
     from omniorder.staff.sessions import login_manager
     from omniorder.web import ratelimit
     from omniorder.web.extensions import csrf
@@ -71,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     ratelimit.init_app(app)
+    languages.init_app(app)  # Flask-Babel: each request's language (omniorder/languages/)
 
 
 def refuse_payment_keys_unreadable(app: Flask) -> None:

@@ -43,6 +43,7 @@ from sqlalchemy import select, update
 from omniorder.cache.changes import cached_for_request
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid
+from omniorder.languages import SHIPPED
 from omniorder.media.reference import check_reference
 from omniorder.printing.printers import check_printers
 from omniorder.settings import payments, profile
@@ -350,6 +351,28 @@ def _images(value) -> dict:
     return clean
 
 
+def _languages(value) -> list[str]:
+    """The restaurant's languages, its default first: distinct shipped language codes."""
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(code not in SHIPPED for code in value)
+        or len(set(value)) != len(value)
+    ):
+        raise Invalid(
+            "languages",
+            "must be a list of distinct languages, the default first, from " + ", ".join(SHIPPED),
+        )
+    return list(value)
+
+
+def language_of_locale(locale: str) -> list[str]:
+    """The `languages` a restaurant has until it sets them: its locale's language when
+    OmniOrder ships it (de_AT → ["de"]), else English."""
+    language = str(locale).split("_")[0].lower()
+    return [language if language in SHIPPED else "en"]
+
+
 def _published(value) -> bool:
     if not isinstance(value, bool):
         raise Invalid("published", "must be true (taking orders) or false (opening soon)")
@@ -448,6 +471,8 @@ def _readable(stored: dict) -> dict:
     (before 2000) as none, one far ahead ("until 9999-12-31") as paused until resumed, which
     every page can show and the board's Resume (or the API's ``"pause": null``) ends."""
     document = {**default_settings(), **stored}
+    if "languages" not in stored:
+        document["languages"] = language_of_locale(document["locale"])
     try:
         _pause(document["pause"])
     except Invalid:
@@ -465,6 +490,8 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "timezone": ("UTC", _timezone),
     "currency": ("USD", _currency),
     "locale": ("en_US", _locale),
+    # The languages the storefront offers, the default first; until set, the locale's language.
+    "languages": (["en"], _languages),
     "tax": ({"rate_bp": 0, "inclusive": False}, _tax),
     "tips": ({"enabled": False, "presets_percent": [10, 15, 20]}, _tips),
     # Open all day, every day: restaurants from before opening hours keep taking orders.
@@ -544,6 +571,8 @@ def validate_settings(document, stored: dict | None = None) -> dict:
     clean = {}
     for key, (default, check) in SETTINGS.items():
         value = document.get(key, copy.deepcopy(default))
+        if key == "languages" and key not in document:
+            value = language_of_locale(document.get("locale", "en_US"))
         if key in KEPT_WHILE_UNCHANGED and stored is not None and value == stored.get(key):
             clean[key] = value
             continue
@@ -565,7 +594,14 @@ def merged(current: dict, change) -> dict:
     secret, `_REPLACED_WHOLE`), anything else replaced."""
     if not isinstance(change, dict):
         raise Invalid("settings", "must be an object")
-    return _merged(current, change, ())
+    result = _merged(current, change, ())
+    if (
+        "locale" in change
+        and "languages" not in change
+        and current.get("languages") == language_of_locale(current.get("locale", "en_US"))
+    ):  # languages never chosen follow the locale (en_US → de_DE: ["de"])
+        result["languages"] = language_of_locale(result["locale"])
+    return result
 
 
 def _merged(current: dict, change: dict, path: tuple) -> dict:

@@ -24,6 +24,7 @@ DEFAULTS = {
     "timezone": "UTC",
     "currency": "USD",
     "locale": "en_US",
+    "languages": ["en"],
     "tax": {"rate_bp": 0, "inclusive": False},
     "tips": {"enabled": False, "presets_percent": [10, 15, 20]},
     "hours": {
@@ -227,6 +228,7 @@ def test_patch_merges_the_given_keys_one_level_deep(client, tenant, db_connectio
         **DEFAULTS,
         "timezone": "Europe/Berlin",
         "locale": "de_DE",
+        "languages": ["de"],  # never chosen: it follows the locale
         "tax": {"rate_bp": 700, "inclusive": True},
         "tips": {"enabled": True, "presets_percent": [5, 15]},
     }
@@ -314,6 +316,7 @@ def test_cli_sets_dotted_keys_with_json_or_bare_values(runner, client, tenant):
         "timezone": "Europe/Berlin",
         "currency": "EUR",
         "locale": "de_DE",
+        "languages": ["de"],
         "tax": {"rate_bp": 1900, "inclusive": True},
         "tips": {"enabled": False, "presets_percent": [5, 10]},
     }
@@ -443,6 +446,7 @@ def test_admin_types_settings_as_people_write_them(admin, client, tenant, db_con
         "timezone": "Europe/Berlin",
         "currency": "EUR",
         "locale": "de_DE",
+        "languages": ["de"],
         "tax": {"rate_bp": 1900, "inclusive": True},
         "tips": {"enabled": True, "presets_percent": [5, 10, 15]},
     }

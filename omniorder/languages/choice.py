@@ -1,0 +1,43 @@
+"""Which of a restaurant's languages a request is served in: a pure function of the request's
+parts, so the answers before Flask (web/shortcuts.py) and Flask's own locale selector decide
+alike.
+
+In order: ``?lang=xx`` (the storefront's switcher; remembered in the ``lang`` cookie), the
+``lang`` cookie, the best match of ``Accept-Language`` (``de-AT`` matches ``de``), else the
+restaurant's default (the first of its ``languages``). A language the restaurant does not offer
+is never chosen, whatever the request asks."""
+
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from omniorder.languages import RIGHT_TO_LEFT
+
+COOKIE = "lang"
+COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def offered(value: str | None, languages) -> str | None:
+    """`value` when it names one of `languages` (any letter case, ``pt-BR`` → ``pt``)."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip().lower().replace("_", "-").split("-")[0]
+    return value if value in languages else None
+
+
+def choose_language(
+    languages, asked: str | None, cookie: str | None, accept_language: str | None
+) -> str:
+    """The language to serve among `languages` (the restaurant's, default first)."""
+    chosen = offered(asked, languages) or offered(cookie, languages)
+    if chosen:
+        return chosen
+    if accept_language:
+        best = parse_accept_header(accept_language, LanguageAccept).best_match(languages)
+        if best:
+            return offered(best, languages) or languages[0]
+    return languages[0]
+
+
+def text_direction(language: str) -> str:
+    """``rtl`` for Arabic (the `<html dir>` and the mirrored layout), else ``ltr``."""
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
