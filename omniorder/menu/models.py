@@ -29,6 +29,10 @@ class Category(db.Model):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String, nullable=False)
+    # The name in the restaurant's other languages ({"de": "Vorspeisen"}); `name` is the default's.
+    name_i18n: Mapped[dict] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
     rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     # The kitchen station that prepares this category's items (Grill, Cold, Bar…), or None.
     station: Mapped[str | None] = mapped_column(String)
@@ -47,6 +51,13 @@ class MenuItem(db.Model):
     )
     name: Mapped[str] = mapped_column(String, nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
+    # Name and description in the restaurant's other languages (as `Category.name_i18n`).
+    name_i18n: Mapped[dict] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    description_i18n: Mapped[dict] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
     price: Mapped[int] = mapped_column(Integer, nullable=False)
     image_url: Mapped[str | None] = mapped_column(String)  # an outside address (API, import)
     # An uploaded photo's reference (omniorder/media/reference.py), and its alt text (shown:
@@ -80,6 +91,9 @@ class OptionGroup(db.Model):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String, nullable=False)
+    name_i18n: Mapped[dict] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
     min_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     max_choices: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
 
@@ -119,6 +133,9 @@ class Option(db.Model):
         index=True,
     )
     name: Mapped[str] = mapped_column(String, nullable=False)
+    name_i18n: Mapped[dict] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
     price_delta: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     is_available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     rank: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))

@@ -106,6 +106,9 @@ class Order(db.Model):
     lines_done: Mapped[list[int]] = mapped_column(
         ARRAY(SmallInteger), nullable=False, server_default=text("'{}'::smallint[]")
     )
+    # The language the order was placed in (its e-mails, receipt and tracking page); None for
+    # orders from before languages: the restaurant's default.
+    language: Mapped[str | None] = mapped_column(String(8))
     # Not yet counted by the analytics warehouse (analytics/sales.py).
     analytics_pending: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("true")

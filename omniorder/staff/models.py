@@ -33,6 +33,8 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String, nullable=False, server_default=text("'admin'"))
     # Part of every session id (auth.py): +1 ends all of this person's sessions at once.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # The language of this person's board and back office; None: the restaurant's default.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class LoginFailure(db.Model):
