@@ -17,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from omniorder.languages import NATIVE_NAMES, SHIPPED, SOURCE_LANGUAGE
 from omniorder.languages.choice import (
@@ -38,7 +39,10 @@ def restaurant_languages() -> list[str]:
         return list(SHIPPED)
     from omniorder.settings.document import current_settings
 
-    return current_settings()["languages"]
+    try:
+        return current_settings()["languages"]
+    except SQLAlchemyError:  # the error page of a database outage: English, as the source
+        return [SOURCE_LANGUAGE]
 
 
 def served_language() -> str:
