@@ -75,6 +75,28 @@ ALLERGEN_LABELS = {
 }
 
 
+# The names of an item's and a category's fields as the owner reads them (an item's refused
+# save, the import's preview), in the page's language.
+FIELD_LABELS = {
+    "name": _l("name"),
+    "description": _l("description"),
+    "price": _l("price"),
+    "is_available": _l("available"),
+    "image_url": _l("image URL"),
+    "allergens": _l("allergens"),
+    "option_groups": _l("option groups"),
+    "photo": _l("photo"),
+    "photo_alt": _l("photo description"),
+    "station": _l("station"),
+    "category_id": _l("category"),
+}
+
+
+def field_label(field: str) -> str:
+    """A field's name as a page shows it (an unknown key as it is, "_" as a space)."""
+    return str(FIELD_LABELS.get(field, field.replace("_", " ")))
+
+
 def _json_list(element, *order_by):
     """A JSON array of `element` in `order_by` order; [] (not NULL) when there is none."""
     return func.coalesce(

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -191,26 +190,6 @@ def _entry(entry) -> str:
         inner = next((v for v in entry.values() if isinstance(v, list)), None)
         return f"{entry['name']} ({len(inner)})" if inner is not None else str(entry["name"])
     return str(entry)
-
-
-# The preview's names of the document's fields, in the page's language.
-FIELD_LABELS = {
-    "name": _l("name"),
-    "description": _l("description"),
-    "price": _l("price"),
-    "is_available": _l("available"),
-    "image_url": _l("image URL"),
-    "allergens": _l("allergens"),
-    "option_groups": _l("option groups"),
-    "photo": _l("photo"),
-    "photo_alt": _l("photo description"),
-    "station": _l("station"),
-}
-
-
-def field_label(field: str) -> str:
-    """A field's name as the preview shows it (an unknown key as it is, "_" as a space)."""
-    return str(FIELD_LABELS.get(field, field.replace("_", " ")))
 
 
 # --- the token that carries a preview to "Apply" ----------------------------------------------

@@ -230,6 +230,7 @@ def render_item(form, item_id=None, errors=None, message=None, status=200):
         attachable=options_service.attachable_groups(item_id) if item_id else [],
         example_amount=menu_service.amount_as_typed(100),
         amount_as_typed=menu_service.amount_as_typed,
+        field_label=menu_service.field_label,
         typed=request.form if status >= 400 else {},
     ), status
 

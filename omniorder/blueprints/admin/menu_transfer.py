@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import DomainError, Invalid
 from omniorder.menu import transfer
-from omniorder.menu.catalog import amount_as_typed, parse_typed_amount
+from omniorder.menu.catalog import amount_as_typed, field_label, parse_typed_amount
 from omniorder.menu.document import export_menu, validate_menu_document
 from omniorder.settings.templating import money
 from omniorder.staff.sessions import staff_required
@@ -92,7 +92,7 @@ def preview_menu_import():
         preview=transfer.preview(current, incoming),
         token=transfer.seal(incoming, current, *_seal_args()),
         describe=transfer.describe,
-        field_label=transfer.field_label,
+        field_label=field_label,
         show_amount=money,
         filename=request.files["file"].filename,
     )
