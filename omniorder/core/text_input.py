@@ -48,11 +48,12 @@ def clean_line(field: str, value, *, limit: int, required: bool = False) -> str 
         return None
     refused = first_control_character(value)
     if refused is not None:
+        character = f"U+{ord(refused):04X}"
         raise Invalid(
             field,
             _(
                 "must be one line of text without control characters (it holds %(character)s)",
-                character=f"U+{ord(refused):04X}",
+                character=character,
             ),
         )
     if len(value) > limit:
@@ -120,11 +121,9 @@ def clean_text(field: str, value, *, limit: int) -> str | None:
         return None
     refused = first_control_character(value.replace("\n", "").replace("\r", ""))
     if refused is not None:
+        character = f"U+{ord(refused):04X}"
         raise Invalid(
             field,
-            _(
-                "must not contain control characters (it holds %(character)s)",
-                character=f"U+{ord(refused):04X}",
-            ),
+            _("must not contain control characters (it holds %(character)s)", character=character),
         )
     return value

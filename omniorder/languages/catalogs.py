@@ -39,7 +39,7 @@ def po_path(language: str) -> Path:
 
 
 def extract(target: Path) -> None:
-    pybabel(*EXTRACT, "-o", str(target), "omniorder")
+    pybabel(*EXTRACT, "-o", str(target), ".")  # babel.cfg's patterns are relative to it
 
 
 def update() -> None:
