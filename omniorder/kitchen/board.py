@@ -374,7 +374,7 @@ def bump_station_lines(order_id, station: str, expo: bool | None = None) -> Orde
     moves the order to Done; with an expo, the expo's bump does. The same station's second
     bump (another tablet) is a 409."""
     expo = current_settings()["expo"] if expo is None else expo
-    _, marks = _station_marks(order_id, station)
+    marks = _station_marks(order_id, station)[1]
     given = bindparam("marks", marks, type_=ARRAY(SmallInteger))
     after = func.array_cat(Order.lines_done, given)
     every_line_done = func.cardinality(after) == func.jsonb_array_length(Order.items)
