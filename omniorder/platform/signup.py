@@ -46,6 +46,7 @@ from omniorder.core.errors import Conflict, Invalid, check_fields, labelled
 from omniorder.core.text_input import clean_line
 from omniorder.jobs.engine import defer
 from omniorder.languages import SOURCE_LANGUAGE
+from omniorder.languages.serving import served_language
 from omniorder.platform.models import Signup, SignupInvite
 from omniorder.platform.tenants import MAX_NAME_LENGTH, ProvisionedTenant, provision_tenant
 from omniorder.settings.document import SETTINGS
@@ -234,7 +235,8 @@ def start_signup(
     sample_menu=False,
 ) -> PendingSignup:
     """Check a sign-up, spend its invite code (in invite mode), store it pending and defer its
-    confirmation e-mail; `Invalid` naming every bad field, `Conflict` for a taken subdomain."""
+    confirmation e-mail, in the language the sign-up page is served in; `Invalid` naming every
+    bad field, `Conflict` for a taken subdomain."""
     fields = {}
     fields = check_fields(
         {
@@ -265,7 +267,7 @@ def start_signup(
     if held is not None and held.email == fields["email"]:
         # The same name and address again: the same link again. Never a new password, or
         # whoever knows an owner's address could put theirs in a link the owner then opens.
-        defer("send_signup_email", signup_id=str(held.id))
+        defer("send_signup_email", signup_id=str(held.id), language=served_language())
         return PendingSignup(held.id, held.email, domain_for(label))
     if signup_mode() == INVITE:
         _spend_invite(invite_code)
@@ -293,7 +295,7 @@ def start_signup(
             ).scalar_one()
     except IntegrityError:
         raise Conflict(taken(label)) from None
-    defer("send_signup_email", signup_id=str(signup_id))
+    defer("send_signup_email", signup_id=str(signup_id), language=served_language())
     return PendingSignup(signup_id, fields["email"], domain_for(label))
 
 

@@ -22,6 +22,7 @@ def test_the_choice_follows_the_link_then_the_cookie_then_the_browser_then_the_d
     assert choose_language(offered, None, None, "fr-CH, fr;q=0.9, en;q=0.8") == "fr"
     assert choose_language(offered, None, None, "es, it;q=0.5") == "de"  # none offered
     assert choose_language(offered, None, None, "en-GB") == "en"
+    assert choose_language(offered, None, None, "fr-CH, de;q=0.5") == "fr"  # by preference
     assert choose_language(offered, None, "en", "fr") == "en"  # the cookie over the browser
     assert choose_language(offered, "FR", "en", "de") == "fr"  # the link over all
     assert choose_language(offered, "ar", "xx", "ar") == "de"  # never one not offered
