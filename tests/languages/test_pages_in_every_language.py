@@ -67,3 +67,7 @@ def test_a_cook_reads_the_board_in_their_own_language(app, client, make_tenant, 
     board = cook.get("/kitchen")
     assert served_as(board.text)[0] == language
     assert english_left(board.text, language) == []
+    english = Staff(app.test_client(), tenant.domain)  # a cook without a language: English
+    add_staff(app, tenant, "other@polyglot.example", "kitchen")
+    assert english.login("other@polyglot.example").status_code == 303
+    assert len(english_left(english.get("/kitchen").text, language)) > 10  # what it would spot

@@ -58,8 +58,10 @@ def english_of(language: str) -> tuple[tuple[str, re.Pattern], ...]:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for english in ids:
-            if english in strings or not re.search(r"[A-Za-z]{2}", english):
-                continue
+            words = re.findall(r"[A-Za-z]{2,}", _PLACEHOLDER.sub(" ", english))
+            placeholders = bool(_PLACEHOLDER.search(english))
+            if english in strings or not words or (placeholders and len(words) < 2):
+                continue  # the same in both, or too little English of its own to tell
             literal = [re.escape(" ".join(part.split())) for part in _PLACEHOLDER.split(english)]
             pattern = r"(?:.+?)".join(literal)
             if len(english.split()) == 1 and "%" not in english:
