@@ -308,7 +308,11 @@ document.addEventListener("htmx:configRequest", function (event) {
     } else if (action === "previous_ticket") {
       select(column, Math.max(0, position - 1));
     } else if (action === "next_column" || action === "previous_column") {
-      var next = column + (action === "next_column" ? 1 : -1);
+      // In a right-to-left board (Arabic) the columns run from the right: the arrow still
+      // moves the way it points.
+      var forward = (action === "next_column") !== (document.documentElement.dir === "rtl" &&
+        /^Arrow/.test(event.key));
+      var next = column + (forward ? 1 : -1);
       if (next < 0 || next >= columns().length) { return; }
       select(next, Math.min(position, Math.max(0, cards(next).length - 1)));
     } else if (action === "bump") {
