@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from omniorder.core.errors import DomainError, Invalid
+from omniorder.languages import SOURCE_LANGUAGE
 from omniorder.settings.theme import page_theme
 from omniorder.staff.sessions import staff_session_from_cookie
 from omniorder.web.input import wants_json
@@ -123,6 +124,9 @@ def handle_database_unavailable(error):
     """
     if isinstance(error, OperationalError) or isinstance(error, PoolTimeout):
         current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        # The page's language as decided already, else the source language: deciding it now
+        # reads the restaurant's settings, which may take the query that cannot be made.
+        g.setdefault("language", SOURCE_LANGUAGE)
         response = render_error(
             503, _("The restaurant system is busy or restarting; please try again in a moment.")
         )
