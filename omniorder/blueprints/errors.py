@@ -3,6 +3,8 @@ the restaurant's theme, with the ways on that this visitor has (the board, the b
 the login)."""
 
 from flask import Flask, current_app, g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -10,22 +12,23 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from omniorder.core.errors import DomainError, Invalid
+from omniorder.languages import SOURCE_LANGUAGE
 from omniorder.settings.theme import page_theme
 from omniorder.staff.sessions import staff_session_from_cookie
 from omniorder.web.input import wants_json
 from omniorder.web.ratelimit import retry_after_seconds
 
 HEADINGS = {
-    400: "That did not work",
-    403: "Not for your role",
-    404: "Not found",
-    409: "That changed meanwhile",
-    413: "Too large",
-    402: "Payment not completed",
-    422: "That does not match",
-    429: "Too many requests",
-    502: "The payment service did not answer",
-    503: "Back in a moment",
+    400: _l("That did not work"),
+    403: _l("Not for your role"),
+    404: _l("Not found"),
+    409: _l("That changed meanwhile"),
+    413: _l("Too large"),
+    402: _l("Payment not completed"),
+    422: _l("That does not match"),
+    429: _l("Too many requests"),
+    502: _l("The payment service did not answer"),
+    503: _l("Back in a moment"),
 }
 STAFF_PATHS = ("/kitchen", "/admin", "/login")
 
@@ -52,16 +55,16 @@ def ways_on() -> list[tuple[str, str]]:
     a manager or admin (a 403 did); the login on staff paths for everyone else."""
     if g.get("tenant") is None:
         return []
-    links = [("Back to the menu", _url("storefront.menu"))]
+    links = [(_("Back to the menu"), _url("storefront.menu"))]
     staff = g.get("_login_user")  # flask-login's user, only if this request loaded it
     if staff is not None and staff.is_authenticated:
-        links.append(("Kitchen board", _url("kitchen.board")))
+        links.append((_("Kitchen board"), _url("kitchen.board")))
         if staff.may("manager"):
-            links.append(("Back office", _url("admin.menu")))
+            links.append((_("Back office"), _url("admin.menu")))
     elif staff_session_from_cookie() is not None:
-        links.append(("Kitchen board", _url("kitchen.board")))
+        links.append((_("Kitchen board"), _url("kitchen.board")))
     elif request.path.startswith(STAFF_PATHS):
-        links.append(("Staff login", _url("auth.login")))
+        links.append((_("Staff login"), _url("auth.login")))
     return [(label, href) for label, href in links if href]
 
 
@@ -121,8 +124,11 @@ def handle_database_unavailable(error):
     """
     if isinstance(error, OperationalError) or isinstance(error, PoolTimeout):
         current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        # The page's language as decided already, else the source language: deciding it now
+        # reads the restaurant's settings, which may take the query that cannot be made.
+        g.setdefault("language", SOURCE_LANGUAGE)
         response = render_error(
-            503, "The restaurant system is busy or restarting; please try again in a moment."
+            503, _("The restaurant system is busy or restarting; please try again in a moment.")
         )
         return (*response, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     raise error
@@ -133,7 +139,7 @@ def handle_unstorable_input(error: DataError):
     got past a form's own checks: the request's transaction is rolled back, the client hears
     400, never a 500."""
     current_app.logger.info("rejected input: %s", str(error.orig).splitlines()[0])
-    return render_error(400, "The request contains characters or values that cannot be used.")
+    return render_error(400, _("The request contains characters or values that cannot be used."))
 
 
 def handle_rate_limited(error: RateLimitExceeded):

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from omniorder.core.database import db
@@ -182,7 +183,7 @@ def _item_id(raw) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except ValueError:
-        raise Invalid("item_id", "is not a menu item") from None
+        raise Invalid("item_id", _("is not a menu item")) from None
 
 
 def add_to_cart(
@@ -193,9 +194,9 @@ def add_to_cart(
     size at once rather than at checkout. Returns the new cart and the item added."""
     item = db.session.get(MenuItem, _item_id(item_id))
     if item is None:
-        raise Invalid("item_id", "is not on the menu")
+        raise Invalid("item_id", _("is not on the menu"))
     if not item.is_available:
-        raise Invalid("item_id", f"{item.name} is sold out")
+        raise Invalid("item_id", _("%(name)s is sold out", name=item.name))
     options = clean_option_ids(list(option_ids or ()))
     note = clean_note(note)
     groups = option_groups_of([item.id]).get(item.id, [])
@@ -205,7 +206,7 @@ def add_to_cart(
     chosen = choose_options(item, groups, options)
     sold_out = [choice.option.name for choice in chosen if not choice.option.is_available]
     if sold_out:
-        raise Invalid("options", f"{', '.join(sold_out)} is sold out")
+        raise Invalid("options", _("%(name)s is sold out", name=", ".join(sold_out)))
     key = line_key(item.id, options, note)
     lines = [list(line) for line in cart["lines"]]
     for line in lines:
@@ -214,7 +215,7 @@ def add_to_cart(
             break
     else:
         if len(lines) >= MAX_LINES:
-            raise Invalid("item_id", f"a cart holds at most {MAX_LINES} lines")
+            raise Invalid("item_id", _("a cart holds at most %(limit)s lines", limit=MAX_LINES))
         lines.append([str(item.id), [str(option) for option in options], note or "", quantity])
     return {**cart, "lines": lines}, item
 
@@ -222,7 +223,7 @@ def add_to_cart(
 def set_quantity(cart: Cart, key, quantity: int) -> Cart:
     """Change a line's quantity; 0 removes it."""
     if not 0 <= quantity <= MAX_QUANTITY:
-        raise Invalid("quantity", f"must be 0..{MAX_QUANTITY}")
+        raise Invalid("quantity", _("must be 0..%(limit)s", limit=MAX_QUANTITY))
     lines = []
     for line in cart["lines"]:
         if line_key(line[0], line[1], line[2]) == key:
@@ -268,7 +269,7 @@ def tip_from_form(choice, amount_text, settings: dict, shown: str = "none") -> T
         return Tip(amount=parse_amount(text, "tip_amount", MAX_TIP_AMOUNT, locale, currency))
     if choice.isascii() and choice.isdigit() and len(choice) <= 3:
         return Tip(percent=int(choice))
-    raise Invalid("tip", "is not one of the tips offered")
+    raise Invalid("tip", _("is not one of the tips offered"))
 
 
 def checkout_tip(cart: Cart, settings: dict) -> Tip | None:
@@ -301,7 +302,7 @@ def _tip_choices(settings: dict, subtotal: int) -> list[TipChoice]:
         TipChoice(str(percent), f"{percent}%", round_half_up(subtotal * percent, 100))
         for percent in tips["presets_percent"]
     ]
-    return [TipChoice("none", "No tip"), *presets, TipChoice("custom", "Other amount")]
+    return [TipChoice("none", _("No tip")), *presets, TipChoice("custom", _("Other amount"))]
 
 
 def view_cart(cart: Cart, settings: dict) -> CartView:
@@ -379,9 +380,9 @@ class CheckoutTimes:
 
 def day_label(date: datetime.date, today: datetime.date, moment, zone: str, locale: str) -> str:
     if date == today:
-        return "Today"
+        return _("Today")
     if date == today + datetime.timedelta(days=1):
-        return "Tomorrow"
+        return _("Tomorrow")
     return format_local_day(moment, zone, locale)
 
 

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -89,7 +91,7 @@ KEY_REUSED = "This Idempotency-Key was already used for a different order; use a
 
 
 ATTEMPTS = 3  # prices read again this often when the menu changes under an order
-MENU_MOVED = "The menu changed while your order was being placed; please send it again."
+MENU_MOVED = _l("The menu changed while your order was being placed; please send it again.")
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def place_order(
     online = wants_online_payment(prices.settings, payment)
     digest = request_digest(customer_name, lines, note, tip, pickup_at, contact, online)
     order_id, intent = uuid.uuid4(), None
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         try:
             values = _order_values(prices, customer_name, lines, note, tip, pickup_at, now)
             if online and open_payment is not None:
@@ -216,7 +218,11 @@ def _order_values(prices: PriceList, customer_name: str, lines, note, tip, picku
     if totals.total > MAX_ORDER_TOTAL:
         limit = amount_for_input(MAX_ORDER_TOTAL, "en_US", settings["currency"])
         raise BrokenRule(
-            "items", f"an order may total at most {limit}; please split it into smaller orders"
+            "items",
+            _(
+                "an order may total at most %(limit)s; please split it into smaller orders",
+                limit=limit,
+            ),
         )
     values = {
         "customer_name": customer_name,
@@ -322,7 +328,7 @@ def priced_snapshot(prices: PriceList, lines: list[OrderLine]) -> list[dict]:
     # before the per-line checks would ask the client to "choose a Size" it cannot choose.
     blocked = {unorderable(items[id_], groups.get(id_, [])) for id_ in wanted} - {None}
     if blocked:
-        raise Conflict(f"Sorry, {'; '.join(sorted(blocked))}.")
+        raise Conflict(_("Sorry, %(reasons)s.", reasons="; ".join(sorted(blocked))))
     chosen, problems = [], {}
     for index, line in enumerate(lines):
         item = items[line.menu_item_id]
@@ -340,7 +346,7 @@ def priced_snapshot(prices: PriceList, lines: list[OrderLine]) -> list[dict]:
         if not choice.option.is_available
     }
     if sold_out:
-        raise Conflict(f"Sorry, {', '.join(sorted(sold_out))} just sold out.")
+        raise Conflict(_("Sorry, %(names)s just sold out.", names=", ".join(sorted(sold_out))))
     snapshot = []
     for line, picked in zip(lines, chosen, strict=True):
         item = items[line.menu_item_id]

@@ -10,6 +10,8 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from omniorder.core.errors import Conflict, Invalid, check_fields
 from omniorder.settings.document import parse_moment
 from omniorder.settings.payments import online_payment_mode
@@ -46,12 +48,14 @@ def _has_control_characters(text: str, allowed: str = "") -> bool:
 
 def clean_customer_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise Invalid("customer_name", "is required")
+        raise Invalid("customer_name", _("is required"))
     if len(name) > MAX_CUSTOMER_NAME:  # as given: what the document's maxLength counts
-        raise Invalid("customer_name", f"must be at most {MAX_CUSTOMER_NAME} characters")
+        raise Invalid(
+            "customer_name", _("must be at most %(limit)s characters", limit=MAX_CUSTOMER_NAME)
+        )
     name = name.strip()
     if _has_control_characters(name):
-        raise Invalid("customer_name", "must not contain control characters")
+        raise Invalid("customer_name", _("must not contain control characters"))
     return name
 
 
@@ -61,15 +65,15 @@ def clean_note(note, field: str = "note", limit: int = MAX_LINE_NOTE) -> str | N
     if note is None:
         return None
     if not isinstance(note, str):
-        raise Invalid(field, "must be text")
+        raise Invalid(field, _("must be text"))
     note = note.replace("\r\n", "\n")  # a textarea's line break is one character
     if len(note) > limit:  # white space around it included, as the document's maxLength counts
-        raise Invalid(field, f"must be at most {limit} characters")
+        raise Invalid(field, _("must be at most %(limit)s characters", limit=limit))
     note = note.strip()
     if not note:
         return None
     if _has_control_characters(note, allowed="\n" if limit == MAX_ORDER_NOTE else ""):
-        raise Invalid(field, "must not contain control characters")
+        raise Invalid(field, _("must not contain control characters"))
     return note
 
 
@@ -93,7 +97,7 @@ def clean_option_ids(raw, field: str = "options") -> tuple[uuid.UUID, ...]:
         except ValueError:
             raise Invalid(field, "must be a list of option ids") from None
     if len(set(ids)) < len(ids):
-        raise Invalid(field, "lists an option twice")
+        raise Invalid(field, _("lists an option twice"))
     return tuple(sorted(ids))
 
 
@@ -177,23 +181,27 @@ def clean_email(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value.strip()) > MAX_EMAIL:
-        raise Invalid("email", f"must be an e-mail address of at most {MAX_EMAIL} characters")
+        raise Invalid(
+            "email", _("must be an e-mail address of at most %(limit)s characters", limit=MAX_EMAIL)
+        )
     value = value.strip()
     if not _EMAIL.fullmatch(value) or _has_control_characters(value):
-        raise Invalid("email", "must be an e-mail address such as ada@example.com")
+        raise Invalid("email", _("must be an e-mail address such as ada@example.com"))
     local, domain = value.rsplit("@", 1)
     if not _LOCAL_PART.fullmatch(local):
         raise Invalid(
             "email",
-            "must be an e-mail address such as ada@example.com (before the @: "
-            "letters a-z, digits and . _ + -, no accents, brackets or commas)",
+            _(
+                "must be an e-mail address such as ada@example.com (before the @: "
+                "letters a-z, digits and . _ + -, no accents, brackets or commas)"
+            ),
         )
     try:
         domain = validate_domain(domain)
     except Invalid:
-        raise Invalid("email", "must be an e-mail address such as ada@example.com") from None
+        raise Invalid("email", _("must be an e-mail address such as ada@example.com")) from None
     if "." not in domain:
-        raise Invalid("email", "must be an e-mail address such as ada@example.com")
+        raise Invalid("email", _("must be an e-mail address such as ada@example.com"))
     return f"{local}@{domain}"
 
 
@@ -206,7 +214,7 @@ def clean_phone(value) -> str | None:
         or len(value) > MAX_PHONE  # as given: what the document's maxLength counts
         or not _PHONE.fullmatch(value.strip())
     ):
-        raise Invalid("phone", "must be a phone number such as +49 30 1234567")
+        raise Invalid("phone", _("must be a phone number such as +49 30 1234567"))
     return value.strip()
 
 
@@ -231,9 +239,9 @@ def wants_online_payment(settings: dict, asked) -> bool:
     if asked is None:
         return mode == "required"
     if asked not in PAYMENT_CHOICES:
-        raise Invalid("payment", "must be online or counter")
+        raise Invalid("payment", _("must be online or counter"))
     if asked == "online" and mode == "off":
-        raise Conflict("This restaurant takes payment at the counter only.")
+        raise Conflict(_("This restaurant takes payment at the counter only."))
     if asked == "counter" and mode == "required":
-        raise Conflict("This restaurant takes payment online only.")
+        raise Conflict(_("This restaurant takes payment online only."))
     return asked == "online"

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, literal_column, or_, select
 
 from omniorder.core.database import db
@@ -92,9 +93,9 @@ def pause_notice(settings: dict, now: datetime.datetime) -> str | None:
     if not paused:
         return None
     if resumes_at is None:
-        return "Online orders are paused"
+        return _("Online orders are paused")
     when = format_local_time(resumes_at, settings["timezone"], settings["locale"], now)
-    return f"Online orders are paused · back at {when}"
+    return _("Online orders are paused · back at %(time)s", time=when)
 
 
 def _refuse_when_paused(settings: dict, now: datetime.datetime, pickup_at) -> None:
@@ -103,12 +104,18 @@ def _refuse_when_paused(settings: dict, now: datetime.datetime, pickup_at) -> No
         return
     if pickup_at is None:
         raise Paused(
-            f"{pause_notice(settings, now)}; you can still order for a later pickup time.",
+            _(
+                "%(notice)s; you can still order for a later pickup time.",
+                notice=pause_notice(settings, now),
+            ),
             local_iso(settings, resumes_at),
         )
     if resumes_at is not None and pickup_at < resumes_at:
         raise Paused(
-            f"{pause_notice(settings, now)}; please choose a pickup time from then on.",
+            _(
+                "%(notice)s; please choose a pickup time from then on.",
+                notice=pause_notice(settings, now),
+            ),
             local_iso(settings, resumes_at),
         )
 
@@ -161,12 +168,13 @@ def check_pickup_at(settings: dict, pickup_at: datetime.datetime, now: datetime.
     prep = settings["prep_minutes"]
     if pickup_at < now + _minutes(settings, "prep_minutes") - GRACE:
         raise BrokenRule(
-            "pickup_at", f"must be at least {prep} minutes from now (preparation time)"
+            "pickup_at",
+            _("must be at least %(minutes)s minutes from now (preparation time)", minutes=prep),
         )
     if pickup_at > now + datetime.timedelta(days=DAYS_AHEAD):
-        raise BrokenRule("pickup_at", f"must be at most {DAYS_AHEAD} days ahead")
+        raise BrokenRule("pickup_at", _("must be at most %(days)s days ahead", days=DAYS_AHEAD))
     if not is_open(settings, pickup_at):
-        raise BrokenRule("pickup_at", "is outside the restaurant's opening hours")
+        raise BrokenRule("pickup_at", _("is outside the restaurant's opening hours"))
 
 
 # Ready estimate and cap (they read the bound restaurant's orders)
@@ -247,7 +255,8 @@ def ensure_room(settings: dict, ready_at: datetime.datetime, now: datetime.datet
     free = next((start for start in later if taken.get(start, 0) < cap), None)
     when = format_local_time(slot, settings["timezone"], settings["locale"], now)
     raise SlotFull(
-        f"The {when} pickup slot is full; please choose a later time.", local_iso(settings, free)
+        _("The %(time)s pickup slot is full; please choose a later time.", time=when),
+        local_iso(settings, free),
     )
 
 

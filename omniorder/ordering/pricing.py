@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Row, select
 
 from omniorder.core.database import db
@@ -99,9 +100,13 @@ class ChosenOption:
 def _count_problem(choices: GroupChoices, count: int) -> str | None:
     low, high, name = choices.group.min_choices, choices.group.max_choices, choices.group.name
     if count < low:
-        return f"choose a {name}" if low == 1 else f"choose at least {low} of {name}"
+        if low == 1:
+            return _("choose a %(group)s", group=name)
+        return _("choose at least %(count)s of %(group)s", count=low, group=name)
     if count > high:
-        return f"choose only one {name}" if high == 1 else f"choose at most {high} of {name}"
+        if high == 1:
+            return _("choose only one %(group)s", group=name)
+        return _("choose at most %(count)s of %(group)s", count=high, group=name)
     return None
 
 
@@ -112,8 +117,8 @@ def missing_choice(group_name: str, min_choices: int, available: int) -> str | N
     if available >= min_choices:
         return None
     if not available:
-        return f"no {group_name} is available"
-    return f"too few {group_name} are available"
+        return _("no %(group)s is available", group=group_name)
+    return _("too few %(group)s are available", group=group_name)
 
 
 def unorderable(item: MenuItem, groups: list[GroupChoices]) -> str | None:
@@ -122,7 +127,9 @@ def unorderable(item: MenuItem, groups: list[GroupChoices]) -> str | None:
         available = sum(option.is_available for option in choices.options)
         reason = missing_choice(choices.group.name, choices.group.min_choices, available)
         if reason:
-            return f"{item.name} cannot be ordered right now: {reason}"
+            return _(
+                "%(name)s cannot be ordered right now: %(reason)s", name=item.name, reason=reason
+            )
     return None
 
 
@@ -135,13 +142,13 @@ def choose_options(item: MenuItem, groups: list[GroupChoices], option_ids) -> li
     known = {option.id for choices in groups for option in choices.options}
     strangers = [str(option_id) for option_id in option_ids if option_id not in known]
     if strangers:
-        problems.append(f"{item.name} has no option {strangers[0]}")
+        problems.append(_("%(name)s has no option %(option)s", name=item.name, option=strangers[0]))
     chosen = []
     for choices in groups:
         picked = [option for option in choices.options if option.id in wanted]
         problem = _count_problem(choices, len(picked))
         if problem:
-            problems.append(f"{item.name}: {problem}")
+            problems.append(_("%(name)s: %(problem)s", name=item.name, problem=problem))
         chosen.extend(ChosenOption(choices.group, option) for option in picked)
     if problems:
         raise Invalid("options", "; ".join(problems))
@@ -212,9 +219,9 @@ def parse_tip(raw, field: str = "tip") -> Tip | None:
         raise Invalid(field, message)
     ((kind, value),) = raw.items()
     if type(value) is not int or value < 0:
-        raise Invalid(f"{field}.{kind}", "must be a whole number, 0 or more")
+        raise Invalid(f"{field}.{kind}", _("must be a whole number, 0 or more"))
     if kind == "amount" and value > MAX_TIP_AMOUNT:
-        raise Invalid("tip.amount", "must be at most the subtotal")
+        raise Invalid("tip.amount", _("must be at most the subtotal"))
     return Tip(**{kind: value})
 
 
@@ -224,10 +231,15 @@ def check_tip_choice(tip: Tip | None, tips: dict) -> None:
     if tip is None:
         return
     if not tips["enabled"]:
-        raise Conflict("This restaurant does not take tips; order without a tip.")
+        raise Conflict(_("This restaurant does not take tips; order without a tip."))
     if tip.percent is not None and tip.percent not in tips["presets_percent"]:
         presets = ", ".join(f"{percent}%" for percent in tips["presets_percent"])
-        raise Conflict(f"This restaurant's tips are {presets}, or an amount; choose one of them.")
+        raise Conflict(
+            _(
+                "This restaurant's tips are %(presets)s, or an amount; choose one of them.",
+                presets=presets,
+            )
+        )
 
 
 def tip_on(subtotal: int, tip: Tip | None, tips: dict) -> int:
@@ -239,7 +251,7 @@ def tip_on(subtotal: int, tip: Tip | None, tips: dict) -> int:
     if tip.percent is not None:
         return round_half_up(subtotal * tip.percent, 100)
     if tip.amount > subtotal:
-        raise BrokenRule("tip.amount", "must be at most the subtotal")
+        raise BrokenRule("tip.amount", _("must be at most the subtotal"))
     return tip.amount
 
 

@@ -36,6 +36,7 @@ import uuid
 from dataclasses import dataclass
 
 import stripe
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from omniorder.core.database import db
@@ -61,7 +62,7 @@ NOT_COMPLETED = "payment not completed"
 def _keys() -> StripeKeys:
     keys = stripe_keys(current_settings())
     if keys is None:
-        raise Conflict("This restaurant does not take payments online.")
+        raise Conflict(_("This restaurant does not take payments online."))
     return keys
 
 
@@ -92,8 +93,10 @@ def open_payment_intent(order_id: uuid.UUID, amount: int, currency: str) -> dict
         return _new_intent(client, order_id, amount, currency, "payment")
     except ProviderUnavailable:
         raise ProviderUnavailable(
-            "The payment service did not answer, so nothing was ordered: "
-            "please try again in a moment."
+            _(
+                "The payment service did not answer, so nothing was ordered: "
+                "please try again in a moment."
+            )
         ) from None
 
 
@@ -174,8 +177,10 @@ def _cancel_quietly(client, intent_id: str) -> None:
 def _unavailable(error: stripe.StripeError) -> ProviderUnavailable:
     log.warning("stripe: %s", error.user_message or type(error).__name__)
     return ProviderUnavailable(
-        "The payment service did not answer. Your order is saved and not paid yet: "
-        "try paying again in a moment."
+        _(
+            "The payment service did not answer. Your order is saved and not paid yet: "
+            "try paying again in a moment."
+        )
     )
 
 
@@ -183,7 +188,7 @@ def payment_order(order_id) -> Order:
     """The order a payment call is about: 404 when unknown, 409 when it is not paid online."""
     order = order_by_id(order_id)
     if order.payment_intent_id is None and order.payment_status != AWAITING_PAYMENT:
-        raise Conflict("This order is paid at the counter.")
+        raise Conflict(_("This order is paid at the counter."))
     return order
 
 
@@ -218,7 +223,7 @@ def pay_with_card(order_id, payment_method) -> PaymentAttempt:
     if order.payment_status != AWAITING_PAYMENT:
         return PaymentAttempt(order, "succeeded", None)
     if order.status == "CANCELLED":
-        raise Conflict("This order was cancelled; please order again.")
+        raise Conflict(_("This order was cancelled; please order again."))
     keys, intent_id, declined_before = _keys(), order.payment_intent_id, order.payment_error
     order_id, amount, currency = order.id, order.total_amount, order.currency
     commit_step()
@@ -238,7 +243,7 @@ def pay_with_card(order_id, payment_method) -> PaymentAttempt:
     except stripe.StripeError as error:
         raise _unavailable(error) from None
     if intent.get("status") == "requires_payment_method":
-        declined = declined or intent_declined(intent) or "The card was declined."
+        declined = declined or intent_declined(intent) or _("The card was declined.")
     order = apply_intent(intent, declined)
     if declined:
         commit_step()  # the decline stays on the order for its page; the 402 says it now
@@ -268,7 +273,7 @@ def intent_declined(intent: dict) -> str | None:
     error = intent.get("last_payment_error")
     if not error:
         return None
-    return error.get("message") or "The card was declined."
+    return error.get("message") or _("The card was declined.")
 
 
 def apply_intent(intent: dict, declined: str | None = None) -> Order | None:

@@ -16,6 +16,7 @@ import logging
 import uuid
 
 import stripe
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from omniorder.core.database import db, get_or_404
@@ -54,11 +55,13 @@ def request_refund(order: Order, amount: int, reason: str, requested_by: str | N
     """Refund `amount` of `order` (locked by the caller) through the job engine; a 422 when it
     is more than what is left, a 409 when the order was not paid online."""
     if order.payment_status not in REFUNDABLE or order.payment_intent_id is None:
-        raise Conflict("Only an order paid online can be refunded.")
+        raise Conflict(_("Only an order paid online can be refunded."))
     left = refundable_left(order)
     if amount <= 0 or amount > left:
         shown = amount_for_input(left, current_settings()["locale"], order.currency)
-        raise BrokenRule("amount", f"must be more than 0 and at most {shown} (what is left)")
+        raise BrokenRule(
+            "amount", _("must be more than 0 and at most %(amount)s (what is left)", amount=shown)
+        )
     refund = Refund(order_id=order.id, amount=amount, reason=reason, requested_by=requested_by)
     db.session.add(refund)
     db.session.flush()

@@ -10,9 +10,10 @@
 // the customer tries again or with another card.
 (function () {
   "use strict";
-  var TRY_AGAIN = "Please try again or use another card.";
   var section = document.getElementById("payment");
   if (!section) { return; }
+  // The page's words, in its language (storefront/order.html renders them).
+  function words(name) { return section.getAttribute("data-" + name); }
   var form = document.getElementById("payment-form");
   var message = document.getElementById("payment-message");
   var button = form.querySelector("button[type=submit]");
@@ -23,7 +24,7 @@
     message.hidden = !text;
   }
   function failed(reason) {
-    say("Your payment did not go through: " + reason + " " + TRY_AGAIN);
+    say(words("failed").replace("{reason}", reason));
     paying = false;
     button.disabled = false;
     button.removeAttribute("aria-busy");
@@ -51,7 +52,7 @@
   }
 
   if (typeof Stripe !== "function") {
-    say("The card field could not be loaded. Please reload this page.");
+    say(words("no-card-field"));
     return;
   }
   var stripe = Stripe(section.getAttribute("data-publishable-key"));
@@ -62,7 +63,7 @@
   async function pay() {
     var made = await stripe.createPaymentMethod({type: "card", card: card});
     if (!made || made.error || !made.paymentMethod) {
-      failed((made && made.error && made.error.message) || "please check your card details.");
+      failed((made && made.error && made.error.message) || words("check-card"));
       return;
     }
     var result = await post(section.getAttribute("data-pay-url"),
@@ -71,7 +72,7 @@
       await stripe.confirmCardPayment(result.answer.client_secret);
       result = await post(section.getAttribute("data-refresh-url"));
       if (result.status === 200 && result.answer.payment_status === "requires_payment") {
-        failed(result.answer.payment_error || "the card check was not completed.");
+        failed(result.answer.payment_error || words("check-incomplete"));
         return;
       }
     }
@@ -79,7 +80,7 @@
       window.location.reload();
       return;
     }
-    failed(result.answer.error || "the payment service did not answer.");
+    failed(result.answer.error || words("no-answer"));
   }
 
   form.addEventListener("submit", function (event) {
@@ -89,7 +90,7 @@
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     say("");
-    pay().catch(function () { failed("it could not be sent; please check your connection."); });
+    pay().catch(function () { failed(words("not-sent")); });
   });
 
   // The tracking status is polled: once the order no longer awaits its payment (paid meanwhile

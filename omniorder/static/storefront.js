@@ -86,7 +86,7 @@
     var shown = form.querySelector("[data-sheet-error]");
     var page = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
     var reason = page.querySelector('.notice[role="alert"]');
-    shown.textContent = reason ? reason.textContent : "Sorry, that did not work; please try again.";
+    shown.textContent = reason ? reason.textContent : shown.getAttribute("data-fallback");
     shown.hidden = false;
   });
 
@@ -171,6 +171,7 @@
     if (!tools) { return; }
     var search = byId("menu-search");
     var count = tools.querySelector("[data-match-count]");
+    var plurals = new Intl.PluralRules(document.documentElement.lang || "en");
     var sections = document.querySelectorAll("[data-menu-section]");
     function apply() {
       var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -192,8 +193,12 @@
         if (link) { link.parentNode.hidden = !any; }
       });
       if (!words.length && !without.length) { count.textContent = ""; }
-      else if (matching === 0) { count.textContent = "No items match"; }
-      else { count.textContent = matching + (matching === 1 ? " item matches" : " items match"); }
+      else if (matching === 0) { count.textContent = count.getAttribute("data-none"); }
+      else {
+        var forms = JSON.parse(count.getAttribute("data-counts"));
+        var sentence = forms[plurals.select(matching)] || forms.other;
+        count.textContent = sentence.replace("{count}", String(matching));
+      }
     }
     search.addEventListener("input", apply);
     tools.addEventListener("change", apply);

@@ -5,12 +5,13 @@ read as an object (`json_object`), and whether the client wants JSON (`wants_jso
 import re
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 
 from omniorder.core.database import reads_only
 from omniorder.core.errors import Invalid
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-UNSTORABLE = "contains a character that cannot be stored (a lone UTF-16 surrogate)"
+UNSTORABLE = _l("contains a character that cannot be stored (a lone UTF-16 surrogate)")
 
 
 def _field_name(path: str, key) -> str:

@@ -24,6 +24,7 @@ import threading
 import time
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 from limits import parse_many
 from limits.storage import MemoryStorage
 
@@ -32,7 +33,7 @@ from omniorder.web.extensions import limiter
 
 log = logging.getLogger(__name__)
 OFF = "off"
-TOO_MANY_ORDERS = "Too many orders from your address; please try again in a minute."
+TOO_MANY_ORDERS = _l("Too many orders from your address; please try again in a minute.")
 
 
 def order_rate_limit() -> str:
@@ -67,14 +68,17 @@ def restaurant_and_client() -> str:
 
 # One budget for both ways of ordering: the storefront and the API share the scope "orders".
 order_limit = limiter.shared_limit(
-    order_rate_limit, scope="orders", key_func=restaurant_and_client, error_message=TOO_MANY_ORDERS
+    order_rate_limit,
+    scope="orders",
+    key_func=restaurant_and_client,
+    error_message=lambda: str(TOO_MANY_ORDERS),
 )
 
 
 # "Forgot your password?": per client network and per typed address, each per restaurant, so
 # nobody can flood an inbox or the mail queue from here. A flood gets the same 429 whether the
 # address has an account or not.
-TOO_MANY_RESETS = "Too many password reset requests; please wait a while and try again."
+TOO_MANY_RESETS = _l("Too many password reset requests; please wait a while and try again.")
 
 
 def reset_rate_limit(per: str):
@@ -95,20 +99,20 @@ reset_limit_per_client = limiter.limit(
     key_func=restaurant_and_client,
     methods=["POST"],
     scope="password-reset-client",
-    error_message=TOO_MANY_RESETS,
+    error_message=lambda: str(TOO_MANY_RESETS),
 )
 reset_limit_per_address = limiter.limit(
     reset_rate_limit("ADDRESS"),
     key_func=restaurant_and_typed_address,
     methods=["POST"],
     scope="password-reset-address",
-    error_message=TOO_MANY_RESETS,
+    error_message=lambda: str(TOO_MANY_RESETS),
 )
 
 
 # Sign-ups (platform/signup.py) per client network: each one costs a bcrypt hash, a mail and
 # a reserved subdomain, so nobody may script them.
-TOO_MANY_SIGNUPS = "Too many sign-ups from your address; please wait a while and try again."
+TOO_MANY_SIGNUPS = _l("Too many sign-ups from your address; please wait a while and try again.")
 
 
 def signup_rate_limit() -> str:
@@ -121,7 +125,7 @@ signup_limit = limiter.limit(
     key_func=request_network,
     methods=["POST"],
     scope="signup",
-    error_message=TOO_MANY_SIGNUPS,
+    error_message=lambda: str(TOO_MANY_SIGNUPS),
 )
 
 

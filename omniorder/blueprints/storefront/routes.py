@@ -11,6 +11,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 
 from omniorder.blueprints.storefront.forms import (
@@ -64,7 +67,7 @@ bp = Blueprint("storefront", __name__)
 # Browsers drop a cookie over 4096 bytes without a word; the cart lives in the session cookie,
 # so a change that would outgrow it is refused with a message instead.
 MAX_SESSION_COOKIE = 3800
-CART_FULL = "Your cart is full; please place this order or remove something first."
+CART_FULL = _l("Your cart is full; please place this order or remove something first.")
 NO_FILTER = MenuFilter()  # the whole menu
 
 
@@ -112,6 +115,21 @@ def cart_panel(settings: dict, now: datetime.datetime, checkout_form=None) -> di
     }
 
 
+def match_count_forms() -> dict[str, str]:
+    """The menu filter's "3 items match" for static/storefront.js: the sentence for each
+    plural category of the page's language (CLDR's, as Intl.PluralRules names them), made
+    from the first count in that category, with ``{count}`` where the number goes."""
+    plural_form = get_locale().plural_form
+    forms = {}
+    for count in range(1, 200):
+        category = plural_form(count)
+        if category not in forms:
+            forms[category] = ngettext(
+                "%(count)s item matches", "%(count)s items match", count, count="{count}"
+            )
+    return forms
+
+
 def render_storefront(checkout_form=None, message=None, status=200, menu_filter=NO_FILTER):
     settings, now = current_settings(), utc_now()
     sections = menu_by_category()
@@ -121,7 +139,8 @@ def render_storefront(checkout_form=None, message=None, status=200, menu_filter=
         sections=shown,
         allergens=allergens_on_menu(sections),
         menu_filter=menu_filter,
-        matching=sum(len(items) for _, items in shown),
+        matching=sum(len(items) for _category, items in shown),
+        match_counts=match_count_forms(),
         menu_groups=menu_groups,
         unavailable_reason=unavailable_reason,
         message=message,
@@ -150,25 +169,24 @@ def render_cart(message=None, status=200, checkout_form=None, added=None):
 def first_error(form) -> str:
     for field, errors in form.errors.items():
         label = getattr(form, field).label.text if hasattr(form, field) else field
-        return (
-            f"{label}: {errors[0]}"
-            if field != "csrf_token"
-            else "Your session expired; please try again."
-        )
-    return "Please check your input."
+        if field == "csrf_token":
+            return _("Your session expired; please try again.")
+        return _("%(field)s: %(problem)s", field=label, problem=errors[0])
+    return _("Please check your input.")
 
 
-CONTACT_LABELS = {"email": "E-mail", "phone": "Phone"}
+CONTACT_LABELS = {"email": _l("E-mail"), "phone": _l("Phone")}
 
 
 def shown(error: DomainError) -> str:
     """A service's message without its field name (the form around it says what it is);
     the pickup time's, which the form labels "When?", says what it is about."""
     if isinstance(error, Invalid) and "pickup_at" in error.fields:
-        return f"Pickup time {error.fields['pickup_at']}."
+        return _("Pickup time %(problem)s.", problem=error.fields["pickup_at"])
     if isinstance(error, Invalid) and error.fields.keys() & CONTACT_LABELS:
         return " ".join(
-            f"{CONTACT_LABELS[field]} {message}." for field, message in error.fields.items()
+            _("%(field)s %(problem)s.", field=CONTACT_LABELS[field], problem=message)
+            for field, message in error.fields.items()
         )
     return error.message.split(": ", 1)[-1]
 
@@ -227,7 +245,7 @@ def cart_add():
         save_cart(cart)
     except Invalid as error:
         return render_cart(shown(error), 400)
-    added = f"Added {item.name} to your order."
+    added = _("Added %(name)s to your order.", name=item.name)
     if is_htmx():
         return render_cart(added=added)
     flash(added, "cart")
@@ -265,7 +283,7 @@ def checkout():
         return render_cart(first_error(form), 400, checkout_form=form)
     cart = load_cart()
     if not cart["lines"]:
-        return render_cart("Your cart is empty.", 400, checkout_form=form)
+        return render_cart(_("Your cart is empty."), 400, checkout_form=form)
     try:
         placed = place_order(
             form.customer_name.data,
@@ -343,12 +361,16 @@ def again(order_id):
         return redirect(url_for("storefront.menu") + "#cart", code=303)
     if left_out:
         flash(
-            f"No longer available, left out: {', '.join(left_out)}. "
-            f"The rest of order #{past.number} is in your cart.",
+            _(
+                "No longer available, left out: %(names)s. "
+                "The rest of order #%(number)s is in your cart.",
+                names=", ".join(left_out),
+                number=past.number,
+            ),
             "again",
         )
     else:
-        flash(f"Order #{past.number} is in your cart again.", "again")
+        flash(_("Order #%(number)s is in your cart again.", number=past.number), "again")
     return redirect(url_for("storefront.menu") + "#cart", code=303)
 
 
