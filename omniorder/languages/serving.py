@@ -80,6 +80,12 @@ def display_locale(language: str, restaurant_locale: str) -> str:
         return language
 
 
+def time_locale(settings: dict) -> str:
+    """The locale that writes a time for the person reading now: the served language's words
+    for the restaurant's region (`display_locale`)."""
+    return display_locale(served_language(), settings["locale"])
+
+
 def language_links() -> list[dict]:
     """The storefront's language switcher: one link per restaurant language (none when it
     has only one), this page with ``?lang=xx``."""

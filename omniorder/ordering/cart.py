@@ -21,6 +21,7 @@ from sqlalchemy import select
 from omniorder.core.database import db
 from omniorder.core.errors import Invalid
 from omniorder.core.money import amount_for_input, format_local_day, format_local_time, parse_amount
+from omniorder.languages.serving import time_locale
 from omniorder.menu.models import MenuItem
 from omniorder.ordering.order_input import (
     MAX_LINES,
@@ -393,7 +394,7 @@ def checkout_times(settings: dict, now: datetime.datetime) -> CheckoutTimes:
     minutes = None
     if offer.asap_available:
         minutes = settings["prep_minutes"] + orders_ahead(settings, now)
-    zone, locale = settings["timezone"], settings["locale"]
+    zone, locale = settings["timezone"], time_locale(settings)
     today = now.astimezone(ZoneInfo(zone)).date()
     days: dict[datetime.date, PickupDay] = {}
     for start in offer.slots:

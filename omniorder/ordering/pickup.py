@@ -36,6 +36,7 @@ from sqlalchemy import func, literal_column, or_, select
 from omniorder.core.database import db
 from omniorder.core.errors import BrokenRule, Invalid, Paused, SlotFull
 from omniorder.core.money import format_local_time
+from omniorder.languages.serving import time_locale
 from omniorder.ordering.models import AWAITING_PAYMENT, Order
 from omniorder.settings.hours import closed_notice, ensure_open, is_open, opening_ranges
 from omniorder.tenancy.bind import current_tenant
@@ -94,7 +95,7 @@ def pause_notice(settings: dict, now: datetime.datetime) -> str | None:
         return None
     if resumes_at is None:
         return _("Online orders are paused")
-    when = format_local_time(resumes_at, settings["timezone"], settings["locale"], now)
+    when = format_local_time(resumes_at, settings["timezone"], time_locale(settings), now)
     return _("Online orders are paused · back at %(time)s", time=when)
 
 
@@ -253,7 +254,7 @@ def ensure_room(settings: dict, ready_at: datetime.datetime, now: datetime.datet
         return
     later = (start for start in slot_starts(settings, now) if start > slot)
     free = next((start for start in later if taken.get(start, 0) < cap), None)
-    when = format_local_time(slot, settings["timezone"], settings["locale"], now)
+    when = format_local_time(slot, settings["timezone"], time_locale(settings), now)
     raise SlotFull(
         _("The %(time)s pickup slot is full; please choose a later time.", time=when),
         local_iso(settings, free),
