@@ -507,16 +507,35 @@ def _readable(stored: dict) -> dict:
     document = {**default_settings(), **stored}
     if "languages" not in stored:
         document["languages"] = language_of_locale(document["locale"])
-    try:
-        _pause(document["pause"])
-    except Invalid:
-        until = document["pause"].get("until") if isinstance(document["pause"], dict) else None
-        try:
-            ended = parse_moment(until, "pause.until") < _EARLIEST_PAUSE
-        except Invalid:
-            ended = False
+    pause = document["pause"]
+    if pause is not None and not _pause_in_bounds(pause):
+        moment = _moment(pause.get("until")) if isinstance(pause, dict) else None
+        ended = moment is not None and moment < _EARLIEST_PAUSE
         document["pause"] = None if ended else {"until": None}
     return document
+
+
+def _moment(value) -> datetime.datetime | None:
+    """`parse_moment` without its messages, None for what it refuses: `_readable` runs while
+    the request's language is being chosen from these very settings, so it may not translate."""
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            return None
+        moment = datetime.datetime.fromisoformat(value)
+        return moment.astimezone(datetime.UTC) if moment.utcoffset() is not None else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def _pause_in_bounds(pause) -> bool:
+    """Whether `_pause` accepts a stored, non-null pause (asked without building a message)."""
+    if not isinstance(pause, dict) or pause.keys() - {"until"}:
+        return False
+    if pause.get("until") is None:
+        return True
+    moment = _moment(pause["until"])
+    latest = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=PAUSE_DAYS)
+    return moment is not None and _EARLIEST_PAUSE <= moment <= latest + _PAUSE_SLACK
 
 
 # Every setting: its default for a new restaurant and the check that cleans a given value.

@@ -71,7 +71,7 @@ class StaffForm(FlaskForm):
     full_name = StringField(_l("Name (optional)"))
     role = SelectField(
         _l("Role"),
-        choices=[(role, ROLE_NAMES[role]) for role in ROLES],
+        choices=[SelectChoice(role, ROLE_NAMES[role]) for role in ROLES],
         default="kitchen",
         validate_choice=False,
     )

@@ -71,8 +71,13 @@ def _languages_from_text(text) -> list[str]:
 
 
 def _change_region(form, locale: str) -> dict:
+    """The languages only when they were changed: languages never chosen keep following the
+    locale (settings/document.py, `merged`), and a form without the field keeps them."""
     region = {key: form[key].data for key in ("timezone", "currency", "locale")}
-    return {**region, "languages": _languages_from_text(form.languages.data)}
+    typed = _languages_from_text(form.languages.data)
+    if form.languages.raw_data and typed != _languages_from_text(form.languages.object_data):
+        region["languages"] = typed
+    return region
 
 
 def _load_tax(document: dict) -> dict:
