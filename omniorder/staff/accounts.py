@@ -232,7 +232,7 @@ def _count_attempt_in_own_transaction(email: str, address: str) -> None:
     hashing. Committed at once, in its own transaction: a failed login must stay counted
     although its request (a 401) is rolled back."""
     with separate_transaction(current_tenant().engine) as connection:
-        allowed, blocked_until, now, _ = connection.execute(
+        allowed, blocked_until, now, _counted = connection.execute(
             _count_attempt_statement(email, address)
         ).one()
         if allowed:
