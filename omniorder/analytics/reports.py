@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.numbers import get_currency_precision
+from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Integer, and_, case, cast, column, func, literal, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -73,9 +74,12 @@ def date_range(first_text, last_text, today: dt.date) -> DateRange:
     if first is None:
         first = last - dt.timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise Invalid("from", "must be on or before the end date (to)")
+        raise Invalid("from", _("must be on or before the end date (to)"))
     if (last - first).days + 1 > MAX_DAYS:
-        raise Invalid("to", f"a report covers at most {MAX_DAYS} days; choose a shorter range")
+        raise Invalid(
+            "to",
+            _("a report covers at most %(limit)s days; choose a shorter range", limit=MAX_DAYS),
+        )
     return DateRange(first, last)
 
 

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -100,14 +101,16 @@ def clean_url(raw) -> str:
     """The URL as stored, or `Invalid` naming what is wrong with it."""
     url = raw.strip() if isinstance(raw, str) else ""
     if not url:
-        raise Invalid("url", "is required")
+        raise Invalid("url", _("is required"))
     if len(url) > MAX_URL_LENGTH:
-        raise Invalid("url", f"must be at most {MAX_URL_LENGTH} characters")
+        raise Invalid("url", _("must be at most %(limit)s characters", limit=MAX_URL_LENGTH))
     if any(not " " < character < "\x7f" for character in url) or "\\" in url:
         raise Invalid(
             "url",
-            "must not contain spaces, control characters, backslashes or non-ASCII "
-            "characters (percent-encode them; xn-- for an international domain name)",
+            _(
+                "must not contain spaces, control characters, backslashes or non-ASCII "
+                "characters (percent-encode them; xn-- for an international domain name)"
+            ),
         )
     parse_url(url)
     return url
@@ -118,18 +121,18 @@ def parse_url(url: str) -> Target:
     try:
         parts = urlsplit(url)
     except ValueError:  # an unbalanced "[" or "]"
-        raise Invalid("url", "has an invalid IPv6 address") from None
+        raise Invalid("url", _("has an invalid IPv6 address")) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not url[len(scheme) :].startswith("://"):
-        raise Invalid("url", "must start with https:// or http://")
+        raise Invalid("url", _("must start with https:// or http://"))
     if "@" in parts.netloc:
-        raise Invalid("url", "must not contain a user name or password")
+        raise Invalid("url", _("must not contain a user name or password"))
     if parts.fragment or url.endswith("#"):
-        raise Invalid("url", "must not have a #fragment")
+        raise Invalid("url", _("must not have a #fragment"))
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
-        raise Invalid("url", "has an invalid port") from None
+        raise Invalid("url", _("has an invalid port")) from None
     host = parts.hostname or ""
     address = _host_address(parts.netloc, host)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -140,13 +143,13 @@ def _host_address(netloc: str, host: str):
     """The IP address a literal host is, None for a name; `Invalid` for anything else."""
     if netloc.startswith("["):
         if not _BRACKETED.fullmatch(netloc):
-            raise Invalid("url", "has an invalid IPv6 address")
+            raise Invalid("url", _("has an invalid IPv6 address"))
         try:
             if "%" in host:  # a zone ("%eth0") names one of our own interfaces
                 raise ValueError(host)
             return ipaddress.IPv6Address(host)
         except ValueError:
-            raise Invalid("url", "has an invalid IPv6 address") from None
+            raise Invalid("url", _("has an invalid IPv6 address")) from None
     if _DOTTED_QUAD.fullmatch(host):
         return ipaddress.IPv4Address(host)
     labels = host.split(".")
@@ -157,8 +160,10 @@ def _host_address(netloc: str, host: str):
     ):
         raise Invalid(
             "url",
-            "must name a host (like hooks.example.com) or an IP address written in full "
-            "(like 203.0.113.7 or [2001:db8::1])",
+            _(
+                "must name a host (like hooks.example.com) or an IP address written in full "
+                "(like 203.0.113.7 or [2001:db8::1])"
+            ),
         )
     return None
 
@@ -187,12 +192,13 @@ def checked_addresses(target: Target, private_allowed: bool, deadline: Deadline)
         try:
             infos = deadline.resolve(target.host, target.port)
         except (OSError, UnicodeError) as error:
-            raise NotResolved(f"{target.host} cannot be resolved ({error})") from None
+            raise NotResolved(
+                _("%(host)s cannot be resolved (%(error)s)", host=target.host, error=error)
+            ) from None
         found = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     for address in found:
         kind = refused_kind(address, private_allowed)
         if kind:
-            where = f"{target.host} resolves to" if target.address is None else "the address is"
             log.info(
                 "webhook to %s refused: %s is %s (OMNIORDER_WEBHOOK_ALLOW_PRIVATE=1 allows "
                 "private addresses, for development)",
@@ -200,9 +206,23 @@ def checked_addresses(target: Target, private_allowed: bool, deadline: Deadline)
                 address,
                 kind,
             )
+            if target.address is None:
+                raise AddressRefused(
+                    _(
+                        "%(host)s resolves to %(address)s, a %(kind)s address, which cannot "
+                        "receive webhooks: use a public https:// address",
+                        host=target.host,
+                        address=address,
+                        kind=kind,
+                    )
+                )
             raise AddressRefused(
-                f"{where} {address}, a {kind} address, which cannot receive webhooks: "
-                "use a public https:// address"
+                _(
+                    "the address is %(address)s, a %(kind)s address, which cannot receive "
+                    "webhooks: use a public https:// address",
+                    address=address,
+                    kind=kind,
+                )
             )
     return [str(address) for address in found]
 
@@ -248,7 +268,7 @@ def set_url(raw_url) -> str | None:
 def _existing() -> WebhookEndpoint:
     found = db.session.scalar(select(WebhookEndpoint).with_for_update())
     if found is None:
-        raise NotFound("No webhook is set.")
+        raise NotFound(_("No webhook is set."))
     return found
 
 
@@ -262,7 +282,7 @@ def regenerate_secret() -> str:
 def remove_endpoint() -> None:
     """No more POSTs: deliveries still waiting for a retry fail with "endpoint removed"."""
     if db.session.execute(delete(WebhookEndpoint)).rowcount == 0:
-        raise NotFound("No webhook is set.")
+        raise NotFound(_("No webhook is set."))
 
 
 def recent_deliveries(limit: int = 50) -> list[notifications.Message]:

@@ -16,6 +16,8 @@ checklist (`confirm_default`, the `setup_confirmed` setting) instead of changing
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from omniorder.core.database import db
@@ -28,7 +30,7 @@ from omniorder.settings.document import (
     update_settings,
 )
 
-NOT_PUBLISHED = (
+NOT_PUBLISHED = _l(
     "This restaurant is not taking orders yet: it is opening soon. Please come back later."
 )
 
@@ -63,32 +65,41 @@ def setup_checklist(settings: dict) -> list[ChecklistItem]:
     return [
         _item(
             "region",
-            "Time zone, currency and language",
+            _("Time zone, currency and language"),
             changed("timezone", "region"),
             region,
-            f"Still {region}: choose the restaurant's time zone and check its currency",
+            _(
+                "Still %(region)s: choose the restaurant's time zone and check its currency",
+                region=region,
+            ),
         ),
         _item(
             "hours",
-            "Opening hours",
+            _("Opening hours"),
             changed("hours"),
-            "Set",
-            "Still open around the clock every day: set the real hours",
+            _("Set"),
+            _("Still open around the clock every day: set the real hours"),
         ),
         _item(
             "tax",
-            "Tax",
+            _("Tax"),
             changed("tax"),
-            "Set",
-            "Still 0 % added to prices: set the rate, and whether prices include it",
+            _("Set"),
+            _("Still 0 % added to prices: set the rate, and whether prices include it"),
         ),
-        _item("menu", "At least one menu item", bool(has_item), "Done", "Add an item to the menu"),
+        _item(
+            "menu",
+            _("At least one menu item"),
+            bool(has_item),
+            _("Done"),
+            _("Add an item to the menu"),
+        ),
         _item(
             "profile",
-            "Address or phone number",
+            _("Address or phone number"),
             bool(address["lines"] or address["city"] or profile["phone"]),
-            "Set",
-            "Add the address or phone number customers see",
+            _("Set"),
+            _("Add the address or phone number customers see"),
         ),
     ]
 
@@ -97,7 +108,7 @@ def confirm_default(item: str) -> dict:
     """The owner says a checklist item's default is right (open around the clock, no tax
     added, UTC); the new settings document. An item that cannot be confirmed is `NotFound`."""
     if item not in CONFIRMABLE_SETUP_ITEMS:
-        raise NotFound("There is no such checklist item to confirm.")
+        raise NotFound(_("There is no such checklist item to confirm."))
     confirmed = read_settings()["setup_confirmed"]
     return update_settings({"setup_confirmed": [*confirmed, item]})
 
@@ -107,11 +118,16 @@ def publish() -> dict:
     the settings read afresh, in the caller's unit of work. The new settings document."""
     missing = [item.label for item in setup_checklist(read_settings()) if not item.done]
     if missing:
-        raise Conflict("Finish the setup before publishing; still to do: " + ", ".join(missing))
+        raise Conflict(
+            _(
+                "Finish the setup before publishing; still to do: %(items)s",
+                items=", ".join(missing),
+            )
+        )
     return update_settings({"published": True})
 
 
 def refuse_unpublished(settings: dict) -> None:
     """`Conflict` (409) for an order while the restaurant is not published."""
     if not settings["published"]:
-        raise Conflict(NOT_PUBLISHED)
+        raise Conflict(str(NOT_PUBLISHED))

@@ -1,6 +1,8 @@
 """The Printers page's changes to the ``printers`` setting: one printer added or changed (by
 name), or removed. Checked whole by the settings document (printing/printers.py)."""
 
+from flask_babel import gettext as _
+
 from omniorder.core.errors import Invalid, NotFound
 from omniorder.printing.printers import DEFAULT_PORT
 from omniorder.settings.document import current_settings, update_settings
@@ -25,7 +27,7 @@ def _number(field: str, text: str) -> int:
     try:
         return int(text.strip()[:6])
     except ValueError:
-        raise Invalid(field, "must be a whole number") from None
+        raise Invalid(field, _("must be a whole number")) from None
 
 
 def save_printer(printer: dict) -> list[dict]:
@@ -41,7 +43,7 @@ def remove_printer(name: str) -> list[dict]:
     printers = current_settings()["printers"]
     kept = [p for p in printers if p["name"].casefold() != (name or "").casefold()]
     if len(kept) == len(printers):
-        raise NotFound("No such printer.")
+        raise NotFound(_("No such printer."))
     return _store(kept)
 
 

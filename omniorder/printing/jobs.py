@@ -16,6 +16,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
 from omniorder.cache.changes import HOT_MAX_AGE, ChangeFeed
@@ -92,13 +93,13 @@ def _insert_jobs(rows: list[dict]) -> list[uuid.UUID]:
 def reprint(order: Order) -> list[uuid.UUID]:
     """The order's tickets again, on every printer that prints its lines."""
     if order.payment_status == AWAITING_PAYMENT:
-        raise Conflict("This order awaits its online payment: it is not in the kitchen yet.")
+        raise Conflict(_("This order awaits its online payment: it is not in the kitchen yet."))
     settings = current_settings()
     if not printers_of(settings):
-        raise Conflict("No printer is set up: add one on the Printers page.")
+        raise Conflict(_("No printer is set up: add one on the Printers page."))
     jobs = queue_tickets(order, settings)
     if not jobs:
-        raise Conflict("No printer prints this order's lines (check the printers' stations).")
+        raise Conflict(_("No printer prints this order's lines (check the printers' stations)."))
     return jobs
 
 
@@ -106,7 +107,7 @@ def print_test_page(name: str) -> uuid.UUID:
     settings = current_settings()
     printer = printer_named(settings, name)
     if printer is None:
-        raise NotFound("No such printer.")
+        raise NotFound(_("No such printer."))
     printed = format_local_time(utc_now(), settings["timezone"], settings["locale"])
     data = test_page_bytes(current_tenant().name, printer["name"], printer["stations"], printed)
     row = {
@@ -248,7 +249,7 @@ def acknowledge(job_id) -> None:
     """An agent printed the job: it is never offered again (acknowledging twice is fine)."""
     job = get_or_404(PrintJob, job_id, "print job")
     if job.direct:  # the job engine's to send, not an agent's
-        raise NotFound("No such print job.")
+        raise NotFound(_("No such print job."))
     if job.printed_at is None:
         job.printed_at = func.now()
         job.leased_until = None

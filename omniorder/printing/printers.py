@@ -13,6 +13,8 @@ import ipaddress
 import re
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from omniorder.core.addresses import refused_kind
 from omniorder.core.deadline import Deadline
@@ -27,7 +29,7 @@ DEFAULT_PORT = 9100
 KNOWN = ("name", "stations", "copies", "enabled", "host", "port")
 DIRECT_MODES = ("public", "any")
 RESOLVE_SECONDS = 5
-USE_AN_AGENT = (
+USE_AN_AGENT = _l(
     "cannot be reached from this server: leave host empty and run a print agent on the "
     "restaurant's network (omniorder-print-agent)"
 )
@@ -43,9 +45,9 @@ def direct_mode() -> str | None:
 def check_printers(value) -> list[dict]:
     """The ``printers`` setting, clean; `Invalid` naming each bad field (``printers[0].host``)."""
     if not isinstance(value, list):
-        raise Invalid("printers", "must be a list of printers")
+        raise Invalid("printers", _("must be a list of printers"))
     if len(value) > MAX_PRINTERS:
-        raise Invalid("printers", f"must hold at most {MAX_PRINTERS} printers")
+        raise Invalid("printers", _("must hold at most %(limit)s printers", limit=MAX_PRINTERS))
     problems, duplicates, clean, names = {}, {}, [], set()
     for index, printer in enumerate(value):
         field = f"printers[{index}]"
@@ -55,7 +57,7 @@ def check_printers(value) -> list[dict]:
             problems.update(error.fields)
             continue
         if checked["name"].casefold() in names:
-            duplicates[f"{field}.name"] = "is the name of another printer"
+            duplicates[f"{field}.name"] = _("is the name of another printer")
         names.add(checked["name"].casefold())
         clean.append(checked)
     if problems:
@@ -67,7 +69,9 @@ def check_printers(value) -> list[dict]:
 
 def _printer(field: str, value) -> dict:
     if not isinstance(value, dict):
-        raise Invalid(field, "must be an object with name, stations, copies, enabled, host, port")
+        raise Invalid(
+            field, _("must be an object with name, stations, copies, enabled, host, port")
+        )
     problems = {
         f"{field}.{str(key)[:40]}": f"is not a printer setting ({', '.join(KNOWN)})"
         for key in value.keys() - set(KNOWN)
@@ -92,7 +96,7 @@ def _printer(field: str, value) -> dict:
         raise Invalid(fields=problems)
     if clean["host"] is None:
         if "port" in value:
-            raise Invalid(f"{field}.port", "is only for a printer with a host")
+            raise Invalid(f"{field}.port", _("is only for a printer with a host"))
         clean.pop("host")
         clean.pop("port")
     else:
@@ -102,20 +106,24 @@ def _printer(field: str, value) -> dict:
 
 def _stations(field: str, value) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_STATIONS:
-        raise Invalid(field, f"must be a list of at most {MAX_STATIONS} station names")
+        raise Invalid(
+            field, _("must be a list of at most %(limit)s station names", limit=MAX_STATIONS)
+        )
     stations = [clean_line(field, station, limit=MAX_NAME, required=True) for station in value]
     return list(dict.fromkeys(stations))
 
 
 def _whole(field: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise Invalid(field, f"must be a whole number from {low} to {high}")
+        raise Invalid(
+            field, _("must be a whole number from %(low)s to %(high)s", low=low, high=high)
+        )
     return value
 
 
 def _flag(field: str, value) -> bool:
     if not isinstance(value, bool):
-        raise Invalid(field, "must be true or false")
+        raise Invalid(field, _("must be true or false"))
     return value
 
 
@@ -126,7 +134,7 @@ def _host(field: str, value) -> str | None:
         return None
     host = host.lower().strip("[]")
     if _address(host) is None and not _HOST_NAME.fullmatch(host):
-        raise Invalid(field, "must be an IP address (192.168.1.50) or a host name")
+        raise Invalid(field, _("must be an IP address (192.168.1.50) or a host name"))
     return host
 
 
@@ -142,7 +150,7 @@ def _refuse_unreachable(field: str, host: str, port: int) -> None:
     or an address that is not public under ``public``."""
     mode = direct_mode()
     if mode is None:
-        raise Invalid(field, USE_AN_AGENT)
+        raise Invalid(field, str(USE_AN_AGENT))
     if mode == "public":
         try:
             checked_printer_addresses(host, port)
@@ -169,8 +177,13 @@ def checked_printer_addresses(host: str, port: int) -> list[str]:
             kind = refused_kind(address)
             if kind:
                 raise AddressRefused(
-                    f"{host} is {address}, a {kind} address, which this server may not "
-                    f"connect to: use a print agent on the restaurant's network"
+                    _(
+                        "%(host)s is %(address)s, a %(kind)s address, which this server may "
+                        "not connect to: use a print agent on the restaurant's network",
+                        host=host,
+                        address=address,
+                        kind=kind,
+                    )
                 )
     return [str(address) for address in found]
 

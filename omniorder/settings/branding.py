@@ -5,6 +5,7 @@ whoever shows it in a square (a favicon) fits it there. Both are stored by the m
 `store_photo` before this runs; a replaced or removed one's files go after the commit.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from omniorder.core.database import db
@@ -18,7 +19,7 @@ def set_brand_image(kind: str, photo: dict | None) -> dict:
     """Make `photo` (a reference, or None to remove it) the restaurant's `kind` (logo or
     banner); the settings document as saved."""
     if kind not in IMAGE_KINDS:
-        raise NotFound(f"No such image: {kind}.")
+        raise NotFound(_("No such image: %(kind)s.", kind=kind))
     stored = db.session.scalar(
         select(RestaurantSettings.document[("images", kind)]).with_for_update()
     )

@@ -38,6 +38,8 @@ from babel.numbers import (
     is_currency,
 )
 from flask import g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from omniorder.cache.changes import cached_for_request
@@ -76,7 +78,7 @@ def _whole_number(value, low: int, high: int) -> bool:
 
 def _timezone(value) -> str:
     if not isinstance(value, str) or value not in _time_zones():
-        raise Invalid("timezone", "must be an IANA time zone such as Europe/Berlin")
+        raise Invalid("timezone", _("must be an IANA time zone such as Europe/Berlin"))
     return value
 
 
@@ -102,11 +104,17 @@ def current_currencies() -> frozenset[str]:
 
 def _currency_problem(value) -> str:
     if not isinstance(value, str) or not is_currency(value):
-        return "must be an ISO 4217 currency code such as EUR"
+        return _("must be an ISO 4217 currency code such as EUR")
     named = f"{value} ({get_currency_name(value, locale='en')})"
     if value in _tender(datetime.date(1800, 1, 1)):
-        return f"{named} is no longer in use: choose a currency in use today, such as EUR"
-    return f"{named} is not money a restaurant charges in: choose a currency such as EUR"
+        return _(
+            "%(currency)s is no longer in use: choose a currency in use today, such as EUR",
+            currency=named,
+        )
+    return _(
+        "%(currency)s is not money a restaurant charges in: choose a currency such as EUR",
+        currency=named,
+    )
 
 
 def _currency(value) -> str:
@@ -123,16 +131,18 @@ def _locale(value) -> str:
 
 
 def _no_locale():
-    raise Invalid("locale", "must be a locale such as de_DE or en_US")
+    raise Invalid("locale", _("must be a locale such as de_DE or en_US"))
 
 
 def _object(key: str, value, known: tuple[str, ...]) -> dict:
     """The problems of a settings object's keys: `Invalid` when it is not an object at all,
     else a message per unknown key (``tax.rate``), so its known keys are checked as well."""
     if not isinstance(value, dict):
-        raise Invalid(key, f"must be an object with {' and '.join(known)}")
+        raise Invalid(key, _("must be an object with %(keys)s", keys=" and ".join(known)))
     return {
-        f"{key}.{_key_name(name)}": f"is not a {key} setting ({', '.join(known)})"
+        f"{key}.{_key_name(name)}": _(
+            "is not a %(object)s setting (%(keys)s)", object=key, keys=", ".join(known)
+        )
         for name in value.keys() - set(known)
     }
 
@@ -140,9 +150,9 @@ def _object(key: str, value, known: tuple[str, ...]) -> dict:
 def _tax(value) -> dict:
     problems = _object("tax", value, ("rate_bp", "inclusive"))
     if not _whole_number(value.get("rate_bp"), 0, 10_000):
-        problems["tax.rate_bp"] = "must be a whole number of basis points, 0 to 10000"
+        problems["tax.rate_bp"] = _("must be a whole number of basis points, 0 to 10000")
     if not isinstance(value.get("inclusive"), bool):
-        problems["tax.inclusive"] = "must be true (prices include tax) or false"
+        problems["tax.inclusive"] = _("must be true (prices include tax) or false")
     if problems:
         raise Invalid(fields=problems)
     return {"rate_bp": value["rate_bp"], "inclusive": value["inclusive"]}
@@ -151,7 +161,7 @@ def _tax(value) -> dict:
 def _tips(value) -> dict:
     problems = _object("tips", value, ("enabled", "presets_percent"))
     if not isinstance(value.get("enabled"), bool):
-        problems["tips.enabled"] = "must be true or false"
+        problems["tips.enabled"] = _("must be true or false")
     presets = value.get("presets_percent")
     if (
         not isinstance(presets, list)
@@ -159,8 +169,9 @@ def _tips(value) -> dict:
         or not all(_whole_number(p, 1, 100) for p in presets)
         or len(set(presets)) < len(presets)
     ):
-        problems["tips.presets_percent"] = (
-            f"must be a list of at most {MAX_TIP_PRESETS} different whole percentages, 1 to 100"
+        problems["tips.presets_percent"] = _(
+            "must be a list of at most %(limit)s different whole percentages, 1 to 100",
+            limit=MAX_TIP_PRESETS,
         )
     if problems:
         raise Invalid(fields=problems)
@@ -182,17 +193,22 @@ def minutes_of(time: str) -> int:
 
 def _range_problem(value) -> str | None:
     if not (isinstance(value, list) and len(value) == 2 and all(isinstance(t, str) for t in value)):
-        return 'must be a pair of times such as ["11:30", "14:30"]'
+        return _('must be a pair of times such as ["11:30", "14:30"]')
     start, end = value
     if not _TIME.fullmatch(start) or start == "24:00":
-        return f"starts at a time that is not HH:MM from 00:00 to 23:59 ({_key_name(start)})"
+        return _(
+            "starts at a time that is not HH:MM from 00:00 to 23:59 (%(time)s)",
+            time=_key_name(start),
+        )
     if not _TIME.fullmatch(end):
-        return f"ends at a time that is not HH:MM from 00:01 to 24:00 ({_key_name(end)})"
+        return _(
+            "ends at a time that is not HH:MM from 00:01 to 24:00 (%(time)s)", time=_key_name(end)
+        )
     return None
 
 
-SAME_TIME = "opens and closes at the same time"
-OVERLAP = "overlaps another opening range"
+SAME_TIME = _l("opens and closes at the same time")
+OVERLAP = _l("overlaps another opening range")
 
 
 def _span(opening: list[str]) -> tuple[int, int]:
@@ -204,13 +220,16 @@ def _span(opening: list[str]) -> tuple[int, int]:
 def _hours(value) -> dict:
     problems = _object("hours", value, DAYS)
     if problems:
-        problems = {path: "is not a day (mon, tue, wed, thu, fri, sat, sun)" for path in problems}
+        problems = {
+            path: _("is not a day (mon, tue, wed, thu, fri, sat, sun)") for path in problems
+        }
     clean = {}
     for day in DAYS:
         ranges = value.get(day, [])
         if not isinstance(ranges, list) or len(ranges) > MAX_RANGES_PER_DAY:
-            problems[f"hours.{day}"] = (
-                f"must be a list of at most {MAX_RANGES_PER_DAY} opening ranges [start, end]"
+            problems[f"hours.{day}"] = _(
+                "must be a list of at most %(limit)s opening ranges [start, end]",
+                limit=MAX_RANGES_PER_DAY,
             )
             continue
         bad = {f"hours.{day}[{i}]": _range_problem(r) for i, r in enumerate(ranges)}
@@ -230,7 +249,7 @@ def _broken_hours_rules(value: dict, clean: dict) -> dict[str, str]:
     """The rules across well-formed ranges, which JSON Schema cannot state: a range opens
     and closes at different times, and no two ranges overlap (across midnight too)."""
     broken = {
-        f"hours.{day}[{index}]": SAME_TIME
+        f"hours.{day}[{index}]": str(SAME_TIME)
         for day in DAYS
         for index, (start, end) in enumerate(value.get(day, []))
         if start == end
@@ -245,17 +264,18 @@ def _broken_hours_rules(value: dict, clean: dict) -> dict[str, str]:
             [(span, -1) for span in spill if span[1] > 0]
             + [(_span(r), i) for i, r in enumerate(value.get(day, []))]
         )
-        for (earlier, _), (later, position) in zip(spans, spans[1:], strict=False):
+        for (earlier, _earlier_position), (later, position) in zip(spans, spans[1:], strict=False):
             if later[0] < earlier[1]:
                 path = f"hours.{day}" if position < 0 else f"hours.{day}[{position}]"
-                broken.setdefault(path, OVERLAP)
+                broken.setdefault(path, str(OVERLAP))
     return broken
 
 
 def _closed_dates(value) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_CLOSED_DATES:
         raise Invalid(
-            "closed_dates", f"must be a list of at most {MAX_CLOSED_DATES} dates (YYYY-MM-DD)"
+            "closed_dates",
+            _("must be a list of at most %(limit)s dates (YYYY-MM-DD)", limit=MAX_CLOSED_DATES),
         )
     problems = {}
     for index, text in enumerate(value):
@@ -264,7 +284,7 @@ def _closed_dates(value) -> list[str]:
                 raise ValueError
             datetime.date.fromisoformat(text)
         except ValueError:
-            problems[f"closed_dates[{index}]"] = "must be a date such as 2026-12-25"
+            problems[f"closed_dates[{index}]"] = _("must be a date such as 2026-12-25")
     if problems:
         raise Invalid(fields=problems)
     return sorted(set(value))
@@ -273,7 +293,9 @@ def _closed_dates(value) -> list[str]:
 def _minutes_check(key: str, low: int, high: int) -> Callable:
     def check(value) -> int:
         if not _whole_number(value, low, high):
-            raise Invalid(key, f"must be a whole number of minutes, {low} to {high}")
+            raise Invalid(
+                key, _("must be a whole number of minutes, %(low)s to %(high)s", low=low, high=high)
+            )
         return value
 
     return check
@@ -281,7 +303,7 @@ def _minutes_check(key: str, low: int, high: int) -> Callable:
 
 def _max_orders_per_slot(value) -> int:
     if not _whole_number(value, 0, 10_000):
-        raise Invalid("max_orders_per_slot", "must be a whole number, 0 (no cap) to 10000")
+        raise Invalid("max_orders_per_slot", _("must be a whole number, 0 (no cap) to 10000"))
     return value
 
 
@@ -294,14 +316,15 @@ def parse_moment(value, field: str) -> datetime.datetime:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise Invalid(
-            field, "must be a time in ISO 8601 with its offset, such as 2026-11-27T12:15:00+01:00"
+            field,
+            _("must be a time in ISO 8601 with its offset, such as 2026-11-27T12:15:00+01:00"),
         ) from None
     if moment.utcoffset() is None:
-        raise Invalid(field, "must include its UTC offset, such as +01:00 or Z")
+        raise Invalid(field, _("must include its UTC offset, such as +01:00 or Z"))
     try:
         return moment.astimezone(datetime.UTC)
     except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC: well-formed
-        raise BrokenRule(field, "is out of range") from None
+        raise BrokenRule(field, _("is out of range")) from None
 
 
 # A timed pause ends at most a week ahead ("until resumed" is the longer pause) and not before
@@ -330,8 +353,11 @@ def _pause(value) -> dict | None:
     if not _EARLIEST_PAUSE <= moment <= latest + _PAUSE_SLACK:
         raise BrokenRule(  # a well-formed moment: no schema can state "within 7 days of now"
             "pause.until",
-            f"must be at most {PAUSE_DAYS} days ahead; "
-            'for a longer pause use {"until": null} (until resumed)',
+            _(
+                "must be at most %(days)s days ahead; "
+                'for a longer pause use {"until": null} (until resumed)',
+                days=PAUSE_DAYS,
+            ),
         )
     return {"until": moment.isoformat()}
 
@@ -361,7 +387,10 @@ def _languages(value) -> list[str]:
     ):
         raise Invalid(
             "languages",
-            "must be a list of distinct languages, the default first, from " + ", ".join(SHIPPED),
+            _(
+                "must be a list of distinct languages, the default first, from %(languages)s",
+                languages=", ".join(SHIPPED),
+            ),
         )
     return list(value)
 
@@ -375,7 +404,7 @@ def language_of_locale(locale: str) -> list[str]:
 
 def _published(value) -> bool:
     if not isinstance(value, bool):
-        raise Invalid("published", "must be true (taking orders) or false (opening soon)")
+        raise Invalid("published", _("must be true (taking orders) or false (opening soon)"))
     return value
 
 
@@ -391,7 +420,10 @@ def _setup_confirmed(value) -> list:
     ):
         raise Invalid(
             "setup_confirmed",
-            "must be a list of checklist items among " + ", ".join(CONFIRMABLE_SETUP_ITEMS),
+            _(
+                "must be a list of checklist items among %(items)s",
+                items=", ".join(CONFIRMABLE_SETUP_ITEMS),
+            ),
         )
     return sorted(set(value))
 
@@ -399,7 +431,7 @@ def _setup_confirmed(value) -> list:
 def _flag(key: str, meaning: str) -> Callable:
     def check(value) -> bool:
         if not isinstance(value, bool):
-            raise Invalid(key, f"must be true ({meaning}) or false")
+            raise Invalid(key, _("must be true (%(meaning)s) or false", meaning=meaning))
         return value
 
     return check
@@ -449,13 +481,15 @@ def _kitchen_keys(value) -> dict:
     for action in KITCHEN_KEY_ACTIONS:
         key = _kitchen_key(value.get(action))
         if key is None:
-            problems[f"kitchen_keys.{action}"] = (
+            problems[f"kitchen_keys.{action}"] = _(
                 "must be one key: a character other than the digits 1-9 (they select tickets), "
                 "or one of Enter, the arrows, Home, End, PageUp, PageDown, Insert, Delete, "
                 "Backspace, F1-F12"
             )
         elif key in taken:
-            twice[f"kitchen_keys.{action}"] = f"is already the key of {taken[key]}"
+            twice[f"kitchen_keys.{action}"] = _(
+                "is already the key of %(action)s", action=taken[key]
+            )
         else:
             clean[action], taken[key] = key, action
     if problems:
@@ -473,16 +507,35 @@ def _readable(stored: dict) -> dict:
     document = {**default_settings(), **stored}
     if "languages" not in stored:
         document["languages"] = language_of_locale(document["locale"])
-    try:
-        _pause(document["pause"])
-    except Invalid:
-        until = document["pause"].get("until") if isinstance(document["pause"], dict) else None
-        try:
-            ended = parse_moment(until, "pause.until") < _EARLIEST_PAUSE
-        except Invalid:
-            ended = False
+    pause = document["pause"]
+    if pause is not None and not _pause_in_bounds(pause):
+        moment = _moment(pause.get("until")) if isinstance(pause, dict) else None
+        ended = moment is not None and moment < _EARLIEST_PAUSE
         document["pause"] = None if ended else {"until": None}
     return document
+
+
+def _moment(value) -> datetime.datetime | None:
+    """`parse_moment` without its messages, None for what it refuses: `_readable` runs while
+    the request's language is being chosen from these very settings, so it may not translate."""
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            return None
+        moment = datetime.datetime.fromisoformat(value)
+        return moment.astimezone(datetime.UTC) if moment.utcoffset() is not None else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def _pause_in_bounds(pause) -> bool:
+    """Whether `_pause` accepts a stored, non-null pause (asked without building a message)."""
+    if not isinstance(pause, dict) or pause.keys() - {"until"}:
+        return False
+    if pause.get("until") is None:
+        return True
+    moment = _moment(pause["until"])
+    latest = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=PAUSE_DAYS)
+    return moment is not None and _EARLIEST_PAUSE <= moment <= latest + _PAUSE_SLACK
 
 
 # Every setting: its default for a new restaurant and the check that cleans a given value.
@@ -518,9 +571,9 @@ SETTINGS: dict[str, tuple[object, Callable]] = {
     "kitchen_keys": (KITCHEN_KEY_ACTIONS, _kitchen_keys),
     # An expo bumps every order (true); false: an order whose lines every station has done is
     # done by itself.
-    "expo": (True, _flag("expo", "an expo bumps each order")),
+    "expo": (True, _flag("expo", _l("an expo bumps each order"))),
     # The pickup screen shows first names beside the numbers (false: numbers only).
-    "pickup_screen_names": (False, _flag("pickup_screen_names", "first names are shown")),
+    "pickup_screen_names": (False, _flag("pickup_screen_names", _l("first names are shown"))),
 }
 
 # Settings whose check also reads the stored value (`check(value, stored_value)`): a stored
@@ -565,8 +618,8 @@ def validate_settings(document, stored: dict | None = None) -> dict:
     (opening ranges that overlap). `stored`: the restaurant's current document, whose values
     of `KEPT_WHILE_UNCHANGED` are accepted as they are."""
     if not isinstance(document, dict):
-        raise Invalid("settings", "must be an object")
-    problems = {_key_name(key): "is not a setting" for key in document.keys() - SETTINGS.keys()}
+        raise Invalid("settings", _("must be an object"))
+    problems = {_key_name(key): _("is not a setting") for key in document.keys() - SETTINGS.keys()}
     malformed = bool(problems)
     clean = {}
     for key, (default, check) in SETTINGS.items():
@@ -593,7 +646,7 @@ def merged(current: dict, change) -> dict:
     """`change` over `current`: an object merged into an object at any depth (but a sealed
     secret, `_REPLACED_WHOLE`), anything else replaced."""
     if not isinstance(change, dict):
-        raise Invalid("settings", "must be an object")
+        raise Invalid("settings", _("must be an object"))
     result = _merged(current, change, ())
     if (
         "locale" in change
@@ -705,17 +758,23 @@ def rate_bp_from_percent(text, locale: str) -> int:
     pattern = rf"(\d{{1,3}})(?:[{separators}](\d*))?\s*%?"
     found = re.fullmatch(pattern, text.strip()) if isinstance(text, str) else None
     if found is None:
-        raise Invalid("tax.rate_bp", f"must be a percentage from 0 to 100, such as 19 or {example}")
+        raise Invalid(
+            "tax.rate_bp",
+            _("must be a percentage from 0 to 100, such as 19 or %(example)s", example=example),
+        )
     whole, decimals = found.group(1), (found.group(2) or "").rstrip("0")
     if len(decimals) > 2:
         raise Invalid(
             "tax.rate_bp",
-            "can have at most 2 decimals: the rate is stored in hundredths of a percent "
-            f"(basis points), so {found.group(0).strip()} cannot be kept exactly",
+            _(
+                "can have at most 2 decimals: the rate is stored in hundredths of a percent "
+                "(basis points), so %(rate)s cannot be kept exactly",
+                rate=found.group(0).strip(),
+            ),
         )
     rate_bp = int(whole) * 100 + int(decimals.ljust(2, "0"))
     if rate_bp > 10_000:
-        raise Invalid("tax.rate_bp", "must be at most 100 %")
+        raise Invalid("tax.rate_bp", _("must be at most 100 %"))
     return rate_bp
 
 
@@ -727,7 +786,7 @@ def presets_from_text(text) -> list[int]:
     if not all(found):
         raise Invalid(
             "tips.presets_percent",
-            "must be whole percentages separated by commas, such as 10, 15, 20",
+            _("must be whole percentages separated by commas, such as 10, 15, 20"),
         )
     return [int(preset.group(1)) for preset in found]
 
@@ -753,9 +812,9 @@ def range_from_inputs(opens, closes) -> list[str] | None:
     if not opens and not closes:
         return None
     if not opens or not closes:
-        raise Invalid("", "needs both an opening and a closing time")
+        raise Invalid("", _("needs both an opening and a closing time"))
     if not (_TYPED_TIME.fullmatch(opens) and _TYPED_TIME.fullmatch(closes)):
-        raise Invalid("", "must be times such as 11:30 (HH:MM)")
+        raise Invalid("", _("must be times such as 11:30 (HH:MM)"))
     opens, closes = opens[:5], closes[:5]
     return [opens, "24:00" if closes == "00:00" else closes]
 
@@ -772,5 +831,5 @@ def minutes_from_text(text, key: str) -> int:
     (the settings check then decides whether the number is allowed)."""
     typed = text.strip() if isinstance(text, str) else ""
     if not _TYPED_NUMBER.fullmatch(typed):
-        raise Invalid(key, "must be a whole number, such as 15")
+        raise Invalid(key, _("must be a whole number, such as 15"))
     return int(typed)

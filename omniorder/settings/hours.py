@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
+from flask_babel import gettext as _
 
 from omniorder.core.errors import Closed
 from omniorder.core.money import format_local_time
@@ -85,9 +86,9 @@ def closed_notice(settings: dict, at: datetime.datetime) -> str | None:
         return None
     opens = next_opening(settings, at)
     if opens is None:
-        return "Closed"
+        return _("Closed")
     when = format_local_time(opens, settings["timezone"], settings["locale"], at)
-    return f"Closed · opens {when}"
+    return _("Closed · opens %(time)s", time=when)
 
 
 # Open at least this long ahead without a break: the storefront says "Open now", no closing time.
@@ -141,14 +142,17 @@ def opening_status(settings: dict, at: datetime.datetime) -> tuple[bool, str]:
         closes = closes_at(settings, at)
         return (
             True,
-            "Open now"
+            _("Open now")
             if closes is None
-            else f"Open now · closes {_when(closes, settings, at, closes - at <= ONE_DAY)}",
+            else _(
+                "Open now · closes %(time)s",
+                time=_when(closes, settings, at, closes - at <= ONE_DAY),
+            ),
         )
     opens = next_opening(settings, at)
     if opens is None:
-        return False, "Closed"
-    return False, f"Closed · opens {_when(opens, settings, at)}"
+        return False, _("Closed")
+    return False, _("Closed · opens %(time)s", time=_when(opens, settings, at))
 
 
 def ensure_open(settings: dict, at: datetime.datetime) -> None:
@@ -158,6 +162,6 @@ def ensure_open(settings: dict, at: datetime.datetime) -> None:
         return
     opens = next_opening(settings, at)
     raise Closed(
-        f"{notice}; orders for now are taken while the restaurant is open.",
+        _("%(notice)s; orders for now are taken while the restaurant is open.", notice=notice),
         opens.astimezone(ZoneInfo(settings["timezone"])).isoformat() if opens else None,
     )

@@ -28,6 +28,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, ProgrammingError
@@ -56,18 +58,18 @@ KEY_PATTERNS = {
 }
 _KEY_SHAPES = {name: re.compile(pattern) for name, pattern in KEY_PATTERNS.items()}
 _KEY_DESCRIPTIONS = {
-    "publishable_key": "a Stripe publishable key (pk_…)",
-    "secret_key": "a Stripe secret key (sk_…) or restricted key (rk_…)",
-    "webhook_secret": "a Stripe webhook signing secret (whsec_…)",
+    "publishable_key": _l("a Stripe publishable key (pk_…)"),
+    "secret_key": _l("a Stripe secret key (sk_…) or restricted key (rk_…)"),
+    "webhook_secret": _l("a Stripe webhook signing secret (whsec_…)"),
 }
-_KEEP = (
+_KEEP = _l(
     'must be a new key (a string), null to remove it, or what a read shows ({"set": true, '
     '"last4": …}) to keep the stored one'
 )
 # Where Stripe sends a restaurant's events: on the restaurant's own host (the payment code
 # serves it), so the event is verified with that restaurant's webhook secret.
 WEBHOOK_PATH = "/api/v1/payments/stripe/webhook"
-REQUIRED_ONLINE = "is needed to take payments online (payments.online optional or required)"
+REQUIRED_ONLINE = _l("is needed to take payments online (payments.online optional or required)")
 
 
 def path_of(name: str) -> str:
@@ -88,11 +90,11 @@ def check_payments(value, stored) -> dict:
     naming each bad path, never echoing what was given; `BrokenRule` (422) when it is all
     well-formed but payments are turned on without the three keys."""
     if not isinstance(value, dict):
-        raise Invalid("payments", "must be an object with online and stripe")
+        raise Invalid("payments", _("must be an object with online and stripe"))
     problems = _unknown(value, "payments", ("online", "stripe"))
     online = value.get("online")
     if online not in ONLINE_MODES:
-        problems["payments.online"] = "must be off, optional or required"
+        problems["payments.online"] = _("must be off, optional or required")
     stripe = value.get("stripe")
     stored_stripe = stored.get("stripe") if isinstance(stored, dict) else None
     clean_stripe = {}
@@ -101,11 +103,15 @@ def check_payments(value, stored) -> dict:
         clean_stripe = _stripe(stripe, stored_stripe if isinstance(stored_stripe, dict) else {})
         problems.update(clean_stripe.pop("problems"))
     else:
-        problems["payments.stripe"] = "must be an object with " + ", ".join(STRIPE_FIELDS)
+        problems["payments.stripe"] = _(
+            "must be an object with %(keys)s", keys=", ".join(STRIPE_FIELDS)
+        )
     if problems:
         raise Invalid(fields=problems)
     if online != "off":
-        missing = {path_of(n): REQUIRED_ONLINE for n in STRIPE_FIELDS if clean_stripe[n] is None}
+        missing = {
+            path_of(n): str(REQUIRED_ONLINE) for n in STRIPE_FIELDS if clean_stripe[n] is None
+        }
         if missing:
             raise BrokenRule(fields=missing)
     return {"online": online, "stripe": clean_stripe}
@@ -113,7 +119,9 @@ def check_payments(value, stored) -> dict:
 
 def _unknown(value: dict, path: str, known: tuple[str, ...]) -> dict[str, str]:
     return {
-        f"{path}.{repr(str(name)[:40])[1:-1]}": f"is not a {path} setting ({', '.join(known)})"
+        f"{path}.{repr(str(name)[:40])[1:-1]}": _(
+            "is not a %(object)s setting (%(keys)s)", object=path, keys=", ".join(known)
+        )
         for name in value.keys() - set(known)
     }
 
@@ -140,8 +148,12 @@ def _key(name: str, value) -> str | None:
     if not isinstance(value, str) or not _KEY_SHAPES[name].fullmatch(value):
         raise Invalid(
             path_of(name),
-            f"must be {_KEY_DESCRIPTIONS[name]}: at least 8 printable characters after "
-            f"its prefix, no spaces, at most {MAX_KEY_LENGTH} in all",
+            _(
+                "must be %(key)s: at least 8 printable characters after "
+                "its prefix, no spaces, at most %(limit)s in all",
+                key=_KEY_DESCRIPTIONS[name],
+                limit=MAX_KEY_LENGTH,
+            ),
         )
     return value
 
@@ -157,13 +169,16 @@ def _secret(name: str, value, stored) -> dict | None:
         except secrets.EncryptionKeyMissing:
             raise Invalid(
                 path_of(name),
-                "cannot be stored: this server has no encryption key for secrets "
-                f"({secrets.KEYS_SETTING}); ask the platform's operator",
+                _(
+                    "cannot be stored: this server has no encryption key for secrets "
+                    "(%(setting)s); ask the platform's operator",
+                    setting=secrets.KEYS_SETTING,
+                ),
             ) from None
         return {"sealed": sealed, "last4": key[-4:]}
     if _is_sealed(stored) and value in (stored, masked(stored)):
         return stored
-    raise Invalid(path_of(name), _KEEP)
+    raise Invalid(path_of(name), str(_KEEP))
 
 
 def _is_sealed(value) -> bool:

@@ -30,6 +30,7 @@ from urllib.parse import quote_plus, urlsplit
 
 import phonenumbers
 from babel import Locale
+from flask_babel import gettext as _
 
 from omniorder.core.errors import BrokenRule, Invalid, check_fields
 from omniorder.core.text_input import clean_line, clean_text
@@ -118,13 +119,13 @@ def _shaped(path: str, value, shape: str, limit: int, message: str) -> str:
 
 def _line(path: str, value, limit: int) -> str:
     if not isinstance(value, str):
-        raise Invalid(path, "must be text")
+        raise Invalid(path, _("must be text"))
     return clean_line(path, value, limit=limit) or ""
 
 
 def _description(value) -> str:
     if not isinstance(value, str):
-        raise Invalid("profile.description", "must be text")
+        raise Invalid("profile.description", _("must be text"))
     return clean_text("profile.description", value, limit=MAX_DESCRIPTION) or ""
 
 
@@ -132,19 +133,19 @@ def _country(value) -> str:
     if value == "" or (isinstance(value, str) and value in country_codes()):
         return value
     raise Invalid(
-        "profile.address.country", "must be an ISO 3166 country code such as DE, or empty"
+        "profile.address.country", _("must be an ISO 3166 country code such as DE, or empty")
     )
 
 
 def _lines(value) -> list[str]:
     path = "profile.address.lines"
     if not isinstance(value, list) or len(value) > MAX_ADDRESS_LINES:
-        raise Invalid(path, f"must be a list of at most {MAX_ADDRESS_LINES} lines")
+        raise Invalid(path, _("must be a list of at most %(limit)s lines", limit=MAX_ADDRESS_LINES))
     problems, clean = {}, []
     for index, line in enumerate(value):
         try:
             if not isinstance(line, str):
-                raise Invalid(f"{path}[{index}]", "must be text")
+                raise Invalid(f"{path}[{index}]", _("must be text"))
             clean.append(
                 clean_line(f"{path}[{index}]", line, limit=MAX_ADDRESS_LINE, required=True)
             )
@@ -157,7 +158,9 @@ def _lines(value) -> list[str]:
 
 def _address(value) -> dict:
     if not isinstance(value, dict):
-        raise Invalid("profile.address", "must be an object with lines, postal_code, city, country")
+        raise Invalid(
+            "profile.address", _("must be an object with lines, postal_code, city, country")
+        )
     return _object_checked(
         value,
         ADDRESS_FIELDS,
@@ -177,7 +180,9 @@ def _object_checked(value: dict, known, path: str, checks: dict) -> dict:
     """Every check of an object's fields (core.errors.check_fields), and a key of `value`
     that is not one of `known` reported with them (named short and printable)."""
     unknown = {
-        f"{path}.{repr(str(name)[:40])[1:-1]}": f"is not a field here ({', '.join(known)})"
+        f"{path}.{repr(str(name)[:40])[1:-1]}": _(
+            "is not a field here (%(keys)s)", keys=", ".join(known)
+        )
         for name in value.keys() - set(known)
     }
 
@@ -192,7 +197,7 @@ def _object_checked(value: dict, known, path: str, checks: dict) -> dict:
 
 def _phone(value, country: str) -> str:
     path = "profile.phone"
-    _shaped(path, value, "phone", MAX_PHONE, "must be a phone number such as +49 30 1234567")
+    _shaped(path, value, "phone", MAX_PHONE, _("must be a phone number such as +49 30 1234567"))
     if not value:
         return ""
     try:
@@ -200,44 +205,60 @@ def _phone(value, country: str) -> str:
     except phonenumbers.NumberParseException:
         if not country:
             raise BrokenRule(
-                path, "must start with + and its country code (+49 …) while no country is set"
+                path, _("must start with + and its country code (+49 …) while no country is set")
             ) from None
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        where = f" for {country} ({country_name(country)})" if country and value[0] != "+" else ""
-        raise BrokenRule(path, f"is not a valid phone number{where}")
+        if country and value[0] != "+":
+            raise BrokenRule(
+                path,
+                _(
+                    "is not a valid phone number for %(country)s (%(name)s)",
+                    country=country,
+                    name=country_name(country),
+                ),
+            )
+        raise BrokenRule(path, _("is not a valid phone number"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _email(value) -> str:
     path = "profile.email"
-    _shaped(path, value, "email", MAX_EMAIL, "must be an e-mail address such as hello@example.com")
+    _shaped(
+        path, value, "email", MAX_EMAIL, _("must be an e-mail address such as hello@example.com")
+    )
     if not value:
         return ""
     local, domain = value.rsplit("@", 1)
     if not (_LOCAL_PART.fullmatch(local) and _HOST.fullmatch(domain)):
-        raise BrokenRule(path, "must be an e-mail address such as hello@example.com")
+        raise BrokenRule(path, _("must be an e-mail address such as hello@example.com"))
     return f"{local}@{domain.lower()}"
 
 
 def _url(path: str, value) -> str:
-    message = "must be an http:// or https:// address"
-    _shaped(path, value, "url", MAX_URL, message)
+    _shaped(path, value, "url", MAX_URL, _("must be an http:// or https:// address"))
     if not value:
         return ""
     try:
         parsed = urlsplit(value)
-        host, _ = parsed.hostname, parsed.port  # a port that is not a number: ValueError
+        host, _port = parsed.hostname, parsed.port  # a port that is not a number: ValueError
     except ValueError:
         host = None
     if not host or not (_HOST.fullmatch(host) or host.replace(".", "").isdigit() or ":" in host):
-        raise BrokenRule(path, f"{message} with a host name, such as https://example.com")
+        raise BrokenRule(
+            path,
+            _(
+                "must be an http:// or https:// address with a host name, such as https://example.com"
+            ),
+        )
     return value
 
 
 def _social(value) -> dict:
     if not isinstance(value, dict):
-        raise Invalid("profile.social", f"must be an object with {', '.join(SOCIAL_NETWORKS)}")
+        raise Invalid(
+            "profile.social", _("must be an object with %(keys)s", keys=", ".join(SOCIAL_NETWORKS))
+        )
     return _object_checked(
         value,
         tuple(SOCIAL_NETWORKS),
@@ -253,10 +274,10 @@ def _social(value) -> dict:
 
 def _vat_id(value) -> str:
     path = "profile.vat_id"
-    _shaped(path, value, "vat_id", MAX_VAT_ID, "must be a VAT number such as DE123456789")
+    _shaped(path, value, "vat_id", MAX_VAT_ID, _("must be a VAT number such as DE123456789"))
     normalized = re.sub(r"[ .-]", "", value).upper()
     if value and not _VAT_ID.fullmatch(normalized):
-        raise BrokenRule(path, "must be a VAT number such as DE123456789")
+        raise BrokenRule(path, _("must be a VAT number such as DE123456789"))
     return normalized
 
 
@@ -264,7 +285,9 @@ def check_profile(value) -> dict:
     """The clean profile (every field present), or one `Invalid` naming every bad field, a
     `BrokenRule` when each of them is well-formed."""
     if not isinstance(value, dict):
-        raise Invalid("profile", f"must be an object with {', '.join(PROFILE_FIELDS)}")
+        raise Invalid(
+            "profile", _("must be an object with %(keys)s", keys=", ".join(PROFILE_FIELDS))
+        )
     address = value.get("address", DEFAULT_PROFILE["address"])
     country = address.get("country", "") if isinstance(address, dict) else ""
     checks = {

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from babel.numbers import format_percent
 from flask import Flask, g
+from flask_babel import gettext as _
 
 from omniorder.core.money import format_local_time, format_money
 from omniorder.languages.serving import display_locale, served_language
@@ -68,7 +69,7 @@ def tax_per_rate(order) -> dict | None:
     if taxed.rate_bp is not None:
         share = Decimal(taxed.rate_bp).scaleb(-4)
         rate = format_percent(share, locale=settings["locale"], decimal_quantization=False)
-    label = "VAT" if restaurant_contact(settings)["vat_id"] else "Tax"
+    label = _("VAT") if restaurant_contact(settings)["vat_id"] else _("Tax")
     return {"label": label, "rate": rate, "net": taxed.net, "tax": taxed.tax}
 
 

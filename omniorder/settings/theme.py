@@ -7,6 +7,7 @@ should one already be stored, its bad values are dropped when rendered (`theme_f
 
 import re
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import update
 
@@ -39,16 +40,16 @@ def _one_of(value, allowed: dict) -> bool:
 def _problems(config: dict) -> dict[str, str]:
     problems = {}
     for key in config.keys() - DEFAULT_THEME.keys():
-        problems[str(key)[:40]] = "is not a theme setting"
+        problems[str(key)[:40]] = _("is not a theme setting")
     if "preset" in config and not _one_of(config["preset"], PRESETS):
-        problems["preset"] = f"must be one of {', '.join(PRESETS)}"
+        problems["preset"] = _("must be one of %(choices)s", choices=", ".join(PRESETS))
     if "font_family" in config and not _one_of(config["font_family"], FONT_STACKS):
-        problems["font_family"] = f"must be one of {', '.join(FONT_STACKS)}"
+        problems["font_family"] = _("must be one of %(choices)s", choices=", ".join(FONT_STACKS))
     colour = config.get("primary_color")
     if "primary_color" in config and not (
         isinstance(colour, str) and _HEX_COLOUR.fullmatch(colour)
     ):
-        problems["primary_color"] = "must be a hex colour such as #d62300"
+        problems["primary_color"] = _("must be a hex colour such as #d62300")
     return problems
 
 
@@ -57,7 +58,7 @@ def validate_theme(config) -> dict:
     if config is None:
         return {}
     if not isinstance(config, dict):
-        raise Invalid("theme_config", "must be an object")
+        raise Invalid("theme_config", _("must be an object"))
     problems = _problems(config)
     if problems:
         raise Invalid(fields={f"theme_config.{key}": text for key, text in problems.items()})

@@ -42,6 +42,7 @@ from functools import cache
 
 import bcrypt
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import (
     DateTime,
     Integer,
@@ -130,9 +131,9 @@ def is_invited(user: User) -> bool:
 
 def validate_email(email, field: str = "email") -> str:
     if not isinstance(email, str) or not email.strip():
-        raise Invalid(field, "is required")
+        raise Invalid(field, _("is required"))
     email = email.strip().lower()
-    local, _, host = email.partition("@")
+    local, _at, host = email.partition("@")
     if (
         not local
         or "." not in host
@@ -140,15 +141,15 @@ def validate_email(email, field: str = "email") -> str:
         or not email.isprintable()
         or any(c.isspace() for c in email)
     ):
-        raise Invalid(field, "must be an email address")
+        raise Invalid(field, _("must be an email address"))
     return email
 
 
 def validate_password(password, field: str = "password") -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise Invalid(field, _("must be at least %(limit)s characters", limit=MIN_PASSWORD_LENGTH))
     if len(password.encode()) > 72:
-        raise Invalid(field, "must be at most 72 bytes (a bcrypt limit)")
+        raise Invalid(field, _("must be at most 72 bytes (a bcrypt limit)"))
     return password
 
 
@@ -231,7 +232,7 @@ def _count_attempt_in_own_transaction(email: str, address: str) -> None:
     hashing. Committed at once, in its own transaction: a failed login must stay counted
     although its request (a 401) is rolled back."""
     with separate_transaction(current_tenant().engine) as connection:
-        allowed, blocked_until, now, _ = connection.execute(
+        allowed, blocked_until, now, _counted = connection.execute(
             _count_attempt_statement(email, address)
         ).one()
         if allowed:
@@ -239,7 +240,11 @@ def _count_attempt_in_own_transaction(email: str, address: str) -> None:
     if not allowed:
         seconds = max(1, math.ceil((blocked_until - now).total_seconds()))
         raise TooManyAttempts(
-            f"Too many failed logins. Try again in {math.ceil(seconds / 60)} min.", seconds
+            _(
+                "Too many failed logins. Try again in %(minutes)s min.",
+                minutes=math.ceil(seconds / 60),
+            ),
+            seconds,
         )
 
 
@@ -330,7 +335,7 @@ def pending_invitations() -> list[User]:
 
 def _role(role) -> str:
     if role not in ROLES:
-        raise Invalid("role", f"must be one of {', '.join(ROLES)}")
+        raise Invalid("role", _("must be one of %(choices)s", choices=", ".join(ROLES)))
     return role
 
 
@@ -346,7 +351,7 @@ def create_staff(email, role, full_name=None, password=None) -> User:
         with db.session.begin_nested():  # a taken email leaves the unit of work usable
             db.session.add(user)
     except IntegrityError:
-        raise Conflict(f"{email} is already on the staff or invited") from None
+        raise Conflict(_("%(email)s is already on the staff or invited", email=email)) from None
     return user
 
 
@@ -362,7 +367,9 @@ def _guard_last_admin(user: User) -> None:
         .with_for_update()
     ).all()
     if user.role == "admin" and admins == [user.id]:
-        raise Conflict(f"{user.email} is the last admin; make someone else admin first.")
+        raise Conflict(
+            _("%(email)s is the last admin; make someone else admin first.", email=user.email)
+        )
 
 
 def _end_sessions_of(user: User) -> None:

@@ -13,6 +13,7 @@ Services here flush; the request commits.
 
 import uuid
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from omniorder.core.database import db
@@ -35,7 +36,7 @@ def invite_staff(email, role, full_name=None) -> User:
 def _invited(user_id) -> User:
     user = accounts._staff_member(user_id)
     if not accounts.is_invited(user):
-        raise Conflict(f"{user.email} has joined already.")
+        raise Conflict(_("%(email)s has joined already.", email=user.email))
     return user
 
 
@@ -60,7 +61,9 @@ def send_reset_link(user_id) -> User:
     """An admin's "Send a reset link": the member chooses the new password themselves."""
     user = accounts._staff_member(user_id)
     if accounts.is_invited(user):
-        raise Conflict(f"{user.email} has not joined yet: resend the invitation instead.")
+        raise Conflict(
+            _("%(email)s has not joined yet: resend the invitation instead.", email=user.email)
+        )
     staff_email(EVENT[links.RESET], user.id, user.email)
     return user
 

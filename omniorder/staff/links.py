@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from omniorder.core.errors import DomainError, NotFound
@@ -85,9 +86,9 @@ def read_token(purpose: str, token: str, tenant_id) -> LinkClaim:
     try:
         claim = LinkClaim(str(payload["t"]), uuid.UUID(str(payload["u"])), str(payload["f"]))
     except (TypeError, KeyError, ValueError):
-        raise LinkInvalid("This link is not valid.") from None
+        raise LinkInvalid(_("This link is not valid.")) from None
     if claim.tenant_id != str(tenant_id):
-        raise NotFound("This link is not for this restaurant.")
+        raise NotFound(_("This link is not for this restaurant."))
     return claim
 
 
@@ -100,24 +101,26 @@ def load_signed(serializer: URLSafeTimedSerializer, token: str, max_age: int, ex
         raise LinkGone(expired) from None
     except BadSignature:
         raise LinkInvalid(
-            "This link is not valid: it may have been cut short or changed. "
-            "Copy the whole link from the e-mail."
+            _(
+                "This link is not valid: it may have been cut short or changed. "
+                "Copy the whole link from the e-mail."
+            )
         ) from None
 
 
 def expired_message(purpose: str) -> str:
     if purpose == INVITE:
-        return "This invitation has expired. Ask an admin of the restaurant to send it again."
-    return "This link has expired. Ask for a new one with “Forgot your password?”."
+        return _("This invitation has expired. Ask an admin of the restaurant to send it again.")
+    return _("This link has expired. Ask for a new one with “Forgot your password?”.")
 
 
 def used_message(purpose: str) -> str:
     if purpose == INVITE:
-        return (
+        return _(
             "This invitation has been used already or was replaced by a newer one. "
             "Log in with your password, or ask an admin to send it again."
         )
-    return (
+    return _(
         "This link has been used already or was replaced by a newer one. "
         "Ask for a new one with “Forgot your password?”."
     )

@@ -100,7 +100,7 @@ def test_an_order_placed_now_is_on_the_sales_page_at_once(app, client, make_tena
     page = manager.get("/admin/sales").text  # no refresh has run
     assert warehouse(db_connection, tenant) == {}
     assert totals(page) == ("1", "$13.50")
-    assert bar(page, local_today(dt.UTC)) == f"{local_today(dt.UTC)}: 1 orders, $13.50 (live)"
+    assert bar(page, local_today(dt.UTC)) == f"{local_today(dt.UTC)}: 1 order, $13.50 (live)"
     assert "not refreshed yet" in freshness(page)
 
 
@@ -127,12 +127,12 @@ def test_a_late_order_in_auckland_counts_on_its_local_day(app, client, make_tena
     manager = signed_in(app, tenant, "manager")
 
     page = manager.get("/admin/sales").text  # before any refresh: live, on local days
-    assert bar(page, day) == f"{day}: 1 orders, $10.00 (live)"
+    assert bar(page, day) == f"{day}: 1 order, $10.00 (live)"
     assert (
         bar(page, day + dt.timedelta(days=1))
-        == f"{day + dt.timedelta(days=1)}: 1 orders, $2.00 (live)"
+        == f"{day + dt.timedelta(days=1)}: 1 order, $2.00 (live)"
     )
-    assert bar(page, today) == f"{today}: 1 orders, $0.50 (live)"
+    assert bar(page, today) == f"{today}: 1 order, $0.50 (live)"
     assert "Days are local days (Pacific/Auckland)" in freshness(page)
 
     refresh(app)
@@ -142,8 +142,8 @@ def test_a_late_order_in_auckland_counts_on_its_local_day(app, client, make_tena
         today: (1, 50),
     }
     page = manager.get("/admin/sales").text
-    assert bar(page, day) == f"{day}: 1 orders, $10.00"  # from the warehouse now
-    assert bar(page, today) == f"{today}: 1 orders, $0.50 (live)"  # today is always live
+    assert bar(page, day) == f"{day}: 1 order, $10.00"  # from the warehouse now
+    assert bar(page, today) == f"{today}: 1 order, $0.50 (live)"  # today is always live
     assert totals(page) == ("3", "$12.50")
     assert reported(client, tenant, day, day) == (1, 1000)
     assert cli_reported(app, tenant, day, day) == (1, 1000)
@@ -177,7 +177,7 @@ def test_history_and_live_never_count_a_day_twice_or_miss_one(
     page = manager.get("/admin/sales").text
     assert totals(page) == ("5", "$37.00")  # each order once: none missed, none doubled
     assert bar(page, yesterday) == f"{yesterday}: 2 orders, $12.00 (live)"
-    assert bar(page, before) == f"{before}: 1 orders, $1.00"
+    assert bar(page, before) == f"{before}: 1 order, $1.00"
     assert f"and {yesterday} (orders not yet in the warehouse)" in freshness(page)
     assert f"History up to {before}" in freshness(page)
 
@@ -188,7 +188,7 @@ def test_history_and_live_never_count_a_day_twice_or_miss_one(
     refresh(app)
     page = manager.get("/admin/sales").text
     assert totals(page) == ("4", "$27.00")
-    assert bar(page, yesterday) == f"{yesterday}: 1 orders, $2.00"
+    assert bar(page, yesterday) == f"{yesterday}: 1 order, $2.00"
     assert f"History up to {yesterday}" in freshness(page)
     # The platform report, after the refresh, says what the page says.
     start = today - dt.timedelta(days=29)

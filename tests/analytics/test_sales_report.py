@@ -158,7 +158,7 @@ def test_the_daily_csv_totals_equal_the_orders_placed(app, two_days):
         "€3.00",
         "€10.00",
     )
-    assert "Cancelled, not counted: 1 orders, €14.04." in page
+    assert "Cancelled, not counted: 1 order, €14.04." in page
 
 
 def test_the_warehouse_and_the_live_count_agree(app, two_days):

@@ -695,3 +695,19 @@ def test_images_hold_photo_references_replaced_whole(client, tenant):
     unknown = patch(client, tenant.domain, {"images": {"favicon": None}})
     assert unknown.status_code == 400 and "images.favicon" in unknown.json["fields"]
     assert configure(client, tenant, images={"logo": None})["images"]["logo"] is None
+
+
+def test_admin_chooses_the_restaurants_languages_default_first(admin, db_connection, tenant):
+    page = admin.get("/admin/settings").text
+    assert 'name="region-languages" spellcheck="false" type="text" value="en"' in page
+    assert "de (Deutsch)" in page  # the codes the field takes, by their own names
+
+    assert save(admin, **{"region-languages": "de, EN fr"}).status_code == 303
+    assert stored(db_connection, tenant)["languages"] == ["de", "en", "fr"]
+    assert 'value="de, en, fr"' in admin.get("/admin/settings").text
+
+    refused = save(admin, **{"region-languages": "de, xx"})
+    assert refused.status_code == 400
+    assert 'id="region-languages-problem"' in refused.text
+    assert "distinct languages, the default first" in refused.text
+    assert stored(db_connection, tenant)["languages"] == ["de", "en", "fr"]

@@ -56,47 +56,63 @@ class ItemForm(FlaskForm):
 class BrandImageForm(FlaskForm):
     """The logo's or the banner's upload on the Branding page."""
 
-    image = FileField("Image (JPEG, PNG or WebP, up to 10 MB)", render_kw={"accept": IMAGE_TYPES})
+    image = FileField(
+        _l("Image (JPEG, PNG or WebP, up to 10 MB)"), render_kw={"accept": IMAGE_TYPES}
+    )
+
+
+# The roles as the back office names them (the stored values stay English: staff/models.py).
+ROLE_NAMES = {"admin": _l("admin"), "manager": _l("manager"), "kitchen": _l("kitchen")}
 
 
 class StaffForm(FlaskForm):
     """An invitation: the service checks each value (staff/accounts.py), so its message can
     stand beside its field."""
 
-    email = EmailField("Email")
-    full_name = StringField("Name (optional)")
-    role = SelectField("Role", choices=list(ROLES), default="kitchen", validate_choice=False)
+    email = EmailField(_l("Email"))
+    full_name = StringField(_l("Name (optional)"))
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role, ROLE_NAMES[role]) for role in ROLES],
+        default="kitchen",
+        validate_choice=False,
+    )
 
 
 class ThemeForm(FlaskForm):
-    preset = SelectField("Preset", choices=list(PRESETS))
-    primary_color = StringField("Primary colour (#rrggbb)", validators=[DataRequired()])
-    font_family = SelectField("Font", choices=list(FONT_STACKS))
+    preset = SelectField(_l("Preset"), choices=list(PRESETS))
+    primary_color = StringField(_l("Primary colour (#rrggbb)"), validators=[DataRequired()])
+    font_family = SelectField(_l("Font"), choices=list(FONT_STACKS))
 
 
 # The settings page: one subform per part of the settings document, each a fieldset. The
 # service checks every value; the fields only carry the text.
 class RegionForm(Form):
-    timezone = SelectField("Time zone", validate_choice=False)
-    currency = SelectField("Currency", validate_choice=False)
-    locale = SelectField("Language and number format", validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    currency = SelectField(_l("Currency"), validate_choice=False)
+    locale = SelectField(_l("Language and number format"), validate_choice=False)
+    languages = StringField(
+        _l("Languages"), render_kw={"autocomplete": "off", "spellcheck": "false"}
+    )
 
 
 class TaxForm(Form):
-    rate_percent = StringField("Tax rate (%)")
+    rate_percent = StringField(_l("Tax rate (%)"))
     inclusive = RadioField(
-        "Menu prices",
+        _l("Menu prices"),
         choices=[
-            SelectChoice("included", "include tax (VAT, as in most of Europe)"),
-            SelectChoice("added", "exclude tax: it is added at checkout (sales tax, as in the US)"),
+            SelectChoice("included", _l("include tax (VAT, as in most of Europe)")),
+            SelectChoice(
+                "added", _l("exclude tax: it is added at checkout (sales tax, as in the US)")
+            ),
         ],
         validate_choice=False,
     )
 
 
 class TipsForm(Form):
-    enabled = BooleanField("Ask for a tip at checkout")
-    presets_percent = StringField("Suggested tips (%)")
+    enabled = BooleanField(_l("Ask for a tip at checkout"))
+    presets_percent = StringField(_l("Suggested tips (%)"))
 
 
 # Opening hours: a row per weekday, each with up to MAX_RANGES_PER_DAY (the settings limit)
@@ -109,7 +125,7 @@ class HoursForm(Form):
 
 for _day in DAYS:
     # ticked: the day is closed whatever times its row still holds
-    setattr(HoursForm, f"{_day}_closed", BooleanField("Closed"))
+    setattr(HoursForm, f"{_day}_closed", BooleanField(_l("Closed")))
     for _index in range(MAX_RANGES_PER_DAY):
         for _end in ("opens", "closes"):
             setattr(
@@ -120,14 +136,16 @@ for _day in DAYS:
 
 
 class ClosuresForm(Form):
-    closed_dates = TextAreaField("Closed dates")
+    closed_dates = TextAreaField(_l("Closed dates"))
 
 
 class PickupForm(Form):
-    prep_minutes = StringField("Preparation time (minutes)", widget=widgets.NumberInput(min=0))
-    slot_minutes = StringField("Pickup slot length (minutes)", widget=widgets.NumberInput(min=5))
+    prep_minutes = StringField(_l("Preparation time (minutes)"), widget=widgets.NumberInput(min=0))
+    slot_minutes = StringField(
+        _l("Pickup slot length (minutes)"), widget=widgets.NumberInput(min=5)
+    )
     max_orders_per_slot = StringField(
-        "Most orders per pickup slot (0 = no cap)", widget=widgets.NumberInput(min=0)
+        _l("Most orders per pickup slot (0 = no cap)"), widget=widgets.NumberInput(min=0)
     )
 
 
@@ -138,28 +156,29 @@ _SECRET_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize":
 
 class PaymentsForm(Form):
     online = SelectField(
-        "Online payment",
+        _l("Online payment"),
         choices=[
-            SelectChoice("off", "Off: customers pay at pickup"),
-            SelectChoice("optional", "Optional: customers choose to pay now or at pickup"),
-            SelectChoice("required", "Required: every order is paid online"),
+            SelectChoice("off", _l("Off: customers pay at pickup")),
+            SelectChoice("optional", _l("Optional: customers choose to pay now or at pickup")),
+            SelectChoice("required", _l("Required: every order is paid online")),
         ],
         validate_choice=False,
     )
     publishable_key = StringField(
-        "Stripe publishable key (pk_…)", render_kw={"autocomplete": "off", "spellcheck": "false"}
+        _l("Stripe publishable key (pk_…)"),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    secret_key = PasswordField("Stripe secret key (sk_… or rk_…)", render_kw=_SECRET_INPUT)
-    remove_secret_key = BooleanField("Remove the stored secret key")
+    secret_key = PasswordField(_l("Stripe secret key (sk_… or rk_…)"), render_kw=_SECRET_INPUT)
+    remove_secret_key = BooleanField(_l("Remove the stored secret key"))
     webhook_secret = PasswordField(
-        "Stripe webhook signing secret (whsec_…)", render_kw=_SECRET_INPUT
+        _l("Stripe webhook signing secret (whsec_…)"), render_kw=_SECRET_INPUT
     )
-    remove_webhook_secret = BooleanField("Remove the stored webhook signing secret")
+    remove_webhook_secret = BooleanField(_l("Remove the stored webhook signing secret"))
 
 
 class KitchenForm(Form):
-    expo = BooleanField("An expo checks and bumps every order")
-    pickup_screen_names = BooleanField("Show first names on the pickup screen")
+    expo = BooleanField(_l("An expo checks and bumps every order"))
+    pickup_screen_names = BooleanField(_l("Show first names on the pickup screen"))
 
 
 class SettingsForm(FlaskForm):
@@ -177,19 +196,25 @@ class ProfileForm(FlaskForm):
     """The restaurant's profile as people type it; the page trims it and the settings check
     reads it (omniorder/settings/profile.py), so the limits live there, not here."""
 
-    description = TextAreaField("About the restaurant")
-    address_line1 = StringField("Street and number", render_kw={"autocomplete": "address-line1"})
-    address_line2 = StringField("Address line 2", render_kw={"autocomplete": "address-line2"})
-    address_line3 = StringField("Address line 3", render_kw={"autocomplete": "address-line3"})
-    postal_code = StringField("Postal code", render_kw={"autocomplete": "postal-code"})
-    city = StringField("City", render_kw={"autocomplete": "address-level2"})
-    country = SelectField("Country", validate_choice=False)
-    phone = StringField("Phone", widget=widgets.TelInput(), render_kw={"autocomplete": "tel"})
-    email = EmailField("E-mail", render_kw={"autocomplete": "email"})
-    website = StringField("Website", widget=widgets.URLInput(), render_kw={"autocomplete": "url"})
-    instagram = StringField("Instagram", widget=widgets.URLInput())
-    facebook = StringField("Facebook", widget=widgets.URLInput())
-    tiktok = StringField("TikTok", widget=widgets.URLInput())
-    x = StringField("X (Twitter)", widget=widgets.URLInput())
-    legal_name = StringField("Legal name (on receipts)", render_kw={"autocomplete": "organization"})
-    vat_id = StringField("VAT ID")
+    description = TextAreaField(_l("About the restaurant"))
+    address_line1 = StringField(
+        _l("Street and number"), render_kw={"autocomplete": "address-line1"}
+    )
+    address_line2 = StringField(_l("Address line 2"), render_kw={"autocomplete": "address-line2"})
+    address_line3 = StringField(_l("Address line 3"), render_kw={"autocomplete": "address-line3"})
+    postal_code = StringField(_l("Postal code"), render_kw={"autocomplete": "postal-code"})
+    city = StringField(_l("City"), render_kw={"autocomplete": "address-level2"})
+    country = SelectField(_l("Country"), validate_choice=False)
+    phone = StringField(_l("Phone"), widget=widgets.TelInput(), render_kw={"autocomplete": "tel"})
+    email = EmailField(_l("E-mail"), render_kw={"autocomplete": "email"})
+    website = StringField(
+        _l("Website"), widget=widgets.URLInput(), render_kw={"autocomplete": "url"}
+    )
+    instagram = StringField(_l("Instagram"), widget=widgets.URLInput())
+    facebook = StringField(_l("Facebook"), widget=widgets.URLInput())
+    tiktok = StringField(_l("TikTok"), widget=widgets.URLInput())
+    x = StringField(_l("X (Twitter)"), widget=widgets.URLInput())
+    legal_name = StringField(
+        _l("Legal name (on receipts)"), render_kw={"autocomplete": "organization"}
+    )
+    vat_id = StringField(_l("VAT ID"))

@@ -4,7 +4,6 @@ admins)."""
 import datetime as dt
 import zoneinfo
 
-from babel.dates import format_timedelta
 from flask import (
     Response,
     flash,
@@ -15,6 +14,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from omniorder.analytics import reports
@@ -62,7 +63,6 @@ def sales():
             # never "in 2 seconds" when the database's clock is a little ahead of ours
             min(refreshed - dt.datetime.now(dt.UTC), dt.timedelta(seconds=-1)),
             add_direction=True,
-            locale=settings["locale"],
         ),
     )
 
@@ -207,7 +207,10 @@ def refund_order(order_id):
         return render_order(order_id, error.message, error.status_code, typed)
     currency = ordering.order_by_id(order_id).currency  # the locked order, already loaded
     shown = format_money(refund.amount, currency, current_settings()["locale"])
-    flash(f"Refund of {shown} asked; Stripe's answer shows in the history below.", DONE_MESSAGE)
+    flash(
+        _("Refund of %(amount)s asked; Stripe's answer shows in the history below.", amount=shown),
+        DONE_MESSAGE,
+    )
     return redirect(url_for("admin.order_page", order_id=order_id), code=303)
 
 
@@ -223,7 +226,9 @@ def cancel_order(order_id):
         return render_order(order_id, error.message, error.status_code, {"cancel_reason": reason})
     refunded = order.payment_status in refunds.REFUNDABLE
     flash(
-        "Order cancelled; what was paid is being refunded." if refunded else "Order cancelled.",
+        _("Order cancelled; what was paid is being refunded.")
+        if refunded
+        else _("Order cancelled."),
         DONE_MESSAGE,
     )
     return redirect(url_for("admin.order_page", order_id=order_id), code=303)
@@ -237,5 +242,5 @@ def reprint_order(order_id):
         reprint(ordering.order_by_id(order_id))
     except DomainError as error:
         return render_order(order_id, error.message, error.status_code)
-    flash("Tickets sent to the printers again.", DONE_MESSAGE)
+    flash(_("Tickets sent to the printers again."), DONE_MESSAGE)
     return redirect(url_for("admin.order_page", order_id=order_id), code=303)

@@ -2,6 +2,7 @@
 (a token shown once, revocable), and the tickets waiting. Rules in omniorder/printing/."""
 
 from flask import make_response, render_template, request
+from flask_babel import gettext as _
 
 from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import DomainError
@@ -51,14 +52,16 @@ def printers_page():
 def save_printer():
     return _act(
         lambda: configuration.save_printer(configuration.printer_from_form(request.form)),
-        "Printer saved.",
+        _("Printer saved."),
     )
 
 
 @bp.post("/printers/remove")
 @staff_required("admin")
 def remove_printer():
-    return _act(lambda: configuration.remove_printer(request.form.get("name")), "Printer removed.")
+    return _act(
+        lambda: configuration.remove_printer(request.form.get("name")), _("Printer removed.")
+    )
 
 
 @bp.post("/printers/test-page")
@@ -66,7 +69,7 @@ def remove_printer():
 def print_test_page():
     return _act(
         lambda: jobs.print_test_page(request.form.get("name")),
-        "Test page sent: it prints as soon as the printer's agent (or the server) takes it.",
+        _("Test page sent: it prints as soon as the printer's agent (or the server) takes it."),
     )
 
 
@@ -74,7 +77,7 @@ def print_test_page():
 @staff_required("admin")
 def discard_waiting():
     return _act(
-        lambda: jobs.discard_waiting(request.form.get("name", "")), "Waiting tickets discarded."
+        lambda: jobs.discard_waiting(request.form.get("name", "")), _("Waiting tickets discarded.")
     )
 
 
@@ -85,10 +88,12 @@ def add_agent():
         device, token = devices.add_device(request.form.get("name"))
     except DomainError as error:
         return render_printers(error.message, error.status_code)
-    return render_printers(f"Print agent {device.name} registered. Copy its token now.", 201, token)
+    return render_printers(
+        _("Print agent %(name)s registered. Copy its token now.", name=device.name), 201, token
+    )
 
 
 @bp.post("/printers/agents/<uuid:device_id>/revoke")
 @staff_required("admin")
 def revoke_agent(device_id):
-    return _act(lambda: devices.revoke_device(device_id), "Print agent revoked.")
+    return _act(lambda: devices.revoke_device(device_id), _("Print agent revoked."))

@@ -7,10 +7,11 @@ own, and "Send a reset link" e-mails a member a link to choose a new one
 import uuid
 
 from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from omniorder.blueprints.admin.base import bp, change_then_return
-from omniorder.blueprints.admin.forms import StaffForm
+from omniorder.blueprints.admin.forms import ROLE_NAMES, StaffForm
 from omniorder.blueprints.auth.forms import beside_fields
 from omniorder.core.errors import DomainError, Invalid
 from omniorder.staff import accounts as staff_service
@@ -28,6 +29,7 @@ def render_staff(message=None, status=200, form=None, problems=None, done=None):
         invite_hours=int(LIFETIME[INVITE].total_seconds() // 3600),
         form=form or StaffForm(formdata=None),
         roles=ROLES,
+        role_names=ROLE_NAMES,
         message=message,
         problems=problems or {},
         done=done,
@@ -45,7 +47,7 @@ def staff():
 def invite_staff():
     form = StaffForm()
     if not form.validate():  # the CSRF token; the service checks the values
-        return render_staff("The form expired; please try again.", 400, form)
+        return render_staff(_("The form expired; please try again."), 400, form)
     try:
         user = invitations.invite_staff(form.email.data, form.role.data, form.full_name.data)
     except Invalid as error:
@@ -54,7 +56,9 @@ def invite_staff():
         taken = {form.email.id: (form.email.label.text, error.message)}
         return render_staff(None, error.status_code, form, problems=taken)
     return render_staff(
-        None, 201, done=f"Invitation sent to {user.email}: they choose their own password."
+        None,
+        201,
+        done=_("Invitation sent to %(email)s: they choose their own password.", email=user.email),
     )
 
 
@@ -75,7 +79,9 @@ def send_reset_link(user_id):
         user = invitations.send_reset_link(user_id)
     except DomainError as error:
         return render_staff(error.message, error.status_code)
-    return render_staff(done=f"A link to choose a new password is on its way to {user.email}.")
+    return render_staff(
+        done=_("A link to choose a new password is on its way to %(email)s.", email=user.email)
+    )
 
 
 @bp.post("/staff/<uuid:user_id>/resend")
@@ -86,7 +92,9 @@ def resend_invitation(user_id):
     except DomainError as error:
         return render_staff(error.message, error.status_code)
     return render_staff(
-        done=f"Invitation sent to {user.email} again; earlier links no longer work."
+        done=_(
+            "Invitation sent to %(email)s again; earlier links no longer work.", email=user.email
+        )
     )
 
 
@@ -100,7 +108,7 @@ def cancel_invitation(user_id):
 @staff_required("admin")
 def remove_staff(user_id: uuid.UUID):
     if user_id == current_user.id:
-        return render_staff("You cannot remove yourself.", 409)
+        return render_staff(_("You cannot remove yourself."), 409)
     return staff_action(lambda: staff_service.remove_staff(user_id))
 
 
@@ -110,7 +118,7 @@ def logout_everywhere(user_id: uuid.UUID):
     """End every session of a staff member: anyone's for an admin, one's own for anyone."""
     own = user_id == current_user.id
     if not own and not current_user.may("admin"):
-        abort(403, description="Only an admin may end someone else's sessions.")
+        abort(403, description=_("Only an admin may end someone else's sessions."))
     try:
         user = staff_service.end_sessions(user_id)
     except DomainError as error:
@@ -119,4 +127,4 @@ def logout_everywhere(user_id: uuid.UUID):
         logout_user()
         session.clear()
         return redirect(url_for("auth.login"), code=303)
-    return render_staff(f"Every session of {user.email} has ended.")
+    return render_staff(_("Every session of %(email)s has ended.", email=user.email))

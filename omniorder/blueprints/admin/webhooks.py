@@ -2,6 +2,7 @@
 deliveries. The rules live in notifications/webhooks.py."""
 
 from flask import make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import DomainError
@@ -43,8 +44,8 @@ def set_webhook():
     except DomainError as error:
         return render_webhooks(error.message, error.status_code, url_value=raw)
     if secret:
-        return render_webhooks("Webhook saved. Copy its signing secret now.", 201, secret)
-    return render_webhooks("Webhook URL changed; its signing secret is unchanged.")
+        return render_webhooks(_("Webhook saved. Copy its signing secret now."), 201, secret)
+    return render_webhooks(_("Webhook URL changed; its signing secret is unchanged."))
 
 
 @bp.post("/webhooks/secret")
@@ -54,7 +55,7 @@ def regenerate_webhook_secret():
         secret = webhooks.regenerate_secret()
     except DomainError as error:
         return render_webhooks(error.message, error.status_code)
-    return render_webhooks("New signing secret: the old one no longer works.", secret=secret)
+    return render_webhooks(_("New signing secret: the old one no longer works."), secret=secret)
 
 
 @bp.post("/webhooks/delete")

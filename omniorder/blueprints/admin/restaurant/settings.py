@@ -9,6 +9,7 @@ message about which path (`fields`, or `locate` when that depends on what was ty
 weekly hours table, settings_hours.py).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,7 @@ from babel import Locale, UnknownLocaleError
 from babel.localedata import locale_identifiers
 from babel.numbers import get_currency_name
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from omniorder.blueprints.admin.base import bp
@@ -24,6 +26,7 @@ from omniorder.blueprints.admin.forms import SettingsForm
 from omniorder.blueprints.admin.restaurant import settings_hours, settings_payments
 from omniorder.core.errors import Invalid, check_fields
 from omniorder.core.money import format_money
+from omniorder.languages import NATIVE_NAMES, SHIPPED
 from omniorder.ordering import pickup
 from omniorder.settings.document import (
     MAX_RANGES_PER_DAY,
@@ -57,11 +60,24 @@ class Section:
 
 
 def _load_region(document: dict) -> dict:
-    return {key: document[key] for key in ("timezone", "currency", "locale")}
+    region = {key: document[key] for key in ("timezone", "currency", "locale")}
+    return {**region, "languages": ", ".join(document["languages"])}
+
+
+def _languages_from_text(text) -> list[str]:
+    """Codes as typed ("de, en" or "de en"), the default first; the settings check says
+    which are wrong."""
+    return [code.lower() for code in re.split(r"[\s,;]+", str(text or "")) if code]
 
 
 def _change_region(form, locale: str) -> dict:
-    return {key: form[key].data for key in ("timezone", "currency", "locale")}
+    """The languages only when they were changed: languages never chosen keep following the
+    locale (settings/document.py, `merged`), and a form without the field keeps them."""
+    region = {key: form[key].data for key in ("timezone", "currency", "locale")}
+    typed = _languages_from_text(form.languages.data)
+    if form.languages.raw_data and typed != _languages_from_text(form.languages.object_data):
+        region["languages"] = typed
+    return region
 
 
 def _load_tax(document: dict) -> dict:
@@ -74,7 +90,7 @@ def _load_tax(document: dict) -> dict:
 
 def _inclusive(choice) -> bool:
     if choice not in ("included", "added"):
-        raise Invalid("tax.inclusive", "choose whether menu prices include tax")
+        raise Invalid("tax.inclusive", _("choose whether menu prices include tax"))
     return choice == "included"
 
 
@@ -118,7 +134,7 @@ SECTIONS = (
         "region",
         _load_region,
         _change_region,
-        {"timezone": "timezone", "currency": "currency", "locale": "locale"},
+        {key: key for key in ("timezone", "currency", "locale", "languages")},
     ),
     Section(
         "tax",
@@ -177,7 +193,12 @@ def _currency_select(current: str) -> list[SelectChoice]:
     keeps it until it changes it), so saving the page never changes it unasked."""
     listed = [SelectChoice(value, label) for value, label in _currency_choices()]
     if current not in current_currencies():
-        listed.insert(0, SelectChoice(current, f"{_currency_label(current)} (no longer in use)"))
+        listed.insert(
+            0,
+            SelectChoice(
+                current, _("%(currency)s (no longer in use)", currency=_currency_label(current))
+            ),
+        )
     return listed
 
 
@@ -301,6 +322,7 @@ def _page(
         saved=request.args.get("saved") == "1" and not problems,
         example_price=format_money(1100, document["currency"], document["locale"]),
         example_rate=percent_for_input(825, document["locale"]),
+        available_languages=", ".join(f"{code} ({NATIVE_NAMES[code]})" for code in SHIPPED),
         days=settings_hours.weekday_names(document["locale"]),
         columns=settings_hours.columns(form.hours.form, more_columns),
         max_columns=MAX_RANGES_PER_DAY,
@@ -330,19 +352,19 @@ def _hours_action(form: SettingsForm, document: dict, action: str):
     copied to the weekdays, a range removed or one more range per day, and nothing saved."""
     if action == "copy_monday":
         settings_hours.copy_monday(form.hours.form)
-        notice = "Monday's hours were copied to Tuesday–Friday. Save the settings to keep them."
+        notice = _("Monday's hours were copied to Tuesday–Friday. Save the settings to keep them.")
         return _page(form, document, hours_notice=notice)
     if action.startswith("remove:"):
         day = settings_hours.remove_range(form.hours.form, action)
         if day is None:
-            raise Invalid("hours_action", "names no range of the table")
+            raise Invalid("hours_action", _("names no range of the table"))
         name = settings_hours.weekday_names(document["locale"])[day]
-        notice = f"The range was removed from {name}. Save the settings to keep it."
+        notice = _("The range was removed from %(day)s. Save the settings to keep it.", day=name)
         return _page(form, document, hours_notice=notice)
     typed = request.form.get("hours_columns", "")
     shown = int(typed) if typed in {str(n) for n in range(MAX_RANGES_PER_DAY + 1)} else 0
     more = max(shown - settings_hours.columns(form.hours.form), 0) + 1
-    return _page(form, document, more_columns=more, hours_notice="One more range per day.")
+    return _page(form, document, more_columns=more, hours_notice=_("One more range per day."))
 
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="settings")

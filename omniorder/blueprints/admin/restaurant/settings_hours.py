@@ -17,6 +17,7 @@ nothing is saved until "Save settings", through the same settings check.
 import re
 
 from babel import Locale
+from flask_babel import gettext as _
 
 from omniorder.core.errors import Invalid
 from omniorder.settings.document import (
@@ -153,10 +154,14 @@ def columns(form, more: int = 0) -> int:
 def label_hours(form, locale: str) -> None:
     """Labels in the restaurant's language for the weekday ("Monday, range 2, closes")."""
     for day, name in weekday_names(locale).items():
-        form[closed_field(day)].label.text = f"Closed on {name}"
+        form[closed_field(day)].label.text = _("Closed on %(day)s", day=name)
         for row in range(MAX_RANGES_PER_DAY):
-            for end in ("opens", "closes"):
-                form[field_name(day, row, end)].label.text = f"{name}, range {row + 1}, {end}"
+            form[field_name(day, row)].label.text = _(
+                "%(day)s, range %(number)s, opens", day=name, number=row + 1
+            )
+            form[field_name(day, row, "closes")].label.text = _(
+                "%(day)s, range %(number)s, closes", day=name, number=row + 1
+            )
 
 
 def load_closures(document: dict) -> dict:

@@ -2,6 +2,7 @@
 omniorder/platform/setup.py's; this page shows them and asks for publishing."""
 
 from flask import redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 
 from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import Conflict
@@ -17,6 +18,15 @@ PAGES = {
     "menu": "admin.menu",
     "profile": "admin.profile",
 }
+# Each item's link to its page, a whole phrase (not "Go to" and a lowered label: languages
+# capitalise nouns and inflect them differently).
+LINKS = {
+    "region": _l("Go to time zone, currency and language"),
+    "hours": _l("Go to opening hours"),
+    "tax": _l("Go to tax"),
+    "menu": _l("Go to at least one menu item"),
+    "profile": _l("Go to address or phone number"),
+}
 
 
 def render_setup(message=None, status=200):
@@ -26,6 +36,7 @@ def render_setup(message=None, status=200):
         checklist=setup_checklist(settings),
         published=settings["published"],
         pages=PAGES,
+        links=LINKS,
         confirmable=CONFIRMABLE_SETUP_ITEMS,
         message=message,
     ), status

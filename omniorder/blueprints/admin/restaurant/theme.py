@@ -1,6 +1,7 @@
 """The restaurant's theme, with a live preview (admins)."""
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from omniorder.blueprints.admin.base import bp
 from omniorder.blueprints.admin.forms import ThemeForm
@@ -19,7 +20,7 @@ def theme():
         return render_template("admin/theme.html", form=form, preview=current, message=None)
     if not form.validate():
         return render_template(
-            "admin/theme.html", form=form, preview=current, message="Please fill in every field."
+            "admin/theme.html", form=form, preview=current, message=_("Please fill in every field.")
         ), 400
     try:
         update_theme(
