@@ -47,15 +47,15 @@ def test_an_owner_signs_up_publishes_and_takes_a_first_order(browser, live_serve
     name = "plum" + uuid.uuid4().hex[:8]
     domain = f"{name}.{SUFFIX}"
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, timezone_id="Europe/Berlin", locale="de-DE"
-    )
+        viewport={"width": 390, "height": 844}, timezone_id="Europe/London", locale="en-GB"
+    )  # a German browser gets the sign-up (and its restaurant) in German: tests/languages
     page = context.new_page()
     try:
         page.goto(f"http://{PLATFORM}:{live_server}/signup")
         expect(page.get_by_role("heading", name="Open your restaurant")).to_be_visible()
-        expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")  # from Intl
-        expect(page.get_by_label("Language and formats")).to_have_value("de_DE")
-        expect(page.get_by_label("Currency")).to_have_value("EUR")
+        expect(page.get_by_label("Time zone")).to_have_value("Europe/London")  # from Intl
+        expect(page.get_by_label("Language and formats")).to_have_value("en_GB")
+        expect(page.get_by_label("Currency")).to_have_value("GBP")
         assert_accessible(page)
 
         page.get_by_label("Restaurant name").fill("Plum Pizza")
