@@ -67,6 +67,7 @@ from omniorder.core.database import db, get_or_404
 from omniorder.core.errors import Conflict, DomainError, Invalid
 from omniorder.core.text_input import clean_line
 from omniorder.core.unit_of_work import separate_transaction
+from omniorder.languages import SHIPPED
 from omniorder.staff.models import ROLES, LoginFailure, User
 from omniorder.tenancy.bind import current_tenant
 
@@ -388,6 +389,17 @@ def change_role(user_id, role) -> User:
     if user.role != role:
         user.role = role
         _end_sessions_of(user)
+    db.session.flush()
+    return user
+
+
+def change_language(user_id, language) -> User:
+    """The language of the member's board and back office: a shipped one, or "" for the
+    restaurant's default. It applies from their next page (the session reads it each time)."""
+    if language not in ("", *SHIPPED):
+        raise Invalid("language", _("must be one of %(languages)s", languages=", ".join(SHIPPED)))
+    user = _staff_member(user_id)
+    user.language = language or None
     db.session.flush()
     return user
 

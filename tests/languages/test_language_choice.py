@@ -81,3 +81,25 @@ def test_staff_read_the_board_in_their_own_language_else_the_restaurants(app, cl
         )
     board = cook.get("/kitchen")
     assert '<html lang="ar" dir="rtl">' in board.text
+
+
+def test_an_admin_sets_a_cooks_language_on_the_staff_page(app, make_tenant):
+    tenant = make_tenant(name="Trattoria Poliglotta")
+    set_settings(app, tenant, languages=["it", "en"])
+    add_staff(app, tenant, "chef@trattoria.example", "kitchen")
+    admin = Staff(app.test_client(), tenant.domain)
+    assert admin.login(f"admin@{tenant.domain}", "correct horse battery").status_code == 303
+    page = admin.get("/admin/staff")
+    assert lang_of(page) == "it" and "Italiano" in page.text
+    assert len(re.findall(r'action="/admin/staff/[0-9a-f-]{36}/language"', page.text)) == 2
+    with bound(app, tenant):
+        cook = db.session.scalar(db.select(User.id).where(User.email == "chef@trattoria.example"))
+    changed = admin.post(f"/admin/staff/{cook}/language", {"language": "ar"})
+    assert changed.status_code == 303
+    cook_tablet = Staff(app.test_client(), tenant.domain)
+    assert cook_tablet.login("chef@trattoria.example").status_code == 303
+    assert '<html lang="ar" dir="rtl">' in cook_tablet.get("/kitchen").text
+    refused = admin.post(f"/admin/staff/{cook}/language", {"language": "klingon"})
+    assert refused.status_code == 400
+    assert admin.post(f"/admin/staff/{cook}/language", {"language": ""}).status_code == 303
+    assert lang_of(cook_tablet.get("/kitchen")) == "it"  # the restaurant's again

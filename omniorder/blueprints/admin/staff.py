@@ -14,6 +14,8 @@ from omniorder.blueprints.admin.base import bp, change_then_return
 from omniorder.blueprints.admin.forms import ROLE_NAMES, StaffForm
 from omniorder.blueprints.auth.forms import beside_fields
 from omniorder.core.errors import DomainError, Invalid
+from omniorder.languages import NATIVE_NAMES
+from omniorder.settings.document import current_settings
 from omniorder.staff import accounts as staff_service
 from omniorder.staff import invitations
 from omniorder.staff.links import INVITE, LIFETIME
@@ -30,6 +32,8 @@ def render_staff(message=None, status=200, form=None, problems=None, done=None):
         form=form or StaffForm(formdata=None),
         roles=ROLES,
         role_names=ROLE_NAMES,
+        languages=NATIVE_NAMES,
+        default_language=NATIVE_NAMES[current_settings()["languages"][0]],
         message=message,
         problems=problems or {},
         done=done,
@@ -70,6 +74,14 @@ def staff_action(change):
 @staff_required("admin")
 def change_role(user_id):
     return staff_action(lambda: staff_service.change_role(user_id, request.form.get("role")))
+
+
+@bp.post("/staff/<uuid:user_id>/language")
+@staff_required("admin")
+def change_language(user_id):
+    return staff_action(
+        lambda: staff_service.change_language(user_id, request.form.get("language", ""))
+    )
 
 
 @bp.post("/staff/<uuid:user_id>/reset-password")
