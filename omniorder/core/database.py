@@ -85,15 +85,15 @@ def one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def get_or_404(model, raw_id, label: str, lock=None):
+def get_or_404(model, raw_id, missing: str, lock=None):
     """The bound restaurant's row of `model` whose id is `raw_id` as given (text from a URL,
-    a form or JSON), or `NotFound` ("No such <label>.") for a malformed id as for one that is
-    not there. `lock`: True (FOR UPDATE, to change or delete it) or {"read": True} (FOR
-    SHARE, to keep it while referring to it)."""
+    a form or JSON), or `NotFound(missing)` ("No such order.", in the reader's language) for a
+    malformed id as for one that is not there. `lock`: True (FOR UPDATE, to change or delete
+    it) or {"read": True} (FOR SHARE, to keep it while referring to it)."""
     try:
         found = db.session.get(model, uuid.UUID(str(raw_id)), with_for_update=lock)
     except ValueError:
         found = None
     if found is None:
-        raise NotFound(f"No such {label}.")
+        raise NotFound(missing)
     return found

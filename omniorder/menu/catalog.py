@@ -375,11 +375,11 @@ def clean_image_url(value) -> str | None:
 
 
 def category(category_id, lock=None) -> Category:
-    return get_or_404(Category, category_id, "category", lock)
+    return get_or_404(Category, category_id, _("No such category."), lock)
 
 
 def menu_item(item_id, lock=None) -> MenuItem:
-    return get_or_404(MenuItem, item_id, "menu item", lock)
+    return get_or_404(MenuItem, item_id, _("No such menu item."), lock)
 
 
 def clean_station(value) -> str | None:

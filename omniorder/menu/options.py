@@ -131,7 +131,7 @@ def menu_option_groups() -> list[tuple[OptionGroup, list[Option], list[str]]]:
 
 def option_group(group_id) -> tuple[OptionGroup, list[Option], list[str]]:
     """One group with its options and the names of its items (a delete's confirmation)."""
-    group = get_or_404(OptionGroup, group_id, "option group")
+    group = get_or_404(OptionGroup, group_id, _("No such option group."))
     items = db.session.scalars(
         select(MenuItem.name)
         .join(ItemOptionGroup, ItemOptionGroup.menu_item_id == MenuItem.id)
@@ -172,9 +172,9 @@ def _locked_group(item_id, group_id, lock=True) -> OptionGroup:
     """The group, locked (`lock` as in `get_or_404`); with an `item_id` (a change made from
     the item's page), the item is locked first and the group must be attached to it."""
     if item_id is None:
-        return get_or_404(OptionGroup, group_id, "option group", lock=lock)
+        return get_or_404(OptionGroup, group_id, _("No such option group."), lock=lock)
     item = menu_item(item_id, lock=True)
-    group = get_or_404(OptionGroup, group_id, "option group", lock=lock)
+    group = get_or_404(OptionGroup, group_id, _("No such option group."), lock=lock)
     if _link(item.id, group.id) is None:
         raise NotFound(_("No such option group."))
     return group
@@ -182,7 +182,7 @@ def _locked_group(item_id, group_id, lock=True) -> OptionGroup:
 
 def _locked_option(item_id, group_id, option_id) -> Option:
     group = _locked_group(item_id, group_id)
-    option = get_or_404(Option, option_id, "option", lock=True)
+    option = get_or_404(Option, option_id, _("No such option."), lock=True)
     if option.group_id != group.id:
         raise NotFound(_("No such option."))
     return option
@@ -300,7 +300,7 @@ def update_group(item_id, group_id, name, min_choices, max_choices) -> OptionGro
 def attach_group(item_id, group_id) -> ItemOptionGroup:
     """Offer a group of the menu on an item too, after its other groups (409 if it does)."""
     item = menu_item(item_id, lock=True)
-    group = get_or_404(OptionGroup, group_id, "option group", lock={"read": True})
+    group = get_or_404(OptionGroup, group_id, _("No such option group."), lock={"read": True})
     return _attach(item.id, group, _item_links(item.id))
 
 
@@ -342,7 +342,7 @@ def delete_group(item_id, group_id) -> OptionGroup:
             .order_by(MenuItem.id)
             .with_for_update()
         )
-    group = get_or_404(OptionGroup, group_id, "option group", lock=True)
+    group = get_or_404(OptionGroup, group_id, _("No such option group."), lock=True)
     if item_id is not None and _link(_uuid_or_404(item_id), group.id) is None:
         raise NotFound(_("No such option group."))
     db.session.delete(group)

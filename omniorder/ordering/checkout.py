@@ -408,7 +408,7 @@ def _order_with_key(key: str, digest: str) -> Order | None:
 
 def order_by_id(order_id) -> Order:
     """The bound tenant's order; `NotFound` for a malformed id or another tenant's order."""
-    return get_or_404(Order, order_id, "order")
+    return get_or_404(Order, order_id, _("No such order."))
 
 
 def order_lines_of(order: Order) -> list[dict]:

@@ -357,7 +357,7 @@ def create_staff(email, role, full_name=None, password=None) -> User:
 
 
 def _staff_member(user_id) -> User:
-    return get_or_404(User, user_id, "staff member")
+    return get_or_404(User, user_id, _("No such staff member."))
 
 
 def _guard_last_admin(user: User) -> None:
