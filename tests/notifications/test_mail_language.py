@@ -14,6 +14,7 @@ from omniorder.ordering.order_input import Contact, OrderLine
 from tests.support.app import running_app
 from tests.support.choices import bound, set_settings
 from tests.support.jobs import run_queue
+from tests.support.languages import english_left
 from tests.support.mail import fries_order
 from tests.support.storefront import menu
 
@@ -63,8 +64,13 @@ def test_an_orders_mails_keep_its_language_after_the_default_changes(app, client
     assert len(mails) == 2  # the receipt and "ready"
     for message in mails:
         assert '<html lang="fr" dir="ltr">' in html(message)
+        assert english_left(html(message), "fr") == []
+        assert english_left(message["Subject"], "fr") == []
+    assert any("prête" in message["Subject"] for message in mails), [m["Subject"] for m in mails]
     [arabic_mail] = inbox.to("ar@example.com")
     assert '<html lang="ar" dir="rtl">' in html(arabic_mail)
+    assert english_left(html(arabic_mail), "ar") == []
     [older_mail] = inbox.to("bo@example.com")
     assert '<html lang="es" dir="ltr">' in html(older_mail)
+    assert english_left(html(older_mail), "es") == []
     assert stored_language(app, tenant, str(older)) is None
