@@ -1,0 +1,205 @@
+"""The menu in the restaurant's other languages: its texts per language, and who sees which.
+
+The default language's text stays in ``name`` (and ``description``); each of the others is in
+``name_i18n`` (``description_i18n``), ``{"de": "Käsespätzle"}``. A customer sees the text of
+the language they are served, else the default's (a missing translation never hides an item);
+an order keeps the names as its customer saw them. The kitchen reads a line in its own
+language, with the customer's words beside it when they differ, so the cook and the customer
+calling out "the Käsespätzle" mean the same dish.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from flask import g, has_request_context, request
+from flask_babel import gettext as _
+
+from omniorder.core.errors import Invalid, check_fields
+from omniorder.core.text_input import clean_line, clean_text
+from omniorder.languages import NATIVE_NAMES, SHIPPED
+from omniorder.languages.choice import COOKIE, choose_language
+
+NAME_LIMIT = 100  # as menu/catalog.MAX_TEXT
+DESCRIPTION_LIMIT = 1000
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def in_language(default: str | None, translations: dict | None, language: str) -> str | None:
+    """`default` in `language`: its translation when there is one, else `default`."""
+    return (translations or {}).get(language) or default
+
+
+def localized_groups(groups: list, language: str) -> list:
+    """A menu row's option groups (catalog.read_menu's JSON) with `name` in `language`; the
+    translations stay beside it (``name_i18n``)."""
+    return [
+        {
+            **group,
+            "name": in_language(group["name"], group.get("name_i18n"), language),
+            "options": [
+                {**option, "name": in_language(option["name"], option.get("name_i18n"), language)}
+                for option in group["options"]
+            ],
+        }
+        for group in groups
+    ]
+
+
+@dataclass(frozen=True)
+class LocalizedItem:
+    """A row of catalog.read_menu with its name, description and option groups in one language
+    (the storefront's sections hold these): it reads as the row (`item.price`, `item.photo`)."""
+
+    row: object
+    name: str
+    description: str | None
+    option_groups: list
+
+    def __getattr__(self, attribute):
+        return getattr(self.row, attribute)
+
+
+def localized_item(row, language: str) -> LocalizedItem:
+    return LocalizedItem(
+        row,
+        in_language(row.name, row.name_i18n, language),
+        in_language(row.description, row.description_i18n, language),
+        localized_groups(row.option_groups, language),
+    )
+
+
+def customer_language(languages: list[str]) -> str:
+    """The request's language among `languages` (the restaurant's, read with the menu or the
+    prices), decided as `serving.served_language` decides it, without a second read of the
+    settings; outside a request, the default."""
+    if not has_request_context():
+        return languages[0]
+    if "language" not in g:
+        g.language = choose_language(
+            languages,
+            request.args.get("lang"),
+            request.cookies.get(COOKIE),
+            request.headers.get("Accept-Language"),
+        )
+    return g.language if g.language in languages else languages[0]
+
+
+# ------------------------------------------------------------------------------ orders
+
+
+def localized_snapshot(line: dict, item, chosen: list, language: str) -> dict:
+    """An order line (pricing.priced_line) with its names as the customer read them: the
+    item's, each option's and its group's in `language` (the price list's rows carry the
+    translations)."""
+    return {
+        **line,
+        "name": in_language(item.name, item.name_i18n, language),
+        "options": [
+            {
+                **snapshot,
+                "group": in_language(choice.group.name, choice.group.name_i18n, language),
+                "name": in_language(choice.option.name, choice.option.name_i18n, language),
+            }
+            for snapshot, choice in zip(line["options"], chosen, strict=True)
+        ],
+    }
+
+
+def kitchen_line_name(line: dict, language: str, items: dict | None = None) -> str:
+    """A snapshot line's name for the kitchen: the item's name in `language` (the staff
+    member's on the board, the restaurant's default on a ticket), with what the customer read
+    in brackets when it differs: ``Cheese noodles (Käsespätzle)``. The item's texts come from
+    the price list the worker holds (`items`, else read through it: no statement when warm);
+    a line whose item has left the menu shows the customer's text alone."""
+    if items is None:
+        from omniorder.ordering.price_list import price_list
+
+        items = price_list().items
+    ordered = line.get("name") or ""
+    item = items.get(_uuid(line.get("menu_item_id")))
+    if item is None:
+        return ordered
+    kitchen = in_language(item.name, item.name_i18n, language)
+    return kitchen if kitchen == ordered else f"{kitchen} ({ordered})"
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+def clean_translations(value, field: str, limit: int, multiline: bool = False) -> dict:
+    """``{language: text}`` as a document or a form gives it: each key a shipped language
+    code, each text as the default's rules (one line of at most `limit` characters; an item's
+    description may hold line breaks). Absent or null: {}."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(field, _('must be an object such as {"de": "…"}'))
+    clean = {}
+    for language, text in value.items():
+        if language not in SHIPPED:
+            raise Invalid(
+                field,
+                _(
+                    "%(language)s is not a language code (one of %(codes)s)",
+                    language=str(language)[:20],
+                    codes=", ".join(SHIPPED),
+                ),
+            )
+        inner = f"{field}.{language}"
+        if not isinstance(text, str):
+            raise Invalid(inner, _("must be text"))
+        clean_one = clean_text if multiline else clean_line
+        cleaned = clean_one(inner, text, limit=limit)
+        if cleaned is None:
+            raise Invalid(inner, _("must not be empty"))
+        clean[language] = cleaned
+    return clean
+
+
+def form_translations(form, languages: list[str], description: bool = True) -> dict:
+    """``name_i18n`` (and ``description_i18n``) from the back office's translations fieldsets
+    (`_translations.html`: ``name_i18n.de``, ``description_i18n.de``): one per language but
+    the default; an empty field is no translation."""
+    fields = {"name_i18n": NAME_LIMIT}
+    if description:
+        fields["description_i18n"] = DESCRIPTION_LIMIT
+    return check_fields(
+        {
+            key: lambda key=key, limit=limit: clean_translations(
+                {
+                    language: form.get(f"{key}.{language}")
+                    for language in languages[1:]
+                    if (form.get(f"{key}.{language}") or "").strip()
+                },
+                key,
+                limit,
+                multiline=key == "description_i18n",
+            )
+            for key, limit in fields.items()
+        }
+    )
+
+
+def translations_for_form(row, languages: list[str], description: bool = True) -> list[dict]:
+    """What `_translations.html` shows: one fieldset per language but the default, with the
+    texts `row` has (or none, for a new one)."""
+    names = getattr(row, "name_i18n", None) or {}
+    descriptions = getattr(row, "description_i18n", None) or {}
+    return [
+        {
+            "code": language,
+            "name": NATIVE_NAMES[language],
+            "text": names.get(language, ""),
+            "description": descriptions.get(language, "") if description else None,
+        }
+        for language in languages[1:]
+    ]
