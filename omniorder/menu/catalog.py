@@ -29,7 +29,13 @@ from omniorder.core.text_input import clean_line, clean_text
 from omniorder.languages.serving import served_language
 from omniorder.media.photos import discard_photo, photo_json
 from omniorder.menu.models import Category, ItemOptionGroup, MenuItem, Option, OptionGroup
-from omniorder.menu.translations import customer_language, in_language, localized_item
+from omniorder.menu.translations import (
+    clean_posted,
+    customer_language,
+    in_language,
+    localized_item,
+    merged_translations,
+)
 from omniorder.settings.document import current_settings, default_settings, language_of_locale
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant, read_connection
@@ -37,6 +43,7 @@ from omniorder.tenancy.bind import current_tenant, read_connection
 MAX_PRICE_CENTS = 10_000_00
 MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000, "station": 40, "photo_alt": 200}
 KEEP = object()  # a category's station when the caller does not change it
+TRANSLATED = {"name_i18n", "description_i18n"}  # an item's texts in the other languages
 
 # The 14 allergens EU law (Regulation 1169/2011, Annex II) requires a menu to declare, in the
 # order the menu shows them. Stored as these words; shown as text, never as colour alone.
@@ -385,11 +392,14 @@ def clean_station(value) -> str | None:
     return clean_line("station", value, limit=MAX_TEXT["station"])
 
 
-def _category_fields(name, station) -> dict:
-    """Name and station checked together, so a form hears of both problems at once."""
+def _category_fields(name, station, name_i18n=None) -> dict:
+    """Name, station and translations checked together, so a form hears of every problem at
+    once."""
     checks = {"name": lambda: clean_name(name)}
     if station is not KEEP:
         checks["station"] = lambda: clean_station(station)
+    if name_i18n is not None:
+        checks["name_i18n"] = lambda: clean_posted(name_i18n, "name_i18n")
     return check_fields(checks)
 
 
@@ -402,13 +412,16 @@ def create_category(name, station=None) -> Category:
     return created
 
 
-def rename_category(category_id, name, station=KEEP) -> Category:
-    """Change a category's name and, unless `station` is `KEEP`, its station ("" for none)."""
+def rename_category(category_id, name, station=KEEP, name_i18n: dict | None = None) -> Category:
+    """Change a category's name and, unless `station` is `KEEP`, its station ("" for none);
+    `name_i18n`: the translations a form posted (translations.posted_translations), or None."""
     found = category(category_id, lock=True)
-    clean = _category_fields(name, station)
+    clean = _category_fields(name, station, name_i18n)
     found.name = clean["name"]
     if "station" in clean:
         found.station = clean["station"]
+    if "name_i18n" in clean:
+        found.name_i18n = merged_translations(found.name_i18n, clean["name_i18n"])
     db.session.flush()
     return found
 
@@ -439,8 +452,16 @@ def move_in_order(siblings: list, row_id, step: int, key=lambda row: row.id) -> 
 
 
 def _item_fields(fields: dict) -> dict:
+    """The item's columns from a form's `fields`; its translations (``name_i18n``,
+    ``description_i18n``, as translations.posted_translations gives them) only when posted."""
+    translated = {
+        key: lambda key=key: clean_posted(fields[key], key)
+        for key in TRANSLATED
+        if fields.get(key) is not None
+    }
     clean = check_fields(
         {
+            **translated,
             "name": lambda: clean_name(fields.get("name")),
             "description": lambda: clean_description(fields.get("description")),
             "price": lambda: parse_typed_amount(fields.get("price"), "price"),
@@ -481,6 +502,8 @@ def create_item(fields: dict, photo: dict | None = None) -> MenuItem:
     """`photo`: a stored photo's reference (media/photos.py `store_photo`), or None. The
     new item goes last in its category."""
     clean = _item_fields(fields)
+    for key in TRANSLATED & clean.keys():
+        clean[key] = merged_translations({}, clean[key])
     item = MenuItem(**clean, photo=photo, rank=next_item_rank(clean["category_id"]))
     db.session.add(item)
     db.session.flush()
@@ -494,6 +517,8 @@ def update_item(item_id, fields: dict, photo=KEEP) -> MenuItem:
     item = menu_item(item_id, lock=True)
     if clean["category_id"] != item.category_id:  # moved: last in its new category
         item.rank = next_item_rank(clean["category_id"])
+    for key in TRANSLATED & clean.keys():
+        clean[key] = merged_translations(getattr(item, key), clean[key])
     for name, value in clean.items():
         setattr(item, name, value)
     replaced = None

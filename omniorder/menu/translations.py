@@ -13,11 +13,17 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context, request
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from omniorder.core.errors import Invalid, check_fields
+from omniorder.cache.changes import cached_for_request
+from omniorder.core.database import db
+from omniorder.core.errors import Invalid
 from omniorder.core.text_input import clean_line, clean_text
 from omniorder.languages import NATIVE_NAMES, SHIPPED
 from omniorder.languages.choice import COOKIE, choose_language
+from omniorder.menu.models import MenuItem
+from omniorder.settings.document import current_settings
+from omniorder.tenancy.bind import current_tenant
 
 NAME_LIMIT = 100  # as menu/catalog.MAX_TEXT
 DESCRIPTION_LIMIT = 1000
@@ -107,16 +113,33 @@ def localized_snapshot(line: dict, item, chosen: list, language: str) -> dict:
     }
 
 
+def menu_names() -> dict:
+    """Every item's name and translations by id (rows: id, name, name_i18n), for the kitchen's
+    lines: from this worker's memory while its change feed listens (no statement on a warm
+    poll), else one statement, read once per request."""
+    if "menu_names" not in g:
+        g.menu_names = cached_for_request(
+            current_tenant().schema_name,
+            "menu",
+            "names",
+            _read_names,
+            lambda names: 200 + 120 * len(names),
+        )
+    return g.menu_names
+
+
+def _read_names() -> dict:
+    rows = db.session.execute(select(MenuItem.id, MenuItem.name, MenuItem.name_i18n))
+    return {row.id: row for row in rows}
+
+
 def kitchen_line_name(line: dict, language: str, items: dict | None = None) -> str:
     """A snapshot line's name for the kitchen: the item's name in `language` (the staff
     member's on the board, the restaurant's default on a ticket), with what the customer read
     in brackets when it differs: ``Cheese noodles (Käsespätzle)``. The item's texts come from
-    the price list the worker holds (`items`, else read through it: no statement when warm);
-    a line whose item has left the menu shows the customer's text alone."""
-    if items is None:
-        from omniorder.ordering.price_list import price_list
-
-        items = price_list().items
+    `items` (rows with id, name, name_i18n: a checkout's price list) or `menu_names`; a line
+    whose item has left the menu shows the customer's text alone."""
+    items = menu_names() if items is None else items
     ordered = line.get("name") or ""
     item = items.get(_uuid(line.get("menu_item_id")))
     if item is None:
@@ -165,33 +188,43 @@ def clean_translations(value, field: str, limit: int, multiline: bool = False) -
     return clean
 
 
-def form_translations(form, languages: list[str], description: bool = True) -> dict:
-    """``name_i18n`` (and ``description_i18n``) from the back office's translations fieldsets
-    (`_translations.html`: ``name_i18n.de``, ``description_i18n.de``): one per language but
-    the default; an empty field is no translation."""
-    fields = {"name_i18n": NAME_LIMIT}
-    if description:
-        fields["description_i18n"] = DESCRIPTION_LIMIT
-    return check_fields(
-        {
-            key: lambda key=key, limit=limit: clean_translations(
-                {
-                    language: form.get(f"{key}.{language}")
-                    for language in languages[1:]
-                    if (form.get(f"{key}.{language}") or "").strip()
-                },
-                key,
-                limit,
-                multiline=key == "description_i18n",
-            )
-            for key, limit in fields.items()
+def posted_translations(form, description: bool = True) -> dict:
+    """What the back office's translations fieldsets (`admin/_translations.html`) posted:
+    ``{"name_i18n": {"de": "…", "fr": ""}, …}`` for the languages the form showed (the
+    restaurant's but its default); a key the form did not have is left out, so a restaurant
+    with one language changes no translation."""
+    keys = ("name_i18n", "description_i18n") if description else ("name_i18n",)
+    languages = current_settings()["languages"][1:]
+    posted = {
+        key: {
+            language: form[f"{key}.{language}"]
+            for language in languages
+            if f"{key}.{language}" in form
         }
-    )
+        for key in keys
+    }
+    return {key: texts for key, texts in posted.items() if texts}
 
 
-def translations_for_form(row, languages: list[str], description: bool = True) -> list[dict]:
-    """What `_translations.html` shows: one fieldset per language but the default, with the
-    texts `row` has (or none, for a new one)."""
+def clean_posted(posted: dict, key: str) -> dict:
+    """`posted_translations`' texts of `key` checked (`clean_translations`), an empty one as
+    None: the form cleared that language's text."""
+    limit = DESCRIPTION_LIMIT if key == "description_i18n" else NAME_LIMIT
+    given = {language: text for language, text in posted.items() if (text or "").strip()}
+    cleared = dict.fromkeys(language for language in posted if language not in given)
+    return {**cleared, **clean_translations(given, key, limit, key == "description_i18n")}
+
+
+def merged_translations(stored: dict | None, cleaned: dict) -> dict:
+    """`stored` with the languages of `cleaned` (`clean_posted`) replaced or, None, removed; a
+    language the form did not show (no longer one of the restaurant's) keeps its text."""
+    kept = {language: text for language, text in (stored or {}).items() if language not in cleaned}
+    return {**kept, **{language: text for language, text in cleaned.items() if text}}
+
+
+def translation_fieldsets(row, description: bool = False) -> list[dict]:
+    """What `admin/_translations.html` shows: one fieldset per restaurant language but the
+    default, with the texts `row` (an item or a category; None for a new item) has."""
     names = getattr(row, "name_i18n", None) or {}
     descriptions = getattr(row, "description_i18n", None) or {}
     return [
@@ -201,5 +234,5 @@ def translations_for_form(row, languages: list[str], description: bool = True) -
             "text": names.get(language, ""),
             "description": descriptions.get(language, "") if description else None,
         }
-        for language in languages[1:]
+        for language in current_settings()["languages"][1:]
     ]

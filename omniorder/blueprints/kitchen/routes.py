@@ -10,6 +10,7 @@ from omniorder.core.errors import DomainError, Invalid
 from omniorder.kitchen import board as kitchen
 from omniorder.kitchen.board import board_token
 from omniorder.menu.catalog import clean_station, menu_items
+from omniorder.menu.translations import kitchen_line_name
 from omniorder.ordering.pickup import pause_notice
 from omniorder.printing import jobs as printing
 from omniorder.settings.document import current_settings
@@ -17,6 +18,7 @@ from omniorder.staff.sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
 
 bp = Blueprint("kitchen", __name__, url_prefix="/kitchen")
+bp.add_app_template_global(kitchen_line_name)  # each line in the staff member's language
 
 # The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
 # stays the grill's after a reload, without a setting per device on the server.
