@@ -46,6 +46,7 @@ def menu():
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag)
     response.cache_control.no_cache = True  # keep it, but ask again before using it
+    response.vary.update(("Accept-Language", "Cookie"))  # its language was chosen by them
     return response.make_conditional(request)
 
 

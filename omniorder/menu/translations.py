@@ -82,14 +82,14 @@ def customer_language(languages: list[str]) -> str:
     settings; outside a request, the default."""
     if not has_request_context():
         return languages[0]
-    if "language" not in g:
-        g.language = choose_language(
-            languages,
-            request.args.get("lang"),
-            request.cookies.get(COOKIE),
-            request.headers.get("Accept-Language"),
-        )
-    return g.language if g.language in languages else languages[0]
+    if "language" in g:
+        return g.language if g.language in languages else languages[0]
+    return choose_language(
+        languages,
+        request.args.get("lang"),
+        request.cookies.get(COOKIE),
+        request.headers.get("Accept-Language"),
+    )
 
 
 # ------------------------------------------------------------------------------ orders

@@ -254,3 +254,54 @@ def test_a_kitchen_line_reads_in_the_kitchens_language_with_the_customers_beside
     assert kitchen_line_name(line, "fr", items) == "Cheese noodles"  # no French: the default's
     gone = {"menu_item_id": str(uuid.uuid4()), "name": "Käsespätzle"}
     assert kitchen_line_name(gone, "en", items) == "Käsespätzle"  # left the menu: as ordered
+
+
+# --- the back office ---------------------------------------------------------------------------
+
+
+def test_the_item_form_and_the_category_keep_their_translations(app, client, tenant):
+    german_menu(app, tenant)
+    set_settings(app, tenant, languages=["en", "de", "fr"])
+    noodles = item_named(menu_of(client, tenant).json, "Cheese noodles")
+    manager = signed_in(app, tenant, "manager")
+    form = manager.get(f"/admin/items/{noodles['id']}/edit").text
+    assert 'name="name_i18n.de" value="Käsespätzle"' in form
+    assert 'name="description_i18n.fr"' in form and 'name="name_i18n.en"' not in form
+
+    fields = {
+        "name": "Cheese noodles",
+        "description": "With fried onions",
+        "price": "12.00",
+        "category_id": noodles["category_id"],
+        "is_available": "y",
+        "name_i18n.de": "",  # cleared
+        "name_i18n.fr": "Spätzle au fromage",
+        "description_i18n.de": "Mit Röstzwiebeln",
+        "description_i18n.fr": "",
+    }
+    saved = manager.post(f"/admin/items/{noodles['id']}/edit", fields)
+    assert saved.status_code == 303, saved.text
+    noodles = item_named(menu_of(client, tenant).json, "Cheese noodles")
+    assert noodles["name_i18n"] == {"fr": "Spätzle au fromage"}
+    assert noodles["description_i18n"] == {"de": "Mit Röstzwiebeln"}
+
+    refused = manager.post(
+        f"/admin/items/{noodles['id']}/edit", {**fields, "name_i18n.fr": "x" * 101}
+    )
+    assert refused.status_code == 400 and 'aria-invalid="true">' in refused.text
+    assert item_named(menu_of(client, tenant).json, "Cheese noodles")["name_i18n"] == {
+        "fr": "Spätzle au fromage"
+    }
+
+    board = manager.get("/admin/menu").text
+    category_id = noodles["category_id"]
+    renamed = manager.post(
+        f"/admin/categories/{category_id}/rename",
+        {"name": "Mains", "station": "", "name_i18n.de": "Hauptspeisen", "name_i18n.fr": ""},
+    )
+    assert renamed.status_code in (200, 303), renamed.text
+    assert 'value="Hauptgerichte"' in board
+    page = client.get("/?lang=de", headers={"Host": tenant.domain}).text
+    assert "Hauptspeisen" in page
+    page = client.get("/?lang=fr", headers={"Host": tenant.domain}).text
+    assert "Plats" not in page and "Mains" in page  # cleared: the default's
