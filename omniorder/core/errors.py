@@ -1,4 +1,10 @@
-"""Domain errors: services raise them, one handler maps them to HTTP, the CLI to exit codes."""
+"""Domain errors: services raise them, one handler maps them to HTTP, the CLI to exit codes.
+
+Their messages are in the request's language (a job's `force_locale`, English in the CLI):
+each is made with gettext where it is raised."""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 
 class DomainError(Exception):
@@ -65,7 +71,7 @@ class Unavailable(DomainError):
     """Not served for now (a restaurant an operator suspended): 503 with Retry-After."""
 
     status_code = 503
-    heading = "Temporarily unavailable"
+    heading = _l("Temporarily unavailable")
 
     def __init__(self, message: str, retry_after_seconds: int):
         super().__init__(message)
@@ -86,13 +92,13 @@ class Invalid(DomainError):
     def __init__(
         self,
         field: str | None = None,
-        message: str = "is invalid",
+        message: str | None = None,
         *,
         fields: dict[str, str] | None = None,
     ):
         self.fields = dict(fields or {})
         if field is not None:
-            self.fields[field] = message
+            self.fields[field] = _("is invalid") if message is None else message
         super().__init__("; ".join(f"{name}: {text}" for name, text in self.fields.items()))
 
 
@@ -103,6 +109,12 @@ class BrokenRule(Invalid):
     document declares it where it can happen, and schemathesis accepts it (schemathesis.toml)."""
 
     status_code = 422
+
+
+def labelled(label: str, message: str) -> str:
+    """A field's message as one sentence ("Email must be …."), the label where the language
+    puts it."""
+    return _("%(label)s %(message)s.", label=label, message=message)
 
 
 def check_fields(checks: dict, into: dict | None = None) -> dict:

@@ -24,6 +24,8 @@ from babel.numbers import (
     get_group_symbol,
     parse_decimal,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from omniorder.core.errors import Invalid
 
@@ -86,8 +88,9 @@ def parse_amount(
     """A typed amount → minor units, or `Invalid(field, …)` saying what to write instead."""
     precision = get_currency_precision(currency)
     example = amount_for_input(1250 * 10**precision // 100, locale, currency)
+    such_as = _("must be an amount such as %(example)s", example=example)
     if not isinstance(text, str) or not text.strip():
-        raise Invalid(field, f"must be an amount such as {example}")
+        raise Invalid(field, such_as)
     text = text.strip().removeprefix(get_currency_symbol(currency, locale)).strip()
     group = get_group_symbol(locale=locale)
     if group.isspace():  # fr_FR groups with a narrow no-break space; people type a space
@@ -96,25 +99,34 @@ def parse_amount(
         value = parse_decimal(text, locale=locale, strict=True)
     except NumberFormatError as error:
         if not _MACHINE_AMOUNT.fullmatch(text):
-            hint = " or ".join(error.suggestions or [])
-            raise Invalid(
-                field,
-                f"must be an amount such as {example}"
-                + (f" (did you mean {hint}?)" if hint else ""),
-            ) from None
+            raise Invalid(field, _suggesting(such_as, error.suggestions or [])) from None
         value = Decimal(text)
     if not value.is_finite() or value < 0:
-        raise Invalid(field, f"must be an amount such as {example}")
+        raise Invalid(field, such_as)
+    at_most = _("must be at most %(amount)s", amount=amount_for_input(maximum, locale, currency))
     if value.adjusted() > len(str(maximum)):  # 1e999999999: far above, before any arithmetic
-        raise Invalid(field, f"must be at most {amount_for_input(maximum, locale, currency)}")
+        raise Invalid(field, at_most)
     if value.as_tuple().exponent < -precision:
         raise Invalid(
             field,
-            f"must have at most {precision} decimals"
+            ngettext(
+                "must have at most %(num)d decimal", "must have at most %(num)d decimals", precision
+            )
             if precision
-            else "must be a whole amount (this currency has no minor unit)",
+            else _("must be a whole amount (this currency has no minor unit)"),
         )
     minor_units = int(value.scaleb(precision))
     if minor_units > maximum:
-        raise Invalid(field, f"must be at most {amount_for_input(maximum, locale, currency)}")
+        raise Invalid(field, at_most)
     return minor_units
+
+
+def _suggesting(message: str, suggestions: list[str]) -> str:
+    """`message` with what Babel guessed was meant: "… (did you mean 12.50 or 1,250?)"."""
+    if not suggestions:
+        return message
+    if len(suggestions) == 1:
+        hint = suggestions[0]
+    else:
+        hint = _("%(first)s or %(second)s", first=suggestions[0], second=suggestions[1])
+    return _("%(message)s (did you mean %(hint)s?)", message=message, hint=hint)

@@ -15,11 +15,12 @@ allowed, since emoji sequences (🧑‍🍳) and Persian or Indic spelling need 
 import functools
 import unicodedata
 
+from flask_babel import gettext as _
+
 from omniorder.core.errors import Invalid
 
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 JOINERS = frozenset({"\u200c", "\u200d"})  # zero-width non-joiner and joiner
-ONE_LINE = "must be one line of text without control characters"
 
 
 def first_control_character(text: str) -> str | None:
@@ -37,19 +38,26 @@ def clean_line(field: str, value, *, limit: int, required: bool = False) -> str 
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid(field, "must be text")
+        raise Invalid(field, _("must be text"))
     if len(value) > limit:  # as given, white space included: what a JSON Schema's maxLength counts
-        raise Invalid(field, f"must be at most {limit} characters")
+        raise Invalid(field, _("must be at most %(limit)s characters", limit=limit))
     value = unicodedata.normalize("NFC", value.strip())
     if not value:
         if required:
-            raise Invalid(field, "is required")
+            raise Invalid(field, _("is required"))
         return None
     refused = first_control_character(value)
     if refused is not None:
-        raise Invalid(field, f"{ONE_LINE} (it holds U+{ord(refused):04X})")
+        character = f"U+{ord(refused):04X}"
+        raise Invalid(
+            field,
+            _(
+                "must be one line of text without control characters (it holds %(character)s)",
+                character=character,
+            ),
+        )
     if len(value) > limit:
-        raise Invalid(field, f"must be at most {limit} characters")
+        raise Invalid(field, _("must be at most %(limit)s characters", limit=limit))
     return value
 
 
@@ -105,13 +113,17 @@ def clean_text(field: str, value, *, limit: int) -> str | None:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid(field, "must be text")
+        raise Invalid(field, _("must be text"))
     if len(value) > limit:  # as given, white space included: what a JSON Schema's maxLength counts
-        raise Invalid(field, f"must be at most {limit} characters")
+        raise Invalid(field, _("must be at most %(limit)s characters", limit=limit))
     value = value.strip()
     if not value:
         return None
     refused = first_control_character(value.replace("\n", "").replace("\r", ""))
     if refused is not None:
-        raise Invalid(field, f"must not contain control characters (it holds U+{ord(refused):04X})")
+        character = f"U+{ord(refused):04X}"
+        raise Invalid(
+            field,
+            _("must not contain control characters (it holds %(character)s)", character=character),
+        )
     return value

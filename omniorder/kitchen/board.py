@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import SmallInteger, String, any_, bindparam, case, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -241,7 +242,7 @@ def _order_id(order_id) -> uuid.UUID:
     try:
         return uuid.UUID(str(order_id))
     except ValueError:
-        raise NotFound("No such order.") from None
+        raise NotFound(_("No such order.")) from None
 
 
 def order_on_board(order_id) -> Order:
@@ -249,7 +250,7 @@ def order_on_board(order_id) -> Order:
     the Undo of its last tap after the redirect."""
     order = db.session.get(Order, _order_id(order_id))
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     return order
 
 
@@ -262,7 +263,7 @@ def _move(order_id, conditions: list, values: dict, refusal) -> Order:
     )
     order = db.session.get(Order, order_id, populate_existing=True)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     if moved is None:
         raise Conflict(refusal(order))
     bump_board_version()
@@ -271,18 +272,18 @@ def _move(order_id, conditions: list, values: dict, refusal) -> Order:
 
 def _moved_already(order: Order) -> str:
     if order.status == "CANCELLED":
-        return "This order was cancelled."
+        return _("This order was cancelled.")
     if order.picked_up_at is not None:
-        return "This order was already picked up."
-    return "Someone else already moved this order."
+        return _("This order was already picked up.")
+    return _("Someone else already moved this order.")
 
 
 def advance_order(order_id, from_status: str) -> Order:
     """Move an order one step, only if it is still in `from_status` (first tap wins)."""
     if from_status == "DONE":
-        raise Conflict("This order is already done.")
+        raise Conflict(_("This order is already done."))
     if from_status not in NEXT_STATUS:
-        raise Invalid("from", "must be PENDING or COOKING")
+        raise Invalid("from", _("must be PENDING or COOKING"))
     order = _move(
         order_id,
         [Order.status == from_status, Order.payment_status != AWAITING_PAYMENT],
@@ -304,7 +305,7 @@ def recall_order(order_id, from_status: str) -> Order:
     """Undo a tap: DONE → COOKING, COOKING → PENDING, a pickup → DONE again; 409 when the
     order is no longer as the tablet showed it or moved more than 30 minutes ago."""
     if from_status not in RECALL_FROM:
-        raise Invalid("from", "must be PICKED_UP, DONE or COOKING")
+        raise Invalid("from", _("must be PICKED_UP, DONE or COOKING"))
     recent = func.now() - RECALL_WINDOW
     if from_status == "PICKED_UP":
         conditions = [Order.status == "DONE", Order.picked_up_at > recent]
@@ -321,7 +322,7 @@ def recall_order(order_id, from_status: str) -> Order:
     def refusal(order: Order) -> str:
         shown = "PICKED_UP" if order.picked_up_at is not None else order.status
         if shown == from_status:
-            return "Only orders moved within the last 30 minutes can be recalled."
+            return _("Only orders moved within the last 30 minutes can be recalled.")
         return _moved_already(order)
 
     return _move(order_id, conditions, values, refusal)
@@ -341,7 +342,7 @@ def last_done_order() -> Order:
         .limit(1)
     )
     if order is None:
-        raise NotFound("No order was bumped to Done in the last 30 minutes.")
+        raise NotFound(_("No order was bumped to Done in the last 30 minutes."))
     return order
 
 
@@ -354,7 +355,13 @@ def _station_marks(order_id, station: str) -> tuple[Order, list[int]]:
     order = order_on_board(order_id)
     marks = station_lines(order, station)
     if not marks:
-        raise Conflict(f"Order #{order.number} has nothing for the {station} station.")
+        raise Conflict(
+            _(
+                "Order #%(number)s has nothing for the %(station)s station.",
+                number=order.number,
+                station=station,
+            )
+        )
     return order, marks
 
 
@@ -367,7 +374,7 @@ def bump_station_lines(order_id, station: str, expo: bool | None = None) -> Orde
     moves the order to Done; with an expo, the expo's bump does. The same station's second
     bump (another tablet) is a 409."""
     expo = current_settings()["expo"] if expo is None else expo
-    _, marks = _station_marks(order_id, station)
+    marks = _station_marks(order_id, station)[1]
     given = bindparam("marks", marks, type_=ARRAY(SmallInteger))
     after = func.array_cat(Order.lines_done, given)
     every_line_done = func.cardinality(after) == func.jsonb_array_length(Order.items)
@@ -375,7 +382,11 @@ def bump_station_lines(order_id, station: str, expo: bool | None = None) -> Orde
 
     def refusal(order: Order) -> str:
         if order.status in NEXT_STATUS and set(marks) <= set(order.lines_done):
-            return f"The {station} station already bumped #{order.number}."
+            return _(
+                "The %(station)s station already bumped #%(number)s.",
+                station=station,
+                number=order.number,
+            )
         return _moved_already(order)
 
     order = _move(
@@ -410,9 +421,13 @@ def undo_station_lines(order_id, station: str) -> Order:
 
     def refusal(order: Order) -> str:
         if order.status in ("COOKING", "DONE") and not set(marks) <= set(order.lines_done):
-            return f"The {station} station's lines of #{order.number} are not bumped."
+            return _(
+                "The %(station)s station's lines of #%(number)s are not bumped.",
+                station=station,
+                number=order.number,
+            )
         if order.status in ("COOKING", "DONE") and order.picked_up_at is None:
-            return "Another station just bumped this order: try again."
+            return _("Another station just bumped this order: try again.")
         return _moved_already(order)
 
     return _move(
@@ -439,7 +454,7 @@ def mark_picked_up(order_id) -> Order:
 
     def refusal(order: Order) -> str:
         if order.status in NEXT_STATUS:
-            return "This order is not ready yet."
+            return _("This order is not ready yet.")
         return _moved_already(order)
 
     return _move(
@@ -458,7 +473,7 @@ def clean_cancel_reason(reason) -> str:
     """One clean line (core/text_input.py): the customer reads it in a mail and on the page,
     the back office in its history, so no line break, bidi override or NUL."""
     if not (isinstance(reason, str) and reason.strip()):
-        raise Invalid("reason", "is required: the customer sees it")
+        raise Invalid("reason", _("is required: the customer sees it"))
     return clean_line("reason", reason, limit=MAX_CANCEL_REASON, required=True)
 
 
@@ -472,7 +487,7 @@ def cancel_order(order_id, reason, role: str, cancelled_by: str | None = None) -
 
     def refusal(order: Order) -> str:
         if order.status == "DONE" and order.picked_up_at is None:
-            return "Only a manager or an admin can cancel an order that is already done."
+            return _("Only a manager or an admin can cancel an order that is already done.")
         return _moved_already(order)
 
     order = _move(

@@ -32,9 +32,12 @@ def choose_language(
     if chosen:
         return chosen
     if accept_language:
-        best = parse_accept_header(accept_language, LanguageAccept).best_match(languages)
-        if best:
-            return offered(best, languages) or languages[0]
+        # By the browser's order of preference, each tag by its language: fr-CH (q=1) picks
+        # fr over de (q=0.5), where an exact-tag match first would pick de.
+        for tag, _quality in parse_accept_header(accept_language, LanguageAccept):
+            chosen = offered(tag, languages)
+            if chosen:
+                return chosen
     return languages[0]
 
 

@@ -17,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from omniorder.languages import NATIVE_NAMES, SHIPPED, SOURCE_LANGUAGE
 from omniorder.languages.choice import (
@@ -47,12 +48,15 @@ def served_language() -> str:
         locale = get_locale()
         return locale.language if locale else SOURCE_LANGUAGE
     if "language" not in g:
-        g.language = _decide()
+        try:
+            g.language = _decide()
+        except SQLAlchemyError:  # the error page of a database outage: English, the source
+            g.language = SOURCE_LANGUAGE
     return g.language
 
 
 def _decide() -> str:
-    languages = restaurant_languages()
+    languages = g.offered_languages = restaurant_languages()
     if request.blueprint in STAFF_BLUEPRINTS and current_user.is_authenticated:
         own = getattr(current_user, "language", None)
         return own if own in SHIPPED else languages[0]
@@ -105,7 +109,7 @@ def remember_language(response):
         return response
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
-    asked = offered(request.args.get("lang"), restaurant_languages())
+    asked = offered(request.args.get("lang"), g.get("offered_languages", ()))
     if asked and request.cookies.get(COOKIE) != asked:
         response.set_cookie(
             COOKIE,

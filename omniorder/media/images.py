@@ -20,6 +20,7 @@ import logging
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
 from omniorder.core.errors import Invalid
@@ -75,9 +76,9 @@ def read_upload(stream, field: str = "photo") -> bytes:
     """At most `MAX_BYTES` from `stream` (a file object), or `Invalid`: too big, or empty."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise Invalid(field, "is larger than 10 MB")
+        raise Invalid(field, _("is larger than 10 MB"))
     if not data:
-        raise Invalid(field, "is empty: choose a JPEG, PNG or WebP image")
+        raise Invalid(field, _("is empty: choose a JPEG, PNG or WebP image"))
     return data
 
 
@@ -92,12 +93,12 @@ def _decoded(data: bytes, field: str) -> Image.Image:
             image.load()  # every pixel: a truncated or corrupt file fails here
             image = ImageOps.exif_transpose(image) or image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Invalid(field, "has too many pixels to be a photo") from None
+        raise Invalid(field, _("has too many pixels to be a photo")) from None
     except Image.UnidentifiedImageError:
-        raise Invalid(field, "must be a JPEG, PNG or WebP image") from None
+        raise Invalid(field, _("must be a JPEG, PNG or WebP image")) from None
     except Exception as error:  # noqa: BLE001  (any decoder failure is the file's fault)
         log.info("refused an image upload: %s: %s", type(error).__name__, error)
-        raise Invalid(field, "could not be read as an image (it may be damaged)") from None
+        raise Invalid(field, _("could not be read as an image (it may be damaged)")) from None
     return image
 
 
@@ -114,9 +115,11 @@ def prepare_image(stream, field: str = "photo") -> PreparedImage:
     image = _upright_colours(_decoded(data, field))
     width, height = image.size
     if min(width, height) < MIN_SIDE:
-        raise Invalid(field, f"is too small: at least {MIN_SIDE} × {MIN_SIDE} pixels")
+        raise Invalid(field, _("is too small: at least %(side)s × %(side)s pixels", side=MIN_SIDE))
     if max(width, height) > MAX_ASPECT * min(width, height):
-        raise Invalid(field, f"is too narrow: one side at most {MAX_ASPECT} times the other")
+        raise Invalid(
+            field, _("is too narrow: one side at most %(ratio)s times the other", ratio=MAX_ASPECT)
+        )
     renditions = []
     for target in rendition_widths(width):
         scaled_height = max(1, round(height * target / width))

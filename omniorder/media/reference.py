@@ -18,6 +18,8 @@ outside (the system API's settings PATCH).
 
 import re
 
+from flask_babel import gettext as _
+
 from omniorder.core.errors import Invalid
 from omniorder.media.images import HASH_BYTES, MIN_SIDE, WIDTHS
 
@@ -43,7 +45,7 @@ def check_reference(value, field: str) -> dict | None:
     """A photo reference as `Invalid` on `field` would refuse it, cleaned; None stays None."""
     if value is None:
         return None
-    shape = f"must be null or a photo reference {{{', '.join(KEYS)}}}"
+    shape = _("must be null or a photo reference {%(keys)s}", keys=", ".join(KEYS))
     if not isinstance(value, dict) or set(value) != set(KEYS):
         raise Invalid(field, shape)
     widths = value["widths"]

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from omniorder.core.errors import DomainError
 from omniorder.media.reference import NAME
@@ -54,7 +55,7 @@ def _answering(method):
         except (BotoCoreError, ClientError) as error:
             log.warning("media store: %s failed: %s", method.__name__, error)
             raise MediaUnavailable(
-                "The photo store did not answer; please try again in a moment."
+                _("The photo store did not answer; please try again in a moment.")
             ) from error
 
     return call

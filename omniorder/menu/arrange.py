@@ -10,6 +10,8 @@ loaded (a row added or deleted meanwhile) a 409 that asks to reload; never a 500
 
 import uuid
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from omniorder.core.database import db
@@ -25,14 +27,17 @@ from omniorder.menu.models import Category, MenuItem
 from omniorder.menu.options import item_links_snapshot, put_back_links
 
 MAX_ROWS = 5000  # an order naming more rows than a menu could hold is refused unread
-STALE = "The menu changed since this page was loaded; reload it and try again."
+STALE = _l("The menu changed since this page was loaded; reload it and try again.")
+NO_CATEGORY = _l("No such category.")
+NO_ITEM = _l("No such menu item.")
 
 
-def _uuid(value, label: str) -> uuid.UUID:
+def _uuid(value, missing) -> uuid.UUID:
+    """`value` as an id, or `NotFound` with the message `missing`."""
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise NotFound(f"No such {label}.") from None
+        raise NotFound(str(missing)) from None
 
 
 def _locked(model) -> dict:
@@ -47,8 +52,8 @@ def _placements(placed_items: list) -> list[tuple]:
     placements = []
     for value in placed_items:
         home, _, item_id = str(value).partition("/")
-        home_id = None if home == "none" else _uuid(home, "category")
-        placements.append((home_id, _uuid(item_id, "menu item")))
+        home_id = None if home == "none" else _uuid(home, NO_CATEGORY)
+        placements.append((home_id, _uuid(item_id, NO_ITEM)))
     return placements
 
 
@@ -60,19 +65,19 @@ def arrange_menu(category_ids: list, placed_items: list) -> None:
     """Apply a whole new order. `category_ids`: every category, top first; `placed_items`:
     every item as ``"<category id or 'none'>/<item id>"``, in order within each category."""
     if len(category_ids) + len(placed_items) > MAX_ROWS:
-        raise Invalid("item", f"at most {MAX_ROWS} rows")
+        raise Invalid("item", _("at most %(limit)s rows", limit=MAX_ROWS))
     categories = _locked(Category)
     items = _locked(MenuItem)
-    wanted_categories = [_uuid(value, "category") for value in category_ids]
+    wanted_categories = [_uuid(value, NO_CATEGORY) for value in category_ids]
     placements = _placements(placed_items)
     if any(each not in categories for each in wanted_categories + [h for h, _ in placements if h]):
-        raise NotFound("No such category: it may have been deleted meanwhile.")
+        raise NotFound(_("No such category: it may have been deleted meanwhile."))
     if any(item_id not in items for _, item_id in placements):
-        raise NotFound("No such menu item: it may have been deleted meanwhile.")
+        raise NotFound(_("No such menu item: it may have been deleted meanwhile."))
     if not _names_exactly(wanted_categories, categories) or not _names_exactly(
         [item_id for _, item_id in placements], items
     ):
-        raise Conflict(STALE)
+        raise Conflict(str(STALE))
     for rank, category_id in enumerate(wanted_categories):
         categories[category_id].rank = rank
     ranks: dict = {}
@@ -101,7 +106,7 @@ def move_item(item_id, step: int) -> None:
         )
     )
     if item not in siblings:  # deleted or moved while we waited
-        raise NotFound("No such menu item in that category: reload the menu.")
+        raise NotFound(_("No such menu item in that category: reload the menu."))
     siblings.sort(key=lambda each: (each.rank, each.name, each.id))
     move_in_order(siblings, item.id, step)
 
@@ -114,10 +119,10 @@ def bulk_change(item_ids: list, action, category_id=None) -> int:
     order) to a category ("" for none): one transaction, one change of the menu's version.
     Returns how many items changed."""
     if action not in BULK_ACTIONS:
-        raise Invalid("action", "must be sold out, available or move to a category")
+        raise Invalid("action", _("must be sold out, available or move to a category"))
     if not item_ids or len(item_ids) > MAX_ROWS:
-        raise Invalid("item", f"choose from 1 to {MAX_ROWS} items")
-    wanted = sorted({_uuid(value, "menu item") for value in item_ids})
+        raise Invalid("item", _("choose from 1 to %(limit)s items", limit=MAX_ROWS))
+    wanted = sorted({_uuid(value, NO_ITEM) for value in item_ids})
     target = category_to_file_under(category_id) if action == "move" else None
     items = list(
         db.session.scalars(
@@ -125,7 +130,7 @@ def bulk_change(item_ids: list, action, category_id=None) -> int:
         )
     )
     if len(items) != len(wanted):
-        raise NotFound("No such menu item: it may have been deleted meanwhile.")
+        raise NotFound(_("No such menu item: it may have been deleted meanwhile."))
     if action == "move":
         rank = next_item_rank(target)
         for item in sorted(items, key=lambda each: (each.rank, each.name, each.id)):
@@ -149,7 +154,7 @@ def duplicate_item(item_id) -> MenuItem:
     source = menu_item(item_id, lock={"read": True})
     copy = MenuItem(
         category_id=source.category_id,
-        name=f"Copy of {source.name}"[: MAX_TEXT["name"]],
+        name=_("Copy of %(name)s", name=source.name)[: MAX_TEXT["name"]],
         description=source.description,
         price=source.price,
         image_url=source.image_url,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -63,6 +65,45 @@ ALLERGENS = (
     "soya",
     "sulphites",
 )
+# How each allergen reads on a page, in the page's language.
+ALLERGEN_LABELS = {
+    "celery": _l("Celery"),
+    "gluten": _l("Gluten"),
+    "crustaceans": _l("Crustaceans"),
+    "eggs": _l("Eggs"),
+    "fish": _l("Fish"),
+    "lupin": _l("Lupin"),
+    "milk": _l("Milk"),
+    "molluscs": _l("Molluscs"),
+    "mustard": _l("Mustard"),
+    "nuts": _l("Nuts"),
+    "peanuts": _l("Peanuts"),
+    "sesame": _l("Sesame"),
+    "soya": _l("Soya"),
+    "sulphites": _l("Sulphites"),
+}
+
+
+# The names of an item's and a category's fields as the owner reads them (an item's refused
+# save, the import's preview), in the page's language.
+FIELD_LABELS = {
+    "name": _l("name"),
+    "description": _l("description"),
+    "price": _l("price"),
+    "is_available": _l("available"),
+    "image_url": _l("image URL"),
+    "allergens": _l("allergens"),
+    "option_groups": _l("option groups"),
+    "photo": _l("photo"),
+    "photo_alt": _l("photo description"),
+    "station": _l("station"),
+    "category_id": _l("category"),
+}
+
+
+def field_label(field: str) -> str:
+    """A field's name as a page shows it (an unknown key as it is, "_" as a space)."""
+    return str(FIELD_LABELS.get(field, field.replace("_", " ")))
 
 
 def _json_list(element, *order_by):
@@ -261,11 +302,11 @@ def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
 def item_on_menu(item_id) -> MenuItem:
     """One item of the storefront's sections (from memory, as the menu page reads them), for
     its own page and the item sheet; `NotFound` when the bound restaurant does not sell it."""
-    for _, items in menu_by_category():
+    for _name, items in menu_by_category():
         for item in items:
             if item.id == item_id:
                 return item
-    raise NotFound("No such item on this menu.")
+    raise NotFound(_("No such item on this menu."))
 
 
 def allergens_on_menu(sections) -> list[str]:
@@ -319,7 +360,7 @@ def _menu_by_category(language: str) -> list[tuple[str, list[MenuItem]]]:
         if by_category[category.id]
     ]
     if uncategorised:
-        sections.append(("More", uncategorised))
+        sections.append((_("More"), uncategorised))
     return sections
 
 
@@ -341,12 +382,17 @@ def clean_allergens(value, field: str = "allergens") -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
-        raise Invalid(field, 'must be a list of allergens such as ["gluten", "milk"]')
+        raise Invalid(field, _('must be a list of allergens such as ["gluten", "milk"]'))
     unknown = [name for name in value if name not in ALLERGENS]
     if unknown:
         shown = unknown[0].encode("utf-8", "backslashreplace").decode()[:40]
         raise Invalid(
-            field, f"{shown!r} is not one of the 14 EU allergens ({', '.join(ALLERGENS)})"
+            field,
+            _(
+                "%(name)s is not one of the 14 EU allergens (%(allergens)s)",
+                name=repr(shown),
+                allergens=", ".join(ALLERGENS),
+            ),
         )
     return [name for name in ALLERGENS if name in value]
 
@@ -373,7 +419,7 @@ def clean_image_url(value) -> str | None:
     except ValueError:  # "http://[": not an address urlparse can read
         parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise Invalid("image_url", "must be an http:// or https:// address")
+        raise Invalid("image_url", _("must be an http:// or https:// address"))
     return url
 
 
@@ -434,7 +480,7 @@ def move_category(category_id, step: int) -> None:
         )
     )
     if not any(str(each.id) == str(category_id) for each in ordered):
-        raise NotFound("No such category.")
+        raise NotFound(_("No such category."))
     move_in_order(ordered, next(c.id for c in ordered if str(c.id) == str(category_id)), step)
 
 
@@ -484,7 +530,7 @@ def category_to_file_under(category_id):
     try:
         return category(category_id, lock={"read": True}).id
     except NotFound:
-        raise Invalid("category_id", "is not a category of this menu") from None
+        raise Invalid("category_id", _("is not a category of this menu")) from None
 
 
 def next_item_rank(category_id) -> int:

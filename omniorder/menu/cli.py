@@ -5,6 +5,7 @@ import json
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from omniorder.core import json_input
 from omniorder.core.commands import command
@@ -39,9 +40,9 @@ def read_document(file) -> object:
     try:
         return json_input.loads(file.read())
     except UnicodeDecodeError:
-        raise Invalid("FILE", "must be UTF-8 text") from None
+        raise Invalid("FILE", _("must be UTF-8 text")) from None
     except (ValueError, RecursionError) as error:
-        raise Invalid("FILE", f"is not JSON ({str(error)[:80]})") from None
+        raise Invalid("FILE", _("is not JSON (%(reason)s)", reason=str(error)[:80])) from None
 
 
 @menu_cli.command("import")

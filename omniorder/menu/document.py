@@ -42,6 +42,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, literal_column, select
 
 from omniorder.core.database import db
@@ -136,12 +137,12 @@ class _Problems:
         """`value` when it is an object with only `keys` (unknown keys are noted at
         `inside` + key, by default `path` + "."), else None."""
         if not isinstance(value, dict):
-            self.add(path, "must be an object")
+            self.add(path, _("must be an object"))
             return None
         for key in value.keys() - set(keys):
             shown = str(key).encode("utf-8", "backslashreplace").decode()[:40]
             self.add(
-                f"{path}." + shown if inside is None else inside + shown, "is not a menu field"
+                f"{path}." + shown if inside is None else inside + shown, _("is not a menu field")
             )
         return value
 
@@ -150,24 +151,34 @@ class _Problems:
         list may be left out (the caller passes [] for a missing key), but null is no list:
         ``{"categories": null}`` must not read as "no categories" and empty the menu."""
         if not isinstance(value, list):
-            self.add(path, "must be a list")
+            self.add(path, _("must be a list"))
             return []
         if len(value) > most:
-            self.add(path, f"must have at most {most} entries")
+            self.add(path, _("must have at most %(limit)s entries", limit=most))
             return []
         return value
 
 
 def _description(value):
     if value is not None and not isinstance(value, str):
-        raise Invalid("description", "must be text")
+        raise Invalid("description", _("must be text"))
     return clean_description(value)
 
 
-def _whole(low: int, high: int, what: str = "a whole number"):
+def _whole(low: int, high: int, amount: bool = False):
+    """A check of an integer from `low` to `high` (`amount`: a price in minor units)."""
+
     def check(value):
         if type(value) is not int or not low <= value <= high:
-            raise Invalid("", f"must be {what} from {low} to {high}")
+            if amount:
+                message = _(
+                    "must be an amount in minor units (an integer) from %(low)s to %(high)s",
+                    low=low,
+                    high=high,
+                )
+            else:
+                message = _("must be a whole number from %(low)s to %(high)s", low=low, high=high)
+            raise Invalid("", message)
         return value
 
     return check
@@ -175,18 +186,18 @@ def _whole(low: int, high: int, what: str = "a whole number"):
 
 def _allergens(value) -> list[str]:
     if value is None:  # the form's "none ticked"; in a document, leave the key out
-        raise Invalid("allergens", 'must be a list of allergens such as ["gluten", "milk"]')
+        raise Invalid("allergens", _('must be a list of allergens such as ["gluten", "milk"]'))
     return clean_allergens(value)
 
 
 def _flag(value) -> bool:
     if not isinstance(value, bool):
-        raise Invalid("", "must be true or false")
+        raise Invalid("", _("must be true or false"))
     return value
 
 
 def _amount(value) -> int:
-    return _whole(0, MAX_PRICE_CENTS, "an amount in minor units (an integer)")(value)
+    return _whole(0, MAX_PRICE_CENTS, amount=True)(value)
 
 
 def _translations(problems: _Problems, path: str, raw: dict, key: str = "name_i18n") -> dict:
@@ -218,8 +229,17 @@ def _unique_names(problems: _Problems, path: str, entries: list, kind: str) -> N
             key = name.strip().casefold()
             if key in seen:
                 shown = name.strip().encode("utf-8", "backslashreplace").decode()[:100]
-                problems.rule(f"{path}[{index}].name", f"another {kind} here is called {shown}")
+                problems.rule(f"{path}[{index}].name", _name_taken(kind, shown))
             seen.add(key)
+
+
+def _name_taken(kind: str, name: str) -> str:
+    """Why a second `kind` ("option", "group", "option group") of the same name is refused."""
+    if kind == "option":
+        return _("another option here is called %(name)s", name=name)
+    if kind == "group":
+        return _("another group here is called %(name)s", name=name)
+    return _("another option group here is called %(name)s", name=name)
 
 
 def _option(problems: _Problems, path: str, raw) -> dict | None:
@@ -301,7 +321,7 @@ def validate_menu_document(document, prefix: str = "") -> dict:
             _group(problems, f"{prefix}option_groups[{i}]", g) for i, g in enumerate(listed)
         ]
         if "categories" not in document:
-            problems.add(f"{prefix}categories", "is required (a list, possibly empty)")
+            problems.add(f"{prefix}categories", _("is required (a list, possibly empty)"))
         categories = problems.array(
             f"{prefix}categories", document.get("categories", []), MAX_CATEGORIES
         )
@@ -313,7 +333,9 @@ def validate_menu_document(document, prefix: str = "") -> dict:
         clean["items"] = [_item(problems, f"{prefix}items[{i}]", x) for i, x in enumerate(loose)]
         total = len(clean["items"]) + sum(len(c["items"]) for c in clean["categories"] if c)
         if total > MAX_ITEMS:
-            problems.rule(f"{prefix}categories", f"a menu has at most {MAX_ITEMS} items")
+            problems.rule(
+                f"{prefix}categories", _("a menu has at most %(limit)s items", limit=MAX_ITEMS)
+            )
     if not problems.found:
         _share_groups(problems, prefix, clean)
     if problems.found:
@@ -343,7 +365,8 @@ def _share_groups(problems: _Problems, prefix: str, clean: dict) -> None:
                 if entry.casefold() not in by_key:
                     shown = entry.encode("utf-8", "backslashreplace").decode()[:100]
                     problems.rule(
-                        f"{path}.option_groups[{index}]", f"no option group is called {shown}"
+                        f"{path}.option_groups[{index}]",
+                        _("no option group is called %(name)s", name=shown),
                     )
                     continue
                 names.append(by_key[entry.casefold()]["name"])
@@ -359,13 +382,15 @@ def _share_groups(problems: _Problems, prefix: str, clean: dict) -> None:
             else:
                 problems.rule(
                     f"{path}.option_groups[{index}].name",
-                    "another option group of that name has other choices",
+                    _("another option group of that name has other choices"),
                 )
         if len(set(name.casefold() for name in names)) < len(names):
-            problems.rule(f"{path}.option_groups", "names one option group twice")
+            problems.rule(f"{path}.option_groups", _("names one option group twice"))
         item["option_groups"] = names
     if len(clean["option_groups"]) > MAX_GROUPS:
-        problems.rule(f"{prefix}option_groups", f"a menu has at most {MAX_GROUPS} groups")
+        problems.rule(
+            f"{prefix}option_groups", _("a menu has at most %(limit)s groups", limit=MAX_GROUPS)
+        )
 
 
 def _category(problems: _Problems, path: str, raw) -> dict | None:

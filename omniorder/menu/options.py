@@ -26,6 +26,7 @@ and a menu document can name a group (the database keeps the first rule too,
 
 import uuid
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -50,16 +51,16 @@ def parse_count(value, field: str) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip()) if len(value.strip()) <= 3 else MAX_CHOICES + 1
     if type(value) is not int or not 0 <= value <= MAX_CHOICES:
-        raise Invalid(field, f"must be a whole number from 0 to {MAX_CHOICES}")
+        raise Invalid(field, _("must be a whole number from 0 to %(limit)s", limit=MAX_CHOICES))
     return value
 
 
 def check_choices(min_choices: int, max_choices: int) -> None:
     """The group's rules beyond each number's own range (`parse_count`)."""
     if max_choices < 1:
-        raise Invalid("max", "must be at least 1")
+        raise Invalid("max", _("must be at least 1"))
     if max_choices < min_choices:
-        raise Invalid("max", "must be ≥ min")
+        raise Invalid("max", _("must be ≥ min"))
 
 
 def _group_fields(name, min_choices, max_choices) -> dict:
@@ -175,7 +176,7 @@ def _locked_group(item_id, group_id, lock=True) -> OptionGroup:
     item = menu_item(item_id, lock=True)
     group = get_or_404(OptionGroup, group_id, "option group", lock=lock)
     if _link(item.id, group.id) is None:
-        raise NotFound("No such option group.")
+        raise NotFound(_("No such option group."))
     return group
 
 
@@ -183,7 +184,7 @@ def _locked_option(item_id, group_id, option_id) -> Option:
     group = _locked_group(item_id, group_id)
     option = get_or_404(Option, option_id, "option", lock=True)
     if option.group_id != group.id:
-        raise NotFound("No such option.")
+        raise NotFound(_("No such option."))
     return option
 
 
@@ -211,7 +212,9 @@ def _item_links(item_id) -> list[ItemOptionGroup]:
 
 def _refuse_taken_name(siblings, name: str, this=None, kind: str = "group") -> None:
     if any(s is not this and s.name.casefold() == name.casefold() for s in siblings):
-        raise Invalid("name", f"another {kind} here is called {name}")
+        if kind == "option":
+            raise Invalid("name", _("another option here is called %(name)s", name=name))
+        raise Invalid("name", _("another group here is called %(name)s", name=name))
 
 
 def _refuse_taken_group_name(name: str, this=None) -> None:
@@ -219,7 +222,7 @@ def _refuse_taken_group_name(name: str, this=None) -> None:
     names = db.session.execute(select(OptionGroup.id, OptionGroup.name)).all()
     this_id = getattr(this, "id", None)
     if any(row.id != this_id and row.name.casefold() == name.casefold() for row in names):
-        raise Invalid("name", f"another option group is called {name}")
+        raise Invalid("name", _("another option group is called %(name)s", name=name))
 
 
 def _save_group(group: OptionGroup, fields: dict) -> None:
@@ -233,7 +236,9 @@ def _save_group(group: OptionGroup, fields: dict) -> None:
             db.session.add(group)
             db.session.flush()
     except IntegrityError:
-        raise Invalid("name", f"another option group is called {fields['name']}") from None
+        raise Invalid(
+            "name", _("another option group is called %(name)s", name=fields["name"])
+        ) from None
 
 
 def _append(row, siblings: list, limit: int, too_many: str, kind: str):
@@ -249,9 +254,11 @@ def _append(row, siblings: list, limit: int, too_many: str, kind: str):
 
 def _attach(item_id, group: OptionGroup, links: list[ItemOptionGroup]) -> ItemOptionGroup:
     if len(links) >= MAX_GROUPS_PER_ITEM:
-        raise Invalid("group", f"an item has at most {MAX_GROUPS_PER_ITEM} option groups")
+        raise Invalid(
+            "group", _("an item has at most %(limit)s option groups", limit=MAX_GROUPS_PER_ITEM)
+        )
     if any(link.group_id == group.id for link in links):
-        raise Conflict(f"This item already offers {group.name}.")
+        raise Conflict(_("This item already offers %(name)s.", name=group.name))
     link = ItemOptionGroup(
         menu_item_id=item_id,
         group_id=group.id,
@@ -268,9 +275,11 @@ def create_group(item_id, name, min_choices, max_choices) -> OptionGroup:
     fields = _group_fields(name, min_choices, max_choices)
     links = _item_links(item.id) if item is not None else []
     if item is not None and len(links) >= MAX_GROUPS_PER_ITEM:
-        raise Invalid("name", f"an item has at most {MAX_GROUPS_PER_ITEM} option groups")
+        raise Invalid(
+            "name", _("an item has at most %(limit)s option groups", limit=MAX_GROUPS_PER_ITEM)
+        )
     if db.session.scalar(select(func.count()).select_from(OptionGroup)) >= MAX_GROUPS:
-        raise Invalid("name", f"a menu has at most {MAX_GROUPS} option groups")
+        raise Invalid("name", _("a menu has at most %(limit)s option groups", limit=MAX_GROUPS))
     _refuse_taken_group_name(fields["name"])
     group = OptionGroup()
     _save_group(group, fields)
@@ -300,7 +309,7 @@ def detach_group(item_id, group_id) -> None:
     item = menu_item(item_id, lock=True)
     link = _link(item.id, _uuid_or_404(group_id))
     if link is None:
-        raise NotFound("No such option group.")
+        raise NotFound(_("No such option group."))
     db.session.delete(link)
     db.session.flush()
 
@@ -309,7 +318,7 @@ def _uuid_or_404(raw_id):
     try:
         return uuid.UUID(str(raw_id))
     except ValueError:
-        raise NotFound("No such option group.") from None
+        raise NotFound(_("No such option group.")) from None
 
 
 def move_group(item_id, group_id, step: int) -> None:
@@ -335,7 +344,7 @@ def delete_group(item_id, group_id) -> OptionGroup:
         )
     group = get_or_404(OptionGroup, group_id, "option group", lock=True)
     if item_id is not None and _link(_uuid_or_404(item_id), group.id) is None:
-        raise NotFound("No such option group.")
+        raise NotFound(_("No such option group."))
     db.session.delete(group)
     db.session.flush()
     return group
@@ -345,7 +354,7 @@ def create_option(item_id, group_id, name, price_delta) -> Option:
     group = _locked_group(item_id, group_id)
     fields = _option_fields(name, price_delta)
     siblings = _siblings(Option, Option.group_id, group.id)
-    too_many = f"a group has at most {MAX_OPTIONS_PER_GROUP} options"
+    too_many = _("a group has at most %(limit)s options", limit=MAX_OPTIONS_PER_GROUP)
     return _append(
         Option(group_id=group.id, **fields), siblings, MAX_OPTIONS_PER_GROUP, too_many, "option"
     )
@@ -365,7 +374,7 @@ def set_option_available(item_id, group_id, option_id, available) -> Option:
     """`available`: a bool, or as a form sends it ("true" / "false")."""
     if isinstance(available, str) or available is None:
         if available not in ("true", "false"):
-            raise Invalid("available", "must be true or false")
+            raise Invalid("available", _("must be true or false"))
         available = available == "true"
     option = _locked_option(item_id, group_id, option_id)
     option.is_available = bool(available)

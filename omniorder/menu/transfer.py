@@ -34,6 +34,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -176,7 +177,7 @@ def describe(value, show_amount: Callable[[int], str] | None = None, amount=Fals
     if value is None or value == []:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if amount and isinstance(value, int) and show_amount is not None:
         return show_amount(value)
     if isinstance(value, list):
@@ -217,13 +218,13 @@ def seal(incoming: dict, current: dict, secret: str, tenant_schema: str) -> str:
 
 def unseal(token, secret: str, tenant_schema: str) -> tuple[dict, str]:
     if not isinstance(token, str) or not token:
-        raise Invalid("preview", "is missing: upload the file again")
+        raise Invalid("preview", _("is missing: upload the file again"))
     try:
         sealed = _serializer(secret, tenant_schema).loads(token, max_age=PREVIEW_VALID_SECONDS)
     except SignatureExpired:
-        raise Invalid("preview", "is older than an hour: upload the file again") from None
+        raise Invalid("preview", _("is older than an hour: upload the file again")) from None
     except BadSignature:
-        raise Invalid("preview", "is not a preview of this restaurant's menu") from None
+        raise Invalid("preview", _("is not a preview of this restaurant's menu")) from None
     return sealed["menu"], sealed["base"]
 
 
@@ -234,7 +235,7 @@ def apply_sealed(token, secret: str, tenant_schema: str):
     incoming, base = unseal(token, secret, tenant_schema)
     db.session.execute(select(MenuVersion.version).with_for_update())
     if fingerprint(export_menu()) != base:
-        raise Conflict("The menu changed since the preview; preview the import again.")
+        raise Conflict(_("The menu changed since the preview; preview the import again."))
     return import_menu(incoming)
 
 
@@ -244,15 +245,15 @@ def apply_sealed(token, secret: str, tenant_schema: str):
 def read_upload(data: bytes) -> str:
     """An uploaded file's text: at most `MAX_FILE_BYTES` of UTF-8 (a BOM is dropped)."""
     if not data:
-        raise Invalid("file", "is empty: choose a menu file (.json or .csv)")
+        raise Invalid("file", _("is empty: choose a menu file (.json or .csv)"))
     if len(data) > MAX_FILE_BYTES:
-        raise Invalid("file", f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise Invalid("file", _("is larger than %(size)s MB", size=MAX_FILE_BYTES // (1024 * 1024)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid("file", "must be UTF-8 text (save the CSV as “CSV UTF-8”)") from None
+        raise Invalid("file", _("must be UTF-8 text (save the CSV as “CSV UTF-8”)")) from None
     if "\x00" in text:
-        raise Invalid("file", "is not a text file (it holds a NUL character)")
+        raise Invalid("file", _("is not a text file (it holds a NUL character)"))
     return text
 
 
@@ -312,13 +313,15 @@ def _header(row: list[str]) -> list[str]:
     unknown = [name for name in names if name not in CSV_COLUMNS]
     missing = [name for name in CSV_COLUMNS if name not in names]
     if unknown or missing or len(set(names)) != len(names):
-        raise Invalid(
-            "file",
-            "must be a CSV whose first line names the columns "
-            + ", ".join(CSV_COLUMNS)
-            + (f" (unknown: {', '.join(unknown)[:100]})" if unknown else "")
-            + (f" (missing: {', '.join(missing)})" if missing else ""),
+        message = _(
+            "must be a CSV whose first line names the columns %(columns)s",
+            columns=", ".join(CSV_COLUMNS),
         )
+        if unknown:
+            message += " " + _("(unknown: %(names)s)", names=", ".join(unknown)[:100])
+        if missing:
+            message += " " + _("(missing: %(names)s)", names=", ".join(missing))
+        raise Invalid("file", message)
     return names
 
 
@@ -328,7 +331,7 @@ def _available(text: str) -> bool:
         return True
     if word in NO:
         return False
-    raise Invalid("available", "must be yes or no")
+    raise Invalid("available", _("must be yes or no"))
 
 
 def _allergen_list(text: str) -> list[str]:
@@ -359,16 +362,25 @@ def _csv_row(cells: dict[str, str], parse_amount: Callable[[str], int]) -> tuple
 def _csv_line(raw, names, line, parse_amount, seen: dict, problems: dict) -> dict | None:
     """One line's item, or None after noting its problems (``line 3, price``) in `problems`."""
     if len(raw) != len(names):
-        problems[f"line {line}"] = f"has {len(raw)} cells, the header {len(names)}"
+        problems[_("line %(number)s", number=line)] = _(
+            "has %(cells)s cells, the header %(columns)s", cells=len(raw), columns=len(names)
+        )
         return None
     cells = {name: _unescaped(cell) for name, cell in zip(names, raw, strict=True)}
     row, bad = _csv_row(cells, parse_amount)
-    problems.update({f"line {line}, {key}": message for key, message in bad.items()})
+    problems.update(
+        {
+            _("line %(number)s, %(column)s", number=line, column=key): message
+            for key, message in bad.items()
+        }
+    )
     if bad:
         return None
     key = (_key(row["category"] or ""), _key(row["name"]))
     if key in seen:
-        problems[f"line {line}"] = f"repeats the item of line {seen[key]}"
+        problems[_("line %(number)s", number=line)] = _(
+            "repeats the item of line %(number)s", number=seen[key]
+        )
     seen[key] = line
     return row
 
@@ -381,20 +393,22 @@ def rows_from_csv(text: str, parse_amount: Callable[[str], int]) -> list[dict]:
     try:
         header = next(reader, None)
         if header is None:
-            raise Invalid("file", "is empty")
+            raise Invalid("file", _("is empty"))
         names = _header(header)
         for raw in reader:
             if not any(cell.strip() for cell in raw):
                 continue
             if len(rows) >= MAX_ITEMS:
-                raise Invalid("file", f"has more than {MAX_ITEMS} items")
+                raise Invalid("file", _("has more than %(limit)s items", limit=MAX_ITEMS))
             row = _csv_line(raw, names, reader.line_num, parse_amount, seen, problems)
             if row is not None:
                 rows.append(row)
             if len(problems) >= MAX_CSV_PROBLEMS:
                 break
     except csv.Error as error:
-        raise Invalid("file", f"is not a readable CSV ({str(error)[:80]})") from None
+        raise Invalid(
+            "file", _("is not a readable CSV (%(reason)s)", reason=str(error)[:80])
+        ) from None
     if problems:
         raise Invalid(fields=problems)
     return rows

@@ -16,6 +16,7 @@ its entry, so a second restore of the same entry waits and then finds it gone (4
 import datetime
 import uuid
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 
 from omniorder.core.database import db
@@ -106,7 +107,7 @@ def trash_entry(entry_id, lock=None) -> MenuTrash:
     except ValueError:
         found = None
     if found is None or found.deleted_at < db.session.scalar(select(func.now())) - KEPT_FOR:
-        raise NotFound("Nothing to restore: it was restored already or has expired.")
+        raise NotFound(_("Nothing to restore: it was restored already or has expired."))
     return found
 
 
@@ -123,7 +124,7 @@ def trash_entries() -> list[MenuTrash]:
 
 def _refuse_taken(model, row_id, label: str) -> None:
     if db.session.get(model, uuid.UUID(row_id)) is not None:
-        raise Conflict(f"{label} is on the menu already.")
+        raise Conflict(_("%(name)s is on the menu already.", name=label))
 
 
 def _restore_item(snapshot: dict, category_id) -> None:
@@ -138,7 +139,10 @@ def _restore_item(snapshot: dict, category_id) -> None:
     )
     if db.session.scalar(same_name.limit(1)) is not None:
         raise Conflict(
-            f"Another item in that category is called {snapshot['name']} now; rename it first."
+            _(
+                "Another item in that category is called %(name)s now; rename it first.",
+                name=snapshot["name"],
+            )
         )
     if category_id is None and values.get("category_id") is not None:
         values["rank"] = next_item_rank(None)  # its category is gone: last of the uncategorised
@@ -159,7 +163,9 @@ def restore(entry_id) -> str:
             select(Category.id).where(func.lower(Category.name) == values["name"].lower()).limit(1)
         )
         if taken is not None:
-            raise Conflict(f"Another category is called {values['name']} now; rename it first.")
+            raise Conflict(
+                _("Another category is called %(name)s now; rename it first.", name=values["name"])
+            )
         values["rank"] = db.session.scalar(select(func.coalesce(func.max(Category.rank) + 1, 0)))
         db.session.execute(insert(Category.__table__).values(values))
         for item in entry.payload["items"]:

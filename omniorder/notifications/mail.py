@@ -28,8 +28,11 @@ The Message-ID is derived from the notification's key, so the one duplicate the 
 cannot rule out (the server accepted, the worker died before its commit) carries the same
 Message-ID as the first copy and mail programs that deduplicate drop it.
 
-The texts are English; dates, times and amounts are in the restaurant's locale, time zone and
-the order's currency (the `local_time` and `money` template filters, Babel). The tracking
+An order's e-mails are written in the order's language (the one it was placed in; an order
+from before languages, the restaurant's default), a staff e-mail in the staff member's language
+(an invitee has none yet: the restaurant's default), each rendered and given its subject inside
+Flask-Babel's `force_locale`, so its words and its ``<html lang dir>`` follow;
+amounts are in the order's currency and the restaurant's locale (the `money` filter). The tracking
 link is absolute: ``http://<the restaurant's domain>/orders/<id>``, https when
 OMNIORDER_SECURE_COOKIES=1 (the site is served over HTTPS), with OMNIORDER_PUBLIC_PORT when
 the storefront is not on the scheme's default port.
@@ -51,12 +54,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from omniorder.core.database import db
 from omniorder.core.deadline import Deadline
+from omniorder.languages import SHIPPED
 from omniorder.notifications.models import Notification
 from omniorder.notifications.outbox import Claim, DeliveryError, Undeliverable
 from omniorder.ordering.models import PAID_ONLINE, Order
+from omniorder.settings.document import current_settings
 from omniorder.staff import links
 from omniorder.staff.accounts import is_invited
 from omniorder.staff.models import User
@@ -66,21 +73,21 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0  # seconds for the whole exchange with the server
 SUBJECTS = {
-    "order.created": "Your order #{number} at {restaurant}",
-    "order.ready": "Your order #{number} is ready for pickup",
-    "order.cancelled": "Your order #{number} was cancelled",
+    "order.created": _l("Your order #%(number)s at %(restaurant)s"),
+    "order.ready": _l("Your order #%(number)s is ready for pickup"),
+    "order.cancelled": _l("Your order #%(number)s was cancelled"),
 }
 TEMPLATES = {"order.created": "receipt", "order.ready": "ready", "order.cancelled": "cancelled"}
 # Staff e-mails: (subject, template, the link's purpose, its page)
 STAFF_MAIL = {
     "staff.invite": (
-        "You are invited to {restaurant}'s staff",
+        _l("You are invited to %(restaurant)s's staff"),
         "staff_invite",
         links.INVITE,
         "auth.accept_invitation",
     ),
     "staff.reset": (
-        "Choose a new password for {restaurant}",
+        _l("Choose a new password for %(restaurant)s"),
         "staff_reset",
         links.RESET,
         "auth.reset_password",
@@ -172,11 +179,18 @@ def build_message(app: Flask, notification: Notification, order: Order | None) -
         if notification.event in STAFF_MAIL:
             message = _staff_message(app, notification)
         else:
-            message = _message(app, notification, order)
+            with force_locale(mail_language(order.language)):
+                message = _message(app, notification, order)
         message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as SMTP will
     except (ValueError, IndexError, UnicodeError, email.errors.MessageError) as error:
         raise Refused(f"the message cannot be written: {error}"[:1000]) from None
     return message
+
+
+def mail_language(language: str | None) -> str:
+    """The language an e-mail is written in: `language` (an order's, a staff member's) when
+    OmniOrder ships it, else the restaurant's default (its first language)."""
+    return language if language in SHIPPED else current_settings()["languages"][0]
 
 
 def _message(app: Flask, notification: Notification, order: Order) -> EmailMessage:
@@ -191,9 +205,10 @@ def _message(app: Flask, notification: Notification, order: Order) -> EmailMessa
     }
     template = TEMPLATES[notification.event]
     message = EmailMessage()
-    message["Subject"] = SUBJECTS[notification.event].format(
-        number=order.number, restaurant=restaurant.name
-    )
+    message["Subject"] = SUBJECTS[notification.event] % {
+        "number": order.number,
+        "restaurant": restaurant.name,
+    }
     try:
         message["To"] = Address(display_name=order.customer_name, addr_spec=notification.recipient)
     except (ValueError, IndexError):  # kept before clean_email refused its kind
@@ -204,7 +219,8 @@ def _message(app: Flask, notification: Notification, order: Order) -> EmailMessa
 def _staff_message(app: Flask, notification: Notification) -> EmailMessage:
     """An invitation or a password reset, its link minted now from the account as it is
     (staff/links.py): nothing secret waits in the outbox. `Refused` when there is nobody to
-    send it to any more (a cancelled invitation, one taken up already)."""
+    send it to any more (a cancelled invitation, one taken up already). In the staff member's
+    language; an invitee has chosen none yet, so theirs is the restaurant's default."""
     subject, template, purpose, endpoint = STAFF_MAIL[notification.event]
     user = db.session.get(User, uuid.UUID(notification.key.split(":")[1]))  # event:user:random
     if user is None:
@@ -219,10 +235,11 @@ def _staff_message(app: Flask, notification: Notification) -> EmailMessage:
         "action_url": storefront_url(app, restaurant.domain, endpoint, token=token),
         "hours": int(links.LIFETIME[purpose].total_seconds() // 3600),
     }
-    message = EmailMessage()
-    message["Subject"] = subject.format(restaurant=restaurant.name)
-    message["To"] = Address(display_name=user.full_name or "", addr_spec=notification.recipient)
-    return _finish(app, message, notification, template, context)
+    with force_locale(mail_language(user.language)):
+        message = EmailMessage()
+        message["Subject"] = subject % {"restaurant": restaurant.name}
+        message["To"] = Address(display_name=user.full_name or "", addr_spec=notification.recipient)
+        return _finish(app, message, notification, template, context)
 
 
 def _finish(app: Flask, message: EmailMessage, notification, template: str, context: dict):

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import has_request_context
 from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -40,6 +41,7 @@ from omniorder.core.errors import (
 )
 from omniorder.core.money import amount_for_input
 from omniorder.core.unit_of_work import commit_step
+from omniorder.languages.serving import served_language
 from omniorder.menu.models import MenuVersion
 from omniorder.menu.translations import customer_language, localized_snapshot
 from omniorder.notifications.outbox import order_event
@@ -124,7 +126,9 @@ def place_order(
     ``ready_at`` follows ordering/pickup.py, which also refuses it: `Closed`, `Paused`,
     `SlotFull` (409) or `BrokenRule` (422, a pickup time the restaurant cannot serve). `now` is
     the caller's clock (tests freeze it). `contact` (ordering/order_input.clean_contact): the
-    customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept.
+    customer's e-mail gets the receipt (notifications/outbox.py), the phone is kept. The order
+    keeps the language the request is served in, for its e-mails (none outside a request: the
+    restaurant's default).
     `payment`: ``online``, ``counter`` or None for the restaurant's default
     (`wants_online_payment`); an order paid online awaits its payment (payments/online.py):
     off the board, no receipt yet, its slot held. Its PaymentIntent is opened by
@@ -171,6 +175,7 @@ def place_order(
             customer_phone=contact and contact.phone,
             payment_status=AWAITING_PAYMENT if online else "counter",
             payment_intent_id=intent and intent["id"],
+            language=served_language() if has_request_context() else None,
         )
         order = _insert_order(values, prices, now)
         if order is not None:
@@ -226,7 +231,6 @@ def _order_values(prices: PriceList, customer_name: str, lines, note, tip, picku
         "currency": settings["currency"],
         "note": note,
         "pickup_at": pickup_at,
-        "language": language,
     }
     return values
 
@@ -435,6 +439,7 @@ def order_as_json(order: Order) -> dict:
         "pickup_at": _iso(order.pickup_at),
         "picked_up_at": _iso(order.picked_up_at),
         "cancel_reason": order.cancel_reason,
+        "language": order.language,
         "payment_status": order.payment_status,
         "amount_refunded": order.amount_refunded,
         "payment_error": order.payment_error,

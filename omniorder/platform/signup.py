@@ -36,13 +36,17 @@ from datetime import timedelta
 
 import zxcvbn
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from omniorder.core.database import db
-from omniorder.core.errors import Conflict, Invalid, check_fields
+from omniorder.core.errors import Conflict, Invalid, check_fields, labelled
 from omniorder.core.text_input import clean_line
 from omniorder.jobs.engine import defer
+from omniorder.languages import SOURCE_LANGUAGE
+from omniorder.languages.serving import served_language
 from omniorder.platform.models import Signup, SignupInvite
 from omniorder.platform.tenants import MAX_NAME_LENGTH, ProvisionedTenant, provision_tenant
 from omniorder.settings.document import SETTINGS
@@ -112,23 +116,29 @@ def reserved_subdomains() -> frozenset[str]:
 def validate_subdomain(value) -> str:
     """The subdomain as a restaurant's host label (lower case), or `Invalid` saying why not."""
     if not isinstance(value, str) or not value.strip():
-        raise Invalid("subdomain", "is required")
+        raise Invalid("subdomain", _("is required"))
     label = value.strip().lower()
     if not (MIN_SUBDOMAIN <= len(label) <= MAX_SUBDOMAIN) or not all(
         c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in label
     ):
         raise Invalid(
             "subdomain",
-            f"must be {MIN_SUBDOMAIN} to {MAX_SUBDOMAIN} letters a-z, digits or hyphens",
+            _(
+                "must be %(min)s to %(max)s letters a-z, digits or hyphens",
+                min=MIN_SUBDOMAIN,
+                max=MAX_SUBDOMAIN,
+            ),
         )
     if label.startswith("-") or label.endswith("-") or "--" in label:
-        raise Invalid("subdomain", "cannot start or end with a hyphen, or hold two in a row")
+        raise Invalid("subdomain", _("cannot start or end with a hyphen, or hold two in a row"))
     if label in reserved_subdomains():
-        raise Invalid("subdomain", f"“{label}” is reserved; please choose another name")
+        raise Invalid(
+            "subdomain", _("“%(name)s” is reserved; please choose another name", name=label)
+        )
     try:
         validate_domain(domain_for(label))
     except Invalid:
-        raise Invalid("subdomain", "makes an address too long; choose a shorter one") from None
+        raise Invalid("subdomain", _("makes an address too long; choose a shorter one")) from None
     return label
 
 
@@ -156,22 +166,32 @@ def availability(value) -> dict:
     try:
         subdomain = validate_subdomain(value)
     except Invalid as error:
-        return {"available": False, "message": "Subdomain " + error.fields["subdomain"] + "."}
+        message = labelled(_("Subdomain"), error.fields["subdomain"])
+        return {"available": False, "message": message}
     if not subdomain_available(subdomain):
-        return {"available": False, "message": f"{domain_for(subdomain)} is taken."}
-    return {"available": True, "message": f"{domain_for(subdomain)} is available."}
+        message = _("%(domain)s is taken.", domain=domain_for(subdomain))
+        return {"available": False, "message": message}
+    message = _("%(domain)s is available.", domain=domain_for(subdomain))
+    return {"available": True, "message": message}
+
+
+def taken(subdomain: str) -> str:
+    return _("%(domain)s is taken; please choose another subdomain.", domain=domain_for(subdomain))
 
 
 def validate_strong_password(password, *inputs: str) -> str:
     """`validate_password` (length, bcrypt's 72 bytes) and zxcvbn's strength at least
     `MIN_STRENGTH`, judged knowing the owner's other answers (a password made of the
-    restaurant's name is weak)."""
+    restaurant's name is weak). zxcvbn's advice is English only: other languages go without."""
     password = validate_password(password)
     result = zxcvbn.zxcvbn(password, user_inputs=[i for i in inputs if i])
     if result["score"] < MIN_STRENGTH:
         feedback = result["feedback"]
         advice = " ".join(filter(None, [feedback.get("warning"), *feedback["suggestions"]]))
-        raise Invalid("password", ("is too easy to guess. " + advice).strip())
+        locale = get_locale()
+        english = locale is None or locale.language == SOURCE_LANGUAGE
+        too_easy = _("is too easy to guess.")
+        raise Invalid("password", f"{too_easy} {advice}".strip() if english else too_easy)
     return password
 
 
@@ -184,7 +204,7 @@ def _region_value(key: str, value):
 
 def _spend_invite(code) -> None:
     if not isinstance(code, str) or not code.strip():
-        raise Invalid("invite_code", "is required while sign-up is by invitation")
+        raise Invalid("invite_code", _("is required while sign-up is by invitation"))
     spent = db.session.execute(
         update(SignupInvite)
         .where(SignupInvite.code_hash == invite_hash(code.strip()), SignupInvite.used_at.is_(None))
@@ -192,7 +212,7 @@ def _spend_invite(code) -> None:
         .returning(SignupInvite.code_hash)
     ).first()
     if spent is None:
-        raise Invalid("invite_code", "is not a valid invite code, or it has been used")
+        raise Invalid("invite_code", _("is not a valid invite code, or it has been used"))
 
 
 @dataclass(frozen=True)
@@ -215,7 +235,8 @@ def start_signup(
     sample_menu=False,
 ) -> PendingSignup:
     """Check a sign-up, spend its invite code (in invite mode), store it pending and defer its
-    confirmation e-mail; `Invalid` naming every bad field, `Conflict` for a taken subdomain."""
+    confirmation e-mail, in the language the sign-up page is served in; `Invalid` naming every
+    bad field, `Conflict` for a taken subdomain."""
     fields = {}
     fields = check_fields(
         {
@@ -241,12 +262,12 @@ def start_signup(
     )
     label = fields["subdomain"]
     if db.session.scalar(select(exists().where(Tenant.domain == domain_for(label)))):
-        raise Conflict(f"{domain_for(label)} is taken; please choose another subdomain.")
+        raise Conflict(taken(label))
     held = db.session.scalars(select(Signup).where(_held_by_pending(label))).one_or_none()
     if held is not None and held.email == fields["email"]:
         # The same name and address again: the same link again. Never a new password, or
         # whoever knows an owner's address could put theirs in a link the owner then opens.
-        defer("send_signup_email", signup_id=str(held.id))
+        defer("send_signup_email", signup_id=str(held.id), language=served_language())
         return PendingSignup(held.id, held.email, domain_for(label))
     if signup_mode() == INVITE:
         _spend_invite(invite_code)
@@ -273,8 +294,8 @@ def start_signup(
                 .returning(Signup.id)
             ).scalar_one()
     except IntegrityError:
-        raise Conflict(f"{domain_for(label)} is taken; please choose another subdomain.") from None
-    defer("send_signup_email", signup_id=str(signup_id))
+        raise Conflict(taken(label)) from None
+    defer("send_signup_email", signup_id=str(signup_id), language=served_language())
     return PendingSignup(signup_id, fields["email"], domain_for(label))
 
 
@@ -291,12 +312,12 @@ def read_token(token: str) -> uuid.UUID:
         signed_serializer(SALT),
         token,
         int(RESERVED_FOR.total_seconds()),
-        "This link has expired (it works for 24 hours). Please sign up again.",
+        _("This link has expired (it works for 24 hours). Please sign up again."),
     )
     try:
         return uuid.UUID(str(payload["s"]))
     except (TypeError, KeyError, ValueError):
-        raise LinkInvalid("This link is not valid.") from None
+        raise LinkInvalid(_("This link is not valid.")) from None
 
 
 class AlreadyConfirmed(LinkGone):
@@ -304,7 +325,7 @@ class AlreadyConfirmed(LinkGone):
 
     def __init__(self, domain: str | None):
         self.domain = domain
-        super().__init__("This link has been used already: your restaurant exists.")
+        super().__init__(_("This link has been used already: your restaurant exists."))
 
 
 def open_signup(token: str, lock: bool = False) -> Signup:
@@ -313,8 +334,10 @@ def open_signup(token: str, lock: bool = False) -> Signup:
     signup = db.session.scalars(query.with_for_update() if lock else query).one_or_none()
     if signup is None:
         raise LinkGone(
-            "This link was replaced by a newer sign-up for the same name, or it is no longer "
-            "valid. Use the link in the latest e-mail, or sign up again."
+            _(
+                "This link was replaced by a newer sign-up for the same name, or it is no "
+                "longer valid. Use the link in the latest e-mail, or sign up again."
+            )
         )
     if signup.confirmed_at is not None:
         domain = db.session.scalar(select(Tenant.domain).where(Tenant.id == signup.tenant_id))

@@ -17,6 +17,7 @@ and takes the new reason (an operator correcting the reason should not have to r
 import datetime
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from omniorder.core.database import db
@@ -106,6 +107,9 @@ def refuse_while_suspended() -> None:
     tenant = current_tenant()
     if tenant.suspended:
         raise Unavailable(
-            f"{tenant.name} is temporarily unavailable. Please try again later.",
+            _(
+                "%(restaurant)s is temporarily unavailable. Please try again later.",
+                restaurant=tenant.name,
+            ),
             RETRY_AFTER_SECONDS,
         )

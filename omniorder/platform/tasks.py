@@ -5,7 +5,8 @@ It belongs to no restaurant (there is none yet), so it is a `platform_task` with
 row: the job reads the pending sign-up and mints its link in one short transaction, then sends
 with no transaction open, through the same SMTP setup (or instance/outbox) and the same backoff
 as the restaurants' mail (notifications/mail_tasks.py). A sign-up confirmed or replaced since
-the job was deferred gets no mail.
+the job was deferred gets no mail. The mail is in the language the sign-up page was served in
+(`language`, given when the job is deferred).
 """
 
 import logging
@@ -14,10 +15,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from omniorder.core.database import db
 from omniorder.core.unit_of_work import unit_of_work
 from omniorder.jobs.engine import periodic_task, platform_task
+from omniorder.languages import SHIPPED, SOURCE_LANGUAGE
 from omniorder.notifications.mail import MailChannel, Refused, compose, storefront_url
 from omniorder.notifications.mail_tasks import MAX_ATTEMPTS, MailBackoff
 from omniorder.platform import signup
@@ -28,14 +32,16 @@ SENDER = "OmniOrder"
 
 
 @platform_task(name="send_signup_email", queue="mail", retry=MailBackoff(), own_transactions=True)
-def send_signup_email(signup_id: str) -> str:
-    """Send the confirmation link of a sign-up still pending; what became of it."""
+def send_signup_email(signup_id: str, language: str = SOURCE_LANGUAGE) -> str:
+    """Send the confirmation link of a sign-up still pending, in `language`; what became of
+    it."""
     app = current_app._get_current_object()
     with unit_of_work():
         pending = db.session.get(Signup, uuid.UUID(signup_id))
         if pending is None or pending.confirmed_at is not None:
             return "skipped"
-        message, address = confirmation_message(app, pending), pending.email
+        with force_locale(language if language in SHIPPED else SOURCE_LANGUAGE):
+            message, address = confirmation_message(app, pending), pending.email
     try:
         MailChannel(app, MAX_ATTEMPTS).send((message, f"signup:{signup_id}"))
     except Refused as error:  # the same message would be refused again: nothing to retry
@@ -54,7 +60,9 @@ def confirmation_message(app, pending: Signup) -> EmailMessage:
         "hours": int(signup.RESERVED_FOR.total_seconds() // 3600),
     }
     message = EmailMessage()
-    message["Subject"] = f"Confirm your sign-up for {pending.restaurant_name}"
+    message["Subject"] = _(
+        "Confirm your sign-up for %(restaurant)s", restaurant=pending.restaurant_name
+    )
     message["To"] = Address(addr_spec=pending.email)
     return compose(app, message, f"signup:{pending.id}", SENDER, "signup_confirm", context)
 

@@ -15,6 +15,7 @@ from babel.numbers import format_percent
 from flask import Flask, g
 
 from omniorder.core.money import format_local_time, format_money
+from omniorder.languages.serving import display_locale, served_language
 from omniorder.ordering.pricing import tax_at_rate
 from omniorder.settings.document import current_settings, default_settings
 from omniorder.settings.hours import opening_status
@@ -33,9 +34,13 @@ def money(minor_units, currency: str | None = None) -> str:
 
 
 def local_time(moment) -> str:
+    """In the restaurant's time zone, with the words of the served language for its region
+    (languages/serving.py `display_locale`: a French customer of a Berlin café reads "lun. 14
+    déc., 13:15")."""
     settings = _settings()
     now = datetime.datetime.now(datetime.UTC)
-    return format_local_time(moment, settings["timezone"], settings["locale"], now)
+    locale = display_locale(served_language(), settings["locale"])
+    return format_local_time(moment, settings["timezone"], locale, now)
 
 
 def contact() -> dict:

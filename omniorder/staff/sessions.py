@@ -37,6 +37,7 @@ class StaffMember(UserMixin):
     role: str
     full_name: str | None
     session_version: int
+    language: str | None = None  # None: the restaurant's default (languages/serving.py)
 
     def get_id(self) -> str:
         return f"{self.tenant_id}:{self.id}:{self.session_version}"
@@ -47,7 +48,13 @@ class StaffMember(UserMixin):
 
 def staff_member(user: User) -> StaffMember:
     return StaffMember(
-        user.id, g.tenant.id, user.email, user.role, user.full_name, user.session_version
+        user.id,
+        g.tenant.id,
+        user.email,
+        user.role,
+        user.full_name,
+        user.session_version,
+        user.language,
     )
 
 

@@ -9,8 +9,9 @@ document.addEventListener("htmx:configRequest", function (event) {
 
 // Kitchen board: flash and beep when a new order arrives (the board carries the newest
 // order number it shows). Browsers block audio until the page gets a tap, so the toggle says
-// "Tap to enable sound" until then, "Sound: on" once audio runs, "Sound: off" when muted;
-// aria-pressed follows (pressed = sound on). Muting is kept on the tablet.
+// "Tap to enable sound" until then, "Sound: on" once audio runs, "Sound: off" when muted (in
+// the page's language: its data-label-blocked, -on and -off); aria-pressed follows (pressed =
+// sound on). Muting is kept on the tablet.
 (function () {
   var newest = null;
   var audio = null;
@@ -21,7 +22,8 @@ document.addEventListener("htmx:configRequest", function (event) {
     var toggle = document.getElementById("sound-toggle");
     if (!toggle) { return; }
     var on = !muted() && running();
-    toggle.textContent = muted() ? "Sound: off" : (on ? "Sound: on" : "Tap to enable sound");
+    var label = muted() ? "off" : (on ? "on" : "blocked");
+    toggle.textContent = toggle.getAttribute("data-label-" + label);
     toggle.setAttribute("aria-pressed", on ? "true" : "false");
   }
   function unlock() {
@@ -430,7 +432,8 @@ document.addEventListener("DOMContentLoaded", function () {
 // Settings, opening hours: "Copy Monday to all weekdays" copies Monday's row (times and the
 // "Closed" box) to Tuesday–Friday at once. Without JavaScript the button posts the page and
 // the server does the same (admin/restaurant/settings_hours.py, copy_monday); either way
-// nothing is saved until "Save settings".
+// nothing is saved until "Save settings". The notice's words are the page's (#hours-notice's
+// data-copied).
 document.addEventListener("click", function (event) {
   var button = event.target.closest ? event.target.closest("[data-copy-monday]") : null;
   if (!button || !button.form) { return; }
@@ -444,11 +447,12 @@ document.addEventListener("click", function (event) {
     });
   });
   var notice = document.getElementById("hours-notice");
-  if (notice) { notice.textContent = "Monday's hours were copied to Tuesday–Friday. Save the settings to keep them."; }
+  if (notice) { notice.textContent = notice.getAttribute("data-copied"); }
 });
 
 // Settings, opening hours: a range's "Remove" empties its two times at once (an empty pair is
-// no range); without JavaScript the button posts the page and the server does the same.
+// no range); without JavaScript the button posts the page and the server does the same. The
+// notice's words are the page's (#hours-notice's data-removed).
 document.addEventListener("click", function (event) {
   var button = event.target.closest ? event.target.closest("[data-remove-range]") : null;
   if (!button) { return; }
@@ -459,7 +463,7 @@ document.addEventListener("click", function (event) {
     if (input) { input.value = ""; }
   });
   var notice = document.getElementById("hours-notice");
-  if (notice) { notice.textContent = "The range was removed. Save the settings to keep it."; }
+  if (notice) { notice.textContent = notice.getAttribute("data-removed"); }
   var previous = document.getElementById(prefix + "opens");
   if (previous) { previous.focus(); }
   button.remove();

@@ -24,6 +24,13 @@
   }
 
   function announce(text) { status.textContent = text; }
+  // A sentence the page wrote in its language (the board's data-say-* attributes), its
+  // {slots} filled in: word order differs by language, so no sentence is glued here.
+  function say(key, slots) {
+    return board.dataset[key].replace(/\{(\w+)\}/g, function (slot, name) {
+      return slots && name in slots ? slots[name] : slot;
+    });
+  }
   function lists() { return Array.prototype.slice.call(board.querySelectorAll("ul.board-items")); }
   function sections() {
     return Array.prototype.slice.call(
@@ -39,10 +46,10 @@
       var list = row.parentNode;
       var rows = Array.prototype.slice.call(list.children);
       var home = list.closest(".board-category").querySelector("h3").textContent;
-      return "position " + (rows.indexOf(row) + 1) + " of " + rows.length + " in " + home;
+      return say("sayItemPlace", {position: rows.indexOf(row) + 1, count: rows.length, category: home});
     }
     var all = sections();
-    return "position " + (all.indexOf(row) + 1) + " of " + all.length + " categories";
+    return say("sayCategoryPlace", {position: all.indexOf(row) + 1, count: all.length});
   }
 
   function moveItem(row, step) {
@@ -77,7 +84,7 @@
     notice.textContent = text + " ";
     var reload = document.createElement("a");
     reload.href = window.location.pathname;
-    reload.textContent = "Reload the menu";
+    reload.textContent = say("sayReload");
     notice.appendChild(reload);
   }
 
@@ -100,8 +107,8 @@
         if (!response.ok) { showRefusal(answer.message); }
       });
     }).catch(function () {
-      announce("The order could not be saved.");
-      showRefusal("The order could not be saved.");
+      announce(say("sayNotSaved"));
+      showRefusal(say("sayNotSaved"));
     }).then(function () { board.removeAttribute("aria-busy"); });
   }
 
@@ -110,8 +117,7 @@
     held = {row: row, handle: handle, parent: row.parentNode, next: row.nextElementSibling};
     row.classList.add("is-held");
     handle.setAttribute("aria-pressed", "true");
-    announce("Picked up " + nameOf(row) + ", " + whereIs(row) +
-      ". Arrow keys to move, Space to drop, Escape to cancel.");
+    announce(say("sayPickedUp", {name: nameOf(row), where: whereIs(row)}));
   }
   function letGo() {
     held.row.classList.remove("is-held");
@@ -122,14 +128,14 @@
   function drop() {
     var row = held.row;
     letGo();
-    announce("Dropped " + nameOf(row) + ", " + whereIs(row) + ". Saving…");
+    announce(say("sayDropped", {name: nameOf(row), where: whereIs(row)}));
     save();
   }
   function cancel() {
     var row = held.row;
     relocate(function () { held.parent.insertBefore(row, held.next); });
     letGo();
-    announce("Cancelled: " + nameOf(row) + " is back at " + whereIs(row) + ".");
+    announce(say("sayCancelled", {name: nameOf(row), where: whereIs(row)}));
   }
 
   board.querySelectorAll(".drag-handle").forEach(function (handle) {
@@ -151,7 +157,7 @@
         return isItem(row) ? moveItem(row, step) : moveCategory(row, step);
       });
       handle.focus();
-      announce(moved ? nameOf(row) + ": " + whereIs(row) + "." : "Cannot move further.");
+      announce(moved ? say("sayNowAt", {name: nameOf(row), where: whereIs(row)}) : say("sayStuck"));
     } else if (held && event.key === "Escape") {
       event.preventDefault();
       cancel();
@@ -201,7 +207,7 @@
     var row = dragged;
     dragged = null;
     row.classList.remove("is-held");
-    announce("Moved " + nameOf(row) + ", " + whereIs(row) + ". Saving…");
+    announce(say("sayMoved", {name: nameOf(row), where: whereIs(row)}));
     save();
   });
 
@@ -213,7 +219,8 @@
       if (!link) { return; }
       event.preventDefault();
       dialog.querySelector("form").action = link.dataset.confirmDelete;
-      dialog.querySelector("[data-confirm-label]").textContent = link.dataset.label;
+      var title = dialog.querySelector("[data-confirm-title]");
+      title.textContent = title.dataset.confirmTitle.replace("{name}", function () { return link.dataset.label; });
       dialog.showModal();
     });
     dialog.querySelector("[data-close-dialog]").addEventListener("click", function () { dialog.close(); });

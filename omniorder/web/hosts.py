@@ -8,6 +8,7 @@ answered 400 before Flask sees it (`RefuseBadHost`).
 import logging
 
 from flask import Flask, abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
 from psycopg import errors as pg_errors
 from sqlalchemy.exc import ProgrammingError
 from werkzeug.exceptions import NotFound
@@ -21,7 +22,7 @@ from omniorder.tenancy.registry import TenantRecord, TenantRegistry, tenant_regi
 from omniorder.web.headers import security_headers
 
 log = logging.getLogger(__name__)
-NO_RESTAURANT = "No restaurant is served at this address."
+NO_RESTAURANT = _l("No restaurant is served at this address.")
 
 
 def tenant_exempt(view):
@@ -43,7 +44,7 @@ def bind_request_tenant() -> None:
         return
     tenant = tenant_for_host(tenant_registry(), request.host)
     if tenant is None:
-        abort(404, description=NO_RESTAURANT)
+        abort(404, description=str(NO_RESTAURANT))
     bind_tenant(tenant)
 
 
@@ -86,7 +87,7 @@ def answer_dropped_tenant(error: ProgrammingError):
         current = registry.lookup(tenant.domain)
         if current is None or current.schema_name != tenant.schema_name:
             log.info("tenant %s vanished mid-request", tenant.domain)
-            return current_app.handle_http_exception(NotFound(NO_RESTAURANT))
+            return current_app.handle_http_exception(NotFound(str(NO_RESTAURANT)))
     raise error
 
 

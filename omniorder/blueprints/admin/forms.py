@@ -1,5 +1,6 @@
 """The back office's forms (flask-wtf: CSRF on each)."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -18,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from omniorder.menu.catalog import ALLERGENS
+from omniorder.menu.catalog import ALLERGEN_LABELS
 from omniorder.settings.document import DAYS, MAX_RANGES_PER_DAY
 from omniorder.settings.theme import FONT_STACKS, PRESETS
 from omniorder.staff.models import ROLES
@@ -28,26 +29,28 @@ IMAGE_TYPES = "image/jpeg,image/png,image/webp"
 
 
 class ItemForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
-    description = TextAreaField("Description", validators=[Length(max=1000)])
-    price = StringField("Price (e.g. 12.50)", validators=[DataRequired()])
-    image_url = StringField("Image URL (http or https)", validators=[Length(max=2000)])
-    category_id = SelectField("Category", choices=[], validate_choice=False)
-    is_available = BooleanField("Available", default=True)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=1000)])
+    price = StringField(_l("Price"), validators=[DataRequired()])
+    image_url = StringField(_l("Image URL (http or https)"), validators=[Length(max=2000)])
+    category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
+    is_available = BooleanField(_l("Available"), default=True)
     # One checkbox per EU allergen; the service checks the names (menu/catalog.py).
     allergens = SelectMultipleField(
-        "Allergens",
-        choices=[SelectChoice(name, name.capitalize()) for name in ALLERGENS],
+        _l("Allergens"),
+        choices=[SelectChoice(name, label) for name, label in ALLERGEN_LABELS.items()],
         validate_choice=False,
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
-    photo = FileField("Photo (JPEG, PNG or WebP, up to 10 MB)", render_kw={"accept": IMAGE_TYPES})
+    photo = FileField(
+        _l("Photo (JPEG, PNG or WebP, up to 10 MB)"), render_kw={"accept": IMAGE_TYPES}
+    )
     photo_alt = StringField(
-        "Photo description for screen readers (empty: the item's name)",
+        _l("Photo description for screen readers (empty: the item's name)"),
         validators=[Length(max=200)],
     )
-    remove_photo = BooleanField("Remove photo")
+    remove_photo = BooleanField(_l("Remove photo"))
 
 
 class BrandImageForm(FlaskForm):

@@ -3,6 +3,8 @@ confirmation and undo, the trash, and each item's option groups and options (man
 admins); the menu's option groups on their own page are in `option_groups`."""
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from omniorder.blueprints.admin.base import bp, change_then_return
@@ -103,7 +105,13 @@ def confirm_delete_category(category_id):
     return render_template(
         "admin/menu_confirm.html",
         label=found.name,
-        consequence=f"Its {count} item(s) go to the trash with it." if count else None,
+        consequence=ngettext(
+            "Its %(num)d item goes to the trash with it.",
+            "Its %(num)d items go to the trash with it.",
+            count,
+        )
+        if count
+        else None,
         action=url_for("admin.delete_category", category_id=found.id),
     )
 
@@ -128,7 +136,7 @@ def arrange_menu():
         arrange.arrange_menu(form.getlist("category"), form.getlist("item"))
     except DomainError as error:
         return jsonify(message=error.message), error.status_code
-    return jsonify(message="Order saved.")
+    return jsonify(message=_("Order saved."))
 
 
 @bp.post("/items/<uuid:item_id>/move")
@@ -185,7 +193,7 @@ def restore_deleted(entry_id):
     except DomainError as error:
         render = render_trash if back_to_trash else render_menu
         return render(error.message, error.status_code)
-    flash(f"Restored {label}.", "menu")
+    flash(_("Restored %(name)s.", name=label), "menu")
     return redirect(url_for("admin.menu_trash" if back_to_trash else "admin.menu"), code=303)
 
 
@@ -206,8 +214,8 @@ def item_form(item=None, as_stored: bool = False) -> ItemForm:
                 "photo_alt": item.photo_alt,
             },
         )
-    form.price.label.text = f"Price (e.g. {menu_service.amount_as_typed(1250)})"
-    form.category_id.choices = [SelectChoice("", "— none —")] + [
+    form.price.label.text = _("Price (e.g. %(amount)s)", amount=menu_service.amount_as_typed(1250))
+    form.category_id.choices = [SelectChoice("", _("— none —"))] + [
         SelectChoice(str(category.id), category.name) for category in menu_service.categories()
     ]
     return form
@@ -228,6 +236,7 @@ def render_item(form, item_id=None, errors=None, message=None, status=200):
         attachable=options_service.attachable_groups(item_id) if item_id else [],
         example_amount=menu_service.amount_as_typed(100),
         amount_as_typed=menu_service.amount_as_typed,
+        field_label=menu_service.field_label,
         typed=request.form if status >= 400 else {},
     ), status
 

@@ -5,11 +5,12 @@ applied only by "Apply" (menu/transfer.py says why that applies exactly what was
 import json
 
 from flask import Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from omniorder.blueprints.admin.base import bp
 from omniorder.core.errors import DomainError, Invalid
 from omniorder.menu import transfer
-from omniorder.menu.catalog import amount_as_typed, parse_typed_amount
+from omniorder.menu.catalog import amount_as_typed, field_label, parse_typed_amount
 from omniorder.menu.document import export_menu, validate_menu_document
 from omniorder.settings.templating import money
 from omniorder.staff.sessions import staff_required
@@ -67,7 +68,7 @@ def _incoming(current: dict) -> dict:
     the current menu (menu/transfer.py's CSV rules)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise Invalid("file", "choose a menu file (.json or .csv)")
+        raise Invalid("file", _("choose a menu file (.json or .csv)"))
     text = transfer.read_upload(upload.stream.read(transfer.MAX_FILE_BYTES + 1))
     if transfer.is_json(text):
         return transfer.incoming_json(text)
@@ -91,6 +92,7 @@ def preview_menu_import():
         preview=transfer.preview(current, incoming),
         token=transfer.seal(incoming, current, *_seal_args()),
         describe=transfer.describe,
+        field_label=field_label,
         show_amount=money,
         filename=request.files["file"].filename,
     )

@@ -2,6 +2,7 @@
 (an invitation, a password reset: staff/invitations.py, staff/links.py)."""
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from omniorder.blueprints.auth.forms import (
@@ -45,7 +46,7 @@ def login():
             "auth/login.html",
             form=form,
             next_page=next_page,
-            message="Please enter your email and password.",
+            message=_("Please enter your email and password."),
         ), 400
     try:
         user = authenticate(form.email.data, form.password.data, request_network())
@@ -137,7 +138,7 @@ def choose_password(purpose: str, token: str):
     except Invalid as error:
         problems.update(error.fields)
     if (form.password.data or "") != (form.confirm.data or ""):
-        problems["confirm"] = "does not match the password above"
+        problems["confirm"] = _("does not match the password above")
     try:
         if not problems:
             user = invitations.set_password_from_link(purpose, token, form.password.data)

@@ -2,6 +2,8 @@
 cancel), pause and resume of online orders, sold-out toggles, the poll."""
 
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from omniorder.blueprints.kitchen.poll import PollAnswer, answer_poll
@@ -26,7 +28,7 @@ STATION_COOKIE = "kitchen_station"
 STATION_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
 UNDO_SECONDS = 10
 # What a tap did, in the words of the Undo strip, by the `from` its recall posts.
-UNDONE = {"COOKING": "started", "DONE": "done", "PICKED_UP": "picked up"}
+UNDONE = {"COOKING": _l("started"), "DONE": _l("done"), "PICKED_UP": _l("picked up")}
 
 
 def chosen_station() -> str | None:
@@ -114,7 +116,7 @@ def station_undo_offer(order, station: str) -> dict:
         "order": order,
         "url": url_for("kitchen.lines_undone", order_id=order.id),
         "fields": {"station": station},
-        "did": f"done at {station}",
+        "did": _("done at %(station)s", station=station),
     }
 
 
@@ -190,7 +192,7 @@ def posted_station() -> str:
     """The station a station's bump speaks for (its board's, posted with the tap)."""
     station = clean_station(request.form.get("station", ""))
     if not station:
-        raise Invalid("station", "is required: the station whose lines are done")
+        raise Invalid("station", _("is required: the station whose lines are done"))
     return station
 
 
@@ -242,7 +244,7 @@ def cancel(order_id):
 def pause_minutes(text) -> int:
     """The pause form's choice as minutes; only the board's own choices are numbers here."""
     if text not in ("15", "30", "60", "0"):
-        raise Invalid("minutes", "must be 15, 30, 60 or 0 (until resumed)")
+        raise Invalid("minutes", _("must be 15, 30, 60 or 0 (until resumed)"))
     return int(text)
 
 
@@ -264,7 +266,7 @@ def availability(item_id):
     available = request.form.get("available")
     if available not in ("true", "false"):
         return render_template(
-            "errors/error.html", status=400, message="available must be true or false"
+            "errors/error.html", status=400, message=_("available must be true or false")
         ), 400
     kitchen.set_availability(item_id, available == "true")
     if is_htmx():

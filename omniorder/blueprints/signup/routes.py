@@ -8,6 +8,7 @@ form instead (`FlaskForm.validate`), after the 404."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask_babel import gettext as _
 
 from omniorder.blueprints.auth.forms import beside_fields
 from omniorder.blueprints.auth.routes import no_store
@@ -55,7 +56,7 @@ def start():
     if not form.is_submitted():
         return _page(form)
     if not form.validate():  # the CSRF token: the only check the form itself makes
-        return _page(form, status=400, message="The form expired; please send it again.")
+        return _page(form, status=400, message=_("The form expired; please send it again."))
     try:
         pending = signup.start_signup(
             restaurant_name=form.restaurant_name.data,
@@ -71,7 +72,7 @@ def start():
     except Invalid as error:
         return _page(form, beside_fields(form, error.fields), 400)
     except Conflict as error:
-        problems = beside_fields(form, {"subdomain": "is taken"})
+        problems = beside_fields(form, {"subdomain": _("is taken")})
         return _page(form, problems, 409, message=error.message)
     hours = int(signup.RESERVED_FOR.total_seconds() // 3600)
     page = render_template("signup/sent.html", email=pending.email, hours=hours)
@@ -111,7 +112,7 @@ def confirm(token: str):
             )
             return no_store(page)
         if not form.validate():
-            abort(400, description="The form expired; open the link from the e-mail again.")
+            abort(400, description=_("The form expired; open the link from the e-mail again."))
         signup.confirm_signup(token)
     except DomainError as error:
         return refused(error)

@@ -1,0 +1,83 @@
+"""Which language a person is served: the storefront's `?lang` (remembered in a cookie), the
+cookie, Accept-Language among the restaurant's languages, else its default; staff in their own."""
+
+import re
+
+from sqlalchemy import update
+
+from omniorder.core.database import db
+from omniorder.languages.choice import choose_language
+from omniorder.staff.models import User
+from tests.support.choices import bound, set_settings
+from tests.support.staff import Staff, add_staff
+
+
+def lang_of(response) -> str:
+    return re.search(r'<html lang="([^"]+)"', response.text).group(1)
+
+
+def test_the_choice_follows_the_link_then_the_cookie_then_the_browser_then_the_default():
+    offered = ["de", "en", "fr"]
+    assert choose_language(offered, None, None, None) == "de"
+    assert choose_language(offered, None, None, "fr-CH, fr;q=0.9, en;q=0.8") == "fr"
+    assert choose_language(offered, None, None, "es, it;q=0.5") == "de"  # none offered
+    assert choose_language(offered, None, None, "en-GB") == "en"
+    assert choose_language(offered, None, None, "fr-CH, de;q=0.5") == "fr"  # by preference
+    assert choose_language(offered, None, "en", "fr") == "en"  # the cookie over the browser
+    assert choose_language(offered, "FR", "en", "de") == "fr"  # the link over all
+    assert choose_language(offered, "ar", "xx", "ar") == "de"  # never one not offered
+    assert choose_language(offered, "<script>", None, "*") in offered
+
+
+def test_a_customer_gets_the_restaurants_best_language_and_keeps_a_chosen_one(
+    app, client, make_tenant
+):
+    tenant = make_tenant(name="Café Zweisprachig")
+    set_settings(app, tenant, languages=["de", "en"])
+    base = f"http://{tenant.domain}"
+
+    page = client.get("/", base_url=base)
+    assert lang_of(page) == "de"  # the default
+    assert "Accept-Language" in page.headers["Vary"] and "Cookie" in page.headers["Vary"]
+    assert lang_of(client.get("/", base_url=base, headers={"Accept-Language": "en-US"})) == "en"
+    assert lang_of(client.get("/", base_url=base, headers={"Accept-Language": "fr"})) == "de"
+
+    switched = client.get("/?lang=en", base_url=base, headers={"Accept-Language": "de"})
+    assert lang_of(switched) == "en"
+    assert "lang=en" in switched.headers["Set-Cookie"]
+    # remembered: the cookie wins over the browser's own preference from now on
+    assert lang_of(client.get("/", base_url=base, headers={"Accept-Language": "de"})) == "en"
+    links = re.findall(r'<a [^>]*hreflang="(\w+)"', switched.text)
+    assert set(links) == {"de", "en"}  # the switcher offers the restaurant's languages
+
+    one_language = make_tenant(name="Only English")
+    page = client.get(
+        "/", base_url=f"http://{one_language.domain}", headers={"Accept-Language": "de"}
+    )
+    assert lang_of(page) == "en"  # an English-only restaurant stays English
+    assert "hreflang" not in page.text  # and shows no switcher
+
+
+def test_arabic_pages_are_right_to_left(app, client, make_tenant):
+    tenant = make_tenant(name="Beirut Grill")
+    set_settings(app, tenant, languages=["ar", "en"])
+    page = client.get("/", base_url=f"http://{tenant.domain}")
+    assert '<html lang="ar" dir="rtl">' in page.text
+    page = client.get("/?lang=en", base_url=f"http://{tenant.domain}")
+    assert '<html lang="en" dir="ltr">' in page.text
+
+
+def test_staff_read_the_board_in_their_own_language_else_the_restaurants(app, client, make_tenant):
+    tenant = make_tenant(name="Küche")
+    set_settings(app, tenant, languages=["de", "en"])
+    add_staff(app, tenant, "cook@kueche.example", "kitchen")
+    cook = Staff(app.test_client(), tenant.domain)
+    assert cook.login("cook@kueche.example").status_code == 303
+    board = cook.client.get("/kitchen", base_url=cook.base_url, headers={"Accept-Language": "en"})
+    assert lang_of(board) == "de"  # the restaurant's default, not the tablet's browser
+    with bound(app, tenant):
+        db.session.execute(
+            update(User).where(User.email == "cook@kueche.example").values(language="ar")
+        )
+    board = cook.get("/kitchen")
+    assert '<html lang="ar" dir="rtl">' in board.text
