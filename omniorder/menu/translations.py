@@ -64,6 +64,8 @@ class LocalizedItem:
     option_groups: list
 
     def __getattr__(self, attribute):
+        if attribute == "row":  # not set yet (a copy being made): no recursion
+            raise AttributeError(attribute)
         return getattr(self.row, attribute)
 
 
