@@ -141,13 +141,19 @@ def kitchen_line_name(line: dict, language: str, items: dict | None = None) -> s
     in brackets when it differs: ``Cheese noodles (Käsespätzle)``. The item's texts come from
     `items` (rows with id, name, name_i18n: a checkout's price list) or `menu_names`; a line
     whose item has left the menu shows the customer's text alone."""
-    items = menu_names() if items is None else items
     ordered = line.get("name") or ""
+    kitchen = kitchen_item_name(line, language, items)
+    return kitchen if kitchen == ordered else f"{kitchen} ({ordered})"
+
+
+def kitchen_item_name(line: dict, language: str, items: dict | None = None) -> str:
+    """A snapshot line's item named in `language` alone (the board's "all day" counts: one
+    dish, whichever language it was ordered in); as ordered when it has left the menu."""
+    items = menu_names() if items is None else items
     item = items.get(_uuid(line.get("menu_item_id")))
     if item is None:
-        return ordered
-    kitchen = in_language(item.name, item.name_i18n, language)
-    return kitchen if kitchen == ordered else f"{kitchen} ({ordered})"
+        return line.get("name") or ""
+    return in_language(item.name, item.name_i18n, language)
 
 
 def _uuid(value):

@@ -11,6 +11,7 @@ from omniorder.cache.changes import change_feed
 from omniorder.core.errors import DomainError, Invalid
 from omniorder.kitchen import board as kitchen
 from omniorder.kitchen.board import board_token
+from omniorder.languages.serving import served_language
 from omniorder.menu.catalog import clean_station, menu_items
 from omniorder.menu.translations import kitchen_line_name
 from omniorder.ordering.pickup import pause_notice
@@ -57,7 +58,7 @@ def board_context(message=None, undo=None) -> dict:
         "message": message,
         "undo": undo,
         "undo_seconds": UNDO_SECONDS,
-        "all_day": kitchen.all_day_counts(board),
+        "all_day": kitchen.all_day_counts(board, served_language()),
         "pause_notice": pause_notice(current_settings(), board.now),
         "urgency": kitchen.urgency,
         "lines_to_cook": kitchen.lines_to_cook,
