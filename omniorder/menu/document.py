@@ -206,7 +206,7 @@ def _translations(problems: _Problems, path: str, raw: dict, key: str = "name_i1
     limit = MAX_TEXT["description" if key == "description_i18n" else "name"]
     try:
         return clean_translations(
-            raw.get(key), f"{path}.{key}", limit, multiline=key == "description_i18n"
+            raw.get(key, {}), f"{path}.{key}", limit, multiline=key == "description_i18n"
         )
     except Invalid as error:
         for field, message in error.fields.items():

@@ -169,9 +169,7 @@ def _uuid(value):
 def clean_translations(value, field: str, limit: int, multiline: bool = False) -> dict:
     """``{language: text}`` as a document or a form gives it: each key a shipped language
     code, each text as the default's rules (one line of at most `limit` characters; an item's
-    description may hold line breaks). Absent or null: {}."""
-    if value is None:
-        return {}
+    description may hold line breaks)."""
     if not isinstance(value, dict):
         raise Invalid(field, _('must be an object such as {"de": "…"}'))
     clean = {}

@@ -41,7 +41,6 @@ from omniorder.core.errors import (
 )
 from omniorder.core.money import amount_for_input
 from omniorder.core.unit_of_work import commit_step
-from omniorder.languages.serving import served_language
 from omniorder.menu.models import MenuVersion
 from omniorder.menu.translations import customer_language, localized_snapshot
 from omniorder.notifications.outbox import order_event
@@ -175,7 +174,10 @@ def place_order(
             customer_phone=contact and contact.phone,
             payment_status=AWAITING_PAYMENT if online else "counter",
             payment_intent_id=intent and intent["id"],
-            language=served_language() if has_request_context() else None,
+            # as the snapshot's names: from the priced settings, no second read of them
+            language=customer_language(prices.settings["languages"])
+            if has_request_context()
+            else None,
         )
         order = _insert_order(values, prices, now)
         if order is not None:

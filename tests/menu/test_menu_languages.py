@@ -104,6 +104,7 @@ def test_the_document_carries_translations_there_and_back(client, tenant):
         ({"de": "x" * 101}, "name_i18n.de", "must be at most 100 characters"),
         ({"de": "Zeile\nZeile"}, "name_i18n.de", "one line"),
         (["de"], "name_i18n", "must be an object"),
+        (None, "name_i18n", "must be an object"),  # left out: none; null is refused
     ],
 )
 def test_a_translation_breaking_the_names_rules_is_refused(client, tenant, texts, field, message):
