@@ -1,8 +1,9 @@
 """The tenant JSON API (Host picks the restaurant): what scripts and benchmarks use."""
 
 from flask import Blueprint, current_app, request
-from werkzeug.http import is_resource_modified
+from werkzeug.http import is_resource_modified, parse_cookie
 
+from omniorder.languages.choice import COOKIE, choose_language, offered
 from omniorder.menu.catalog import menu_api_body
 from omniorder.ordering.checkout import order_as_json, order_by_id, place_order
 from omniorder.ordering.models import AWAITING_PAYMENT
@@ -45,21 +46,37 @@ def menu():
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag)
     response.cache_control.no_cache = True  # keep it, but ask again before using it
+    response.vary.update(("Accept-Language", "Cookie"))  # its language was chosen by them
     return response.make_conditional(request)
 
 
-# As the view's answer has them (Vary: the request hooks look at the session).
-MENU_HEADERS = [("Cache-Control", "no-cache"), ("Vary", "Cookie")]
+# As the view's answer has them (Vary: its words follow the request's language, chosen from
+# Accept-Language and the lang cookie; the request hooks look at the session).
+MENU_HEADERS = [("Cache-Control", "no-cache"), ("Vary", "Accept-Language, Cookie")]
 
 
 def held_menu(request: ShortRequest) -> ShortAnswer | None:
     """A menu this worker holds (`menu_api_body` filled it, the change feed keeps it fresh),
-    answered before Flask with the view's own bytes, ETag and headers; None when it is not
-    held (or the feed is not listening), so Flask answers it."""
+    answered before Flask with the view's own bytes, ETag and headers, in the language Flask
+    would choose (the restaurant's languages from the settings the worker holds); None when
+    either is not held (or the feed is not listening), so Flask answers it. A ``?lang`` that
+    Flask would remember in its cookie is Flask's to answer too."""
     feed = request.feed
     if feed is None or not feed.healthy or request.tenant is None or request.tenant.suspended:
         return None  # Flask answers (a suspended restaurant's 503 included)
-    held = feed.held(request.tenant.schema_name, "menu", "api")
+    schema = request.tenant.schema_name
+    settings = feed.held(schema, "menu", "settings")
+    if settings is None:
+        return None
+    languages = settings["languages"]
+    cookie = parse_cookie(request.environ).get(COOKIE)
+    asked = offered(request.arg("lang"), languages)
+    if asked and asked != cookie:
+        return None  # Flask sets the cookie
+    language = choose_language(
+        languages, request.arg("lang"), cookie, request.environ.get("HTTP_ACCEPT_LANGUAGE")
+    )
+    held = feed.held(schema, "menu", f"api:{language}")
     if held is None:
         return None
     body, etag = held

@@ -15,6 +15,7 @@ from omniorder.core.errors import Conflict, Invalid, NotFound
 from omniorder.core.text_input import clean_line
 from omniorder.menu.catalog import menu_item
 from omniorder.menu.models import Category, MenuItem
+from omniorder.menu.translations import kitchen_item_name
 from omniorder.notifications.outbox import order_event
 from omniorder.ordering.models import (
     AWAITING_PAYMENT,
@@ -128,15 +129,17 @@ def stations() -> list[str]:
     return sorted(by_key.values(), key=str.casefold)
 
 
-def all_day_counts(board: Board) -> list[tuple[str, int]]:
+def all_day_counts(board: Board, language: str) -> list[tuple[str, int]]:
     """How many of each item (with its options) the open orders on `board` still need, most
-    first: the cooks' "all day" panel, counted from the board already read (no query)."""
+    first: the cooks' "all day" panel, counted from the board already read (no query), each
+    item named in the kitchen's `language` (orders placed in other languages count together)."""
     counts: dict[str, int] = {}
     for status in NEXT_STATUS:
         for order in board.columns[status]:
             for line in lines_to_cook(order):
                 options = ", ".join(option["name"] for option in line.get("options") or [])
-                name = f"{line['name']} ({options})" if options else line["name"]
+                item = kitchen_item_name(line, language)
+                name = f"{item} ({options})" if options else item
                 counts[name] = counts.get(name, 0) + line["quantity"]
     return sorted(counts.items(), key=lambda count: (-count[1], count[0]))
 

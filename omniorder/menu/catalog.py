@@ -23,20 +23,29 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from omniorder.cache.changes import cached_for_request
-from omniorder.core.database import db, get_or_404
+from omniorder.cache.changes import cached_for_request, change_feed
+from omniorder.core.database import db, get_or_404, reads_only
 from omniorder.core.errors import Invalid, NotFound, check_fields
 from omniorder.core.money import amount_for_input, parse_amount
 from omniorder.core.text_input import clean_line, clean_text
+from omniorder.languages.serving import served_language
 from omniorder.media.photos import discard_photo, photo_json
 from omniorder.menu.models import Category, ItemOptionGroup, MenuItem, Option, OptionGroup
-from omniorder.settings.document import current_settings, default_settings
+from omniorder.menu.translations import (
+    clean_posted,
+    customer_language,
+    in_language,
+    localized_item,
+    merged_translations,
+)
+from omniorder.settings.document import current_settings, default_settings, language_of_locale
 from omniorder.settings.models import RestaurantSettings
 from omniorder.tenancy.bind import current_tenant, read_connection
 
 MAX_PRICE_CENTS = 10_000_00
 MAX_TEXT = {"name": 100, "description": 1000, "image_url": 2000, "station": 40, "photo_alt": 200}
 KEEP = object()  # a category's station when the caller does not change it
+TRANSLATED = {"name_i18n", "description_i18n"}  # an item's texts in the other languages
 
 # The 14 allergens EU law (Regulation 1169/2011, Annex II) requires a menu to declare, in the
 # order the menu shows them. Stored as these words; shown as text, never as colour alone.
@@ -114,6 +123,7 @@ _OPTIONS_OF_GROUP = (
             func.json_build_object(
                 "id", _option.c.id,
                 "name", _option.c.name,
+                "name_i18n", _option.c.name_i18n,
                 "price_delta", _option.c.price_delta,
                 "is_available", _option.c.is_available,
             ),
@@ -129,6 +139,7 @@ _GROUPS_OF_ITEM = (
             func.json_build_object(
                 "id", _group.c.id,
                 "name", _group.c.name,
+                "name_i18n", _group.c.name_i18n,
                 "min", _group.c.min_choices,
                 "max", _group.c.max_choices,
                 "options", _OPTIONS_OF_GROUP,
@@ -140,12 +151,15 @@ _GROUPS_OF_ITEM = (
     .where(_link.c.menu_item_id == _item.c.id)
     .scalar_subquery()
 )  # fmt: skip
-# One row: the currency of the settings document (its default when the key is missing).
+# One row: the currency of the settings document (its default when the key is missing), and
+# what its languages are read from (`_languages`).
 _RESTAURANT = select(
     func.coalesce(
         select(RestaurantSettings.document["currency"].astext).scalar_subquery(),
         default_settings()["currency"],
-    ).label("currency")
+    ).label("currency"),
+    select(RestaurantSettings.document["languages"]).scalar_subquery().label("languages"),
+    select(RestaurantSettings.document["locale"].astext).scalar_subquery().label("locale"),
 ).subquery("restaurant")
 _category = Category.__table__
 # Every item in the board's order (its category's rank, uncategorised last, then its own rank)
@@ -153,7 +167,13 @@ _category = Category.__table__
 # one-row settings side keeps the currency when the menu is empty (one row whose item columns
 # are all NULL), so even that answer is one statement.
 MENU_STATEMENT = (
-    select(_item, _GROUPS_OF_ITEM.label("option_groups"), _RESTAURANT.c.currency)
+    select(
+        _item,
+        _GROUPS_OF_ITEM.label("option_groups"),
+        _RESTAURANT.c.currency,
+        _RESTAURANT.c.languages.label("restaurant_languages"),
+        _RESTAURANT.c.locale.label("restaurant_locale"),
+    )
     .select_from(
         _item.outerjoin(_category, _category.c.id == _item.c.category_id).join(
             _RESTAURANT, true(), full=True
@@ -174,13 +194,16 @@ MENU_STATEMENT = (
 class MenuView:
     """The bound restaurant's menu as customers and scripts see it.
 
-    `items`: rows with the item's columns (id, category_id, name, description, price,
-    image_url, is_available, allergens, photo, photo_alt) and `option_groups`: ``[{"id",
-    "name", "min", "max", "options": [{"id", "name", "price_delta", "is_available"}]}]`` in
-    rank order (ids as text)."""
+    `items`: rows with the item's columns (id, category_id, name, name_i18n, description,
+    description_i18n, price, image_url, is_available, allergens, photo, photo_alt) and
+    `option_groups`: ``[{"id", "name", "name_i18n", "min", "max", "options": [{"id", "name",
+    "name_i18n", "price_delta", "is_available"}]}]`` in rank order (ids as text); `languages`:
+    the restaurant's, its default first (read with the menu, so the API needs no second
+    statement to know which to answer in)."""
 
     currency: str
     items: list
+    languages: list[str]
 
 
 def read_menu() -> MenuView:
@@ -188,8 +211,18 @@ def read_menu() -> MenuView:
     session: half the menu endpoint's cost)."""
     with read_connection() as connection:
         rows = connection.execute(MENU_STATEMENT).all()
-    currency = rows[0].currency if rows else default_settings()["currency"]
-    return MenuView(currency, [row for row in rows if row.id is not None])
+    if not rows:
+        return MenuView(default_settings()["currency"], [], _languages(None, None))
+    first = rows[0]
+    languages = _languages(first.restaurant_languages, first.restaurant_locale)
+    return MenuView(first.currency, [row for row in rows if row.id is not None], languages)
+
+
+def _languages(stored, locale: str | None) -> list[str]:
+    """The settings' `languages` as settings/document.py reads them (until set, the locale's)."""
+    if isinstance(stored, list) and stored:
+        return stored
+    return language_of_locale(locale or default_settings()["locale"])
 
 
 def menu_items():
@@ -198,16 +231,20 @@ def menu_items():
     return read_menu().items
 
 
-def menu_as_json(menu: MenuView) -> dict:
-    """The menu API's document (the Menu schema of omniorder/blueprints/openapi.yaml)."""
-    return {
-        "currency": menu.currency,
-        "items": [
+def menu_as_json(menu: MenuView, language: str) -> dict:
+    """The menu API's document (the Menu schema of omniorder/blueprints/openapi.yaml): names
+    and descriptions in `language` (else the default's), every translation beside them."""
+    items = []
+    for row in menu.items:
+        item = localized_item(row, language)
+        items.append(
             {
                 "id": str(item.id),
                 "category_id": str(item.category_id) if item.category_id else None,
                 "name": item.name,
+                "name_i18n": row.name_i18n,
                 "description": item.description,
+                "description_i18n": row.description_i18n,
                 "price": item.price,
                 "image_url": item.image_url,
                 "photo": photo_json(item.photo, item.photo_alt or item.name),
@@ -215,22 +252,32 @@ def menu_as_json(menu: MenuView) -> dict:
                 "allergens": list(item.allergens),
                 "option_groups": item.option_groups,
             }
-            for item in menu.items
-        ],
-    }
+        )
+    return {"currency": menu.currency, "items": items}
 
 
 def menu_api_body() -> tuple[bytes, str]:
-    """The menu API's JSON body and its ETag (a digest of the body, so every worker gives a
-    menu the same one). Served from this worker's memory while its change feed listens: a
-    warm request issues no statement (tenancy/changes.py)."""
+    """The menu API's JSON body in the request's language and its ETag (a digest of the body,
+    so every worker gives a menu the same one). Served from this worker's memory while its
+    change feed listens, one value per language: a warm request issues no statement
+    (tenancy/changes.py). Without the feed, the one statement that reads the menu also reads
+    the languages to choose from."""
 
-    def load():
-        body = (current_app.json.dumps(menu_as_json(read_menu())) + "\n").encode()
+    def body_of(menu: MenuView, language: str):
+        body = (current_app.json.dumps(menu_as_json(menu, language)) + "\n").encode()
         return body, hashlib.blake2b(body, digest_size=16).hexdigest()
 
+    feed = change_feed()
+    if feed is None or not feed.healthy or not reads_only():
+        menu = read_menu()
+        return body_of(menu, customer_language(menu.languages))
+    language = served_language()
     return cached_for_request(
-        current_tenant().schema_name, "menu", "api", load, lambda value: len(value[0]) + 200
+        current_tenant().schema_name,
+        "menu",
+        f"api:{language}",
+        lambda: body_of(read_menu(), language),
+        lambda value: len(value[0]) + 200,
     )
 
 
@@ -239,13 +286,15 @@ def categories() -> list[Category]:
 
 
 def menu_by_category() -> list[tuple[str, list[MenuItem]]]:
-    """(category name, items in rank order) in rank order; uncategorised items come last. The
-    storefront's sections: from memory while the change feed listens, as the menu API."""
+    """(category name, items in rank order) in rank order; uncategorised items come last; the
+    names and descriptions in the request's language. The storefront's sections: from memory
+    while the change feed listens, one value per language, as the menu API."""
+    language = served_language()
     return cached_for_request(
         current_tenant().schema_name,
         "menu",
-        "sections",
-        _menu_by_category,
+        f"sections:{language}",
+        lambda: _menu_by_category(language),
         lambda sections: len(repr(sections)) + 200,
     )
 
@@ -299,14 +348,14 @@ class MenuFilter:
         return [(name, items) for name, items in kept if items]
 
 
-def _menu_by_category() -> list[tuple[str, list[MenuItem]]]:
+def _menu_by_category(language: str) -> list[tuple[str, list[MenuItem]]]:
     ordered = categories()
     by_category: dict = {category.id: [] for category in ordered}
     uncategorised = []
     for item in menu_items():
-        by_category.get(item.category_id, uncategorised).append(item)
+        by_category.get(item.category_id, uncategorised).append(localized_item(item, language))
     sections = [
-        (category.name, by_category[category.id])
+        (in_language(category.name, category.name_i18n, language), by_category[category.id])
         for category in ordered
         if by_category[category.id]
     ]
@@ -389,11 +438,14 @@ def clean_station(value) -> str | None:
     return clean_line("station", value, limit=MAX_TEXT["station"])
 
 
-def _category_fields(name, station) -> dict:
-    """Name and station checked together, so a form hears of both problems at once."""
+def _category_fields(name, station, name_i18n=None) -> dict:
+    """Name, station and translations checked together, so a form hears of every problem at
+    once."""
     checks = {"name": lambda: clean_name(name)}
     if station is not KEEP:
         checks["station"] = lambda: clean_station(station)
+    if name_i18n is not None:
+        checks["name_i18n"] = lambda: clean_posted(name_i18n, "name_i18n")
     return check_fields(checks)
 
 
@@ -406,13 +458,16 @@ def create_category(name, station=None) -> Category:
     return created
 
 
-def rename_category(category_id, name, station=KEEP) -> Category:
-    """Change a category's name and, unless `station` is `KEEP`, its station ("" for none)."""
+def rename_category(category_id, name, station=KEEP, name_i18n: dict | None = None) -> Category:
+    """Change a category's name and, unless `station` is `KEEP`, its station ("" for none);
+    `name_i18n`: the translations a form posted (translations.posted_translations), or None."""
     found = category(category_id, lock=True)
-    clean = _category_fields(name, station)
+    clean = _category_fields(name, station, name_i18n)
     found.name = clean["name"]
     if "station" in clean:
         found.station = clean["station"]
+    if "name_i18n" in clean:
+        found.name_i18n = merged_translations(found.name_i18n, clean["name_i18n"])
     db.session.flush()
     return found
 
@@ -443,8 +498,16 @@ def move_in_order(siblings: list, row_id, step: int, key=lambda row: row.id) -> 
 
 
 def _item_fields(fields: dict) -> dict:
+    """The item's columns from a form's `fields`; its translations (``name_i18n``,
+    ``description_i18n``, as translations.posted_translations gives them) only when posted."""
+    translated = {
+        key: lambda key=key: clean_posted(fields[key], key)
+        for key in TRANSLATED
+        if fields.get(key) is not None
+    }
     clean = check_fields(
         {
+            **translated,
             "name": lambda: clean_name(fields.get("name")),
             "description": lambda: clean_description(fields.get("description")),
             "price": lambda: parse_typed_amount(fields.get("price"), "price"),
@@ -485,6 +548,8 @@ def create_item(fields: dict, photo: dict | None = None) -> MenuItem:
     """`photo`: a stored photo's reference (media/photos.py `store_photo`), or None. The
     new item goes last in its category."""
     clean = _item_fields(fields)
+    for key in TRANSLATED & clean.keys():
+        clean[key] = merged_translations({}, clean[key])
     item = MenuItem(**clean, photo=photo, rank=next_item_rank(clean["category_id"]))
     db.session.add(item)
     db.session.flush()
@@ -498,6 +563,8 @@ def update_item(item_id, fields: dict, photo=KEEP) -> MenuItem:
     item = menu_item(item_id, lock=True)
     if clean["category_id"] != item.category_id:  # moved: last in its new category
         item.rank = next_item_rank(clean["category_id"])
+    for key in TRANSLATED & clean.keys():
+        clean[key] = merged_translations(getattr(item, key), clean[key])
     for name, value in clean.items():
         setattr(item, name, value)
     replaced = None

@@ -13,6 +13,11 @@
 
 (``option_groups`` too is written only when the menu has some.)
 
+A category, item, option group and option may carry its name in the restaurant's other
+languages, ``"name_i18n": {"de": "Käsespätzle"}`` (an item also ``description_i18n``): each key
+a shipped language code, each text under the rules of the default's (``name`` stays the
+default language's); left out (and written only) when there is none (menu/translations.py).
+
 Option groups belong to the menu (menu/options.py): ``option_groups`` lists them (by name,
 unique ignoring case), and an item names the ones it offers, in its order. The earlier
 shape, each item with its own groups inline (``"option_groups": [{"name": "Size", …}]``), is
@@ -45,6 +50,7 @@ from omniorder.core.errors import BrokenRule, Invalid
 from omniorder.menu.catalog import (
     ALLERGENS,
     MAX_PRICE_CENTS,
+    MAX_TEXT,
     clean_allergens,
     clean_description,
     clean_image_url,
@@ -59,6 +65,7 @@ from omniorder.menu.options import (
     MAX_OPTIONS_PER_GROUP,
     check_choices,
 )
+from omniorder.menu.translations import clean_translations
 from omniorder.tenancy.bind import read_connection
 
 MAX_CATEGORIES = 100
@@ -66,7 +73,7 @@ MAX_ITEMS = 1000  # in the whole document
 MAX_PROBLEMS = 100  # reported at most; a document that bad is the wrong file
 
 DOCUMENT_KEYS = ("option_groups", "categories", "items")
-CATEGORY_KEYS = ("name", "station", "items")
+CATEGORY_KEYS = ("name", "station", "items", "name_i18n")
 ITEM_KEYS = (
     "name",
     "description",
@@ -75,10 +82,13 @@ ITEM_KEYS = (
     "image_url",
     "allergens",
     "option_groups",
+    "name_i18n",
+    "description_i18n",
 )
 ITEM_COLUMNS = ITEM_KEYS[:5]  # as stored in menu_items
-GROUP_KEYS = ("name", "min", "max", "options")
-OPTION_KEYS = ("name", "price_delta", "is_available")
+GROUP_KEYS = ("name", "min", "max", "options", "name_i18n")
+OPTION_KEYS = ("name", "price_delta", "is_available", "name_i18n")
+TRANSLATED = ("name_i18n", "description_i18n")  # written only when there are some
 
 
 @dataclass(frozen=True)
@@ -190,6 +200,25 @@ def _amount(value) -> int:
     return _whole(0, MAX_PRICE_CENTS, amount=True)(value)
 
 
+def _translations(problems: _Problems, path: str, raw: dict, key: str = "name_i18n") -> dict:
+    """``{language: text}`` of `key` (absent: {}), each text as the default's rules, noting
+    each problem at its path (``items[0].name_i18n.de``) and keeping the clean ones."""
+    limit = MAX_TEXT["description" if key == "description_i18n" else "name"]
+    try:
+        return clean_translations(
+            raw.get(key, {}), f"{path}.{key}", limit, multiline=key == "description_i18n"
+        )
+    except Invalid as error:
+        for field, message in error.fields.items():
+            problems.add(field, message)
+        return {}
+
+
+def _with_translations(entry: dict, translations: dict) -> dict:
+    """`entry` with each of `translations` that holds a text (as export writes them)."""
+    return {**entry, **{key: texts for key, texts in translations.items() if texts}}
+
+
 def _unique_names(problems: _Problems, path: str, entries: list, kind: str) -> None:
     """Names are unique within the menu or their item (groups) or group (options), ignoring
     case; an item's group may be named by a string."""
@@ -217,13 +246,14 @@ def _option(problems: _Problems, path: str, raw) -> dict | None:
     raw = problems.object(path, raw, OPTION_KEYS)
     if raw is None:
         return None
-    return {
+    option = {
         "name": problems.check(f"{path}.name", clean_name, raw.get("name")),
         "price_delta": problems.check(f"{path}.price_delta", _amount, raw.get("price_delta", 0)),
         "is_available": problems.check(
             f"{path}.is_available", _flag, raw.get("is_available", True)
         ),
     }
+    return _with_translations(option, {"name_i18n": _translations(problems, path, raw)})
 
 
 def _group(problems: _Problems, path: str, raw) -> dict | None:
@@ -235,6 +265,7 @@ def _group(problems: _Problems, path: str, raw) -> dict | None:
         "min": problems.check(f"{path}.min", _whole(0, MAX_CHOICES), raw.get("min", 0)),
         "max": problems.check(f"{path}.max", _whole(1, MAX_CHOICES), raw.get("max", 1)),
     }
+    group = _with_translations(group, {"name_i18n": _translations(problems, path, raw)})
     if group["min"] is not None and group["max"] is not None:
         problems.check(f"{path}.max", check_choices, group["min"], group["max"], rule=True)
     options = problems.array(f"{path}.options", raw.get("options", []), MAX_OPTIONS_PER_GROUP)
@@ -257,6 +288,9 @@ def _item(problems: _Problems, path: str, raw) -> dict | None:
         "image_url": problems.check(f"{path}.image_url", clean_image_url, raw.get("image_url")),
         "allergens": problems.check(f"{path}.allergens", _allergens, raw.get("allergens", [])),
     }
+    item = _with_translations(
+        item, {key: _translations(problems, path, raw, key) for key in TRANSLATED}
+    )
     groups = problems.array(
         f"{path}.option_groups", raw.get("option_groups", []), MAX_GROUPS_PER_ITEM
     )
@@ -365,11 +399,12 @@ def _category(problems: _Problems, path: str, raw) -> dict | None:
         return None
     items = problems.array(f"{path}.items", raw.get("items", []), MAX_ITEMS)
     station = problems.check(f"{path}.station", clean_station, raw.get("station"))
-    return {
+    category = {
         "name": problems.check(f"{path}.name", clean_name, raw.get("name")),
         **({"station": station} if station is not None else {}),  # as export writes it
         "items": [_item(problems, f"{path}.items[{i}]", x) for i, x in enumerate(items)],
     }
+    return _with_translations(category, {"name_i18n": _translations(problems, path, raw)})
 
 
 def counts(clean: dict) -> MenuCounts:
@@ -394,18 +429,19 @@ def insert_menu(connection, clean: dict, execution_options=None) -> MenuCounts:
             {
                 "id": group_id,
                 "name": group["name"],
+                "name_i18n": group.get("name_i18n", {}),
                 "min_choices": group["min"],
                 "max_choices": group["max"],
             }
         )
         rows[Option].extend(
-            {"group_id": group_id, "rank": rank, **option}
+            {"group_id": group_id, "rank": rank, "name_i18n": {}, **option}
             for rank, option in enumerate(group["options"])
         )
 
     def add_item(item: dict, category_id, rank: int) -> None:
         item_id = uuid.uuid4()
-        fields = {key: item[key] for key in ITEM_KEYS if key != "option_groups"}
+        fields = {key: item.get(key, {}) for key in ITEM_KEYS if key != "option_groups"}
         rows[MenuItem].append({"id": item_id, "category_id": category_id, "rank": rank, **fields})
         rows[ItemOptionGroup].extend(
             {"menu_item_id": item_id, "group_id": group_ids[name], "rank": rank}
@@ -418,6 +454,7 @@ def insert_menu(connection, clean: dict, execution_options=None) -> MenuCounts:
             {
                 "id": category_id,
                 "name": category["name"],
+                "name_i18n": category.get("name_i18n", {}),
                 "station": category.get("station"),
                 "rank": rank,
             }
@@ -461,7 +498,9 @@ def _rows_as_json(*columns):
 # The whole menu in ONE statement, so an export is one snapshot even while an import commits.
 EXPORT_STATEMENT = select(
     select(
-        _rows_as_json(Category.id, Category.name, Category.station, Category.rank)
+        _rows_as_json(
+            Category.id, Category.name, Category.name_i18n, Category.station, Category.rank
+        )
     ).scalar_subquery(),
     select(_rows_as_json(*MenuItem.__table__.columns)).scalar_subquery(),
     select(_rows_as_json(*OptionGroup.__table__.columns)).scalar_subquery(),
@@ -478,7 +517,7 @@ def export_menu() -> dict:
     options_of: dict = {}
     for option in sorted(options, key=lambda o: (o["rank"], o["name"])):  # unique per group
         options_of.setdefault(option["group_id"], []).append(
-            {key: option[key] for key in OPTION_KEYS}
+            {key: option[key] for key in OPTION_KEYS if key not in TRANSLATED or option[key]}
         )
     name_of = {group["id"]: group["name"] for group in groups}
     groups_of: dict = {}
@@ -490,6 +529,7 @@ def export_menu() -> dict:
             **{key: item[key] for key in ITEM_COLUMNS},
             "allergens": [name for name in ALLERGENS if name in item["allergens"]],
             "option_groups": groups_of.get(item["id"], []),
+            **{key: item[key] for key in TRANSLATED if item[key]},
         }
         items_of.setdefault(item["category_id"], []).append((entry, item["rank"]))
     shared = _by_name(
@@ -499,6 +539,7 @@ def export_menu() -> dict:
                 "min": group["min_choices"],
                 "max": group["max_choices"],
                 "options": options_of.get(group["id"], []),
+                **({"name_i18n": group["name_i18n"]} if group["name_i18n"] else {}),
             }
             for group in groups
         ]
@@ -518,7 +559,8 @@ def export_menu() -> dict:
 def _exported_category(row: dict, items: list[dict]) -> dict:
     """A category as the document has it: ``station`` only when it has one."""
     station = {"station": row["station"]} if row["station"] is not None else {}
-    return {"name": row["name"], **station, "items": items}
+    texts = {"name_i18n": row["name_i18n"]} if row["name_i18n"] else {}
+    return {"name": row["name"], **station, "items": items, **texts}
 
 
 def _canonical(entry: dict) -> str:

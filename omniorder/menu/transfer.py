@@ -10,7 +10,9 @@ transaction. A menu changed in between is a 409: the admin previews again.
 The CSV (one row per item; ``category, name, description, price, available, allergens``):
 
 - An import **updates or adds** the items it lists, matched by category and name (ignoring
-  case); an item's options, photo and anything else the CSV has no column for are kept. A
+  case); an item's options, photo, translations (the CSV has the default language's texts
+  only: ``name_i18n`` and ``description_i18n`` travel in the JSON document) and anything else
+  the CSV has no column for are kept. A
   category that does not exist yet is added; an empty category means an item without one.
 - Items absent from the CSV are **left alone**, unless "replace" is chosen: then they are
   removed (categories stay, even when emptied). An item listed under another category is a

@@ -43,8 +43,8 @@ from omniorder.core.errors import (
 )
 from omniorder.core.money import amount_for_input
 from omniorder.core.unit_of_work import commit_step
-from omniorder.languages.serving import served_language
 from omniorder.menu.models import MenuVersion
+from omniorder.menu.translations import customer_language, localized_snapshot
 from omniorder.notifications.outbox import order_event
 from omniorder.ordering.models import (
     AWAITING_PAYMENT,
@@ -176,14 +176,17 @@ def place_order(
             customer_phone=contact and contact.phone,
             payment_status=AWAITING_PAYMENT if online else "counter",
             payment_intent_id=intent and intent["id"],
-            language=served_language() if has_request_context() else None,
+            # as the snapshot's names: from the priced settings, no second read of them
+            language=customer_language(prices.settings["languages"])
+            if has_request_context()
+            else None,
         )
         order = _insert_order(values, prices, now)
         if order is not None:
             use_settings(prices.settings)
             if not online:  # an online order is announced once paid (payments/online.py)
                 order_event(order, "order.created", webhook_url=prices.webhook_url)
-                queue_tickets(order, prices.settings)  # and printed once paid
+                queue_tickets(order, prices.settings, prices.items)  # and printed once paid
             return PlacedOrder(order, created=True, payment=intent)
         earlier = _placed_earlier(idempotency_key, digest)  # else the menu moved
         if earlier is not None:
@@ -213,7 +216,8 @@ def _order_values(prices: PriceList, customer_name: str, lines, note, tip, picku
     settings = prices.settings
     refuse_unpublished(settings)
     check_order_time(settings, pickup_at, now)
-    snapshot = priced_snapshot(prices, lines)
+    language = customer_language(settings["languages"])
+    snapshot = priced_snapshot(prices, lines, language)
     totals = order_totals(sum(line["line_total"] for line in snapshot), settings, tip)
     if totals.total > MAX_ORDER_TOTAL:
         limit = amount_for_input(MAX_ORDER_TOTAL, "en_US", settings["currency"])
@@ -313,9 +317,10 @@ def _insert_order(values: dict, prices: PriceList, now: datetime.datetime) -> Or
     return Order(**{name: row._mapping[name] for name in ORDER_COLUMNS})
 
 
-def priced_snapshot(prices: PriceList, lines: list[OrderLine]) -> list[dict]:
+def priced_snapshot(prices: PriceList, lines: list[OrderLine], language: str) -> list[dict]:
     """The order's lines as bought, from `prices`: every choice checked (422 naming each
-    problem), then sold-out items and options (409)."""
+    problem), then sold-out items and options (409); the names as the customer read them,
+    in `language` (menu/translations.py)."""
     items = prices.items
     unknown = [str(line.menu_item_id) for line in lines if line.menu_item_id not in items]
     if unknown:  # a well-formed id the menu does not hold (now): the client's menu is stale
@@ -350,7 +355,9 @@ def priced_snapshot(prices: PriceList, lines: list[OrderLine]) -> list[dict]:
     snapshot = []
     for line, picked in zip(lines, chosen, strict=True):
         item = items[line.menu_item_id]
-        priced = priced_line(item, picked, line.quantity, line.note)
+        priced = localized_snapshot(
+            priced_line(item, picked, line.quantity, line.note), item, picked, language
+        )
         if item.station:  # the kitchen station it goes to (kitchen.board)
             priced["station"] = item.station
         snapshot.append(priced)

@@ -25,14 +25,21 @@ from omniorder.ordering.pricing import GroupChoices, option_groups_of
 from omniorder.settings.document import read_settings
 from omniorder.tenancy.bind import current_tenant
 
-ITEM_COLUMNS = (MenuItem.id, MenuItem.name, MenuItem.price, MenuItem.is_available, Category.station)
+ITEM_COLUMNS = (
+    MenuItem.id,
+    MenuItem.name,
+    MenuItem.name_i18n,
+    MenuItem.price,
+    MenuItem.is_available,
+    Category.station,
+)
 
 
 @dataclass(frozen=True)
 class PriceList:
     version: int
     settings: dict
-    items: dict[uuid.UUID, Row]  # id, name, price, is_available, station
+    items: dict[uuid.UUID, Row]  # id, name, name_i18n, price, is_available, station
     groups: dict[uuid.UUID, list[GroupChoices]]
     webhook_url: str | None
     fresh: bool = False  # read in this transaction, not from memory

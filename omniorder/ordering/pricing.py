@@ -35,9 +35,9 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 @dataclass(frozen=True)
 class GroupChoices:
-    """An option group of an item (a row: menu_item_id, id, name, min_choices, max_choices;
-    a group shared by several items has the same options on each) with its options (rows:
-    id, group_id, name, price_delta, is_available), in menu order."""
+    """An option group of an item (a row: menu_item_id, id, name, name_i18n, min_choices,
+    max_choices; a group shared by several items has the same options on each) with its
+    options (rows: id, group_id, name, name_i18n, price_delta, is_available), in menu order."""
 
     group: Row
     options: list[Row]
@@ -46,10 +46,18 @@ class GroupChoices:
 GROUP_COLUMNS = (
     OptionGroup.id,
     OptionGroup.name,
+    OptionGroup.name_i18n,
     OptionGroup.min_choices,
     OptionGroup.max_choices,
 )
-OPTION_COLUMNS = (Option.id, Option.group_id, Option.name, Option.price_delta, Option.is_available)
+OPTION_COLUMNS = (
+    Option.id,
+    Option.group_id,
+    Option.name,
+    Option.name_i18n,
+    Option.price_delta,
+    Option.is_available,
+)
 
 
 def option_groups_of(item_ids=None) -> dict[uuid.UUID, list[GroupChoices]]:

@@ -25,6 +25,7 @@ from omniorder.core.errors import Conflict, NotFound
 from omniorder.core.money import format_local_time
 from omniorder.core.unit_of_work import separate_transaction
 from omniorder.jobs.engine import defer_for_tenant
+from omniorder.menu.translations import kitchen_line_name
 from omniorder.ordering.models import AWAITING_PAYMENT, Order
 from omniorder.ordering.pickup import utc_now
 from omniorder.printing.models import PrintDevice, PrintJob
@@ -52,15 +53,19 @@ def lines_for(printer: dict, lines: list[dict]) -> list[dict]:
     return [line for line in lines if (line.get("station") or "").casefold() in stations]
 
 
-def queue_tickets(order: Order, settings: dict) -> list[uuid.UUID]:
+def queue_tickets(order: Order, settings: dict, names: dict | None = None) -> list[uuid.UUID]:
     """One job per enabled printer (with lines for it) and copy, in the caller's transaction:
     one INSERT, nothing at all for a restaurant without printers. A printer with a host (and
-    the operator's leave) gets its jobs sent by the job engine, deferred with them."""
+    the operator's leave) gets its jobs sent by the job engine, deferred with them. Each line
+    reads in the restaurant's default language, the customer's words beside it when they
+    differ (`kitchen_line_name`; `names`: the items' texts the caller holds, a checkout's price
+    list)."""
     printers = printers_of(settings)
     if not printers:
         return []
     heading = heading_of(order, current_tenant().name, settings, utc_now())
-    lines = order.items
+    kitchen = settings["languages"][0]
+    lines = [{**line, "name": kitchen_line_name(line, kitchen, names)} for line in order.items]
     rows = []
     for printer in printers:
         share = lines_for(printer, lines)

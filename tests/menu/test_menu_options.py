@@ -335,11 +335,24 @@ def test_the_menu_api_has_allergens_choices_and_currency_in_one_statement(
         {
             "id": size["id"],
             "name": "Size",
+            "name_i18n": {},
             "min": 1,
             "max": 1,
             "options": [
-                {"id": regular["id"], "name": "Regular", "price_delta": 0, "is_available": True},
-                {"id": large["id"], "name": "Large", "price_delta": 100, "is_available": True},
+                {
+                    "id": regular["id"],
+                    "name": "Regular",
+                    "name_i18n": {},
+                    "price_delta": 0,
+                    "is_available": True,
+                },
+                {
+                    "id": large["id"],
+                    "name": "Large",
+                    "name_i18n": {},
+                    "price_delta": 100,
+                    "is_available": True,
+                },
             ],
         }
     ]

@@ -15,8 +15,11 @@ from omniorder.media.photos import store_photo
 from omniorder.menu import arrange, trash
 from omniorder.menu import catalog as menu_service
 from omniorder.menu import options as options_service
+from omniorder.menu.translations import posted_translations, translation_fieldsets
 from omniorder.staff.sessions import staff_required
 from omniorder.web.input import accepts_upload
+
+bp.add_app_template_global(translation_fieldsets)  # admin/_translations.html
 
 
 def render_menu(message=None, status=200):
@@ -80,7 +83,10 @@ def rename_category(category_id):
     """Name and kitchen station; a post without a ``station`` field keeps the station."""
     form = request.form
     station = form.get("station", menu_service.KEEP)
-    return menu_action(lambda: menu_service.rename_category(category_id, form.get("name"), station))
+    texts = posted_translations(form, description=False).get("name_i18n")
+    return menu_action(
+        lambda: menu_service.rename_category(category_id, form.get("name"), station, texts)
+    )
 
 
 @bp.post("/categories/<uuid:category_id>/move")
@@ -254,12 +260,13 @@ def save_item(form, item_id=None):
     harmless, erased with the restaurant)."""
     if not form.validate():
         return render_item(form, item_id, {k: v[0] for k, v in form.errors.items()}, status=400)
+    fields = {**form.data, **posted_translations(request.form)}
     try:
         photo = chosen_photo(form, item_id)
         if item_id is None:
-            menu_service.create_item(form.data, None if photo is menu_service.KEEP else photo)
+            menu_service.create_item(fields, None if photo is menu_service.KEEP else photo)
         else:
-            menu_service.update_item(item_id, form.data, photo)
+            menu_service.update_item(item_id, fields, photo)
     except Invalid as error:
         return render_item(form, item_id, error.fields, status=400)
     return redirect(url_for("admin.menu"), code=303)

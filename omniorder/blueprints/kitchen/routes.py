@@ -11,7 +11,9 @@ from omniorder.cache.changes import change_feed
 from omniorder.core.errors import DomainError, Invalid
 from omniorder.kitchen import board as kitchen
 from omniorder.kitchen.board import board_token
+from omniorder.languages.serving import served_language
 from omniorder.menu.catalog import clean_station, menu_items
+from omniorder.menu.translations import kitchen_line_name
 from omniorder.ordering.pickup import pause_notice
 from omniorder.printing import jobs as printing
 from omniorder.settings.document import current_settings
@@ -19,6 +21,7 @@ from omniorder.staff.sessions import is_htmx, login_redirect, staff_required
 from omniorder.tenancy.bind import current_tenant
 
 bp = Blueprint("kitchen", __name__, url_prefix="/kitchen")
+bp.add_app_template_global(kitchen_line_name)  # each line in the staff member's language
 
 # The station a tablet shows is remembered in a cookie on that tablet: the grill's tablet
 # stays the grill's after a reload, without a setting per device on the server.
@@ -55,7 +58,7 @@ def board_context(message=None, undo=None) -> dict:
         "message": message,
         "undo": undo,
         "undo_seconds": UNDO_SECONDS,
-        "all_day": kitchen.all_day_counts(board),
+        "all_day": kitchen.all_day_counts(board, served_language()),
         "pause_notice": pause_notice(current_settings(), board.now),
         "urgency": kitchen.urgency,
         "lines_to_cook": kitchen.lines_to_cook,
