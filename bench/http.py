@@ -38,6 +38,16 @@ request = function()
   return wrk.format("GET", "/api/v1/menu", {Host = hosts[(i %% #hosts) + 1]})
 end
 """
+MENU_GERMAN_LUA = """
+local hosts = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  local german = "de-DE,de;q=0.9,en;q=0.8"
+  return wrk.format("GET", "/api/v1/menu",
+                    {Host = hosts[(i %% #hosts) + 1], ["Accept-Language"] = german})
+end
+"""
 MENU_ETAG_LUA = """
 local hosts = {%s}
 local etags = {%s}
@@ -324,6 +334,20 @@ def run(
                     POLL_LUA % (lua_list(domains), lua_list(cookies)),
                     "/kitchen/board",
                 )
+        # The menu in German (every bench restaurant offers en and de, bench/provisioning.py):
+        # its own cached body, chosen before Flask from Accept-Language.
+        german = fetch(
+            ports["push_on"], domains[0], "/api/v1/menu", {"Accept-Language": "de-DE,de;q=0.9"}
+        )
+        checks["german_menu_status"] = german[0]
+        checks["german_menu_differs"] = (
+            german[2] != fetch(ports["push_on"], domains[0], "/api/v1/menu")[2]
+        )
+        loads[f"menu_{many}_tenants_push_on_german"] = (
+            ports["push_on"],
+            MENU_GERMAN_LUA % lua_list(domains),
+            "/api/v1/menu",
+        )
         if baselines:
             checks["if_none_match_status"] = fetch(
                 ports["push_on"], domains[0], "/api/v1/menu", {"If-None-Match": etags[0]}
@@ -367,6 +391,9 @@ def ratios(results: dict, many: int, baselines: bool, poll: bool) -> dict:
             found[f"menu_{many}_vs_{COMPARE_TENANTS}_{push}"] = ratio(
                 results, menu, f"menu_{COMPARE_TENANTS}_tenants_{push}"
             )
+    found["german_menu_vs_menu_push_on"] = ratio(
+        results, f"menu_{many}_tenants_push_on_german", f"menu_{many}_tenants_push_on"
+    )
     found["menu_push_on_vs_off"] = ratio(
         results, f"menu_{many}_tenants_push_on", f"menu_{many}_tenants_push_off"
     )
