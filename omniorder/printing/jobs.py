@@ -16,6 +16,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
@@ -63,15 +64,17 @@ def queue_tickets(order: Order, settings: dict, names: dict | None = None) -> li
     printers = printers_of(settings)
     if not printers:
         return []
-    heading = heading_of(order, current_tenant().name, settings, utc_now())
     kitchen = settings["languages"][0]
+    with force_locale(kitchen):
+        heading = heading_of(order, current_tenant().name, settings, utc_now())
     lines = [{**line, "name": kitchen_line_name(line, kitchen, names)} for line in order.items]
     rows = []
     for printer in printers:
         share = lines_for(printer, lines)
         if not share:
             continue
-        data = ticket_bytes(heading, share, order.note)
+        with force_locale(kitchen):
+            data = ticket_bytes(heading, share, order.note)
         direct = "host" in printer and direct_mode() is not None
         rows += [
             {
@@ -114,7 +117,8 @@ def print_test_page(name: str) -> uuid.UUID:
     if printer is None:
         raise NotFound(_("No such printer."))
     printed = format_local_time(utc_now(), settings["timezone"], settings["locale"])
-    data = test_page_bytes(current_tenant().name, printer["name"], printer["stations"], printed)
+    with force_locale(settings["languages"][0]):
+        data = test_page_bytes(current_tenant().name, printer["name"], printer["stations"], printed)
     row = {
         "id": uuid.uuid4(),
         "printer": printer["name"],

@@ -2,12 +2,17 @@
 hand-written control codes): the restaurant, the order number large, the customer, when it
 is wanted (the restaurant's clock, with the date when not today), each line with its
 quantity and options and its note set apart in inverted print (never colour alone: thermal
-paper has one), the order's note, then a full cut (``GS V``)."""
+paper has one), the order's note, then a full cut (``GS V``).
+
+Its words are the kitchen's: callers render it inside ``force_locale`` with the restaurant's
+default language (printing/jobs.py), so a ticket printed for an order placed in French still
+reads in the kitchen's German."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from escpos.printer import Dummy
+from flask_babel import gettext as _
 
 from omniorder.core.money import format_local_time
 
@@ -25,9 +30,9 @@ class TicketHeading:
 def heading_of(order, restaurant: str, settings: dict, now: datetime) -> TicketHeading:
     """What the top of `order`'s ticket says, in the restaurant's time zone and locale."""
     moment = order.pickup_at or order.ready_at or order.created_at
-    word = "Pickup" if order.pickup_at else "Ready"
     when = format_local_time(moment, settings["timezone"], settings["locale"], now=now)
-    return TicketHeading(restaurant, order.number, order.customer_name, f"{word} {when}")
+    wanted = _("Pickup %(time)s", time=when) if order.pickup_at else _("Ready %(time)s", time=when)
+    return TicketHeading(restaurant, order.number, order.customer_name, wanted)
 
 
 def ticket_bytes(
@@ -53,12 +58,12 @@ def ticket_bytes(
             printer.textln(f"   + {option['group']}: {option['name']}")
         if line.get("note"):
             printer.set(invert=True, bold=True)
-            printer.textln(f" NOTE: {line['note']} ")
+            printer.textln(" " + _("NOTE: %(note)s", note=line["note"]) + " ")
             printer.set_with_default()
     if note:
         printer.textln("-" * WIDTH)
         printer.set(invert=True, bold=True)
-        printer.textln(f" ORDER NOTE: {note} ")
+        printer.textln(" " + _("ORDER NOTE: %(note)s", note=note) + " ")
         printer.set_with_default()
     printer.textln("-" * WIDTH)
     printer.cut(mode="FULL")
@@ -69,12 +74,13 @@ def test_page_bytes(restaurant: str, printer_name: str, stations: list[str], pri
     """A short page that proves the way to this printer works, and says which printer it is."""
     printer = Dummy()
     printer.set(align="center", bold=True, double_height=True, double_width=True)
-    printer.textln("TEST PAGE")
+    printer.textln(_("TEST PAGE"))
     printer.set(align="center", bold=True)
     printer.textln(restaurant)
     printer.set_with_default()
-    printer.textln(f"Printer: {printer_name}")
-    printer.textln(f"Stations: {', '.join(stations) if stations else 'every line'}")
-    printer.textln(f"Sent: {printed}")
+    printer.textln(_("Printer: %(name)s", name=printer_name))
+    shown = ", ".join(stations) if stations else _("every line")
+    printer.textln(_("Stations: %(stations)s", stations=shown))
+    printer.textln(_("Sent: %(time)s", time=printed))
     printer.cut(mode="FULL")
     return printer.output

@@ -4,9 +4,13 @@ acknowledgements and the tokens of the pull API."""
 import time
 
 import pytest
+from sqlalchemy import update
 
 from omniorder.cache.changes import stop_change_feed
+from omniorder.core.database import db
+from omniorder.menu.models import MenuItem
 from tests.support.app import make_app
+from tests.support.choices import bound, set_settings
 from tests.support.localstripe import CARD_OK
 from tests.support.payments import card, pay, take_payments
 from tests.support.payments import place as place_paid
@@ -181,3 +185,23 @@ def test_an_order_paid_online_prints_once_paid(app, client, tenant, agent, local
     assert pay(client, tenant, order["id"], card(localstripe, CARD_OK)).status_code == 200
     ((_, _, ticket),) = fetched(poll(client, tenant, agent))
     assert f"#{order['number']}".encode() in ticket
+
+
+def test_a_ticket_reads_in_the_kitchens_language_whatever_the_customers(app, client, tenant, agent):
+    set_settings(app, tenant, languages=["de", "en"])
+    burger = add_burger_with_options(app, tenant)
+    with bound(app, tenant):
+        db.session.execute(
+            update(MenuItem).where(MenuItem.id == burger.id).values(name_i18n={"de": "Smashburger"})
+        )
+    line = {"menu_item_id": str(burger.id), "quantity": 1, "note": "no onions"}
+    line["options"] = [str(burger.options["Double"])]
+    body = {"customer_name": "Ann", "items": [line], "note": "Ring the bell"}
+    placed = client.post(
+        "/api/v1/orders?lang=en", headers={"Host": tenant.domain}, json=body
+    )  # the customer reads English
+    assert placed.status_code == 201 and placed.json["language"] == "en"
+    [(_, _, ticket)] = fetched(poll(client, tenant, agent))
+    assert b"HINWEIS: no onions" in ticket and b"HINWEIS ZUR BESTELLUNG: Ring the bell" in ticket
+    assert b"Smashburger (Smash Burger)" in ticket  # the cook's words, the customer's beside
+    assert b"NOTE:" not in ticket
