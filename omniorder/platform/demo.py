@@ -31,6 +31,7 @@ def ensure_demo_tenants() -> list[tuple[dict, bool]]:
                     **{key: demo[key] for key in PROVISIONING_FIELDS},
                     menu=demo["menu"],
                     staff=(kitchen,),
+                    settings=demo.get("settings"),
                 )
                 created = True
             except Conflict:  # provisioned concurrently by another process: fine
