@@ -84,7 +84,7 @@ def scale_run(tenants: int) -> dict:
 def read_path(meta: dict) -> None:
     print("http …", flush=True)
     with scratch_database("http") as url:
-        populate(url, HTTP_TENANTS)
+        populate(url, HTTP_TENANTS, german=True)
         domains = [f"b{index}.bench.localhost" for index in range(HTTP_TENANTS)]
         save("http", {**meta, **http.run(url, domains, runs=RUNS, duration=DURATION)})
 

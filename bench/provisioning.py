@@ -6,6 +6,7 @@ at cost 4 (about 1 ms; the raw SQL side inserts a fixed hash). `check_raw_baseli
 before any timing, fails when the hand-written schema and the models' schema differ.
 """
 
+import copy
 import json
 import statistics
 import subprocess
@@ -28,7 +29,24 @@ SEQUENCE = 200
 SCALE_SAMPLE = 40  # tenants each way per catalog size in `at_scale`
 
 
-def provision(app, index: int, prefix: str = "b") -> None:
+def german_starter_menu() -> dict:
+    """The starter menu with a German name and description on every item and category: the
+    http benchmark's German menu (Accept-Language: de) is a body of its own."""
+    from omniorder.platform.tenants import STARTER_MENU
+
+    menu = copy.deepcopy(STARTER_MENU)
+    for category in menu["categories"]:
+        category["name_i18n"] = {"de": f"{category['name']} (Deutsch)"}
+        for item in category["items"]:
+            item["name_i18n"] = {"de": f"{item['name']} nach Art des Hauses"}
+            if item.get("description"):
+                item["description_i18n"] = {"de": f"Hausgemacht: {item['description']}"}
+    return menu
+
+
+def provision(app, index: int, prefix: str = "b", german: bool = False) -> None:
+    """Tenant `index`, as an operator provisions one; `german`: the starter menu translated and
+    the restaurant offering en and de (the http benchmark), not what provisioning times."""
     from omniorder.core.unit_of_work import unit_of_work
     from omniorder.platform.tenants import provision_tenant
 
@@ -39,14 +57,18 @@ def provision(app, index: int, prefix: str = "b") -> None:
             schema_name=f"tenant_{prefix}{index}",
             admin_email=f"admin@{prefix}{index}.bench.localhost",
             admin_password="bench password",
+            menu=german_starter_menu() if german else None,
+            settings={"languages": ["en", "de"]} if german else None,
         )
 
 
-def populate(url: str, tenants: int) -> list[float]:
+def populate(url: str, tenants: int, german: bool = False) -> list[float]:
     """Migrate public and provision tenants b0…b<n-1>; return each one's milliseconds."""
     app = bench_app(url)
     migrate_public(app)
-    latencies = [timed(lambda index=index: provision(app, index)) for index in range(tenants)]
+    latencies = [
+        timed(lambda index=index: provision(app, index, german=german)) for index in range(tenants)
+    ]
     with app.app_context():
         from omniorder.core.database import db
 
