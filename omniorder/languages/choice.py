@@ -25,10 +25,18 @@ def offered(value: str | None, languages) -> str | None:
 
 
 def choose_language(
-    languages, asked: str | None, cookie: str | None, accept_language: str | None
+    languages,
+    asked: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    placed_in: str | None = None,
 ) -> str:
-    """The language to serve among `languages` (the restaurant's, default first)."""
-    chosen = offered(asked, languages) or offered(cookie, languages)
+    """The language to serve among `languages` (the restaurant's, default first);
+    `placed_in`: an order's own language, for its tracking page and receipt (after a choice
+    the customer made, before what the browser says)."""
+    chosen = (
+        offered(asked, languages) or offered(cookie, languages) or offered(placed_in, languages)
+    )
     if chosen:
         return chosen
     if accept_language:

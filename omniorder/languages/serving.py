@@ -65,7 +65,15 @@ def _decide() -> str:
         request.args.get("lang"),
         request.cookies.get(COOKIE),
         request.headers.get("Accept-Language"),
+        g.get("order_language"),
     )
+
+
+def serve_in_order_language(order) -> None:
+    """An order's pages (tracking, receipt) speak the language it was placed in, unless the
+    customer picked one; call before anything is rendered."""
+    g.order_language = order.language
+    g.pop("language", None)
 
 
 def display_locale(language: str, restaurant_locale: str) -> str:

@@ -9,6 +9,7 @@ from omniorder.core.database import db
 from omniorder.languages.choice import choose_language
 from omniorder.staff.models import User
 from tests.support.choices import bound, set_settings
+from tests.support.kitchen import place_named
 from tests.support.staff import Staff, add_staff
 
 
@@ -103,3 +104,18 @@ def test_an_admin_sets_a_cooks_language_on_the_staff_page(app, make_tenant):
     assert refused.status_code == 400
     assert admin.post(f"/admin/staff/{cook}/language", {"language": ""}).status_code == 303
     assert lang_of(cook_tablet.get("/kitchen")) == "it"  # the restaurant's again
+
+
+def test_an_orders_tracking_page_and_receipt_speak_the_language_it_was_placed_in(
+    app, client, make_tenant
+):
+    tenant = make_tenant(name="Brasserie Bilingue")
+    set_settings(app, tenant, languages=["de", "fr"])
+    placed = place_named(client, app, tenant, "Ada", [("Fries", 1)], language="fr")
+    base = f"http://{tenant.domain}"
+    tracking = f"/orders/{placed['id']}"
+    other = app.test_client()  # another browser, which says nothing of its languages
+    assert lang_of(other.get(tracking, base_url=base)) == "fr"
+    assert lang_of(other.get(tracking + "/receipt", base_url=base)) == "fr"
+    assert lang_of(other.get(tracking + "?lang=de", base_url=base)) == "de"  # a choice wins
+    assert lang_of(other.get("/", base_url=base)) == "de"  # and is remembered

@@ -24,6 +24,7 @@ from omniorder.blueprints.storefront.forms import (
 )
 from omniorder.core.database import reads_only
 from omniorder.core.errors import Conflict, DomainError, Invalid, SlotFull
+from omniorder.languages.serving import serve_in_order_language
 from omniorder.menu.catalog import (
     MenuFilter,
     allergens_on_menu,
@@ -312,6 +313,13 @@ def checkout():
     return redirect(target, code=303)
 
 
+def placed_order(order_id):
+    """The order of a tracking page or receipt, which speaks the order's language."""
+    order = order_by_id(order_id)
+    serve_in_order_language(order)
+    return order
+
+
 def bar_cart():
     """The cart for the cart bar of a page without the cart panel (no query when empty)."""
     return view_cart(load_cart(), current_settings())
@@ -332,7 +340,7 @@ def card_payment(order) -> dict | None:
 
 @bp.get("/orders/<uuid:order_id>")
 def order(order_id):
-    order = order_by_id(order_id)
+    order = placed_order(order_id)
     return render_template(
         "storefront/order.html",
         order=order,
@@ -395,13 +403,13 @@ def refresh_pay(order_id):
 
 @bp.get("/orders/<uuid:order_id>/status")
 def order_status(order_id):
-    return render_template("storefront/_order_status.html", order=order_by_id(order_id))
+    return render_template("storefront/_order_status.html", order=placed_order(order_id))
 
 
 @bp.get("/orders/<uuid:order_id>/receipt")
 def receipt(order_id):
     """A printable receipt: what was bought, the tax, the tip and the total, in local time."""
-    return render_template("storefront/receipt.html", order=order_by_id(order_id), cart=bar_cart())
+    return render_template("storefront/receipt.html", order=placed_order(order_id), cart=bar_cart())
 
 
 @bp.errorhandler(RateLimitExceeded)
