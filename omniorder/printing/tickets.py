@@ -15,6 +15,7 @@ from escpos.printer import Dummy
 from flask_babel import gettext as _
 
 from omniorder.core.money import format_local_time
+from omniorder.languages.serving import display_locale
 
 WIDTH = 42  # characters of a line on 80 mm paper in font A
 
@@ -30,7 +31,8 @@ class TicketHeading:
 def heading_of(order, restaurant: str, settings: dict, now: datetime) -> TicketHeading:
     """What the top of `order`'s ticket says, in the restaurant's time zone and locale."""
     moment = order.pickup_at or order.ready_at or order.created_at
-    when = format_local_time(moment, settings["timezone"], settings["locale"], now=now)
+    locale = display_locale(settings["languages"][0], settings["locale"])  # the kitchen's words
+    when = format_local_time(moment, settings["timezone"], locale, now=now)
     wanted = _("Pickup %(time)s", time=when) if order.pickup_at else _("Ready %(time)s", time=when)
     return TicketHeading(restaurant, order.number, order.customer_name, wanted)
 
