@@ -30,6 +30,8 @@ from omniorder.languages.choice import (
 
 # Blueprints whose pages are the staff's: served in the staff member's language.
 STAFF_BLUEPRINTS = frozenset({"kitchen", "admin"})
+# The system API and the platform's own endpoints: an operator's, not a restaurant's.
+OPERATOR_BLUEPRINTS = frozenset({"sysapi", "platform"})
 
 
 def restaurant_languages() -> list[str]:
@@ -56,6 +58,9 @@ def served_language() -> str:
 
 
 def _decide() -> str:
+    if request.blueprint in OPERATOR_BLUEPRINTS:  # operators: English unless they ask
+        g.offered_languages = ()
+        return choose_language(SHIPPED, None, None, request.headers.get("Accept-Language"))
     languages = g.offered_languages = restaurant_languages()
     if request.blueprint in STAFF_BLUEPRINTS and current_user.is_authenticated:
         own = getattr(current_user, "language", None)
