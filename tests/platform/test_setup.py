@@ -91,6 +91,7 @@ def test_publish_is_refused_until_the_checklist_is_done(app, tenant):
             "timezone": "Europe/Berlin",
             "currency": "EUR",
             "locale": "de_DE",
+            "languages": ["en"],  # the checklist read in English
             "hours": {"mon": [["11:00", "22:00"]]},
             "tax": {"rate_bp": 1900, "inclusive": True},
         },
