@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from tests.support.accessibility import assert_accessible
 from tests.support.app import SYS_TOKEN
+from tests.support.languages import translated
 from tests.support.orders import insert_orders
 from tests.support.staff import PASSWORD, add_staff
 
@@ -110,8 +111,16 @@ def test_an_admin_picks_a_locale_from_its_language_group(browser, live_server, m
     locale.select_option(label="German (Switzerland) · de_CH")
     page.get_by_label("Currency").select_option("CHF")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.get_by_text("Settings saved.")).to_be_visible()
-    expect(page.get_by_text("CHF\u00a011.00 today")).to_be_visible()  # as the Swiss write it
+    # Its languages follow its locale until set: the back office now speaks German.
+    expect(page.get_by_text(translated("de", "Settings saved."))).to_be_visible()
+    example = translated(
+        "de",
+        "How amounts and dates are written, and typed by staff: %(example)s today.",
+        example="CHF\u00a011.00",  # as the Swiss write it
+    )
+    expect(page.get_by_text(example)).to_be_visible()
+    locale = page.get_by_label(translated("de", "Language and number format"))
+    groups = locale.locator("optgroup")
     expect(groups.first).to_have_attribute("label", "German")  # now the restaurant's own first
     expect(locale.locator("option").first).to_have_text("German (Switzerland) · de_CH")
     assert_accessible(page)

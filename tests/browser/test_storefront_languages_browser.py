@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.support.accessibility import assert_accessible
 from tests.support.choices import set_settings
+from tests.support.languages import translated
 
 
 def fits(locator) -> bool:
@@ -31,5 +32,7 @@ def test_the_language_switcher_is_accessible_and_fits_a_phone(
     page.wait_for_url(re.compile(r"lang=ar"))
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     assert_accessible(page)
+    switcher = page.get_by_role("navigation", name=translated("ar", "Language"))  # its own words
+    expect(switcher.get_by_role("link", name="العربية")).to_have_attribute("aria-current", "true")
     assert fits(switcher)
     page.context.close()

@@ -32,6 +32,7 @@ from omniorder.ordering.order_input import Contact, OrderLine
 from tests.support.app import running_app
 from tests.support.choices import add_pizza, bound, set_settings
 from tests.support.jobs import flask_worker, run_queue
+from tests.support.languages import translated
 from tests.support.localstripe import CARD_OK
 from tests.support.mail import fries_order, post_order, wait_until
 from tests.support.payments import card, pay, place, take_payments
@@ -158,9 +159,17 @@ def test_receipt_speaks_the_restaurants_locale_and_a_pickup_time(app, client, te
     run_queue(app, "mail")
     [receipt] = inbox.to("kai@example.de")
     body = plain(receipt)
-    assert re.search(r"\nTotal: [0-9]+,[0-9]{2}\s€\n", body), body  # "4,50 €"
-    assert re.search(r"placed [0-9]{2}:[0-9]{2}\n", body), body  # 14:05: today, 24 hours
-    assert "Pickup " in body and "Ready around" not in body
+    total = re.escape(translated("de", "Total: %(amount)s", amount="@"))  # "Gesamt: 4,50 €"
+    assert re.search("\n" + total.replace("@", r"[0-9]+,[0-9]{2}\s€") + "\n", body), body
+    number = placed.json["number"]
+    placed_at = re.escape(
+        translated("de", "Order #%(number)s, placed %(time)s", number=number, time="@")
+    )
+    # 14:05: today, 24 hours
+    assert re.search(placed_at.replace("@", "[0-9]{2}:[0-9]{2}") + "\n", body), body
+    assert translated("de", "Pickup %(time)s", time="") in body
+    assert translated("de", "Ready around %(time)s", time="").strip() not in body
+    assert "Ready around" not in body
 
 
 def test_the_mails_carry_the_restaurants_address_phone_and_tax_per_rate(app, client, tenant, inbox):
@@ -168,6 +177,7 @@ def test_the_mails_carry_the_restaurants_address_phone_and_tax_per_rate(app, cli
         app,
         tenant,
         locale="de_DE",
+        languages=["en"],  # English words, German money and numbers
         currency="EUR",
         tax={"rate_bp": 1900, "inclusive": True},
         profile={

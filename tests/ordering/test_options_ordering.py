@@ -380,8 +380,13 @@ def test_a_tip_chosen_before_tips_were_turned_off_is_not_charged(app, customer, 
 
 
 def test_inclusive_tax_is_shown_as_contained_in_the_restaurants_money(app, customer, tenant, pizza):
-    set_settings(
-        app, tenant, currency="EUR", locale="de_DE", tax={"rate_bp": 1900, "inclusive": True}
+    set_settings(  # English words, German money
+        app,
+        tenant,
+        currency="EUR",
+        locale="de_DE",
+        languages=["en"],
+        tax={"rate_bp": 1900, "inclusive": True},
     )
     customer.add(pizza.id, options=[pizza.options["Large"], pizza.options["Basil"]])
     page = customer.get("/").text
