@@ -295,7 +295,14 @@ class PickupOffer:
 
 
 def pickup_offer(settings: dict, now: datetime.datetime) -> PickupOffer:
-    notices = [text for text in (closed_notice(settings, now), pause_notice(settings, now)) if text]
+    notices = [
+        text
+        for text in (
+            closed_notice(settings, now, time_locale(settings)),
+            pause_notice(settings, now),
+        )
+        if text
+    ]
     return PickupOffer(open_slots(settings, now), not notices, "; ".join(notices) or None)
 
 
@@ -303,7 +310,7 @@ def check_order_time(settings: dict, pickup_at, now: datetime.datetime) -> None:
     """Whether the restaurant takes an order for `pickup_at` (None: as soon as possible):
     `Closed` or `Paused` (409), `BrokenRule` (422, a pickup time it cannot serve)."""
     if pickup_at is None:
-        ensure_open(settings, now)
+        ensure_open(settings, now, time_locale(settings))
     else:
         check_pickup_at(settings, pickup_at, now)
     _refuse_when_paused(settings, now, pickup_at)

@@ -79,15 +79,16 @@ def next_opening(settings: dict, at: datetime.datetime) -> datetime.datetime | N
     return None
 
 
-def closed_notice(settings: dict, at: datetime.datetime) -> str | None:
+def closed_notice(settings: dict, at: datetime.datetime, locale: str | None = None) -> str | None:
     """None when open at `at`; else what the storefront shows: "Closed · opens 5:30 PM" (today)
-    or "Closed · opens Tue, Dec 8, 11:30 AM", in the restaurant's locale and time zone."""
+    or "Closed · opens Tue, Dec 8, 11:30 AM", in the restaurant's time zone and `locale`
+    (a request passes languages.serving.time_locale; default: the restaurant's locale)."""
     if is_open(settings, at):
         return None
     opens = next_opening(settings, at)
     if opens is None:
         return _("Closed")
-    when = format_local_time(opens, settings["timezone"], settings["locale"], at)
+    when = format_local_time(opens, settings["timezone"], locale or settings["locale"], at)
     return _("Closed · opens %(time)s", time=when)
 
 
@@ -116,11 +117,13 @@ def closes_at(settings: dict, at: datetime.datetime) -> datetime.datetime | None
     return end if end is not None and end - at < AROUND_THE_CLOCK else None
 
 
-def _when(moment: datetime.datetime, settings: dict, at: datetime.datetime, alone=False) -> str:
+def _when(
+    moment: datetime.datetime, settings: dict, at: datetime.datetime, locale: str, alone=False
+) -> str:
     """A moment ahead as the header says it: the time alone on the same local day or when
     `alone` ("10:00 PM"; a closing time after midnight, "2:00 AM"), with the weekday within the
     week ("Tue, 11:00 AM"), else with the date ("Tue, Dec 8, 11:00 AM")."""
-    zone, locale = ZoneInfo(settings["timezone"]), settings["locale"]
+    zone = ZoneInfo(settings["timezone"])
     local = moment.astimezone(zone)
     time = format_time(local, "short", locale=locale)
     same_day = local.date() == at.astimezone(zone).date()
@@ -132,12 +135,16 @@ def _when(moment: datetime.datetime, settings: dict, at: datetime.datetime, alon
     return format_local_time(moment, settings["timezone"], locale, at)
 
 
-def opening_status(settings: dict, at: datetime.datetime) -> tuple[bool, str]:
+def opening_status(
+    settings: dict, at: datetime.datetime, locale: str | None = None
+) -> tuple[bool, str]:
     """Whether the restaurant is open at `at`, and what the storefront's header says about it
-    in its locale and time zone: "Open now · closes 10:00 PM", "Open now" (no break within a
+    in its time zone and `locale` (a request passes languages.serving.time_locale; default:
+    the restaurant's locale): "Open now · closes 10:00 PM", "Open now" (no break within a
     week), "Closed · opens 11:00 AM" (later today), "Closed · opens Tue, 11:00 AM", "Closed"
     (nothing opens within `HORIZON_DAYS`). Closed dates count; a pause does not (the kitchen
     is open, it takes no online orders: the storefront says so on its own)."""
+    locale = locale or settings["locale"]
     if is_open(settings, at):
         closes = closes_at(settings, at)
         return (
@@ -146,18 +153,18 @@ def opening_status(settings: dict, at: datetime.datetime) -> tuple[bool, str]:
             if closes is None
             else _(
                 "Open now · closes %(time)s",
-                time=_when(closes, settings, at, closes - at <= ONE_DAY),
+                time=_when(closes, settings, at, locale, closes - at <= ONE_DAY),
             ),
         )
     opens = next_opening(settings, at)
     if opens is None:
         return False, _("Closed")
-    return False, _("Closed · opens %(time)s", time=_when(opens, settings, at))
+    return False, _("Closed · opens %(time)s", time=_when(opens, settings, at, locale))
 
 
-def ensure_open(settings: dict, at: datetime.datetime) -> None:
+def ensure_open(settings: dict, at: datetime.datetime, locale: str | None = None) -> None:
     """`Closed` (409, with `opens_at`) unless the restaurant takes orders for now at `at`."""
-    notice = closed_notice(settings, at)
+    notice = closed_notice(settings, at, locale)
     if notice is None:
         return
     opens = next_opening(settings, at)

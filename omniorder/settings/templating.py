@@ -16,7 +16,7 @@ from flask import Flask, g
 from flask_babel import gettext as _
 
 from omniorder.core.money import format_local_time, format_money
-from omniorder.languages.serving import display_locale, served_language
+from omniorder.languages.serving import display_locale, served_language, time_locale
 from omniorder.ordering.pricing import tax_at_rate
 from omniorder.settings.document import current_settings, default_settings
 from omniorder.settings.hours import opening_status
@@ -49,7 +49,8 @@ def contact() -> dict:
 
 
 def opening_status_now() -> tuple[bool, str]:
-    return opening_status(_settings(), datetime.datetime.now(datetime.UTC))
+    settings = _settings()
+    return opening_status(settings, datetime.datetime.now(datetime.UTC), time_locale(settings))
 
 
 def published() -> bool:

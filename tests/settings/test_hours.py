@@ -12,6 +12,7 @@ from omniorder.settings.hours import is_open, next_opening
 from tests.support.app import SYS_TOKEN
 from tests.support.choices import add_dish, bound, set_settings
 from tests.support.clock import shown
+from tests.support.languages import translated
 from tests.support.openapi import conforms
 from tests.support.storefront import Customer, order_count
 
@@ -251,7 +252,8 @@ def test_closed_storefront_says_when_it_opens(app, client, tenant):
 def test_closed_storefront_speaks_the_restaurants_locale(app, client, tenant):
     close_until_in_three_days(app, tenant, locale="de_DE")
     expected = opening_in_three_days(locale="de_DE")  # "Do., 10. Dez., 11:30"
-    assert f"Closed · opens {expected}" in Customer(client, tenant.domain).get("/").text
+    notice = translated("de", "Closed · opens %(time)s", time=expected)
+    assert notice in Customer(client, tenant.domain).get("/").text
 
 
 def test_api_order_while_closed_is_409_with_opens_at_and_writes_nothing(app, client, tenant):

@@ -14,6 +14,7 @@ from omniorder.settings.document import default_settings, validate_settings
 from omniorder.settings.hours import opening_status
 from tests.support.app import SYS_TOKEN
 from tests.support.choices import set_settings
+from tests.support.languages import translated
 from tests.support.mail import post_order
 from tests.support.staff import signed_in
 from tests.support.storefront import menu
@@ -314,10 +315,8 @@ def test_a_closed_storefront_says_when_it_opens(app, client, tenant):
     hours = {d: [] for d in DAYS} | {DAYS[day.weekday()]: [["11:30", "14:30"]]}
     set_settings(app, tenant, timezone="Europe/Berlin", locale="de_DE", hours=hours)
     weekday = ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So.")[day.weekday()]
-    assert (
-        f'<p class="restaurant-status is-closed">Closed · opens {weekday}, 11:30</p>'
-        in storefront(client, tenant)
-    )
+    notice = translated("de", "Closed · opens %(time)s", time=f"{weekday}, 11:30")
+    assert f'<p class="restaurant-status is-closed">{notice}</p>' in storefront(client, tenant)
 
 
 def test_the_meta_description_and_open_graph_tags_come_from_the_profile(app, client, tenant):
@@ -359,12 +358,15 @@ def test_the_receipt_names_the_company_its_address_vat_id_and_the_tax_per_rate(a
     assert '<span class="receipt-legal-name">Pizzeria Roma GmbH</span>' in receipt
     assert "Hauptstraße 1<br>Hinterhof<br>10115 Berlin<br>Deutschland<br>" in receipt
     assert '<a href="tel:+49301234567">030 1234567</a>' in receipt
-    assert "VAT ID: DE123456789" in receipt
+    assert translated("de", "VAT ID: %(vat_id)s", vat_id="DE123456789") in receipt
     net = order["subtotal"] - order["tax"]
     assert order["tax"] == round(order["subtotal"] * 19 / 119)
-    expected = f"VAT 19\xa0% on {euros(net)} net: {euros(order['tax'])}"
+    vat, tax_line = translated("de", "VAT"), "%(tax)s on %(net)s net: %(amount)s"
+    expected = translated(
+        "de", tax_line, tax=f"{vat} 19\xa0%", net=euros(net), amount=euros(order["tax"])
+    )
     assert f'<p class="receipt-tax">{expected}</p>' in receipt
     # after a change of rate the old receipt states no rate rather than a wrong one
     set_settings(app, tenant, tax={"rate_bp": 700})
     later = client.get(f"/orders/{order['id']}/receipt", headers={"Host": tenant.domain}).text
-    assert f"VAT on {euros(net)} net: {euros(order['tax'])}" in later
+    assert translated("de", tax_line, tax=vat, net=euros(net), amount=euros(order["tax"])) in later

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
+from omniorder.languages import SHIPPED
 from tests.support.app import SYS_TOKEN
+from tests.support.languages import translated
 from tests.support.settings import PAGE_FIELDS
 from tests.support.staff import Staff, signed_in
 from tests.support.storefront import Customer, menu
@@ -451,7 +453,7 @@ def test_admin_types_settings_as_people_write_them(admin, client, tenant, db_con
         "tips": {"enabled": True, "presets_percent": [5, 10, 15]},
     }
     page = admin.get("/admin/settings?saved=1").text
-    assert "Settings saved." in page and "11,00\xa0€" in page
+    assert translated("de", "Settings saved.") in page and "11,00\xa0€" in page  # in German now
     assert selected(page, "region-locale") == "de_DE"
 
     german = {"region-timezone": "Europe/Berlin", "region-currency": "EUR"}
@@ -709,5 +711,6 @@ def test_admin_chooses_the_restaurants_languages_default_first(admin, db_connect
     refused = save(admin, **{"region-languages": "de, xx"})
     assert refused.status_code == 400
     assert 'id="region-languages-problem"' in refused.text
-    assert "distinct languages, the default first" in refused.text
+    problem = "must be a list of distinct languages, the default first, from %(languages)s"
+    assert translated("de", problem, languages=", ".join(SHIPPED)) in refused.text  # German now
     assert stored(db_connection, tenant)["languages"] == ["de", "en", "fr"]

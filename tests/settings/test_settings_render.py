@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import text
 
 from omniorder.core.database import db
-from omniorder.notifications.mail import TEMPLATES, build_message
+from omniorder.notifications.mail import TEMPLATES, build_message, mail_language
 from omniorder.notifications.models import Notification
 from omniorder.ordering.models import Order
 from omniorder.ordering.pickup import pause_notice, pickup_offer
@@ -27,6 +28,7 @@ from omniorder.settings.document import DAYS, PAUSE_DAYS, default_settings, vali
 from omniorder.settings.hours import closed_notice, next_opening
 from tests.support.app import SYS_TOKEN
 from tests.support.choices import add_dish, bound
+from tests.support.languages import translated
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, menu
 
@@ -312,6 +314,14 @@ def place(client, tenant, item_id, pickup_at=None):
     )
 
 
+# Each order e-mail's title (mail/*.html), in the order's language when the test reads it.
+MAIL_TITLES = {
+    "order.created": "Order #%(number)s at %(restaurant)s",
+    "order.ready": "Order #%(number)s is ready",
+    "order.cancelled": "Order #%(number)s was cancelled",
+}
+
+
 @hypothesis_settings(
     max_examples=30,
     deadline=None,
@@ -355,6 +365,11 @@ def test_any_accepted_settings_render_every_page_and_answer_every_call(
     with bound(app, tenant):  # every e-mail of every order, as the mail job builds it
         for order_id in tracked:
             order = db.session.get(Order, uuid.UUID(order_id))
+            language = mail_language(order.language)  # de for a de_DE restaurant, ar for ar_EG
             for kind in TEMPLATES:
                 notification = Notification(event=kind, recipient="ada@example.com", key="k")
-                assert "Order" in build_message(app, notification, order).get_body().get_content()
+                content = build_message(app, notification, order).get_body().get_content()
+                title = translated(
+                    language, MAIL_TITLES[kind], number=order.number, restaurant=tenant.name
+                )
+                assert escape(title) in content

@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from omniorder.core.database import db
+from omniorder.languages.serving import display_locale
 from omniorder.notifications.mail import build_message
 from omniorder.notifications.models import Notification
 from omniorder.ordering.models import Order
 from tests.support.choices import bound, set_settings
 from tests.support.clock import DE_DAYS, shown
+from tests.support.languages import translated
 from tests.support.staff import signed_in
 from tests.support.storefront import Customer, menu
 
@@ -61,7 +63,9 @@ def test_a_pickup_reads_the_same_on_the_tracking_page_receipt_ticket_and_mail(
     app, client, tenant, locale, other_day
 ):
     zone = afternoon_zone()
-    set_settings(app, tenant, timezone=zone, locale=locale)
+    # English words (the test reads them) for the locale's region: en_DE in a de_DE restaurant
+    set_settings(app, tenant, timezone=zone, locale=locale, languages=["en"])
+    locale = display_locale("en", locale)
     now = datetime.datetime.now(ZoneInfo(zone))
     if other_day:
         day = now.date() + datetime.timedelta(days=2)
@@ -104,6 +108,6 @@ def test_the_checkout_offers_days_by_name_and_date_and_their_slots_as_times(app,
     later = today + datetime.timedelta(days=3)
     assert re.fullmatch(r"[0-2][0-9]:[0-5][0-9]", first[later])  # its day is chosen first
     days = dict(re.findall(r'name="pickup_day" value="([^"]+)"(?: checked)?><span>([^<]+)<', page))
-    assert days[today.isoformat()] == "Today"
-    assert days[(today + datetime.timedelta(days=1)).isoformat()] == "Tomorrow"
+    assert days[today.isoformat()] == translated("de", "Today")  # a German restaurant's words
+    assert days[(today + datetime.timedelta(days=1)).isoformat()] == translated("de", "Tomorrow")
     assert days[later.isoformat()].startswith(f"{DE_DAYS[later.weekday()]}, {later.day}. ")

@@ -1,6 +1,6 @@
-"""A time as a person of en_US or de_DE reads it on a page, written out by hand (not with the
+"""A time as a person of en_US, en_DE or de_DE reads it on a page, written out by hand (not with the
 formatter under test): the time alone on the restaurant's today, else with the weekday and
-date (and the year when it is not this year); 12 hours in en_US, 24 in de_DE."""
+date (and the year when it is not this year); 12 hours in en_US, 24 in en_DE and de_DE."""
 
 import datetime
 
@@ -14,10 +14,14 @@ DE_MONTHS = (
 
 
 def local_day(local: datetime.date, locale: str = "en_US", year: bool = False) -> str:
-    """ "Thu, Dec 10" (en_US) or "Do., 10. Dez." (de_DE); with the year when `year`."""
+    """ "Thu, Dec 10" (en_US), "Thu, 10 Dec" (en_DE: English words for Germany) or
+    "Do., 10. Dez." (de_DE); with the year when `year`."""
     if locale == "en_US":
         day = f"{EN_DAYS[local.weekday()]}, {EN_MONTHS[local.month - 1]} {local.day}"
         return day + (f", {local.year}" if year else "")
+    if locale == "en_DE":
+        day = f"{EN_DAYS[local.weekday()]}, {local.day} {EN_MONTHS[local.month - 1]}"
+        return day + (f" {local.year}" if year else "")
     day = f"{DE_DAYS[local.weekday()]}, {local.day}. {DE_MONTHS[local.month - 1]}"
     return day + (f" {local.year}" if year else "")
 

@@ -24,7 +24,7 @@ from omniorder.blueprints.storefront.forms import (
 )
 from omniorder.core.database import reads_only
 from omniorder.core.errors import Conflict, DomainError, Invalid, SlotFull
-from omniorder.languages.serving import serve_in_order_language
+from omniorder.languages.serving import serve_in_order_language, time_locale
 from omniorder.menu.catalog import (
     MenuFilter,
     allergens_on_menu,
@@ -145,7 +145,7 @@ def render_storefront(checkout_form=None, message=None, status=200, menu_filter=
         menu_groups=menu_groups,
         unavailable_reason=unavailable_reason,
         message=message,
-        closed=closed_notice(settings, now),
+        closed=closed_notice(settings, now, time_locale(settings)),
         paused=pause_notice(settings, now),
         **cart_panel(settings, now, checkout_form),
     ), status
