@@ -44,24 +44,27 @@ def restaurant_languages() -> list[str]:
     return current_settings()["languages"]
 
 
-def served_language() -> str:
-    """The language of this request (decided once), or of the job's `force_locale`."""
+def served_language(settings: dict | None = None) -> str:
+    """The language of this request (decided once), or of the job's `force_locale`.
+    `settings`: the restaurant's, when the caller holds them already (a checkout priced with
+    them), so deciding reads nothing more."""
     if not has_request_context():
         locale = get_locale()
         return locale.language if locale else SOURCE_LANGUAGE
     if "language" not in g:
         try:
-            g.language = _decide()
+            g.language = _decide(settings)
         except SQLAlchemyError:  # the error page of a database outage: English, the source
             g.language = SOURCE_LANGUAGE
     return g.language
 
 
-def _decide() -> str:
+def _decide(settings: dict | None = None) -> str:
     if request.blueprint in OPERATOR_BLUEPRINTS:  # operators: English unless they ask
         g.offered_languages = ()
         return choose_language(SHIPPED, None, None, request.headers.get("Accept-Language"))
-    languages = g.offered_languages = restaurant_languages()
+    held = settings["languages"] if settings is not None and g.get("tenant") else None
+    languages = g.offered_languages = held or restaurant_languages()
     if request.blueprint in STAFF_BLUEPRINTS and current_user.is_authenticated:
         own = getattr(current_user, "language", None)
         return own if own in SHIPPED else languages[0]
@@ -96,7 +99,7 @@ def display_locale(language: str, restaurant_locale: str) -> str:
 def time_locale(settings: dict) -> str:
     """The locale that writes a time for the person reading now: the served language's words
     for the restaurant's region (`display_locale`)."""
-    return display_locale(served_language(), settings["locale"])
+    return display_locale(served_language(settings), settings["locale"])
 
 
 def language_links() -> list[dict]:

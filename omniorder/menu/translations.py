@@ -69,6 +69,20 @@ class LocalizedItem:
         return getattr(self.row, attribute)
 
 
+class NamedIn:
+    """A menu row (an item, a group, an option) that reads as itself with its `name` in one
+    language: the cart's lines, which the customer reads in theirs."""
+
+    def __init__(self, row, language: str):
+        self.row = row
+        self.name = in_language(row.name, getattr(row, "name_i18n", None), language)
+
+    def __getattr__(self, attribute):
+        if attribute == "row":
+            raise AttributeError(attribute)
+        return getattr(self.row, attribute)
+
+
 def localized_item(row, language: str) -> LocalizedItem:
     return LocalizedItem(
         row,

@@ -8,6 +8,7 @@ every choice is checked once more against the price list whose version the order
 checks (ordering/checkout.py).
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -23,6 +24,7 @@ from omniorder.core.errors import Invalid
 from omniorder.core.money import amount_for_input, format_local_day, format_local_time, parse_amount
 from omniorder.languages.serving import time_locale
 from omniorder.menu.models import MenuItem
+from omniorder.menu.translations import NamedIn, customer_language
 from omniorder.ordering.order_input import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -278,6 +280,16 @@ def checkout_tip(cart: Cart, settings: dict) -> Tip | None:
     return parse_tip(cart.get("tip")) if settings["tips"]["enabled"] else None
 
 
+def _in_language(line: CartLine, language: str) -> CartLine:
+    """The line as the customer reads it: the item's, groups' and options' names in
+    `language` (prices and ids as they are)."""
+    chosen = [
+        ChosenOption(NamedIn(choice.group, language), NamedIn(choice.option, language))
+        for choice in line.options
+    ]
+    return dataclasses.replace(line, item=NamedIn(line.item, language), options=chosen)
+
+
 def _line_view(key, item, groups: list[GroupChoices], option_ids, note, quantity) -> CartLine:
     try:
         chosen = choose_options(item, groups, option_ids)
@@ -316,15 +328,15 @@ def view_cart(cart: Cart, settings: dict) -> CartView:
             for item in db.session.scalars(select(MenuItem).where(MenuItem.id.in_(item_ids)))
         }
     groups = option_groups_of(items)
+    language = customer_language(settings["languages"])
     lines = []
     for item_id, option_ids, note, quantity in cart["lines"]:
         item = items.get(uuid.UUID(item_id))
         if item is not None:
             options = [uuid.UUID(option) for option in option_ids]
             key = line_key(item_id, option_ids, note)
-            lines.append(
-                _line_view(key, item, groups.get(item.id, []), options, note or None, quantity)
-            )
+            line = _line_view(key, item, groups.get(item.id, []), options, note or None, quantity)
+            lines.append(_in_language(line, language))
     subtotal = sum(line.line_total for line in lines)
     tip, problem = checkout_tip(cart, settings), None
     try:

@@ -11,6 +11,7 @@ from omniorder.staff.models import User
 from tests.support.choices import bound, set_settings
 from tests.support.kitchen import place_named
 from tests.support.staff import Staff, add_staff
+from tests.support.storefront import Customer, change_item, menu
 
 
 def lang_of(response) -> str:
@@ -119,3 +120,17 @@ def test_an_orders_tracking_page_and_receipt_speak_the_language_it_was_placed_in
     assert lang_of(other.get(tracking + "/receipt", base_url=base)) == "fr"
     assert lang_of(other.get(tracking + "?lang=de", base_url=base)) == "de"  # a choice wins
     assert lang_of(other.get("/", base_url=base)) == "de"  # and is remembered
+
+
+def test_the_cart_names_its_lines_in_the_customers_language(app, client, make_tenant):
+    tenant = make_tenant(name="Imbiss")
+    set_settings(app, tenant, languages=["de", "en"])
+    fries = menu(app, tenant)["Fries"]
+    change_item(app, tenant, fries.id, name_i18n={"de": "Pommes frites"})
+    customer = Customer(client, tenant.domain)
+    assert customer.add(fries.id).status_code in (200, 303)
+    german = customer.get("/").text
+    assert re.search(r'class="cart-line[^"]*"[^>]*>.*?Pommes frites', german, re.S)
+    english = customer.get("/?lang=en").text
+    cart = english[english.index('id="cart"') :]
+    assert "Fries" in cart and "Pommes" not in cart
