@@ -516,7 +516,26 @@ def test_the_demo_and_starter_menus_are_valid_documents():
     assert margherita["allergens"] == ["gluten", "milk"]
     assert margherita["option_groups"] == ["Size", "Extras"]
     all_extras = [{**option, "is_available": True} for option in EXTRAS["options"]]
-    assert clean["option_groups"] == [{**EXTRAS, "options": all_extras}, SIZE]  # as exported
+    untranslated = [
+        {
+            **{key: value for key, value in group.items() if key != "name_i18n"},
+            "options": [
+                {key: value for key, value in option.items() if key != "name_i18n"}
+                for option in group["options"]
+            ],
+        }
+        for group in clean["option_groups"]
+    ]
+    assert untranslated == [{**EXTRAS, "options": all_extras}, SIZE]  # as exported
+    # … in English, German and Italian (the demo offers all three)
+    assert pizza["settings"]["languages"] == ["en", "de", "it"]
+    assert clean["option_groups"][1]["name_i18n"] == {"de": "Größe", "it": "Dimensione"}
+    assert all(
+        option["name_i18n"].keys() == {"de", "it"}
+        for g in clean["option_groups"]
+        for option in g["options"]
+    )
+    assert margherita["description_i18n"]["de"] == "Tomate, Mozzarella, Basilikum."
     # The demo pizzeria's board has stations to filter by (issue 16).
     assert [c.get("station") for c in clean["categories"]] == ["Oven", "Prep", "Bar"]
 
